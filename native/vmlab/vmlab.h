@@ -1,0 +1,33 @@
+/* libvmlab: the native half of VmLab.Linux. Everything here is callable from C# through [LibraryImport("vmlab")].
+ *
+ * The fault path. The .NET runtime installs its own SIGSEGV handler at start-up (it turns faults in managed
+ * code into NullReferenceException). vmlab_fault_install() installs ours after it; ours asks each registered
+ * resolver in turn whether the faulting address is its own, and chains to the runtime's handler for every
+ * address nobody claims. Resolvers run inside the signal handler: they must be async-signal-safe, read only
+ * fixed-layout state in unmanaged memory, and never call back into managed code (a fault raised by managed
+ * code arrives on a thread in cooperative mode, where entering managed code is fatal).
+ */
+#ifndef VMLAB_H
+#define VMLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMLAB_EXPORT __attribute__((visibility("default")))
+
+/* A resolver returns 1 when it owned the address and made the faulting access able to succeed (the
+ * instruction is then restarted), 0 when the address is not its own. is_write is 1 for a write, 0 for a
+ * read, -1 when the hardware did not say. */
+typedef int (*vmlab_resolver)(void *addr, int is_write);
+
+/* Installs the SIGSEGV/SIGBUS handler once per process; later calls do nothing. 0 on success, -1 with errno. */
+VMLAB_EXPORT int vmlab_fault_install(void);
+
+/* Adds a resolver (each at most once; at most VMLAB_MAX_RESOLVERS). 0 on success, -1 with errno. */
+#define VMLAB_MAX_RESOLVERS 8
+VMLAB_EXPORT int vmlab_fault_add_resolver(vmlab_resolver fn);
+
+/* Faults our handler saw and passed on to the previous handler (faults nobody here owned). */
+VMLAB_EXPORT uint64_t vmlab_fault_chained(void);
+
+#endif

@@ -1,0 +1,50 @@
+using VmLab.Cli.Commands;
+using VmLab.Cli.Framework;
+
+namespace VmLab.Cli;
+
+/// <summary>Wires the verbs of <c>vmlab</c>; each verb lives in its own file under Commands/.</summary>
+internal static class Program
+{
+    internal const string Overview = """
+        vmlab - virtual memory, hands-on.
+        Real experiments on the real Linux kernel, and a simulated x86-64 machine with a teaching kernel.
+        Start with 'vmlab tour'.
+        """;
+
+    internal static IReadOnlyList<ICommand> Commands { get; } = Build();
+
+    private static ICommand[] Build()
+    {
+        ICommand[] all = null!;
+        all =
+        [
+            // Real Linux, seed 000: the memory-virtualization programs and print_map.
+
+            // Real Linux, seed 001 Part A: friendly segfaults.
+
+            // Real Linux, seed 001 Part B: lazy copy-on-write chunks.
+
+            // The simulated machine, seed 003.
+            new CommandGroup("sim", "the simulated x86-64 machine: paging exercises and the teaching kernel",
+                """
+                vmlab sim - a faithful simulated x86-64 machine (4-level paging, MMU, TLB) and a WeensyOS-style
+                teaching kernel. Pure managed code: it runs on any OS.
+                """
+                // Paging core: exercises of Part A and the page walk.
+
+                // Teaching kernel: scenarios.
+                ),
+
+            // Seed 003 Part D: the maze.
+
+            new TourCommand(() => all),
+        ];
+        return all;
+    }
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    internal static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error) =>
+        Dispatcher.Run("vmlab", Overview, Commands, args, output, error);
+}

@@ -85,7 +85,10 @@ public static class Friendly
         foreach (string a in arguments)
             psi.ArgumentList.Add(a);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-            psi.Environment[name] = value;
+        {
+            if (value is null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
+        }
         psi.Environment["LD_PRELOAD"] = PreloadValue(psi.Environment.TryGetValue("LD_PRELOAD", out var e) ? e : null, LibraryPath);
         return psi;
     }

@@ -2,9 +2,10 @@
  * encouragement instead of "Segmentation fault".
  *
  * Split in two on purpose. The constructor runs before main with the whole C library available: it seeds the
- * generator, reads FRIENDLY_SEGV_MESSAGES, allocates an alternate signal stack and installs the handler. The
- * handler runs in a broken program, possibly on an exhausted stack: it only reads what the constructor
- * prepared and calls write(2), gettid, pause and _exit, all async-signal-safe. No printf, no malloc.
+ * generator, reads FRIENDLY_SEGV_MESSAGES, gives the main thread an alternate signal stack (altstack.c does
+ * the same for every later thread) and installs the handler. The handler runs in a broken program, possibly
+ * on an exhausted stack: it only reads what the constructor prepared and calls write(2), gettid, pause and
+ * _exit, all async-signal-safe. No printf, no malloc.
  *
  * Ordering rules:
  *  - We only replace the default action (SIG_DFL, or SIG_IGN, which the kernel overrides for a real fault
@@ -14,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "etsbefriends.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -30,7 +31,6 @@
 
 #define NULL_REGION     65536UL       /* vm.mmap_min_addr's default: nothing is ever mapped below it */
 #define STACK_NEAR      65536UL       /* a fault this far below the stack pointer is the stack running out */
-#define ALT_STACK_SIZE  (64 * 1024)
 #define MAX_MESSAGES    256
 #define MAX_FILE_BYTES  (64 * 1024)   /* longer files are cut at the last whole line within this size */
 #define STATUS_TEXT(n)  STATUS_TEXT_(n)
@@ -276,28 +276,6 @@ static void on_segv(int sig, siginfo_t *info, void *context)
 
 /* ---- Setup, before main. ---- */
 
-/* Gives this (the main) thread an alternate signal stack, so the handler can run when the fault is the stack
- * running out. Other threads have none unless they make their own (see docs): there a stack overflow is
- * not caught. An alternate stack someone already set up is kept. */
-static void ensure_alt_stack(void)
-{
-    stack_t current;
-    if (sigaltstack(NULL, &current) == 0 && !(current.ss_flags & SS_DISABLE))
-        return;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t size = ALT_STACK_SIZE;
-    if ((size_t)SIGSTKSZ > size)
-        size = (size_t)SIGSTKSZ;
-    /* One PROT_NONE page below the stack: an overflow of the handler itself faults instead of scribbling. */
-    char *base = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (base == MAP_FAILED)
-        return;                          /* still useful: every fault but a stack overflow is caught */
-    mprotect(base, page, PROT_NONE);
-    stack_t ss = { .ss_sp = base + page, .ss_size = size, .ss_flags = 0 };
-    if (sigaltstack(&ss, NULL) != 0)
-        munmap(base, size + page);
-}
-
 static void install_handler(void)
 {
     struct sigaction old;
@@ -320,7 +298,7 @@ __attribute__((constructor)) static void etsbefriends_init(void)
         program = program_invocation_short_name;
     seed();
     load_messages();
-    ensure_alt_stack();
+    etsbefriends_alt_stack_acquire();    /* the main thread's; threads get theirs in pthread_create */
     install_handler();
     errno = saved_errno;
 }

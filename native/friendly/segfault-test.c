@@ -7,9 +7,11 @@
  *     stack        recurse without end until the stack runs out
  *     wild         read a page that was just unmapped
  *     kill         send itself SIGSEGV with raise(): a signal, not a memory fault
- *     thread-stack overflow the stack of a second thread (which has no alternate signal stack)
+ *     thread-stack overflow the stack of a second thread (the library's pthread_create gave it an
+ *                  alternate signal stack)
  *     own-handler  install its own SIGSEGV handler first, then read through a null pointer: exits 42
  *     none         fault nothing: print one line and exit 0
+ *     threads      fault nothing: start and join four threads, print one line and exit 0
  *     messages     print the messages the library would choose from, one per line, and exit 0
  */
 #define _GNU_SOURCE
@@ -40,6 +42,26 @@ static void *thread_recurse(void *arg)
     (void)arg;
     recurse(0);
     return NULL;
+}
+
+static void *quiet_thread(void *arg)
+{
+    return arg;
+}
+
+static int threads(void)
+{
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        if (pthread_create(&t[i], NULL, quiet_thread, NULL) != 0) {
+            perror("segfault-test: pthread_create");
+            return 1;
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    printf("segfault-test: 4 threads came and went\n");
+    return 0;
 }
 
 static void own_handler(int sig)
@@ -94,7 +116,7 @@ static int fault(const char *mode)
         return *null_pointer;
     }
     fprintf(stderr, "segfault-test: unknown mode '%s' (null, readonly, stack, wild, kill, thread-stack, "
-            "own-handler, none, messages)\n", mode);
+            "own-handler, none, threads, messages)\n", mode);
     return 2;
 }
 
@@ -105,6 +127,8 @@ int main(int argc, char **argv)
         printf("segfault-test: no fault today\n");
         return 0;
     }
+    if (strcmp(mode, "threads") == 0)
+        return threads();
     if (strcmp(mode, "messages") == 0) {
         for (int i = 0; i < etsbefriends_message_count(); i++)
             printf("%s\n", etsbefriends_message(i));

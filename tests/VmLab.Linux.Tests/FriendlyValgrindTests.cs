@@ -18,9 +18,10 @@ public sealed class ValgrindFactAttribute : FactAttribute
 /// </summary>
 public class FriendlyValgrindTests
 {
-    private static FriendlyRun Memcheck(Dictionary<string, string?>? env, params string[] testArgs) =>
+    /// <summary>valgrind [options] segfault-test MODE: options are the arguments before the last.</summary>
+    private static FriendlyRun Memcheck(Dictionary<string, string?>? env, params string[] args) =>
         Friendly.RunCaptured(Friendly.ResolveProgram("valgrind"),
-            ["--error-exitcode=99", "--track-fds=no", Friendly.TestProgramPath, .. testArgs], env, TimeSpan.FromMinutes(3));
+            ["--error-exitcode=99", .. args[..^1], Friendly.TestProgramPath, args[^1]], env, TimeSpan.FromMinutes(3));
 
     [ValgrindFact]
     public void The_constructor_and_a_quiet_run_are_clean()
@@ -31,9 +32,17 @@ public class FriendlyValgrindTests
     }
 
     [ValgrindFact]
-    public void The_handler_is_clean_for_a_write_fault_and_a_stack_overflow()
+    public void Threads_get_and_give_back_their_alternate_stacks_cleanly()
     {
-        foreach (string mode in new[] { "readonly", "stack" })
+        var run = Memcheck(null, "--leak-check=full", "--errors-for-leak-kinds=definite", "threads");
+        Assert.True(run.ExitStatus == 0, run.Stderr);
+        Assert.Contains("ERROR SUMMARY: 0 errors", run.Stderr);
+    }
+
+    [ValgrindFact]
+    public void The_handler_is_clean_for_a_write_fault_and_stack_overflows()
+    {
+        foreach (string mode in new[] { "readonly", "stack", "thread-stack" })
         {
             var run = Memcheck(null, mode);
             Assert.True(run.ExitStatus == Friendly.FaultExitStatus, $"{mode}: status {run.ExitStatus}\n{run.Stderr}");

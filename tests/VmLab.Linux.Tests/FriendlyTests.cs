@@ -139,6 +139,15 @@ public class FriendlyTests
     }
 
     [LinuxFact]
+    public void A_non_canonical_pointer_is_an_invalid_access_without_an_address()
+    {
+        // x86-64 raises a general-protection fault, not a page fault: the kernel reports no address.
+        var run = Run(Python, "-c", "import ctypes; ctypes.string_at(0xdead000000000000)");
+        AssertCaught(run, FaultClassification.InvalidAccess);
+        Assert.Null(run.Fault!.Address);
+    }
+
+    [LinuxFact]
     public void Programs_that_do_not_fault_are_untouched()
     {
         var echo = Run("/bin/echo", "hello", "world");

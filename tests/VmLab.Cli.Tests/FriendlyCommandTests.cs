@@ -107,6 +107,8 @@ public class FriendlyCommandTests
     [InlineData(new[] { "friendly", "ls" }, "put '--' before the program")]
     [InlineData(new[] { "friendly", "--lib", "--demo" }, "choose one of")]
     [InlineData(new[] { "friendly", "--bogus", "--", "ls" }, "'--bogus'")]
+    [InlineData(new[] { "friendly", "--demo", "--seed", "3" }, "apply to a program run")]
+    [InlineData(new[] { "friendly", "--seed", "x", "--", "ls" }, "not a number")]
     public void Usage_errors_are_one_line_and_exit_2(string[] args, string text)
     {
         var r = CliRunner.Run(args);

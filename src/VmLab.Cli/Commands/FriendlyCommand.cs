@@ -51,7 +51,7 @@ internal sealed class FriendlyCommand : ICommand
         bool lib = ctx.Args.Flag("--lib");
         bool demo = ctx.Args.Flag("--demo");
         string? messages = ctx.Args.Option("--messages");
-        long? seed = ctx.Args.Option("--seed") is { } s ? (long)Numbers.Parse(s, "--seed") : null;
+        ulong? seed = ctx.Args.Option("--seed") is { } s ? Numbers.Parse(s, "--seed") : null;
         var positionals = ctx.Args.Positionals();
         ctx.Args.End();
         var command = ctx.Args.Rest;
@@ -59,6 +59,8 @@ internal sealed class FriendlyCommand : ICommand
             throw new UsageException($"put '--' before the program: vmlab friendly -- {string.Join(' ', positionals)}");
         if ((lib ? 1 : 0) + (demo ? 1 : 0) + (command.Count > 0 ? 1 : 0) > 1)
             throw new UsageException("choose one of --lib, --demo, or -- PROGRAM");
+        if ((lib || demo) && (messages is not null || seed is not null))
+            throw new UsageException("--messages and --seed apply to a program run: vmlab friendly --messages FILE -- PROGRAM");
 
         if (lib)
         {
@@ -88,12 +90,12 @@ internal sealed class FriendlyCommand : ICommand
         }
         catch (FileNotFoundException e)
         {
-            ctx.Err.WriteLine($"vmlab friendly: {e.Message}");
+            ctx.Err.WriteLine($"{ctx.Path}: {e.Message}");
             return 127;
         }
         catch (UnauthorizedAccessException e)
         {
-            ctx.Err.WriteLine($"vmlab friendly: {e.Message}");
+            ctx.Err.WriteLine($"{ctx.Path}: {e.Message}");
             return 126;
         }
 

@@ -198,7 +198,7 @@ static uintptr_t stack_pointer(const ucontext_t *uc)
 /* Whole-string write(2), retrying short writes; a failing stderr is ignored (there is nobody to tell). */
 static void put(const char *s)
 {
-    size_t len = strlen(s);
+    size_t len = strlen(s);              /* on POSIX's async-signal-safe list since the 2016 edition */
     while (len > 0) {
         ssize_t n = write(STDERR_FILENO, s, len);
         if (n < 0 && errno == EINTR)

@@ -22,6 +22,7 @@ internal static class Program
             // Real Linux, seed 000: the memory-virtualization programs and print_map.
 
             // Real Linux, seed 001 Part A: friendly segfaults.
+            new FriendlyCommand(),
 
             // Real Linux, seed 001 Part B: lazy copy-on-write chunks.
 

@@ -31,5 +31,11 @@ internal static unsafe partial class Interop
 
         [LibraryImport(Libraries.Libc, EntryPoint = "sysconf", SetLastError = true)]
         internal static partial long sysconf(int name);
+
+        internal const int X_OK = 1;
+
+        // NOTE: access checks with the real uid, as execve's permission check would for a non-setuid caller.
+        [LibraryImport(Libraries.Libc, EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int access(string path, int mode);
     }
 }

@@ -37,6 +37,7 @@ internal static class Program
                 ),
 
             // Seed 003 Part D: the maze.
+            MazeCommand.Create(),
 
             new TourCommand(() => all),
         ];

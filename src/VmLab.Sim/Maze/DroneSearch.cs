@@ -105,7 +105,7 @@ public static class DroneSearch
         if (!m2.Reach(start, k).Rooms.Contains(target))
             throw new InvalidOperationException("drones: two-drone construction did not reach the target");
         return plan(true, [first, second], m2,
-            $"two drones: none of the {tried} one-drone options works; a self-loop in room {maze.Name(x)} plus one re-routing always does", tried);
+            $"two drones: one is not enough (all {tried} one-drone options that could help were tried: an exit of a steering room re-routed to a room within {k - 1} step(s) of the target), and two always are (a self-loop in room {maze.Name(x)}, then a re-route)", tried);
     }
 
     /// <summary>The rooms from which some walk of at most <paramref name="steps"/> steps ends in <paramref name="target"/>.</summary>

@@ -32,7 +32,7 @@ internal sealed class MazeAnswersCommand : ICommand
         "Seed 003 Part D, exercises D1-D5 solved on the maze: different start rooms (different page tables) give "
         + "different views of the same dungeon, and drones (processes writing page-table entries) can only change "
         + "the rooms they can reach.",
-        "answers");
+        []);
 
     public int Run(CommandContext ctx)
     {

@@ -28,7 +28,7 @@ internal sealed class MazeWalkCommand : ICommand
     public TourStep Tour => new(
         "Seed 003 Part D, the maze: a bitstring walked from a starting room, one exit per bit, is a page-table walk "
         + "with one bit per level. The seed's own example: from room 1, the bitstring 00 ends in room 8.",
-        "walk", "1", "00");
+        "1", "00");
 
     public int Run(CommandContext ctx)
     {

@@ -54,6 +54,10 @@ public sealed class MazeCommandTests : IDisposable
         Assert.True(j["consistent_with_seed"]!.GetValue<bool>());
         Assert.All(j["facts"]!.AsArray(), f => Assert.True(f!["holds"]!.GetValue<bool>(), f["text"]!.ToString()));
 
+        var text = CliRunner.Run("maze", "show", "--text");
+        Assert.Equal(0, text.ExitCode);
+        Assert.Equal(0, CliRunner.Run("maze", "show", "--file", File(text.Out)).ExitCode);
+
         var other = CliRunner.Run("maze", "show", "--file", File("room 1: 0->2 1->1\nroom 2: 0->pit 1->1\n"));
         Assert.Equal(1, other.ExitCode);
         Assert.Contains("NOT CONFIRMED", other.Out);

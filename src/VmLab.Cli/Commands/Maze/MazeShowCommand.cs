@@ -11,7 +11,7 @@ internal sealed class MazeShowCommand : ICommand
     public string Summary => "print the maze and check it against every fact the seed's text gives";
 
     public string Help => $$"""
-        usage: vmlab maze show [--file PATH] [--json]
+        usage: vmlab maze show [--file PATH] [--text | --json]
 
         Prints every room, its colour and where its 0-exit and 1-exit lead, then checks the maze against every
         fact the seed's text gives (room 1's 0-exit -> 3, room 3's 0-exit -> 8, pits off 3 and 9, colours of 6-9),
@@ -20,6 +20,7 @@ internal sealed class MazeShowCommand : ICommand
         your own reading of the picture into a file and check it here.
 
           --file PATH    the maze to check (default: the built-in reconstruction)
+          --text         print only the maze in file syntax (a starting point for your own file)
           --json         {"source","reconstruction","rooms":[{"name","colour","exit0","exit1"}],
                           "facts":[{"kind","text","holds"}],"consistent_with_seed"}
 
@@ -30,10 +31,17 @@ internal sealed class MazeShowCommand : ICommand
 
     public int Run(CommandContext ctx)
     {
-        bool json = ctx.Json;
+        bool json = ctx.Json, text = ctx.Args.Flag("--text");
         var input = MazeCli.Load(ctx.Args);
         ctx.Args.End();
         var maze = input.Maze;
+        if (text && json)
+            throw new UsageException("give --text or --json, not both");
+        if (text)
+        {
+            ctx.Out.Write(input.IsReconstruction ? SeedMaze.Text.TrimEnd() + "\n" : maze.ToText());
+            return 0;
+        }
         var checks = SeedMaze.Check(maze);
         bool consistent = checks.Where(c => c.Kind != MazeFactKind.Design).All(c => c.Holds);
 

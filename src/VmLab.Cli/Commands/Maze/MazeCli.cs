@@ -44,7 +44,7 @@ internal static class MazeCli
     {
         string? path = args.Option("--file");
         if (path is null)
-            return new MazeInput(SeedMaze.Load(), "built-in reconstruction of the seed's maze", true);
+            return new MazeInput(SeedMaze.Load(), "built-in reconstruction (seed 003 Part D)", true);
         try
         {
             return new MazeInput(MazeParser.ParseFile(path), path, false);

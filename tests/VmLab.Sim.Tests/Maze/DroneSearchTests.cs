@@ -80,6 +80,22 @@ public class DroneSearchTests
         Assert.True(counts1 > 0 && counts2 > 0 && impossible > 0, $"1:{counts1} 2:{counts2} impossible:{impossible}");
     }
 
+    [Fact]
+    public void Minimum_matches_brute_force_on_random_larger_mazes_up_to_two_drones()
+    {
+        // The answer is never above 2 (docs/maze.md), so a 2-drone brute force decides every case.
+        var rng = new Random(7);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int n = rng.Next(5, 7);
+            int k = rng.Next(2, 4);
+            var m = RandomMaze(rng, n);
+            int s = rng.Next(n), t = rng.Next(n);
+            var plan = DroneSearch.Solve(m, s, t, k);
+            Assert.Equal(BruteForceMinimumOrNull(m, s, t, k, 2), plan.Possible ? plan.Drones.Count : null);
+        }
+    }
+
     private static M RandomMaze(Random rng, int n)
     {
         string Target() => rng.Next(n + 1) == n ? "pit" : "r" + rng.Next(n);

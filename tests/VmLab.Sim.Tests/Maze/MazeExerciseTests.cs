@@ -101,4 +101,25 @@ public class MazeExerciseTests
             Assert.Equal(expected, MazeExercises.Unreachable(Seed, k));
         }
     }
+
+    [Fact]
+    public void D1_to_D4_agree_with_walking_every_bitstring_on_random_mazes()
+    {
+        var rng = new Random(2026);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int n = rng.Next(1, 7), k = rng.Next(1, 5);
+            string Target() => rng.Next(n + 2) >= n ? "pit" : "r" + rng.Next(n);
+            var m = new VmLab.Sim.Maze.Maze(Enumerable.Range(0, n)
+                .Select(i => new MazeRoom("r" + i, Target(), Target(), rng.Next(3) == 0 ? "blue" : "plain")).ToList());
+            var ends = Enumerable.Range(0, n).Select(s => Enumerable.Range(0, 1 << k)
+                .Select(v => m.Walk(s, Convert.ToString(v, 2).PadLeft(k, '0')).End).ToHashSet()).ToList();
+            var set = m.RoomsColoured(["blue"]);
+            Assert.Equal(Enumerable.Range(0, n).Where(s => set.All(ends[s].Contains)), MazeExercises.ReachAll(m, k, set).StartRooms);
+            Assert.Equal(Enumerable.Range(0, n).Where(s => ends[s].All(e => e < 0 || set.Contains(e))), MazeExercises.ReachOnly(m, k, set).StartRooms);
+            var others = Enumerable.Range(0, n).Select(s => ends[s].Count(e => e >= 0 && e != s)).ToList();
+            Assert.Equal(Enumerable.Range(0, n).Where(s => others[s] == others.Min()), MazeExercises.MostBoring(m, k).StartRooms);
+            Assert.Equal(Enumerable.Range(0, n).Where(r => ends.All(e => !e.Contains(r))), MazeExercises.Unreachable(m, k));
+        }
+    }
 }

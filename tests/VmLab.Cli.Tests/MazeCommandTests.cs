@@ -40,6 +40,8 @@ public sealed class MazeCommandTests : IDisposable
         Assert.Equal(["7"], Strings(j["d3"]!["start_rooms"]));
         Assert.Equal(["1", "3"], Strings(j["d4"]!["rooms"]));
         Assert.Equal(2, j["d5"]!["count"]!.GetValue<int>());
+        Assert.True(j["d5"]!["cross_check"]!["agrees"]!.GetValue<bool>());
+        Assert.Equal(2, j["d5"]!["cross_check"]!["minimum"]!.GetValue<int>());
         Assert.True(j["all_answered"]!.GetValue<bool>());
         Assert.True(j["reconstruction"]!.GetValue<bool>());
     }

@@ -69,6 +69,7 @@ public class DroneSearchTests
             var plan = DroneSearch.Solve(m, s, t, k);
             int? brute = BruteForceMinimumOrNull(m, s, t, k, 3);
             Assert.Equal(brute, plan.Possible ? plan.Drones.Count : null);
+            Assert.Equal(brute, DroneBruteForce.Run(m, s, t, k, 3, 10_000_000)!.Minimum);
             if (plan.Possible)
                 Assert.Equal(t, Replay(m, s, k, plan).Walk(s, plan.Walk!).End);
             checkedPlans++;

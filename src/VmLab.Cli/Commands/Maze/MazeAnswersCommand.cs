@@ -55,7 +55,8 @@ internal sealed class MazeAnswersCommand : ICommand
         var d5 = start is null || target is null ? null
             : DroneSearch.Solve(maze, MazeCli.Room(maze, start, "--start"), MazeCli.Room(maze, target, "--target"), k);
         bool ok1 = blueRed.Count > 0 && d1.StartRooms.Count > 0, ok2 = blue.Count > 0 && d2.StartRooms.Count > 0;
-        bool all = ok1 && ok2 && d5 is { Possible: true };
+        var cross = d5 is null ? null : MazeDronesCommand.CrossCheck(maze, d5);
+        bool all = ok1 && ok2 && d5 is { Possible: true } && MazeDronesCommand.Agrees(d5, cross);
 
         if (json)
         {
@@ -68,7 +69,7 @@ internal sealed class MazeAnswersCommand : ICommand
                 D2 = MazeReachOnlyCommand.Json(maze, d2),
                 D3 = MazeBoringCommand.Json(maze, d3),
                 D4 = MazeUnreachableCommand.Json(maze, k, d4),
-                D5 = d5 is null ? null : MazeDronesCommand.Json(maze, d5),
+                D5 = d5 is null ? null : MazeDronesCommand.Json(maze, d5, cross),
                 AllAnswered = all,
             });
             return all ? 0 : 1;
@@ -115,6 +116,7 @@ internal sealed class MazeAnswersCommand : ICommand
             if (d5.Walk is { } walk)
                 report.Fact("  then walk", $"{walk}: {string.Join(" -> ", d5.Final.Walk(d5.Start, walk).Visited.Select(maze.TargetName))}");
             report.Fact("  why minimal", d5.Reason);
+            report.Fact("  cross-check", MazeDronesCommand.CrossCheckText(d5, cross));
             report.Note("a drone is a process writing page-table entries: it can only change rooms it can reach. "
                 + "A kernel never maps page tables where a process can reach them; then nothing a process reaches "
                 + "steers a walk, and no number of drones helps (isolation).");

@@ -25,13 +25,16 @@ internal sealed class MazeDronesCommand : ICommand
         Otherwise two drones always suffice (a self-loop, then a re-route), so the search tries every one-drone
         option (each steering room, each exit, each new target) and falls back to the two-drone construction.
         Mazes whose one-drone search would exceed {{DroneSearch.MaxWork}} room-steps are refused (exit status 1).
-        Proofs: docs/maze.md.
+        Proofs: docs/maze.md. As a cross-check, a plain breadth-first search over every sequence of up to two
+        drones (no pruning) runs too, unless it would check more than {{CrossCheckStates}} mazes ("cross_check"
+        is then null); the verdict requires both to agree.
 
           --start ROOM   where you (and the drones) start (default: 9, as in the seed)
           --target ROOM  the room to reach (default: 1, as in the seed)
         {{MazeCli.CommonOptions}}
                          {"k","start","target","possible","count","drones":[{"path","room","exit","old_target",
-                          "new_target"}],"walk","reason","drone_rooms":[…],"steering_rooms":[…],"options_tried"}
+                          "new_target"}],"walk","reason","drone_rooms":[…],"steering_rooms":[…],"options_tried",
+                          "cross_check":{"max_drones","states","minimum","plans","agrees"} }
                          ("count" and "walk" are null when impossible; targets are room names or "pit")
 
         Exit status 0 when the target can be made reachable, 1 when it cannot.
@@ -47,16 +50,32 @@ internal sealed class MazeDronesCommand : ICommand
         ctx.Args.End();
         var maze = input.Maze;
         var plan = DroneSearch.Solve(maze, MazeCli.Room(maze, start, "--start"), MazeCli.Room(maze, target, "--target"), k);
-        return Print(ctx, input, plan, json);
+        return Print(ctx, input, plan, CrossCheck(maze, plan), json);
     }
 
-    internal static int Print(CommandContext ctx, MazeInput input, DronePlan plan, bool json)
+    /// <summary>Mazes the plain search may check before the cross-check is skipped.</summary>
+    internal const long CrossCheckStates = 200_000;
+
+    internal static DroneCrossCheck? CrossCheck(MazeModel maze, DronePlan plan) =>
+        DroneBruteForce.Run(maze, plan.Start, plan.Target, plan.K, 2, CrossCheckStates);
+
+    internal static bool Agrees(DronePlan plan, DroneCrossCheck? cross) =>
+        cross is null || cross.Minimum == (plan.Possible ? plan.Drones.Count : null);
+
+    internal static string CrossCheckText(DronePlan plan, DroneCrossCheck? cross) => cross is null
+        ? $"skipped (more than {CrossCheckStates} maze states)"
+        : $"plain search over every sequence of up to {cross.MaxDrones} drones ({cross.States} maze states) finds "
+          + (cross.Minimum is { } min ? $"minimum {min} ({cross.Plans} working sequence(s))" : "no solution")
+          + (Agrees(plan, cross) ? ": agrees" : ": DISAGREES");
+
+    internal static int Print(CommandContext ctx, MazeInput input, DronePlan plan, DroneCrossCheck? cross, bool json)
     {
         var maze = input.Maze;
+        bool holds = plan.Possible && Agrees(plan, cross);
         if (json)
         {
-            ctx.WriteJson(Json(maze, plan));
-            return plan.Possible ? 0 : 1;
+            ctx.WriteJson(Json(maze, plan, cross));
+            return holds ? 0 : 1;
         }
         var report = ctx.Report();
         report.Title($"D5: drones to make room {maze.Name(plan.Target)} reachable from room {maze.Name(plan.Start)} in exactly {plan.K} steps");
@@ -81,13 +100,16 @@ internal sealed class MazeDronesCommand : ICommand
         }
         report.Line();
         report.Fact("why", plan.Reason);
-        report.Verdict(plan.Possible, plan.Possible
+        report.Fact("cross-check", CrossCheckText(plan, cross));
+        report.Verdict(holds, !Agrees(plan, cross)
+            ? "D5: the exact search and the plain search disagree"
+            : plan.Possible
             ? $"D5: {plan.Drones.Count} drone(s) needed, and that is the minimum"
             : $"D5: impossible: no sequence of drones makes room {maze.Name(plan.Target)} reachable in exactly {plan.K} steps");
-        return plan.Possible ? 0 : 1;
+        return holds ? 0 : 1;
     }
 
-    internal static object Json(MazeModel maze, DronePlan p) => new
+    internal static object Json(MazeModel maze, DronePlan p, DroneCrossCheck? cross) => new
     {
         p.K,
         Start = maze.Name(p.Start),
@@ -107,5 +129,13 @@ internal sealed class MazeDronesCommand : ICommand
         DroneRooms = MazeCli.Names(maze, p.DroneRooms),
         SteeringRooms = MazeCli.Names(maze, p.SteeringRooms),
         p.OptionsTried,
+        CrossCheck = cross is null ? null : new
+        {
+            cross.MaxDrones,
+            cross.States,
+            cross.Minimum,
+            cross.Plans,
+            Agrees = Agrees(p, cross),
+        },
     };
 }

@@ -84,7 +84,7 @@ public static class DroneSearch
                     if (next.Reach(start, k).Rooms.Contains(target))
                     {
                         var drone = new Drone(maze.PathTo(start, k, x)!, x, bit, maze.Exit(x, bit), t);
-                        return Plan(true, [drone], next, $"one drone: the exhaustive one-drone search found it after {tried} options", tried);
+                        return Plan(true, [drone], next, $"one drone: the exhaustive one-drone search found one after trying {tried} option(s)", tried);
                     }
                 }
             }

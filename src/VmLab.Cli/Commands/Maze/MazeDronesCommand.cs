@@ -26,8 +26,8 @@ internal sealed class MazeDronesCommand : ICommand
         option (each steering room, each exit, each new target) and falls back to the two-drone construction.
         Mazes whose one-drone search would exceed {{DroneSearch.MaxWork}} room-steps are refused (exit status 1).
         Proofs: docs/maze.md. As a cross-check, a plain breadth-first search over every sequence of up to two
-        drones (no pruning) runs too, unless it would check more than {{CrossCheckStates}} mazes ("cross_check"
-        is then null); the verdict requires both to agree.
+        drones (no pruning) runs too, unless it would check more than {{CrossCheckStates}} mazes (fewer for big
+        mazes: at most {{CrossCheckWork}} room-steps); "cross_check" is then null. The verdict requires both to agree.
 
           --start ROOM   where you (and the drones) start (default: 9, as in the seed)
           --target ROOM  the room to reach (default: 1, as in the seed)
@@ -53,17 +53,21 @@ internal sealed class MazeDronesCommand : ICommand
         return Print(ctx, input, plan, CrossCheck(maze, plan), json);
     }
 
-    /// <summary>Mazes the plain search may check before the cross-check is skipped.</summary>
-    internal const long CrossCheckStates = 200_000;
+    /// <summary>Mazes the plain search may check before the cross-check is skipped; fewer for big mazes, since
+    /// it keeps one level of mazes in memory and walks each (room-steps bounded by <see cref="CrossCheckWork"/>).</summary>
+    internal const long CrossCheckStates = 200_000, CrossCheckWork = 50_000_000;
+
+    internal static long CrossCheckLimit(MazeModel maze, int k) =>
+        Math.Min(CrossCheckStates, CrossCheckWork / ((long)maze.Count * (k + 1)));
 
     internal static DroneCrossCheck? CrossCheck(MazeModel maze, DronePlan plan) =>
-        DroneBruteForce.Run(maze, plan.Start, plan.Target, plan.K, 2, CrossCheckStates);
+        DroneBruteForce.Run(maze, plan.Start, plan.Target, plan.K, 2, CrossCheckLimit(maze, plan.K));
 
     internal static bool Agrees(DronePlan plan, DroneCrossCheck? cross) =>
         cross is null || cross.Minimum == (plan.Possible ? plan.Drones.Count : null);
 
     internal static string CrossCheckText(DronePlan plan, DroneCrossCheck? cross) => cross is null
-        ? $"skipped (more than {CrossCheckStates} maze states)"
+        ? $"skipped (more than {CrossCheckLimit(plan.Final, plan.K)} maze states for a maze this size)"
         : $"plain search over every sequence of up to {cross.MaxDrones} drones ({cross.States} maze states) finds "
           + (cross.Minimum is { } min ? $"minimum {min} ({cross.Plans} working sequence(s))" : "no solution")
           + (Agrees(plan, cross) ? ": agrees" : ": DISAGREES");
@@ -90,7 +94,7 @@ internal sealed class MazeDronesCommand : ICommand
             report.Section("Drones, sent in this order");
             report.Table(["drone", "path", "arrives in", "re-routes", "from", "to"],
                 plan.Drones.Select((d, i) => (IReadOnlyList<string>)[(i + 1).ToString(), d.Path, maze.Name(d.Room),
-                    $"{d.Exit}-exit", maze.TargetName(d.OldTarget), maze.TargetName(d.NewTarget)]));
+                    $"exit {d.Exit}", maze.TargetName(d.OldTarget), maze.TargetName(d.NewTarget)]));
         }
         if (plan.Walk is { } walk)
         {

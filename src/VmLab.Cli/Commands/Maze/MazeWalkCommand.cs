@@ -72,7 +72,7 @@ internal sealed class MazeWalkCommand : ICommand
         report.Fact("start room (CR3)", MazeCli.Label(maze, start));
         report.Section("Steps");
         report.Table(["level", "bit", "room", "exit taken", "leads to"],
-            steps.Select(s => (IReadOnlyList<string>)[s.Level.ToString(), s.Bit.ToString(), s.From, $"{s.Bit}-exit",
+            steps.Select(s => (IReadOnlyList<string>)[s.Level.ToString(), s.Bit.ToString(), s.From, $"exit {s.Bit}",
                 s.To == MazeModel.PitName ? "death pit (fault)" : MazeCli.Label(maze, maze.IndexOf(s.To))]));
         report.Line();
         report.Fact("rooms visited", string.Join(" -> ", walk.Visited.Select(maze.TargetName)));

@@ -22,8 +22,9 @@ internal sealed class MazeAnswersCommand : ICommand
         For a file without rooms 9 and 1, D5 needs --start and --target (otherwise it is skipped).
 
         {{MazeCli.CommonOptions}}
-                         {"source","reconstruction","k","d1","d2","d3","d4","d5","all_answered"}, where d1..d5 are the
-                         JSON objects of the sub-commands above (d5 null when skipped)
+                         {"source","reconstruction","consistent_with_seed","k","d1","d2","d3","d4","d5",
+                          "all_answered"}, where d1..d5 are the JSON objects of the sub-commands above
+                         (d5 null when skipped)
 
         Exit status 0 when D1, D2 and D5 (when it runs) all have answers, 1 otherwise.
         """;
@@ -54,6 +55,7 @@ internal sealed class MazeAnswersCommand : ICommand
         target ??= maze.IndexOf(SeedMaze.DroneTarget) >= 0 ? SeedMaze.DroneTarget : null;
         var d5 = start is null || target is null ? null
             : DroneSearch.Solve(maze, MazeCli.Room(maze, start, "--start"), MazeCli.Room(maze, target, "--target"), k);
+        var facts = SeedMaze.Check(maze).Where(f => f.Kind != MazeFactKind.Design).ToList();
         bool ok1 = blueRed.Count > 0 && d1.StartRooms.Count > 0, ok2 = blue.Count > 0 && d2.StartRooms.Count > 0;
         var cross = d5 is null ? null : MazeDronesCommand.CrossCheck(maze, d5);
         bool all = ok1 && ok2 && (d5 is null || (d5.Possible && MazeDronesCommand.Agrees(d5, cross)));
@@ -64,6 +66,7 @@ internal sealed class MazeAnswersCommand : ICommand
             {
                 input.Source,
                 Reconstruction = input.IsReconstruction,
+                ConsistentWithSeed = facts.All(f => f.Holds),
                 K = k,
                 D1 = MazeReachAllCommand.Json(maze, d1),
                 D2 = MazeReachOnlyCommand.Json(maze, d2),
@@ -83,6 +86,8 @@ internal sealed class MazeAnswersCommand : ICommand
             : $"On the maze in {input.Source}. Every answer below is computed from the maze now.");
         MazeCli.Source(report, input);
         report.Fact("rooms (0-exit, 1-exit)", string.Join("  ", maze.Rooms.Select(r => $"{r.Name}:{r.Exit0},{r.Exit1}")));
+        report.Fact("seed facts that hold", $"{facts.Count(f => f.Holds)} of {facts.Count} (room 1's 0-exit -> 3, "
+            + "room 3's 0-exit -> 8, pits off 3 and 9, 6 and 8 blue, 7 and 9 red, D1/D2/D5 answerable; 'vmlab maze show')");
         report.Fact("blue / red", $"{MazeCli.List(maze, blue)} / {MazeCli.List(maze, maze.RoomsColoured(["red"]))}");
 
         report.Section($"D1: reach all blue and red rooms ({MazeCli.List(maze, blueRed)})");

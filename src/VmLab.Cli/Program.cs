@@ -38,6 +38,7 @@ internal static class Program
                 ),
 
             // Seed 003 Part D: the maze.
+            MazeCommand.Create(),
 
             new TourCommand(() => all),
         ];

@@ -26,7 +26,7 @@ public unsafe class FaultBench
     public void Setup()
     {
         _fresh = Mapping.Anonymous(Length);
-        _hole = Mapping.Anonymous(Length, Prot.PROT_NONE).Release();
+        _hole = Hole.Reserve(Length).Release();
         _holeRegion = FaultHandler.Register(_hole, Length, FaultPolicy.MapFreshPage);
         _protected = Mapping.Anonymous(Length, Prot.PROT_NONE);
         _protectedRegion = FaultHandler.Register(_protected, FaultPolicy.MakeAccessible);

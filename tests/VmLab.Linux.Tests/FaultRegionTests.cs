@@ -45,7 +45,7 @@ public unsafe class FaultRegionTests
     {
         const int pages = 16;
         ulong length = (ulong)(pages * Page);
-        nint hole = Mapping.Anonymous(length, Prot.PROT_NONE).Release();
+        nint hole = Hole.Reserve(length).Release();
         try
         {
             using var region = FaultHandler.Register(hole, length, FaultPolicy.MapFreshPage);
@@ -65,6 +65,16 @@ public unsafe class FaultRegionTests
         {
             Mapping.Adopt(hole, length).Dispose();
         }
+    }
+
+    [LinuxFact]
+    public void Holes_are_reserved_away_from_where_the_kernel_places_mappings()
+    {
+        using var a = Hole.Reserve((ulong)(16 * Page));
+        using var b = Hole.Reserve((ulong)(16 * Page));
+        using var ordinary = Mapping.Anonymous((ulong)(16 * Page));
+        Assert.NotEqual(a.Address, b.Address);
+        Assert.True((ulong)a.Address < (ulong)ordinary.Address / 2, $"hole {a} vs ordinary {ordinary}");
     }
 
     [LinuxFact]
@@ -172,6 +182,36 @@ public unsafe class FaultRegionTests
         {
             foreach (var r in regions) r.Dispose();
             foreach (var mm in maps) mm.Dispose();
+        }
+    }
+
+    [LinuxFact]
+    public void Threads_racing_on_the_same_fresh_pages_never_lose_a_write()
+    {
+        // Every thread writes its own slot in every page of a hole, in the same order, so several threads fault
+        // on one unmapped page at once. Only one mmap may win (MAP_FIXED_NOREPLACE); the others must retry
+        // into the winner's page rather than replace it (which would drop the winner's write).
+        const int threads = 4, pages = 64;
+        ulong length = (ulong)(pages * Page);
+        nint hole = Hole.Reserve(length).Release();
+        try
+        {
+            using var region = FaultHandler.Register(hole, length, FaultPolicy.MapFreshPage);
+            Mapping.Adopt(hole, length).Dispose();
+            RunTogether(threads, t =>
+            {
+                for (int i = 0; i < pages; i++)
+                    *(long*)(hole + i * Page + t * 64) = i * 10 + t + 1;   // one cache line per thread
+            });
+            for (int i = 0; i < pages; i++)
+                for (int t = 0; t < threads; t++)
+                    Assert.Equal(i * 10 + t + 1, *(long*)(hole + i * Page + t * 64));
+            Assert.InRange(region.Faults, pages, pages * threads);
+            Assert.Equal(0, region.Refused);
+        }
+        finally
+        {
+            Mapping.Adopt(hole, length).Dispose();
         }
     }
 

@@ -55,9 +55,9 @@ public static class OnDemandExperiment
         }
 
         // The seed's order: reserve, then unmap. Registering in between leaves no moment where a first write
-        // could land in the hole unhandled. (A mapping placed in the hole by someone else before the writes
-        // is refused by the handler, never overwritten; see FaultPolicy.MapFreshPage.)
-        nint hole = Mapping.Anonymous(length, Prot.PROT_NONE).Release();
+        // could land in the hole unhandled. The hole sits where the kernel does not place other mappings
+        // (see Hole); one placed there anyway would be refused by the handler, never overwritten.
+        nint hole = Hole.Reserve(length).Release();
         long faults, first, second;
         nint[] addresses;
         bool valuesCorrect, zeroed;

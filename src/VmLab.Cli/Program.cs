@@ -21,6 +21,9 @@ internal static class Program
         [
             // Real Linux, seed 000: the memory-virtualization programs and print_map.
 
+            new IdempotentCommand(),
+            new OnDemandCommand(),
+
             // Real Linux, seed 001 Part A: friendly segfaults.
             new FriendlyCommand(),
 

@@ -1,0 +1,18 @@
+namespace VmLab.Linux.Faults;
+
+/// <summary>How a fault inside a <see cref="FaultRegion"/> is cured before the faulting access is retried.</summary>
+public enum FaultPolicy
+{
+    /// <summary>mprotect the faulting page read-write (the seed's idempotent.c): for a reserved, protected range.</summary>
+    MakeAccessible = Interop.Faults.VMLAB_POLICY_MAKE_ACCESSIBLE,
+
+    /// <summary>mprotect the faulting page read-only; a write fault is not cured and is passed on.</summary>
+    MakeReadable = Interop.Faults.VMLAB_POLICY_MAKE_READABLE,
+
+    /// <summary>
+    /// mmap a fresh zero-filled read-write page at the faulting page (the seed's ondemand.c): for a range that
+    /// is not mapped at all. Never replaces a mapping that is already there (MAP_FIXED_NOREPLACE): if something
+    /// else was mapped into the hole, the fault is passed on instead of destroying that mapping.
+    /// </summary>
+    MapFreshPage = Interop.Faults.VMLAB_POLICY_MAP_FRESH_PAGE,
+}

@@ -25,6 +25,9 @@ public sealed unsafe class PageMap : IDisposable
     /// <summary>This process's page map (/proc/self/pagemap).</summary>
     public static PageMap OpenSelf() => Open("/proc/self/pagemap", null);
 
+    /// <summary>The calling thread's page map (/proc/thread-self/pagemap): threads share one, so it equals the process's.</summary>
+    public static PageMap OpenThreadSelf() => Open("/proc/thread-self/pagemap", null);
+
     /// <summary>Process <paramref name="pid"/>'s page map; needs ptrace-read access to it (same user or root).</summary>
     public static PageMap Open(int pid) => Open($"/proc/{pid}/pagemap", pid);
 

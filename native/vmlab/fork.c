@@ -67,11 +67,16 @@ static void run_child(const struct vmlab_touch_plan *p, struct vmlab_touch_resul
     }
 
     for (uint32_t pass = 0; pass < p->passes; pass++) {
-        uint64_t t0 = now_ns();
-        for (uint64_t page = 0; page < p->pages; page++)
+        uint64_t *page_ns = r->data + (4 + pass) * p->pages;
+        uint64_t t0 = now_ns(), t = t0;
+        for (uint64_t page = 0; page < p->pages; page++) {
             for (uint64_t w = 0; w < p->words_per_page; w++)
                 base[page * stride + w] = p->value;
-        r->pass_ns[pass] = now_ns() - t0;
+            uint64_t t1 = now_ns();
+            page_ns[page] = t1 - t;
+            t = t1;
+        }
+        r->pass_ns[pass] = t - t0;
     }
     r->value_after = base[0];
 
@@ -87,7 +92,7 @@ static void run_child(const struct vmlab_touch_plan *p, struct vmlab_touch_resul
 
 uint64_t vmlab_touch_result_size(uint64_t pages)
 {
-    return sizeof(struct vmlab_touch_result) + 4 * pages * sizeof(uint64_t);
+    return sizeof(struct vmlab_touch_result) + (4 + VMLAB_TOUCH_MAX_PASSES) * pages * sizeof(uint64_t);
 }
 
 pid_t vmlab_fork_touch(const struct vmlab_touch_plan *plan, struct vmlab_touch_result *result)

@@ -28,14 +28,16 @@ struct vmlab_touch_plan {
     uint32_t flags;
 };
 
-/* What the child reports, in shared memory the parent reads after waitpid. `data` holds four arrays of
- * `pages` words: pagemap entries before the first pass, after the last, and kpagecount of those frames
- * (0 when unreadable). Layout is mirrored in C# (ChildTouch.cs): change both together. */
+/* What the child reports, in shared memory the parent reads after waitpid. `data` holds 4 + MAX_PASSES
+ * arrays of `pages` words: pagemap entries before the first pass, after the last, kpagecount of those
+ * frames (0 when unreadable), then for each pass the nanoseconds each page took. Per-page times let the
+ * parent take a median, which a preempted child (a busy machine) cannot skew the way it skews a total.
+ * Layout is mirrored in C# (Interop.VmLabFork.cs, Process/Fork.cs): change them together. */
 struct vmlab_touch_result {
     uint64_t done;               /* written last: 1 once the child finished */
     int32_t pagemap_errno;       /* 0, or why /proc/self/pagemap could not be read */
     int32_t kpagecount_errno;    /* 0, or why /proc/kpagecount could not be read (EACCES without root) */
-    uint64_t pass_ns[VMLAB_TOUCH_MAX_PASSES];
+    uint64_t pass_ns[VMLAB_TOUCH_MAX_PASSES];   /* whole pass, per-page timing included */
     uint64_t value_before;       /* word 0 of the first page as the child first saw it */
     uint64_t value_after;        /* word 0 of the first page after the last pass */
     uint64_t child_pid;

@@ -1,6 +1,7 @@
 namespace VmLab.Linux.Experiments;
 
-/// <summary>What <see cref="CowExperiment"/> observed (frame facts from the last repeat).</summary>
+/// <summary>What <see cref="CowExperiment"/> observed (frame facts from the last repeat). The *NsPerPage timings
+/// are the median page of a pass (median over repeats); the Mean ones divide the pass by the page count.</summary>
 public sealed record CowResult(
     ulong Address,
     int Pages,
@@ -8,6 +9,8 @@ public sealed record CowResult(
     double FirstWriteNsPerPage,
     double SecondWriteNsPerPage,
     double FirstToSecondRatio,
+    double FirstWriteMeanNsPerPage,
+    double SecondWriteMeanNsPerPage,
     ulong? ParentPfn,
     ulong? ChildPfnBeforeWrite,
     ulong? ChildPfnAfterWrite,
@@ -52,12 +55,17 @@ public static class CowExperiment
 
         var first = new List<double>();
         var second = new List<double>();
+        var firstMean = new List<double>();
+        var secondMean = new List<double>();
         ForkTouchResult child = null!;
         for (int r = 0; r < repeats; r++)
         {
             child = Fork.Touch(new ForkTouchPlan(m.Address, pages, PageSize.Value / sizeof(ulong), ChildPattern, Passes: 2));
-            first.Add((double)child.PassNanoseconds[0] / pages);
-            second.Add((double)child.PassNanoseconds[1] / pages);
+            // The median page, not the mean: a child preempted on a busy machine inflates a few pages, not the median.
+            first.Add(Median(child.PageNanoseconds[0].Select(x => (double)x).ToList()));
+            second.Add(Median(child.PageNanoseconds[1].Select(x => (double)x).ToList()));
+            firstMean.Add((double)child.PassNanoseconds[0] / pages);
+            secondMean.Add((double)child.PassNanoseconds[1] / pages);
         }
 
         bool unchanged = !words.ContainsAnyExcept(ParentPattern);
@@ -70,6 +78,7 @@ public static class CowExperiment
         double f = Median(first), s = Median(second);
         return new CowResult(
             (ulong)m.Address, pages, repeats, f, s, s > 0 ? f / s : double.PositiveInfinity,
+            Median(firstMean), Median(secondMean),
             parent[0].Pfn,
             mapped ? before[0].Pfn : null,
             mapped ? after[0].Pfn : null,

@@ -13,6 +13,7 @@ public sealed record MmapResult(
     bool PageIsFileBacked,
     bool MapsSaysShared,
     ulong? Pfn,
+    bool PfnHidden,
     string FlagsAfterWrite,
     string FirstLine)
 {
@@ -57,7 +58,7 @@ public static class MmapExperiment
             }   // munmap, then close
             byte[] onDisk = File.ReadAllBytes(path);
             return new MmapResult(path, bytes, (int)PageSize.PagesFor((ulong)bytes), onDisk.AsSpan().SequenceEqual(expected), keep,
-                entry.IsFileOrSharedAnon, area?.IsShared == true, entry.Pfn, entry.FlagText,
+                entry.IsFileOrSharedAnon, area?.IsShared == true, entry.Pfn, entry.IsPfnHidden, entry.FlagText,
                 Encoding.ASCII.GetString(onDisk, 0, Header.Length - 1));
         }
         finally

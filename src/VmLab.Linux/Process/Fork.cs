@@ -12,11 +12,13 @@ namespace VmLab.Linux;
 public sealed record ForkTouchPlan(nint Address, int Pages, int WordsPerPage, ulong Value, int Passes = 1, bool ReadPageMap = true);
 
 /// <summary>What the child observed, copied out of the shared result page after it was reaped.</summary>
+/// <remarks>PassNanoseconds[p] is pass p's total; PageNanoseconds[p][i] the time page i took in pass p.</remarks>
 public sealed record ForkTouchResult(
     ChildExit Exit,
     ulong ValueBefore,
     ulong ValueAfter,
     IReadOnlyList<long> PassNanoseconds,
+    IReadOnlyList<IReadOnlyList<long>> PageNanoseconds,
     IReadOnlyList<PageMapEntry> EntriesBefore,
     IReadOnlyList<PageMapEntry> EntriesAfter,
     IReadOnlyList<long?> MapCountBefore,
@@ -96,12 +98,16 @@ public static unsafe class Fork
             Enumerable.Range(0, n).Select(i => new PageMapEntry(data[array * n + i])).ToArray();
         long?[] Counts(int array) =>
             Enumerable.Range(0, n).Select(i => r->kpagecount_errno == 0 && data[array * n + i] != 0 ? (long?)data[array * n + i] : null).ToArray();
+        var pageNs = new IReadOnlyList<long>[plan.Passes];
+        for (int p = 0; p < pageNs.Length; p++)
+            pageNs[p] = Enumerable.Range(0, n).Select(i => (long)data[(4 + p) * n + i]).ToArray();
         bool readMap = plan.ReadPageMap && r->pagemap_errno == 0;
         return new ForkTouchResult(
             exit,
             r->value_before,
             r->value_after,
             passes,
+            pageNs,
             readMap ? Entries(0) : [],
             readMap ? Entries(1) : [],
             readMap ? Counts(2) : [],

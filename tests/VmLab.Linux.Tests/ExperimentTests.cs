@@ -2,6 +2,7 @@ using VmLab.Linux.Experiments;
 
 namespace VmLab.Linux.Tests;
 
+[Collection(ProcessMemory.Collection)]
 public class ExperimentTests
 {
     [LinuxFact]

@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 
 namespace VmLab.Linux.Tests;
 
+[Collection(ProcessMemory.Collection)]
 public class ForkTests
 {
     [LinuxFact]

@@ -1,5 +1,6 @@
 namespace VmLab.Linux.Tests;
 
+[Collection(ProcessMemory.Collection)]
 public class PageMapTests
 {
     [LinuxFact]

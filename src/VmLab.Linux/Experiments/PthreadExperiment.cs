@@ -76,8 +76,11 @@ public static class PthreadExperiment
         bool forkVisible = Volatile.Read(ref *word) == child.ValueAfter;
 
         bool hidden = main.IsPfnHidden || worker.IsPfnHidden;
+        // Same entry = present in both views with the same frame bits. The other flag bits are left out on
+        // purpose: a fork by any other thread of this process turns "exclusive" off while its child lives.
+        bool sameEntry = main.IsPresent && worker.IsPresent && (main.Raw & PageMapEntry.PfnMask) == (worker.Raw & PageMapEntry.PfnMask);
         return new PthreadResult((ulong)m.Address, Environment.ProcessId, mainThread, workerThread,
-            main.Pfn, worker.Pfn, hidden ? null : main.Pfn == worker.Pfn, main == worker, hidden,
+            main.Pfn, worker.Pfn, hidden ? null : main.Pfn == worker.Pfn, sameEntry, hidden,
             value, seen, us, forkVisible);
     }
 

@@ -98,7 +98,12 @@ public static class MmapExperiment
         {
             throw new InvalidOperationException($"cannot create {path}: permission denied (is {dir} read-only?)");
         }
-        catch (IOException e) when (e is not FileNotFoundException)
+        catch (FileNotFoundException)
+        {
+            // O_CREAT answered ENOENT although the directory exists: a file system that takes no new files (/proc).
+            throw new InvalidOperationException($"cannot create {path}: {dir} does not accept new files");
+        }
+        catch (IOException e)
         {
             throw new InvalidOperationException($"cannot create {path}: {e.Message}");
         }

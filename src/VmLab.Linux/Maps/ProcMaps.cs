@@ -119,7 +119,7 @@ public static class ProcMaps
         }
         catch (Exception e) when (pid is not null && e is UnauthorizedAccessException)
         {
-            throw new InvalidOperationException($"not allowed to inspect PID {pid} ({path}: permission denied; another user's process needs root)");
+            throw new InvalidOperationException($"not allowed to inspect PID {pid} ({path}: permission denied; reading another user's process needs root)");
         }
         catch (IOException e) when (pid is not null)
         {

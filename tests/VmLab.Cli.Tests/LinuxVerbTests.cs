@@ -160,6 +160,10 @@ public class LinuxVerbTests
         Assert.Equal(1, readOnly.ExitCode);
         Assert.Single(readOnly.Err.Trim().Split('\n'));
         Assert.Contains("cannot create", readOnly.Err);
+        // Even with --overwrite, only a regular file is ever replaced.
+        var device = CliRunner.Run("mmap", "--file", "/dev/null", "--overwrite");
+        Assert.Equal(1, device.ExitCode);
+        Assert.Contains("not a regular file", device.Err);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ internal sealed class PageMapCommand : ICommand
     public string Summary => "decode /proc/PID/pagemap: areas with their pages counted by flag, or single pages";
 
     public string Help => $"""
-        usage: vmlab pagemap [--pid N] [--all] [--json]
+        usage: vmlab pagemap [--pid N] [--all | --top N] [--json]
                vmlab pagemap [--pid N] ADDRESS [--pages N] [--json]
                vmlab pagemap [--pid N] --range LO-HI [--json]
 
@@ -26,6 +26,7 @@ internal sealed class PageMapCommand : ICommand
           --pages N       with ADDRESS: this many pages from there (default 1, at most {PageMapSurvey.MaxPageRows})
           --range LO-HI   every page overlapping [LO, HI)
           --all           list areas with no present page too (default: only areas with pages in RAM)
+          --top N         list only the N areas with the most pages in RAM (largest first)
           --json          one JSON object: pid, regions[] or page_rows[], pfn_visible, ...
 
         Areas with no permissions (address-space reservations) and areas above {PageMapSurvey.MaxScanPages} pages
@@ -34,7 +35,8 @@ internal sealed class PageMapCommand : ICommand
 
     public TourStep Tour => new(
         "Where does all of this live? /proc/self/maps lists a process's areas and /proc/self/pagemap says, " +
-        "page by page, which are in RAM, shared, exclusive or swapped. Here is vmlab itself, a .NET process.");
+        "page by page, which are in RAM, shared, exclusive or swapped. Here is vmlab itself, a .NET process: " +
+        "its 12 areas with the most pages in RAM.", "--top", "12");
 
     public int Run(CommandContext ctx)
     {
@@ -42,9 +44,12 @@ internal sealed class PageMapCommand : ICommand
         int? pid = ctx.Args.Option("--pid") is { } p ? checked((int)ParsePid(p)) : null;
         string? range = ctx.Args.Option("--range");
         bool all = ctx.Args.Flag("--all");
+        int top = (int)ctx.Args.Int("--top", 0, 1, 100_000);
         long pages = ctx.Args.Int("--pages", 1, 1, PageMapSurvey.MaxPageRows);
         string? address = ctx.Args.Positional();
         ctx.Args.End();
+        if (all && top > 0)
+            throw new UsageException("give either --all or --top N, not both");
         if (range is not null && address is not null)
             throw new UsageException("give either ADDRESS or --range, not both");
 
@@ -73,7 +78,7 @@ internal sealed class PageMapCommand : ICommand
         if (r.PageRows.Count > 0)
             WritePages(rep, r);
         else
-            WriteRegions(rep, r, all);
+            WriteRegions(rep, r, all, top);
         if (!r.PfnVisible)
             rep.Note(FrameText.RootNote("each page's frame number, how many mappers share it (/proc/kpagecount) and the kernel's page flags (/proc/kpageflags)"));
         else if (!r.KPageCountReadable)
@@ -81,11 +86,15 @@ internal sealed class PageMapCommand : ICommand
         return 0;
     }
 
-    private static void WriteRegions(Report rep, PageMapReport r, bool all)
+    private static void WriteRegions(Report rep, PageMapReport r, bool all, int top)
     {
         var shown = r.Regions.Where(x => all || x.Present > 0 || x.Swapped > 0).ToList();
-        rep.Explain($"{r.Regions.Count} areas in /proc/{r.Pid}/maps; {(all ? "all shown" : $"{shown.Count} with pages in RAM or swap shown (--all for every area)")}. " +
-                    "Counts are pages; '-' means the area was not read.");
+        string which = all ? "all shown"
+            : top > 0 ? $"the {Math.Min(top, shown.Count)} with the most pages in RAM shown"
+            : $"{shown.Count} with pages in RAM or swap shown (--all for every area)";
+        if (top > 0)
+            shown = shown.OrderByDescending(x => x.Present).Take(top).ToList();
+        rep.Explain($"{r.Regions.Count} areas in /proc/{r.Pid}/maps; {which}. Counts are pages; '-' means the area was not read.");
         string N(RegionSummary x, long v) => x.Scanned ? v.ToString() : "-";
         rep.Table(
             ["range", "perms", "pages", "present", "swapped", "file/shr", "excl", "dirty", "area"],

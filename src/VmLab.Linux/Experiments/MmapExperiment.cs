@@ -88,11 +88,18 @@ public static class MmapExperiment
             throw new InvalidOperationException($"cannot use {path}: it is a directory");
         if (File.Exists(full) && !overwrite)
             throw new InvalidOperationException($"{path} already exists; vmlab does not overwrite files (add --overwrite to replace it)");
-        if (File.Exists(full) && (File.GetAttributes(full) & (FileAttributes.Device | FileAttributes.ReparsePoint)) != 0)
-            throw new InvalidOperationException($"{path} is not a regular file; vmlab only replaces regular files");
+        if (File.Exists(full) && new FileInfo(full).LinkTarget is not null)
+            throw new InvalidOperationException($"{path} is a symbolic link; vmlab only replaces regular files");
         try
         {
-            return File.OpenHandle(full, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite);
+            // Opened without truncation: only once it is known to be a regular file may its length change.
+            var handle = File.OpenHandle(full, overwrite ? FileMode.OpenOrCreate : FileMode.CreateNew, FileAccess.ReadWrite);
+            if ((Interop.Stat.Mode((int)handle.DangerousGetHandle()) & Interop.Stat.S_IFMT) != Interop.Stat.S_IFREG)
+            {
+                handle.Dispose();
+                throw new InvalidOperationException($"{path} is not a regular file (a device?); vmlab only replaces regular files");
+            }
+            return handle;
         }
         catch (UnauthorizedAccessException)
         {

@@ -106,6 +106,10 @@ internal sealed class PageMapCommand : ICommand
         rep.Fact("pages in RAM", $"{present} ({Numbers.FormatSize(present * PageSize.Value)})");
         rep.Fact("pages in swap", r.Regions.Sum(x => x.Swapped));
         rep.Fact("file-backed or shared pages", r.Regions.Sum(x => x.FileOrShared));
+        long mapped = r.Regions.Sum(x => x.Pages);
+        double share = mapped == 0 ? 0 : 100.0 * present / mapped;
+        rep.Verdict(present < mapped, $"{present} of {mapped} mapped pages ({share:0.00}%) are in RAM: " +
+            (present < mapped ? "most of the address space is only reserved; frames come on first touch" : "every mapped page is resident"));
     }
 
     private static void WritePages(Report rep, PageMapReport r)

@@ -41,11 +41,12 @@ public static unsafe class PrintMap
     /// <summary>Translates <paramref name="address"/> in this process.</summary>
     public static PageTranslation Of(nint address) => Of((ulong)address);
 
-    /// <summary>Translates <paramref name="address"/> in this process.</summary>
+    /// <summary>Translates <paramref name="address"/> in this process (with its mapper count when root).</summary>
     public static PageTranslation Of(ulong address)
     {
         using var map = PageMap.OpenSelf();
-        return Of(map, address);
+        using var counts = KPageCount.TryOpen(out _);
+        return Of(map, address, counts);
     }
 
     /// <summary>Translates <paramref name="address"/> with an already open page map (and kpagecount when readable).</summary>

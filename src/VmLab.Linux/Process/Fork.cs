@@ -2,7 +2,11 @@ using static VmLab.Linux.Interop.VmLabFork;
 
 namespace VmLab.Linux;
 
-/// <summary>What a forked child does to the parent's pages (see <see cref="Fork.Touch"/>).</summary>
+/// <summary>
+/// What a forked child does to the parent's pages (see <see cref="Fork.Touch"/>). The pages must be mapped
+/// writable (a child that faults dies of SIGSEGV, reported as such). Pages of a MAP_SHARED mapping stay shared
+/// across fork: the child's stores to those reach the parent.
+/// </summary>
 /// <param name="Address">First page (page-aligned) of memory the parent mapped before the fork.</param>
 /// <param name="Pages">How many consecutive pages to write.</param>
 /// <param name="WordsPerPage">64-bit words written at the start of each page (512 = the whole 4 KiB page).</param>

@@ -7,10 +7,14 @@ namespace VmLab.Cli.Tests;
 /// <summary>The seed-000 verbs as a user runs them: JSON keys with real values, verdicts, bad input.</summary>
 public class LinuxVerbTests
 {
-    private static JsonObject Json(params string[] args)
+    private static JsonObject Json(params string[] args) => Json(timed: false, args);
+
+    /// <summary>Runs a verb with --json. A timed verdict (cow: first write slower than the second) may
+    /// exit 1 on a badly overloaded machine, so for those only the output is checked, never the timing.</summary>
+    private static JsonObject Json(bool timed, params string[] args)
     {
         var r = CliRunner.Run([.. args, "--json"]);
-        Assert.True(r.ExitCode == 0, $"vmlab {string.Join(' ', args)} exited {r.ExitCode}: {r.Err}");
+        Assert.True(r.ExitCode == 0 || (timed && r.ExitCode == 1), $"vmlab {string.Join(' ', args)} exited {r.ExitCode}: {r.Err}");
         Assert.Equal("", r.Err);
         return JsonNode.Parse(r.Out)!.AsObject();
     }
@@ -39,7 +43,7 @@ public class LinuxVerbTests
     public void Cow_json_has_timings_and_frames()
     {
         if (!OperatingSystem.IsLinux()) return;
-        var o = Json("cow", "--pages", "32");
+        var o = Json(timed: true, "cow", "--pages", "32");
         Assert.Equal(32, o["pages"]!.GetValue<int>());
         Assert.True(o["first_write_ns_per_page"]!.GetValue<double>() > 0);
         Assert.True(o["second_write_ns_per_page"]!.GetValue<double>() > 0);
@@ -49,6 +53,8 @@ public class LinuxVerbTests
         if (Platform.IsRoot)
             Assert.NotEqual(o["parent_pfn"]!.GetValue<ulong>(), o["child_pfn_after_write"]!.GetValue<ulong>());
         Assert.Equal(32, o["exclusive_after_write"]!.GetValue<int>());
+        Assert.Equal(0, o["exclusive_before_write"]!.GetValue<int>());
+        Assert.True(o["parent_unchanged"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -92,9 +98,10 @@ public class LinuxVerbTests
         foreach (string verb in new[] { "anon", "cow", "fork", "mmap", "pthread" })
         {
             var r = CliRunner.Run(verb);
-            Assert.True(r.ExitCode == 0, $"{verb}: {r.Err}");
+            bool timed = verb == "cow";
+            Assert.True(r.ExitCode == 0 || (timed && r.ExitCode == 1), $"{verb}: {r.Err}");
             Assert.Contains("observed", r.Out);
-            Assert.Contains("verdict: CONFIRMED", r.Out);
+            Assert.Contains(timed ? "verdict: " : "verdict: CONFIRMED", r.Out);
             if (!Platform.IsRoot && verb != "mmap")
                 Assert.Contains("hidden (needs root)", r.Out);
         }
@@ -195,13 +202,16 @@ public class LinuxVerbTests
         if (!OperatingSystem.IsLinux()) return;
         string dll = Path.Combine(AppContext.BaseDirectory, "vmlab.dll");
         var (code, output, error) = RunVmlab(dll, "cow", "--pages", "16", "--repeat", "30", "--json");
-        Assert.True(code == 0, $"cow with W^X on exited {code}: {error}");
+        Assert.True(code is 0 or 1 && error == "", $"cow with W^X on exited {code}: {error}");
         Assert.Equal(30, JsonNode.Parse(output)!["repeats"]!.GetValue<int>());
 
         (code, output, error) = RunVmlab(dll, "tour", "--only", "fork,cow,pthread,anon,pagemap", "--json");
-        Assert.True(code == 0, $"tour with W^X on exited {code}: {error}\n{output}");
         var steps = JsonNode.Parse(output)!["steps"]!.AsArray();
         Assert.Equal(5, steps.Count);
+        // Every step ran to its verdict (cow's verdict includes a timing, so its exit code is not asserted).
+        Assert.All(steps, s => Assert.True(s!["result"] is JsonObject, $"{s!["command"]}: {s["error"]}"));
+        Assert.All(steps.Where(s => !s!["command"]!.GetValue<string>().StartsWith("vmlab cow")),
+            s => Assert.Equal(0, s!["exit_code"]!.GetValue<int>()));
         // Proof that W^X really was on in that process: the JIT's double-mapped code heap is in its maps.
         var regions = steps.Single(s => s!["command"]!.GetValue<string>().StartsWith("vmlab pagemap"))!["result"]!["regions"]!.AsArray();
         Assert.Contains(regions, r => r!["name"]!.GetValue<string>().Contains("doublemapper"));

@@ -20,6 +20,12 @@ internal static class Program
         all =
         [
             // Real Linux, seed 000: the memory-virtualization programs and print_map.
+            new AnonCommand(),
+            new CowCommand(),
+            new ForkCommand(),
+            new MmapCommand(),
+            new PthreadCommand(),
+            new PageMapCommand(),
 
             new IdempotentCommand(),
             new OnDemandCommand(),

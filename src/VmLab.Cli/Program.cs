@@ -20,15 +20,15 @@ internal static class Program
         all =
         [
             // Real Linux, seed 000: the memory-virtualization programs and print_map.
+            // In the seed's order (anon, cow, fork, idempotent, mmap, ondemand, pthread), then print_map's verb.
             new AnonCommand(),
             new CowCommand(),
             new ForkCommand(),
+            new IdempotentCommand(),
             new MmapCommand(),
+            new OnDemandCommand(),
             new PthreadCommand(),
             new PageMapCommand(),
-
-            new IdempotentCommand(),
-            new OnDemandCommand(),
 
             // Real Linux, seed 001 Part A: friendly segfaults.
             new FriendlyCommand(),

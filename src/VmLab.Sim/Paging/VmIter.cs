@@ -107,7 +107,8 @@ public sealed class VmIter
 
     // TRAVERSAL
 
-    /// <summary>Moves to <paramref name="va"/>.</summary>
+    /// <summary>Moves to <paramref name="va"/>. Within the current table page only the entry changes: the
+    /// levels above are remembered, as in WeensyOS, so after editing upper-level entries by hand use a new iterator.</summary>
     public VmIter Find(ulong va)
     {
         if (((_va ^ va) & ~OffsetMask(_level + 1)) != 0 || _level == 3)

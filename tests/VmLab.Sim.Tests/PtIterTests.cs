@@ -43,11 +43,14 @@ public class PtIterTests
         var it = pt.Iter();
         foreach (ulong va in new ulong[] { 0x1000, 0x40_0000, 0x80_0000_0000, 0xFFFF_8000_0000_0000 })
             it.Find(va).Map(f.Allocate(FrameOwner.Process, 4), PTE_P | PTE_W | PTE_U);
-        for (it.Find(0); it.Va < VirtualAddress.LowEnd || it.Va != 0; it.Next())
+        ulong previous;
+        it.Find(0);
+        do
         {
             if (it.User) f.Free(it.Pa);
-            if (it.Va == 0xFFFF_FFFF_FFFF_F000 || (it.Va >= VirtualAddress.HighStart && it.LastVa == 0)) break;
-        }
+            previous = it.Va;
+            it.Next();
+        } while (it.Va > previous);
         for (var p = pt.TablePages(); !p.Done; p.Next()) f.Free(p.Pa);
         f.Free(pt.Root);
         Assert.Empty(f.Leaks([]));

@@ -144,9 +144,10 @@ public sealed class Mmu
         return true;
     }
 
-    /// <summary>The access-rights rules of SDM 4.6 for the combined rights of all levels.</summary>
+    /// <summary>The access-rights rules of SDM 4.6 under the current CR0.WP: may an access with these combined
+    /// rights (PTE_W and PTE_U ANDed over all levels, PTE_NX ORed, as <see cref="VmIter.Perm"/> reports) proceed?</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool Allowed(ulong rights, Access access, Privilege privilege)
+    public bool Allowed(ulong rights, Access access, Privilege privilege)
     {
         if (privilege == Privilege.User && (rights & PTE_U) == 0) return false;
         return access switch

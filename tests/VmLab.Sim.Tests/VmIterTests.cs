@@ -144,7 +144,9 @@ public class VmIterTests
         var it = pt.Iter(0x1001);
         Assert.Contains("not aligned", Assert.Throws<ArgumentException>(() => it.Map(0x2000, PTE_P)).Message);
         it.Find(0x200000).MapLarge(0x200000, PTE_P | PTE_W, 1);
-        Assert.Throws<InvalidOperationException>(() => it.Find(0x201000).Map(0x3000, PTE_P));
+        Assert.Contains("inside a 2 MiB page", Assert.Throws<InvalidOperationException>(() => it.Find(0x201000).Map(0x3000, PTE_P)).Message);
+        it.Find(0x600000).Map(0x3000, PTE_P);
+        Assert.Contains("hide an existing page table", Assert.Throws<InvalidOperationException>(() => it.Find(0x600000).MapLarge(0x600000, PTE_P, 1)).Message);
         // A user mapping below a supervisor-only upper entry could never take effect.
         var (m, _, pt2) = Machine();
         pt2.Iter(0x1000).Map(0x3000, PTE_P | PTE_W);

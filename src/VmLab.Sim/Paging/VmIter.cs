@@ -179,10 +179,10 @@ public sealed class VmIter
         if ((perm & PTE_PS) != 0 && leafLevel == 0) throw new ArgumentException("vmiter.map: PTE_PS needs MapLarge");
         if ((perm & PTE_P) != 0 && ((pa & mask) != 0 || (pa & ~PTE_PAMASK) != 0))
             throw new ArgumentException($"vmiter.map: pa 0x{pa:x} is not a 0x{mask + 1:x}-aligned physical address");
-        if (_level < leafLevel || (_level > leafLevel && IsLeaf(Entry)))
-            throw new InvalidOperationException($"vmiter.map: 0x{_va:x} lies inside a {TableEntryLine.TableName(_level)}-level page of a different size");
-        if (_level == leafLevel && leafLevel > 0 && IsPresent(Entry) && !IsLarge(Entry))
+        if (_level < leafLevel)
             throw new InvalidOperationException($"vmiter.map: a large page at 0x{_va:x} would hide an existing page table");
+        if (_level > leafLevel && IsLeaf(Entry))
+            throw new InvalidOperationException($"vmiter.map: 0x{_va:x} lies inside a {(_level == 1 ? "2 MiB" : "1 GiB")} page");
         if ((perm & PTE_P) == 0)
         {
             if (_level == leafLevel) _memory.WriteU64(_pep, 0);

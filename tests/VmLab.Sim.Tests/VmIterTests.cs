@@ -122,10 +122,12 @@ public class VmIterTests
             it.Find(0x1000).Map(0x9000, PTE_P | PTE_W);
             int spare = rng.Next(0, 3);            // a fresh PML4 slot needs 3 table pages: fail after 0-2
             while (f.FreeFrames > (ulong)spare) f.Allocate(FrameOwner.Process, 2);
+            ulong va = (ulong)rng.Next(1, 255) << 39 | (ulong)rng.Next(512) << 12;
+            // Not-present entries may carry software bits (a swap slot, say); rollback must restore them too.
+            if (trial % 2 == 1) m.WriteU64(pt.Root + 8 * (ulong)VirtualAddress.Index(va, 3), 0xABCD_E000);
             var before = new byte[m.Size];
             m.Read(0, before);
             ulong free = f.FreeFrames;
-            ulong va = (ulong)rng.Next(1, 255) << 39 | (ulong)rng.Next(512) << 12;
             Assert.False(it.Find(va).TryMap(0x9000, PTE_P | PTE_W));
             var after = new byte[m.Size];
             m.Read(0, after);

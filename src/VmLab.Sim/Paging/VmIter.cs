@@ -193,20 +193,20 @@ public sealed class VmIter
 
         // Build missing tables top-down. Only the first write lands in a pre-existing table; the rest
         // land in pages allocated here, so undoing that one write and freeing those pages restores the table.
-        ulong firstEntry = ulong.MaxValue;
+        ulong firstEntry = ulong.MaxValue, firstOld = 0;   // a not-present entry may hold software bits: keep them
         Span<ulong> fresh = stackalloc ulong[3];
         int freshCount = 0;
         while (_level > leafLevel)
         {
             if (_pt.Allocator is not { } alloc || !alloc.TryAllocate(FrameOwner.PageTable, _pt.Pid, out ulong table))
             {
-                if (firstEntry != ulong.MaxValue) _memory.WriteU64(firstEntry, 0);
+                if (firstEntry != ulong.MaxValue) _memory.WriteU64(firstEntry, firstOld);
                 for (int i = 0; i < freshCount; i++) _pt.Allocator!.Free(fresh[i]);
                 Restart(_va);
                 return false;
             }
             fresh[freshCount++] = table;
-            if (firstEntry == ulong.MaxValue) firstEntry = _pep;
+            if (firstEntry == ulong.MaxValue) (firstEntry, firstOld) = (_pep, _memory.ReadU64(_pep));
             _memory.WriteU64(_pep, table | PTE_P | PTE_W | PTE_U);
             Down();
         }

@@ -1,4 +1,5 @@
 using VmLab.Cli.Commands;
+using VmLab.Cli.Commands.Sim;
 using VmLab.Cli.Framework;
 
 namespace VmLab.Cli;
@@ -42,6 +43,11 @@ internal static class Program
                 teaching kernel. Pure managed code: it runs on any OS.
                 """
                 // Paging core: exercises of Part A and the page walk.
+                , new CheckMappingCommand()
+                , new MapCallsCommand()
+                , new PagesCommand()
+                , new WalkCommand()
+                , new TlbCommand()
 
                 // Teaching kernel: scenarios.
                 ),

@@ -3,10 +3,17 @@ using BenchmarkDotNet.Running;
 namespace VmLab.Bench;
 
 /// <summary>
-/// BenchmarkDotNet entry point: `dotnet run -c Release --project bench/VmLab.Bench -- --filter '*'`.
-/// Benchmarks compare ratios inside one run (baselines are marked); absolute times drift between runs.
+/// BenchmarkDotNet entry point: `dotnet run -c Release --project bench/VmLab.Bench -- --filter '*'`
+/// (add `--job short` for a quick run). Benchmarks compare ratios inside one run (baselines are marked);
+/// absolute times drift between runs.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
+    public static void Main(string[] args)
+    {
+        bool jobGiven = args.Any(a => a is "--job" or "-j");
+        if (jobGiven && !args.Contains("--inProcess"))
+            args = [.. args, "--inProcess"];
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create(jobGiven));
+    }
 }

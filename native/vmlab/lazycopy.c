@@ -1,0 +1,371 @@
+/* Lazy copy, the seed's way: chunks are MAP_SHARED|MAP_ANONYMOUS; a lazy copy is a second view of the same
+ * frames (mremap with old_size 0); every view of a shared frame set is read-only; the first write to any of
+ * them faults, and the resolver below splits that view off (fresh frames, contents copied) and lets the write
+ * run again. The fault may come from managed code, so the whole split happens here, in the signal handler.
+ *
+ * Bookkeeping, all in malloc'd memory owned by this file:
+ *   - a view: one mapped chunk (address, size). Views that share frames form a ring (ring_next/ring_prev); a
+ *     ring of one owns its frames alone. Frames are the kernel's: when the last view of a frame set is
+ *     unmapped (freed, or replaced by a split), the kernel releases them. Nothing here can leak a frame.
+ *   - a hash table from 64 KiB granules to views, so the handler finds the view of any faulting address
+ *     without a limit on the number of chunks. A view is linked into every granule it overlaps.
+ *
+ * Ordering rules (the lock is a spinlock so the handler can take it):
+ *   1. Every read or write of the table, a ring, or a view's `writable` happens with `lock` held.
+ *   2. Code that is not the handler never touches chunk memory while it holds `lock`: the touch could fault,
+ *      and the handler on the same thread would spin on the lock forever. (Eager copies memcpy outside it.)
+ *   3. The handler never calls malloc/free (not async-signal-safe). Everything it allocates is a mapping.
+ *   4. A view is made read-only before it is duplicated, so a duplicate never starts out writable.
+ *   5. A split builds the copy in a fresh mapping and moves it over the view with
+ *      mremap(MREMAP_MAYMOVE|MREMAP_FIXED): the address is never unmapped, so other threads never fault on a
+ *      hole; they fault on the old read-only view, wait for the lock, then find the view writable and retry.
+ *   6. The table only grows; it is swapped under the lock, and the old array is freed after the lock is
+ *      dropped (no handler can be reading it then: the handler reads it only with the lock held).
+ */
+#define _GNU_SOURCE
+#include "vmlab.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define GRANULE_SHIFT 16
+
+/* Counters for tests and the CLI. Same layout as LazyCopyNativeStats in C#. */
+struct vmlab_lc_stats {
+    int64_t views;          /* live views (chunks and copies) */
+    int64_t lazy_copies;    /* lazy copies made */
+    int64_t splits;         /* faults resolved by copying the view off its frame set */
+    int64_t unshared;       /* views made writable again because they were left alone */
+    int64_t spurious;       /* faults on a view another thread had already split */
+    int64_t failed;         /* faults on a view that could not be split (out of memory or mappings) */
+};
+
+struct lc_view;
+
+struct lc_link {
+    struct lc_link *next;
+    uintptr_t granule;
+    struct lc_view *view;
+};
+
+struct lc_view {
+    uintptr_t addr;
+    size_t size;
+    struct lc_view *ring_next, *ring_prev;
+    int writable;
+    size_t nlinks;
+    struct lc_link links[];
+};
+
+static volatile int lock;
+static struct lc_link **buckets;
+static size_t nbuckets;         /* a power of two */
+static size_t nlinked;          /* links in the table */
+static struct vmlab_lc_stats stats;  /* under the lock */
+
+static void lock_acquire(void)
+{
+    for (int spins = 0; __atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE); spins++) {
+        while (__atomic_load_n(&lock, __ATOMIC_RELAXED)) {
+            if (++spins < 64)
+                __builtin_ia32_pause();
+            else
+                sched_yield();  /* a raw system call: safe in the handler */
+        }
+    }
+}
+
+static void lock_release(void)
+{
+    __atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+static size_t bucket_of(uintptr_t granule, size_t n)
+{
+    return (size_t)((granule * 0x9E3779B97F4A7C15ull) >> 32) & (n - 1);
+}
+
+/* ---- the table (caller holds the lock) ---- */
+
+static void table_link(struct lc_view *v)
+{
+    for (size_t i = 0; i < v->nlinks; i++) {
+        struct lc_link *l = &v->links[i];
+        size_t b = bucket_of(l->granule, nbuckets);
+        l->next = buckets[b];
+        buckets[b] = l;
+    }
+    nlinked += v->nlinks;
+}
+
+static void table_unlink(struct lc_view *v)
+{
+    for (size_t i = 0; i < v->nlinks; i++) {
+        struct lc_link **pp = &buckets[bucket_of(v->links[i].granule, nbuckets)];
+        while (*pp != &v->links[i])
+            pp = &(*pp)->next;
+        *pp = v->links[i].next;
+    }
+    nlinked -= v->nlinks;
+}
+
+static struct lc_view *table_find(uintptr_t a)
+{
+    if (nbuckets == 0)
+        return NULL;
+    uintptr_t g = a >> GRANULE_SHIFT;
+    for (struct lc_link *l = buckets[bucket_of(g, nbuckets)]; l; l = l->next)
+        if (l->granule == g && a - l->view->addr < l->view->size)
+            return l->view;
+    return NULL;
+}
+
+/* Makes room for `more` links (not with the lock held: it allocates). 0, or -1 with errno ENOMEM. */
+static int table_reserve(size_t more)
+{
+    lock_acquire();
+    size_t have = nbuckets, need = nlinked + more;
+    lock_release();
+    if (have != 0 && need <= have)
+        return 0;
+    size_t n = have ? have : 1024;
+    while (n < need * 2)
+        n *= 2;
+    struct lc_link **fresh = calloc(n, sizeof *fresh), **old = NULL;
+    if (!fresh)
+        return -1;
+    lock_acquire();
+    if (nbuckets < n) {
+        for (size_t b = 0; b < nbuckets; b++) {
+            for (struct lc_link *l = buckets[b], *next; l; l = next) {
+                next = l->next;
+                size_t nb = bucket_of(l->granule, n);
+                l->next = fresh[nb];
+                fresh[nb] = l;
+            }
+        }
+        old = buckets;
+        buckets = fresh;
+        nbuckets = n;
+        fresh = NULL;
+    }
+    lock_release();
+    free(old);
+    free(fresh);
+    return 0;
+}
+
+/* ---- rings (caller holds the lock) ---- */
+
+static int ring_alone(const struct lc_view *v)
+{
+    return v->ring_next == v;
+}
+
+/* Takes v out of its ring. Returns the one view left behind if it is now alone, else NULL. */
+static struct lc_view *ring_leave(struct lc_view *v)
+{
+    struct lc_view *n = v->ring_next;
+    if (n == v)
+        return NULL;
+    n->ring_prev = v->ring_prev;
+    v->ring_prev->ring_next = n;
+    v->ring_next = v->ring_prev = v;
+    return ring_alone(n) ? n : NULL;
+}
+
+/* The last view of a frame set owns it alone: it can take writes again without a copy. */
+static void make_writable_if_alone(struct lc_view *v)
+{
+    if (v && ring_alone(v) && !v->writable && mprotect((void *)v->addr, v->size, PROT_READ | PROT_WRITE) == 0) {
+        v->writable = 1;
+        stats.unshared++;
+    }
+}
+
+/* ---- views ---- */
+
+static struct lc_view *view_new(size_t size)
+{
+    if (size == 0 || size % (size_t)sysconf(_SC_PAGESIZE) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    size_t nlinks = ((size - 1) >> GRANULE_SHIFT) + 2;  /* an unaligned view may touch one more granule */
+    struct lc_view *v = malloc(sizeof *v + nlinks * sizeof(struct lc_link));
+    if (!v)
+        return NULL;
+    v->size = size;
+    v->nlinks = nlinks;
+    v->ring_next = v->ring_prev = v;
+    return v;
+}
+
+/* Sets the address, fills the links (the last may repeat a granule; a duplicate link is harmless), links. */
+static void view_publish(struct lc_view *v, void *addr, int writable)
+{
+    v->addr = (uintptr_t)addr;
+    v->writable = writable;
+    uintptr_t first = v->addr >> GRANULE_SHIFT, last = (v->addr + v->size - 1) >> GRANULE_SHIFT;
+    for (size_t i = 0; i < v->nlinks; i++) {
+        v->links[i].granule = first + i <= last ? first + i : last;
+        v->links[i].view = v;
+    }
+    table_link(v);
+    stats.views++;
+}
+
+/* ---- the resolver (runs in the SIGSEGV handler) ---- */
+
+static int resolve(void *addr, int is_write)
+{
+    (void)is_write;  /* every fault on a view of ours is a write: views are never less than readable */
+    lock_acquire();
+    struct lc_view *v = table_find((uintptr_t)addr);
+    if (!v) {
+        lock_release();
+        return 0;
+    }
+    int ok = 1;
+    if (v->writable) {
+        stats.spurious++;  /* another thread split it while this one waited for the lock */
+    } else if (ring_alone(v)) {
+        make_writable_if_alone(v);
+        ok = v->writable;
+    } else {
+        void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (fresh == MAP_FAILED) {
+            ok = 0;
+        } else {
+            memcpy(fresh, (void *)v->addr, v->size);
+            if (mremap(fresh, v->size, v->size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)v->addr) == MAP_FAILED) {
+                munmap(fresh, v->size);
+                ok = 0;
+            } else {
+                v->writable = 1;
+                make_writable_if_alone(ring_leave(v));
+                stats.splits++;
+            }
+        }
+    }
+    if (!ok)
+        stats.failed++;  /* out of memory or mappings: the runtime's handler reports the fault */
+    lock_release();
+    return ok;
+}
+
+/* ---- the native API ---- */
+
+VMLAB_EXPORT int vmlab_lc_init(void)
+{
+    if (vmlab_fault_install() != 0 || vmlab_fault_add_resolver(resolve) != 0)
+        return -1;
+    return table_reserve(0);
+}
+
+VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, void **addr_out)
+{
+    struct lc_view *v = view_new(size);
+    if (!v)
+        return NULL;
+    if (table_reserve(v->nlinks) != 0) {
+        free(v);
+        return NULL;
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        free(v);
+        errno = e;
+        return NULL;
+    }
+    lock_acquire();
+    view_publish(v, p, 1);
+    lock_release();
+    *addr_out = p;
+    return v;
+}
+
+VMLAB_EXPORT void *vmlab_lc_copy_eager(void *source, void **addr_out)
+{
+    struct lc_view *src = source;
+    struct lc_view *v = vmlab_lc_alloc(src->size, addr_out);
+    if (v)
+        memcpy(*addr_out, (void *)src->addr, src->size);  /* outside the lock (rule 2); a view is always readable */
+    return v;
+}
+
+VMLAB_EXPORT void *vmlab_lc_copy_lazy(void *source, void **addr_out)
+{
+    struct lc_view *src = source;
+    struct lc_view *v = view_new(src->size);
+    if (!v)
+        return NULL;
+    if (table_reserve(v->nlinks) != 0) {
+        free(v);
+        return NULL;
+    }
+    lock_acquire();
+    int was_writable = src->writable;
+    if (was_writable) {
+        if (mprotect((void *)src->addr, src->size, PROT_READ) != 0)
+            goto fail;
+        src->writable = 0;
+    }
+    void *p = mremap((void *)src->addr, 0, src->size, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) {
+        if (was_writable && mprotect((void *)src->addr, src->size, PROT_READ | PROT_WRITE) == 0)
+            src->writable = 1;
+        goto fail;
+    }
+    view_publish(v, p, 0);
+    v->ring_next = src->ring_next;
+    v->ring_prev = src;
+    src->ring_next->ring_prev = v;
+    src->ring_next = v;
+    stats.lazy_copies++;
+    lock_release();
+    *addr_out = p;
+    return v;
+fail:;
+    int e = errno;
+    lock_release();
+    free(v);
+    errno = e;
+    return NULL;
+}
+
+VMLAB_EXPORT int vmlab_lc_free(void *view)
+{
+    struct lc_view *v = view;
+    lock_acquire();
+    table_unlink(v);
+    make_writable_if_alone(ring_leave(v));
+    stats.views--;
+    lock_release();
+    int rc = munmap((void *)v->addr, v->size);
+    int e = errno;
+    free(v);
+    errno = e;
+    return rc;
+}
+
+/* 1 when the view shares its frames with another view (both are read-only until one is written). */
+VMLAB_EXPORT int vmlab_lc_is_shared(void *view)
+{
+    lock_acquire();
+    int shared = !ring_alone(view);
+    lock_release();
+    return shared;
+}
+
+VMLAB_EXPORT void vmlab_lc_get_stats(struct vmlab_lc_stats *out)
+{
+    lock_acquire();
+    *out = stats;
+    lock_release();
+}

@@ -1,0 +1,127 @@
+namespace VmLab.Linux.LazyCopy;
+
+/// <summary>
+/// Allocates chunks and copies them eagerly or lazily (the seed's chunk_alloc, copy eager, copy lazy). The
+/// strategy is chosen per allocator, and may be overridden per allocation; a copy always uses its source's
+/// strategy. Thread-safe. Disposing the allocator frees every chunk it still has.
+/// </summary>
+public sealed class ChunkAllocator : IDisposable
+{
+    /// <summary>The seed's chunk size: 64 KiB.</summary>
+    public const int DefaultChunkBytes = 64 * 1024;
+
+    private readonly Lock _lock = new();
+    private readonly HashSet<Chunk> _live = [];
+    private readonly ChunkBackend?[] _backends = new ChunkBackend?[LazyCopyStrategies.All.Count];
+    private bool _disposed;
+
+    /// <param name="strategy">The default strategy for <see cref="Allocate"/>.</param>
+    /// <param name="chunkBytes">Bytes per chunk: a positive multiple of the page size.</param>
+    /// <param name="maxChunks">At most this many live chunks (originals and copies); more throws
+    /// <see cref="ChunkLimitException"/>. The kernel's own limit (vm.max_map_count) applies regardless.</param>
+    public ChunkAllocator(LazyCopyStrategy strategy = LazyCopyStrategy.Segv, int chunkBytes = DefaultChunkBytes, int maxChunks = int.MaxValue)
+    {
+        Platform.RequireLinux("lazy copy");
+        if (chunkBytes <= 0 || chunkBytes % PageSize.Value != 0)
+            throw new ArgumentOutOfRangeException(nameof(chunkBytes), $"a chunk must be a positive multiple of the page size ({PageSize.Value} bytes); got {chunkBytes}");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunks);
+        Strategy = strategy;
+        ChunkBytes = chunkBytes;
+        MaxChunks = maxChunks;
+        BackendFor(strategy);   // fail now, not at the first allocation, when the strategy is unavailable
+    }
+
+    // ---- queries ----
+
+    public LazyCopyStrategy Strategy { get; }
+
+    public int ChunkBytes { get; }
+
+    public int MaxChunks { get; }
+
+    /// <summary>Chunks allocated or copied and not yet disposed.</summary>
+    public int LiveChunks
+    {
+        get { lock (_lock) return _live.Count; }
+    }
+
+    // ---- allocation and copies ----
+
+    /// <summary>A fresh zero-filled writable chunk (by default with the allocator's strategy).</summary>
+    public Chunk Allocate(LazyCopyStrategy? strategy = null) =>
+        Track(() => BackendFor(strategy ?? Strategy).Allocate(ChunkBytes));
+
+    /// <summary>A fresh chunk with a copy of <paramref name="source"/>'s bytes, made now (memcpy).</summary>
+    public Chunk CopyEager(Chunk source) => Track(() => Own(source).Backend.CopyEager(source));
+
+    /// <summary>A chunk that reads exactly like <paramref name="source"/> does now, made without copying: the
+    /// frames are shared until either chunk is written. Copies of copies and many copies of one chunk work.</summary>
+    public Chunk CopyLazy(Chunk source) => Track(() => Own(source).Backend.CopyLazy(source));
+
+    /// <summary>Frees every chunk still live, then the strategies' resources.</summary>
+    public void Dispose()
+    {
+        Chunk[] left;
+        lock (_lock)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            left = [.. _live];
+        }
+        foreach (var c in left)
+            c.Dispose();
+        foreach (var b in _backends)
+            b?.Dispose();
+    }
+
+    // ---- internals ----
+
+    private Chunk Track(Func<Chunk> make)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_live.Count >= MaxChunks)
+                throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(this allocator's limit of {MaxChunks} live chunks is reached)");
+        }
+        Chunk c = make();
+        c.Freed += Untrack;
+        lock (_lock)
+            _live.Add(c);
+        return c;
+    }
+
+    private void Untrack(Chunk c)
+    {
+        lock (_lock)
+            _live.Remove(c);
+    }
+
+    private Chunk Own(Chunk source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        source.ThrowIfDisposed();
+        lock (_lock)
+        {
+            if (!_live.Contains(source))
+                throw new ArgumentException("the chunk belongs to another allocator", nameof(source));
+        }
+        return source;
+    }
+
+    private ChunkBackend BackendFor(LazyCopyStrategy s)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _backends[(int)s] ??= s switch
+            {
+                LazyCopyStrategy.Segv => new SegvBackend(),
+                LazyCopyStrategy.Kcow => new KcowBackend(),
+                LazyCopyStrategy.Uffd => new UffdBackend(),
+                _ => throw new ArgumentOutOfRangeException(nameof(s)),
+            };
+        }
+    }
+}

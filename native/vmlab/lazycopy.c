@@ -21,9 +21,14 @@
  *      hole; they fault on the old read-only view, wait for the lock, then find the view writable and retry.
  *   6. The table only grows; it is swapped under the lock, and the old array is freed after the lock is
  *      dropped (no handler can be reading it then: the handler reads it only with the lock held).
+ *
+ * The same views also serve the userfaultfd strategy (view->uffd >= 0): protection is uffd write-protect
+ * instead of mprotect, and the faulting thread waits in the kernel while lazycopy_uffd.c's server splits the
+ * view with the very same lc_split. That server must be native too: see lazycopy_uffd.c.
  */
 #define _GNU_SOURCE
 #include "vmlab.h"
+#include "lazycopy.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -34,40 +39,13 @@
 
 #define GRANULE_SHIFT 16
 
-/* Counters for tests and the CLI. Same layout as LazyCopyNativeStats in C#. */
-struct vmlab_lc_stats {
-    int64_t views;          /* live views (chunks and copies) */
-    int64_t lazy_copies;    /* lazy copies made */
-    int64_t splits;         /* faults resolved by copying the view off its frame set */
-    int64_t unshared;       /* views made writable again because they were left alone */
-    int64_t spurious;       /* faults on a view another thread had already split */
-    int64_t failed;         /* faults on a view that could not be split (out of memory or mappings) */
-};
-
-struct lc_view;
-
-struct lc_link {
-    struct lc_link *next;
-    uintptr_t granule;
-    struct lc_view *view;
-};
-
-struct lc_view {
-    uintptr_t addr;
-    size_t size;
-    struct lc_view *ring_next, *ring_prev;
-    int writable;
-    size_t nlinks;
-    struct lc_link links[];
-};
-
 static volatile int lock;
 static struct lc_link **buckets;
 static size_t nbuckets;         /* a power of two */
 static size_t nlinked;          /* links in the table */
-static struct vmlab_lc_stats stats;  /* under the lock */
+struct vmlab_lc_stats lc_stats;  /* under the lock */
 
-static void lock_acquire(void)
+void lc_lock(void)
 {
     for (int spins = 0; __atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE); spins++) {
         while (__atomic_load_n(&lock, __ATOMIC_RELAXED)) {
@@ -79,7 +57,7 @@ static void lock_acquire(void)
     }
 }
 
-static void lock_release(void)
+void lc_unlock(void)
 {
     __atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
 }
@@ -113,7 +91,7 @@ static void table_unlink(struct lc_view *v)
     nlinked -= v->nlinks;
 }
 
-static struct lc_view *table_find(uintptr_t a)
+struct lc_view *lc_find(uintptr_t a)
 {
     if (nbuckets == 0)
         return NULL;
@@ -127,9 +105,9 @@ static struct lc_view *table_find(uintptr_t a)
 /* Makes room for `more` links (not with the lock held: it allocates). 0, or -1 with errno ENOMEM. */
 static int table_reserve(size_t more)
 {
-    lock_acquire();
+    lc_lock();
     size_t have = nbuckets, need = nlinked + more;
-    lock_release();
+    lc_unlock();
     if (have != 0 && need <= have)
         return 0;
     size_t n = have ? have : 1024;
@@ -138,7 +116,7 @@ static int table_reserve(size_t more)
     struct lc_link **fresh = calloc(n, sizeof *fresh), **old = NULL;
     if (!fresh)
         return -1;
-    lock_acquire();
+    lc_lock();
     if (nbuckets < n) {
         for (size_t b = 0; b < nbuckets; b++) {
             for (struct lc_link *l = buckets[b], *next; l; l = next) {
@@ -153,7 +131,7 @@ static int table_reserve(size_t more)
         nbuckets = n;
         fresh = NULL;
     }
-    lock_release();
+    lc_unlock();
     free(old);
     free(fresh);
     return 0;
@@ -178,18 +156,52 @@ static struct lc_view *ring_leave(struct lc_view *v)
     return ring_alone(n) ? n : NULL;
 }
 
-/* The last view of a frame set owns it alone: it can take writes again without a copy. */
-static void make_writable_if_alone(struct lc_view *v)
+/* Protection: mprotect for the SIGSEGV path, userfaultfd write-protect for the uffd path. */
+static int view_protect(struct lc_view *v)
 {
-    if (v && ring_alone(v) && !v->writable && mprotect((void *)v->addr, v->size, PROT_READ | PROT_WRITE) == 0) {
+    if (v->uffd >= 0)
+        return lc_uffd_protect(v, 1);
+    return mprotect((void *)v->addr, v->size, PROT_READ);
+}
+
+/* The last view of a frame set owns it alone: it can take writes again without a copy. With uffd, lifting
+ * the protection also wakes any thread waiting on it. */
+int lc_unprotect_if_alone(struct lc_view *v)
+{
+    if (!v || !ring_alone(v) || v->writable)
+        return 0;
+    int rc = v->uffd >= 0 ? lc_uffd_protect(v, 0) : mprotect((void *)v->addr, v->size, PROT_READ | PROT_WRITE);
+    if (rc == 0) {
         v->writable = 1;
-        stats.unshared++;
+        lc_stats.unshared++;
     }
+    return rc;
+}
+
+/* Gives v fresh frames holding its current bytes, at the same address (rule 5), writable; the view left
+ * behind, if alone, becomes writable too. Runs in the handler: mappings only, no malloc. */
+int lc_split(struct lc_view *v)
+{
+    void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (fresh == MAP_FAILED)
+        return -1;
+    memcpy(fresh, (void *)v->addr, v->size);
+    if (mremap(fresh, v->size, v->size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)v->addr) == MAP_FAILED) {
+        int e = errno;
+        munmap(fresh, v->size);
+        errno = e;
+        return -1;
+    }
+    v->writable = 1;
+    v->registered = 0;   /* the moved mapping is new: no userfaultfd registration came with it */
+    lc_unprotect_if_alone(ring_leave(v));
+    lc_stats.splits++;
+    return 0;
 }
 
 /* ---- views ---- */
 
-static struct lc_view *view_new(size_t size)
+static struct lc_view *view_new(size_t size, int uffd)
 {
     if (size == 0 || size % (size_t)sysconf(_SC_PAGESIZE) != 0) {
         errno = EINVAL;
@@ -202,21 +214,21 @@ static struct lc_view *view_new(size_t size)
     v->size = size;
     v->nlinks = nlinks;
     v->ring_next = v->ring_prev = v;
+    v->uffd = uffd;
+    v->registered = 0;
     return v;
 }
 
-/* Sets the address, fills the links (the last may repeat a granule; a duplicate link is harmless), links. */
-static void view_publish(struct lc_view *v, void *addr, int writable)
+/* Fills the links (the last may repeat a granule; a duplicate link is harmless) and links them. */
+static void view_publish(struct lc_view *v)
 {
-    v->addr = (uintptr_t)addr;
-    v->writable = writable;
     uintptr_t first = v->addr >> GRANULE_SHIFT, last = (v->addr + v->size - 1) >> GRANULE_SHIFT;
     for (size_t i = 0; i < v->nlinks; i++) {
         v->links[i].granule = first + i <= last ? first + i : last;
         v->links[i].view = v;
     }
     table_link(v);
-    stats.views++;
+    lc_stats.views++;
 }
 
 /* ---- the resolver (runs in the SIGSEGV handler) ---- */
@@ -224,37 +236,20 @@ static void view_publish(struct lc_view *v, void *addr, int writable)
 static int resolve(void *addr, int is_write)
 {
     (void)is_write;  /* every fault on a view of ours is a write: views are never less than readable */
-    lock_acquire();
-    struct lc_view *v = table_find((uintptr_t)addr);
-    if (!v) {
-        lock_release();
-        return 0;
-    }
-    int ok = 1;
-    if (v->writable) {
-        stats.spurious++;  /* another thread split it while this one waited for the lock */
-    } else if (ring_alone(v)) {
-        make_writable_if_alone(v);
-        ok = v->writable;
-    } else {
-        void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (fresh == MAP_FAILED) {
-            ok = 0;
+    lc_lock();
+    struct lc_view *v = lc_find((uintptr_t)addr);
+    int ok = 0;
+    if (v && v->uffd < 0) {
+        if (v->writable) {
+            lc_stats.spurious++;  /* another thread split it while this one waited for the lock */
+            ok = 1;
         } else {
-            memcpy(fresh, (void *)v->addr, v->size);
-            if (mremap(fresh, v->size, v->size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)v->addr) == MAP_FAILED) {
-                munmap(fresh, v->size);
-                ok = 0;
-            } else {
-                v->writable = 1;
-                make_writable_if_alone(ring_leave(v));
-                stats.splits++;
-            }
+            ok = (ring_alone(v) ? lc_unprotect_if_alone(v) : lc_split(v)) == 0;
+            if (!ok)
+                lc_stats.failed++;  /* out of memory or mappings: the runtime's handler reports the fault */
         }
     }
-    if (!ok)
-        stats.failed++;  /* out of memory or mappings: the runtime's handler reports the fault */
-    lock_release();
+    lc_unlock();
     return ok;
 }
 
@@ -267,9 +262,10 @@ VMLAB_EXPORT int vmlab_lc_init(void)
     return table_reserve(0);
 }
 
-VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, void **addr_out)
+/* A fresh writable chunk, guarded by mprotect (uffd < 0) or by that userfaultfd once it is shared. */
+VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, int uffd, void **addr_out)
 {
-    struct lc_view *v = view_new(size);
+    struct lc_view *v = view_new(size, uffd);
     if (!v)
         return NULL;
     if (table_reserve(v->nlinks) != 0) {
@@ -283,9 +279,11 @@ VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, void **addr_out)
         errno = e;
         return NULL;
     }
-    lock_acquire();
-    view_publish(v, p, 1);
-    lock_release();
+    v->addr = (uintptr_t)p;
+    v->writable = 1;
+    lc_lock();
+    view_publish(v);
+    lc_unlock();
     *addr_out = p;
     return v;
 }
@@ -293,7 +291,7 @@ VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, void **addr_out)
 VMLAB_EXPORT void *vmlab_lc_copy_eager(void *source, void **addr_out)
 {
     struct lc_view *src = source;
-    struct lc_view *v = vmlab_lc_alloc(src->size, addr_out);
+    struct lc_view *v = vmlab_lc_alloc(src->size, src->uffd, addr_out);
     if (v)
         memcpy(*addr_out, (void *)src->addr, src->size);  /* outside the lock (rule 2); a view is always readable */
     return v;
@@ -302,38 +300,51 @@ VMLAB_EXPORT void *vmlab_lc_copy_eager(void *source, void **addr_out)
 VMLAB_EXPORT void *vmlab_lc_copy_lazy(void *source, void **addr_out)
 {
     struct lc_view *src = source;
-    struct lc_view *v = view_new(src->size);
+    struct lc_view *v = view_new(src->size, src->uffd);
     if (!v)
         return NULL;
     if (table_reserve(v->nlinks) != 0) {
         free(v);
         return NULL;
     }
-    lock_acquire();
+    lc_lock();
     int was_writable = src->writable;
     if (was_writable) {
-        if (mprotect((void *)src->addr, src->size, PROT_READ) != 0)
+        if (view_protect(src) != 0)
             goto fail;
         src->writable = 0;
     }
     void *p = mremap((void *)src->addr, 0, src->size, MREMAP_MAYMOVE);
-    if (p == MAP_FAILED) {
-        if (was_writable && mprotect((void *)src->addr, src->size, PROT_READ | PROT_WRITE) == 0)
-            src->writable = 1;
-        goto fail;
+    if (p == MAP_FAILED)
+        goto fail_unprotect;
+    v->addr = (uintptr_t)p;
+    v->writable = 0;
+    /* mprotect's read-only came with the duplicate; uffd protection is per mapping and must be set again.
+     * Nobody knows p yet, so nothing can fault on it before it is protected. */
+    if (v->uffd >= 0 && view_protect(v) != 0) {
+        int e = errno;
+        munmap(p, src->size);
+        errno = e;
+        goto fail_unprotect;
     }
-    view_publish(v, p, 0);
+    view_publish(v);
     v->ring_next = src->ring_next;
     v->ring_prev = src;
     src->ring_next->ring_prev = v;
     src->ring_next = v;
-    stats.lazy_copies++;
-    lock_release();
+    lc_stats.lazy_copies++;
+    lc_unlock();
     *addr_out = p;
     return v;
+fail_unprotect:
+    if (was_writable) {
+        int e = errno;
+        lc_unprotect_if_alone(src);
+        errno = e;
+    }
 fail:;
     int e = errno;
-    lock_release();
+    lc_unlock();
     free(v);
     errno = e;
     return NULL;
@@ -342,11 +353,11 @@ fail:;
 VMLAB_EXPORT int vmlab_lc_free(void *view)
 {
     struct lc_view *v = view;
-    lock_acquire();
+    lc_lock();
     table_unlink(v);
-    make_writable_if_alone(ring_leave(v));
-    stats.views--;
-    lock_release();
+    lc_unprotect_if_alone(ring_leave(v));
+    lc_stats.views--;
+    lc_unlock();
     int rc = munmap((void *)v->addr, v->size);
     int e = errno;
     free(v);
@@ -357,15 +368,15 @@ VMLAB_EXPORT int vmlab_lc_free(void *view)
 /* 1 when the view shares its frames with another view (both are read-only until one is written). */
 VMLAB_EXPORT int vmlab_lc_is_shared(void *view)
 {
-    lock_acquire();
+    lc_lock();
     int shared = !ring_alone(view);
-    lock_release();
+    lc_unlock();
     return shared;
 }
 
 VMLAB_EXPORT void vmlab_lc_get_stats(struct vmlab_lc_stats *out)
 {
-    lock_acquire();
-    *out = stats;
-    lock_release();
+    lc_lock();
+    *out = lc_stats;
+    lc_unlock();
 }

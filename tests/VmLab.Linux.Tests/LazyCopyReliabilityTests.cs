@@ -91,6 +91,39 @@ public class LazyCopyReliabilityTests
         Assert.Equal(0, mismatches);
     }
 
+    [Theory, StrategyData("segv"), StrategyData("uffd"), StrategyData("kcow")]
+    public void Splits_never_deadlock_with_the_garbage_collector(string strategy)
+    {
+        // A managed writer stopped on a fault cannot be suspended for a collection; whatever resolves the fault
+        // must not wait for one. A managed userfaultfd server did, and hung within a second of this.
+        Assert.True(LazyCopyStrategies.TryParse(strategy, out var s));
+        using var a = new ChunkAllocator(s, 16384);
+        var src = a.Allocate();
+        long writes = 0;
+        bool stop = false;
+        var writers = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                using var c = a.CopyLazy(src);
+                c.Span[i % 16384] = 1;
+                Interlocked.Increment(ref writes);
+            }
+        })).ToArray();
+        var collector = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+                GC.Collect();
+        });
+        collector.Start();
+        foreach (var w in writers) w.Start();
+        bool finished = writers.All(w => w.Join(TimeSpan.FromSeconds(120)));
+        Volatile.Write(ref stop, true);
+        collector.Join(TimeSpan.FromSeconds(30));
+        Assert.True(finished, $"writers stuck after {Interlocked.Read(ref writes)} writes");
+        Assert.Equal(6000, writes);
+    }
+
     /// <summary>Open file descriptors and mappings of kcow's memfds.</summary>
     private static int CountKcowFiles()
     {

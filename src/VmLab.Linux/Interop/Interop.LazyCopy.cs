@@ -19,9 +19,10 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.VmLab, EntryPoint = "vmlab_lc_init", SetLastError = true)]
         internal static partial int vmlab_lc_init();
 
-        /// <summary>A fresh writable chunk (MAP_SHARED|MAP_ANONYMOUS). The view, or null with errno.</summary>
+        /// <summary>A fresh writable chunk (MAP_SHARED|MAP_ANONYMOUS), protected with mprotect when
+        /// <paramref name="uffd"/> is -1, else with that userfaultfd. The view, or null with errno.</summary>
         [LibraryImport(Libraries.VmLab, EntryPoint = "vmlab_lc_alloc", SetLastError = true)]
-        internal static partial nint vmlab_lc_alloc(nuint size, out nint address);
+        internal static partial nint vmlab_lc_alloc(nuint size, int uffd, out nint address);
 
         /// <summary>A fresh chunk holding a memcpy of <paramref name="source"/>. The view, or null with errno.</summary>
         [LibraryImport(Libraries.VmLab, EntryPoint = "vmlab_lc_copy_eager", SetLastError = true)]
@@ -38,6 +39,11 @@ internal static unsafe partial class Interop
         /// <summary>1 when the view still shares its frames with another view.</summary>
         [LibraryImport(Libraries.VmLab, EntryPoint = "vmlab_lc_is_shared")]
         internal static partial int vmlab_lc_is_shared(nint view);
+
+        /// <summary>Serves write-protect faults on <paramref name="uffd"/> until <paramref name="stopFd"/> is
+        /// readable: 0 then, or -1 with errno. Blocks; never calls back into managed code.</summary>
+        [LibraryImport(Libraries.VmLab, EntryPoint = "vmlab_lc_uffd_serve", SetLastError = true)]
+        internal static partial int vmlab_lc_uffd_serve(int uffd, int stopFd);
 
         [LibraryImport(Libraries.VmLab, EntryPoint = "vmlab_lc_get_stats")]
         internal static partial void vmlab_lc_get_stats(out Stats stats);

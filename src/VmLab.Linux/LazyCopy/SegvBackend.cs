@@ -2,15 +2,19 @@ using static VmLab.Linux.Interop.LazyCopy;
 
 namespace VmLab.Linux.LazyCopy;
 
-/// <summary>The seed's method. All the state lives in native/vmlab/lazycopy.c, because the split runs inside
-/// the SIGSEGV handler (the faulting write may be managed code); this class only calls in.</summary>
-internal sealed class SegvBackend : ChunkBackend
+/// <summary>
+/// Chunks whose views live in native/vmlab/lazycopy.c: MAP_SHARED|MAP_ANONYMOUS, lazy copy = mremap(old, 0)
+/// second view, split on first write by native code. This class only calls in. With <see cref="UffdFd"/> = -1
+/// it is the seed's method (mprotect + SIGSEGV resolver); <see cref="UffdBackend"/> passes a userfaultfd.
+/// </summary>
+internal class NativeViewBackend : ChunkBackend
 {
     private static readonly Lock InitLock = new();
     private static bool _initialised;
 
-    public SegvBackend()
+    protected NativeViewBackend(int uffdFd)
     {
+        UffdFd = uffdFd;
         lock (InitLock)
         {
             if (_initialised)
@@ -21,11 +25,14 @@ internal sealed class SegvBackend : ChunkBackend
         }
     }
 
-    public override LazyCopyStrategy Strategy => LazyCopyStrategy.Segv;
+    /// <summary>The userfaultfd guarding these chunks, or -1 for mprotect.</summary>
+    protected int UffdFd { get; }
+
+    public override LazyCopyStrategy Strategy => UffdFd < 0 ? LazyCopyStrategy.Segv : LazyCopyStrategy.Uffd;
 
     public override Chunk Allocate(int bytes)
     {
-        nint view = vmlab_lc_alloc((nuint)bytes, out nint address);
+        nint view = vmlab_lc_alloc((nuint)bytes, UffdFd, out nint address);
         if (view == 0)
             throw LastError("mmap", $"a {bytes}-byte MAP_SHARED|MAP_ANONYMOUS chunk");
         return new Chunk(this, address, bytes, view, null);
@@ -55,10 +62,13 @@ internal sealed class SegvBackend : ChunkBackend
 
     public override bool IsShared(Chunk chunk) => vmlab_lc_is_shared(chunk.Handle) != 0;
 
-    /// <summary>The native counters (process-wide: every segv allocator shares one table).</summary>
+    /// <summary>The native counters (process-wide: every segv and uffd allocator shares one table).</summary>
     internal static Stats ReadStats()
     {
         vmlab_lc_get_stats(out Stats s);
         return s;
     }
 }
+
+/// <summary>The seed's method: read-only views, split by the SIGSEGV resolver in the faulting thread.</summary>
+internal sealed class SegvBackend() : NativeViewBackend(-1);

@@ -5,8 +5,9 @@ namespace VmLab.Linux.LazyCopy;
 
 /// <summary>
 /// A userfaultfd set up for write-protecting shared memory: write faults on registered ranges stop the
-/// faulting thread in the kernel and arrive here as messages. Without root the kernel allows it only when
-/// vm.unprivileged_userfaultfd is 1, or for user-mode faults only (UFFD_USER_MODE_ONLY), which is tried next.
+/// faulting thread in the kernel and arrive as messages on the fd (served by libvmlab, see UffdBackend).
+/// Without root the kernel allows it only when vm.unprivileged_userfaultfd is 1, or for user-mode faults only
+/// (UFFD_USER_MODE_ONLY), which is tried next.
 /// </summary>
 internal sealed unsafe class Userfaultfd : IDisposable
 {
@@ -52,52 +53,12 @@ internal sealed unsafe class Userfaultfd : IDisposable
         return u;
     }
 
-    /// <summary>Registers [start, start+len) for write-protect faults.</summary>
-    public void RegisterWriteProtect(nint start, int len)
-    {
-        var r = new uffdio_register { range = Range(start, len), mode = UFFDIO_REGISTER_MODE_WP };
-        if (ioctl(_fd, UFFDIO_REGISTER, &r) != 0)
-            throw ChunkBackend.LastError("ioctl(UFFDIO_REGISTER)", "registering a chunk for write-protect");
-    }
-
-    /// <summary>Sets or clears write protection on the range; clearing also wakes threads stopped on it.</summary>
-    public void WriteProtect(nint start, int len, bool protect)
-    {
-        var wp = new uffdio_writeprotect { range = Range(start, len), mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0 };
-        if (ioctl(_fd, UFFDIO_WRITEPROTECT, &wp) != 0)
-            throw ChunkBackend.LastError("ioctl(UFFDIO_WRITEPROTECT)", protect ? "write-protecting a chunk" : "lifting write protection");
-    }
-
-    /// <summary>Wakes the threads stopped on a fault in the range; they retry their access.</summary>
-    public void Wake(nint start, int len)
-    {
-        var r = Range(start, len);
-        if (ioctl(_fd, UFFDIO_WAKE, &r) != 0)
-            throw LinuxException.FromLastError("ioctl(UFFDIO_WAKE)");
-    }
-
-    /// <summary>The next fault message, or false when none is pending (the fd is non-blocking).</summary>
-    public bool TryRead(out uffd_msg msg)
-    {
-        uffd_msg m;
-        nint n = read(_fd, &m, (nuint)sizeof(uffd_msg));
-        msg = m;
-        if (n == sizeof(uffd_msg))
-            return true;
-        int e = Marshal.GetLastPInvokeError();
-        if (n < 0 && (e == Errno.EAGAIN || e == Errno.EINTR))
-            return false;
-        throw n < 0 ? new LinuxException("read", e, "(userfaultfd)") : new IOException($"userfaultfd: short read ({n} bytes)");
-    }
-
     public void Dispose()
     {
         int fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
             Interop.Unistd.close(fd);
     }
-
-    private static uffdio_range Range(nint start, int len) => new() { start = (ulong)start, len = (ulong)len };
 
     private static string? Probe()
     {

@@ -226,4 +226,18 @@ public class LazyCopyTests
         Assert.True(copy.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => a.Allocate());
     }
+
+    [LinuxFact]
+    public void The_strategy_can_be_chosen_per_allocation_and_copies_follow_their_source()
+    {
+        using var a = new ChunkAllocator(LazyCopyStrategy.Segv, 8192);
+        var seg = a.Allocate();
+        var kc = a.Allocate(LazyCopyStrategy.Kcow);
+        Assert.Equal(LazyCopyStrategy.Segv, seg.Strategy);
+        Assert.Equal(LazyCopyStrategy.Kcow, kc.Strategy);
+        Assert.Equal(LazyCopyStrategy.Kcow, a.CopyLazy(kc).Strategy);
+        Assert.Equal(LazyCopyStrategy.Segv, a.CopyEager(seg).Strategy);
+        using var other = new ChunkAllocator(LazyCopyStrategy.Segv, 8192);
+        Assert.Throws<ArgumentException>(() => other.CopyLazy(seg));
+    }
 }

@@ -182,7 +182,8 @@ int lc_unprotect_if_alone(struct lc_view *v)
  * behind, if alone, becomes writable too. Runs in the handler: mappings only, no malloc. */
 int lc_split(struct lc_view *v)
 {
-    void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /* MAP_POPULATE: every page is about to be written; one system call beats a fault per page. */
+    void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (fresh == MAP_FAILED)
         return -1;
     memcpy(fresh, (void *)v->addr, v->size);
@@ -262,8 +263,16 @@ VMLAB_EXPORT int vmlab_lc_init(void)
     return table_reserve(0);
 }
 
+static void *alloc_view(size_t size, int uffd, int populate, void **addr_out);
+
 /* A fresh writable chunk, guarded by mprotect (uffd < 0) or by that userfaultfd once it is shared. */
 VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, int uffd, void **addr_out)
+{
+    return alloc_view(size, uffd, 0, addr_out);
+}
+
+/* populate: fault every page in now (MAP_POPULATE), for a chunk that is about to be written whole. */
+static void *alloc_view(size_t size, int uffd, int populate, void **addr_out)
 {
     struct lc_view *v = view_new(size, uffd);
     if (!v)
@@ -272,7 +281,7 @@ VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, int uffd, void **addr_out)
         free(v);
         return NULL;
     }
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0);
     if (p == MAP_FAILED) {
         int e = errno;
         free(v);
@@ -291,7 +300,7 @@ VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, int uffd, void **addr_out)
 VMLAB_EXPORT void *vmlab_lc_copy_eager(void *source, void **addr_out)
 {
     struct lc_view *src = source;
-    struct lc_view *v = vmlab_lc_alloc(src->size, src->uffd, addr_out);
+    struct lc_view *v = alloc_view(src->size, src->uffd, 1, addr_out);
     if (v)
         memcpy(*addr_out, (void *)src->addr, src->size);  /* outside the lock (rule 2); a view is always readable */
     return v;

@@ -44,10 +44,15 @@ internal sealed class KcowBackend : ChunkBackend
     /// <summary>Copies that had to materialise a diverged source into a new memfd first.</summary>
     public long Materialised => Interlocked.Read(ref _materialised);
 
-    public override Chunk Allocate(int bytes)
+    public override Chunk Allocate(int bytes) => Allocate(bytes, populate: false);
+
+    /// <param name="populate">MAP_POPULATE: for a chunk about to be written whole (an eager copy), one system
+    /// call instead of a fault per page.</param>
+    private Chunk Allocate(int bytes, bool populate)
     {
         var b = NewBacking(bytes);
-        nint p = mmap(0, (nuint)bytes, (int)Prot.ReadWrite, (int)MapFlags.MAP_SHARED, b.Raw, 0);
+        var flags = MapFlags.MAP_SHARED | (populate ? MapFlags.MAP_POPULATE : 0);
+        nint p = mmap(0, (nuint)bytes, (int)Prot.ReadWrite, (int)flags, b.Raw, 0);
         if (p == MAP_FAILED)
         {
             var e = LastError("mmap", $"a {bytes}-byte MAP_SHARED view of a memfd");
@@ -59,7 +64,7 @@ internal sealed class KcowBackend : ChunkBackend
 
     public override unsafe Chunk CopyEager(Chunk source)
     {
-        var c = Allocate(source.Length);
+        var c = Allocate(source.Length, populate: true);
         Buffer.MemoryCopy(source.Pointer, c.Pointer, c.Length, source.Length);
         return c;
     }

@@ -31,111 +31,12 @@
 #include "lazycopy.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define GRANULE_SHIFT 16
-
-static volatile int lock;
-static struct lc_link **buckets;
-static size_t nbuckets;         /* a power of two */
-static size_t nlinked;          /* links in the table */
 struct vmlab_lc_stats lc_stats;  /* under the lock */
-
-void lc_lock(void)
-{
-    for (int spins = 0; __atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE); spins++) {
-        while (__atomic_load_n(&lock, __ATOMIC_RELAXED)) {
-            if (++spins < 64)
-                __builtin_ia32_pause();
-            else
-                sched_yield();  /* a raw system call: safe in the handler */
-        }
-    }
-}
-
-void lc_unlock(void)
-{
-    __atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
-}
-
-static size_t bucket_of(uintptr_t granule, size_t n)
-{
-    return (size_t)((granule * 0x9E3779B97F4A7C15ull) >> 32) & (n - 1);
-}
-
-/* ---- the table (caller holds the lock) ---- */
-
-static void table_link(struct lc_view *v)
-{
-    for (size_t i = 0; i < v->nlinks; i++) {
-        struct lc_link *l = &v->links[i];
-        size_t b = bucket_of(l->granule, nbuckets);
-        l->next = buckets[b];
-        buckets[b] = l;
-    }
-    nlinked += v->nlinks;
-}
-
-static void table_unlink(struct lc_view *v)
-{
-    for (size_t i = 0; i < v->nlinks; i++) {
-        struct lc_link **pp = &buckets[bucket_of(v->links[i].granule, nbuckets)];
-        while (*pp != &v->links[i])
-            pp = &(*pp)->next;
-        *pp = v->links[i].next;
-    }
-    nlinked -= v->nlinks;
-}
-
-struct lc_view *lc_find(uintptr_t a)
-{
-    if (nbuckets == 0)
-        return NULL;
-    uintptr_t g = a >> GRANULE_SHIFT;
-    for (struct lc_link *l = buckets[bucket_of(g, nbuckets)]; l; l = l->next)
-        if (l->granule == g && a - l->view->addr < l->view->size)
-            return l->view;
-    return NULL;
-}
-
-/* Makes room for `more` links (not with the lock held: it allocates). 0, or -1 with errno ENOMEM. */
-static int table_reserve(size_t more)
-{
-    lc_lock();
-    size_t have = nbuckets, need = nlinked + more;
-    lc_unlock();
-    if (have != 0 && need <= have)
-        return 0;
-    size_t n = have ? have : 1024;
-    while (n < need * 2)
-        n *= 2;
-    struct lc_link **fresh = calloc(n, sizeof *fresh), **old = NULL;
-    if (!fresh)
-        return -1;
-    lc_lock();
-    if (nbuckets < n) {
-        for (size_t b = 0; b < nbuckets; b++) {
-            for (struct lc_link *l = buckets[b], *next; l; l = next) {
-                next = l->next;
-                size_t nb = bucket_of(l->granule, n);
-                l->next = fresh[nb];
-                fresh[nb] = l;
-            }
-        }
-        old = buckets;
-        buckets = fresh;
-        nbuckets = n;
-        fresh = NULL;
-    }
-    lc_unlock();
-    free(old);
-    free(fresh);
-    return 0;
-}
 
 /* ---- rings (caller holds the lock) ---- */
 
@@ -228,7 +129,7 @@ static void view_publish(struct lc_view *v)
         v->links[i].granule = first + i <= last ? first + i : last;
         v->links[i].view = v;
     }
-    table_link(v);
+    lc_table_link(v);
     lc_stats.views++;
 }
 
@@ -260,7 +161,7 @@ VMLAB_EXPORT int vmlab_lc_init(void)
 {
     if (vmlab_fault_install() != 0 || vmlab_fault_add_resolver(resolve) != 0)
         return -1;
-    return table_reserve(0);
+    return lc_table_reserve(0);
 }
 
 static void *alloc_view(size_t size, int uffd, int populate, void **addr_out);
@@ -277,7 +178,7 @@ static void *alloc_view(size_t size, int uffd, int populate, void **addr_out)
     struct lc_view *v = view_new(size, uffd);
     if (!v)
         return NULL;
-    if (table_reserve(v->nlinks) != 0) {
+    if (lc_table_reserve(v->nlinks) != 0) {
         free(v);
         return NULL;
     }
@@ -312,7 +213,7 @@ VMLAB_EXPORT void *vmlab_lc_copy_lazy(void *source, void **addr_out)
     struct lc_view *v = view_new(src->size, src->uffd);
     if (!v)
         return NULL;
-    if (table_reserve(v->nlinks) != 0) {
+    if (lc_table_reserve(v->nlinks) != 0) {
         free(v);
         return NULL;
     }
@@ -363,7 +264,7 @@ VMLAB_EXPORT int vmlab_lc_free(void *view)
 {
     struct lc_view *v = view;
     lc_lock();
-    table_unlink(v);
+    lc_table_unlink(v);
     lc_unprotect_if_alone(ring_leave(v));
     lc_stats.views--;
     lc_unlock();

@@ -37,9 +37,20 @@ struct lc_view {
 
 extern struct vmlab_lc_stats lc_stats;
 
+#define GRANULE_SHIFT 16
+
+/* lazycopy_table.c. The spinlock: taken by the handler, so held only briefly and never across a touch of
+ * chunk memory by non-handler code. */
 void lc_lock(void);
 void lc_unlock(void);
+
+/* With the lock held: the view containing addr, or NULL; link or unlink all of a view's granules. */
 struct lc_view *lc_find(uintptr_t addr);
+void lc_table_link(struct lc_view *v);
+void lc_table_unlink(struct lc_view *v);
+
+/* Without the lock (it allocates): makes room for `more` links. 0, or -1 with errno ENOMEM. */
+int lc_table_reserve(size_t more);
 
 /* With the lock held. 0, or -1 with errno. */
 int lc_split(struct lc_view *v);

@@ -92,6 +92,34 @@ public class LazyCopyReliabilityTests
     }
 
     [Theory, StrategyData("segv"), StrategyData("uffd"), StrategyData("kcow")]
+    public void Running_out_of_mappings_is_a_clear_exception_and_the_process_carries_on(string strategy)
+    {
+        // The kernel's own limit would take the runtime down with it (it cannot map memory to JIT); the
+        // allocator stops short of it with an exception, and everything works again once chunks are freed.
+        Assert.True(LazyCopyStrategies.TryParse(strategy, out var s));
+        using var a = new ChunkAllocator(s, 4096);
+        var src = a.Allocate();
+        src.Span[0] = 1;
+        var copies = new List<Chunk>();
+        void Exhaust()
+        {
+            while (true)
+                copies.Add(a.CopyLazy(src));
+        }
+        var e = Assert.Throws<ChunkLimitException>(Exhaust);
+        Assert.Contains("vm.max_map_count", e.Message);
+        Assert.Equal(Errno.ENOMEM, e.ErrorNumber);
+        Assert.True(copies.Count > 1000, $"only {copies.Count} copies fit");
+        Assert.Equal(ChunkAllocator.ProcessChunkBudget, ChunkAllocator.ProcessLiveChunks);
+        copies[^1].Span[0] = 2;                 // a split needs a spare mapping for a moment: there is one
+        Assert.Equal(1, src.Span[0]);
+        foreach (var c in copies) c.Dispose();
+        var after = a.CopyLazy(src);
+        after.Span[0] = 3;
+        Assert.Equal(1, src.Span[0]);
+    }
+
+    [Theory, StrategyData("segv"), StrategyData("uffd"), StrategyData("kcow")]
     public void Splits_never_deadlock_with_the_garbage_collector(string strategy)
     {
         // A managed writer stopped on a fault cannot be suspended for a collection; whatever resolves the fault

@@ -23,7 +23,7 @@ internal sealed class LazyCopyCommand : ICommand
         lazy copying is much faster (at least 2x) than eager copying, and writing to a lazy copy is slower than
         writing to an eager copy (the first write pays for the copy).
           segv  the seed's method: read-only views, a SIGSEGV handler (native) splits a view on its first write
-          uffd  the same views, write-protected with userfaultfd; a handler thread splits them (needs root, or
+          uffd  the same views, write-protected with userfaultfd; a server thread splits them (needs root, or
                 sysctl vm.unprivileged_userfaultfd=1, or user-mode-only userfaultfd)
           kcow  memfd-backed chunks, MAP_PRIVATE copies: the kernel copies one page per first write
 

@@ -10,6 +10,8 @@ public sealed class ChunkAllocator : IDisposable
     /// <summary>The seed's chunk size: 64 KiB.</summary>
     public const int DefaultChunkBytes = 64 * 1024;
 
+    private static readonly Lazy<int> Budget = new(ComputeBudget);
+    private static int _processLive;
     private readonly Lock _lock = new();
     private readonly HashSet<Chunk> _live = [];
     private readonly ChunkBackend?[] _backends = new ChunkBackend?[LazyCopyStrategies.All.Count];
@@ -38,6 +40,20 @@ public sealed class ChunkAllocator : IDisposable
     public int ChunkBytes { get; }
 
     public int MaxChunks { get; }
+
+    /// <summary>
+    /// How many chunks (each one mapping) all allocators in this process may hold at once: vm.max_map_count,
+    /// less the mappings the process had when the first allocator was made, less <see cref="RuntimeReserve"/>.
+    /// The reserve matters: at the kernel's limit the .NET runtime itself cannot map memory (to JIT, say) and
+    /// the process dies with a fatal error, which is what a clear exception here prevents.
+    /// </summary>
+    public static int ProcessChunkBudget => Budget.Value;
+
+    /// <summary>Mappings left for the runtime and everything else in the process.</summary>
+    public const int RuntimeReserve = 8192;
+
+    /// <summary>Chunks alive in the whole process, across allocators.</summary>
+    public static int ProcessLiveChunks => Volatile.Read(ref _processLive);
 
     /// <summary>Chunks allocated or copied and not yet disposed.</summary>
     public int LiveChunks
@@ -85,7 +101,21 @@ public sealed class ChunkAllocator : IDisposable
             if (_live.Count >= MaxChunks)
                 throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(this allocator's limit of {MaxChunks} live chunks is reached)");
         }
-        Chunk c = make();
+        if (Interlocked.Increment(ref _processLive) > Budget.Value)
+        {
+            Interlocked.Decrement(ref _processLive);
+            throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(the process holds {Budget.Value} chunks, its budget: vm.max_map_count = {ChunkBackend.MaxMapCount()} less the mappings the process already had and {RuntimeReserve} kept for the runtime)");
+        }
+        Chunk c;
+        try
+        {
+            c = make();
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _processLive);
+            throw;
+        }
         c.Freed += Untrack;
         lock (_lock)
             _live.Add(c);
@@ -94,8 +124,17 @@ public sealed class ChunkAllocator : IDisposable
 
     private void Untrack(Chunk c)
     {
+        Interlocked.Decrement(ref _processLive);
         lock (_lock)
             _live.Remove(c);
+    }
+
+    private static int ComputeBudget()
+    {
+        if (!long.TryParse(ChunkBackend.MaxMapCount(), out long max))
+            max = 65530;
+        long used = File.ReadLines("/proc/self/maps").LongCount();
+        return (int)Math.Clamp(max - used - RuntimeReserve, 0, int.MaxValue);
     }
 
     private Chunk Own(Chunk source)

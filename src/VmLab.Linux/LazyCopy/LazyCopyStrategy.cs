@@ -7,8 +7,8 @@ public enum LazyCopyStrategy
     /// resolver (native) that splits a view on its first write.</summary>
     Segv,
 
-    /// <summary>The same views, write-protected with userfaultfd (UFFDIO_REGISTER_MODE_WP); a managed handler
-    /// thread splits them. No signal handler.</summary>
+    /// <summary>The same views, write-protected with userfaultfd (UFFDIO_REGISTER_MODE_WP); the writer waits in
+    /// the kernel while a fault-server thread splits the view. No signal handler.</summary>
     Uffd,
 
     /// <summary>Chunks backed by a memfd, copies mapped MAP_PRIVATE: the kernel copies one page at a time on

@@ -14,6 +14,7 @@ public sealed class ChunkAllocator : IDisposable
     private static int _processLive;
     private readonly Lock _lock = new();
     private readonly HashSet<Chunk> _live = [];
+    private int _pending;   // slots reserved by Track for chunks being made
     private readonly ChunkBackend?[] _backends = new ChunkBackend?[LazyCopyStrategies.All.Count];
     private bool _disposed;
 
@@ -93,32 +94,50 @@ public sealed class ChunkAllocator : IDisposable
 
     // ---- internals ----
 
+    /// <summary>Makes a chunk within both limits: a slot is reserved before the mapping is made, so threads
+    /// racing to allocate cannot overshoot; a chunk made while the allocator was being disposed is freed.</summary>
     private Chunk Track(Func<Chunk> make)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_live.Count >= MaxChunks)
+            if (_live.Count + _pending >= MaxChunks)
                 throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(this allocator's limit of {MaxChunks} live chunks is reached)");
+            _pending++;
         }
-        if (Interlocked.Increment(ref _processLive) > Budget.Value)
-        {
-            Interlocked.Decrement(ref _processLive);
-            throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(the process holds {Budget.Value} chunks, its budget: vm.max_map_count = {ChunkBackend.MaxMapCount()} less the mappings the process already had and {RuntimeReserve} kept for the runtime)");
-        }
-        Chunk c;
+        Chunk? c = null;
         try
         {
-            c = make();
+            if (Interlocked.Increment(ref _processLive) > Budget.Value)
+            {
+                Interlocked.Decrement(ref _processLive);
+                throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(the process holds {Budget.Value} chunks, its budget: vm.max_map_count = {ChunkBackend.MaxMapCount()} less the mappings the process already had and {RuntimeReserve} kept for the runtime)");
+            }
+            try
+            {
+                c = make();
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _processLive);
+                throw;
+            }
+            c.Freed += Untrack;
         }
-        catch
+        finally
         {
-            Interlocked.Decrement(ref _processLive);
-            throw;
+            bool late;
+            lock (_lock)
+            {
+                _pending--;
+                late = c is not null && _disposed;
+                if (c is not null && !late)
+                    _live.Add(c);
+            }
+            if (late)
+                c!.Dispose();
         }
-        c.Freed += Untrack;
-        lock (_lock)
-            _live.Add(c);
+        ObjectDisposedException.ThrowIf(c.IsDisposed, this);
         return c;
     }
 

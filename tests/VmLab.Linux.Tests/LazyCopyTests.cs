@@ -240,4 +240,41 @@ public class LazyCopyTests
         using var other = new ChunkAllocator(LazyCopyStrategy.Segv, 8192);
         Assert.Throws<ArgumentException>(() => other.CopyLazy(seg));
     }
+
+    [Theory, StrategyData("segv"), StrategyData("uffd"), StrategyData("kcow")]
+    public void Disposing_a_chunk_while_another_thread_copies_it_is_an_exception_not_a_crash(string strategy)
+    {
+        using var a = Allocator(strategy, 8192);
+        for (int round = 0; round < 50; round++)
+        {
+            var src = a.Allocate();
+            src.Span[0] = 1;
+            using var go = new Barrier(2);
+            int copied = 0, refused = 0;
+            var copier = new Thread(() =>
+            {
+                go.SignalAndWait();
+                for (int i = 0; i < 20; i++)
+                {
+                    try
+                    {
+                        var c = a.CopyLazy(src);
+                        Assert.Equal(1, c.Span[0]);
+                        c.Dispose();
+                        copied++;
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        refused++;
+                    }
+                }
+            });
+            copier.Start();
+            go.SignalAndWait();
+            src.Dispose();
+            copier.Join();
+            Assert.Equal(20, copied + refused);
+        }
+        Assert.Equal(0, a.LiveChunks);
+    }
 }

@@ -47,8 +47,12 @@ public sealed unsafe class Chunk : IDisposable
     /// frame set releases it.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            return;
+        lock (Gate)
+        {
+            if (_disposed != 0)
+                return;
+            Volatile.Write(ref _disposed, 1);
+        }
         Freed?.Invoke(this);
         Backend.Free(this);
     }
@@ -57,6 +61,10 @@ public sealed unsafe class Chunk : IDisposable
     internal event Action<Chunk>? Freed;
 
     internal ChunkBackend Backend { get; }
+
+    /// <summary>Held while the chunk is being copied and while it is marked disposed: a copy never reads a chunk
+    /// that is being unmapped; it sees ObjectDisposedException instead.</summary>
+    internal Lock Gate { get; } = new();
 
     /// <summary>The native view (segv) or zero.</summary>
     internal nint Handle { get; }

@@ -69,11 +69,11 @@ public sealed class ChunkAllocator : IDisposable
         Track(() => BackendFor(strategy ?? Strategy).Allocate(ChunkBytes));
 
     /// <summary>A fresh chunk with a copy of <paramref name="source"/>'s bytes, made now (memcpy).</summary>
-    public Chunk CopyEager(Chunk source) => Track(() => Own(source).Backend.CopyEager(source));
+    public Chunk CopyEager(Chunk source) => Track(() => Copy(source, eager: true));
 
     /// <summary>A chunk that reads exactly like <paramref name="source"/> does now, made without copying: the
     /// frames are shared until either chunk is written. Copies of copies and many copies of one chunk work.</summary>
-    public Chunk CopyLazy(Chunk source) => Track(() => Own(source).Backend.CopyLazy(source));
+    public Chunk CopyLazy(Chunk source) => Track(() => Copy(source, eager: false));
 
     /// <summary>Frees every chunk still live, then the strategies' resources.</summary>
     public void Dispose()
@@ -156,6 +156,16 @@ public sealed class ChunkAllocator : IDisposable
         return (int)Math.Clamp(max - used - RuntimeReserve, 0, int.MaxValue);
     }
 
+    private Chunk Copy(Chunk source, bool eager)
+    {
+        Own(source);
+        lock (source.Gate)
+        {
+            source.ThrowIfDisposed();
+            return eager ? source.Backend.CopyEager(source) : source.Backend.CopyLazy(source);
+        }
+    }
+
     private Chunk Own(Chunk source)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -163,7 +173,10 @@ public sealed class ChunkAllocator : IDisposable
         lock (_lock)
         {
             if (!_live.Contains(source))
+            {
+                source.ThrowIfDisposed();   // disposed since the check above
                 throw new ArgumentException("the chunk belongs to another allocator", nameof(source));
+            }
         }
         return source;
     }

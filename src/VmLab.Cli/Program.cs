@@ -35,6 +35,7 @@ internal static class Program
             new FriendlyCommand(),
 
             // Real Linux, seed 001 Part B: lazy copy-on-write chunks.
+            new LazyCopyCommand(),
 
             // The simulated machine, seed 003.
             new CommandGroup("sim", "the simulated x86-64 machine: paging exercises and the teaching kernel",

@@ -1,0 +1,198 @@
+namespace VmLab.Linux.LazyCopy;
+
+/// <summary>
+/// Allocates chunks and copies them eagerly or lazily (the seed's chunk_alloc, copy eager, copy lazy). The
+/// strategy is chosen per allocator, and may be overridden per allocation; a copy always uses its source's
+/// strategy. Thread-safe. Disposing the allocator frees every chunk it still has.
+/// </summary>
+public sealed class ChunkAllocator : IDisposable
+{
+    /// <summary>The seed's chunk size: 64 KiB.</summary>
+    public const int DefaultChunkBytes = 64 * 1024;
+
+    private static readonly Lazy<int> Budget = new(ComputeBudget);
+    private static int _processLive;
+    private readonly Lock _lock = new();
+    private readonly HashSet<Chunk> _live = [];
+    private int _pending;   // slots reserved by Track for chunks being made
+    private readonly ChunkBackend?[] _backends = new ChunkBackend?[LazyCopyStrategies.All.Count];
+    private bool _disposed;
+
+    /// <param name="strategy">The default strategy for <see cref="Allocate"/>.</param>
+    /// <param name="chunkBytes">Bytes per chunk: a positive multiple of the page size.</param>
+    /// <param name="maxChunks">At most this many live chunks (originals and copies); more throws
+    /// <see cref="ChunkLimitException"/>. The kernel's own limit (vm.max_map_count) applies regardless.</param>
+    public ChunkAllocator(LazyCopyStrategy strategy = LazyCopyStrategy.Segv, int chunkBytes = DefaultChunkBytes, int maxChunks = int.MaxValue)
+    {
+        Platform.RequireLinux("lazy copy");
+        if (chunkBytes <= 0 || chunkBytes % PageSize.Value != 0)
+            throw new ArgumentOutOfRangeException(nameof(chunkBytes), $"a chunk must be a positive multiple of the page size ({PageSize.Value} bytes); got {chunkBytes}");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunks);
+        Strategy = strategy;
+        ChunkBytes = chunkBytes;
+        MaxChunks = maxChunks;
+        BackendFor(strategy);   // fail now, not at the first allocation, when the strategy is unavailable
+    }
+
+    // ---- queries ----
+
+    public LazyCopyStrategy Strategy { get; }
+
+    public int ChunkBytes { get; }
+
+    public int MaxChunks { get; }
+
+    /// <summary>
+    /// How many chunks (each one mapping) all allocators in this process may hold at once: vm.max_map_count,
+    /// less the mappings the process had when the first allocator was made, less <see cref="RuntimeReserve"/>.
+    /// The reserve matters: at the kernel's limit the .NET runtime itself cannot map memory (to JIT, say) and
+    /// the process dies with a fatal error, which is what a clear exception here prevents.
+    /// </summary>
+    public static int ProcessChunkBudget => Budget.Value;
+
+    /// <summary>Mappings left for the runtime and everything else in the process.</summary>
+    public const int RuntimeReserve = 8192;
+
+    /// <summary>Chunks alive in the whole process, across allocators.</summary>
+    public static int ProcessLiveChunks => Volatile.Read(ref _processLive);
+
+    /// <summary>Chunks allocated or copied and not yet disposed.</summary>
+    public int LiveChunks
+    {
+        get { lock (_lock) return _live.Count; }
+    }
+
+    // ---- allocation and copies ----
+
+    /// <summary>A fresh zero-filled writable chunk (by default with the allocator's strategy).</summary>
+    public Chunk Allocate(LazyCopyStrategy? strategy = null) =>
+        Track(() => BackendFor(strategy ?? Strategy).Allocate(ChunkBytes));
+
+    /// <summary>A fresh chunk with a copy of <paramref name="source"/>'s bytes, made now (memcpy).</summary>
+    public Chunk CopyEager(Chunk source) => Track(() => Copy(source, eager: true));
+
+    /// <summary>A chunk that reads exactly like <paramref name="source"/> does now, made without copying: the
+    /// frames are shared until either chunk is written. Copies of copies and many copies of one chunk work.</summary>
+    public Chunk CopyLazy(Chunk source) => Track(() => Copy(source, eager: false));
+
+    /// <summary>Frees every chunk still live, then the strategies' resources.</summary>
+    public void Dispose()
+    {
+        Chunk[] left;
+        lock (_lock)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            left = [.. _live];
+        }
+        foreach (var c in left)
+            c.Dispose();
+        foreach (var b in _backends)
+            b?.Dispose();
+    }
+
+    // ---- internals ----
+
+    /// <summary>Makes a chunk within both limits: a slot is reserved before the mapping is made, so threads
+    /// racing to allocate cannot overshoot; a chunk made while the allocator was being disposed is freed.</summary>
+    private Chunk Track(Func<Chunk> make)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_live.Count + _pending >= MaxChunks)
+                throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(this allocator's limit of {MaxChunks} live chunks is reached)");
+            _pending++;
+        }
+        Chunk? c = null;
+        try
+        {
+            if (Interlocked.Increment(ref _processLive) > Budget.Value)
+            {
+                Interlocked.Decrement(ref _processLive);
+                throw new ChunkLimitException("mmap", Errno.ENOMEM, $"(the process holds {Budget.Value} chunks, its budget: vm.max_map_count = {ChunkBackend.MaxMapCount()} less the mappings the process already had and {RuntimeReserve} kept for the runtime)");
+            }
+            try
+            {
+                c = make();
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _processLive);
+                throw;
+            }
+            c.Freed += Untrack;
+        }
+        finally
+        {
+            bool late;
+            lock (_lock)
+            {
+                _pending--;
+                late = c is not null && _disposed;
+                if (c is not null && !late)
+                    _live.Add(c);
+            }
+            if (late)
+                c!.Dispose();
+        }
+        ObjectDisposedException.ThrowIf(c.IsDisposed, this);
+        return c;
+    }
+
+    private void Untrack(Chunk c)
+    {
+        Interlocked.Decrement(ref _processLive);
+        lock (_lock)
+            _live.Remove(c);
+    }
+
+    private static int ComputeBudget()
+    {
+        if (!long.TryParse(ChunkBackend.MaxMapCount(), out long max))
+            max = 65530;
+        long used = File.ReadLines("/proc/self/maps").LongCount();
+        return (int)Math.Clamp(max - used - RuntimeReserve, 0, int.MaxValue);
+    }
+
+    private Chunk Copy(Chunk source, bool eager)
+    {
+        Own(source);
+        lock (source.Gate)
+        {
+            source.ThrowIfDisposed();
+            return eager ? source.Backend.CopyEager(source) : source.Backend.CopyLazy(source);
+        }
+    }
+
+    private Chunk Own(Chunk source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        source.ThrowIfDisposed();
+        lock (_lock)
+        {
+            if (!_live.Contains(source))
+            {
+                source.ThrowIfDisposed();   // disposed since the check above
+                throw new ArgumentException("the chunk belongs to another allocator", nameof(source));
+            }
+        }
+        return source;
+    }
+
+    private ChunkBackend BackendFor(LazyCopyStrategy s)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _backends[(int)s] ??= s switch
+            {
+                LazyCopyStrategy.Segv => new SegvBackend(),
+                LazyCopyStrategy.Kcow => new KcowBackend(),
+                LazyCopyStrategy.Uffd => new UffdBackend(),
+                _ => throw new ArgumentOutOfRangeException(nameof(s)),
+            };
+        }
+    }
+}

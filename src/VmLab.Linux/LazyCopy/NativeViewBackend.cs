@@ -1,0 +1,74 @@
+using static VmLab.Linux.Interop.LazyCopy;
+
+namespace VmLab.Linux.LazyCopy;
+
+/// <summary>
+/// Chunks whose views live in native/vmlab/lazycopy.c: MAP_SHARED|MAP_ANONYMOUS, lazy copy = mremap(old, 0)
+/// second view, split on first write by native code. This class only calls in. With <see cref="UffdFd"/> = -1
+/// it is the seed's method (mprotect + SIGSEGV resolver); <see cref="UffdBackend"/> passes a userfaultfd.
+/// </summary>
+internal class NativeViewBackend : ChunkBackend
+{
+    private static readonly Lock InitLock = new();
+    private static bool _initialised;
+
+    protected NativeViewBackend(int uffdFd)
+    {
+        UffdFd = uffdFd;
+        lock (InitLock)
+        {
+            if (_initialised)
+                return;
+            if (vmlab_lc_init() != 0)
+                throw LastError("vmlab_lc_init", "installing the SIGSEGV resolver");
+            _initialised = true;
+        }
+    }
+
+    /// <summary>The userfaultfd guarding these chunks, or -1 for mprotect.</summary>
+    protected int UffdFd { get; }
+
+    public override LazyCopyStrategy Strategy => UffdFd < 0 ? LazyCopyStrategy.Segv : LazyCopyStrategy.Uffd;
+
+    public override Chunk Allocate(int bytes)
+    {
+        nint view = vmlab_lc_alloc((nuint)bytes, UffdFd, out nint address);
+        if (view == 0)
+            throw LastError("mmap", $"a {bytes}-byte MAP_SHARED|MAP_ANONYMOUS chunk");
+        return new Chunk(this, address, bytes, view, null);
+    }
+
+    public override Chunk CopyEager(Chunk source)
+    {
+        nint view = vmlab_lc_copy_eager(source.Handle, out nint address);
+        if (view == 0)
+            throw LastError("mmap", $"an eager copy of a {source.Length}-byte chunk");
+        return new Chunk(this, address, source.Length, view, null);
+    }
+
+    public override Chunk CopyLazy(Chunk source)
+    {
+        nint view = vmlab_lc_copy_lazy(source.Handle, out nint address);
+        if (view == 0)
+            throw LastError("mremap", $"a lazy copy (second view) of a {source.Length}-byte chunk");
+        return new Chunk(this, address, source.Length, view, null);
+    }
+
+    public override void Free(Chunk chunk)
+    {
+        if (vmlab_lc_free(chunk.Handle) != 0)
+            throw LastError("munmap", "freeing a chunk");
+    }
+
+    public override bool IsShared(Chunk chunk) => vmlab_lc_is_shared(chunk.Handle) != 0;
+
+    /// <summary>The native counters (process-wide: every segv and uffd allocator shares one table).</summary>
+    internal static Stats ReadStats()
+    {
+        vmlab_lc_get_stats(out Stats s);
+        return s;
+    }
+}
+
+/// <summary>The seed's method: read-only views, split by the SIGSEGV resolver in the faulting thread.</summary>
+internal sealed class SegvBackend() : NativeViewBackend(-1);

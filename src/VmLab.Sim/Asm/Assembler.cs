@@ -291,7 +291,7 @@ public static class Assembler
             for (int i = 0; i < line.Operands.Count; i++)
             {
                 ulong v = Eval(line.Number, line.Operands[i]);
-                if (each < 8 && (v >> (each * 8)) != 0 && (long)v < -(1L << (each * 8 - 1)))
+                if (each < 8 && (v >> (each * 8)) != 0 && !((long)v < 0 && (long)v >= -(1L << (each * 8 - 1))))
                     throw syn.Error(line.Number, line.Operands[i], $"value '{line.Operands[i]}' does not fit in {each} byte{(each == 1 ? "" : "s")}");
                 BitConverter.GetBytes(v).AsSpan(0, each).CopyTo(result.AsSpan(i * each));
             }

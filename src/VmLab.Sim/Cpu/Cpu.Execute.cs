@@ -1,159 +1,151 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace VmLab.Sim.Cpu;
 
 public sealed partial class Cpu<TBus>
 {
     /// <summary>
-    /// Executes the instruction at rip. Returns Budget when it retired normally, or the event. Every path that
-    /// fails returns before writing any register or memory (the block copies write only whole finished steps).
+    /// The interpreter loop: executes up to limit instructions from rip, stopping early at an event. done counts
+    /// retired instructions. Every path that fails leaves rip on the instruction and writes no register or memory
+    /// (the block copies write only whole finished steps). rip lives in a local while the loop runs.
     /// </summary>
-    private StopReason Execute()
+    private StopReason Loop(long limit, out long done)
     {
-        ulong rip = _regs.Rip;
-        if (!Fetch(rip, out ulong w))
-            return StopReason.Fault;
-        var op = (Opcode)(byte)w;
-        if ((w & Isa.ReservedTable[(byte)op]) != 0)
-            return StopReason.InvalidOpcode;
         ref ulong r0 = ref Unsafe.As<GeneralRegisters, ulong>(ref _regs.Gpr);
-        ref ulong a = ref Unsafe.Add(ref r0, (int)(w >> 8) & 15);
-        ulong b = Unsafe.Add(ref r0, (int)(w >> 12) & 15);
-        ulong imm = (ulong)(long)(int)(w >> 32);
-        ulong next = rip + Isa.SlotSize;
-
-        switch (op)
+        ref ulong sp = ref Unsafe.Add(ref r0, (int)Reg.Rsp);
+        ref ulong reserved = ref MemoryMarshal.GetArrayDataReference(Isa.ReservedTable);
+        ulong rip = _regs.Rip;
+        long n = 0;
+        StopReason reason = StopReason.Budget;
+        while (n < limit)
         {
-            case Opcode.Nop: break;
-            case Opcode.Hlt: _regs.Rip = next; return StopReason.Halt;
-            case Opcode.Syscall: _regs.Rip = next; return StopReason.Syscall;
-            case Opcode.Ret:
-            {
-                ref ulong sp = ref Unsafe.Add(ref r0, (int)Reg.Rsp);
-                if (!Load(sp, 8, out ulong target)) return StopReason.Fault;
-                sp += 8;
-                _regs.Rip = target;
-                return StopReason.Budget;
-            }
-            case Opcode.RepMovsb: return RepMovsb(ref r0) ? Retire(next) : StopReason.Fault;
-            case Opcode.RepStosb: return RepStosb(ref r0) ? Retire(next) : StopReason.Fault;
+            ulong w;
+            ulong off = rip - _codeBase;
+            if (off < _codeLimit && (off & 7) == 0)
+                w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_codePage), _codeOffset + (nint)off));
+            else if (!FetchSlow(rip, out w))
+                goto Fault;
+            var op = (Opcode)(byte)w;
+            if ((w & Unsafe.Add(ref reserved, (byte)op)) != 0)
+                goto Invalid;
+            ref ulong a = ref Unsafe.Add(ref r0, (int)(w >> 8) & 15);
+            ulong b = Unsafe.Add(ref r0, (int)(w >> 12) & 15);
+            ulong imm = (ulong)(long)(int)(w >> 32);
+            ulong next = rip + Isa.SlotSize;
 
-            case Opcode.Mov: a = b; break;
-            case Opcode.MovI: a = imm; break;
-            case Opcode.Add: a += b; break;
-            case Opcode.AddI: a += imm; break;
-            case Opcode.Sub: a -= b; break;
-            case Opcode.SubI: a -= imm; break;
-            case Opcode.And: a &= b; break;
-            case Opcode.AndI: a &= imm; break;
-            case Opcode.Or: a |= b; break;
-            case Opcode.OrI: a |= imm; break;
-            case Opcode.Xor: a ^= b; break;
-            case Opcode.XorI: a ^= imm; break;
-            case Opcode.Shl: a <<= (int)(b & 63); break;
-            case Opcode.ShlI: a <<= (int)(imm & 63); break;
-            case Opcode.Shr: a >>= (int)(b & 63); break;
-            case Opcode.ShrI: a >>= (int)(imm & 63); break;
-            case Opcode.Sar: a = (ulong)((long)a >> (int)(b & 63)); break;
-            case Opcode.SarI: a = (ulong)((long)a >> (int)(imm & 63)); break;
-            case Opcode.Mul: a *= b; break;
-            case Opcode.MulI: a *= imm; break;
-            case Opcode.Udiv or Opcode.Urem or Opcode.Sdiv or Opcode.Srem:
-                return Divide(op, ref a, b, rip) ? Retire(next) : StopReason.Fault;
-            case Opcode.UdivI or Opcode.UremI or Opcode.SdivI or Opcode.SremI:
-                return Divide(op - 0x10, ref a, imm, rip) ? Retire(next) : StopReason.Fault;
-            case Opcode.Cmp: _regs.Flags = Compare(a, b); break;
-            case Opcode.CmpI: _regs.Flags = Compare(a, imm); break;
-            case Opcode.Test: _regs.Flags = TestFlags(a & b); break;
-            case Opcode.TestI: _regs.Flags = TestFlags(a & imm); break;
-
-            case Opcode.Movabs:
-                if (!Fetch(next, out ulong wide)) return StopReason.Fault;
-                a = wide;
-                next += Isa.SlotSize;
-                break;
-            case Opcode.Neg: a = 0 - a; break;
-            case Opcode.Not: a = ~a; break;
-            case Opcode.Push:
+            switch (op)
             {
-                ref ulong sp = ref Unsafe.Add(ref r0, (int)Reg.Rsp);
-                if (!Store(sp - 8, 8, a)) return StopReason.Fault;
-                sp -= 8;
-                break;
-            }
-            case Opcode.Pop:
-            {
-                ref ulong sp = ref Unsafe.Add(ref r0, (int)Reg.Rsp);
-                if (!Load(sp, 8, out ulong v)) return StopReason.Fault;
-                sp += 8;
-                a = v;   // after the increment, so "pop rsp" loads rsp as on x86
-                break;
-            }
-            case Opcode.JmpR: next = a; break;
-            case Opcode.CallR:
-            {
-                ulong target = a;
-                ref ulong sp = ref Unsafe.Add(ref r0, (int)Reg.Rsp);
-                if (!Store(sp - 8, 8, next)) return StopReason.Fault;
-                sp -= 8;
-                next = target;
-                break;
-            }
+                case Opcode.Nop: break;
+                case Opcode.Hlt: reason = StopReason.Halt; rip = next; n++; goto Stop;
+                case Opcode.Syscall: reason = StopReason.Syscall; rip = next; n++; goto Stop;
+                case Opcode.Ret:
+                    if (!Load(sp, 8, out next)) goto Fault;
+                    sp += 8;
+                    break;
+                case Opcode.RepMovsb: if (!RepMovsb(ref r0)) goto Fault; break;
+                case Opcode.RepStosb: if (!RepStosb(ref r0)) goto Fault; break;
 
-            case Opcode.Ld1: return LoadTo(ref a, b + imm, 1, next);
-            case Opcode.Ld2: return LoadTo(ref a, b + imm, 2, next);
-            case Opcode.Ld4: return LoadTo(ref a, b + imm, 4, next);
-            case Opcode.Ld8: return LoadTo(ref a, b + imm, 8, next);
-            case Opcode.Lds1:
-                if (!Load(b + imm, 1, out ulong v1)) return StopReason.Fault;
-                a = (ulong)(long)(sbyte)v1;
-                break;
-            case Opcode.Lds2:
-                if (!Load(b + imm, 2, out ulong v2)) return StopReason.Fault;
-                a = (ulong)(long)(short)v2;
-                break;
-            case Opcode.Lds4:
-                if (!Load(b + imm, 4, out ulong v4)) return StopReason.Fault;
-                a = (ulong)(long)(int)v4;
-                break;
-            case Opcode.Lea: a = b + imm; break;
-            case Opcode.St1: if (!Store(b + imm, 1, a)) return StopReason.Fault; break;
-            case Opcode.St2: if (!Store(b + imm, 2, a)) return StopReason.Fault; break;
-            case Opcode.St4: if (!Store(b + imm, 4, a)) return StopReason.Fault; break;
-            case Opcode.St8: if (!Store(b + imm, 8, a)) return StopReason.Fault; break;
+                case Opcode.Mov: a = b; break;
+                case Opcode.MovI: a = imm; break;
+                case Opcode.Add: a += b; break;
+                case Opcode.AddI: a += imm; break;
+                case Opcode.Sub: a -= b; break;
+                case Opcode.SubI: a -= imm; break;
+                case Opcode.And: a &= b; break;
+                case Opcode.AndI: a &= imm; break;
+                case Opcode.Or: a |= b; break;
+                case Opcode.OrI: a |= imm; break;
+                case Opcode.Xor: a ^= b; break;
+                case Opcode.XorI: a ^= imm; break;
+                case Opcode.Shl: a <<= (int)(b & 63); break;
+                case Opcode.ShlI: a <<= (int)(imm & 63); break;
+                case Opcode.Shr: a >>= (int)(b & 63); break;
+                case Opcode.ShrI: a >>= (int)(imm & 63); break;
+                case Opcode.Sar: a = (ulong)((long)a >> (int)(b & 63)); break;
+                case Opcode.SarI: a = (ulong)((long)a >> (int)(imm & 63)); break;
+                case Opcode.Mul: a *= b; break;
+                case Opcode.MulI: a *= imm; break;
+                case Opcode.Udiv or Opcode.Urem or Opcode.Sdiv or Opcode.Srem:
+                    if (!Divide(op, ref a, b, rip)) goto Fault;
+                    break;
+                case Opcode.UdivI or Opcode.UremI or Opcode.SdivI or Opcode.SremI:
+                    if (!Divide(op - 0x10, ref a, imm, rip)) goto Fault;
+                    break;
+                case Opcode.Cmp: _regs.Flags = Compare(a, b); break;
+                case Opcode.CmpI: _regs.Flags = Compare(a, imm); break;
+                case Opcode.Test: _regs.Flags = TestFlags(a & b); break;
+                case Opcode.TestI: _regs.Flags = TestFlags(a & imm); break;
 
-            case Opcode.Jmp: next += imm; break;
-            case Opcode.Call:
-            {
-                ref ulong sp = ref Unsafe.Add(ref r0, (int)Reg.Rsp);
-                if (!Store(sp - 8, 8, next)) return StopReason.Fault;
-                sp -= 8;
-                next += imm;
-                break;
+                case Opcode.Movabs:
+                    ulong wide;
+                    if (next - _codeBase < _codeLimit)
+                        wide = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_codePage), _codeOffset + (nint)(next - _codeBase)));
+                    else if (!FetchSlow(next, out wide))
+                        goto Fault;
+                    a = wide;
+                    next += Isa.SlotSize;
+                    break;
+                case Opcode.Neg: a = 0 - a; break;
+                case Opcode.Not: a = ~a; break;
+                case Opcode.Push:
+                    if (!Store(sp - 8, 8, a)) goto Fault;
+                    sp -= 8;
+                    break;
+                case Opcode.Pop:
+                    if (!Load(sp, 8, out ulong popped)) goto Fault;
+                    sp += 8;
+                    a = popped;   // after the increment, so "pop rsp" loads rsp as on x86
+                    break;
+                case Opcode.JmpR: next = a; break;
+                case Opcode.CallR:
+                {
+                    ulong target = a;
+                    if (!Store(sp - 8, 8, next)) goto Fault;
+                    sp -= 8;
+                    next = target;
+                    break;
+                }
+
+                case Opcode.Ld1: if (!Load(b + imm, 1, out ulong l1)) goto Fault; a = l1; break;
+                case Opcode.Ld2: if (!Load(b + imm, 2, out ulong l2)) goto Fault; a = l2; break;
+                case Opcode.Ld4: if (!Load(b + imm, 4, out ulong l4)) goto Fault; a = l4; break;
+                case Opcode.Ld8: if (!Load(b + imm, 8, out ulong l8)) goto Fault; a = l8; break;
+                case Opcode.Lds1: if (!Load(b + imm, 1, out ulong s1)) goto Fault; a = (ulong)(long)(sbyte)s1; break;
+                case Opcode.Lds2: if (!Load(b + imm, 2, out ulong s2)) goto Fault; a = (ulong)(long)(short)s2; break;
+                case Opcode.Lds4: if (!Load(b + imm, 4, out ulong s4)) goto Fault; a = (ulong)(long)(int)s4; break;
+                case Opcode.Lea: a = b + imm; break;
+                case Opcode.St1: if (!Store(b + imm, 1, a)) goto Fault; break;
+                case Opcode.St2: if (!Store(b + imm, 2, a)) goto Fault; break;
+                case Opcode.St4: if (!Store(b + imm, 4, a)) goto Fault; break;
+                case Opcode.St8: if (!Store(b + imm, 8, a)) goto Fault; break;
+
+                case Opcode.Jmp: next += imm; break;
+                case Opcode.Call:
+                    if (!Store(sp - 8, 8, next)) goto Fault;
+                    sp -= 8;
+                    next += imm;
+                    break;
+                case >= Opcode.Je and <= Opcode.Ja:
+                    if (Isa.Taken(op, _regs.Flags)) next += imm;
+                    break;
+
+                default: goto Invalid;
             }
-            case >= Opcode.Je and <= Opcode.Ja:
-                if (Isa.Taken(op, _regs.Flags)) next += imm;
-                break;
-
-            default: return StopReason.InvalidOpcode;
+            rip = next;
+            n++;
         }
-        _regs.Rip = next;
-        return StopReason.Budget;
-    }
+        goto Stop;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private StopReason Retire(ulong next)
-    {
-        _regs.Rip = next;
-        return StopReason.Budget;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private StopReason LoadTo(ref ulong dst, ulong va, int size, ulong next)
-    {
-        if (!Load(va, size, out ulong v)) return StopReason.Fault;
-        dst = v;
-        return Retire(next);
+    Fault:
+        reason = StopReason.Fault;
+        goto Stop;
+    Invalid:
+        reason = StopReason.InvalidOpcode;
+    Stop:
+        _regs.Rip = rip;
+        done = n;
+        return reason;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -98,18 +98,7 @@ public sealed partial class Cpu<TBus> where TBus : IMemoryBus
         }
         _codeLimit = 0;
         long limit = timerOn ? Math.Min(maxInstructions, _timerRemaining) : maxInstructions;
-        long done = 0;
-        StopReason reason = StopReason.Budget;
-        while (done < limit)
-        {
-            reason = Execute();
-            if (reason != StopReason.Budget)
-            {
-                if (reason is StopReason.Syscall or StopReason.Halt) done++;
-                break;
-            }
-            done++;
-        }
+        StopReason reason = Loop(limit, out long done);
         _instructions += done;
         if (timerOn)
         {
@@ -129,19 +118,8 @@ public sealed partial class Cpu<TBus> where TBus : IMemoryBus
 
     // --- fetch ---
 
-    /// <summary>Reads the 8-byte slot at va: from the fetch window when it covers va, else through the bus.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Fetch(ulong va, out ulong slot)
-    {
-        ulong off = va - _codeBase;
-        if (off < _codeLimit && (off & 7) == 0)
-        {
-            slot = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_codePage), _codeOffset + (int)off));
-            return true;
-        }
-        return FetchSlow(va, out slot);
-    }
-
+    /// <summary>Reads the 8-byte slot at va when the fetch window does not cover it: installs the window for
+    /// va's page when the bus offers one, else fetches through the bus.</summary>
     private bool FetchSlow(ulong va, out ulong slot)
     {
         slot = 0;

@@ -34,6 +34,9 @@ internal static class Program
                 // Paging core: exercises of Part A and the page walk.
 
                 // Teaching kernel: scenarios.
+                , new Commands.Sim.AsmCommand()
+                , new Commands.Sim.DisasmCommand()
+                , new Commands.Sim.CpuCommand()
                 ),
 
             // Seed 003 Part D: the maze.

@@ -84,7 +84,6 @@ public static class Isa
         string[] br = ["jmp", "call", "je", "jne", "jl", "jge", "jle", "jg", "jb", "jae", "jbe", "ja"];
         for (int i = 0; i < br.Length; i++)
             Add(Format.Branch, ((Opcode)(0x50 + i), br[i]));
-        s_reserved[0] = ulong.MaxValue;
     }
 
     private static void Add(Format format, params (Opcode Op, string Name)[] ops)

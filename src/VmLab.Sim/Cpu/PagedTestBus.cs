@@ -79,7 +79,7 @@ public sealed class PagedTestMemory
     public void Poke(ulong va, ReadOnlySpan<byte> bytes)
     {
         for (int i = 0; i < bytes.Length; i++)
-            Physical[PhysicalOf(va + (ulong)i) is >= 0 and var pa ? pa : throw new InvalidOperationException($"poke: 0x{va + (ulong)i:x} is not mapped")] = bytes[i];
+            Physical[MappedOffset(va + (ulong)i, "poke")] = bytes[i];
     }
 
     /// <summary>Reads bytes of mapped memory at va, ignoring permissions.</summary>
@@ -87,8 +87,14 @@ public sealed class PagedTestMemory
     {
         var result = new byte[length];
         for (int i = 0; i < length; i++)
-            result[i] = Physical[PhysicalOf(va + (ulong)i) is >= 0 and var pa ? pa : throw new InvalidOperationException($"peek: 0x{va + (ulong)i:x} is not mapped")];
+            result[i] = Physical[MappedOffset(va + (ulong)i, "peek")];
         return result;
+    }
+
+    private long MappedOffset(ulong va, string who)
+    {
+        long pa = PhysicalOf(va);
+        return pa >= 0 ? pa : throw new InvalidOperationException($"{who}: 0x{va:x} is not mapped");
     }
 
     private int Vpn(ulong va) =>

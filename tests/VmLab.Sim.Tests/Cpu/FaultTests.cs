@@ -143,3 +143,25 @@ public class FaultTests
         }
     }
 }
+
+public class CodeWindowTests
+{
+    [Fact]
+    public void Stores_into_the_code_page_are_seen_by_the_next_fetch()
+    {
+        // The program overwrites the instruction after the store with hlt; the CPU must execute the new bytes.
+        var cpu = TestMachine.Flat(".text\n_start: mov rbx, patch\nmov rax, 0x02\nst8 [rbx], rax\npatch: mov rcx, 1\nmov rcx, 2\nhlt").Cpu;
+        Assert.Equal(StopReason.Halt, cpu.Run(100));
+        Assert.Equal(0UL, cpu[Reg.Rcx]);
+        Assert.Equal(TestMachine.Base + 32, cpu.Rip);
+    }
+
+    [Fact]
+    public void Code_spanning_pages_runs_across_the_boundary()
+    {
+        var src = ".text\n" + string.Concat(Enumerable.Repeat("add rax, 1\n", 1100)) + "hlt";
+        var m = new PagedMachine(src);
+        Assert.Equal(StopReason.Halt, m.Cpu.Run(10_000));
+        Assert.Equal(1100UL, m.Cpu[Reg.Rax]);
+    }
+}

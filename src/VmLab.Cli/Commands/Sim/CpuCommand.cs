@@ -25,7 +25,8 @@ internal sealed class CpuCommand : ICommand
           --steps N        stop after N instructions (default 10000000)
           --trace          show every instruction executed and the registers it changed (first 10000)
           --json           {"program","instructions","stop_reason","exited","exit_status","output","fault",
-                            "registers":{"rax",…,"r15","rip","flags"},"syscalls","trace":[…]}
+                            "registers":{"rax",…,"r15","rip","flags"},"syscalls","elapsed_seconds",
+                            "instructions_per_second","trace":[…]}
         """;
 
     public TourStep? Tour => new(
@@ -42,7 +43,9 @@ internal sealed class CpuCommand : ICommand
         var (name, image, _) = ProgramInput.Read(ctx.Args);
         ctx.Args.End();
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         FlatRunResult r = FlatRunner.Run(image, steps, trace);
+        double seconds = clock.Elapsed.TotalSeconds;
         var registers = new Dictionary<string, ulong>();
         for (int i = 0; i < 16; i++) registers[Isa.RegisterNames[i]] = r.Registers.Gpr[i];
         registers["rip"] = r.Registers.Rip;
@@ -62,6 +65,8 @@ internal sealed class CpuCommand : ICommand
                 Fault = r.Fault is { } f ? new { f.Kind, f.Address, f.Access, ErrorCode = (uint)f.ErrorCode, Description = f.ToString() } : null,
                 Registers = registers,
                 r.Syscalls,
+                ElapsedSeconds = seconds,
+                InstructionsPerSecond = seconds > 0 ? Math.Round(r.Instructions / seconds) : 0,
                 Trace = r.Trace,
                 r.TraceTruncated,
             });
@@ -90,6 +95,7 @@ internal sealed class CpuCommand : ICommand
         rep.Section("How it stopped");
         rep.Fact("instructions executed", r.Instructions);
         rep.Fact("syscalls", r.Syscalls);
+        rep.Fact("wall time", $"{seconds * 1000:F2} ms ({r.Instructions / Math.Max(seconds, 1e-9) / 1e6:F1} M instructions/s{(trace ? ", traced" : "")})");
         rep.Fact("stop reason", r.Exited ? $"exit({r.ExitStatus})" : Describe(r));
         if (r.Fault is { } fault) rep.Fact("fault", fault);
         rep.Section("Registers");

@@ -103,6 +103,30 @@ public static class SamplePrograms
         dst:    .zero 4096
         """;
 
+    /// <summary>spin: 10 million rounds of a load, an add, a store and the loop test (60 M instructions), for speed.</summary>
+    public const string Spin = """
+        .text
+        _start:
+            mov rbx, counter
+            mov rcx, 0
+        round:
+            ld8 rax, [rbx]
+            add rax, 3
+            st8 [rbx], rax
+            add rcx, 1
+            cmp rcx, 10000000
+            jb round
+            ld8 rdi, [rbx]
+            call print_u64          # prints 30000000
+            mov rdi, 0
+            mov rax, SYS_EXIT
+            syscall
+
+        .data
+        counter: .quad 0
+
+        """ + PrintU64;
+
     /// <summary>print_u64(rdi): prints rdi in decimal and a newline. Shared by the samples.</summary>
     public const string PrintU64 = """
         .text
@@ -141,6 +165,7 @@ public static class SamplePrograms
         ["loop"] = Loop,
         ["fib"] = Fib,
         ["memcpy"] = Memcpy,
+        ["spin"] = Spin,
     };
 
     /// <summary>The full source of a sample (prelude included), or null for an unknown name.</summary>

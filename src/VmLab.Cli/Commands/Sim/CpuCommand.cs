@@ -22,11 +22,11 @@ internal sealed class CpuCommand : ICommand
         exit, a fault, hlt, an invalid instruction, or after N instructions.
 
         """ + ProgramInput.Help + """
-          --steps N        stop after N instructions (default 10000000)
+          --steps N        stop after N instructions (default 100000000)
           --trace          show every instruction executed and the registers it changed (first 10000)
           --json           {"program","instructions","stop_reason","exited","exit_status","output","fault",
                             "registers":{"rax",…,"r15","rip","flags"},"syscalls","elapsed_seconds",
-                            "instructions_per_second","trace":[…]}
+                            "instructions_per_second","cpu_seconds","trace":[…]}
         """;
 
     public TourStep? Tour => new(
@@ -38,14 +38,16 @@ internal sealed class CpuCommand : ICommand
     public int Run(CommandContext ctx)
     {
         bool json = ctx.Json;
-        long steps = ctx.Args.Int("--steps", 10_000_000, 1, 1_000_000_000);
+        long steps = ctx.Args.Int("--steps", 100_000_000, 1, 10_000_000_000);
         bool trace = ctx.Args.Flag("--trace");
         var (name, image, _) = ProgramInput.Read(ctx.Args);
         ctx.Args.End();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan cpu0 = Environment.CpuUsage.TotalTime;
         FlatRunResult r = FlatRunner.Run(image, steps, trace);
         double seconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
         var registers = new Dictionary<string, ulong>();
         for (int i = 0; i < 16; i++) registers[Isa.RegisterNames[i]] = r.Registers.Gpr[i];
         registers["rip"] = r.Registers.Rip;
@@ -67,6 +69,7 @@ internal sealed class CpuCommand : ICommand
                 r.Syscalls,
                 ElapsedSeconds = seconds,
                 InstructionsPerSecond = seconds > 0 ? Math.Round(r.Instructions / seconds) : 0,
+                CpuSeconds = cpuSeconds,
                 Trace = r.Trace,
                 r.TraceTruncated,
             });
@@ -96,6 +99,7 @@ internal sealed class CpuCommand : ICommand
         rep.Fact("instructions executed", r.Instructions);
         rep.Fact("syscalls", r.Syscalls);
         rep.Fact("wall time", $"{seconds * 1000:F2} ms ({r.Instructions / Math.Max(seconds, 1e-9) / 1e6:F1} M instructions/s{(trace ? ", traced" : "")})");
+        rep.Fact("processor time", $"{cpuSeconds * 1000:F2} ms (the whole process, all threads)");
         rep.Fact("stop reason", r.Exited ? $"exit({r.ExitStatus})" : Describe(r));
         if (r.Fault is { } fault) rep.Fact("fault", fault);
         rep.Section("Registers");

@@ -9,7 +9,7 @@ internal static class ProgramInput
 {
     public const string Help = """
           FILE             assembler source (.s) or a program image written by 'vmlab sim asm -o'
-          --builtin NAME   a built-in sample instead of FILE: hello, loop, fib, memcpy
+          --builtin NAME   a built-in sample instead of FILE: hello, loop, fib, memcpy, spin (60 M instructions)
         """;
 
     /// <summary>The program named on the command line, with its display name and, for source, the listing.</summary>

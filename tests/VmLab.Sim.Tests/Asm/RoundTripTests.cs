@@ -19,6 +19,7 @@ public class RoundTripTests
     [InlineData("loop")]
     [InlineData("fib")]
     [InlineData("memcpy")]
+    [InlineData("spin")]
     public void Samples_assemble_disassemble_assemble_to_the_same_bytes(string name)
     {
         var image = SamplePrograms.Assemble(name);

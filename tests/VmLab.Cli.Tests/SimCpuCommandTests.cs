@@ -115,3 +115,19 @@ public class SimCpuCommandTests
         Assert.Contains("Hello from user space!", r.Out);
     }
 }
+
+public class SimAsmCommandTests
+{
+    [Fact]
+    public void Asm_json_lists_segments_symbols_and_listing()
+    {
+        var r = CliRunner.Run("sim", "asm", "--builtin", "hello", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal(0x100000UL, root.GetProperty("entry").GetUInt64());
+        Assert.Contains(root.GetProperty("symbols").EnumerateArray(), s => s.GetProperty("name").GetString() == "SYS_WRITE");
+        Assert.Contains(root.GetProperty("segments").EnumerateArray(), s => s.GetProperty("kind").GetString() == "data");
+        Assert.Equal("0300000000000000", root.GetProperty("listing").EnumerateArray().First(l => l.GetProperty("source").GetString() == "syscall").GetProperty("bytes").GetString());
+    }
+}

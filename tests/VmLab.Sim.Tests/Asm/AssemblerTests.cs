@@ -49,6 +49,18 @@ public class AssemblerTests
     }
 
     [Fact]
+    public void Assignments_and_align_in_text()
+    {
+        var image = Assembler.Assemble("K = 5\nmov rax, K * 2\n.ascii \"x\"\n.align 8\nhlt\n.align 32\nnop");
+        var text = image.Get(SegmentKind.Text)!.Bytes;
+        Assert.Equal(Isa.Encode(Opcode.MovI, 0, 0, 10), BitConverter.ToUInt64(text, 0));
+        Assert.Equal((byte)'x', text[8]);
+        Assert.Equal(Isa.Encode(Opcode.Hlt), BitConverter.ToUInt64(text, 16));
+        Assert.Equal(Isa.Encode(Opcode.Nop), BitConverter.ToUInt64(text, 24));   // .align in code pads with nop
+        Assert.Equal(40, text.Length);
+    }
+
+    [Fact]
     public void Entry_defaults_to_the_start_of_text_and_can_be_set()
     {
         Assert.Equal(0x100000UL, Assembler.Assemble("nop\nnop").Entry);

@@ -20,7 +20,7 @@ internal sealed class AsmCommand : ICommand
 
         """ + ProgramInput.Help + """
           -o OUT           also write the image to OUT (run it with 'vmlab sim cpu OUT')
-          --json           {"file","entry","segments":[{"kind","address","size","file_bytes"}],"symbols",
+          --json           {"file","entry","segments":[{"kind","address","size","file_bytes"}],"symbols":[{"name","value"}],
                             "listing":[{"line","address","bytes","source"}],"output"}
         """;
 
@@ -41,7 +41,8 @@ internal sealed class AsmCommand : ICommand
                 File = name,
                 image.Entry,
                 Segments = segments,
-                image.Symbols,
+                // a list, not an object: symbol names are data and must not go through the key naming policy
+                Symbols = image.Symbols.OrderBy(kv => kv.Value).Select(kv => new { Name = kv.Key, kv.Value }),
                 Listing = assembly.Listing.Select(l => new { l.Line, l.Address, Bytes = ProgramInput.Hex(l.Bytes), Source = l.Source.Trim() }),
                 Output = outPath,
             });

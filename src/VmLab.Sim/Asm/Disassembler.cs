@@ -29,8 +29,8 @@ public static class Disassembler
             Format.Bare => m,
             Format.Reg => $"{m} {a}",
             Format.RegReg => $"{m} {a}, {b}",
-            Format.RegImm => $"{m} {a}, {Number(imm)}",
-            Format.RegImm64 => $"{m} {a}, 0x{next!.Value:x}",
+            Format.RegImm => WithLabel($"{m} {a}, {Number(imm)}", (ulong)imm, labelAt),
+            Format.RegImm64 => WithLabel($"{m} {a}, 0x{next!.Value:x}", next!.Value, labelAt),
             Format.Load => $"{m} {a}, {Mem(b, imm)}",
             Format.Store => $"{m} {Mem(b, imm)}, {a}",
             _ => Target(m, address + Isa.SlotSize + (ulong)imm, labelAt),
@@ -54,7 +54,24 @@ public static class Disassembler
         disp == 0 ? $"[{reg}]" : disp > 0 ? $"[{reg} + {Number(disp)}]" : $"[{reg} - {Number(-disp)}]";
 
     private static string Target(string m, ulong target, Func<ulong, string?>? labelAt) =>
-        labelAt?.Invoke(target) is { } label ? $"{m} 0x{target:x}   # {label}" : $"{m} 0x{target:x}";
+        WithLabel($"{m} 0x{target:x}", target, labelAt);
+
+    /// <summary>Names the address in a comment when it is a label ("mov rsi, 0x101000   # msg").</summary>
+    private static string WithLabel(string text, ulong value, Func<ulong, string?>? labelAt) =>
+        value >= 4096 && labelAt?.Invoke(value) is { } label ? $"{text}   # {label}" : text;
+
+    /// <summary>The bytes as a comment when they look like text ("   # \"Hello\""), else nothing.</summary>
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var sb = new StringBuilder();
+        foreach (byte x in bytes)
+        {
+            if (x == '\n') sb.Append("\\n");
+            else if (x >= 0x20 && x < 0x7F) sb.Append((char)x);
+            else return "";
+        }
+        return $"   # \"{sb}\"";
+    }
 
     /// <summary>The whole image: instructions of .text, bytes of .data (16 a line), the size of .bss.</summary>
     public static IEnumerable<DisasmLine> Disassemble(ProgramImage image)
@@ -80,7 +97,7 @@ public static class Disassembler
                     len = Math.Min(16, seg.Bytes.Length - i);
                     for (int k = 1; k < len; k++)
                         if (image.LabelAt(addr + (ulong)k) is not null) { len = k; break; }
-                    text = ".byte " + string.Join(", ", seg.Bytes.AsSpan(i, len).ToArray().Select(x => $"0x{x:x2}"));
+                    text = ".byte " + string.Join(", ", seg.Bytes.AsSpan(i, len).ToArray().Select(x => $"0x{x:x2}")) + Printable(seg.Bytes.AsSpan(i, len));
                 }
                 yield return new DisasmLine(addr, seg.Bytes[i..(i + len)], text, image.LabelAt(addr));
                 i += len;

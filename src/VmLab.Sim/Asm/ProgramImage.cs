@@ -21,6 +21,20 @@ public sealed record Segment(SegmentKind Kind, ulong Address, byte[] Bytes, ulon
     public bool Executable => Kind == SegmentKind.Text;
 
     public ulong End => Address + MemorySize;
+
+    /// <summary>
+    /// The segment page by page, the way a loader maps it: each page's virtual address and the bytes that go at
+    /// its start (shorter than a page, or empty, where the rest is zero: the tail of .data, all of .bss).
+    /// </summary>
+    public IEnumerable<(ulong Va, ReadOnlyMemory<byte> Bytes)> Pages()
+    {
+        for (ulong off = 0; off < MemorySize; off += 4096)
+        {
+            int start = (int)Math.Min(off, (ulong)Bytes.Length);
+            int end = (int)Math.Min(off + 4096, (ulong)Bytes.Length);
+            yield return (Address + off, Bytes.AsMemory(start, end - start));
+        }
+    }
 }
 
 /// <summary>

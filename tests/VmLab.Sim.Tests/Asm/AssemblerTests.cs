@@ -61,6 +61,20 @@ public class AssemblerTests
     }
 
     [Fact]
+    public void Segments_enumerate_their_pages_for_a_loader()
+    {
+        var image = Assembler.Assemble(".data\n.zero 4100\n.byte 7\n.bss\n.zero 8192");
+        var data = image.Get(SegmentKind.Data)!.Pages().ToList();
+        Assert.Equal([0x100000UL, 0x101000UL], data.Select(p => p.Va));
+        Assert.Equal(4096, data[0].Bytes.Length);
+        Assert.Equal(5, data[1].Bytes.Length);
+        Assert.Equal(7, data[1].Bytes.Span[4]);
+        var bss = image.Get(SegmentKind.Bss)!.Pages().ToList();
+        Assert.Equal(2, bss.Count);
+        Assert.All(bss, p => Assert.True(p.Bytes.IsEmpty));
+    }
+
+    [Fact]
     public void Entry_defaults_to_the_start_of_text_and_can_be_set()
     {
         Assert.Equal(0x100000UL, Assembler.Assemble("nop\nnop").Entry);

@@ -51,6 +51,9 @@ internal static class Program
                 , new TlbCommand()
 
                 // Teaching kernel: scenarios.
+                , new Commands.Sim.AsmCommand()
+                , new Commands.Sim.DisasmCommand()
+                , new Commands.Sim.CpuCommand()
                 ),
 
             // Seed 003 Part D: the maze.

@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace VmLab.Sim.Cpu;
+
+/// <summary>
+/// The simplest bus: one array of bytes seen at [BaseAddress, BaseAddress + Memory.Length), readable, writable
+/// and executable at every privilege; anything outside is a not-present page fault. For running programs
+/// without a kernel, and for tests and benchmarks.
+/// </summary>
+public readonly struct FlatBus : IMemoryBus
+{
+    private const int PageSize = 4096;
+    private readonly byte[] _memory;
+    private readonly ulong _base;
+
+    /// <summary>Memory's length must be a whole number of pages and baseAddress page-aligned.</summary>
+    public FlatBus(byte[] memory, ulong baseAddress = 0)
+    {
+        if (memory.Length == 0 || memory.Length % PageSize != 0)
+            throw new ArgumentException("flat memory must be a non-empty whole number of 4 KiB pages", nameof(memory));
+        if (baseAddress % PageSize != 0)
+            throw new ArgumentException("flat memory must start on a page boundary", nameof(baseAddress));
+        _memory = memory;
+        _base = baseAddress;
+    }
+
+    public byte[] Memory => _memory;
+
+    public ulong BaseAddress => _base;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryLoad(ulong va, int size, Access access, Privilege privilege, out ulong value, out MemoryFault fault)
+    {
+        ulong off = va - _base;
+        if (off <= (ulong)(_memory.Length - size))
+        {
+            ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory), (nint)off);
+            value = size switch
+            {
+                1 => p,
+                2 => Unsafe.ReadUnaligned<ushort>(ref p),
+                4 => Unsafe.ReadUnaligned<uint>(ref p),
+                _ => Unsafe.ReadUnaligned<ulong>(ref p),
+            };
+            fault = default;
+            return true;
+        }
+        value = 0;
+        fault = MemoryFault.Page(va, access, privilege, present: false);
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryStore(ulong va, int size, ulong value, Privilege privilege, out MemoryFault fault)
+    {
+        ulong off = va - _base;
+        if (off <= (ulong)(_memory.Length - size))
+        {
+            ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory), (nint)off);
+            switch (size)
+            {
+                case 1: p = (byte)value; break;
+                case 2: Unsafe.WriteUnaligned(ref p, (ushort)value); break;
+                case 4: Unsafe.WriteUnaligned(ref p, (uint)value); break;
+                default: Unsafe.WriteUnaligned(ref p, value); break;
+            }
+            fault = default;
+            return true;
+        }
+        fault = MemoryFault.Page(va, Access.Write, privilege, present: false);
+        return false;
+    }
+
+    public bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset)
+    {
+        ulong off = va - _base;
+        page = _memory;
+        offset = (int)(off & ~(ulong)(PageSize - 1));
+        return off < (ulong)_memory.Length;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Runtime.CompilerServices;
+
+namespace VmLab.Sim.Cpu;
+
+/// <summary>The sixteen general registers, numbered as in the encoding (x86-64 order).</summary>
+public enum Reg : byte
+{
+    Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15,
+}
+
+/// <summary>What the last cmp/test found. Only cmp and test write the flags; arithmetic leaves them alone.</summary>
+[Flags]
+public enum CpuFlags : ulong
+{
+    None = 0,
+    /// <summary>Equal (cmp), or the AND was zero (test).</summary>
+    Zero = 1,
+    /// <summary>Signed less (cmp), or the AND was negative (test).</summary>
+    Less = 2,
+    /// <summary>Unsigned below (cmp); test clears it.</summary>
+    Below = 4,
+}
+
+/// <summary>Storage for the general registers, indexable by number.</summary>
+[InlineArray(16)]
+public struct GeneralRegisters
+{
+    private ulong _r0;
+}
+
+/// <summary>
+/// Everything a kernel saves and restores on a context switch: copy it out of <c>cpu.Registers</c> when a
+/// process stops and back in before it runs again. A plain value: copying it copies the whole state.
+/// </summary>
+public struct RegisterFile
+{
+    public GeneralRegisters Gpr;
+    public ulong Rip;
+    public CpuFlags Flags;
+
+    public ulong this[Reg r]
+    {
+        readonly get => Gpr[(int)r];
+        set => Gpr[(int)r] = value;
+    }
+
+    /// <summary>Value-wise equality, for tests that check "nothing changed".</summary>
+    public readonly bool SameAs(in RegisterFile other)
+    {
+        for (int i = 0; i < 16; i++)
+            if (Gpr[i] != other.Gpr[i]) return false;
+        return Rip == other.Rip && Flags == other.Flags;
+    }
+}
+
+/// <summary>Why <c>Run</c>/<c>Step</c> returned. The kernel acts on it and runs the CPU again.</summary>
+public enum StopReason : byte
+{
+    /// <summary>The requested number of instructions retired; nothing else happened.</summary>
+    Budget,
+    /// <summary>The timer's interval elapsed (preemption point); rip is the next instruction.</summary>
+    Timer,
+    /// <summary>A syscall retired: rax holds the number, rip is past it. Put the result in rax and run on.</summary>
+    Syscall,
+    /// <summary>hlt retired; rip is past it.</summary>
+    Halt,
+    /// <summary>An instruction faulted (see <c>LastFault</c>); rip still points at it, nothing else changed
+    /// (for rep movsb/stosb: the bytes done stay done, rsi/rdi/rcx say exactly how far). Fix and run again.</summary>
+    Fault,
+    /// <summary>rip points at something that is not an instruction; nothing changed.</summary>
+    InvalidOpcode,
+}

@@ -1,0 +1,41 @@
+namespace VmLab.Sim.Programs;
+
+/// <summary>
+/// How user programs ask for service: the number in rax, arguments in rdi, rsi, rdx, then <c>syscall</c>;
+/// the result comes back in rax (-1 for a refused request). The numbers every program here uses.
+/// </summary>
+public static class SyscallAbi
+{
+    /// <summary>write(buf = rdi, len = rsi): print len bytes to the console; returns len, or -1.</summary>
+    public const int Write = 1;
+
+    /// <summary>exit(status = rdi): end the process; does not return.</summary>
+    public const int Exit = 2;
+
+    /// <summary>getpid(): the caller's process id.</summary>
+    public const int GetPid = 3;
+
+    /// <summary>yield(): let another process run.</summary>
+    public const int Yield = 4;
+
+    /// <summary>page_alloc(va = rdi): map a fresh zeroed page at va; 0 or -1.</summary>
+    public const int PageAlloc = 5;
+
+    /// <summary>fork(): 0 in the child, the child's pid in the parent, -1 on failure.</summary>
+    public const int Fork = 6;
+
+    /// <summary>spawn(name = rdi, a NUL-terminated string): start a program by name; its pid, or -1.</summary>
+    public const int Spawn = 7;
+
+    /// <summary>The numbers above as .equ lines, prepended to every sample program.</summary>
+    public const string Prelude = """
+        .equ SYS_WRITE, 1
+        .equ SYS_EXIT, 2
+        .equ SYS_GETPID, 3
+        .equ SYS_YIELD, 4
+        .equ SYS_PAGE_ALLOC, 5
+        .equ SYS_FORK, 6
+        .equ SYS_SPAWN, 7
+
+        """;
+}

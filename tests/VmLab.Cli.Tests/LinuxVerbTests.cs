@@ -100,7 +100,7 @@ public class LinuxVerbTests
             var r = CliRunner.Run(verb);
             bool timed = verb == "cow";
             Assert.True(r.ExitCode == 0 || (timed && r.ExitCode == 1), $"{verb}: {r.Err}");
-            Assert.Contains("observed", r.Out);
+            Assert.Contains("Observed\n--------", r.Out);
             Assert.Contains(timed ? "verdict: " : "verdict: CONFIRMED", r.Out);
             if (!Platform.IsRoot && verb != "mmap")
                 Assert.Contains("hidden (needs root)", r.Out);

@@ -4,9 +4,12 @@ namespace VmLab.Cli.Framework;
 /// The people-facing output of an experiment, always in the same order: what it shows, what was observed,
 /// and a verdict derived from the observation.
 /// </summary>
-internal sealed class Report(TextWriter w)
+internal sealed class Report
 {
     private const int Width = 100;
+    private readonly TextWriter w;
+
+    public Report(TextWriter output) => w = new BlankTracker(output);
 
     public void Title(string title)
     {
@@ -22,9 +25,13 @@ internal sealed class Report(TextWriter w)
         w.WriteLine();
     }
 
+    /// <summary>A heading, capitalised the same way by every verb, after exactly one blank line.</summary>
     public void Section(string name)
     {
-        w.WriteLine();
+        if (name.Length > 0)
+            name = char.ToUpperInvariant(name[0]) + name[1..];
+        if (!((BlankTracker)w).AtBlankLine)
+            w.WriteLine();
         w.WriteLine(name);
         w.WriteLine(new string('-', name.Length));
     }
@@ -88,5 +95,40 @@ internal sealed class Report(TextWriter w)
             }
             yield return line.ToString();
         }
+    }
+
+    /// <summary>Remembers whether the last line written was empty, so headings never stack blank lines.</summary>
+    private sealed class BlankTracker(TextWriter inner) : TextWriter
+    {
+        private int _newlinesInARow = 2;
+
+        public bool AtBlankLine => _newlinesInARow >= 2;
+
+        public override System.Text.Encoding Encoding => inner.Encoding;
+
+        public override void Write(char value)
+        {
+            _newlinesInARow = value == '\n' ? _newlinesInARow + 1 : value == '\r' ? _newlinesInARow : 0;
+            inner.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            if (string.IsNullOrEmpty(value)) return;
+            int trailing = value.Length - value.TrimEnd('\n', '\r').Length;
+            int newlines = value.AsSpan(value.Length - trailing).Count('\n');
+            _newlinesInARow = trailing == value.Length ? _newlinesInARow + newlines : newlines;
+            inner.Write(value);
+        }
+
+        public override void WriteLine(string? value)
+        {
+            Write(value);
+            Write(Environment.NewLine);
+        }
+
+        public override void WriteLine() => Write(Environment.NewLine);
+
+        public override void Flush() => inner.Flush();
     }
 }

@@ -70,14 +70,18 @@ internal sealed class CellTally
         else _seen[i] = (cell, _seen[i].Count + count);
     }
 
-    /// <summary>The most frequent cell other than the background (first seen wins a tie); the background
-    /// (free frames, unmapped pages) only when nothing else was counted.</summary>
+    /// <summary>The most frequent cell standing for used frames (first seen wins a tie); failing that, mapped
+    /// free frames; failing that, <paramref name="background"/> (free in physical maps, unmapped in virtual ones).</summary>
     public MapCell Pick(MapCell background)
     {
         MapCell best = background;
+        int rank = 0;
         ulong most = 0;
         foreach (var (cell, count) in _seen)
-            if (cell.Glyph != background.Glyph && count > most) (best, most) = (cell, count);
+        {
+            int r = cell.Glyph switch { MapCell.Unmapped => 0, MapCell.Free => 1, _ => 2 };
+            if (r > rank || (r == rank && r > 0 && count > most)) (best, rank, most) = (cell, r, count);
+        }
         return best;
     }
 }

@@ -105,6 +105,8 @@ public sealed class MemoryViewer
             w.WriteLine($"{pad}{row.AccessText}".TrimEnd());
         }
         w.WriteLine(VirtualLegend);
+        if (view.PagesPerCell > 1)
+            w.WriteLine($"  grouped: a cell shows what most of its {view.PagesPerCell} pages map (frames in use first), blank only when none is mapped");
         w.WriteLine($"  pages mapped: {view.MappedPages} (user writable {view.UserWritable}, user read-only {view.UserReadOnly}, " +
                     $"kernel-only writable {view.KernelWritable}, kernel-only read-only {view.KernelReadOnly})");
     }

@@ -81,4 +81,13 @@ public class MemoryCommandTests
         foreach (string s in new[] { "K  kernel", "R  reserved", "C  console", "P  page-table page", "S  shared frame", "u  user read-only" })
             Assert.Contains(s, r.Out);
     }
+
+    [Fact]
+    public void The_tour_step_draws_the_maps()
+    {
+        var r = CliRunner.Run("tour", "--only", "sim memory");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("PHYSICAL MEMORY", r.Out);
+        Assert.DoesNotContain('\e', r.Out);
+    }
 }

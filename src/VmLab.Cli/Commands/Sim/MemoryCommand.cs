@@ -38,13 +38,23 @@ internal sealed class MemoryCommand : ICommand
           --limit VA     end of the virtual range shown (multiple of 4 KiB, up to 0x800000000000)
           --json         {"frames", "free_frames", "owners": {free, reserved, kernel, console, page_table, process,
                          pid_N}, "rows": [...], "processes": [{"pid", "name", "mapped_pages", "rows": [...],
-                         "access_rows": [...]}], "frames_per_cell", "shared_frames", "observations": [...]}
+                         "access_rows": [...]}], "frames_per_cell", "bytes_per_row", "shared_frames", "kernel": {like a
+                         process}, "observations": [{"claim", "holds"}]}
         """;
 
     public TourStep Tour => new(
         "The memory viewer: physical frames by owner (K kernel, R reserved, C console, P page tables, digits for " +
         "processes, S shared) and each process's virtual pages with who may access them.",
         "--no-color");
+
+    /// <summary>One address space for --json; rows[i] starts at i * bytes_per_row.</summary>
+    private static object Space(VirtualView v, ViewerOptions options) => new
+    {
+        v.Pid, v.Name, v.MappedPages, v.UserWritable, v.UserReadOnly, v.KernelWritable, v.KernelReadOnly, v.PagesPerCell,
+        BytesPerRow = v.PagesPerCell * 4096 * (ulong)options.RowCells,
+        Rows = v.Rows.Select(r => r.Text).ToArray(),
+        AccessRows = v.Rows.Select(r => r.AccessText).ToArray(),
+    };
 
     public int Run(CommandContext ctx)
     {
@@ -78,12 +88,10 @@ internal sealed class MemoryCommand : ICommand
                 Owners = phys.Owners,
                 phys.SharedFrames,
                 phys.FramesPerCell,
+                BytesPerRow = phys.FramesPerCell * 4096 * (ulong)viewer.Options.RowCells,
                 Rows = phys.Rows.Select(r => r.Text).ToArray(),
-                Processes = demo.Processes.Select(viewer.Virtual).Select(v => new
-                {
-                    v.Pid, v.Name, v.MappedPages, v.UserWritable, v.UserReadOnly, v.KernelWritable, v.KernelReadOnly,
-                    v.PagesPerCell, Rows = v.Rows.Select(r => r.Text).ToArray(), AccessRows = v.Rows.Select(r => r.AccessText).ToArray(),
-                }).ToArray(),
+                Kernel = viewer.Kernel() is { } k ? Space(k, viewer.Options) : null,
+                Processes = demo.Processes.Select(p => Space(viewer.Virtual(p), viewer.Options)).ToArray(),
                 Observations = observations,
             });
             return holds ? 0 : 1;

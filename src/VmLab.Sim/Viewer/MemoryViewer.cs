@@ -70,7 +70,7 @@ public sealed class MemoryViewer
         w.WriteLine($"PHYSICAL MEMORY  {view.Frames} frames of 4 KiB, {Per(view.FramesPerCell, "frame")}, {Options.RowCells} cells a row");
         int digits = Digits(view.Frames << PhysicalMemory.FrameShift);
         foreach (var row in view.Rows)
-            w.WriteLine($"0x{row.Address.ToString($"x{digits}")}  {Cells(row, dim: false)}");
+            w.WriteLine($"0x{row.Address.ToString($"x{digits}")}  {Cells(row, virtualView: false)}");
         w.WriteLine(PhysicalLegend);
         if (view.FramesPerCell > 1)
             w.WriteLine($"  grouped: a cell shows the owner of most of its {view.FramesPerCell} frames that are in use; '.' only when all are free");
@@ -101,7 +101,7 @@ public sealed class MemoryViewer
                 i += run - 1;
                 continue;
             }
-            w.WriteLine($"{at}  {Cells(row, dim: true)}".TrimEnd());
+            w.WriteLine($"{at}  {Cells(row, virtualView: true)}".TrimEnd());
             w.WriteLine($"{pad}{row.AccessText}".TrimEnd());
         }
         w.WriteLine(VirtualLegend);
@@ -121,14 +121,14 @@ public sealed class MemoryViewer
         "  legend: first line: whose frame the page maps (glyphs as in physical memory, ? outside memory), blank: unmapped\n" +
         "          second line: U user read/write  u user read-only  K kernel-only read/write  k kernel-only read-only";
 
-    private string Cells(MapRow row, bool dim)
+    private string Cells(MapRow row, bool virtualView)
     {
         if (!Options.Color) return row.Text.TrimEnd();
         var sb = new StringBuilder();
         string current = "";
         foreach (var cell in row.Cells)
         {
-            string style = Style(cell, dim);
+            string style = Style(cell, virtualView);
             if (style != current) { sb.Append("\e[0").Append(style).Append('m'); current = style; }
             sb.Append(cell.Glyph);
         }

@@ -131,6 +131,7 @@ internal static class MemoryScan
 
     private static List<MapRow> Rows(MapCell[] cells, ulong perCell, int rowCells)
     {
+        if (rowCells < 1) throw new ArgumentException($"viewer: {rowCells} cells a row; a row needs at least one");
         var rows = new List<MapRow>();
         ulong bytesPerCell = perCell << PhysicalMemory.FrameShift;
         for (int i = 0; i < cells.Length; i += rowCells)

@@ -11,6 +11,9 @@ public sealed partial class Kernel
     /// <summary>Software bit 9 (ignored by the MMU): this read-only page is writable copy-on-write.</summary>
     public const ulong PTE_COW = 1UL << 9;
 
+    /// <summary>Write faults on copy-on-write pages the kernel resolved.</summary>
+    public long CopyOnWriteFaults { get; private set; }
+
     // The bits a mapping copies; A and D belong to the walk that set them.
     private const ulong CopyPerm = PTE_P | PTE_W | PTE_U | PTE_NX | PTE_COW;
 
@@ -119,6 +122,7 @@ public sealed partial class Kernel
         ulong e = it.Entry;
         if (!it.User || (e & PTE_COW) == 0) return false;
         ulong old = it.Pa, perm = ((e & CopyPerm) | PTE_W) & ~PTE_COW;
+        CopyOnWriteFaults++;
         if (Frames.Info(old).RefCount == 1)
         {
             it.Map(old, perm);
@@ -132,6 +136,23 @@ public sealed partial class Kernel
         }
         Tlb.Invlpg(va);
         return true;
+    }
+
+    /// <summary>
+    /// The C1 exercise's one mapping change: <c>vmiter(pt, va).map(vmiter(pt, targetVa).pa(), PTE_P | PTE_U)</c>.
+    /// The frame behind targetVa gains a reference, the frame va used to map loses one (nothing else maps it, so
+    /// it is given back). No byte of any mapped frame is written. Both addresses must be mapped user pages of p.
+    /// </summary>
+    public void Remap(Process p, ulong va, ulong targetVa)
+    {
+        var src = p.PageTable.Iter(targetVa & ~(PageSize - 1));
+        var dst = p.PageTable.Iter(va & ~(PageSize - 1));
+        if (!src.User || !dst.User || !IsUserPage(dst.Va)) throw new ArgumentException("remap: both addresses must be mapped user pages");
+        ulong old = dst.Pa, frame = src.Pa;
+        Frames.AddReference(frame);
+        dst.Map(frame, PTE_P | PTE_U | PTE_NX);
+        Frames.Free(old);
+        MappingsChanged();
     }
 
     // USER MEMORY, seen through the process's own page table with user permissions

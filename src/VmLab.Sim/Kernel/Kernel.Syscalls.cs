@@ -18,7 +18,8 @@ public sealed partial class Kernel
         p.Syscalls++;
         ref var r = ref p.Registers;
         ulong a0 = r[Reg.Rdi], a1 = r[Reg.Rsi];
-        switch ((long)r[Reg.Rax])
+        long number = (long)r[Reg.Rax];
+        switch (number)
         {
             case SyscallAbi.Write: r[Reg.Rax] = SysWrite(p, a0, a1); break;
             case SyscallAbi.Exit: SysExit(p, a0); break;
@@ -29,7 +30,21 @@ public sealed partial class Kernel
             case SyscallAbi.Spawn: r[Reg.Rax] = SysSpawn(p, a0); break;
             default: r[Reg.Rax] = Fail; break;
         }
+        if (TraceEnabled)
+            Log($"pid {p.Pid} syscall {SyscallName(number)}(0x{a0:x}, 0x{a1:x}) = {(p.Alive ? ((long)r[Reg.Rax]).ToString() : "-")}");
     }
+
+    private static string SyscallName(long number) => number switch
+    {
+        SyscallAbi.Write => "write",
+        SyscallAbi.Exit => "exit",
+        SyscallAbi.GetPid => "getpid",
+        SyscallAbi.Yield => "yield",
+        SyscallAbi.PageAlloc => "page_alloc",
+        SyscallAbi.Fork => "fork",
+        SyscallAbi.Spawn => "spawn",
+        _ => $"#{number}",
+    };
 
     /// <summary>write(buf, len): prints len bytes at buf. len ≤ MaxWrite; every byte must be user-readable in
     /// the caller's page table (a kernel address, an unmapped page, a wrap past the top: -1). Returns len.</summary>

@@ -109,6 +109,17 @@ public sealed partial class Kernel
     public long ContextSwitches { get; private set; }
     public ulong MinFreeFrames { get; private set; } = ulong.MaxValue;
 
+    /// <summary>When set, kernel events (switches, syscalls, faults) are logged to <see cref="TraceLog"/>.</summary>
+    public bool TraceEnabled { get; set; }
+
+    /// <summary>The first 5000 kernel events of a traced run.</summary>
+    public List<string> TraceLog { get; } = [];
+
+    internal void Log(string text)
+    {
+        if (TraceEnabled && TraceLog.Count < 5000) TraceLog.Add($"[{Cpu.InstructionCount,10}] {text}");
+    }
+
     /// <summary>Lets a scenario adjust a fresh process before it first runs (the C1 exercise hook).</summary>
     public Action<Kernel, Process>? AfterProcessSetup { get; set; }
 
@@ -164,7 +175,7 @@ public sealed partial class Kernel
         switch (reason)
         {
             case StopReason.Budget: break;
-            case StopReason.Timer: Preempt(); break;
+            case StopReason.Timer: Log($"timer interrupt in pid {p.Pid}"); Preempt(); break;
             case StopReason.Syscall: Syscall(p); break;
             case StopReason.Fault: UserFault(p, Cpu.LastFault); break;
             case StopReason.Halt:
@@ -202,6 +213,7 @@ public sealed partial class Kernel
         string message = $"{kind} on 0x{address:x} (pid {p.Pid}, {access}, {problem}, rip=0x{rip:x})";
         _faults.Add(new FaultRecord(p.Pid, kind, address, access, error, rip, true, message));
         _console.Append(message).Append('\n');
+        Log(message);
         Terminate(p, ProcessState.Killed, message);
     }
 
@@ -229,6 +241,7 @@ public sealed partial class Kernel
         if (p.Pid != _current || _switchPending)
         {
             ContextSwitches++;
+            Log($"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}");
             Cpu.TimerInterval = Options.Quantum;     // a fresh quantum for the process coming in
             _current = p.Pid;
             _switchPending = false;

@@ -166,7 +166,15 @@ public sealed partial class Kernel
     /// <summary>Ends a process from outside (a test harness, a scenario's time limit), freeing its memory.</summary>
     public void Kill(int pid, string reason)
     {
-        if (Find(pid) is { } p) Terminate(p, ProcessState.Killed, reason);
+        if (Panic is not null || Find(pid) is not { } p) return;
+        try
+        {
+            Terminate(p, ProcessState.Killed, reason);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            Panic = e.Message;
+        }
     }
 
     // The kernel entry: what stopped the CPU decides what happens to the process.
@@ -286,9 +294,14 @@ public sealed partial class Kernel
     /// Returns the pid, or -1 when the name is unknown, no slot is free, or memory ran out.</summary>
     public int Spawn(string name, ulong arg = 0) => Spawn(name, arg, parent: 0);
 
-    private int Spawn(string name, ulong arg, int parent)
+    /// <summary>Starts a program image under a name of the caller's choosing (tests, custom programs).</summary>
+    public int Spawn(ProgramImage image, string name, ulong arg = 0) => Start(image, name, arg, parent: 0);
+
+    private int Spawn(string name, ulong arg, int parent) =>
+        UserPrograms.Image(name) is { } image ? Start(image, name, arg, parent) : -1;
+
+    private int Start(ProgramImage image, string name, ulong arg, int parent)
     {
-        if (UserPrograms.Image(name) is not { } image) return -1;
         int slot = FreeSlot();
         if (slot < 0 || ProcessSetup(slot, image) is not { } pt) return -1;
         var p = Install(slot, name, pt, parent);
@@ -307,5 +320,4 @@ public sealed partial class Kernel
 
     internal IEnumerable<Process> LiveProcesses => _slots.OfType<Process>();
 
-    internal static ProgramImage? ImageOf(string name) => UserPrograms.Image(name);
 }

@@ -1,3 +1,5 @@
+using VmLab.Sim.Asm;
+using VmLab.Sim.Cpu;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Memory;
 using VmLab.Sim.Paging;
@@ -42,5 +44,46 @@ public class KernelTests
         Assert.Equal(PTE_P | PTE_U, pt.Iter(KernelLayout.ProcStartAddr).Perm & (PTE_P | PTE_W | PTE_U));
         Assert.False(pt.Iter(0).Present);
         Assert.Equal(KernelLayout.KernelStartAddr, pt.Iter(KernelLayout.KernelStartAddr).Pa);
+    }
+
+    [Fact]
+    public void Timer_preemption_lets_others_run_past_a_process_that_never_yields()
+    {
+        var k = Boot();
+        int spinner = k.Spawn(Assembler.Assemble(".text\nspin: add rax, 1\njmp spin"), "spinner");
+        k.Spawn("hello");
+        k.Run(100_000);
+        Assert.Contains("Hello, world! I am pid 2", k.Console);
+        Assert.True(k.Find(spinner)!.Instructions > 50_000);
+        Assert.True(k.ContextSwitches >= 2);
+        k.Kill(spinner, "done");
+        Assert.Equal(k.FreeFramesAtBoot, k.Frames.FreeFrames);
+    }
+
+    [Fact]
+    public void Paged_bus_sets_accessed_and_dirty_bits_and_reports_real_error_codes()
+    {
+        var frames = new FrameAllocator(new PhysicalMemory());
+        var pt = PageTable.Create(frames, 1);
+        ulong data = frames.Allocate(FrameOwner.Process, 1);
+        pt.Iter(0x200000).Map(data, PTE_P | PTE_U);            // read-only user page
+        var tlb = new Tlb(new Mmu(frames.Memory));
+        tlb.LoadCr3(pt.Root);
+        var bus = new PagedBus(tlb);
+        frames.Memory.WriteU64(data + 8, 0x1122334455667788);
+        Assert.True(bus.TryLoad(0x200008, 8, Access.Read, Privilege.User, out ulong v, out _));
+        Assert.Equal(0x1122334455667788UL, v);
+        Assert.True(Pte.IsAccessed(pt.Iter(0x200000).Entry));
+        Assert.False(Pte.IsDirty(pt.Iter(0x200000).Entry));
+        Assert.False(bus.TryStore(0x200008, 8, 1, Privilege.User, out var f));
+        Assert.Equal(PageFaultError.Present | PageFaultError.Write | PageFaultError.User, f.ErrorCode);
+        Assert.Equal(0x1122334455667788UL, frames.Memory.ReadU64(data + 8));   // nothing changed
+        Assert.False(bus.TryLoad(0x300000, 8, Access.Read, Privilege.User, out _, out f));
+        Assert.Equal(PageFaultError.User, f.ErrorCode);                        // not present
+        pt.Iter(0x200000).Map(data, PTE_P | PTE_W | PTE_U);
+        tlb.Invlpg(0x200000);
+        Assert.True(bus.TryStore(0x200008, 1, 0xAB, Privilege.User, out _));
+        Assert.True(Pte.IsDirty(pt.Iter(0x200000).Entry));
+        Assert.Equal(0xABUL, frames.Memory.ReadU64(data + 8) & 0xFF);
     }
 }

@@ -61,3 +61,26 @@ public class ScenarioCommandTests
         Assert.Contains("--naive", r.Err);
     }
 }
+
+public class PipeCommandTests
+{
+    [Fact]
+    public void Pipe_best_reports_two_syscalls_per_message_intact()
+    {
+        var r = CliRunner.Run("sim", "run", "pipe", "--kernel", "best", "--messages", "50", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var j = JsonDocument.Parse(r.Out).RootElement;
+        Assert.True(j.GetProperty("intact").GetBoolean());
+        Assert.Equal(50, j.GetProperty("messages_delivered").GetInt32());
+        Assert.True(j.GetProperty("syscalls_per_message").GetDouble() <= 2);
+        Assert.True(j.GetProperty("instructions").GetInt64() > 0);
+    }
+
+    [Fact]
+    public void Pipe_rejects_an_unknown_kernel()
+    {
+        var r = CliRunner.Run("sim", "run", "pipe", "--kernel", "fast");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--kernel", r.Err);
+    }
+}

@@ -28,6 +28,8 @@ public sealed partial class Kernel
             case SyscallAbi.PageAlloc: r[Reg.Rax] = SysPageAlloc(p, a0); break;
             case SyscallAbi.Fork: r[Reg.Rax] = SysFork(p); break;
             case SyscallAbi.Spawn: r[Reg.Rax] = SysSpawn(p, a0); break;
+            case SyscallAbi.PipeWrite: r[Reg.Rax] = SysPipeWrite(p, a0, a1); break;
+            case SyscallAbi.PipeRead: r[Reg.Rax] = SysPipeRead(p, a0, a1); break;
             default: r[Reg.Rax] = Fail; break;
         }
         if (TraceEnabled)
@@ -43,6 +45,8 @@ public sealed partial class Kernel
         SyscallAbi.PageAlloc => "page_alloc",
         SyscallAbi.Fork => "fork",
         SyscallAbi.Spawn => "spawn",
+        SyscallAbi.PipeWrite => "pipewrite",
+        SyscallAbi.PipeRead => "piperead",
         _ => $"#{number}",
     };
 

@@ -30,6 +30,9 @@ public sealed record KernelOptions
     /// <summary>Run the memory checker after every this many kernel entries (0: only when asked).</summary>
     public int CheckEvery { get; init; }
 
+    /// <summary>The pipe variant (seed 003 H2).</summary>
+    public PipeKernel Pipe { get; init; } = PipeKernel.Best;
+
     /// <summary>The confused-deputy build: page_alloc trusts its argument (seed 003 G1). Never the default.</summary>
     public bool Vulnerable { get; init; }
 }

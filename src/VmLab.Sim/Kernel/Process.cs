@@ -54,5 +54,8 @@ public sealed class Process
 
     public long Syscalls { get; internal set; }
 
+    /// <summary>Its pending syscall slept and will run again: not counted twice.</summary>
+    internal bool Restarting { get; set; }
+
     public override string ToString() => $"pid {Pid} {Name} {State.ToString().ToLowerInvariant()}";
 }

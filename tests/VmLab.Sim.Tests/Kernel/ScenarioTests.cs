@@ -80,3 +80,30 @@ public class ScenarioTests
         Assert.Equal(a.Steps, b.Steps);
     }
 }
+
+public class PipeTests
+{
+    [Theory]
+    [InlineData(PipeKernel.Naive)]
+    [InlineData(PipeKernel.Blocking)]
+    [InlineData(PipeKernel.Batching)]
+    [InlineData(PipeKernel.Best)]
+    public void Every_pipe_kernel_delivers_every_byte_in_order(PipeKernel variant)
+    {
+        var (pipe, r) = Scenarios.Pipe(variant, 200);
+        Assert.True(pipe.Intact, r.Console);
+        Assert.Equal(200, pipe.MessagesDelivered);
+        Assert.Empty(r.CheckerErrors);
+        Assert.Equal(r.FreeFramesBefore, r.FreeFramesAfter);
+    }
+
+    [Fact]
+    public void The_best_kernel_needs_at_most_two_syscalls_per_message_and_each_technique_helps()
+    {
+        double Cost(PipeKernel v) => Scenarios.Pipe(v, 200).Pipe.SyscallsPerMessage;
+        double naive = Cost(PipeKernel.Naive), blocking = Cost(PipeKernel.Blocking), batching = Cost(PipeKernel.Batching), best = Cost(PipeKernel.Best);
+        Assert.True(best <= 2, $"best: {best}");
+        Assert.True(blocking < naive && batching < naive && best < blocking && best < batching,
+            $"naive {naive}, blocking {blocking}, batching {batching}, best {best}");
+    }
+}

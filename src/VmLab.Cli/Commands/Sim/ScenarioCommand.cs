@@ -41,6 +41,15 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
             new TourStep("A confused deputy: eve passes the address of alice's page table to page_alloc. The fixed " +
                          "kernel checks that the address is a user page the caller may own and returns -1; alice " +
                          "runs on. (--vulnerable shows the kernel wiping alice's page table for eve.)", [])),
+        "pipe" => new(name, summary, " [--kernel naive|blocking|batching|best] [--messages N]",
+            "  --kernel K       naive: 1 byte per call, busy polling (the handout); blocking: sleep on an empty or\n" +
+            "                   full pipe; batching: whole messages per call; best: batching + blocking + handing\n" +
+            "                   the CPU to the woken reader (default)\n" +
+            "  --messages N     messages to send (default 100)\n" +
+            "JSON adds {\"kernel\",\"messages\",\"messages_delivered\",\"intact\",\"syscalls_per_message\",\"instructions\"}.\n",
+            new TourStep("H2: the same two programs through four kernels. Blocking, batching and scheduling each cut " +
+                         "the syscalls a message costs; together they reach the minimum, one write and one read.",
+                         ["--kernel", "best", "--messages", "200"])),
         "inspect" => new(name, summary, "", "",
             new TourStep("B1-B5: where syscall_entry, kernel_pagetable and a program's entry map, with which " +
                          "permission bits, before and after process_setup. No PTE_U on kernel pages is kernel isolation.", [])),
@@ -77,6 +86,8 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
             CopyOnWrite = name == "fork" && ctx.Args.Flag("--cow"),
             Count = name == "forkexit" ? (int)ctx.Args.Int("--count", 2000, 1, 1_000_000) : 2000,
             Vulnerable = name == "friends" && ctx.Args.Flag("--vulnerable"),
+            Pipe = name == "pipe" ? PipeVariant(ctx.Args.Option("--kernel")) : PipeKernel.Best,
+            Messages = name == "pipe" ? (int)ctx.Args.Int("--messages", 100, 1, 1_000_000) : 100,
         };
         ctx.Args.End();
         if (o.Naive && o.CopyOnWrite) throw new UsageException("--naive and --cow are different forks: pick one");
@@ -101,6 +112,13 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
                 r.ContextSwitches,
                 Facts = r.Facts.ToDictionary(f => f.Key, f => f.Value),
                 Tables = r.Tables,
+                Kernel = r.PipeRun?.Kernel,
+                Messages = r.PipeRun?.Messages,
+                MessagesDelivered = r.PipeRun?.MessagesDelivered,
+                Intact = r.PipeRun?.Intact,
+                SyscallsPerMessage = r.PipeRun?.SyscallsPerMessage,
+                PipeSyscalls = r.PipeRun?.PipeSyscalls,
+                Instructions = r.Steps,
                 r.AttackSucceeded,
                 r.AliceProgress,
                 r.EveStatus,
@@ -113,6 +131,15 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
         WriteReport(ctx.Report(), r, o.Trace);
         return r.Passed ? 0 : 1;
     }
+
+    private static PipeKernel PipeVariant(string? text) => text switch
+    {
+        null or "best" => PipeKernel.Best,
+        "naive" => PipeKernel.Naive,
+        "blocking" => PipeKernel.Blocking,
+        "batching" => PipeKernel.Batching,
+        _ => throw new UsageException($"--kernel must be naive, blocking, batching or best (got '{text}')"),
+    };
 
     private static void WriteReport(Report rep, ScenarioResult r, bool trace)
     {

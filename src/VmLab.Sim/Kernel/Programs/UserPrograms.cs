@@ -34,6 +34,8 @@ public static partial class UserPrograms
         ["spawner"] = Spawner,
         ["hostile"] = Hostile,
         ["eve"] = Eve,
+        ["pipewriter"] = PipeWriter,
+        ["pipereader"] = PipeReader,
     };
 
     /// <summary>hello: one line with its pid, then exit(0).</summary>

@@ -14,6 +14,9 @@ public sealed record ScenarioOptions
     public int Count { get; init; } = 2000;
     /// <summary>friends: the kernel that trusts page_alloc's argument.</summary>
     public bool Vulnerable { get; init; }
+    /// <summary>pipe: the kernel variant and the number of messages.</summary>
+    public PipeKernel Pipe { get; init; } = PipeKernel.Best;
+    public int Messages { get; init; } = 100;
 }
 
 /// <summary>A process as a scenario reports it.</summary>
@@ -52,4 +55,6 @@ public sealed record ScenarioResult
     public bool? AttackSucceeded { get; init; }
     public long? AliceProgress { get; init; }
     public string? EveStatus { get; init; }
+    /// <summary>pipe only: what the pipe variant cost.</summary>
+    public PipeRun? PipeRun { get; init; }
 }

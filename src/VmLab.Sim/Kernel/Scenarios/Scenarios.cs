@@ -19,6 +19,7 @@ public static partial class Scenarios
         ("forkexit", "E3/E4: thousands of fork/exit cycles (--count N); leaked_frames must be 0"),
         ("spawn", "F1: spawn(\"alice\") twice; two copies of one program side by side"),
         ("friends", "G1: eve asks page_alloc for alice's page table (--vulnerable: the kernel obeys)"),
+        ("pipe", "H1/H2: pipewriter to pipereader through a kernel pipe (--kernel naive|blocking|batching|best)"),
     ];
 
     public static bool Exists(string name) => All.Any(s => s.Name == name);
@@ -37,6 +38,7 @@ public static partial class Scenarios
             "forkexit" => ForkExit(o),
             "spawn" => Spawn(o),
             "friends" => Friends(o),
+            "pipe" => Pipe(o.Pipe, o.Messages, o) is var (pipe, result) ? result with { PipeRun = pipe } : null!,
             _ => throw new ArgumentException($"unknown scenario '{name}' (try: {string.Join(", ", All.Select(s => s.Name))})"),
         };
     }

@@ -43,6 +43,7 @@ public class KernelFuzzTests
         AssertClean(k);
         Assert.NotEmpty(k.Faults);                                   // hostile accesses were caught and killed
         Assert.Contains(k.History, p => p.Parent != 0);             // forks and spawns really happened
+        Assert.True(k.PipeSyscalls > 0);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ public static partial class UserPrograms
 {
     /// <summary>
     /// hostile(rdi = seed): a random attacker for the fuzz test. A xorshift64 generator in r15 picks, each
-    /// round, a syscall (any number, with addresses aimed at the kernel half, the console, the user range, or
+    /// round, a syscall (any number, pipes included, with addresses aimed at the kernel half, the console, the user range, or
     /// anywhere, aligned or not, and lengths small or huge) or a load or store at such an address.
     /// </summary>
     private const string Hostile = """
@@ -49,8 +49,12 @@ public static partial class UserPrograms
             jbe sys_getpid
             cmp rax, 23
             jbe sys_yield
-            cmp rax, 27
+            cmp rax, 25
             jbe sys_unknown
+            cmp rax, 26
+            je sys_pipewrite
+            cmp rax, 27
+            je sys_piperead
             cmp rax, 28
             je sys_fork
             cmp rax, 29
@@ -78,6 +82,12 @@ public static partial class UserPrograms
             jmp call
         sys_fork:
             mov rax, SYS_FORK
+            jmp call
+        sys_pipewrite:
+            mov rax, SYS_PIPEWRITE
+            jmp call
+        sys_piperead:
+            mov rax, SYS_PIPEREAD
             jmp call
         sys_exit:
             mov rax, SYS_EXIT

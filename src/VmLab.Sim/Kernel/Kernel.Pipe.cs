@@ -56,6 +56,7 @@ public sealed partial class Kernel
     {
         CountPipeCall(p);
         if (len > MaxWrite || buf >= MemSizeVirtual || len > MemSizeVirtual - buf) return Fail;
+        if (!BreakCopyOnWrite(p, buf, len)) return Fail;
         if (len > 0 && !p.PageTable.Iter(buf).RangePerm(len, PTE_P | PTE_W | PTE_U)) return Fail;
         int n = (int)Math.Min(len, (ulong)_pipeCount);
         if (!PipeBatches) n = Math.Min(n, 1);
@@ -67,6 +68,18 @@ public sealed partial class Kernel
         _pipeCount -= n;
         if (n > 0) WakeAll();
         return (ulong)n;
+    }
+
+    // The kernel is about to write user memory for p: copy-on-write pages in the range get their private copy
+    // first, exactly as if p had written them itself. False when a copy cannot be had.
+    private bool BreakCopyOnWrite(Process p, ulong buf, ulong len)
+    {
+        for (ulong va = buf & ~(PageSize - 1); va < buf + len; va += PageSize)
+        {
+            var it = p.PageTable.Iter(va);
+            if (it.User && (it.Entry & PTE_COW) != 0 && !CopyOnWriteFault(p, va)) return false;
+        }
+        return true;
     }
 
     // Blocking: rewind rip to the syscall so it runs again when woken, with rax still the syscall number.

@@ -87,3 +87,57 @@ public class KernelTests
         Assert.Equal(0xABUL, frames.Memory.ReadU64(data + 8) & 0xFF);
     }
 }
+
+public class CopyOnWritePipeTests
+{
+    [Fact]
+    public void Piperead_into_a_copy_on_write_page_copies_it_first()
+    {
+        string src = VmLab.Sim.Programs.SyscallAbi.Prelude + """
+            .text
+            _start:
+                mov rax, SYS_FORK
+                syscall
+                cmp rax, 0
+                je child
+            read:                       # parent: its .data page is copy-on-write now
+                mov rdi, buf
+                mov rsi, 2
+                mov rax, SYS_PIPEREAD
+                syscall
+                cmp rax, 2
+                jne fail
+                mov rdi, buf
+                mov rsi, 2
+                mov rax, SYS_WRITE
+                syscall
+                mov rdi, 0
+                mov rax, SYS_EXIT
+                syscall
+            fail:
+                mov rdi, rax
+                mov rax, SYS_EXIT
+                syscall
+            child:
+                mov rdi, msg
+                mov rsi, 2
+                mov rax, SYS_PIPEWRITE
+                syscall
+                mov rdi, 0
+                mov rax, SYS_EXIT
+                syscall
+            .data
+            buf: .ascii ".."
+            msg: .ascii "ok"
+            """;
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Fork = ForkMode.CopyOnWrite, CheckEvery = 1 });
+        k.Spawn(VmLab.Sim.Asm.Assembler.Assemble(src), "cowpipe");
+        k.Run(100_000);
+        Assert.Null(k.Panic);
+        Assert.Equal("ok", k.Console);
+        Assert.Equal(0L, k.History[0].ExitStatus);
+        Assert.True(k.CopyOnWriteFaults > 0);
+        Assert.Empty(k.CheckerErrors);
+        Assert.Equal(k.FreeFramesAtBoot, k.Frames.FreeFrames);
+    }
+}

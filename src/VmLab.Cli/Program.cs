@@ -54,6 +54,7 @@ internal static class Program
                 , new Commands.Sim.AsmCommand()
                 , new Commands.Sim.DisasmCommand()
                 , new Commands.Sim.CpuCommand()
+                , ScenarioCommand.Group()
                 , new Commands.Sim.MemoryCommand()
                 ),
 

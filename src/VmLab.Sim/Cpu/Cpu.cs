@@ -1,3 +1,4 @@
+using VmLab.Sim.Paging;
 using System.Runtime.CompilerServices;
 
 namespace VmLab.Sim.Cpu;

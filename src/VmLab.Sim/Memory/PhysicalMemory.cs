@@ -130,6 +130,14 @@ public sealed class PhysicalMemory
     /// <summary>The bytes of the frame containing <paramref name="pa"/> (gives the frame host memory).</summary>
     public Span<byte> FrameSpan(ulong pa) => Frame(pa);
 
+    /// <summary>The host array behind the frame containing <paramref name="pa"/>, created on demand: the bus's
+    /// fast path. Valid until the frame is zeroed (freed); callers keep it no longer than one CPU run.</summary>
+    internal byte[] FrameArray(ulong pa) => Frame(pa);
+
+    /// <summary>The host array behind the frame, or null while the frame is untouched (reads as zeros).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal byte[]? FrameArrayOrNull(ulong pa) => FrameOrNull(pa);
+
     /// <summary>True if the frame containing <paramref name="pa"/> holds host memory.</summary>
     public bool IsTouched(ulong pa) => pa < Size && FrameOrNull(pa) is not null;
 

@@ -1,6 +1,9 @@
 namespace VmLab.Sim.Paging;
 
-/// <summary>The kind of memory access being translated.</summary>
+// The fault vocabulary shared by the MMU, the TLB, the CPU and the kernel: one definition, so a fault raised by
+// a page walk reaches the kernel unchanged.
+
+/// <summary>The kind of memory access being translated: the three cases an x86 page-fault error code distinguishes.</summary>
 public enum Access : byte
 {
     Read = 0,
@@ -8,7 +11,8 @@ public enum Access : byte
     Fetch = 2,       // instruction fetch
 }
 
-/// <summary>Privilege of the access: CPL 0-2 is supervisor, CPL 3 is user (SDM 4.6).</summary>
+/// <summary>Privilege of the access: CPL 0-2 is supervisor, CPL 3 is user (SDM 4.6). Decides whether U=0
+/// pages are reachable. The values index the TLB's permission bits, so they stay 0 and 1.</summary>
 public enum Privilege : byte
 {
     Supervisor = 0,
@@ -24,40 +28,69 @@ public enum PageFaultError : uint
     Write = 1 << 1,              // W/R: the access was a write
     User = 1 << 2,               // U/S: the access was a user-mode access
     ReservedBit = 1 << 3,        // RSVD: a reserved bit was set in some paging-structure entry
-    InstructionFetch = 1 << 4,   // I/D: the access was an instruction fetch
+    InstructionFetch = 1 << 4,   // I/D: the access was an instruction fetch (reported when EFER.NXE = 1)
 }
 
-/// <summary>What stopped a translation.</summary>
+/// <summary>Why an access or an instruction could not complete. The value is the exception vector, except for
+/// #DE (vector 0), which would collide with None; <see cref="MemoryFault.Vector"/> gives the real one.</summary>
 public enum FaultKind : byte
 {
     None = 0,
-    PageFault = 14,              // #PF, vector 14: CR2 holds the address, ErrorCode the cause
-    GeneralProtection = 13,      // #GP(0), vector 13: a non-canonical address (no CR2, no page-fault code)
+    /// <summary>#DE, vector 0: division by zero, or the one signed quotient that does not fit (MinValue / -1).</summary>
+    DivideError = 32,
+    /// <summary>#GP(0), vector 13: a non-canonical address (no CR2, no page-fault code).</summary>
+    GeneralProtection = 13,
+    /// <summary>#PF, vector 14: CR2 holds the address, ErrorCode the cause.</summary>
+    PageFault = 14,
+    /// <summary>#AC, vector 17: a load, store or fetch not aligned to its size (this ISA requires natural alignment).</summary>
+    Alignment = 17,
 }
 
 /// <summary>
-/// A fault record: the exception, CR2 (the faulting linear address, for #PF) and the #PF error code.
-/// A value type so that a failed translation allocates nothing.
+/// A fault record, enough for a kernel to explain or fix it: the exception, the faulting linear address (CR2
+/// for #PF; the instruction's address for #DE), what the access was, and the #PF error code (0 otherwise).
+/// A value type so that a failed translation allocates nothing. <c>default</c> is "no fault".
 /// </summary>
-public readonly record struct MemoryFault(FaultKind Kind, ulong Address, PageFaultError ErrorCode)
+public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access Access, PageFaultError ErrorCode)
 {
     public static readonly MemoryFault None = default;
 
+    /// <summary>A page fault with the error code built from the access: present/protection, write, user, fetch.</summary>
+    public static MemoryFault Page(ulong va, Access access, Privilege privilege, bool present) =>
+        new(FaultKind.PageFault, va, access,
+            (present ? PageFaultError.Present : 0)
+            | (access == Access.Write ? PageFaultError.Write : 0)
+            | (privilege == Privilege.User ? PageFaultError.User : 0)
+            | (access == Access.Fetch ? PageFaultError.InstructionFetch : 0));
+
     public bool IsFault => Kind != FaultKind.None;
 
-    /// <summary>The exception vector (14 or 13).</summary>
-    public int Vector => (int)Kind;
+    /// <summary>The exception vector (0, 13, 14 or 17).</summary>
+    public int Vector => Kind == FaultKind.DivideError ? 0 : (int)Kind;
 
-    /// <summary>CR2 after the fault: the linear address for #PF, unchanged (reported as 0) for #GP.</summary>
+    /// <summary>CR2 after the fault: the linear address for #PF, unchanged (reported as 0) otherwise.</summary>
     public ulong Cr2 => Kind == FaultKind.PageFault ? Address : 0;
 
     /// <summary>Human text, e.g. "page fault at 0x3000: error 0x7 (protection violation, write, user)".</summary>
-    public override string ToString() => Kind switch
+    public override string ToString() => !IsFault ? "no fault" : Kind switch
     {
-        FaultKind.None => "no fault",
         FaultKind.GeneralProtection => $"general-protection fault: 0x{Address:x} is not canonical",
+        FaultKind.Alignment => $"alignment fault: 0x{Address:x} ({AccessWord})",
+        FaultKind.DivideError => $"divide error at 0x{Address:x}",
         _ => $"page fault at 0x{Address:x}: error 0x{(uint)ErrorCode:x} ({Describe(ErrorCode)})",
     };
+
+    /// <summary>The WeensyOS console wording: "PAGE FAULT on 0x1000 (user write, protection problem)".</summary>
+    public string WeensyText() => !IsFault ? "no fault" : Kind switch
+    {
+        FaultKind.PageFault => $"PAGE FAULT on 0x{Address:x} ({((ErrorCode & PageFaultError.User) != 0 ? "user" : "kernel")} " +
+                               $"{AccessWord}, {((ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page")})",
+        FaultKind.GeneralProtection => $"GENERAL PROTECTION FAULT on 0x{Address:x} ({AccessWord})",
+        FaultKind.Alignment => $"ALIGNMENT FAULT on 0x{Address:x} ({AccessWord})",
+        _ => $"DIVIDE ERROR at 0x{Address:x}",
+    };
+
+    private string AccessWord => Access switch { Access.Write => "write", Access.Fetch => "fetch", _ => "read" };
 
     /// <summary>The error code's bits in words.</summary>
     public static string Describe(PageFaultError e)

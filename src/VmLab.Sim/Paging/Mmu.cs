@@ -92,7 +92,7 @@ public sealed class Mmu
         result = default;
         if (!IsCanonical(va))
         {
-            fault = new MemoryFault(FaultKind.GeneralProtection, va, PageFaultError.None);
+            fault = new MemoryFault(FaultKind.GeneralProtection, va, access, PageFaultError.None);
             return false;
         }
         Walks++;
@@ -110,7 +110,7 @@ public sealed class Mmu
             ulong ea = table + (ulong)Index(va, level) * 8;
             e = _memory.ReadU64(ea);
             observer.Step(level, table, ea, e);
-            if ((e & PTE_P) == 0) return PageFault(va, error, out fault);
+            if ((e & PTE_P) == 0) return PageFault(va, access, error, out fault);
             bool large = (e & PTE_PS) != 0;
             ulong reserved = _addressReserved | nxReserved | level switch
             {
@@ -119,7 +119,7 @@ public sealed class Mmu
                 1 when large => 0x1F_E000UL,                   // bits 20:13 of a 2 MiB PDE
                 _ => 0,
             };
-            if ((e & reserved) != 0) return PageFault(va, error | PageFaultError.Present | PageFaultError.ReservedBit, out fault);
+            if ((e & reserved) != 0) return PageFault(va, access, error | PageFaultError.Present | PageFaultError.ReservedBit, out fault);
             rights &= e;
             nx |= e & PTE_NX;
             path[level] = ea;
@@ -128,7 +128,7 @@ public sealed class Mmu
             level--;
         }
         if (_noExecute) rights |= nx;
-        if (!Allowed(rights, access, privilege)) return PageFault(va, error | PageFaultError.Present, out fault);
+        if (!Allowed(rights, access, privilege)) return PageFault(va, access, error | PageFaultError.Present, out fault);
 
         // Only a successful access marks the entries it used (A at every level, D in the leaf for a write),
         // so a faulting access leaves the tables byte-identical.
@@ -158,9 +158,9 @@ public sealed class Mmu
         };
     }
 
-    private static bool PageFault(ulong va, PageFaultError error, out MemoryFault fault)
+    private static bool PageFault(ulong va, Access access, PageFaultError error, out MemoryFault fault)
     {
-        fault = new MemoryFault(FaultKind.PageFault, va, error);
+        fault = new MemoryFault(FaultKind.PageFault, va, access, error);
         return false;
     }
 

@@ -1,3 +1,4 @@
+using VmLab.Sim.Paging;
 using System.Text;
 using VmLab.Sim.Asm;
 using VmLab.Sim.Cpu;

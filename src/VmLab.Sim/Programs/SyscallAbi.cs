@@ -27,6 +27,12 @@ public static class SyscallAbi
     /// <summary>spawn(name = rdi, a NUL-terminated string): start a program by name; its pid, or -1.</summary>
     public const int Spawn = 7;
 
+    /// <summary>pipewrite(buf = rdi, len = rsi): put bytes into the kernel pipe; how many, 0 if full, -1.</summary>
+    public const int PipeWrite = 8;
+
+    /// <summary>piperead(buf = rdi, len = rsi): take bytes from the kernel pipe; how many, 0 if empty, -1.</summary>
+    public const int PipeRead = 9;
+
     /// <summary>The numbers above as .equ lines, prepended to every sample program.</summary>
     public const string Prelude = """
         .equ SYS_WRITE, 1
@@ -36,6 +42,8 @@ public static class SyscallAbi
         .equ SYS_PAGE_ALLOC, 5
         .equ SYS_FORK, 6
         .equ SYS_SPAWN, 7
+        .equ SYS_PIPEWRITE, 8
+        .equ SYS_PIPEREAD, 9
 
         """;
 }

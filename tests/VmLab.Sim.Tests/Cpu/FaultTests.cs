@@ -1,3 +1,4 @@
+using VmLab.Sim.Paging;
 using VmLab.Sim.Cpu;
 
 namespace VmLab.Sim.Tests.Cpu;
@@ -33,7 +34,7 @@ public class FaultTests
         Assert.Equal(Access.Read, f.Access);
         Assert.Equal(PageFaultError.User, f.ErrorCode);   // not present, read, user
         Assert.Equal(1UL, m.Cpu[Reg.Rax]);
-        Assert.Equal("PAGE FAULT on 0x200010 (user read, missing page)", f.ToString());
+        Assert.Equal("PAGE FAULT on 0x200010 (user read, missing page)", f.WeensyText());
     }
 
     [Fact]
@@ -92,12 +93,12 @@ public class FaultTests
         }, 2);
         Assert.Equal(Access.Fetch, f.Access);
         Assert.Equal(0x200000UL, f.Address);
-        Assert.Equal(PageFaultError.User | PageFaultError.Fetch, f.ErrorCode);
+        Assert.Equal(PageFaultError.User | PageFaultError.InstructionFetch, f.ErrorCode);
 
         var nx = new PagedMachine(".text\nnop\nhlt");
         nx.Memory.Protect(TestMachine.Base, PagePerm.UserRo | PagePerm.NoExecute);
         Assert.Equal(StopReason.Fault, nx.Cpu.Run(10));
-        Assert.Equal(PageFaultError.Present | PageFaultError.User | PageFaultError.Fetch, nx.Cpu.LastFault.ErrorCode);
+        Assert.Equal(PageFaultError.Present | PageFaultError.User | PageFaultError.InstructionFetch, nx.Cpu.LastFault.ErrorCode);
         Assert.Equal(0, nx.Cpu.InstructionCount);
     }
 

@@ -1,3 +1,4 @@
+using VmLab.Sim.Paging;
 using VmLab.Sim.Cpu;
 
 namespace VmLab.Sim.Tests.Cpu;

@@ -64,7 +64,7 @@ internal sealed class CpuCommand : ICommand
                 r.Exited,
                 r.ExitStatus,
                 r.Output,
-                Fault = r.Fault is { } f ? new { f.Kind, f.Address, f.Access, ErrorCode = (uint)f.ErrorCode, Description = f.ToString() } : null,
+                Fault = r.Fault is { } f ? new { f.Kind, f.Address, f.Access, ErrorCode = (uint)f.ErrorCode, Description = f.WeensyText() } : null,
                 Registers = registers,
                 r.Syscalls,
                 ElapsedSeconds = seconds,
@@ -101,7 +101,7 @@ internal sealed class CpuCommand : ICommand
         rep.Fact("wall time", $"{seconds * 1000:F2} ms ({r.Instructions / Math.Max(seconds, 1e-9) / 1e6:F1} M instructions/s{(trace ? ", traced" : "")})");
         rep.Fact("processor time", $"{cpuSeconds * 1000:F2} ms (the whole process, all threads)");
         rep.Fact("stop reason", r.Exited ? $"exit({r.ExitStatus})" : Describe(r));
-        if (r.Fault is { } fault) rep.Fact("fault", fault);
+        if (r.Fault is { } fault) rep.Fact("fault", fault.WeensyText());
         rep.Section("Registers");
         rep.Line("  " + string.Join("  ", registers.Take(8).Select(kv => $"{kv.Key}=0x{kv.Value:x}")));
         rep.Line("  " + string.Join("  ", registers.Skip(8).Take(8).Select(kv => $"{kv.Key}=0x{kv.Value:x}")));

@@ -1,0 +1,76 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using VmLab.Sim.Memory;
+using VmLab.Sim.Paging;
+
+namespace VmLab.Sim.Cpu;
+
+/// <summary>
+/// The machine's bus: every access is translated by one CPU's <see cref="Tlb"/> (a full MMU walk on a miss,
+/// which sets A, and D on a write) and then served from <see cref="PhysicalMemory"/>. Faults are the MMU's:
+/// #PF with CR2 and the real x86 error code, or #GP for a non-canonical address. Nothing changes on a fault.
+/// The code-page window is the frame's own host array, so instruction fetch costs one compare per slot.
+/// The page table in use is the TLB's CR3: the kernel switches processes with <c>Tlb.LoadCr3</c>.
+/// </summary>
+public readonly struct PagedBus(Tlb tlb) : IMemoryBus
+{
+    private readonly PhysicalMemory _memory = tlb.Mmu.Memory;
+
+    public Tlb Tlb => tlb;
+
+    public PhysicalMemory Memory => _memory;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryLoad(ulong va, int size, Access access, Privilege privilege, out ulong value, out MemoryFault fault)
+    {
+        if (!tlb.TryTranslate(va, access, privilege, out ulong pa, out fault))
+        {
+            value = 0;
+            return false;
+        }
+        byte[]? frame = _memory.FrameArrayOrNull(pa);
+        if (frame is null)
+        {
+            value = 0;     // an untouched frame reads as zeros
+            return true;
+        }
+        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frame), (nint)(pa & 0xFFF));
+        value = size switch
+        {
+            1 => p,
+            2 => Unsafe.ReadUnaligned<ushort>(ref p),
+            4 => Unsafe.ReadUnaligned<uint>(ref p),
+            _ => Unsafe.ReadUnaligned<ulong>(ref p),
+        };
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryStore(ulong va, int size, ulong value, Privilege privilege, out MemoryFault fault)
+    {
+        if (!tlb.TryTranslate(va, Access.Write, privilege, out ulong pa, out fault))
+            return false;
+        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory.FrameArray(pa)), (nint)(pa & 0xFFF));
+        switch (size)
+        {
+            case 1: p = (byte)value; break;
+            case 2: Unsafe.WriteUnaligned(ref p, (ushort)value); break;
+            case 4: Unsafe.WriteUnaligned(ref p, (uint)value); break;
+            default: Unsafe.WriteUnaligned(ref p, value); break;
+        }
+        return true;
+    }
+
+    /// <summary>Offers the frame behind va when a fetch at this privilege is allowed (the walk sets A).</summary>
+    public bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset)
+    {
+        offset = 0;
+        if (!tlb.TryTranslate(va, Access.Fetch, privilege, out ulong pa, out _))
+        {
+            page = [];
+            return false;
+        }
+        page = _memory.FrameArray(pa);
+        return true;
+    }
+}

@@ -1,0 +1,55 @@
+using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
+
+namespace VmLab.Sim.Kernel;
+
+public sealed partial class Kernel
+{
+    // The kernel entry: what stopped the CPU decides what happens to the process.
+    private void Trap(Process p, StopReason reason)
+    {
+        switch (reason)
+        {
+            case StopReason.Budget: break;
+            case StopReason.Timer: Log($"timer interrupt in pid {p.Pid}"); Preempt(); break;
+            case StopReason.Syscall: Syscall(p); break;
+            case StopReason.Fault: UserFault(p, Cpu.LastFault); break;
+            case StopReason.Halt:
+                KillForFault(p, "GENERAL PROTECTION", 0, "hlt", 0, p.Registers.Rip - 8, "hlt is privileged");
+                break;
+            case StopReason.InvalidOpcode:
+                KillForFault(p, "INVALID OPCODE", p.Registers.Rip, "fetch", 0, p.Registers.Rip, "invalid instruction");
+                break;
+        }
+    }
+
+    // A page fault on a copy-on-write page is the kernel's business; every other user fault kills the process.
+    private void UserFault(Process p, in MemoryFault f)
+    {
+        ulong rip = p.Registers.Rip;
+        if (f.Kind == FaultKind.PageFault && f.Access == Access.Write && (f.ErrorCode & PageFaultError.Present) != 0
+            && CopyOnWriteFault(p, f.Address))
+            return;
+        string access = f.Access switch { Access.Write => "write", Access.Fetch => "fetch", _ => "read" };
+        string kind = f.Kind switch
+        {
+            FaultKind.PageFault => "PAGE FAULT",
+            FaultKind.Alignment => "ALIGNMENT FAULT",
+            FaultKind.DivideError => "DIVIDE ERROR",
+            _ => "GENERAL PROTECTION FAULT",
+        };
+        string problem = f.Kind == FaultKind.PageFault
+            ? (f.ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page"
+            : f.Kind == FaultKind.Alignment ? "misaligned" : f.Kind == FaultKind.DivideError ? "division by zero or overflow" : "non-canonical address";
+        KillForFault(p, kind, f.Address, access, (uint)f.ErrorCode, rip, problem);
+    }
+
+    private void KillForFault(Process p, string kind, ulong address, string access, uint error, ulong rip, string problem)
+    {
+        string message = $"{kind} on 0x{address:x} (pid {p.Pid}, {access}, {problem}, rip=0x{rip:x})";
+        _faults.Add(new FaultRecord(p.Pid, kind, address, access, error, rip, true, message));
+        _console.Append(message).Append('\n');
+        Log(message);
+        Terminate(p, ProcessState.Killed, message);
+    }
+}

@@ -1,0 +1,80 @@
+using VmLab.Sim.Memory;
+using VmLab.Sim.Paging;
+using static VmLab.Sim.Kernel.KernelLayout;
+
+namespace VmLab.Sim.Kernel;
+
+/// <summary>What the checker found: problems in words, and the leaked frames.</summary>
+public sealed record CheckReport(IReadOnlyList<string> Errors, IReadOnlyList<ulong> LeakedFrames)
+{
+    public bool Ok => Errors.Count == 0;
+}
+
+/// <summary>
+/// The kernel's memory invariants, checked from the outside by walking every live page table against the
+/// frame allocator (WeensyOS check_page_table_ownership, check_virtual_memory):
+/// - leaked frame: owned by a process or page table, but no live page table reaches it;
+/// - freed but mapped: a page-table page, or a user mapping, pointing at a free frame;
+/// - kernel frame mapped for users: a user-accessible mapping of a kernel, reserved or page-table frame
+///   (the console is the one kernel-half page users may touch);
+/// - writable frame shared between processes (read-only sharing, as after fork or COW, is fine);
+/// - reference count different from the number of user mappings of a frame.
+/// </summary>
+public static class MemoryChecker
+{
+    public static CheckReport Check(Kernel kernel)
+    {
+        var frames = kernel.Frames;
+        var errors = new List<string>();
+        var reachable = new HashSet<ulong>();
+        var mappings = new Dictionary<ulong, (int Count, int WritablePids, HashSet<int> Pids)>();
+
+        TablePages(kernel.KernelPageTable, "kernel_pagetable", frames, reachable, errors);
+        foreach (var p in kernel.LiveProcesses)
+        {
+            TablePages(p.PageTable, $"pid {p.Pid}", frames, reachable, errors);
+            for (var it = p.PageTable.Iter(); it.Va < MemSizeVirtual; it.Next())
+            {
+                if (!it.User) continue;
+                ulong va = it.Va, pa = it.Pa;
+                var info = frames.Info(pa);
+                if (info.Owner == FrameOwner.Console) continue;
+                if (info.Owner == FrameOwner.Free)
+                    errors.Add($"freed but mapped: pid {p.Pid} maps 0x{va:x} to free frame 0x{pa:x}");
+                else if (info.Owner != FrameOwner.Process || va < ProcStartAddr)
+                    errors.Add($"kernel frame mapped for users: pid {p.Pid} 0x{va:x} -> 0x{pa:x} ({info.Owner.ToString().ToLowerInvariant()})");
+                else
+                {
+                    reachable.Add(pa);
+                    if (!mappings.TryGetValue(pa, out var m)) m = (0, 0, []);
+                    bool firstFromPid = m.Pids.Add(p.Pid);
+                    mappings[pa] = (m.Count + 1, m.WritablePids + (it.Writable && firstFromPid ? 1 : 0), m.Pids);
+                }
+            }
+        }
+        foreach (var (pa, m) in mappings.OrderBy(kv => kv.Key))
+        {
+            if (m.WritablePids > 0 && m.Pids.Count > 1)
+                errors.Add($"writable frame shared between processes: 0x{pa:x} is mapped by pids {string.Join(", ", m.Pids.Order())}");
+            int refs = frames.Info(pa).RefCount;
+            if (refs != m.Count)
+                errors.Add($"reference count of 0x{pa:x} is {refs} but {m.Count} mapping(s) use it");
+        }
+        var leaks = frames.Leaks(reachable).Select(l => l.Pa).ToList();
+        foreach (ulong pa in leaks)
+            errors.Add($"leaked frame: 0x{pa:x} ({frames.Info(pa).Owner.ToString().ToLowerInvariant()}, pid {frames.Info(pa).Pid}) is reachable from no page table");
+        return new CheckReport(errors, leaks);
+    }
+
+    private static void TablePages(PageTable pt, string who, FrameAllocator frames, HashSet<ulong> reachable, List<string> errors)
+    {
+        void One(ulong pa)
+        {
+            reachable.Add(pa);
+            if (frames.Info(pa).Owner != FrameOwner.PageTable)
+                errors.Add($"freed but mapped: page-table page 0x{pa:x} of {who} is {frames.Info(pa).Owner.ToString().ToLowerInvariant()}");
+        }
+        One(pt.Root);
+        for (var it = pt.TablePages(); !it.Done; it.Next()) One(it.Pa);
+    }
+}

@@ -1,0 +1,109 @@
+using VmLab.Sim.Kernel;
+
+namespace VmLab.Sim.Tests.Kernel;
+
+public class ScenarioTests
+{
+    [Theory]
+    [InlineData("hello")]
+    [InlineData("allocator")]
+    [InlineData("inspect")]
+    [InlineData("bigdata")]
+    [InlineData("fork")]
+    [InlineData("spawn")]
+    [InlineData("friends")]
+    public void Scenario_shows_what_it_claims_with_no_leak_and_no_checker_error(string name)
+    {
+        var r = Scenarios.Run(name);
+        Assert.True(r.Passed, r.Verdict + "\n" + r.Console + string.Join("\n", r.CheckerErrors));
+        Assert.Null(r.Panic);
+        Assert.Equal(0, r.LeakedFrames);
+        Assert.Empty(r.CheckerErrors);
+        Assert.Equal(r.FreeFramesBefore, r.FreeFramesAfter);
+    }
+
+    [Fact]
+    public void Forkexit_thousands_of_cycles_leak_nothing()
+    {
+        var r = Scenarios.Run("forkexit", new ScenarioOptions { Count = 3000 });
+        Assert.True(r.Passed, r.Verdict);
+        Assert.Equal(0, r.LeakedFrames);
+        Assert.True(r.Processes.Count > 3000);
+        Assert.Equal(r.FreeFramesBefore, r.FreeFramesAfter);
+    }
+
+    [Fact]
+    public void Naive_fork_breaks_isolation_and_the_checker_flags_it()
+    {
+        var r = Scenarios.Run("fork", new ScenarioOptions { Naive = true });
+        Assert.True(r.Passed, r.Verdict);
+        Assert.Contains("parent: x = 2", r.Console);
+        Assert.Contains(r.CheckerErrors, e => e.StartsWith("writable frame shared between processes"));
+    }
+
+    [Fact]
+    public void Copy_on_write_fork_isolates_and_copies_on_the_first_write()
+    {
+        var r = Scenarios.Run("fork", new ScenarioOptions { CopyOnWrite = true });
+        Assert.True(r.Passed, r.Verdict);
+        Assert.Contains("parent: x = 1", r.Console);
+        Assert.Contains(r.Facts, f => f.Key == "copy-on-write faults" && f.Value != "0");
+        Assert.Empty(r.CheckerErrors);
+    }
+
+    [Fact]
+    public void Bigdata_prints_the_amazing_text_after_one_remap()
+    {
+        var r = Scenarios.Run("bigdata");
+        Assert.Equal("CS 61 Is Amazing\n", r.Console);
+        Assert.Contains(r.Facts, f => f.Value.StartsWith("Boo!"));
+    }
+
+    [Fact]
+    public void Friends_vulnerable_kernel_lets_eve_stop_alice_and_the_fixed_one_does_not()
+    {
+        var bad = Scenarios.Run("friends", new ScenarioOptions { Vulnerable = true });
+        Assert.True(bad.AttackSucceeded);
+        Assert.True(bad.AliceProgress < 40);
+        var good = Scenarios.Run("friends");
+        Assert.False(good.AttackSucceeded);
+        Assert.Equal(40, good.AliceProgress);
+        Assert.Equal("page_alloc returned -1, eve exited", good.EveStatus);
+    }
+
+    [Fact]
+    public void Scenarios_are_deterministic()
+    {
+        var a = Scenarios.Run("spawn");
+        var b = Scenarios.Run("spawn");
+        Assert.Equal(a.Console, b.Console);
+        Assert.Equal(a.Steps, b.Steps);
+    }
+}
+
+public class PipeTests
+{
+    [Theory]
+    [InlineData(PipeKernel.Naive)]
+    [InlineData(PipeKernel.Blocking)]
+    [InlineData(PipeKernel.Batching)]
+    [InlineData(PipeKernel.Best)]
+    public void Every_pipe_kernel_delivers_every_byte_in_order(PipeKernel variant)
+    {
+        var (pipe, r) = Scenarios.Pipe(variant, 200);
+        Assert.True(pipe.Intact, r.Console);
+        Assert.Equal(200, pipe.MessagesDelivered);
+        Assert.Empty(r.CheckerErrors);
+        Assert.Equal(r.FreeFramesBefore, r.FreeFramesAfter);
+    }
+
+    [Fact]
+    public void The_best_kernel_needs_at_most_two_syscalls_per_message_and_each_technique_helps()
+    {
+        double Cost(PipeKernel v) => Scenarios.Pipe(v, 200).Pipe.SyscallsPerMessage;
+        double naive = Cost(PipeKernel.Naive), blocking = Cost(PipeKernel.Blocking), batching = Cost(PipeKernel.Batching), best = Cost(PipeKernel.Best);
+        Assert.True(best <= 2, $"best: {best}");
+        Assert.True(blocking < naive && batching < naive && best < blocking && best < batching,
+            $"naive {naive}, blocking {blocking}, batching {batching}, best {best}");
+    }
+}

@@ -160,7 +160,7 @@ public sealed partial class Kernel
             {
                 Panic = e.Message;     // already "function: reason", e.g. "kfree: double free of 0x5000"
             }
-            MinFreeFrames = Math.Min(MinFreeFrames, Frames.FreeFrames);
+            NoteFreeFrames();
             if (Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }
         return Cpu.InstructionCount - start;

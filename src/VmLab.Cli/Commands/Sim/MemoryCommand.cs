@@ -60,13 +60,9 @@ internal sealed class MemoryCommand : ICommand
     {
         bool json = ctx.Json;
         string demoName = ctx.Args.Option("--demo") ?? "processes";
-        bool color = ctx.Args.Flag("--color");
-        bool noColor = ctx.Args.Flag("--no-color");
+        bool color = SimArgs.Color(ctx);
         ulong? limit = ctx.Args.Address("--limit");
         ctx.Args.End();
-        if (color && noColor) throw new UsageException("give --color or --no-color, not both");
-        if (!color && !noColor)
-            color = ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
         if (!ViewerDemo.Names.Contains(demoName))
             throw new UsageException($"--demo: no demo '{demoName}' (demos: {string.Join(", ", ViewerDemo.Names)})");
         if (limit is { } l && (l == 0 || l % 4096 != 0 || l > 0x8000_0000_0000))

@@ -65,12 +65,15 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
     };
 
     public string Help => $"""
-        usage: vmlab sim run {name}{extraUsage} [--steps N] [--trace] [--json]
+        usage: vmlab sim run {name}{extraUsage} [--steps N] [--trace] [--view [--color|--no-color]] [--json]
 
         {summary}.
 
         {extraHelp}  --steps N        instruction budget (default 50000000)
           --trace          list kernel events: context switches, syscalls with arguments and results, faults
+          --view           show memory WeensyOS-style at its fullest and at the end: physical frames by owner
+                           (K kernel, R reserved, C console, P page table, S shared, digits: pids) and each live
+                           process's virtual pages (see 'vmlab sim memory --help' for the legend)
           --json           {"{"}"scenario","steps","processes":[…],"faults":[…],"free_frames_before","free_frames_after",
                             "leaked_frames","checker_errors":[…],"console","passed","verdict",…{"}"}
         """;
@@ -88,7 +91,10 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
             Vulnerable = name == "friends" && ctx.Args.Flag("--vulnerable"),
             Pipe = name == "pipe" ? PipeVariant(ctx.Args.Option("--kernel")) : PipeKernel.Best,
             Messages = name == "pipe" ? (int)ctx.Args.Int("--messages", 100, 1, 1_000_000) : 100,
+            View = ctx.Args.Flag("--view"),
         };
+        bool color = SimArgs.Color(ctx);
+        o = o with { ViewColor = o.View && !json && color };
         ctx.Args.End();
         if (o.Naive && o.CopyOnWrite) throw new UsageException("--naive and --cow are different forks: pick one");
 
@@ -125,6 +131,7 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
                 r.Passed,
                 r.Verdict,
                 Trace = o.Trace ? r.Trace : null,
+                Views = o.View ? r.Views : null,
             });
             return r.Passed ? 0 : 1;
         }
@@ -167,6 +174,11 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
         {
             rep.Section("Observed");
             foreach (var f in r.Facts) rep.Fact(f.Key, f.Value);
+        }
+        foreach (var v in r.Views)
+        {
+            rep.Section($"Memory {v.Moment}, after {v.Instruction} instructions");
+            rep.Line(v.Text.TrimEnd());
         }
         rep.Section("Processes");
         var procs = r.Processes.Count > 12 ? r.Processes.Take(6).Concat(r.Processes.TakeLast(6)).ToList() : r.Processes;

@@ -16,6 +16,16 @@ internal static class SimArgs
         return new MappingPair(Numbers.Parse(token[..arrow], $"pair '{token}'"), Numbers.Parse(token[(arrow + 2)..], $"pair '{token}'"));
     }
 
+    /// <summary>--color / --no-color for the memory viewer; by default colour only on a terminal without NO_COLOR.</summary>
+    public static bool Color(CommandContext ctx)
+    {
+        bool color = ctx.Args.Flag("--color");
+        bool noColor = ctx.Args.Flag("--no-color");
+        if (color && noColor) throw new UsageException("give --color or --no-color, not both");
+        return color || (!noColor && ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected
+                         && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+    }
+
     /// <summary>All positional pairs; at least one.</summary>
     public static List<MappingPair> Pairs(ArgReader args)
     {

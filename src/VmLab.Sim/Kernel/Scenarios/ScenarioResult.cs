@@ -17,6 +17,9 @@ public sealed record ScenarioOptions
     /// <summary>pipe: the kernel variant and the number of messages.</summary>
     public PipeKernel Pipe { get; init; } = PipeKernel.Best;
     public int Messages { get; init; } = 100;
+    /// <summary>Render memory (physical and each process's virtual pages) at its fullest and at the end.</summary>
+    public bool View { get; init; }
+    public bool ViewColor { get; init; }
 }
 
 /// <summary>A process as a scenario reports it.</summary>
@@ -51,6 +54,8 @@ public sealed record ScenarioResult
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
     public IReadOnlyList<ScenarioTable> Tables { get; init; } = [];
     public IReadOnlyList<string> Trace { get; init; } = [];
+    /// <summary>With <see cref="ScenarioOptions.View"/>: memory at its fullest and at the end.</summary>
+    public IReadOnlyList<MemorySnapshot> Views { get; init; } = [];
     /// <summary>friends only: the JSON contract of seed 003 G1.</summary>
     public bool? AttackSucceeded { get; init; }
     public long? AliceProgress { get; init; }

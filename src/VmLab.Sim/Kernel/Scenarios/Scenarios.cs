@@ -44,7 +44,7 @@ public static partial class Scenarios
     }
 
     private static Kernel Boot(ScenarioOptions o, ForkMode fork = ForkMode.Copy, bool vulnerable = false) =>
-        new(new KernelOptions { Fork = fork, CheckEvery = 1, Vulnerable = vulnerable }) { TraceEnabled = o.Trace };
+        new(new KernelOptions { Fork = fork, CheckEvery = 1, Vulnerable = vulnerable }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
 
     private static ScenarioResult Hello(ScenarioOptions o)
     {
@@ -119,6 +119,7 @@ public static partial class Scenarios
             Facts = facts ?? [],
             Tables = tables ?? [],
             Trace = [.. k.TraceLog],
+            Views = k.RecordFullest ? [.. new[] { k.Fullest, k.Snapshot("at the end") }.OfType<MemorySnapshot>()] : [],
         };
     }
 

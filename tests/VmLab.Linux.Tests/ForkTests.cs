@@ -32,13 +32,18 @@ public class ForkTests
         // Another thread allocates the whole time, so some forks happen while a GC is running or pending:
         // the case that deadlocks a child running managed code.
         using var stop = new CancellationTokenSource();
-        var churn = Task.Run(() =>
+        using var churning = new ManualResetEventSlim();
+        var churn = Task.Factory.StartNew(() =>
         {
             long n = 0;
             while (!stop.IsCancellationRequested)
+            {
                 n += new byte[1024 + (int)(n % 7919)].Length;
+                churning.Set();
+            }
             return n;
-        });
+        }, TaskCreationOptions.LongRunning);
+        Assert.True(churning.Wait(TimeSpan.FromSeconds(30)), "the allocating thread never started");
         for (int i = 0; i < 50; i++)
         {
             var r = Fork.Touch(new ForkTouchPlan(m.Address, 16, 512, (ulong)i + 2, Passes: 2));

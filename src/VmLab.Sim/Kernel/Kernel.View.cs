@@ -16,6 +16,12 @@ public sealed partial class Kernel
     /// <summary>Memory when the fewest frames were free so far (only with <see cref="RecordFullest"/>).</summary>
     public MemorySnapshot? Fullest { get; private set; }
 
+    /// <summary>Memory filling up: one snapshot the first time a quarter, a half and three quarters of the frames
+    /// free at boot are in use (only with <see cref="RecordFullest"/>).</summary>
+    public IReadOnlyList<MemorySnapshot> Filling => _filling;
+
+    private readonly List<MemorySnapshot> _filling = [];
+
     /// <summary>Physical memory and every live process's virtual memory, rendered now.</summary>
     public MemorySnapshot Snapshot(string moment) =>
         new(moment, Instructions, Frames.FreeFrames, new MemoryViewer(Frames,
@@ -28,7 +34,9 @@ public sealed partial class Kernel
     {
         if (Frames.FreeFrames >= MinFreeFrames) return;
         MinFreeFrames = Frames.FreeFrames;
-        if (RecordFullest)
-            Fullest = Snapshot($"at its fullest ({MinFreeFrames} frames free)");
+        if (!RecordFullest) return;
+        for (int quarters = _filling.Count + 1; quarters <= 3 && FreeFramesAtBoot - MinFreeFrames >= FreeFramesAtBoot * (ulong)quarters / 4; quarters++)
+            _filling.Add(Snapshot($"filling up ({quarters}/4 of the {FreeFramesAtBoot} frames free at boot in use)"));
+        Fullest = Snapshot($"at its fullest ({MinFreeFrames} frames free)");
     }
 }

@@ -71,7 +71,8 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
 
         {extraHelp}  --steps N        instruction budget (default 50000000)
           --trace          list kernel events: context switches, syscalls with arguments and results, faults
-          --view           show memory WeensyOS-style at its fullest and at the end: physical frames by owner
+          --view           show memory WeensyOS-style as it fills (each quarter of free memory used), at its
+                           fullest and at the end: physical frames by owner
                            (K kernel, R reserved, C console, P page table, S shared, digits: pids) and each live
                            process's virtual pages (see 'vmlab sim memory --help' for the legend)
           --json           {"{"}"scenario","steps","processes":[…],"faults":[…],"free_frames_before","free_frames_after",

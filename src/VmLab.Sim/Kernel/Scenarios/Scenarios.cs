@@ -119,7 +119,7 @@ public static partial class Scenarios
             Facts = facts ?? [],
             Tables = tables ?? [],
             Trace = [.. k.TraceLog],
-            Views = k.RecordFullest ? [.. new[] { k.Fullest, k.Snapshot("at the end") }.OfType<MemorySnapshot>()] : [],
+            Views = k.RecordFullest ? [.. k.Filling, .. new[] { k.Fullest, k.Snapshot("at the end") }.OfType<MemorySnapshot>()] : [],
         };
     }
 

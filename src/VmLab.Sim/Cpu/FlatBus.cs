@@ -37,13 +37,7 @@ public readonly struct FlatBus : IMemoryBus
         if (off <= (ulong)(_memory.Length - size))
         {
             ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory), (nint)off);
-            value = size switch
-            {
-                1 => p,
-                2 => Unsafe.ReadUnaligned<ushort>(ref p),
-                4 => Unsafe.ReadUnaligned<uint>(ref p),
-                _ => Unsafe.ReadUnaligned<ulong>(ref p),
-            };
+            value = SizedAccess.Read(ref p, size);
             fault = default;
             return true;
         }
@@ -59,13 +53,7 @@ public readonly struct FlatBus : IMemoryBus
         if (off <= (ulong)(_memory.Length - size))
         {
             ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory), (nint)off);
-            switch (size)
-            {
-                case 1: p = (byte)value; break;
-                case 2: Unsafe.WriteUnaligned(ref p, (ushort)value); break;
-                case 4: Unsafe.WriteUnaligned(ref p, (uint)value); break;
-                default: Unsafe.WriteUnaligned(ref p, value); break;
-            }
+            SizedAccess.Write(ref p, size, value);
             fault = default;
             return true;
         }

@@ -35,13 +35,7 @@ public readonly struct PagedBus(Tlb tlb) : IMemoryBus
             return true;
         }
         ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(frame), (nint)(pa & 0xFFF));
-        value = size switch
-        {
-            1 => p,
-            2 => Unsafe.ReadUnaligned<ushort>(ref p),
-            4 => Unsafe.ReadUnaligned<uint>(ref p),
-            _ => Unsafe.ReadUnaligned<ulong>(ref p),
-        };
+        value = SizedAccess.Read(ref p, size);
         return true;
     }
 
@@ -51,13 +45,7 @@ public readonly struct PagedBus(Tlb tlb) : IMemoryBus
         if (!tlb.TryTranslate(va, Access.Write, privilege, out ulong pa, out fault))
             return false;
         ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory.FrameArray(pa)), (nint)(pa & 0xFFF));
-        switch (size)
-        {
-            case 1: p = (byte)value; break;
-            case 2: Unsafe.WriteUnaligned(ref p, (ushort)value); break;
-            case 4: Unsafe.WriteUnaligned(ref p, (uint)value); break;
-            default: Unsafe.WriteUnaligned(ref p, value); break;
-        }
+        SizedAccess.Write(ref p, size, value);
         return true;
     }
 

@@ -141,13 +141,7 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
             return false;
         }
         ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(memory.Physical), pa);
-        value = size switch
-        {
-            1 => p,
-            2 => Unsafe.ReadUnaligned<ushort>(ref p),
-            4 => Unsafe.ReadUnaligned<uint>(ref p),
-            _ => Unsafe.ReadUnaligned<ulong>(ref p),
-        };
+        value = SizedAccess.Read(ref p, size);
         return true;
     }
 
@@ -157,13 +151,7 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
         if (!Translate(va, Access.Write, privilege, out nint pa, out fault))
             return false;
         ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(memory.Physical), pa);
-        switch (size)
-        {
-            case 1: p = (byte)value; break;
-            case 2: Unsafe.WriteUnaligned(ref p, (ushort)value); break;
-            case 4: Unsafe.WriteUnaligned(ref p, (uint)value); break;
-            default: Unsafe.WriteUnaligned(ref p, value); break;
-        }
+        SizedAccess.Write(ref p, size, value);
         return true;
     }
 

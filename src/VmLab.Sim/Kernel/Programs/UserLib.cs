@@ -3,7 +3,8 @@ namespace VmLab.Sim.Kernel;
 /// <summary>
 /// The user library every kernel program links: a line buffer so a whole line reaches the console in one
 /// write (processes are preempted between instructions, so separate writes would interleave).
-/// r12 = start of the line buffer, r13 = where the next byte goes; both survive fork.
+/// r12 = start of the line buffer, r13 = where the next byte goes; both survive fork. r15 is the state of
+/// <c>rand</c> for programs that call it (they seed it, non-zero, before the first call).
 /// </summary>
 internal static class UserLib
 {
@@ -63,6 +64,20 @@ internal static class UserLib
             mov rax, SYS_WRITE
             syscall
             mov r13, r12
+            ret
+
+        # rand() -> rax: xorshift64 step of the state in r15
+        rand:
+            mov rax, r15
+            shl rax, 13
+            xor r15, rax
+            mov rax, r15
+            shr rax, 7
+            xor r15, rax
+            mov rax, r15
+            shl rax, 17
+            xor r15, rax
+            mov rax, r15
             ret
 
         # exit(rdi)

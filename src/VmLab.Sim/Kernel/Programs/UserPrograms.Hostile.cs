@@ -113,20 +113,6 @@ public static partial class UserPrograms
             st8 [rax], r15
             jmp round
 
-        # rand() -> rax: xorshift64 step of r15
-        rand:
-            mov rax, r15
-            shl rax, 13
-            xor r15, rax
-            mov rax, r15
-            shr rax, 7
-            xor r15, rax
-            mov rax, r15
-            shl rax, 17
-            xor r15, rax
-            mov rax, r15
-            ret
-
         # pick() -> rax: an address worth trying
         pick:
             call rand

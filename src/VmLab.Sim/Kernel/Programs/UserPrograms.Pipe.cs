@@ -71,19 +71,6 @@ public static partial class UserPrograms
             mov rdi, 1
             call exit
 
-        # rand() -> rax: xorshift64 step of r15
-        rand:
-            mov rax, r15
-            shl rax, 13
-            xor r15, rax
-            mov rax, r15
-            shr rax, 7
-            xor r15, rax
-            mov rax, r15
-            shl rax, 17
-            xor r15, rax
-            mov rax, r15
-            ret
         .data
         wmsg:  .asciz "pipewriter: "
         wmsg2: .asciz " messages sent, checksum "

@@ -13,8 +13,8 @@ namespace VmLab.Bench;
 [InvocationCount(1, 1)]
 public class LazyCopyBench
 {
-    private ChunkAllocator _allocator = null!;
-    private Chunk[] _sources = [], _targets = [];
+    private ChunkAllocator _allocator = null!, _noSpares = null!;
+    private Chunk[] _sources = [], _targets = [], _noSparesSources = [];
     private int _batch;
 
     [Params(LazyCopyStrategy.Segv, LazyCopyStrategy.Uffd, LazyCopyStrategy.Kcow)]
@@ -28,7 +28,8 @@ public class LazyCopyBench
     [GlobalSetup]
     public void Setup()
     {
-        _allocator = new ChunkAllocator(Strategy, ChunkBytes);
+        _allocator = new ChunkAllocator(Strategy, ChunkBytes, spareChunks: BatchSize);
+        _noSpares = new ChunkAllocator(Strategy, ChunkBytes, spareChunks: 0);
         _batch = BatchSize;
         _sources = new Chunk[_batch];
         _targets = new Chunk[_batch];
@@ -37,16 +38,34 @@ public class LazyCopyBench
             _sources[i] = _allocator.Allocate();
             _sources[i].Span.Fill((byte)i);
         }
+        _noSparesSources = new Chunk[_batch];
+        for (int i = 0; i < _batch; i++)
+        {
+            _noSparesSources[i] = _noSpares.Allocate();
+            _noSparesSources[i].Span.Fill((byte)i);
+        }
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _allocator.Dispose();
+    public void Cleanup()
+    {
+        _allocator.Dispose();
+        _noSpares.Dispose();
+    }
 
     [IterationSetup(Targets = [nameof(FirstWriteAfterLazyCopy)])]
     public void MakeLazyCopies()
     {
         for (int i = 0; i < _batch; i++)
             _targets[i] = _allocator.CopyLazy(_sources[i]);
+        ChunkAllocator.WaitForSpares(TimeSpan.FromSeconds(2));   // the steady state: spare pools refilled
+    }
+
+    [IterationSetup(Targets = [nameof(FirstWriteAfterLazyCopyNoSpares)])]
+    public void MakeLazyCopiesNoSpares()
+    {
+        for (int i = 0; i < _batch; i++)
+            _targets[i] = _noSpares.CopyLazy(_noSparesSources[i]);
     }
 
     [IterationSetup(Targets = [nameof(FirstWriteAfterEagerCopy)])]
@@ -80,6 +99,14 @@ public class LazyCopyBench
 
     [Benchmark(OperationsPerInvoke = BatchSize)]
     public unsafe void FirstWriteAfterLazyCopy()
+    {
+        for (int i = 0; i < _batch; i++)
+            _targets[i].Pointer[ChunkBytes / 2 + i] = 1;
+    }
+
+    /// <summary>The same split with the spare pool off: every split maps and populates fresh frames.</summary>
+    [Benchmark(OperationsPerInvoke = BatchSize)]
+    public unsafe void FirstWriteAfterLazyCopyNoSpares()
     {
         for (int i = 0; i < _batch; i++)
             _targets[i].Pointer[ChunkBytes / 2 + i] = 1;

@@ -79,15 +79,31 @@ int lc_unprotect_if_alone(struct lc_view *v)
     return rc;
 }
 
+/* Every view of a ring maps the same frames, so any of them can be read for a split. A lazy copy's own mapping
+ * starts with no page tables (mremap does not copy them), and reading it would fault per page (per page and
+ * not per 16 under userfaultfd, which turns off fault-around): read a view that has page tables instead. */
+static const struct lc_view *copy_source(const struct lc_view *v)
+{
+    for (const struct lc_view *w = v; ; w = w->ring_next) {
+        if (w->populated)
+            return w;
+        if (w->ring_next == v)
+            return v;
+    }
+}
+
 /* Gives v fresh frames holding its current bytes, at the same address (rule 5), writable; the view left
  * behind, if alone, becomes writable too. Runs in the handler: mappings only, no malloc. */
 int lc_split(struct lc_view *v)
 {
-    /* MAP_POPULATE: every page is about to be written; one system call beats a fault per page. */
-    void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (fresh == MAP_FAILED)
+    /* A pre-faulted spare if there is one; else MAP_POPULATE: every page is about to be written, and one
+     * system call beats a fault per page. */
+    void *fresh = v->spares ? (void *)lc_spare_take(v->size) : NULL;
+    if (fresh)
+        lc_stats.spare_splits++;
+    else if ((fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)) == MAP_FAILED)
         return -1;
-    memcpy(fresh, (void *)v->addr, v->size);
+    memcpy(fresh, (void *)copy_source(v)->addr, v->size);
     if (mremap(fresh, v->size, v->size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)v->addr) == MAP_FAILED) {
         int e = errno;
         munmap(fresh, v->size);
@@ -95,6 +111,7 @@ int lc_split(struct lc_view *v)
         return -1;
     }
     v->writable = 1;
+    v->populated = 1;
     v->registered = 0;   /* the moved mapping is new: no userfaultfd registration came with it */
     lc_unprotect_if_alone(ring_leave(v));
     lc_stats.splits++;
@@ -103,7 +120,7 @@ int lc_split(struct lc_view *v)
 
 /* ---- views ---- */
 
-static struct lc_view *view_new(size_t size, int uffd)
+static struct lc_view *view_new(size_t size, int uffd, int spares)
 {
     if (size == 0 || size % (size_t)sysconf(_SC_PAGESIZE) != 0) {
         errno = EINVAL;
@@ -117,6 +134,8 @@ static struct lc_view *view_new(size_t size, int uffd)
     v->nlinks = nlinks;
     v->ring_next = v->ring_prev = v;
     v->uffd = uffd;
+    v->spares = spares;
+    v->populated = 0;
     v->registered = 0;
     return v;
 }
@@ -164,25 +183,33 @@ VMLAB_EXPORT int vmlab_lc_init(void)
     return lc_table_reserve(0);
 }
 
-static void *alloc_view(size_t size, int uffd, int populate, void **addr_out);
+static void *alloc_view(size_t size, int uffd, int spares, int populate, void **addr_out);
 
-/* A fresh writable chunk, guarded by mprotect (uffd < 0) or by that userfaultfd once it is shared. */
-VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, int uffd, void **addr_out)
+/* A fresh writable chunk, guarded by mprotect (uffd < 0) or by that userfaultfd once it is shared. spares: its
+ * splits (and its copies') may take pre-faulted memory from the pool for `size` (lazycopy_spares.c). */
+VMLAB_EXPORT void *vmlab_lc_alloc(size_t size, int uffd, int spares, void **addr_out)
 {
-    return alloc_view(size, uffd, 0, addr_out);
+    return alloc_view(size, uffd, spares, 0, addr_out);
 }
 
 /* populate: fault every page in now (MAP_POPULATE), for a chunk that is about to be written whole. */
-static void *alloc_view(size_t size, int uffd, int populate, void **addr_out)
+static void *alloc_view(size_t size, int uffd, int spares, int populate, void **addr_out)
 {
-    struct lc_view *v = view_new(size, uffd);
+    struct lc_view *v = view_new(size, uffd, spares);
     if (!v)
         return NULL;
     if (lc_table_reserve(v->nlinks) != 0) {
         free(v);
         return NULL;
     }
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0);
+    int flags = MAP_SHARED | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0);
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p == MAP_FAILED && errno == ENOMEM) {
+        lc_lock();
+        lc_spares_trim_locked();   /* spares are the first thing to give up at the limit */
+        lc_unlock();
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+    }
     if (p == MAP_FAILED) {
         int e = errno;
         free(v);
@@ -191,6 +218,7 @@ static void *alloc_view(size_t size, int uffd, int populate, void **addr_out)
     }
     v->addr = (uintptr_t)p;
     v->writable = 1;
+    v->populated = 1;          /* written through this mapping (a fresh chunk is, before anyone copies it) */
     lc_lock();
     view_publish(v);
     lc_unlock();
@@ -201,7 +229,7 @@ static void *alloc_view(size_t size, int uffd, int populate, void **addr_out)
 VMLAB_EXPORT void *vmlab_lc_copy_eager(void *source, void **addr_out)
 {
     struct lc_view *src = source;
-    struct lc_view *v = alloc_view(src->size, src->uffd, 1, addr_out);
+    struct lc_view *v = alloc_view(src->size, src->uffd, src->spares, 1, addr_out);
     if (v)
         memcpy(*addr_out, (void *)src->addr, src->size);  /* outside the lock (rule 2); a view is always readable */
     return v;
@@ -210,7 +238,7 @@ VMLAB_EXPORT void *vmlab_lc_copy_eager(void *source, void **addr_out)
 VMLAB_EXPORT void *vmlab_lc_copy_lazy(void *source, void **addr_out)
 {
     struct lc_view *src = source;
-    struct lc_view *v = view_new(src->size, src->uffd);
+    struct lc_view *v = view_new(src->size, src->uffd, src->spares);
     if (!v)
         return NULL;
     if (lc_table_reserve(v->nlinks) != 0) {
@@ -225,6 +253,10 @@ VMLAB_EXPORT void *vmlab_lc_copy_lazy(void *source, void **addr_out)
         src->writable = 0;
     }
     void *p = mremap((void *)src->addr, 0, src->size, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED && errno == ENOMEM) {
+        lc_spares_trim_locked();   /* no chunk memory is touched: allowed under the lock (rule 2) */
+        p = mremap((void *)src->addr, 0, src->size, MREMAP_MAYMOVE);
+    }
     if (p == MAP_FAILED)
         goto fail_unprotect;
     v->addr = (uintptr_t)p;
@@ -264,11 +296,13 @@ VMLAB_EXPORT int vmlab_lc_free(void *view)
 {
     struct lc_view *v = view;
     lc_lock();
+    int owned = ring_alone(v);     /* before leaving the ring: afterwards every view is alone */
     lc_table_unlink(v);
     lc_unprotect_if_alone(ring_leave(v));
     lc_stats.views--;
+    int kept = owned && lc_spare_keep(v);   /* frames it owned alone become a spare for a later split */
     lc_unlock();
-    int rc = munmap((void *)v->addr, v->size);
+    int rc = kept ? 0 : munmap((void *)v->addr, v->size);
     int e = errno;
     free(v);
     errno = e;

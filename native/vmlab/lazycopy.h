@@ -13,6 +13,9 @@ struct vmlab_lc_stats {
     int64_t unshared;       /* views made writable again because they were left alone */
     int64_t spurious;       /* faults on a view another thread had already split */
     int64_t failed;         /* faults on a view that could not be split (out of memory or mappings) */
+    int64_t spare_splits;   /* splits that took pre-faulted spare memory instead of mapping fresh frames */
+    int64_t spares;         /* spare mappings held now (lazycopy_spares.c) */
+    int64_t recycled;       /* freed views kept as spares instead of being unmapped */
 };
 
 struct lc_view;
@@ -31,6 +34,8 @@ struct lc_view {
     int writable;           /* not protected: writes go straight through */
     int uffd;               /* -1: protected with mprotect (SIGSEGV path); else the userfaultfd guarding it */
     int registered;         /* uffd only: the mapping at addr is registered for write-protect */
+    int spares;             /* splits may take (and a free may give back) pre-faulted spare memory */
+    int populated;          /* has page tables for its pages (eager copy, split): cheap to read for a split */
     size_t nlinks;
     struct lc_link links[];
 };
@@ -55,6 +60,12 @@ int lc_table_reserve(size_t more);
 /* With the lock held. 0, or -1 with errno. */
 int lc_split(struct lc_view *v);
 int lc_unprotect_if_alone(struct lc_view *v);
+
+/* Spare memory (lazycopy_spares.c), lock held: a pre-faulted mapping of `size` bytes or 0; keep a freed view's
+ * mapping as a spare (1: kept, do not unmap it); unmap all spares (out of memory or mappings). */
+uintptr_t lc_spare_take(size_t size);
+int lc_spare_keep(struct lc_view *v);   /* v owned its frames alone */
+void lc_spares_trim_locked(void);
 
 /* uffd mode (lazycopy_uffd.c). 0, or -1 with errno. */
 int lc_uffd_protect(struct lc_view *v, int protect);

@@ -22,12 +22,17 @@ public sealed class ChunkAllocator : IDisposable
     /// <param name="chunkBytes">Bytes per chunk: a positive multiple of the page size.</param>
     /// <param name="maxChunks">At most this many live chunks (originals and copies); more throws
     /// <see cref="ChunkLimitException"/>. The kernel's own limit (vm.max_map_count) applies regardless.</param>
-    public ChunkAllocator(LazyCopyStrategy strategy = LazyCopyStrategy.Segv, int chunkBytes = DefaultChunkBytes, int maxChunks = int.MaxValue)
+    /// <param name="spareChunks">segv and uffd: pre-faulted spare mappings kept ready for splits (refilled in the
+    /// background, and by freed chunks that owned their frames); -1 picks <see cref="DefaultSpareChunks"/>, 0
+    /// turns them off. A split that finds a spare only copies; one that finds none maps fresh frames.</param>
+    public ChunkAllocator(LazyCopyStrategy strategy = LazyCopyStrategy.Segv, int chunkBytes = DefaultChunkBytes, int maxChunks = int.MaxValue, int spareChunks = -1)
     {
         Platform.RequireLinux("lazy copy");
         if (chunkBytes <= 0 || chunkBytes % PageSize.Value != 0)
             throw new ArgumentOutOfRangeException(nameof(chunkBytes), $"a chunk must be a positive multiple of the page size ({PageSize.Value} bytes); got {chunkBytes}");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(spareChunks, -1);
+        SpareChunks = spareChunks == -1 ? DefaultSpareChunks(chunkBytes) : Math.Min(spareChunks, MaxSpareChunks);
         Strategy = strategy;
         ChunkBytes = chunkBytes;
         MaxChunks = maxChunks;
@@ -41,6 +46,20 @@ public sealed class ChunkAllocator : IDisposable
     public int ChunkBytes { get; }
 
     public int MaxChunks { get; }
+
+    /// <summary>Spare mappings kept for splits (segv and uffd); see the constructor.</summary>
+    public int SpareChunks { get; }
+
+    /// <summary>The most spares one chunk size keeps: spares are mappings, taken from <see cref="RuntimeReserve"/>.</summary>
+    public const int MaxSpareChunks = 64;
+
+    /// <summary>Enough spares for a burst of 16 splits, but at most 8 MiB of them (and at least one).</summary>
+    public static int DefaultSpareChunks(int chunkBytes) => Math.Clamp(8 * 1024 * 1024 / chunkBytes, 1, 16);
+
+    /// <summary>Waits until every spare pool in the process is full, for measurements of the steady state.
+    /// False if that took longer than <paramref name="timeout"/>.</summary>
+    public static bool WaitForSpares(TimeSpan timeout) =>
+        Interop.LazyCopy.vmlab_lc_spares_wait_full((int)Math.Min(timeout.TotalMilliseconds, int.MaxValue)) != 0;
 
     /// <summary>
     /// How many chunks (each one mapping) all allocators in this process may hold at once: vm.max_map_count,
@@ -188,9 +207,9 @@ public sealed class ChunkAllocator : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             return _backends[(int)s] ??= s switch
             {
-                LazyCopyStrategy.Segv => new SegvBackend(),
+                LazyCopyStrategy.Segv => new SegvBackend(ChunkBytes, SpareChunks),
                 LazyCopyStrategy.Kcow => new KcowBackend(),
-                LazyCopyStrategy.Uffd => new UffdBackend(),
+                LazyCopyStrategy.Uffd => new UffdBackend(ChunkBytes, SpareChunks),
                 _ => throw new ArgumentOutOfRangeException(nameof(s)),
             };
         }

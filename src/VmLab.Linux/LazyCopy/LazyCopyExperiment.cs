@@ -29,7 +29,9 @@ public sealed record LazyCopyMeasurement(
     bool ReadsMatch,
     bool SourcesIntact,
     long StressOperations,
-    long StressMismatches)
+    long StressMismatches,
+    long Splits = 0,
+    long SpareSplits = 0)
 {
     /// <summary>Every check held: lazy copies read like eager ones before and after writes, sources never
     /// changed, and the threaded differential test found no mismatch.</summary>
@@ -39,7 +41,9 @@ public sealed record LazyCopyMeasurement(
 /// <summary>
 /// The seed's test and timing comparison, for one strategy: make N source chunks, copy each eagerly and lazily,
 /// read every copy, write each copy once (the lazy copy's first write pays the split), then write every page of
-/// it (what is left of the copying). Each step is timed per chunk. A warm-up round runs first.
+/// it (what is left of the copying). Each step is timed per chunk. A warm-up round runs first. The allocator has
+/// its default spare pool, refilled in the background as the run goes (<see cref="LazyCopyMeasurement.SpareSplits"/>
+/// says how many splits found a spare); a burst of splits longer than the pool maps fresh frames for the rest.
 /// </summary>
 public static class LazyCopyExperiment
 {
@@ -74,7 +78,9 @@ public static class LazyCopyExperiment
 
         var offsets = Enumerable.Range(0, n).Select(_ => r.Next(chunkBytes)).ToArray();
         var eagerFirst = Time(n, i => eager[i].Pointer[offsets[i]] ^= 0x5a);
+        var statsBefore = NativeViewBackend.ReadStats();
         var lazyFirst = Time(n, i => lazy[i].Pointer[offsets[i]] ^= 0x5a);
+        var statsAfter = NativeViewBackend.ReadStats();
         var eagerPass = Time(n, i => WritePass(eager[i], pages));
         var laterPass = Time(n, i => WritePass(lazy[i], pages));
         readsMatch &= Enumerable.Range(0, n).All(i => lazy[i].Span.SequenceEqual(eager[i].Span));
@@ -83,7 +89,8 @@ public static class LazyCopyExperiment
 
         var (ops, mismatches) = LazyCopyStress.Run(strategy, Math.Min(chunkBytes, 64 * 1024), slots: 32, threads: 4, opsPerThread: 400, seed);
         return new LazyCopyMeasurement(strategy, chunkBytes, n, eagerCopy, lazyCopy, eagerRead, lazyRead, eagerFirst, lazyFirst,
-            eagerPass, laterPass, readsMatch, intact, ops, mismatches);
+            eagerPass, laterPass, readsMatch, intact, ops, mismatches,
+            statsAfter.Splits - statsBefore.Splits, statsAfter.SpareSplits - statsBefore.SpareSplits);
     }
 
     /// <summary>Reads one long from every 64 bytes (every cache line) of the chunk.</summary>

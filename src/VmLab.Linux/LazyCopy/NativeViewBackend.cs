@@ -11,18 +11,32 @@ internal class NativeViewBackend : ChunkBackend
 {
     private static readonly Lock InitLock = new();
     private static bool _initialised;
+    private readonly int _spareBytes;   // 0: this backend holds no spare pool
 
-    protected NativeViewBackend(int uffdFd)
+    /// <param name="spares">Pre-faulted spare mappings of <paramref name="chunkBytes"/> kept for splits (0: none).</param>
+    protected NativeViewBackend(int uffdFd, int chunkBytes, int spares)
     {
         UffdFd = uffdFd;
         lock (InitLock)
         {
-            if (_initialised)
-                return;
-            if (vmlab_lc_init() != 0)
-                throw LastError("vmlab_lc_init", "installing the SIGSEGV resolver");
-            _initialised = true;
+            if (!_initialised)
+            {
+                if (vmlab_lc_init() != 0)
+                    throw LastError("vmlab_lc_init", "installing the SIGSEGV resolver");
+                _initialised = true;
+            }
         }
+        // NOTE: pools exist for at most 8 chunk sizes at once; past that (ENOSPC) splits map fresh frames, as
+        // they do whenever the pool is empty. Spares are an optimisation, never a reason to fail.
+        if (spares > 0 && vmlab_lc_spares_acquire((nuint)chunkBytes, spares) == 0)
+            _spareBytes = chunkBytes;
+    }
+
+    /// <summary>Gives the spare pool back (the allocator has freed every chunk by now).</summary>
+    public override void Dispose()
+    {
+        if (_spareBytes > 0)
+            vmlab_lc_spares_release((nuint)_spareBytes);
     }
 
     /// <summary>The userfaultfd guarding these chunks, or -1 for mprotect.</summary>
@@ -32,7 +46,7 @@ internal class NativeViewBackend : ChunkBackend
 
     public override Chunk Allocate(int bytes)
     {
-        nint view = vmlab_lc_alloc((nuint)bytes, UffdFd, out nint address);
+        nint view = vmlab_lc_alloc((nuint)bytes, UffdFd, _spareBytes == bytes ? 1 : 0, out nint address);
         if (view == 0)
             throw LastError("mmap", $"a {bytes}-byte MAP_SHARED|MAP_ANONYMOUS chunk");
         return new Chunk(this, address, bytes, view, null);
@@ -71,4 +85,4 @@ internal class NativeViewBackend : ChunkBackend
 }
 
 /// <summary>The seed's method: read-only views, split by the SIGSEGV resolver in the faulting thread.</summary>
-internal sealed class SegvBackend() : NativeViewBackend(-1);
+internal sealed class SegvBackend(int chunkBytes, int spares) : NativeViewBackend(-1, chunkBytes, spares);

@@ -18,11 +18,11 @@ internal sealed unsafe class UffdBackend : NativeViewBackend
     private readonly int _stopFd;
     private readonly Thread _server;
 
-    public UffdBackend() : this(Userfaultfd.Open())
+    public UffdBackend(int chunkBytes, int spares) : this(Userfaultfd.Open(), chunkBytes, spares)
     {
     }
 
-    private UffdBackend(Userfaultfd uffd) : base(uffd.Fd)
+    private UffdBackend(Userfaultfd uffd, int chunkBytes, int spares) : base(uffd.Fd, chunkBytes, spares)
     {
         _uffd = uffd;
         _stopFd = eventfd(0, EFD_CLOEXEC);
@@ -44,6 +44,7 @@ internal sealed unsafe class UffdBackend : NativeViewBackend
         _server.Join();
         Interop.Unistd.close(_stopFd);
         _uffd.Dispose();
+        base.Dispose();
     }
 
     private void Serve()

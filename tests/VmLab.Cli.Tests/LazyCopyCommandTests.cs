@@ -31,7 +31,29 @@ public class LazyCopyCommandTests
             Assert.True(s.GetProperty("correct").GetBoolean());
             Assert.True(s.GetProperty("lazy_copy_ns").GetDouble() > 0);
             Assert.True(s.GetProperty("distribution").GetProperty("lazy_first_write").GetProperty("p90").GetDouble() > 0);
+            if (s.GetProperty("name").GetString() != "kcow")
+            {
+                // Every first write to a lazy copy splits it (the counters are process-wide, and other tests
+                // may split at the same time); the pool serves at most all of them.
+                long splits = s.GetProperty("splits").GetInt64();
+                Assert.True(splits >= 16, $"{splits} splits");
+                Assert.InRange(s.GetProperty("spare_splits").GetInt64(), 0, splits);
+            }
         }
+        // The yardstick: the kernel's own fork COW fault, measured in the same run.
+        Assert.True(doc.RootElement.GetProperty("kernel_fork_cow_write_ns").GetDouble() > 0);
+        Assert.Contains(doc.RootElement.GetProperty("best_first_write").GetString(), new[] { "segv", "uffd", "kcow" });
+        Assert.True(doc.RootElement.GetProperty("best_first_write_vs_fork_cow").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Human_output_compares_the_cheapest_first_write_with_the_kernels_fork_cow_fault()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        var r = CliRunner.Run("lazycopy", "--strategy", "kcow", "--size", "16K", "--chunks", "8");
+        Assert.Contains("fork COW fault", r.Out);
+        Assert.Contains("the cheapest first write to a lazy copy (kcow,", r.Out);
     }
 
     [Fact]

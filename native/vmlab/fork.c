@@ -4,15 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* pagemap entries of `pages` pages from `base` into out[]; pages past the address space read as 0. */
 static int read_entries(int fd, const struct vmlab_touch_plan *p, uint64_t *out)
@@ -68,11 +60,11 @@ static void run_child(const struct vmlab_touch_plan *p, struct vmlab_touch_resul
 
     for (uint32_t pass = 0; pass < p->passes; pass++) {
         uint64_t *page_ns = r->data + (4 + pass) * p->pages;
-        uint64_t t0 = now_ns(), t = t0;
+        uint64_t t0 = vmlab_now_ns(), t = t0;
         for (uint64_t page = 0; page < p->pages; page++) {
             for (uint64_t w = 0; w < p->words_per_page; w++)
                 base[page * stride + w] = p->value;
-            uint64_t t1 = now_ns();
+            uint64_t t1 = vmlab_now_ns();
             page_ns[page] = t1 - t;
             t = t1;
         }

@@ -25,7 +25,6 @@
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #define LC_POOLS 8
@@ -67,22 +66,15 @@ static void kick(void)
 
 /* ---- the fault path and free (lock held) ---- */
 
-static int64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);   /* async-signal-safe */
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* When a split last took (or wanted) a spare; the refill thread waits for a quiet moment after it. */
-static int64_t last_take_ns;
+static uint64_t last_take_ns;
 
 uintptr_t lc_spare_take(size_t size)
 {
     struct lc_pool *p = pool_of(size);
     if (!p)
         return 0;
-    __atomic_store_n(&last_take_ns, now_ns(), __ATOMIC_RELAXED);
+    __atomic_store_n(&last_take_ns, vmlab_now_ns(), __ATOMIC_RELAXED);
     kick();
     if (p->count == 0)
         return 0;
@@ -122,7 +114,8 @@ void lc_spares_trim_locked(void)
 static void wait_for_quiet(void)
 {
     for (;;) {
-        int64_t since = now_ns() - __atomic_load_n(&last_take_ns, __ATOMIC_RELAXED);
+        /* signed: a split on another CPU may have stored a time later than this thread's now */
+        int64_t since = (int64_t)(vmlab_now_ns() - __atomic_load_n(&last_take_ns, __ATOMIC_RELAXED));
         if (since >= QUIET_NS)
             return;
         usleep((useconds_t)((QUIET_NS - since) / 1000 + 1));

@@ -30,4 +30,14 @@ VMLAB_EXPORT int vmlab_fault_add_resolver(vmlab_resolver fn);
 /* Faults our handler saw and passed on to the previous handler (faults nobody here owned). */
 VMLAB_EXPORT uint64_t vmlab_fault_chained(void);
 
+/* Internal to libvmlab: CLOCK_MONOTONIC in nanoseconds. clock_gettime is async-signal-safe, so the fault path
+ * and a forked child may call it. */
+#include <time.h>
+static inline uint64_t vmlab_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 #endif

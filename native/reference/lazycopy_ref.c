@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "../vmlab/vmlab.h"
+#include "ref.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,13 @@ static int nspares;
 static size_t spare_size;
 static int use_spares;
 
+/* The top spare if splits take spares and one of this size is left, else 0. No lock: the stack is refilled
+ * between benchmark iterations, and during one only the thread that splits takes from it. */
+uintptr_t ref_spare_take(size_t size)
+{
+    return use_spares && nspares > 0 && spare_size == size ? spares[--nspares] : 0;
+}
+
 static int resolve(void *addr, int is_write)
 {
     (void)is_write;
@@ -36,8 +44,9 @@ static int resolve(void *addr, int is_write)
         struct pair p = pairs[i];
         if (a < p.view || a >= p.view + p.size)
             continue;
-        if (use_spares && nspares > 0 && spare_size == p.size) {   /* pre-faulted: move it into place, then copy */
-            if (mremap((void *)spares[--nspares], p.size, p.size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)p.view) == MAP_FAILED)
+        uintptr_t spare = ref_spare_take(p.size);
+        if (spare) {   /* pre-faulted: move it into place, then copy */
+            if (mremap((void *)spare, p.size, p.size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)p.view) == MAP_FAILED)
                 return 0;
         } else if (mmap((void *)p.view, p.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE, -1, 0) == MAP_FAILED) {
             return 0;
@@ -129,4 +138,45 @@ VMLAB_EXPORT void *ref_kcow_copy_lazy(int fd, size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     return p == MAP_FAILED ? NULL : p;
+}
+
+VMLAB_EXPORT void ref_kcow_free(void *p, int fd, size_t size)
+{
+    munmap(p, size);
+    close(fd);
+}
+
+/* Makes a kcow chunk a private view of its file, the state a chunk is in after its first lazy copy (its later
+ * writes must not reach the copies). */
+VMLAB_EXPORT int ref_kcow_freeze(void *src, int fd, size_t size)
+{
+    return mmap(src, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED ? -1 : 0;
+}
+
+/* The same copy done correctly for a private source: a source that has written a page (the kernel gave it an
+ * anonymous copy) no longer reads like its file, so its bytes go to a new file first. One pread of the page
+ * map finds out; that check is what the plain copy above skips. Returns the copy; *fd_out is the file it maps
+ * (a new one when the source had diverged: the source is then a private view of it too). */
+VMLAB_EXPORT void *ref_kcow_copy_lazy_checked(void *src, int fd, size_t size, int pagemap, int *fd_out)
+{
+    enum { MAX_ENTRIES = 512 };
+    size_t pages = size / (size_t)sysconf(_SC_PAGESIZE);
+    uint64_t entries[MAX_ENTRIES];
+    if (pages > MAX_ENTRIES)
+        return NULL;
+    off_t at = (off_t)((uintptr_t)src / (uintptr_t)sysconf(_SC_PAGESIZE) * sizeof(uint64_t));
+    if (pread(pagemap, entries, pages * sizeof(uint64_t), at) != (ssize_t)(pages * sizeof(uint64_t)))
+        return NULL;
+    uint64_t diverged = 0;
+    for (size_t i = 0; i < pages; i++)   /* swapped, or present and not file-backed */
+        diverged |= (entries[i] & (1ULL << 62)) | (entries[i] & (1ULL << 63) & ~(entries[i] << 2));
+    if (diverged) {
+        int nfd = memfd_create("ref-kcow", MFD_CLOEXEC);
+        if (nfd < 0 || ftruncate(nfd, (off_t)size) != 0 || pwrite(nfd, src, size, 0) != (ssize_t)size
+            || ref_kcow_freeze(src, nfd, size) != 0)
+            return NULL;
+        fd = nfd;
+    }
+    *fd_out = fd;
+    return ref_kcow_copy_lazy(fd, size);
 }

@@ -5,12 +5,18 @@ namespace VmLab.Bench;
 /// <summary>
 /// BenchmarkDotNet entry point: `dotnet run -c Release --project bench/VmLab.Bench -- --filter '*'`
 /// (add `--job short` for a quick run). Benchmarks compare ratios inside one run (baselines are marked);
-/// absolute times drift between runs.
+/// absolute times drift between runs. `-- paired [rounds]` instead times the lazy-copy categories in alternating
+/// C/VmLab pairs (<see cref="PairedRun"/>).
 /// </summary>
 public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "paired")
+        {
+            PairedRun.Run(args[1..]);
+            return;
+        }
         bool jobGiven = args.Any(a => a is "--job" or "-j");
         if (jobGiven && !args.Contains("--inProcess"))
             args = [.. args, "--inProcess"];

@@ -53,12 +53,12 @@ public sealed unsafe class Chunk : IDisposable
                 return;
             Volatile.Write(ref _disposed, 1);
         }
-        Freed?.Invoke(this);
+        Owner?.Untrack(this);
         Backend.Free(this);
     }
 
-    /// <summary>Raised once, by Dispose, before the memory is unmapped (the allocator stops tracking it).</summary>
-    internal event Action<Chunk>? Freed;
+    /// <summary>The allocator tracking this chunk; told once, by Dispose, before the memory is unmapped.</summary>
+    internal ChunkAllocator? Owner { get; set; }
 
     internal ChunkBackend Backend { get; }
 

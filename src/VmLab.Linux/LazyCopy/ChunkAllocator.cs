@@ -85,14 +85,14 @@ public sealed class ChunkAllocator : IDisposable
 
     /// <summary>A fresh zero-filled writable chunk (by default with the allocator's strategy).</summary>
     public Chunk Allocate(LazyCopyStrategy? strategy = null) =>
-        Track(() => BackendFor(strategy ?? Strategy).Allocate(ChunkBytes));
+        Track(strategy, static (a, s) => a.BackendFor(s ?? a.Strategy).Allocate(a.ChunkBytes));
 
     /// <summary>A fresh chunk with a copy of <paramref name="source"/>'s bytes, made now (memcpy).</summary>
-    public Chunk CopyEager(Chunk source) => Track(() => Copy(source, eager: true));
+    public Chunk CopyEager(Chunk source) => Track(source, static (a, s) => a.Copy(s, eager: true));
 
     /// <summary>A chunk that reads exactly like <paramref name="source"/> does now, made without copying: the
     /// frames are shared until either chunk is written. Copies of copies and many copies of one chunk work.</summary>
-    public Chunk CopyLazy(Chunk source) => Track(() => Copy(source, eager: false));
+    public Chunk CopyLazy(Chunk source) => Track(source, static (a, s) => a.Copy(s, eager: false));
 
     /// <summary>Frees every chunk still live, then the strategies' resources.</summary>
     public void Dispose()
@@ -114,8 +114,9 @@ public sealed class ChunkAllocator : IDisposable
     // ---- internals ----
 
     /// <summary>Makes a chunk within both limits: a slot is reserved before the mapping is made, so threads
-    /// racing to allocate cannot overshoot; a chunk made while the allocator was being disposed is freed.</summary>
-    private Chunk Track(Func<Chunk> make)
+    /// racing to allocate cannot overshoot; a chunk made while the allocator was being disposed is freed.
+    /// <paramref name="make"/> is static and gets its argument: a copy allocates nothing but the chunk.</summary>
+    private Chunk Track<T>(T arg, Func<ChunkAllocator, T, Chunk> make)
     {
         lock (_lock)
         {
@@ -134,14 +135,14 @@ public sealed class ChunkAllocator : IDisposable
             }
             try
             {
-                c = make();
+                c = make(this, arg);
             }
             catch
             {
                 Interlocked.Decrement(ref _processLive);
                 throw;
             }
-            c.Freed += Untrack;
+            c.Owner = this;
         }
         finally
         {
@@ -160,7 +161,8 @@ public sealed class ChunkAllocator : IDisposable
         return c;
     }
 
-    private void Untrack(Chunk c)
+    /// <summary>Called once by <see cref="Chunk.Dispose"/>, before the memory is unmapped.</summary>
+    internal void Untrack(Chunk c)
     {
         Interlocked.Decrement(ref _processLive);
         lock (_lock)

@@ -110,6 +110,26 @@ public class LazyCopyTests
     }
 
     [Theory, StrategyData("segv"), StrategyData("uffd"), StrategyData("kcow")]
+    public void A_copy_of_a_written_copy_sees_the_write_whichever_page_it_hit(string strategy)
+    {
+        int page = Environment.SystemPageSize, pages = 5;   // kcow checks pages in vectors of 4 or 8: 5 leaves a tail
+        using var a = Allocator(strategy, pages * page);
+        for (int p = 0; p < pages; p++)
+        {
+            var src = a.Allocate();
+            Pattern(src.Span, 10 + p);
+            var c1 = a.CopyLazy(src);
+            c1.Span[p * page + 7] ^= 0xff;
+            var c2 = a.CopyLazy(c1);
+            Assert.True(c2.Span.SequenceEqual(c1.Span), $"write to page {p}");
+            Assert.False(src.Span.SequenceEqual(c1.Span));
+            src.Dispose();
+            c1.Dispose();
+            c2.Dispose();
+        }
+    }
+
+    [Theory, StrategyData("segv"), StrategyData("uffd"), StrategyData("kcow")]
     public void Freeing_a_source_or_a_copy_leaves_the_others_intact_and_writable(string strategy)
     {
         using var a = Allocator(strategy);

@@ -1,6 +1,8 @@
-using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using static VmLab.Linux.Interop.Mman;
+using static VmLab.Linux.Interop.Unistd;
 
 namespace VmLab.Linux.LazyCopy;
 
@@ -106,21 +108,39 @@ internal sealed class KcowBackend : ChunkBackend
 
     public override void Dispose() => _pagemap.Dispose();
 
-    /// <summary>True when some page of the chunk no longer comes from its file (the kernel copied it on a write).</summary>
-    internal bool HasDiverged(Chunk c)
+    /// <summary>True when some page of the chunk no longer comes from its file (the kernel copied it on a write).
+    /// One pread of the page map: the whole price a lazy copy of a private view pays for being correct.</summary>
+    [SkipLocalsInit]
+    internal unsafe bool HasDiverged(Chunk c)
     {
         int pages = c.Length / PageSize.Value;
-        Span<byte> entries = pages <= 512 ? stackalloc byte[pages * 8] : new byte[pages * 8];
+        Span<ulong> entries = pages <= 512 ? stackalloc ulong[pages] : new ulong[pages];
         long offset = (long)((ulong)c.Address / (ulong)PageSize.Value * 8);
-        if (RandomAccess.Read(_pagemap, entries, offset) != entries.Length)
+        nint n;
+        fixed (ulong* p = entries)
+            n = pread((int)_pagemap.DangerousGetHandle(), p, (nuint)(pages * 8), offset);
+        if (n < 0)
+            throw LastError("pread", "/proc/self/pagemap");
+        if (n != pages * 8)
             throw new IOException("/proc/self/pagemap: short read");
-        for (int i = 0; i < pages; i++)
+        return AnyDiverged(entries);
+    }
+
+    /// <summary>True if an entry is swapped, or present and not file-backed (FILE &lt;&lt; 2 is PRESENT's bit):
+    /// branch-free, a vector at a time, because a 2 MiB chunk has 512 entries.</summary>
+    internal static bool AnyDiverged(ReadOnlySpan<ulong> entries)
+    {
+        var acc = Vector<ulong>.Zero;
+        int i = 0;
+        for (; i + Vector<ulong>.Count <= entries.Length; i += Vector<ulong>.Count)
         {
-            ulong e = BinaryPrimitives.ReadUInt64LittleEndian(entries[(i * 8)..]);
-            if ((e & PM_SWAPPED) != 0 || ((e & PM_PRESENT) != 0 && (e & PM_FILE) == 0))
-                return true;
+            var e = new Vector<ulong>(entries[i..]);
+            acc |= (e & new Vector<ulong>(PM_SWAPPED)) | (e & new Vector<ulong>(PM_PRESENT) & ~((e & new Vector<ulong>(PM_FILE)) << 2));
         }
-        return false;
+        ulong diverged = 0;
+        for (; i < entries.Length; i++)
+            diverged |= (entries[i] & PM_SWAPPED) | (entries[i] & PM_PRESENT & ~((entries[i] & PM_FILE) << 2));
+        return diverged != 0 || acc != Vector<ulong>.Zero;
     }
 
     /// <summary>Writes the view's current bytes into a new memfd and makes the view a private view of it.</summary>

@@ -1,8 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using static VmLab.Linux.Interop.Mman;
-using static VmLab.Linux.Interop.Unistd;
 
 namespace VmLab.Linux.LazyCopy;
 
@@ -20,10 +20,10 @@ namespace VmLab.Linux.LazyCopy;
 /// </summary>
 internal sealed class KcowBackend : ChunkBackend
 {
-    private const ulong PM_PRESENT = 1UL << 63, PM_SWAPPED = 1UL << 62, PM_FILE = 1UL << 61;
+    private const ulong PM_PRESENT = PageMapEntry.PresentBit, PM_SWAPPED = PageMapEntry.SwappedBit, PM_FILE = PageMapEntry.FileOrSharedAnonBit;
 
     private readonly Lock _lock = new();
-    private readonly SafeFileHandle _pagemap = File.OpenHandle("/proc/self/pagemap");
+    private readonly PageMap _pagemap = PageMap.OpenSelf();
     private long _materialised;
 
     /// <summary>One memfd and how many views map it; the last view to go closes it (the kernel frees the frames).</summary>
@@ -111,19 +111,12 @@ internal sealed class KcowBackend : ChunkBackend
     /// <summary>True when some page of the chunk no longer comes from its file (the kernel copied it on a write).
     /// One pread of the page map: the whole price a lazy copy of a private view pays for being correct.</summary>
     [SkipLocalsInit]
-    internal unsafe bool HasDiverged(Chunk c)
+    internal bool HasDiverged(Chunk c)
     {
         int pages = c.Length / PageSize.Value;
-        Span<ulong> entries = pages <= 512 ? stackalloc ulong[pages] : new ulong[pages];
-        long offset = (long)((ulong)c.Address / (ulong)PageSize.Value * 8);
-        nint n;
-        fixed (ulong* p = entries)
-            n = pread((int)_pagemap.DangerousGetHandle(), p, (nuint)(pages * 8), offset);
-        if (n < 0)
-            throw LastError("pread", "/proc/self/pagemap");
-        if (n != pages * 8)
-            throw new IOException("/proc/self/pagemap: short read");
-        return AnyDiverged(entries);
+        Span<PageMapEntry> entries = pages <= 512 ? stackalloc PageMapEntry[pages] : new PageMapEntry[pages];
+        _pagemap.Read((ulong)c.Address, entries);
+        return AnyDiverged(MemoryMarshal.Cast<PageMapEntry, ulong>(entries));
     }
 
     /// <summary>True if an entry is swapped, or present and not file-backed (FILE &lt;&lt; 2 is PRESENT's bit):

@@ -19,12 +19,7 @@ public unsafe partial class LazyCopyVsCBench
     {
         FreeFreshKcow();
         for (int i = 0; i < Batch; i++)
-        {
-            _refKcowFresh[i] = Ref.ref_kcow_alloc((nuint)ChunkBytes, out _refKcowFreshFd[i]);
-            if (_refKcowFresh[i] == 0)
-                throw new InvalidOperationException("libvmlabref: out of memory");
-            new Span<byte>((void*)_refKcowFresh[i], ChunkBytes).Fill((byte)i);
-        }
+            _refKcowFresh[i] = Filled(Ref.ref_kcow_alloc((nuint)ChunkBytes, out _refKcowFreshFd[i]), i);
     }
 
     [IterationSetup(Target = nameof(VmLab_KcowFirstLazyCopy))]

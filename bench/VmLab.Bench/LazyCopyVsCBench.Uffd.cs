@@ -24,10 +24,7 @@ public unsafe partial class LazyCopyVsCBench
         {
             (_uffdSrc[i] = _uffd.Allocate()).Span.Fill((byte)i);
             (_uffdSrcNoSpares[i] = _uffdNoSpares.Allocate()).Span.Fill((byte)i);
-            _refUffdSrc[i] = Ref.ref_alloc((nuint)ChunkBytes);
-            if (_refUffdSrc[i] == 0)
-                throw new InvalidOperationException("libvmlabref: out of memory");
-            new Span<byte>((void*)_refUffdSrc[i], ChunkBytes).Fill((byte)i);
+            _refUffdSrc[i] = Filled(Ref.ref_alloc((nuint)ChunkBytes), i);
         }
     }
 

@@ -41,22 +41,25 @@ public unsafe partial class LazyCopyVsCBench
             (_src[i] = _segv.Allocate()).Span.Fill((byte)i);
             (_srcNoSpares[i] = _segvNoSpares.Allocate()).Span.Fill((byte)i);
             (_kcowSrc[i] = _kcow.Allocate()).Span.Fill((byte)i);
-            _refSrc[i] = Ref.ref_alloc((nuint)ChunkBytes);
-            _refKcowSrc[i] = Ref.ref_kcow_alloc((nuint)ChunkBytes, out _refKcowFd[i]);
-            _refFrozenSrc[i] = Ref.ref_kcow_alloc((nuint)ChunkBytes, out _refFrozenFd[i]);
-            if (_refSrc[i] == 0 || _refKcowSrc[i] == 0 || _refFrozenSrc[i] == 0)
-                throw new InvalidOperationException("libvmlabref: out of memory");
-            new Span<byte>((void*)_refSrc[i], ChunkBytes).Fill((byte)i);
-            new Span<byte>((void*)_refKcowSrc[i], ChunkBytes).Fill((byte)i);
-            new Span<byte>((void*)_refFrozenSrc[i], ChunkBytes).Fill((byte)i);
+            _refSrc[i] = Filled(Ref.ref_alloc((nuint)ChunkBytes), i);
+            _refKcowSrc[i] = Filled(Ref.ref_kcow_alloc((nuint)ChunkBytes, out _refKcowFd[i]), i);
+            _refFrozenSrc[i] = Filled(Ref.ref_kcow_alloc((nuint)ChunkBytes, out _refFrozenFd[i]), i);
             if (Ref.ref_kcow_freeze(_refFrozenSrc[i], _refFrozenFd[i], (nuint)ChunkBytes) != 0)
                 throw new InvalidOperationException("libvmlabref: could not remap a kcow chunk private");
         }
         _pagemap = File.OpenHandle("/proc/self/pagemap");
         SetupUffd();
-        _kcow.CopyLazy(_kcowSrc[0]).Dispose();   // kcow sources in their steady state: private views of a frozen file
-        for (int i = 1; i < Batch; i++)
-            _kcow.CopyLazy(_kcowSrc[i]).Dispose();
+        foreach (var c in _kcowSrc)   // kcow sources in their steady state: private views of a frozen file
+            _kcow.CopyLazy(c).Dispose();
+    }
+
+    /// <summary>A C chunk (0: the reference ran out of memory) filled with byte <paramref name="value"/>.</summary>
+    private nint Filled(nint chunk, int value)
+    {
+        if (chunk == 0)
+            throw new InvalidOperationException("libvmlabref: out of memory");
+        new Span<byte>((void*)chunk, ChunkBytes).Fill((byte)value);
+        return chunk;
     }
 
     [GlobalCleanup]

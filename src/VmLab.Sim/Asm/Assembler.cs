@@ -1,4 +1,5 @@
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Programs;
 
 namespace VmLab.Sim.Asm;
 
@@ -134,7 +135,8 @@ public static class Assembler
                 case ".asciz" or ".string": Arity(line, 1); return syn.ParseString(line.Number, line.Operands[0]).Length + 1;
                 case ".zero" or ".space":
                     Arity(line, 1);
-                    return (int)Constant(line, line.Operands[0], 1 << 30);
+                    // No machine that runs these programs holds more (the flat machine's memory is the limit).
+                    return (int)Constant(line, line.Operands[0], FlatRunner.MaxMemory);
                 case ".align":
                 {
                     Arity(line, 1);

@@ -131,6 +131,8 @@ public sealed class ProgramImage
                 int length = r.ReadInt32();
                 if (kind > SegmentKind.Bss || length < 0 || (ulong)length > size || size > 1UL << 32 || address % 4096 != 0)
                     throw new InvalidDataException($"program image: segment {i} is malformed");
+                if (size > ulong.MaxValue - address)
+                    throw new InvalidDataException($"program image: segment {i} at 0x{address:x} runs past the top of the address space");
                 segments.Add(new Segment(kind, address, r.ReadBytes(length), size));
             }
             int nsym = r.ReadInt32();

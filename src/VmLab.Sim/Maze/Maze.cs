@@ -112,11 +112,39 @@ public sealed class Maze
     }
 
     /// <summary>The outcomes of all 2^k walks of exactly k steps from <paramref name="start"/>: the rooms where a walk
-    /// ends, and whether some walk falls into a pit on the way. Computed layer by layer, O(k * rooms).</summary>
+    /// ends (ascending), and whether some walk falls into a pit on the way. Computed frontier by frontier, so the
+    /// cost is the rooms actually reached: at most k * min(2^k, rooms), and only a few for a small k.</summary>
     public MazeReach Reach(int start, int k)
     {
-        var layers = Layers(start, k, out bool pit);
-        return new MazeReach(start, k, Members(layers[k]), pit);
+        var frontier = new List<int> { start };
+        var seen = new HashSet<int>();
+        bool pit = false;
+        for (int j = 0; j < k && frontier.Count > 0; j++)
+        {
+            seen.Clear();
+            var next = new List<int>();
+            foreach (int r in frontier)
+            {
+                for (int bit = 0; bit < 2; bit++)
+                {
+                    int t = Exit(r, bit);
+                    if (t == Pit) pit = true;
+                    else if (seen.Add(t)) next.Add(t);
+                }
+            }
+            frontier = next;
+        }
+        frontier.Sort();
+        return new MazeReach(start, k, frontier, pit);
+    }
+
+    /// <summary>An upper bound on the room-steps of <see cref="Reach"/> from every room: what the exercises cost.</summary>
+    public long ReachWorkFromEveryRoom(int k)
+    {
+        long perStart = 0;
+        for (int j = 1; j <= k; j++)
+            perStart += Math.Min(1L << Math.Min(j, 40), Count);
+        return perStart > long.MaxValue / Math.Max(Count, 1) ? long.MaxValue : perStart * Count;
     }
 
     /// <summary>D_0..D_k: layer j holds the rooms where some walk of exactly j steps from <paramref name="start"/> is.</summary>

@@ -18,14 +18,27 @@ public sealed record BoringAnswer(
 
 /// <summary>
 /// Exercises D1-D4 for any maze and any K. All of them look at the set of outcomes of the 2^K walks of exactly K
-/// steps, which <see cref="Maze.Reach"/> computes layer by layer (the rooms a walk can be in after j steps), so
-/// the cost is O(K * rooms) per start room however large 2^K is.
+/// steps, which <see cref="Maze.Reach"/> computes frontier by frontier (the rooms a walk can be in after j steps), so
+/// the cost per start room is at most K * min(2^K, rooms); mazes and K beyond <see cref="MaxWork"/> are refused.
 /// </summary>
 public static class MazeExercises
 {
+    /// <summary>The most room-steps D1-D3 may take (seconds, not minutes); larger mazes or k are refused.</summary>
+    public const long MaxWork = 400_000_000;
+
+    /// <summary>Refuses, with the numbers, a maze and k whose every-start-room walks would exceed <see cref="MaxWork"/>.</summary>
+    public static void CheckWork(Maze maze, int k)
+    {
+        long work = maze.ReachWorkFromEveryRoom(k);
+        if (work > MaxWork)
+            throw new InvalidOperationException($"{maze.Count} rooms with k = {k} could take up to {work} room-steps " +
+                $"from every start room; the limit is {MaxWork}: use a smaller k or a smaller maze");
+    }
+
     /// <summary>D1: the start rooms from which every room of <paramref name="set"/> is reachable in exactly k steps.</summary>
     public static StartRoomsAnswer ReachAll(Maze maze, int k, IReadOnlyList<int> set)
     {
+        CheckWork(maze, k);
         var starts = new List<int>();
         for (int s = 0; s < maze.Count; s++)
         {
@@ -40,6 +53,7 @@ public static class MazeExercises
     /// k steps. A start room whose walks all fall into pits qualifies vacuously; it is listed in both lists.</summary>
     public static StartRoomsAnswer ReachOnly(Maze maze, int k, IReadOnlyList<int> set)
     {
+        CheckWork(maze, k);
         var allowed = set.ToHashSet();
         var starts = new List<int>();
         for (int s = 0; s < maze.Count; s++)
@@ -53,6 +67,7 @@ public static class MazeExercises
     /// <summary>D3: the most boring start rooms (fewest distinct other rooms reachable in exactly k steps).</summary>
     public static BoringAnswer MostBoring(Maze maze, int k)
     {
+        CheckWork(maze, k);
         var others = new int[maze.Count];
         var all = new int[maze.Count];
         for (int s = 0; s < maze.Count; s++)

@@ -34,6 +34,8 @@ public static class FlatRunner
     public static FlatRunResult Run(ProgramImage image, long maxInstructions, bool trace = false, int traceLimit = 10_000)
     {
         var (start, end) = image.Extent;
+        if (end > ulong.MaxValue - 4095 - StackSize)
+            throw new InvalidOperationException($"program ends at 0x{end:x}: no room above it for the stack in a flat machine");
         ulong lo = start & ~4095UL, hi = ((end + 4095) & ~4095UL) + StackSize;
         if (hi - lo > MaxMemory)
             throw new InvalidOperationException($"program spans {(hi - lo) >> 20} MiB; the flat machine holds at most {MaxMemory >> 20} MiB");

@@ -19,9 +19,11 @@ internal static class DisasmCommand
             "vmlab sim disasm prog.img", "vmlab sim disasm --builtin fib --source")
             .Takes([.. input.Symbols, source]).Does(ctx =>
         {
+            if (ctx.Get(source) && ctx.Json)
+                throw new UsageException("give --source or --json, not both");
             var (name, image, _) = input.Read(ctx);
             var lines = Disassembler.Disassemble(image).ToList();
-            if (ctx.Get(source) && !ctx.Json)
+            if (ctx.Get(source))
             {
                 ctx.Out.Write(Disassembler.ToSource(image));
                 return 0;

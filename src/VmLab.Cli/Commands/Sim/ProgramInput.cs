@@ -55,5 +55,8 @@ internal sealed class ProgramInput
         catch (AsmException e) { throw new UsageException(e.Message); }
     }
 
-    public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+    /// <summary>Bytes as hex; a long run (a large .zero) is cut after 1 KiB and its length said.</summary>
+    public static string Hex(ReadOnlySpan<byte> bytes) => bytes.Length <= 1024
+        ? Convert.ToHexString(bytes).ToLowerInvariant()
+        : Convert.ToHexString(bytes[..1024]).ToLowerInvariant() + $"… ({bytes.Length} bytes)";
 }

@@ -105,6 +105,8 @@ internal static class ScenarioCommand
         {
             var o = new ScenarioOptions { Steps = ctx.Get(steps), Trace = ctx.Get(trace), View = ctx.Get(view) };
             bool colours = colour.Resolve(ctx);
+            if (!o.View && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
+                throw new UsageException("--color and --no-color choose how --view draws memory: add --view");
             o = extra.Apply(ctx, o) with { ViewColor = o.View && colours };
             ScenarioResult r = ctx.Progress($"running scenario {name}", () => Scenarios.Run(name, o));
             var json = new

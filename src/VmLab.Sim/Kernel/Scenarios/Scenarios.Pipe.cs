@@ -13,7 +13,8 @@ public static partial class Scenarios
         var k = new Kernel(new KernelOptions { CheckEvery = 1000, Pipe = variant }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
         k.Spawn("pipewriter", (ulong)messages);
         k.Spawn("pipereader", (ulong)messages);
-        k.Run(o.Steps);
+        // A run that used its whole instruction budget was stopped, not finished: say so instead of "lost".
+        bool outOfBudget = k.Run(o.Steps) >= o.Steps && k.Panic is null;
         var lines = k.Console.Split('\n');
         var w = Parse(lines, "pipewriter: ", " messages sent, checksum ");
         var r = Parse(lines, "pipereader: ", " messages received, checksum ");
@@ -26,7 +27,8 @@ public static partial class Scenarios
             $"pipewriter sends {messages} random messages through the kernel pipe ({Kernel.PipeSize} bytes); pipereader checks them. Kernel: {name}.",
             o, ok, ok ? $"{messages} messages delivered intact and in order, {run.SyscallsPerMessage} pipe syscalls per message"
                       : intact ? $"delivered intact, but {run.SyscallsPerMessage} syscalls per message is above the minimum of 2"
-                               : "messages were lost, damaged or reordered",
+                      : outOfBudget ? $"ran out of its step budget ({o.Steps} instructions) before all {messages} messages were through: raise --steps"
+                      : "messages were lost, damaged or reordered",
             [new("kernel", name), new("syscalls per message", run.SyscallsPerMessage.ToString()),
              new("messages delivered", $"{run.MessagesDelivered} of {messages}"), new("checksums match", intact ? "yes" : "no")]);
         return (run, result);

@@ -19,18 +19,17 @@ internal static class AnonCommand
             "present_before_write, present_after_write, zero_filled, pfn, ...",
             "vmlab anon", "vmlab anon --bytes 64K --json")
         {
+            Linux = true,
             Tour = new("Anonymous memory is a promise, not a page: mmap only reserves addresses. The kernel hands out a " +
                        "zero-filled frame on the first write, through a page fault."),
         }.Takes(bytes).Does(ctx =>
         {
-            FrameText.RequireLinux("anon");
             var r = AnonExperiment.Run((int)ctx.Get(bytes));
             return ctx.Emit(r, r.Holds, rep =>
             {
-                rep.Title("anon: a private anonymous mapping gets its page on first write");
-                rep.Explain("mmap(MAP_PRIVATE|MAP_ANONYMOUS) creates addresses without memory behind them. The first " +
+                rep.Intro("anon: a private anonymous mapping gets its page on first write",
+                    "mmap(MAP_PRIVATE|MAP_ANONYMOUS) creates addresses without memory behind them. The first " +
                             "write faults; the kernel then allocates a frame, fills it with zeros and maps it.");
-                rep.Section("observed");
                 rep.Fact("mapping", $"{FrameText.Hex(r.Address)} ({Numbers.FormatSize(r.Bytes)}, MAP_PRIVATE|MAP_ANONYMOUS)");
                 rep.Fact("page present before write", $"{FrameText.YesNo(r.PresentBeforeWrite)} [{r.FlagsBeforeWrite}]");
                 rep.Fact("wrote", $"\"{r.Message}\" (read back \"{r.ReadBack}\")");

@@ -21,18 +21,17 @@ internal static class CowCommand
             "pages, first_write_ns_per_page, second_write_ns_per_page, parent_pfn, child_pfn_before_write, child_pfn_after_write, ...",
             "vmlab cow", "vmlab cow --pages 1024 --repeat 5")
         {
+            Linux = true,
             Tour = new("fork does not copy memory; it shares every page read-only and copies a page only when one side " +
                        "writes to it. Watch the child's first write cost a page fault and a copy, and the second cost almost nothing."),
         }.Takes(pages, repeat).Does(ctx =>
         {
-            FrameText.RequireLinux("cow");
             var r = CowExperiment.Run((int)ctx.Get(pages), (int)ctx.Get(repeat));
             return ctx.Emit(r, r.Holds, rep =>
             {
-                rep.Title("cow: copy-on-write after fork");
-                rep.Explain("After fork, parent and child map the same frames, write-protected. A write by either side " +
+                rep.Intro("cow: copy-on-write after fork",
+                    "After fork, parent and child map the same frames, write-protected. A write by either side " +
                             "faults, and the kernel gives the writer its own copy of that one page.");
-                rep.Section("observed");
                 rep.Fact("region", $"{FrameText.Hex(r.Address)}, {r.Pages} pages filled by the parent before fork");
                 rep.Fact("child", $"pid {r.ChildPid}{(r.Repeats > 1 ? $" (last of {r.Repeats} forks; timings are medians)" : "")}");
                 rep.Fact("first write, median page", $"{FrameText.Ns(r.FirstWriteNsPerPage)}  (fault + copy; mean {FrameText.Ns(r.FirstWriteMeanNsPerPage)})");

@@ -19,20 +19,19 @@ internal static class ForkCommand
             "parent_value, child_value, same_virtual_address, parent_pfn, child_pfn, ...",
             "vmlab fork", "vmlab fork --initial 7 --child-value 8 --json")
         {
+            Linux = true,
             Tour = new("A forked child gets a copy of the parent's memory at the very same virtual addresses. Change a " +
                        "variable in the child and the parent does not notice: the addresses are equal, the frames are not."),
         }.Takes(initial, childValue).Does(ctx =>
         {
             if (ctx.Get(initial) == ctx.Get(childValue))
                 throw new UsageException("--child-value must differ from --initial");
-            FrameText.RequireLinux("fork");
             var r = ForkExperiment.Run((ulong)ctx.Get(initial), (ulong)ctx.Get(childValue));
             return ctx.Emit(r, r.Holds, rep =>
             {
-                rep.Title("fork: the child's change stays in the child");
-                rep.Explain("fork gives the child the parent's address space, copy-on-write. Both read the variable at " +
+                rep.Intro("fork: the child's change stays in the child",
+                    "fork gives the child the parent's address space, copy-on-write. Both read the variable at " +
                             "the same address; when the child writes it, it gets its own frame and the parent's stays.");
-                rep.Section("observed");
                 rep.Fact("variable at", $"{FrameText.Hex(r.Address)} (parent pid {r.ParentPid}, child pid {r.ChildPid})");
                 rep.Fact("value before fork", r.InitialValue);
                 rep.Fact("child read at that address", r.SameVirtualAddress ? $"{r.InitialValue} (the parent's value: same virtual address)" : "something else");

@@ -23,6 +23,4 @@ internal static class FrameText
 
     /// <summary>Nanoseconds as people read them: "812 ns", "3.41 µs".</summary>
     public static string Ns(double ns) => ns >= 1000 ? $"{ns / 1000:0.00} µs" : $"{ns:0} ns";
-
-    public static void RequireLinux(string verb) => Platform.RequireLinux($"vmlab {verb}");
 }

@@ -29,10 +29,9 @@ internal static class IdempotentCommand
             var r = IdempotentExperiment.Run(ctx.Get(bytes), (int)ctx.Get(seed));
             return ctx.Emit(r, r.Confirmed, report =>
             {
-                report.Title("idempotent: rep movsb resumes after each fault");
-                report.Explain("One rep movsb copies into destination pages that are all PROT_NONE. A fault handler makes "
+                report.Intro("idempotent: rep movsb resumes after each fault",
+                    "One rep movsb copies into destination pages that are all PROT_NONE. A fault handler makes "
                     + "each faulting page read-write; the same instruction then continues with the bytes it had not yet copied.");
-                report.Section("Observed");
                 report.Fact("destination", $"{r.Destination} ({r.Pages} pages)");
                 report.Fact("bytes copied (one instruction)", r.Bytes);
                 report.Fact("faults cured by the handler", r.Faults);

@@ -36,6 +36,7 @@ internal static class LazyCopyCommand
             """{"strategies":[{"name","chunk_bytes","chunks","eager_copy_ns","lazy_copy_ns","eager_first_write_ns","lazy_first_write_ns","later_write_ns","read_pass_ns","correct","splits","spare_splits",...}],"kernel_fork_cow_write_ns","best_first_write","best_first_write_vs_fork_cow"}: per-chunk medians in ns; "distribution" holds p10/p50/p90/p99/max of each step""",
             "vmlab lazycopy", "vmlab lazycopy --strategy segv --size 2M --chunks 16")
         {
+            Linux = true,
             Tour = new(
                 "Copy-on-write built by hand: a lazy copy is a second mapping of the same frames, made read-only; the " +
                 "first write faults and the copy really happens then. Three mechanisms: the seed's SIGSEGV handler, " +
@@ -53,7 +54,6 @@ internal static class LazyCopyCommand
             List<LazyCopyStrategy> strategies = name == "all" ? [.. LazyCopyStrategies.All]
                 : LazyCopyStrategies.TryParse(name, out var one) ? [one]
                 : throw new UsageException($"--strategy must be segv, uffd, kcow or all (got '{name}')");
-            Platform.RequireLinux("vmlab lazycopy");
 
             var rows = new List<StrategyResult>();
             foreach (var s in strategies)

@@ -21,6 +21,7 @@ internal static class MmapCommand
             "file_matches, bytes, path, page_is_file_backed, ...",
             "vmlab mmap", "vmlab mmap --bytes 1M --file /tmp/shared.bin")
         {
+            Linux = true,
             Tour = new("A MAP_SHARED file mapping is a window onto the file's page-cache pages: storing into memory is " +
                        "writing the file. No write() call is made; the bytes still end up on disk."),
         }.Takes(bytes, file, overwrite).Does(ctx =>
@@ -30,14 +31,12 @@ internal static class MmapCommand
                 throw new UsageException("--file needs a path");
             if (ctx.Get(overwrite) && path is null)
                 throw new UsageException("--overwrite only makes sense with --file PATH");
-            FrameText.RequireLinux("mmap");
             var r = MmapExperiment.Run(ctx.Get(bytes), path, ctx.Get(overwrite));
             return ctx.Emit(r, r.Holds, rep =>
             {
-                rep.Title("mmap: writing memory writes the file");
-                rep.Explain("With MAP_SHARED, the mapping's pages are the file's page-cache pages. Stores into them " +
+                rep.Intro("mmap: writing memory writes the file",
+                    "With MAP_SHARED, the mapping's pages are the file's page-cache pages. Stores into them " +
                             "dirty the file; msync writes them back, and any reader of the file sees the new bytes.");
-                rep.Section("observed");
                 rep.Fact("file", $"{r.Path}{(r.FileKept ? " (kept)" : " (temporary, now deleted)")}");
                 rep.Fact("bytes written through memory", $"{r.Bytes} ({r.Pages} pages)");
                 rep.Fact("maps entry", r.MapsSaysShared ? "shared ('s' in /proc/self/maps)" : "not shared");

@@ -40,10 +40,9 @@ internal static class OnDemandCommand
             var r = OnDemandExperiment.Run((int)ctx.Get(pages));
             return ctx.Emit(r, r.Confirmed, report =>
             {
-                report.Title("ondemand: demand paging in a SIGSEGV handler");
-                report.Explain($"{r.Pages} pages were reserved PROT_NONE and unmapped. Each first write faulted; the "
+                report.Intro("ondemand: demand paging in a SIGSEGV handler",
+                    $"{r.Pages} pages were reserved PROT_NONE and unmapped. Each first write faulted; the "
                     + "handler mapped a fresh page at the faulting address and the write was retried.");
-                report.Section("Observed");
                 report.Fact("hole", $"{r.Base} ({r.Pages} pages)");
                 report.Fact("faults cured by the handler", r.Faults);
                 report.Fact("values read back", r.ValuesCorrect ? "all correct" : "WRONG");

@@ -27,6 +27,7 @@ internal static class PageMapCommand
             "pid, regions[] or page_rows[], pfn_visible, ...",
             "vmlab pagemap --top 12", "vmlab pagemap 0x7ffc12340000 --pages 4", "vmlab pagemap --pid 1 --range 0x400000-0x410000 --json")
         {
+            Linux = true,
             Tour = new("Where does all of this live? /proc/self/maps lists a process's areas and /proc/self/pagemap says, " +
                        "page by page, which are in RAM, shared, exclusive or swapped. Here is vmlab itself, a .NET process: " +
                        "its 12 areas with the most pages in RAM.", "--top", "12"),
@@ -45,7 +46,6 @@ internal static class PageMapCommand
                 throw new UsageException("--top and --all choose areas; they do not apply to ADDRESS or --range");
 
             int? target = ctx.Given(pid) ? (int)ctx.Get(pid) : null;
-            FrameText.RequireLinux("pagemap");
             PageMapReport r = lohi is not null ? PagesOf(target, ParseRange(lohi))
                 : at is not null ? PagesOf(target, From(Numbers.Parse(at, "ADDRESS"), ctx.Get(pages)))
                 : PageMapSurvey.Regions(target);

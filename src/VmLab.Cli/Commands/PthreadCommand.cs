@@ -19,19 +19,18 @@ internal static class PthreadCommand
             "same_pfn, write_visible, fork_write_visible, ...",
             "vmlab pthread", "vmlab pthread --value 0x1234 --json")
         {
+            Linux = true,
             Tour = new("Threads are the opposite of fork: one address space, one page table. A store by one thread is " +
                        "seen by the others at once, through the same physical frame. A forked child's store is not."),
         }.Takes(value).Does(ctx =>
         {
-            FrameText.RequireLinux("pthread");
             var r = PthreadExperiment.Run((ulong)ctx.Get(value));
             return ctx.Emit(r, r.Holds, rep =>
             {
-                rep.Title("pthread: threads share pages, fork does not");
-                rep.Explain("All threads of a process use one page table, so a virtual address names the same frame in " +
+                rep.Intro("pthread: threads share pages, fork does not",
+                    "All threads of a process use one page table, so a virtual address names the same frame in " +
                             "every thread and a store is visible to all of them immediately. After fork, parent and " +
                             "child have separate page tables; the child's store goes to its own copy.");
-                rep.Section("observed");
                 rep.Fact("page", $"{FrameText.Hex(r.Address)} in pid {r.Pid}");
                 rep.Fact("threads", $"{r.MainThread} (main), {r.WorkerThread} (worker)");
                 rep.Fact("frame seen by main thread", FrameText.Pfn(r.MainPfn, r.PfnHidden));

@@ -23,6 +23,14 @@ internal sealed class Report(IAnsiConsole console)
         _blank = false;
     }
 
+    /// <summary>How every experiment starts: what it shows, then the heading of what was observed.</summary>
+    public void Intro(string title, string explanation)
+    {
+        Title(title);
+        Explain(explanation);
+        Section("Observed");
+    }
+
     /// <summary>A paragraph, wrapped to the width, followed by a blank line.</summary>
     public void Explain(string text)
     {

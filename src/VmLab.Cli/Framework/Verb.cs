@@ -32,6 +32,9 @@ internal sealed class Verb : Command
 
     public Option<bool>? JsonOption { get; }
 
+    /// <summary>True for experiments on the real Linux kernel: elsewhere they stop with one line, exit 1.</summary>
+    public bool Linux { get; init; }
+
     /// <summary>How <c>vmlab tour</c> runs this verb, or null to leave it out of the tour.</summary>
     public TourStep? Tour { get; init; }
 
@@ -59,6 +62,8 @@ internal sealed class Verb : Command
             var ctx = new Ctx(pr, this);
             try
             {
+                if (Linux)
+                    VmLab.Linux.Platform.RequireLinux(ctx.Path);
                 return action(ctx);
             }
             catch (Exception e)

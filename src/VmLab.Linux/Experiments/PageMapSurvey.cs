@@ -1,6 +1,18 @@
 namespace VmLab.Linux.Experiments;
 
 /// <summary>One area of a process, with its pages counted by pagemap flag.</summary>
+/// <param name="Start">first address of the area (page-aligned)</param>
+/// <param name="End">the address just past the area</param>
+/// <param name="Perms">permissions as /proc/PID/maps writes them, e.g. "r-xp"</param>
+/// <param name="Name">the mapped file's path, or [heap], [stack], [anon] and the like</param>
+/// <param name="Pages">pages in the area</param>
+/// <param name="Present">pages in RAM (bit 63)</param>
+/// <param name="Swapped">pages in swap (bit 62)</param>
+/// <param name="FileOrShared">file-backed or shared anonymous pages (bit 61)</param>
+/// <param name="Exclusive">pages mapped only here (bit 56)</param>
+/// <param name="SoftDirty">pages written since the soft-dirty bits were last cleared (bit 55)</param>
+/// <param name="UffdWp">pages write-protected by userfaultfd (bit 57)</param>
+/// <param name="Guard">guard pages (bit 58)</param>
 /// <param name="Scanned">False when the area was not read: no permissions (a reservation), [vsyscall], or
 /// larger than the scan limit.</param>
 public sealed record RegionSummary(

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using VmLab.Cli.Commands;
 using VmLab.Cli.Commands.Sim;
-using VmLab.Cli.Framework;
 
 namespace VmLab.Cli;
 

@@ -1,5 +1,3 @@
-using VmLab.Cli.Framework;
-
 namespace VmLab.Cli.Commands;
 
 /// <summary><c>vmlab completion bash|zsh</c>: a shell snippet that asks vmlab itself for completions.</summary>

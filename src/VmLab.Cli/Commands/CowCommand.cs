@@ -1,4 +1,3 @@
-using VmLab.Cli.Framework;
 using VmLab.Linux.Experiments;
 
 namespace VmLab.Cli.Commands;

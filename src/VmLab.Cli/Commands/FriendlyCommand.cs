@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using VmLab.Cli.Framework;
 using VmLab.Linux;
 
 namespace VmLab.Cli.Commands;

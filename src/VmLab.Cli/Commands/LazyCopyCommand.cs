@@ -1,5 +1,4 @@
 using System.Globalization;
-using VmLab.Cli.Framework;
 using VmLab.Linux;
 using VmLab.Linux.LazyCopy;
 

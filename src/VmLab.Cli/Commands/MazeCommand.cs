@@ -1,5 +1,4 @@
 using VmLab.Cli.Commands.Maze;
-using VmLab.Cli.Framework;
 
 namespace VmLab.Cli.Commands;
 
@@ -21,8 +20,8 @@ internal static class MazeCommand
             MazeShowCommand.Create(),
             MazeWalkCommand.Create(),
             MazeReachCommand.Create(),
-            MazeReachAllCommand.Create(),
-            MazeReachOnlyCommand.Create(),
+            MazeSetCommand.ReachAll(),
+            MazeSetCommand.ReachOnly(),
             MazeBoringCommand.Create(),
             MazeUnreachableCommand.Create(),
             MazeDronesCommand.Create(),

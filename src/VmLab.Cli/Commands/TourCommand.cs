@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Spectre.Console;
-using VmLab.Cli.Framework;
 
 namespace VmLab.Cli.Commands;
 

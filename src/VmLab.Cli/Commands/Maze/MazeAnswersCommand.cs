@@ -1,4 +1,3 @@
-using VmLab.Cli.Framework;
 using VmLab.Sim.Maze;
 
 namespace VmLab.Cli.Commands.Maze;
@@ -58,8 +57,8 @@ internal static class MazeAnswersCommand
                 Reconstruction = input.IsReconstruction,
                 ConsistentWithSeed = facts.All(f => f.Holds),
                 K = k,
-                D1 = MazeReachAllCommand.Json(maze, d1),
-                D2 = MazeReachOnlyCommand.Json(maze, d2),
+                D1 = MazeSetCommand.AllJson(maze, d1),
+                D2 = MazeSetCommand.OnlyJson(maze, d2),
                 D3 = MazeBoringCommand.Json(maze, d3),
                 D4 = MazeUnreachableCommand.Json(maze, k, d4),
                 D5 = d5 is null ? null : MazeDronesCommand.Json(maze, d5, cross),

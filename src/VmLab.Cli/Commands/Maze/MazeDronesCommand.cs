@@ -1,4 +1,3 @@
-using VmLab.Cli.Framework;
 using VmLab.Sim.Maze;
 using MazeModel = VmLab.Sim.Maze.Maze;
 

@@ -1,5 +1,3 @@
-using VmLab.Cli.Framework;
-
 namespace VmLab.Cli.Commands.Maze;
 
 /// <summary><c>vmlab maze reach START</c>: everything a start room reaches in exactly k steps.</summary>

@@ -1,4 +1,3 @@
-using VmLab.Cli.Framework;
 using VmLab.Sim.Maze;
 
 namespace VmLab.Cli.Commands.Maze;

@@ -1,5 +1,3 @@
-using VmLab.Cli.Framework;
-
 namespace VmLab.Cli.Commands.Sim;
 
 /// <summary><c>vmlab sim asm</c>: assemble a program and show where every line landed.</summary>

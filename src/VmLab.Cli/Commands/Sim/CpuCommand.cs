@@ -1,4 +1,3 @@
-using VmLab.Cli.Framework;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Programs;
 

@@ -1,4 +1,3 @@
-using VmLab.Cli.Framework;
 using VmLab.Sim.Asm;
 
 namespace VmLab.Cli.Commands.Sim;

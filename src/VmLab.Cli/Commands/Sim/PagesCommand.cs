@@ -1,4 +1,3 @@
-using VmLab.Cli.Framework;
 using VmLab.Sim.Exercises;
 using static VmLab.Cli.Commands.Sim.SimArgs;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using VmLab.Cli.Framework;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Cli.Commands.Sim;

@@ -1,5 +1,3 @@
-using VmLab.Cli.Framework;
-
 namespace VmLab.Cli.Commands.Sim;
 
 /// <summary><c>vmlab sim</c>: the simulated machine, seed 003.</summary>

@@ -1,5 +1,4 @@
 using Spectre.Console;
-using VmLab.Cli.Framework;
 using VmLab.Sim.Exercises;
 using VmLab.Sim.Paging;
 using static VmLab.Cli.Commands.Sim.SimArgs;

@@ -59,12 +59,12 @@ internal static class TourCommand
             var output = new StringWriter();
             var error = new StringWriter();
             JsonNode? result = null;
-            int code = ctx.Json
+            IReadOnlyList<Verdict> stated = [];
+            int code = Ctx.Observe((o, v) => (result, stated) = (JsonOutput.ToNode(o), v), () => ctx.Json
                 ? Program.Run([.. args, "--json"], output, error)
-                : Ctx.Observe(o => result = JsonOutput.ToNode(o), () => Program.Run(args, ctx.Out, new Tee(ctx.Err, error)));
-            if (ctx.Json)
-                result = Parse(output.ToString());
-            results.Add(new TourResult(command, code, Verdicts.Of(result, code, error.ToString()), result, error.ToString().Trim()));
+                : Program.Run(args, ctx.Out, new Tee(ctx.Err, error)));
+            result ??= Parse(output.ToString());
+            results.Add(new TourResult(command, code, Verdicts.Of(result, stated, code, error.ToString()), result, error.ToString().Trim()));
         }
 
         var summary = new TourSummary(results,

@@ -40,22 +40,22 @@ internal sealed class Ctx(ParseResult parse, Verb verb)
     /// <paramref name="render"/>; exit 0 when the verdict holds, 1 when it does not.</summary>
     public int Emit(object json, bool holds, Action<Report> render)
     {
-        Observer.Value?.Invoke(json);
+        // An observer (the tour) gets the verdicts too; with --json they come from a report drawn to nowhere.
+        var report = !Json ? Report() : Observer.Value is null ? null : new Report(Terminal.Nowhere());
+        if (report is not null)
+            render(report);
         if (Json)
             WriteJson(json);
-        else
-        {
-            render(Report());
-            Flush();
-        }
+        Flush();
+        Observer.Value?.Invoke(json, report?.Verdicts ?? []);
         return holds ? ExitCode.Ok : ExitCode.NotConfirmed;
     }
 
-    private static readonly AsyncLocal<Action<object>?> Observer = new();
+    private static readonly AsyncLocal<Action<object, IReadOnlyList<Verdict>>?> Observer = new();
 
-    /// <summary>Runs <paramref name="run"/> and hands every result object a verb emits to <paramref name="observe"/>,
-    /// whatever the output mode (the tour reads a step's verdicts from the run it shows).</summary>
-    public static T Observe<T>(Action<object> observe, Func<T> run)
+    /// <summary>Runs <paramref name="run"/> and hands every result object a verb emits, with the verdicts its report
+    /// states, to <paramref name="observe"/>, whatever the output mode (the tour reads a step's verdicts).</summary>
+    public static T Observe<T>(Action<object, IReadOnlyList<Verdict>> observe, Func<T> run)
     {
         var before = Observer.Value;
         Observer.Value = observe;
@@ -83,6 +83,9 @@ internal static class Terminal
 
     public static bool Colour(TextWriter w) =>
         IsTerminal(w) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+
+    /// <summary>A console that draws nothing: a report run only for its verdicts.</summary>
+    public static IAnsiConsole Nowhere() => For(TextWriter.Null);
 
     public static int Width(TextWriter w) => IsTerminal(w) && Console.WindowWidth > 20 ? Console.WindowWidth : 80;
 

@@ -17,6 +17,9 @@ internal sealed class Report(IAnsiConsole console)
 
     public IAnsiConsole Console => console;
 
+    /// <summary>The verdicts stated so far, for the tour.</summary>
+    public List<Verdict> Verdicts { get; } = [];
+
     public void Title(string title)
     {
         Write(new Rule(Markup.Escape(title)) { Justification = Justify.Left, Style = new Style(Color.Blue) });
@@ -122,6 +125,7 @@ internal sealed class Report(IAnsiConsole console)
     /// <summary>The verdict line, computed by the caller from what was measured.</summary>
     public void Verdict(bool holds, string text)
     {
+        Verdicts.Add(new Verdict(text, holds ? Framework.Verdicts.Confirmed : Framework.Verdicts.Failed, null));
         Flush();
         console.WriteLine();
         Write(new Paragraph().Append("verdict: ")

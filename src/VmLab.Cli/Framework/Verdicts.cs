@@ -11,15 +11,20 @@ internal static class Verdicts
 {
     public const string Confirmed = "confirmed", Explained = "explained", Failed = "failed";
 
-    /// <summary>A step's verdicts: the "verdicts" array of its JSON when present; otherwise one verdict derived
-    /// from its exit code (0 confirmed, anything else failed).</summary>
-    public static IReadOnlyList<Verdict> Of(JsonNode? result, int exitCode, string error)
+    /// <summary>A step's verdicts: the "verdicts" array of its JSON when present; else the verdicts its report
+    /// states (one that did not hold in a step that still exited 0 is a timing the verb does not count: explained);
+    /// else one derived from the exit code (0 confirmed, anything else failed).</summary>
+    public static IReadOnlyList<Verdict> Of(JsonNode? result, IReadOnlyList<Verdict> stated, int exitCode, string error)
     {
         if (result is JsonObject o && o["verdicts"] is JsonArray list && list.Count > 0)
             return [.. list.Select(v => new Verdict(
                 (string?)v?["claim"] ?? "(no claim)",
                 (string?)v?["status"] is { } s && s is Confirmed or Explained or Failed ? s : Failed,
                 (string?)v?["reason"]))];
+        if (stated.Count > 0 && (exitCode == 0 || stated.Any(v => v.Status == Failed)))
+            return [.. stated.Select(v => exitCode == 0 && v.Status == Failed
+                ? v with { Status = Explained, Reason = "did not hold on this run, which the verb counts as a timing, not a failure (it exited 0)" }
+                : v)];
         string claim = (string?)result?["verdict"] ?? (exitCode == 0 ? "ran and confirmed what it set out to show" : "did not confirm");
         string? reason = exitCode == 0 ? null : error.Trim() is { Length: > 0 } e ? e : $"exit status {exitCode}";
         return [new Verdict(claim, exitCode == 0 ? Confirmed : Failed, reason)];

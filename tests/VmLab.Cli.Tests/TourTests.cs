@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+
+namespace VmLab.Cli.Tests;
+
+/// <summary>The tour's contract: every step's verdicts, counted, and a summary a person can read.</summary>
+public class TourTests
+{
+    [Fact]
+    public void Json_has_steps_with_verdicts_and_the_counts()
+    {
+        var r = CliRunner.Run("tour", "--only", "sim walk,sim tlb,maze walk", "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var j = JsonNode.Parse(r.Out)!.AsObject();
+        var steps = j["steps"]!.AsArray();
+        Assert.Equal(3, steps.Count);
+        Assert.Equal((3, 0, 0), (j["confirmed"]!.GetValue<int>(), j["explained"]!.GetValue<int>(), j["failed"]!.GetValue<int>()));
+        foreach (var s in steps)
+        {
+            Assert.StartsWith("vmlab ", s!["command"]!.GetValue<string>());
+            Assert.Equal(0, s["exit_code"]!.GetValue<int>());
+            Assert.True(s["result"] is JsonObject, "each step keeps its whole result");
+            var verdicts = s["verdicts"]!.AsArray();
+            Assert.NotEmpty(verdicts);
+            Assert.All(verdicts, v => Assert.Equal("confirmed", v!["status"]!.GetValue<string>()));
+            Assert.All(verdicts, v => Assert.False(string.IsNullOrWhiteSpace(v!["claim"]!.GetValue<string>())));
+        }
+        // The walk's own verdict is the claim, not a generic sentence.
+        Assert.Contains("vmiter", steps.Single(s => s!["command"]!.GetValue<string>().StartsWith("vmlab sim walk"))!["verdicts"]![0]!["claim"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_step_without_verdicts_is_judged_by_its_exit_code_and_an_uncounted_miss_is_explained()
+    {
+        var v = VmLab.Cli.Framework.Verdicts.Of(null, [], 1, "vmlab x: refused");
+        Assert.Equal("failed", Assert.Single(v).Status);
+        var stated = VmLab.Cli.Framework.Verdicts.Of(null, [new("a timing", "failed", null)], 0, "");
+        Assert.Equal("explained", Assert.Single(stated).Status);
+    }
+
+    [Fact]
+    public void The_human_tour_ends_with_a_summary_and_points_further()
+    {
+        var r = CliRunner.Run("tour", "--only", "sim tlb");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Summary", r.Out);
+        Assert.Contains("Tour complete: 1 steps, 1 confirmed.", r.Out);
+        bool web = Program.Build().Subcommands.Any(c => c.Name == "web");
+        Assert.Equal(web, r.Out.Contains("vmlab web"));
+    }
+
+    [Fact]
+    public void An_unknown_step_is_named_with_the_valid_ones()
+    {
+        var r = CliRunner.Run("tour", "--only", "anon,bogus");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("'bogus'", r.Err);
+        Assert.Contains("sim walk", r.Err);
+        Assert.Equal("", r.Out);
+    }
+}

@@ -54,6 +54,7 @@ internal static class Program
                 , new Commands.Sim.AsmCommand()
                 , new Commands.Sim.DisasmCommand()
                 , new Commands.Sim.CpuCommand()
+                , new Commands.Sim.CcCommand()
                 , ScenarioCommand.Group()
                 , new Commands.Sim.MemoryCommand()
                 ),

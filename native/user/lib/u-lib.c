@@ -159,3 +159,20 @@ int console_printf(const char* format, ...) {
     size_t len = n < (int)sizeof line ? (size_t)n : sizeof line - 1;
     return sys_write(line, len) < 0 ? -1 : (int)len;
 }
+
+void panic(const char* format, ...) {
+    char line[256];
+    va_list ap;
+    va_start(ap, format);
+    int n = vsnprintf(line + 7, sizeof line - 7, format, ap);
+    va_end(ap);
+    memcpy(line, "PANIC: ", 7);
+    size_t len = 7 + (n < (int)sizeof line - 7 ? (size_t)n : sizeof line - 8);
+    if (line[len - 1] != '\n' && len < sizeof line - 1) line[len++] = '\n';
+    sys_write(line, len);
+    sys_exit(1);
+}
+
+void assert_fail(const char* file, int line, const char* expression) {
+    panic("%s:%d: assertion '%s' failed", file, line, expression);
+}

@@ -64,6 +64,12 @@ int console_printf(const char* format, ...) __attribute__((format(printf, 1, 2))
 int vsnprintf(char* buf, size_t size, const char* format, va_list ap);
 int snprintf(char* buf, size_t size, const char* format, ...) __attribute__((format(printf, 3, 4)));
 
+// panic(format, ...): prints "PANIC: " and the message, then exits with status 1. assert(x) panics with the
+// file, line and expression when x is false.
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char* format, ...);
+__attribute__((noreturn)) void assert_fail(const char* file, int line, const char* expression);
+#define assert(x) ((x) ? (void)0 : assert_fail(__FILE__, __LINE__, #x))
+
 // What gcc may call on its own, and their friends.
 void* memset(void* dst, int c, size_t n);
 void* memcpy(void* dst, const void* src, size_t n);

@@ -38,6 +38,17 @@ __attribute__((noinline)) static uint64_t wide(uint64_t hi, uint64_t lo, uint64_
     return fold(fold((uint64_t)(n / d), (uint64_t)(n % d)), (uint64_t)(s / (int64_t)d));
 }
 
+// 128 by 128 bits: divisors above 2^64 take the long way, and the signed forms fix up the signs.
+__attribute__((noinline)) static uint64_t wider(uint64_t a, uint64_t b, uint64_t c, uint64_t e) {
+    unsigned __int128 n = (unsigned __int128)a << 64 | b, d = (unsigned __int128)c << 64 | e;
+    if (d == 0) return 0;
+    __int128 sn = (__int128)n, sd = (__int128)d;
+    uint64_t h = fold(fold((uint64_t)(n / d), (uint64_t)((n / d) >> 64)), (uint64_t)(n % d) ^ (uint64_t)((n % d) >> 64));
+    if (!(sd == -1 && n == (unsigned __int128)1 << 127))
+        h = fold(fold(fold(h, (uint64_t)(sn / sd)), (uint64_t)((sn / sd) >> 64)), (uint64_t)(sn % sd) ^ (uint64_t)((sn % sd) >> 64));
+    return h;
+}
+
 void process_main(void) {
     uint64_t h = 0, c = 0, w = 0;
     for (size_t i = 0; i < N; i++) {
@@ -45,7 +56,12 @@ void process_main(void) {
         for (size_t j = 0; j < N; j++) h = fold(h, divide(values[i], values[j]));
     }
     for (size_t i = 1; i < N; i++) w = fold(w, wide((uint64_t)values[i], (uint64_t)values[N - i], (uint64_t)values[i] | 1));
+    uint64_t x = 0;
+    for (size_t i = 0; i < N; i += 3)
+        for (size_t j = 0; j < N; j += 2)
+            x = fold(x, wider((uint64_t)values[i], (uint64_t)values[j], (uint64_t)values[(i + j) % N] >> (j % 7), (uint64_t)values[N - 1 - j]));
     console_printf("all pairs: %016lx\n", h);
+    console_printf("128 by 128: %016lx\n", x);
     console_printf("constants: %016lx\n", c);
     console_printf("128-bit: %016lx\n", w);
     console_printf("-7 / 2 = %ld, -7 %% 2 = %ld, 7 / -2 = %ld, -7 >> 1 = %ld\n", values[7] / 2, values[7] % 2, values[6] / -2, values[7] >> 1);

@@ -176,3 +176,65 @@ void panic(const char* format, ...) {
 void assert_fail(const char* file, int line, const char* expression) {
     panic("%s:%d: assertion '%s' failed", file, line, expression);
 }
+
+// The helpers gcc calls for __int128 division and for popcount without -mpopcnt. libgcc has them too, but
+// built with SSE and endbr64; these are built with the program's flags, so a program stays general-registers
+// x86-64 throughout. Division by zero divides by zero for real (#DE), as libgcc's does.
+typedef unsigned __int128 u128;
+
+static u128 udivmod(u128 n, u128 d, u128* rem) {
+    if (d == 0) {
+        uint64_t lo = 1, hi = 0, zero = 0;
+        __asm__ volatile("divq %2" : "+a"(lo), "+d"(hi) : "r"(zero));
+        return lo;
+    }
+    if ((n >> 64) == 0 && (d >> 64) == 0) {
+        if (rem) *rem = (uint64_t)n % (uint64_t)d;
+        return (uint64_t)n / (uint64_t)d;
+    }
+    u128 q = 0, r = 0;
+    for (int i = 127; i >= 0; i--) {             // long division, a bit at a time
+        r = r << 1 | ((n >> i) & 1);
+        if (r >= d) {
+            r -= d;
+            q |= (u128)1 << i;
+        }
+    }
+    if (rem) *rem = r;
+    return q;
+}
+
+u128 __udivmodti4(u128 n, u128 d, u128* rem) { return udivmod(n, d, rem); }
+u128 __udivti3(u128 n, u128 d) { return udivmod(n, d, 0); }
+
+u128 __umodti3(u128 n, u128 d) {
+    u128 r = 0;
+    udivmod(n, d, &r);
+    return r;
+}
+
+// Signed: divide the magnitudes; the quotient is negative when the signs differ, the remainder takes the
+// dividend's sign (C's truncation toward zero).
+__int128 __divmodti4(__int128 a, __int128 b, __int128* rem) {
+    u128 r = 0, q = udivmod(a < 0 ? -(u128)a : (u128)a, b < 0 ? -(u128)b : (u128)b, &r);
+    if (rem) *rem = (__int128)(a < 0 ? -r : r);
+    return (__int128)((a < 0) != (b < 0) ? -q : q);
+}
+
+__int128 __divti3(__int128 a, __int128 b) { return __divmodti4(a, b, 0); }
+
+__int128 __modti3(__int128 a, __int128 b) {
+    __int128 r = 0;
+    __divmodti4(a, b, &r);
+    return r;
+}
+
+int __popcountdi2(uint64_t x) {
+    int n = 0;
+    while (x) {
+        __asm__("" : "+r"(x));                   // keeps gcc from turning the loop back into a popcount call
+        x &= x - 1;
+        n++;
+    }
+    return n;
+}

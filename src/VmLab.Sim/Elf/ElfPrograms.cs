@@ -33,6 +33,15 @@ public static class ElfPrograms
         return bytes;
     }
 
+    /// <summary>The C source of a program (native/user/p-NAME.c), or null for an unknown name.</summary>
+    public static string? Source(string name)
+    {
+        using var stream = s_assembly.GetManifestResourceStream("VmLab.Sim.UserSource.p-" + name + ".c");
+        if (stream is null) return null;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>The loaded program (segments, entry, symbols), or null for an unknown name.</summary>
     public static ProgramImage? Image(string name) =>
         s_images.TryGetValue(name, out var image) ? image

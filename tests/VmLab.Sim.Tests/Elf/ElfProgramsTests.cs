@@ -81,10 +81,18 @@ public class ElfProgramsTests
         Assert.Contains("eve: page_alloc(%lu) succeeded? %lu\n", Text("eve"));
     }
 
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void Each_program_ships_its_C_source(string name)
+    {
+        Assert.Contains("void process_main(void)", ElfPrograms.Source(name));
+    }
+
     [Fact]
     public void An_unknown_name_is_null_not_an_error()
     {
         Assert.Null(ElfPrograms.Image("no-such-program"));
         Assert.Null(ElfPrograms.Bytes("../p-hello"));
+        Assert.Null(ElfPrograms.Source("no-such-program"));
     }
 }

@@ -13,7 +13,7 @@ public sealed partial class X86Cpu<TBus>
         int count = (int)((op.Cond == 1 ? _regs[Reg.Rcx] : (ulong)op.Imm) & (size == 8 ? 63UL : 31UL));
         if (!Dest(ref op, next, out ulong a, out ulong ea)) return false;
         if (count == 0)
-            return !DestIsMemory(ref op) || Store(ea, size, a);   // still a write, as on hardware
+            return WriteDest(ref op, ea, a);   // still a write: memory is stored, a 32-bit register zero-extended
         ulong m = Mask(size), sign = SignBit(size), r, cf;
         ulong f = Flags(), of;
         switch (op.Sub)
@@ -100,7 +100,7 @@ public sealed partial class X86Cpu<TBus>
         int count = (int)((op.Cond == 1 ? _regs[Reg.Rcx] : (ulong)op.Imm) & (size == 8 ? 63UL : 31UL));
         if (!Dest(ref op, next, out ulong a, out ulong ea)) return false;
         if (count == 0)
-            return !DestIsMemory(ref op) || Store(ea, size, a);
+            return WriteDest(ref op, ea, a);
         ulong b = ReadReg(op.Src, size), m = Mask(size), sign = SignBit(size), r, cf;
         // 16-bit counts above 16 shift through a 32-bit (then 48-bit) pattern dest:src:dest, as Intel does
         UInt128 pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | a : ((UInt128)a << bits) | b;

@@ -11,7 +11,7 @@ internal static class XTranslator
     public static XOp Translate(in Instruction ins)
     {
         var op = new XOp { Len = (byte)ins.Length, Code = (ushort)ins.Code, Base = XOp.NoReg, Index = XOp.NoReg };
-        if (ins.Code == Code.INVALID || ins.HasXacquirePrefix || ins.HasXreleasePrefix
+        if (ins.Code == Code.INVALID
             || ins.SegmentPrefix is Register.FS or Register.GS || !TranslateInto(ins, ref op))
             op.Kind = XKind.Invalid;
         return op;
@@ -43,7 +43,7 @@ internal static class XTranslator
             case Mnemonic.Movsx or Mnemonic.Movsxd: return Extend(ins, ref op, XKind.Movsx);
             case Mnemonic.Lea:
                 op.Kind = XKind.Lea;
-                return Operands(ins, ref op) && op.Form == XForm.RM;
+                return Operands(ins, ref op, 2) && op.Form == XForm.RM;
             case Mnemonic.Not: return Unary(ins, ref op, 0);
             case Mnemonic.Neg: return Unary(ins, ref op, 1);
             case Mnemonic.Inc: return Unary(ins, ref op, 2);

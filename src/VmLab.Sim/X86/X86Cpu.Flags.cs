@@ -10,12 +10,13 @@ namespace VmLab.Sim.X86;
 /// </summary>
 internal struct LazyFlags
 {
-    public const byte Eager = 0, Add = 1, Sub = 2, Logic = 3, Inc = 4, Dec = 5, Adc = 6, Sbb = 7;
+    public const byte Eager = 0, Add = 1, Sub = 2, Logic = 3, Inc = 4, Dec = 5, Adc = 6, Sbb = 7, Mul = 8, Shl = 9,
+        Shr = 10, Sar = 11;
 
     public byte Op;        // Eager: the status bits are in Flags
     public byte Size;      // operand bytes
-    public ulong A, B, R;  // operands and result, masked to Size
-    public ulong Cf;       // inc/dec: the carry they keep
+    public ulong A, B, R;  // operands and result, masked to Size (shifts: B = the count, 1 to width - 1)
+    public ulong Cf;       // inc/dec: the carry they keep; mul: 1 when the product did not fit (CF = OF)
     public ulong Flags;    // all of RFLAGS; the status bits are current only when Op == Eager
 }
 
@@ -75,6 +76,24 @@ public sealed partial class X86Cpu<TBus>
                 cf = ((~a & b) | ((~a | b) & r)) & sign;
                 of = (a ^ b) & (a ^ r) & sign;
                 af = (a ^ b ^ r) & Fl.AF;
+                break;
+            case LazyFlags.Mul:
+                cf = of = _f.Cf;
+                af = 0;
+                break;
+            case LazyFlags.Shl:
+                cf = (a >> (_f.Size * 8 - (int)b)) & 1;
+                of = ((r & sign) != 0 ? 1UL : 0) ^ cf;
+                af = 0;
+                break;
+            case LazyFlags.Shr:
+                cf = (a >> ((int)b - 1)) & 1;
+                of = a & sign;
+                af = 0;
+                break;
+            case LazyFlags.Sar:
+                cf = (ulong)(SignExtend(a, _f.Size) >> ((int)b - 1)) & 1;
+                of = af = 0;
                 break;
             default:
                 cf = of = af = 0;
@@ -139,6 +158,8 @@ public sealed partial class X86Cpu<TBus>
                 default: return CondFromFlags(cc);
             }
         }
+        else if (_f.Op != LazyFlags.Eager && (cc >> 1) is 2 or 4)
+            r = (cc >> 1) == 2 ? _f.R == 0 : (_f.R & SignBit(_f.Size)) != 0;   // ZF and SF come from the result alone
         else return CondFromFlags(cc);
         return r ^ ((cc & 1) != 0);
     }

@@ -12,6 +12,7 @@ public sealed partial class X86Cpu<TBus>
     /// retired instructions. A failing path leaves rip on the instruction and has written nothing (the generic
     /// handlers write the destination last and restore the flags if that write faults).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private StopReason Loop(long limit, out long done)
     {
         ref ulong r0 = ref Unsafe.As<GeneralRegisters, ulong>(ref _regs.Gpr);
@@ -43,6 +44,59 @@ public sealed partial class X86Cpu<TBus>
                 case XKind.MovMR64:
                     if (!Store(Ea(ref op, next), 8, Unsafe.Add(ref r0, op.Src))) goto Fault;
                     break;
+                case XKind.MovRM32:
+                    if (!Load(Ea(ref op, next), 4, out ulong loaded32)) goto Fault;
+                    Unsafe.Add(ref r0, op.Dst) = loaded32;
+                    break;
+                case XKind.MovMR32:
+                    if (!Store(Ea(ref op, next), 4, (uint)Unsafe.Add(ref r0, op.Src))) goto Fault;
+                    break;
+                case XKind.IncDecR:
+                {
+                    ref ulong d = ref Unsafe.Add(ref r0, op.Dst);
+                    ulong m = Mask(op.Size), a = d & m;
+                    _f.Cf = Carry();
+                    ulong r = (op.Sub == 2 ? a + 1 : a - 1) & m;
+                    SetLazy(op.Sub == 2 ? LazyFlags.Inc : LazyFlags.Dec, op.Size, a, 1, r);
+                    d = r;
+                    break;
+                }
+                case XKind.ImulR:
+                {
+                    ref ulong d = ref Unsafe.Add(ref r0, op.Dst);
+                    ulong b = Unsafe.Add(ref r0, op.Src), a = op.SrcSize == 1 ? (ulong)op.Imm : d;
+                    ulong lo;
+                    bool overflow;
+                    if (op.Size == 8)
+                    {
+                        long hi = Math.BigMul((long)a, (long)b, out long l);
+                        lo = (ulong)l;
+                        overflow = hi != (l >> 63);
+                    }
+                    else
+                    {
+                        long full = (long)(int)a * (int)b;
+                        lo = (uint)full;
+                        overflow = full != (int)full;
+                    }
+                    d = lo;
+                    _f.Cf = overflow ? 1UL : 0;
+                    SetLazy(LazyFlags.Mul, op.Size, 0, 0, lo);
+                    break;
+                }
+                case XKind.ShiftRI:
+                {
+                    ref ulong d = ref Unsafe.Add(ref r0, op.Dst);
+                    int size = op.Size, sc = (int)op.Imm;
+                    ulong a = d & Mask(size), r;
+                    byte kind;
+                    if (op.Sub == 4) { r = (a << sc) & Mask(size); kind = LazyFlags.Shl; }
+                    else if (op.Sub == 5) { r = a >> sc; kind = LazyFlags.Shr; }
+                    else { r = (ulong)(SignExtend(a, size) >> sc) & Mask(size); kind = LazyFlags.Sar; }
+                    SetLazy(kind, size, a, (ulong)sc, r);
+                    d = r;
+                    break;
+                }
                 case XKind.AluRR64:
                 {
                     ref ulong d = ref Unsafe.Add(ref r0, op.Dst);

@@ -11,7 +11,10 @@ internal enum XKind : byte
     // generic two-operand ALU (add or adc sbb and sub xor cmp test): Sub = the ALU operation
     Alu,
     AluRR64, AluRI64, AluRR32, AluRI32,
-    Mov, MovRR64, MovRR32, MovRI, MovRM64, MovMR64,
+    Mov, MovRR64, MovRR32, MovRI, MovRM64, MovMR64, MovRM32, MovMR32,
+    IncDecR,        // inc/dec of a 32/64-bit register: Sub 2 = inc, 3 = dec
+    ImulR,          // imul r32/64, r (, imm)
+    ShiftRI,        // shl/shr/sar of a 32/64-bit register by an immediate
     Movzx, Movsx,
     Lea,
     Unary,          // Sub: not neg inc dec

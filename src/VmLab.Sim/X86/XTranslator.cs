@@ -68,7 +68,9 @@ internal static class XTranslator
             case Mnemonic.Imul:
                 op.Kind = XKind.Imul2;
                 if (ins.OpCount == 3) { op.SrcSize = 1; op.Imm = (long)ins.GetImmediate(2); }
-                return Operands(ins, ref op, 2);
+                if (!Operands(ins, ref op, 2)) return false;
+                if (op.Form == XForm.RR && op.Size is 4 or 8) op.Kind = XKind.ImulR;
+                return true;
             case Mnemonic.Div or Mnemonic.Idiv:
                 op.Kind = XKind.Div;
                 op.Sub = (byte)(ins.Mnemonic == Mnemonic.Idiv ? 1 : 0);
@@ -173,6 +175,8 @@ internal static class XTranslator
             (XForm.RI, 8 or 4) => XKind.MovRI,
             (XForm.RM, 8) => XKind.MovRM64,
             (XForm.MR, 8) => XKind.MovMR64,
+            (XForm.RM, 4) => XKind.MovRM32,
+            (XForm.MR, 4) => XKind.MovMR32,
             _ => XKind.Mov,
         };
         if (op.Kind == XKind.MovRI && op.Size == 4) op.Imm = (long)(uint)op.Imm;
@@ -191,7 +195,9 @@ internal static class XTranslator
     {
         op.Kind = XKind.Unary;
         op.Sub = sub;
-        return Operands(ins, ref op);
+        if (!Operands(ins, ref op)) return false;
+        if (sub >= 2 && op.Form == XForm.R && op.Size is 4 or 8) op.Kind = XKind.IncDecR;
+        return true;
     }
 
     private static bool Shift(in Instruction ins, ref XOp op, byte sub)
@@ -200,7 +206,13 @@ internal static class XTranslator
         op.Sub = sub;
         op.Cond = (byte)(ins.Op1Kind == OpKind.Register ? 1 : 0);
         op.Imm = ins.Op1Kind == OpKind.Register ? 0 : ins.Op1Kind == OpKind.Immediate8 ? ins.Immediate8 : 1;
-        return Operands(ins, ref op) && (ins.Op1Kind != OpKind.Register || ins.Op1Register == Register.CL);
+        if (!Operands(ins, ref op) || (ins.Op1Kind == OpKind.Register && ins.Op1Register != Register.CL)) return false;
+        if (sub >= 4 && op.Cond == 0 && op.Form == XForm.R && op.Size is 4 or 8)
+        {
+            op.Imm &= op.Size == 8 ? 63 : 31;
+            if (op.Imm != 0) op.Kind = XKind.ShiftRI;
+        }
+        return true;
     }
 
     private static bool BitTest(in Instruction ins, ref XOp op, byte sub)

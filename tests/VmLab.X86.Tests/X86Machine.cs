@@ -17,7 +17,9 @@ internal sealed class X86Machine
 
     public X86Cpu<PagedTestBus> Cpu { get; }
 
-    public X86Machine(Action<Assembler> program)
+    public int CodeLength { get; }
+
+    public X86Machine(Action<Assembler> program, PagePerm codePerm = PagePerm.UserRo)
     {
         var asm = new Assembler(64);
         program(asm);
@@ -25,7 +27,8 @@ internal sealed class X86Machine
         var writer = new CodeWriterImpl();
         asm.Assemble(writer, CodeVa);
         byte[] code = writer.ToArray();
-        for (ulong va = CodeVa; va < CodeVa + (ulong)code.Length; va += 4096) MapFresh(va, PagePerm.UserRo);
+        for (ulong va = CodeVa; va < CodeVa + (ulong)code.Length; va += 4096) MapFresh(va, codePerm);
+        CodeLength = code.Length;
         Memory.Poke(CodeVa, code);
         MapFresh(DataVa, PagePerm.UserRw);
         MapFresh(StackTop - 4096, PagePerm.UserRw);

@@ -47,6 +47,7 @@ internal sealed class SequenceGenerator(int seed)
         for (int k = 0; k < count; k++)
         {
             if (_rng.Next(12) == 0) StringOp(code, ref undefined, undefinedAt);
+            else if (_rng.Next(10) == 0) ControlFlow(code, ref undefined, ref depth, undefinedAt);
             else
                 for (int tries = 0; tries < 500; tries++)
                 {
@@ -160,6 +161,86 @@ internal sealed class SequenceGenerator(int seed)
         int size = ins.Op0Kind == OpKind.Register ? ins.Op0Register.GetSize() : ins.MemorySize.GetSize();
         return (ins.GetImmediate(countOp) & (size == 8 ? 63UL : 31UL)) == 0;
     }
+
+    /// <summary>A branch group: a jcc (or jmp) over one random instruction, a call over one followed by a
+    /// pop of the return address, or a jmp/call/ret through a register or the stack to the next instruction.</summary>
+    private void ControlFlow(List<byte> code, ref ulong undefined, ref int depth, Dictionary<ulong, ulong> undefinedAt)
+    {
+        int start = code.Count;
+        ulong before = undefined;
+        var regs = new[] { Register.RAX, Register.RCX, Register.RDX, Register.RBX, Register.RBP, Register.RSI,
+            Register.RDI, Register.R8, Register.R9, Register.R10, Register.R11, Register.R12, Register.R13, Register.R14, Register.R15 };
+        Register r = regs[_rng.Next(regs.Length)], r2 = regs[_rng.Next(regs.Length)];
+        switch (_rng.Next(5))
+        {
+            case 0 or 1:   // jcc/jmp rel8 or jcc rel32 over one instruction
+            {
+                int cc = _rng.Next(16);
+                bool canTest = (CcFlags[cc] & undefined) == 0, near = _rng.Next(3) == 0;
+                byte[] head = canTest
+                    ? near ? [0x0F, (byte)(0x80 | cc), 0, 0, 0, 0] : [(byte)(0x70 | cc), 0]
+                    : near ? [0xE9, 0, 0, 0, 0] : [0xEB, 0];
+                code.AddRange(head);
+                int at = code.Count;
+                undefinedAt[X86Case.CodeVa + (ulong)start] = before;
+                for (int tries = 0; tries < 500; tries++)
+                {
+                    undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
+                    if (TryRandom(code, ref undefined, ref depth)) break;
+                }
+                int len = code.Count - at;
+                if (head.Length == 2) code[start + 1] = (byte)len;
+                else for (int b = 0; b < 4; b++) code[at - 4 + b] = (byte)(len >> (8 * b));
+                undefined |= before;
+                return;
+            }
+            case 2:   // call over one instruction, then pop the return address
+            {
+                code.AddRange(new byte[] { 0xE8, 0, 0, 0, 0 });
+                int at = code.Count;
+                undefinedAt[X86Case.CodeVa + (ulong)start] = before;
+                for (int tries = 0; tries < 500; tries++)
+                {
+                    int d = depth;
+                    ulong u = undefined;
+                    if (TryRandom(code, ref u, ref d)) break;   // never runs: state unchanged
+                }
+                int len = code.Count - at;
+                for (int b = 0; b < 4; b++) code[start + 1 + b] = (byte)(len >> (8 * b));
+                undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
+                Emit(code, Instruction.Create(Code.Pop_r64, r));
+                break;
+            }
+            default:   // lea target; then jmp r, call r (+ pop), or push r; ret
+            {
+                int kind = _rng.Next(3);
+                int tail = kind == 2 ? (r >= Register.R8 ? 2 : 1) + 1 : (r >= Register.R8 ? 3 : 2);
+                ulong target = X86Case.CodeVa + (ulong)code.Count + 7 + (ulong)tail;
+                undefinedAt[X86Case.CodeVa + (ulong)start] = before;
+                Emit(code, Instruction.Create(Code.Lea_r64_m, r, new MemoryOperand(Register.RIP, (long)target)));
+                undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
+                if (kind == 0) Emit(code, Instruction.Create(Code.Jmp_rm64, r));
+                else if (kind == 1) Emit(code, Instruction.Create(Code.Call_rm64, r));
+                else
+                {
+                    Emit(code, Instruction.Create(Code.Push_r64, r));
+                    undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
+                    code.Add(0xC3);
+                }
+                if (X86Case.CodeVa + (ulong)code.Count != target) throw new InvalidOperationException("branch target miscomputed");
+                if (kind == 1)
+                {
+                    undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
+                    Emit(code, Instruction.Create(Code.Pop_r64, r2));
+                }
+                break;
+            }
+        }
+    }
+
+    // the flags each condition code reads (o no b ae e ne be a s ns p np l ge le g)
+    private static readonly ulong[] CcFlags =
+        [0x800, 0x800, 1, 1, 0x40, 0x40, 0x41, 0x41, 0x80, 0x80, 4, 4, 0x880, 0x880, 0x8C0, 0x8C0];
 
     /// <summary>What the SDM leaves undefined by count, which Iced's per-encoding flags cannot say: OF for
     /// any shift or rotate count but 1, CF for shl/shr counts at or past the operand width.</summary>

@@ -127,3 +127,28 @@ public class FlagTests
         Assert.Equal(0xFFFF_FFFFUL, m[Reg.Rbx]);
     }
 }
+
+/// <summary>Bit tests on memory address a bit string: a register offset may reach beyond (or below) the operand.</summary>
+public class BitStringTests
+{
+    [Fact]
+    public void Bts_on_memory_with_a_register_offset_sets_the_bit_in_the_right_dword_and_reports_its_old_value()
+    {
+        const ulong data = X86Machine.DataVa + 64;
+        var m = new X86Machine(a =>
+        {
+            a.mov(rdi, (long)data);
+            a.mov(eax, 100);                              // bit 100 = dword 3, bit 4
+            a.bts(__dword_ptr[rdi], eax);
+            a.setc(bl);
+            a.mov(rax, -1L);                              // bit -1 = the top bit of the byte before data
+            a.bt(__qword_ptr[rdi], rax);
+            a.setc(cl);
+        });
+        m.Memory.Poke(data - 8, [0, 0, 0, 0, 0, 0, 0, 0x80]);
+        Assert.Equal(StopReason.InvalidOpcode, m.Run());
+        Assert.Equal(new byte[] { 0x10, 0, 0, 0 }, m.Memory.Peek(data + 12, 4));
+        Assert.Equal(0UL, m[Reg.Rbx] & 0xFF);
+        Assert.Equal(1UL, m[Reg.Rcx] & 0xFF);
+    }
+}

@@ -26,3 +26,16 @@ public class DisassemblerTests
         Assert.Equal("call process_main", line.Text);
     }
 }
+
+public class TraceTests
+{
+    [Fact]
+    public void The_cpu_disassembles_the_instruction_it_is_about_to_run()
+    {
+        var m = new X86Machine(a => { a.mov(Iced.Intel.AssemblerRegisters.eax, 7); a.nop(); });
+        Assert.Equal("mov $0x7,%eax", m.Cpu.DisassembleAt(m.Cpu.Rip).Text);
+        m.Cpu.Step();
+        Assert.Equal("nop", m.Cpu.DisassembleAt(m.Cpu.Rip).Text);
+        Assert.Equal("(bad)", m.Cpu.DisassembleAt(0x10).Text);   // nothing mapped there
+    }
+}

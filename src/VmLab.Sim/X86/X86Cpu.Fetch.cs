@@ -9,6 +9,17 @@ public sealed partial class X86Cpu<TBus>
     private readonly XOp[] _single = new XOp[1];
     private readonly byte[] _fetchBytes = new byte[15];
 
+    /// <summary>The instruction at va as the CPU would fetch it now (through the bus, at <see cref="Privilege"/>),
+    /// disassembled; "(bad)" with no bytes when the fetch faults. For traces: call it before <see cref="Step"/>.</summary>
+    public X86Line DisassembleAt(ulong va, X86Syntax syntax = X86Syntax.Gnu, Func<ulong, string?>? symbols = null)
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        int n = 0;
+        while (n < bytes.Length && _bus.TryLoad(va + (ulong)n, 1, Access.Fetch, Privilege, out ulong b, out _))
+            bytes[n++] = (byte)b;
+        return X86Disassembler.One(bytes[..n], va, syntax, symbols);
+    }
+
     private void BeginRun()
     {
         _code.NewEpoch();

@@ -69,6 +69,7 @@ public static class X86Disassembler
         f.Options.HexSuffix = "";
         f.Options.UppercaseHex = false;
         f.Options.BranchLeadingZeros = false;
+        f.Options.SmallHexNumbersInDecimal = false;   // $0x7, as objdump prints it
         return f;
     }
 

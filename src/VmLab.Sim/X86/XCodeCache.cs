@@ -31,7 +31,7 @@ internal sealed class XCodePage(byte[] frame, int offset)
 /// </summary>
 internal sealed class XCodeCache
 {
-    private const int MaxPages = 4096;
+    private const int MaxPages = 256;   // a page's table is 32 KiB: at most 8 MiB, then start over
     private const int MaxBlockOps = 64;
     private readonly Dictionary<FrameKey, XCodePage> _pages = new();
     private readonly List<XOp> _scratch = new(MaxBlockOps);

@@ -31,19 +31,32 @@ internal static class HostCpu
             }
         });
         var results = new List<X86Outcome>(cases.Count);
+        var stderr = p.StandardError.ReadToEndAsync();
         using (var r = new BinaryReader(new BufferedStream(p.StandardOutput.BaseStream, 1 << 16)))
         {
-            for (int i = 0; i < cases.Count; i++)
+            try
             {
-                var o = new X86Outcome { Signal = (int)r.ReadUInt32(), Rip = r.ReadUInt64() };
-                for (int k = 0; k < 16; k++) o.Regs[k] = r.ReadUInt64();
-                o.Rflags = r.ReadUInt64();
-                o.Data = r.ReadBytes(X86Case.DataSize);
-                results.Add(o);
+                ReadAll(r, cases.Count, results);
+            }
+            catch (EndOfStreamException)
+            {
+                throw new InvalidOperationException($"x86diff-host stopped early: {stderr.Result.Trim()}");
             }
         }
         writer.Wait();
         p.WaitForExit();
         return results;
+    }
+
+    private static void ReadAll(BinaryReader r, int count, List<X86Outcome> results)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var o = new X86Outcome { Signal = (int)r.ReadUInt32(), Rip = r.ReadUInt64() };
+            for (int k = 0; k < 16; k++) o.Regs[k] = r.ReadUInt64();
+            o.Rflags = r.ReadUInt64();
+            o.Data = r.ReadBytes(X86Case.DataSize);
+            results.Add(o);
+        }
     }
 }

@@ -15,8 +15,6 @@ internal sealed class Report(IAnsiConsole console)
     private readonly List<(string Label, string Value)> _facts = [];
     private bool _blank = true;
 
-    public IAnsiConsole Console => console;
-
     /// <summary>The verdicts stated so far, for the tour.</summary>
     public List<Verdict> Verdicts { get; } = [];
 

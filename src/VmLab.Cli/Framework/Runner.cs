@@ -53,32 +53,25 @@ internal static class Runner
             inner.Invoke(parse);
             if (command is Verb v)
             {
-                if (v.Details.Length > 0)
-                {
-                    o.WriteLine("Details:");
-                    foreach (string line in Wrap.Block(v.Details, width - 2))
-                        o.WriteLine(line.Length == 0 ? "" : "  " + line);
-                    o.WriteLine();
-                }
-                if (v.Json is not null)
-                {
-                    o.WriteLine("JSON:");
-                    foreach (string line in Wrap.Json(v.Json, width - 2))
-                        o.WriteLine("  " + line);
-                    o.WriteLine();
-                }
-                if (v.Examples.Count > 0)
-                {
-                    o.WriteLine("Examples:");
-                    foreach (string e in v.Examples)
-                        o.WriteLine("  " + e);
-                    o.WriteLine();
-                }
+                Section(o, "Details:", Wrap.Block(v.Details, width - 2));
+                Section(o, "JSON:", v.Json is null ? [] : Wrap.Json(v.Json, width - 2));
+                Section(o, "Examples:", v.Examples);
             }
             return 0;
         }
 
         public override bool ClearsParseErrors => true;
+
+        private static void Section(TextWriter o, string title, IEnumerable<string> lines)
+        {
+            var list = lines.ToList();
+            if (list.All(l => l.Length == 0))
+                return;
+            o.WriteLine(title);
+            foreach (string line in list)
+                o.WriteLine(line.Length == 0 ? "" : "  " + line);
+            o.WriteLine();
+        }
     }
 }
 

@@ -61,6 +61,9 @@ internal static class Program
             // Seed 003 Part D: the maze.
             MazeCommand.Create(),
 
+            // The seeds' coding exercises as labs, and seeded quizzes.
+            LabCommand.Create(),
+
             new TourCommand(() => all),
         ];
         return all;

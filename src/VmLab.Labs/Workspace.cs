@@ -28,20 +28,18 @@ public static class Workspace
     {
         if (File.Exists(Path.Combine(dir, Project)))
             throw new ArgumentException($"{dir} already holds a lab workspace ({Project}); pick another directory");
-        Directory.CreateDirectory(Path.Combine(dir, ".vmlab"));
-        var written = new List<string>();
-        void Write(string name, string text)
-        {
-            File.WriteAllText(Path.Combine(dir, name), text);
-            written.Add(name);
-        }
         string simDll = typeof(Kernel).Assembly.Location;
-        Write(Project, Template("Lab.csproj.txt").Replace("{{SIM_DLL}}", simDll));
-        Write("Directory.Build.props", Template("Directory.Build.props.txt"));
-        foreach (var e in exercises) Write(e.StubFile, Template(e.StubFile + ".txt"));
-        Write("README.md", Readme(exercises));
+        var files = new List<(string Name, string Text)>
+        {
+            (Project, Template("Lab.csproj.txt").Replace("{{SIM_DLL}}", simDll)),
+            ("Directory.Build.props", Template("Directory.Build.props.txt")),
+        };
+        files.AddRange(exercises.Select(e => (e.StubFile, Template(e.StubFile + ".txt"))));
+        files.Add(("README.md", Readme(exercises)));
+        Directory.CreateDirectory(Path.Combine(dir, ".vmlab"));     // every template was found: now write
+        foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
         File.WriteAllText(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(exercises.Select(e => e.Name).ToArray()));
-        return written;
+        return [.. files.Select(f => f.Name)];
     }
 
     /// <summary>The exercises a workspace was made with.</summary>

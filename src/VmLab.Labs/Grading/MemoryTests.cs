@@ -32,7 +32,7 @@ internal static class MemoryTests
             if (clean) RequireUnwritten(kk, before, "remap");
         };
         k.Spawn("bigdata");
-        Run(k);
+        Run(k, "remap", strict: clean);
         Require(k.Console == "CS 61 Is Amazing\n", $"bigdata printed \"{k.Console.TrimEnd()}\"; point message's page at amazing's frame");
         if (clean) RequireClean(k, "remap");
     }

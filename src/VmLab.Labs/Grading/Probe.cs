@@ -9,7 +9,7 @@ internal static class Probe
 {
     public sealed record Outcome(long Result, Kernel Kernel, int Pid);
 
-    public static Outcome Call(TestContext t, int number, string rdi, ulong rsi = 0, string prep = "", string data = "",
+    public static Outcome Call(TestContext t, string what, int number, string rdi, ulong rsi = 0, string prep = "", string data = "",
         Action<Kernel>? setup = null)
     {
         string src = SyscallAbi.Prelude + $"""
@@ -30,10 +30,10 @@ internal static class Probe
         var k = t.Boot();
         setup?.Invoke(k);
         int pid = k.Spawn(Assembler.Assemble(src), "probe");
-        TestContext.Run(k, 2_000_000);
+        TestContext.Run(k, what, strict: false, steps: 2_000_000);     // the caller checks the result first, then RequireClean
         var p = k.History.First(h => h.Pid == pid && h.Name == "probe");
         TestContext.Require(p.State == ProcessState.Exited,
-            p.State == ProcessState.Killed ? $"the probe was killed: {p.KillReason}" : "the syscall never returned (the caller sleeps or spins forever)");
+            p.State == ProcessState.Killed ? $"{what}: the caller was killed: {p.KillReason}" : $"{what} never returned: the caller sleeps or spins forever");
         return new Outcome(p.ExitStatus ?? 0, k, pid);
     }
 }

@@ -14,14 +14,14 @@ internal static class SyscallTests
         new("spawn_bad_pointers", "spawn", 5, "spawn of a kernel address (holding \"alice\"), the null page, an unmapped page, a name running off the top, a name longer than MaxName, an unknown name: each -1, nothing started", SpawnBad),
         new("page_alloc_fills", "page_alloc", 5, "three allocators take pages until page_alloc says -1; then every frame comes back", PageAllocFills),
         new("page_alloc_friends", "page_alloc", 5, "eve's page_alloc(alice's page table) returns -1 and alice runs all 40 rounds", PageAllocFriends),
-        new("page_alloc_bad_addresses", "page_alloc", 5, "unaligned, null, kernel, console, at MEMSIZE_VIRTUAL, non-canonical and already-mapped addresses: -1, memory unchanged", PageAllocBad),
+        new("page_alloc_bad_addresses", "page_alloc", 5, "unaligned, null, kernel, console, at MEMSIZE_VIRTUAL, far-above and already-mapped (the caller's data page) addresses: -1, memory unchanged", PageAllocBad),
     ];
 
     private static void SpawnAlice(TestContext t)
     {
         var k = t.Boot();
         k.Spawn("spawner");
-        Run(k);
+        Run(k, "spawn");
         var alices = k.History.Where(p => p.Name == "alice").ToList();
         Require(alices.Count == 2, $"spawn(\"alice\") started {alices.Count} process(es), want 2; spawner printed: {k.Console.Replace("\n", " | ")}");
         foreach (var a in alices)
@@ -44,7 +44,7 @@ internal static class SyscallTests
         };
         foreach (var (what, rdi, prep, data) in cases)
         {
-            var o = Probe.Call(t, SyscallAbi.Spawn, rdi, prep: prep, data: data,
+            var o = Probe.Call(t, $"spawn({what})", SyscallAbi.Spawn, rdi, prep: prep, data: data,
                 setup: k => k.Memory.Write(KernelName, "alice\0"u8));
             Require(o.Result == -1, $"spawn({what}) returned {o.Result}, want -1");
             Require(o.Kernel.History.Count == 1, $"spawn({what}) started a process");
@@ -56,7 +56,7 @@ internal static class SyscallTests
     {
         var k = t.Boot();
         for (int i = 0; i < 3; i++) k.Spawn("allocator");
-        Run(k);
+        Run(k, "page_alloc");
         int refused = k.Console.Split('\n').Count(l => l.Contains("page_alloc said no"));
         Require(refused == 3, $"{refused} of 3 allocators were refused: page_alloc must return -1 when memory runs out");
         Require(k.MinFreeFrames <= 1, $"memory never filled up (lowest free-frame count {k.MinFreeFrames})");
@@ -70,7 +70,7 @@ internal static class SyscallTests
         int alice = k.Spawn("alice", Rounds);
         ulong target = k.Find(alice)!.PageTable.Root;
         k.Spawn("eve", target);
-        Run(k);
+        Run(k, "page_alloc", strict: false);     // what happened to alice says more than the checker's symptoms
         var a = k.History.First(p => p.Pid == alice);
         Require(a.State == ProcessState.Exited && k.Console.Contains($"alice (pid {alice}): round {Rounds}"),
             $"alice did not finish: page_alloc(0x{target:x}) let eve, through the kernel, wipe alice's page table ({a.KillReason ?? a.State.ToString().ToLowerInvariant()})");
@@ -82,10 +82,10 @@ internal static class SyscallTests
     {
         foreach (var (what, rdi) in new[] { ("0x110001 (unaligned)", "0x110001"), ("0 (the null page)", "0"), ("0x40000 (the kernel)", "0x40000"),
                      ($"0x{ConsoleAddr:x} (the console)", $"0x{ConsoleAddr:x}"), ($"0x{MemSizeVirtual:x} (MEMSIZE_VIRTUAL)", $"0x{MemSizeVirtual:x}"),
-                     ("0xffff800000000000 (far above)", "0xffff800000000000"), ("0x100000 (the caller's own code page)", "0x100000") })
+                     ("0xffff800000000000 (far above)", "0xffff800000000000"), ("the caller's own data page", "pad") })
         {
             byte[]? kernelBefore = null;
-            var o = Probe.Call(t, SyscallAbi.PageAlloc, rdi, setup: k => kernelBefore = k.Memory.FrameSpan(0x40000).ToArray());
+            var o = Probe.Call(t, $"page_alloc({what})", SyscallAbi.PageAlloc, rdi, setup: k => kernelBefore = k.Memory.FrameSpan(0x40000).ToArray());
             Require(o.Result == -1, $"page_alloc({what}) returned {o.Result}, want -1");
             Require(o.Kernel.Memory.FrameSpan(0x40000).SequenceEqual(kernelBefore), $"page_alloc({what}) wrote kernel memory");
             RequireClean(o.Kernel, "page_alloc");

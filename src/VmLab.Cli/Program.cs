@@ -63,6 +63,7 @@ internal static class Program
 
             // The seeds' coding exercises as labs, and seeded quizzes.
             LabCommand.Create(),
+            new QuizCommand(),
 
             new TourCommand(() => all),
         ];

@@ -34,7 +34,7 @@ public sealed partial class TestContext(KernelSeams seams)
         long end = k.Instructions + steps;
         while (k.Instructions < end && k.Panic is null && k.Processes.Any(p => p.State == ProcessState.Runnable))
         {
-            if (k.Run(Math.Min(100_000, end - k.Instructions)) == 0) break;
+            if (k.Run(Math.Min(2_000, end - k.Instructions)) == 0) break;     // small slices: stop near the first finding
             if (strict && k.CheckerErrors.Count > 0) break;
         }
         if (!strict) return;

@@ -16,10 +16,12 @@ public static class Catalog
         new("spawn", "003", "F1", "C#", "spawn(name) that checks its pointer before trusting it", typeof(ISpawn), "Spawn.cs"),
         new("page_alloc", "003", "G1", "C#", "page_alloc(va) that refuses to be a confused deputy", typeof(IPageAlloc), "PageAlloc.cs"),
         new("pipe", "003", "H2", "C#", "a pipe kernel with the fewest syscalls per message", typeof(IPipeKernel), "Pipe.cs"),
+        new("friendly", "001", "A", "C", "libetsbefriends: encouraging messages instead of \"Segmentation fault\"", null, "libetsbefriends.c")
+            { ExtraFiles = ["Makefile", "crash.c"] },
     ];
 
     public static IReadOnlyList<GradedTest> Tests { get; } =
-        [.. MemoryTests.All, .. ProcessTests.All, .. SyscallTests.All, .. PipeTests.All];
+        [.. MemoryTests.All, .. ProcessTests.All, .. SyscallTests.All, .. PipeTests.All, .. FriendlyTests.All];
 
     public static Exercise? Find(string name) => Exercises.FirstOrDefault(e => e.Name == name);
 

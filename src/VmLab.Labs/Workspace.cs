@@ -35,6 +35,7 @@ public static class Workspace
             ("Directory.Build.props", Template("Directory.Build.props.txt")),
         };
         files.AddRange(exercises.Select(e => (e.StubFile, Template(e.StubFile + ".txt"))));
+        files.AddRange(exercises.SelectMany(e => e.ExtraFiles).Select(f => (f, Template(f + ".txt"))));
         files.Add(("README.md", Readme(exercises)));
         Directory.CreateDirectory(Path.Combine(dir, ".vmlab"));     // every template was found: now write
         foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
@@ -68,6 +69,21 @@ public static class Workspace
         }
         string dll = Path.Combine(output, "Lab.dll");
         return File.Exists(dll) ? (dll, null) : (null, $"the build made no {dll}");
+    }
+
+    /// <summary>make in the workspace (the C exercise). Returns the built library, or make's first errors.</summary>
+    public static (string? Library, string? Error) Make(string dir, TimeSpan limit)
+    {
+        string full = Path.GetFullPath(dir);
+        var r = ChildProcess.Run("make", ["-C", full, "libetsbefriends.so"], limit, full);
+        if (r.TimedOut) return (null, $"make took longer than {limit.TotalSeconds:0} s");
+        if (r.ExitCode != 0)
+        {
+            var errors = (r.Err + r.Out).Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Select(l => l.Trim()).Take(3).ToList();
+            return (null, errors.Count > 0 ? string.Join("; ", errors) : $"make exited with {r.ExitCode}");
+        }
+        string lib = Path.Combine(full, "libetsbefriends.so");
+        return File.Exists(lib) ? (lib, null) : (null, "make built no libetsbefriends.so");
     }
 
     // "/home/s/lab/Fork.cs(12,5): error CS1002: ; expected [/home/s/lab/Lab.csproj]" -> "Fork.cs(12,5): error CS1002: ; expected"

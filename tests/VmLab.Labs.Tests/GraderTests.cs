@@ -62,6 +62,18 @@ public class GraderTests
         Assert.False(report.FullMarks);
     }
 
+    [Theory]
+    [InlineData("OneMessage", "friendly_messages", "1 different message(s) in 40 runs, want at least 8")]
+    [InlineData("NoAltStack", "friendly_kinds", "a stack overflow: the program was killed by SIGSEGV: no handler ran (a stack overflow needs sigaltstack")]
+    public void A_wrong_friendly_library_fails_with_the_reason(string source, string test, string reason)
+    {
+        string code = (string)typeof(Wrong.WrongFriendly).GetField(source)!.GetValue(null)!;
+        var report = Grader.Grade(new GradeOptions { Library = Wrong.WrongFriendly.Build(code), Exercises = [Catalog.Find("friendly")!], Filter = test });
+        var result = Assert.Single(report.Tests);
+        Assert.False(result.Passed);
+        Assert.Contains(reason, result.Reason);
+    }
+
     [Fact]
     public void A_looping_implementation_times_out_and_the_next_test_still_runs()
     {

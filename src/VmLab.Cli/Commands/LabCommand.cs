@@ -8,7 +8,7 @@ namespace VmLab.Cli.Commands;
 internal static class LabCommand
 {
     public static Verb Create() => new Verb("lab",
-        "lab workspaces for the kernel exercises (C1, E1-E4, F1, G1, H2) and their autograder",
+        "lab workspaces for the coding exercises (003 C1, E1-E4, F1, G1, H2; 001 A) and their autograder",
         """
         Hands out the seed 003 kernel exercises. 'lab init DIR' writes a C# project of stubs that builds against
         this vmlab's simulator; 'lab grade DIR' builds it, plugs each function into the teaching kernel in place of
@@ -112,10 +112,11 @@ internal static class LabCommand
         var test = Opt.Text("--test", "the graded test to run", "NAME");
         var assembly = Opt.Text("--assembly", "the built student assembly (none: the reference)", "PATH");
         var type = Opt.Text("--type", "the class to use when the assembly holds several", "CLASS");
+        var library = Opt.Text("--library", "the built libetsbefriends.so (the C exercise; none: the tool's)", "PATH");
         return new Verb("run-test", "(used by lab grade) run one graded test in this process",
             "The grader starts this once per test. Prints {\"passed\",\"reason\",\"trace\"} on one line.", null,
             "vmlab lab run-test --test fork_isolation") { Hidden = true }
-            .Takes(test, assembly, type).Does(ctx =>
-                Grader.RunChild(ctx.Get(test) ?? throw new UsageException("give --test NAME"), ctx.Get(assembly), ctx.Get(type), ctx.Out));
+            .Takes(test, assembly, type, library).Does(ctx =>
+                Grader.RunChild(ctx.Get(test) ?? throw new UsageException("give --test NAME"), ctx.Get(assembly), ctx.Get(type), ctx.Get(library), ctx.Out));
     }
 }

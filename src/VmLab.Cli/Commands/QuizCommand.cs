@@ -17,8 +17,7 @@ internal static class QuizCommand
             $"""
             {Quizzes.Count} freshly generated problems of one kind. The same kind and seed give the same problems on every
             machine, so a class can share a seed; --answers adds the solution, computed by the simulator (mapping checker,
-            page counter, MMU walk, maze).
-            {string.Join("\n", Quizzes.Kinds.Select(k => $"  {k.Kind,-10} {k.Summary}"))}
+            page counter, MMU walk, maze). Kinds: {string.Join("; ", Quizzes.Kinds.Select(k => $"{k.Kind}: {k.Summary}"))}.
             """,
             """{"kind","seed","problems":[{"question","answer"}]} ("answer" only with --answers)""",
             "vmlab quiz paging --seed 7", "vmlab quiz walk --seed 7 --answers", "vmlab quiz maze --json")

@@ -32,6 +32,6 @@ internal static class SeamSwap
         _ when exercise.Seam == typeof(ISpawn) => KernelSeams.Reference with { Spawn = (ISpawn)implementation },
         _ when exercise.Seam == typeof(IPageAlloc) => KernelSeams.Reference with { PageAlloc = (IPageAlloc)implementation },
         _ when exercise.Seam == typeof(IPipeKernel) => KernelSeams.Reference with { Pipe = (IPipeKernel)implementation },
-        _ => throw new ArgumentException($"no seam for {exercise.Seam.Name}"),
+        _ => throw new ArgumentException($"no kernel seam for {exercise.Name}"),
     };
 }

@@ -27,6 +27,8 @@ public sealed record GradeOptions
     public string? Workspace { get; init; }
     /// <summary>An already built assembly to take the seams from instead of building (null with Workspace null: the reference).</summary>
     public string? Assembly { get; init; }
+    /// <summary>A built libetsbefriends.so to grade the C exercise with instead of making the workspace's.</summary>
+    public string? Library { get; init; }
     /// <summary>With Assembly: the class to use for an exercise, when the assembly holds several.</summary>
     public IReadOnlyDictionary<string, string> Types { get; init; } = new Dictionary<string, string>();
     /// <summary>Tests whose name contains this (or whose exercise is this); all when null.</summary>
@@ -51,33 +53,31 @@ public static class Grader
     {
         var exercises = o.Exercises ?? (o.Workspace is { } ws ? Workspace.Exercises(ws) : Catalog.Exercises);
         var tests = Catalog.Select(o.Filter).Where(t => exercises.Any(e => e.Name == t.Exercise)).ToList();
-        string? assembly = o.Assembly;
-        if (o.Workspace is not null && assembly is null)
-        {
-            var (built, error) = Workspace.Build(o.Workspace, o.BuildTimeout);
-            if (built is null)
-            {
-                var failed = tests.Select(t => new TestResult(t.Name, t.Exercise, t.Points, false, $"build failed: {error}", 0)).ToList();
-                failed.ForEach(r => progress?.Invoke(r));
-                return new GradeReport(0, tests.Sum(t => t.Points), failed, error);
-            }
-            assembly = built;
-        }
+        bool IsC(GradedTest t) => Catalog.Find(t.Exercise)!.IsC;
+        string? assembly = o.Assembly, library = o.Library, csError = null, cError = null;
+        if (o.Workspace is not null && assembly is null && tests.Any(t => !IsC(t)))
+            (assembly, csError) = Workspace.Build(o.Workspace, o.BuildTimeout);
+        if (o.Workspace is not null && library is null && tests.Any(IsC))
+            (library, cError) = Workspace.Make(o.Workspace, o.BuildTimeout);
         var launcher = o.Launcher ?? ChildLauncher.Locate();
         var results = new List<TestResult>();
         foreach (var t in tests)
         {
-            var r = RunOne(launcher, t, assembly, o);
+            string? error = IsC(t) ? cError : csError;
+            var r = error is not null
+                ? new TestResult(t.Name, t.Exercise, t.Points, false, $"build failed: {error}", 0)
+                : RunOne(launcher, t, IsC(t) ? null : assembly, IsC(t) ? library : null, o);
             results.Add(r);
             progress?.Invoke(r);
         }
-        return new GradeReport(results.Where(r => r.Passed).Sum(r => r.Points), tests.Sum(t => t.Points), results, null);
+        return new GradeReport(results.Where(r => r.Passed).Sum(r => r.Points), tests.Sum(t => t.Points), results, csError ?? cError);
     }
 
-    private static TestResult RunOne(ChildLauncher launcher, GradedTest t, string? assembly, GradeOptions o)
+    private static TestResult RunOne(ChildLauncher launcher, GradedTest t, string? assembly, string? library, GradeOptions o)
     {
         var args = new List<string>(launcher.Prefix) { "--test", t.Name };
         if (assembly is not null) args.AddRange(["--assembly", assembly]);
+        if (library is not null) args.AddRange(["--library", library]);
         if (o.Types.TryGetValue(t.Exercise, out string? type)) args.AddRange(["--type", type]);
         var run = ChildProcess.Run(launcher.FileName, args, o.TestTimeout);
         TestHost.Outcome outcome = Interpret(run, o.TestTimeout);
@@ -117,9 +117,9 @@ public static class Grader
     }
 
     /// <summary>The child's side: runs the test named in args and prints its outcome as one JSON line.</summary>
-    public static int RunChild(string test, string? assembly, string? type, TextWriter output)
+    public static int RunChild(string test, string? assembly, string? type, string? library, TextWriter output)
     {
-        var outcome = TestHost.Run(test, assembly, type);
+        var outcome = TestHost.Run(test, assembly, type, library);
         output.WriteLine(JsonSerializer.Serialize(outcome, Json));
         return 0;
     }

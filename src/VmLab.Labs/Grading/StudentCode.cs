@@ -8,6 +8,7 @@ internal static class StudentCode
     /// <summary>An instance of the one public class implementing exercise's seam (or of typeName when given).</summary>
     public static object Create(Assembly assembly, Exercise exercise, string? typeName)
     {
+        var seam = exercise.Seam ?? throw new ArgumentException($"{exercise.Name} is not a C# exercise");
         Type[] types;
         try
         {
@@ -17,12 +18,12 @@ internal static class StudentCode
         {
             throw new GradeFailure($"your assembly could not be loaded: {e.LoaderExceptions.FirstOrDefault()?.Message}");
         }
-        var candidates = types.Where(t => t is { IsClass: true, IsAbstract: false } && exercise.Seam.IsAssignableFrom(t)
+        var candidates = types.Where(t => t is { IsClass: true, IsAbstract: false } && seam.IsAssignableFrom(t)
                                           && (typeName is null || t.FullName == typeName || t.Name == typeName)).ToList();
         if (candidates.Count == 0)
-            throw new GradeFailure($"no class implements {exercise.Seam.Name} (it belongs in {exercise.StubFile})");
+            throw new GradeFailure($"no class implements {seam.Name} (it belongs in {exercise.StubFile})");
         if (candidates.Count > 1)
-            throw new GradeFailure($"{candidates.Count} classes implement {exercise.Seam.Name} ({string.Join(", ", candidates.Select(c => c.Name))}): keep one");
+            throw new GradeFailure($"{candidates.Count} classes implement {seam.Name} ({string.Join(", ", candidates.Select(c => c.Name))}): keep one");
         try
         {
             return Activator.CreateInstance(candidates[0])

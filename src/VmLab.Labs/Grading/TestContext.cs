@@ -11,6 +11,12 @@ public sealed partial class TestContext(KernelSeams seams)
 {
     public KernelSeams Seams { get; } = seams;
 
+    /// <summary>The C exercise's shared library under test.</summary>
+    public string? Library { get; init; }
+
+    /// <summary>Extra lines for the trace of a failing test (the C exercise's program output).</summary>
+    public List<string> Notes { get; } = [];
+
     /// <summary>The kernels this test booted, for the trace of a failing test.</summary>
     public List<Kernel> Kernels { get; } = [];
 
@@ -93,7 +99,7 @@ public sealed partial class TestContext(KernelSeams seams)
     /// <summary>A trace for the saved output of a failing test: each kernel's console, checker findings, events.</summary>
     public IReadOnlyList<string> Trace()
     {
-        var lines = new List<string>();
+        var lines = new List<string>(Notes);
         for (int i = 0; i < Kernels.Count; i++)
         {
             var k = Kernels[i];

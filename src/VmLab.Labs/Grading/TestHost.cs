@@ -11,7 +11,7 @@ public static class TestHost
     /// <summary>What the child reports to the grader.</summary>
     public sealed record Outcome(bool Passed, string Reason, IReadOnlyList<string> Trace);
 
-    public static Outcome Run(string testName, string? assemblyPath, string? typeName)
+    public static Outcome Run(string testName, string? assemblyPath, string? typeName, string? library = null)
     {
         var test = Catalog.Tests.FirstOrDefault(t => t.Name == testName);
         if (test is null) return new Outcome(false, $"no test named {testName}", []);
@@ -19,9 +19,9 @@ public static class TestHost
         TestContext? ctx = null;
         try
         {
-            var seams = assemblyPath is null ? KernelSeams.Reference
+            var seams = assemblyPath is null || exercise.IsC ? KernelSeams.Reference
                 : SeamSwap.With(exercise, StudentCode.Create(Assembly.LoadFrom(Path.GetFullPath(assemblyPath)), exercise, typeName));
-            ctx = new TestContext(seams);
+            ctx = new TestContext(seams) { Library = exercise.IsC ? library ?? VmLab.Linux.Friendly.LibraryPath : null };
             test.Body(ctx);
             return new Outcome(true, "", []);
         }

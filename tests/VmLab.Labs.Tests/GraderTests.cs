@@ -42,6 +42,7 @@ public class GraderTests
     [InlineData("fork", "CopyEverythingFork", "fork_sharing", "is read-only: the child should share")]
     [InlineData("fork", "UncountedFork", "fork_isolation", "reference count")]
     [InlineData("fork", "NullFork", "fork_isolation", "your code threw NullReferenceException")]
+    [InlineData("fork", "LeakyFork", "fork_out_of_memory", "fork left a reference count wrong")]
     [InlineData("exit", "PagesOnlyExit", "exit_forkexit", "free the page-table pages too")]
     [InlineData("exit", "WritableOnlyExit", "exit_forkexit", "exit left a reference count wrong")]
     [InlineData("spawn", "TrustingSpawn", "spawn_alice", "started 0 process(es), want 2")]
@@ -84,7 +85,7 @@ public class GraderTests
             Exercises = [Catalog.Find("fork")!],
             TestTimeout = TimeSpan.FromSeconds(4),
         });
-        Assert.Equal(["fork_isolation", "fork_sharing"], report.Tests.Select(t => t.Name));
+        Assert.Equal(["fork_isolation", "fork_sharing", "fork_out_of_memory"], report.Tests.Select(t => t.Name));
         Assert.All(report.Tests, t => Assert.StartsWith("timed out after 4 s", t.Reason));
         Assert.All(report.Tests, t => Assert.InRange(t.Seconds, 3.5, 30));
         Assert.Equal(0, report.Score);

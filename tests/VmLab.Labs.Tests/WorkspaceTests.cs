@@ -143,7 +143,7 @@ public class BrokenWorkspaceTests(BrokenWorkspace ws) : IClassFixture<BrokenWork
         Assert.NotNull(ws.Report.BuildError);
         Assert.Contains("Fork.cs(", ws.Report.BuildError);
         Assert.Contains("error CS", ws.Report.BuildError);
-        Assert.Equal(["fork_isolation", "fork_sharing"], ws.Report.Tests.Select(t => t.Name));
+        Assert.Equal(["fork_isolation", "fork_sharing", "fork_out_of_memory"], ws.Report.Tests.Select(t => t.Name));
         Assert.Equal(Catalog.Find("fork")!.Points, ws.Report.MaxScore);
         Assert.All(ws.Report.Tests, t => Assert.StartsWith("build failed: ", t.Reason));
         Assert.Equal(0, ws.Report.Score);

@@ -14,6 +14,7 @@ internal static class ProcessTests
     [
         new("fork_isolation", "fork", 8, "forker: the child's write to x stays in the child (parent prints x = 1); checker clean after every kernel entry", ForkIsolation),
         new("fork_sharing", "fork", 7, "right after fork: same user pages and permissions; read-only frames shared, writable ones copied with the parent's bytes", ForkSharing),
+        new("fork_out_of_memory", "fork", 5, "a process that filled memory forks: fork returns -1 and everything the attempt took comes back", ForkOutOfMemory),
         new("exit_forkexit", "exit", 10, "300 fork/exit cycles; every frame (page-table pages too) back, free frames equal to boot", ExitCycles),
         new("exit_killed", "exit", 5, "processes killed by a fault after fork and page_alloc give back every frame", ExitKilled),
     ];
@@ -76,6 +77,41 @@ internal static class ProcessTests
         for (var it = child.PageTable.Iter(ProcStartAddr); it.Va < MemSizeVirtual && it.Va >= ProcStartAddr; it.Next())
             Require(!it.User || pt.Iter(it.Va).User, $"va 0x{it.Va:x}: the child maps a page the parent does not have");
         Run(k, "fork");
+        RequireClean(k, "fork");
+    }
+
+    // Takes 200 heap pages (over half of free memory), then forks: the copy runs out of memory part-way, so the
+    // half-built child must be given back. Exits with fork's result.
+    private const string FillThenFork = SyscallAbi.Prelude + """
+        .text
+        _start:
+            mov rbx, 0x110000
+        fill:
+            mov rdi, rbx
+            mov rax, SYS_PAGE_ALLOC
+            syscall
+            cmp rax, 0
+            jne full
+            add rbx, 0x1000
+            mov rcx, 0x1d8000
+            cmp rbx, rcx
+            jne fill
+        full:
+            mov rax, SYS_FORK
+            syscall
+            mov rdi, rax
+            mov rax, SYS_EXIT
+            syscall
+        """;
+
+    private static void ForkOutOfMemory(TestContext t)
+    {
+        var k = t.Boot();
+        int pid = k.Spawn(Assembler.Assemble(FillThenFork), "filler");
+        Run(k, "fork");
+        var p = k.History.First(h => h.Pid == pid);
+        Require(k.History.Count == 1 && p.ExitStatus == -1,
+            $"fork with memory full returned {p.ExitStatus}; it should return -1 when the child's pages cannot all be had");
         RequireClean(k, "fork");
     }
 

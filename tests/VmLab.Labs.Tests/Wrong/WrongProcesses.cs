@@ -88,3 +88,25 @@ public sealed class WritableOnlyExit : IExit
         k.Frames.Free(p.PageTable.Root);
     }
 }
+
+/// <summary>The reference fork, except that running out of memory leaves the half-built child behind.</summary>
+public sealed class LeakyFork : IFork
+{
+    public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
+    {
+        var child = k.NewPageTable(childPid);
+        if (child is null) return null;
+        for (var it = parent.PageTable.Iter(ProcStartAddr); it.Va < MemSizeVirtual && it.Va >= ProcStartAddr; it.Next())
+        {
+            if (!it.User) continue;
+            ulong perm = it.Entry & Kernel.MappingPerm;
+            if (it.Writable)
+            {
+                if (!k.MapFresh(child, it.Va, perm, k.Memory.FrameSpan(it.Pa))) return null;
+            }
+            else if (child.Iter(it.Va).TryMap(it.Pa, perm)) k.Frames.AddReference(it.Pa);
+            else return null;
+        }
+        return child;
+    }
+}

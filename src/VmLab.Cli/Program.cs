@@ -34,6 +34,10 @@ internal static class Program
         SimCommand.Create(),
         MazeCommand.Create(),
 
+        // The seeds' coding exercises as labs, and seeded quizzes.
+        LabCommand.Create(),
+        QuizCommand.Create(),
+
         TourCommand.Create(),
         CompletionCommand.Create(),
     };

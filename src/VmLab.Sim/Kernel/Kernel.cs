@@ -35,6 +35,10 @@ public sealed record KernelOptions
 
     /// <summary>The confused-deputy build: page_alloc trusts its argument (seed 003 G1). Never the default.</summary>
     public bool Vulnerable { get; init; }
+
+    /// <summary>The kernel's replaceable functions. When set, Fork, Pipe and Vulnerable are not consulted:
+    /// they only name seams (<see cref="KernelSeams.From"/>).</summary>
+    public KernelSeams? Seams { get; init; }
 }
 
 /// <summary>A user fault the kernel handled: who, where, what, and whether the process died of it.</summary>
@@ -56,12 +60,13 @@ public sealed partial class Kernel
     private int _current;            // slot of the process that ran last
     private int _loaded = -1;        // slot whose page table the TLB holds, -1 after any mapping change
     private int _entries;            // kernel entries, for CheckEvery
-    private bool _resume;
-    private bool _switchPending;     // the slot of _current now holds a different process            // false after a yield or a timer interrupt: the next process runs
+    private bool _resume;            // false after a yield or a timer interrupt: the next process runs
+    private bool _switchPending;     // the slot of _current now holds a different process
 
     public Kernel(KernelOptions? options = null)
     {
         Options = options ?? new KernelOptions();
+        Seams = Options.Seams ?? KernelSeams.From(Options);
         Memory = new PhysicalMemory(MemSizePhysical);
         Frames = new FrameAllocator(Memory);
         Frames.Reserve(0, PageSize, FrameOwner.Reserved);
@@ -80,6 +85,9 @@ public sealed partial class Kernel
     }
 
     public KernelOptions Options { get; }
+
+    /// <summary>The functions this kernel was built with: reference, teaching variant or a student's.</summary>
+    public KernelSeams Seams { get; }
     public PhysicalMemory Memory { get; }
     public FrameAllocator Frames { get; }
     public PageTable KernelPageTable { get; }
@@ -218,11 +226,11 @@ public sealed partial class Kernel
     }
 
     /// <summary>After any change to a live page table: the next dispatch reloads CR3 (flushing the TLB).</summary>
-    private void MappingsChanged() => _loaded = -1;
+    public void MappingsChanged() => _loaded = -1;
 
     private void Terminate(Process p, ProcessState state, string? reason)
     {
-        FreeProcessMemory(p.PageTable);
+        Seams.Exit.FreeProcess(this, p);
         p.State = state;
         p.KillReason = reason;
         _slots[p.Pid] = null;

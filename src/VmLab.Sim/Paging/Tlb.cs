@@ -14,7 +14,7 @@ namespace VmLab.Sim.Paging;
 /// so the walk can set D; an access the cached rights refuse also misses and is decided by a fresh walk;
 /// a page fault drops the entry for that address; large pages are cached as their 4 KiB pieces.
 /// </summary>
-public sealed class Tlb
+public sealed partial class Tlb
 {
     private struct Entry
     {

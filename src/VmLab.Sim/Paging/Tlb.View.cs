@@ -7,6 +7,9 @@ public sealed record TlbEntryView(int Slot, ulong Va, ulong Pa, int Level, bool 
 
 public sealed partial class Tlb
 {
+    /// <summary>Entries the TLB can hold.</summary>
+    public int Capacity => _entries.Length;
+
     /// <summary>The valid entries, by slot. A write that may not hit (UserWrite false) still succeeds when the
     /// walk allows it: the entry only lacks the dirty bit.</summary>
     public IReadOnlyList<TlbEntryView> Entries()

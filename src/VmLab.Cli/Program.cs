@@ -61,6 +61,9 @@ internal static class Program
             // Seed 003 Part D: the maze.
             MazeCommand.Create(),
 
+            // The simulated machine in a browser.
+            new WebCommand(),
+
             new TourCommand(() => all),
         ];
         return all;

@@ -85,7 +85,7 @@ public sealed class WebServer : IAsyncDisposable
         ctx.Response.Clear();
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new { error = FirstLine(message) }));
+        await ctx.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new { error = FirstLine(message) }, WebJson.Options));
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();

@@ -11,8 +11,12 @@ function message(text, isError = false) {
   $('message').className = `message${isError ? ' error' : ''}`;
 }
 
+// body[data-busy] while a request is in flight: lets people (and tests) see when the page has caught up.
+let busy = 0;
 async function guard(action) {
+  document.body.dataset.busy = String(++busy);
   try { await action(); } catch (e) { message(e.message, true); stopRun(); }
+  finally { if (--busy === 0) delete document.body.dataset.busy; }
 }
 
 function drawOptions() {

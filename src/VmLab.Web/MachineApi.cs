@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -63,13 +62,7 @@ internal static class MachineApi
         app.MapGet("/api/machines/{id}", (HttpContext ctx, string id) =>
         {
             int events = IntQuery(ctx, "events", 200, 0, VmLab.Sim.Kernel.Kernel.EventCapacity);
-            return Use(store, id, m =>
-            {
-                var node = JsonSerializer.SerializeToNode(m.Snapshot(events), WebJson.Options)!.AsObject();
-                node["scenario"] = m.Scenario;
-                node["furthest"] = m.Furthest;
-                return Results.Text(node.ToJsonString(WebJson.Options), "application/json");
-            });
+            return Json(Use(store, id, m => m.Snapshot(events)));
         });
 
         app.MapGet("/api/machines/{id}/timeline", (string id) => Json(Use(store, id, m => new
@@ -102,8 +95,9 @@ internal static class MachineApi
         });
     }
 
+    /// <summary>Streams <paramref name="value"/> to the response (a machine's state is a few hundred KB: no string of it).</summary>
     internal static IResult Json(object value, JsonSerializerOptions? options = null) =>
-        Results.Text(JsonSerializer.Serialize(value, options ?? WebJson.Options), "application/json");
+        Results.Json(value, options ?? WebJson.Options);
 
     private static T Use<T>(SessionStore store, string id, Func<MachineSession, T> use) =>
         store.TryUse(id, use, out T result) ? result : throw new BadRequest($"no machine '{Clip(id)}' (it may have been idle too long): create one with POST /api/machines", 404);

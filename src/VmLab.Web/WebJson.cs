@@ -33,8 +33,14 @@ internal static class WebJson
             reader.TokenType == JsonTokenType.Number ? reader.GetUInt64()
             : Address.TryParse(reader.GetString(), out ulong v) ? v : throw new JsonException("not an address");
 
-        public override void Write(Utf8JsonWriter writer, ulong value, JsonSerializerOptions options) =>
-            writer.WriteStringValue($"0x{value:x}");
+        public override void Write(Utf8JsonWriter writer, ulong value, JsonSerializerOptions options)
+        {
+            Span<char> text = stackalloc char[18];
+            text[0] = '0';
+            text[1] = 'x';
+            value.TryFormat(text[2..], out int n, "x");
+            writer.WriteStringValue(text[..(n + 2)]);
+        }
     }
 }
 

@@ -4,8 +4,8 @@ using VmLab.Sim.Paging;
 namespace VmLab.Sim.Viewer;
 
 /// <summary>A run of present virtual pages mapped by one entry: [Va, End) onto frames from Pa, with the
-/// effective permissions of the walk (<see cref="VmIter.Perm"/>).</summary>
-public readonly record struct MappedRange(ulong Va, ulong End, ulong Pa, ulong Perm)
+/// effective permissions of the walk (<see cref="VmIter.Perm"/>) and the leaf entry itself.</summary>
+public readonly record struct MappedRange(ulong Va, ulong End, ulong Pa, ulong Perm, ulong Entry)
 {
     public ulong Pages => (End - Va) >> PhysicalMemory.FrameShift;
 }
@@ -24,7 +24,7 @@ public static class AddressSpace
         {
             it.Find(va);
             ulong end = it.LastVa == 0 || it.LastVa > limit ? limit : it.LastVa;
-            if (it.Present) yield return new MappedRange(va, end, it.Pa, it.Perm);
+            if (it.Present) yield return new MappedRange(va, end, it.Pa, it.Perm, it.Entry);
             va = end;
         }
     }

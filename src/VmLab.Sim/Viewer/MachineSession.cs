@@ -70,7 +70,8 @@ public sealed class MachineSession
     /// <summary>Back to step 0 (the timeline keeps its right end).</summary>
     public void Reset() => Kernel = Boot();
 
-    public MachineSnapshot Snapshot(int maxEvents = 200) => MachineSnapshot.Of(Kernel, maxEvents);
+    public MachineSnapshot Snapshot(int maxEvents = 200) =>
+        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario, Furthest = Math.Max(Furthest, Step) };
 
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
     public PageWalk? Walk(int pid, ulong va, Access access) => PageWalk.Of(Kernel, pid, va, access);

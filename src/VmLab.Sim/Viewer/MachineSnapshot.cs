@@ -37,6 +37,12 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
     IReadOnlyList<FrameView> Frames, IReadOnlyList<KernelEvent> Events, long EventCount, string Console,
     IReadOnlyList<string> CheckerErrors, int LeakedFrames, long FreeFrames, long FreeFramesAtBoot, string? Panic, bool Finished)
 {
+    /// <summary>The scenario the machine runs, when a <see cref="MachineSession"/> took the snapshot.</summary>
+    public string? Scenario { get; init; }
+
+    /// <summary>The furthest step the session has reached (the timeline's right end).</summary>
+    public long Furthest { get; init; }
+
     /// <summary>The snapshot of <paramref name="k"/> now, with its last <paramref name="maxEvents"/> events.</summary>
     public static MachineSnapshot Of(SimKernel k, int maxEvents = 200)
     {
@@ -56,10 +62,12 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
                 level is { } lv ? TableEntryLine.TableName(lv) : null, MapCell.FrameGlyph(info),
                 byFrame.TryGetValue(pa, out var m) ? m : []));
         }
-        var report = k.Panic is null ? MemoryChecker.Check(k) : new CheckReport([], []);
-        var errors = k.CheckerErrors.Concat(report.Errors).Distinct().ToList();
+        // Leaks as the checker defines them (FrameAllocator.Leaks), from the walks already made: page-table pages and
+        // user frames that no live page table reaches. The rest of the checker runs in the kernel (CheckEvery).
+        var reachable = levels.Keys.Concat(byFrame.Where(kv => kv.Value.Any(m => m.Va >= ProcStartAddr)).Select(kv => kv.Key));
+        int leaked = k.Frames.Leaks(reachable).Count;
         return new MachineSnapshot(k.Instructions, live.Count > 0 && k.Tlb.Cr3 is var cr3 ? live.FirstOrDefault(p => p.PageTable.Root == cr3)?.Pid : null,
-            processes, kernelView, frames, [.. k.Events.TakeLast(maxEvents)], k.EventCount, k.Console, errors, report.LeakedFrames.Count,
+            processes, kernelView, frames, [.. k.Events.TakeLast(maxEvents)], k.EventCount, k.Console, [.. k.CheckerErrors], leaked,
             (long)k.Frames.FreeFrames, (long)k.FreeFramesAtBoot, k.Panic, k.Panic is not null || !live.Any(p => p.State == ProcessState.Runnable));
     }
 
@@ -78,14 +86,14 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
     private static List<PageView> Pages(PageTable pt, int? pid, Dictionary<ulong, List<FrameMapping>>? byFrame)
     {
         var pages = new List<PageView>();
-        var it = pt.Iter(0);
         foreach (var r in AddressSpace.Ranges(pt, MemSizeVirtual))
         {
             char access = AddressSpace.Access(r.Perm);
+            string flags = FlagsText(r.Entry);
+            bool cow = (r.Entry & SimKernel.PTE_COW) != 0;
             for (ulong va = r.Va, pa = r.Pa; va < r.End; va += PageSize, pa += PageSize)
             {
-                ulong entry = it.Find(va).Entry;
-                pages.Add(new PageView(va, pa, access, Pte.FormatFlags(entry), (entry & SimKernel.PTE_COW) != 0));
+                pages.Add(new PageView(va, pa, access, flags, cow));
                 if (byFrame is null || pid is not { } owner || access is not (MapCell.UserWritable or MapCell.UserReadOnly)) continue;
                 if (!byFrame.TryGetValue(pa, out var list)) byFrame[pa] = list = [];
                 list.Add(new FrameMapping(owner, va, access));
@@ -93,6 +101,11 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
         }
         return pages;
     }
+
+    // A table has few distinct flag combinations: name each once.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, string> s_flags = new();
+
+    private static string FlagsText(ulong entry) => s_flags.GetOrAdd(Pte.Flags(entry), Pte.FormatFlags);
 
     // Which level each page-table page serves: roots are PML4s, PtIter gives the rest.
     private static Dictionary<ulong, int> TableLevels(SimKernel k)

@@ -15,7 +15,11 @@ internal static class ScenarioCatalog
 {
     private static readonly string[] PipeKernels = ["naive", "blocking", "batching", "best"];
 
-    public static IReadOnlyList<ScenarioSpec> All { get; } = [.. Scenarios.All.Select(s => new ScenarioSpec(s.Name, s.Summary, Options(s.Name)))];
+    /// <summary>Every scenario's instruction budget, as `sim run --steps`: the machine stops there.</summary>
+    private static readonly OptionSpec Steps = new("steps", "int", 50_000_000L, "instruction budget for the whole run", 1, 10_000_000_000);
+
+    public static IReadOnlyList<ScenarioSpec> All { get; } =
+        [.. Scenarios.All.Select(s => new ScenarioSpec(s.Name, s.Summary, [.. Options(s.Name), Steps]))];
 
     private static IReadOnlyList<OptionSpec> Options(string name) => name switch
     {
@@ -54,6 +58,7 @@ internal static class ScenarioCatalog
                 "count" => o with { Count = (int)Int(prop, opt) },
                 "vulnerable" => o with { Vulnerable = Bool(prop) },
                 "messages" => o with { Messages = (int)Int(prop, opt) },
+                "steps" => o with { Steps = Int(prop, opt) },
                 "kernel" => o with { Pipe = Enum.Parse<PipeKernel>(Choice(prop, opt), ignoreCase: true) },
                 _ => o,
             };

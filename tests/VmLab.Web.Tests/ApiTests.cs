@@ -15,7 +15,7 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         var names = json.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
         Assert.Equal(VmLab.Sim.Kernel.Scenarios.All.Select(s => s.Name), names);
         var fork = json.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "fork");
-        Assert.Equal(["naive", "cow"], fork.GetProperty("options").EnumerateArray().Select(o => o.GetProperty("name").GetString()));
+        Assert.Equal(["naive", "cow", "steps"], fork.GetProperty("options").EnumerateArray().Select(o => o.GetProperty("name").GetString()));
     }
 
     [Fact]
@@ -74,6 +74,15 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task The_steps_option_is_the_instruction_budget_as_in_sim_run()
+    {
+        string id = await api.Create("forkexit", new { count = 500, steps = 1234 });
+        var r = await api.Step(id, new { count = 5000 });
+        Assert.Equal(1234, r.GetProperty("step").GetInt64());
+        Assert.True(r.GetProperty("finished").GetBoolean());
+    }
+
+    [Fact]
     public async Task Tlb_reports_the_running_process_entries()
     {
         string id = await api.Create("hello");
@@ -82,6 +91,7 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.True(tlb.GetProperty("loaded").GetBoolean());
         Assert.Contains(tlb.GetProperty("entries").EnumerateArray(), e => e.GetProperty("va").GetString() == "0x100000");
         Assert.True(tlb.GetProperty("misses").GetInt64() > 0);
+        Assert.True(tlb.GetProperty("cr3_loads").GetInt64() >= 2);       // boot, then the switch to pid 1
     }
 
     public static TheoryData<string, string, string> BadRequests => new()

@@ -135,6 +135,23 @@ public partial class BrowserTests(BrowserFixture fixture) : IClassFixture<Browse
         await Expect(page.Locator("#console")).ToHaveTextAsync("");
     });
 
+    [BrowserFact]
+    public Task The_exercises_answer_in_the_page_and_the_maze_walk_is_drawn() => InPage("exercises", async page =>
+    {
+        var check = page.Locator("form.exercise").Nth(0);
+        await page.FillAsync("#ex-pairs", "0x0 -> 0x1f000\n0x1000 -> 0x1f000\n0x2000 -> 0x1f000");
+        await check.Locator("button").ClickAsync();
+        await Expect(check.Locator(".answer")).ToContainTextAsync("valid");
+        await page.FillAsync("#ex-pairs", "4095 -> 8193\n4096 -> 0");
+        await check.Locator("button").ClickAsync();
+        await Expect(check.Locator(".answer")).ToContainTextAsync("not valid");
+
+        var maze = page.Locator("#maze form");
+        await maze.Locator("button").ClickAsync();
+        await Expect(page.Locator("#maze .edge.walked").First).ToBeAttachedAsync();
+        await Expect(maze).ToContainTextAsync("->");
+    });
+
     [GeneratedRegex(@"on (0x[0-9a-f]+) \(pid (\d+)")]
     private static partial Regex AddressInFault();
 }

@@ -7,6 +7,14 @@ public sealed record TlbEntryView(int Slot, ulong Va, ulong Pa, int Level, bool 
 
 public sealed partial class Tlb
 {
+    /// <summary>CR3 loads since the TLB was made (each drops every non-global entry).</summary>
+    public long Cr3Loads { get; private set; }
+
+    /// <summary>INVLPGs since the TLB was made, and the address of the last one.</summary>
+    public long Invlpgs { get; private set; }
+
+    public ulong? LastInvlpg { get; private set; }
+
     /// <summary>Entries the TLB can hold.</summary>
     public int Capacity => _entries.Length;
 

@@ -83,6 +83,7 @@ public sealed partial class Tlb
     public void LoadCr3(ulong cr3)
     {
         Cr3 = cr3;
+        Cr3Loads++;
         bool keepGlobal = _mmu.GlobalPagesEnable;
         foreach (ref var e in _entries.AsSpan())
             if (!(keepGlobal && e.Global)) e.Tag = 0;
@@ -92,6 +93,8 @@ public sealed partial class Tlb
     /// including every cached piece of a large page that contains it.</summary>
     public void Invlpg(ulong va)
     {
+        Invlpgs++;
+        LastInvlpg = va;
         ulong vpn = va >> PageShift;
         ref Entry slot = ref _entries[(int)vpn & _mask];
         if (slot.Tag == vpn + 1) slot.Tag = 0;

@@ -37,8 +37,9 @@ public sealed class MachineSession
     /// <summary>The furthest step this session has reached (the timeline's right end).</summary>
     public long Furthest { get; private set; }
 
-    /// <summary>No process can run (all ended or blocked) or the kernel panicked.</summary>
-    public bool Finished => Kernel.Panic is not null || !Kernel.Processes.Any(p => p.State == ProcessState.Runnable);
+    /// <summary>No process can run (all ended or blocked), the kernel panicked, or the scenario's instruction
+    /// budget (<see cref="ScenarioOptions.Steps"/>) is spent.</summary>
+    public bool Finished => Kernel.Panic is not null || Step >= Options.Steps || !Kernel.Processes.Any(p => p.State == ProcessState.Runnable);
 
     /// <summary>Runs up to <paramref name="count"/> instructions (1 to <see cref="MaxInstructions"/>).</summary>
     public StepResult StepBy(long count)
@@ -82,7 +83,7 @@ public sealed class MachineSession
         Kernel.StopAtEvent = untilEvent;
         try
         {
-            Kernel.Run(count);
+            Kernel.Run(Math.Min(count, Math.Max(0, Options.Steps - Step)));
         }
         finally
         {

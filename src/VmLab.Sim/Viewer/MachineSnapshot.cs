@@ -24,7 +24,7 @@ public sealed record FrameView(int Index, ulong Pa, string Owner, int Pid, int R
 public sealed record PageView(ulong Va, ulong Pa, char Access, string Flags, bool Cow);
 
 /// <summary>A process: identity, state, registers, the instruction at rip, counters, how it ended, its pages.</summary>
-public sealed record ProcessView(int Pid, string Name, string State, int Parent, ulong PageTable, IReadOnlyDictionary<string, ulong> Registers,
+public sealed record ProcessView(int Pid, string Name, string State, int Parent, ulong PageTableRoot, IReadOnlyDictionary<string, ulong> Registers,
     string Instruction, long Instructions, long Syscalls, IReadOnlyDictionary<string, long> SyscallCounts, long? ExitStatus, string? KillReason,
     IReadOnlyList<PageView> Pages);
 

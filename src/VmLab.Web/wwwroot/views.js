@@ -99,6 +99,7 @@ export function drawTlb(root, tlb) {
     el('td', { text: ['4K', '2M', '1G'][e.level] }), el('td', { text: `${e.user_read ? 'r' : '-'}${e.user_write ? 'w' : '-'}${e.user_exec ? 'x' : '-'}` }),
     el('td', { text: e.global ? 'G' : '' })));
   root.replaceChildren(el('div', { text: `hits ${tlb.hits}, misses ${tlb.misses}, ${tlb.entries.length}/${tlb.capacity} entries` }),
+    el('div', { id: 'tlb-flushes', text: `CR3 loads ${tlb.cr3_loads} (each flushes the TLB), INVLPGs ${tlb.invlpgs}${tlb.last_invlpg ? ` (last: the page of ${tlb.last_invlpg})` : ''}` }),
     el('div', { class: 'note', text: tlb.note }),
     rows.length ? el('table', {}, el('tr', {}, ['slot', 'va', 'pa', 'size', 'user rwx', ''].map(h => el('th', { text: h }))), rows) : '');
 }
@@ -109,7 +110,7 @@ export function drawProcesses(root, snap, onPick) {
     el('tr', {}, ['pid', 'name', 'state', 'parent', 'page table', 'rip', 'instruction', 'instructions', 'syscalls', 'registers'].map(h => el('th', { text: h }))),
     snap.processes.map(p => el('tr', { class: p.pid === snap.running ? 'running' : '', 'data-pid': p.pid, onclick: () => onPick(p.pid) },
       el('td', { text: p.pid }), el('td', { text: p.name }), el('td', { text: p.pid === snap.running ? `${p.state} (on CPU)` : p.state }),
-      el('td', { text: p.parent }), el('td', { text: p.page_table }), el('td', { text: p.registers.rip }),
+      el('td', { text: p.parent }), el('td', { text: p.page_table_root }), el('td', { text: p.registers.rip }),
       el('td', { class: 'insn', text: p.instruction }), el('td', { text: p.instructions }),
       el('td', { text: Object.entries(p.syscall_counts).map(([k, v]) => `${k} ${v}`).join(', ') || '-' }),
       el('td', { class: 'regs', text: regs(p.registers) })))));

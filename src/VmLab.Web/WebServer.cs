@@ -116,9 +116,12 @@ public static class WebHost
             await error.WriteLineAsync(e.Message);
             return 2;
         }
-        catch (IOException e) when (e.InnerException is SocketException or null || e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
+        catch (IOException e)
         {
-            await error.WriteLineAsync($"vmlab web: cannot listen on {host}:{port}: the address is in use (try --port N)");
+            string why = e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)
+                ? "the address is in use (try --port N)"
+                : e.InnerException?.Message ?? e.Message;
+            await error.WriteLineAsync($"vmlab web: cannot listen on {host}:{port}: {why.Split('\n')[0]}");
             return 1;
         }
         await using (server)

@@ -5,12 +5,21 @@ using static Microsoft.Playwright.Assertions;
 namespace VmLab.Web.Tests;
 
 /// <summary>What a student does in the page, in a real browser against a real server.</summary>
-public partial class BrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+public partial class BrowserTests : IClassFixture<BrowserFixture>
 {
+    private readonly BrowserFixture fixture;
+
+    public BrowserTests(BrowserFixture fixture)
+    {
+        this.fixture = fixture;
+        SetDefaultExpectTimeout(30_000);
+    }
+
     private async Task InPage(string name, Func<IPage, Task> test)
     {
         Assert.True(File.Exists(BrowserFixture.Chromium), $"{BrowserFixture.Chromium} is missing (CI must install it: scripts/install-test-deps.sh)");
         var page = await fixture.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        page.SetDefaultTimeout(60_000);            // a loaded build machine is slow; the waits are for events, not time
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
         try

@@ -151,6 +151,22 @@ public class MachineSessionTests
     }
 
     [Fact]
+    public void The_tlb_counts_cr3_loads_and_invlpgs_and_lists_its_entries()
+    {
+        var s = new MachineSession("allocator");
+        long loadsAtBoot = s.Kernel.Tlb.Cr3Loads;
+        s.StepBy(3_000);
+        var tlb = s.Kernel.Tlb;
+        Assert.True(tlb.Cr3Loads > loadsAtBoot);                 // context switches load each process's table
+        Assert.True(tlb.Invlpgs > 0);                            // page_alloc maps a page: INVLPG that address
+        Assert.Equal(0UL, tlb.LastInvlpg!.Value & 0xFFF);
+        var entries = tlb.Entries();
+        Assert.NotEmpty(entries);
+        var pt = s.Kernel.Processes.Single(p => p.PageTable.Root == tlb.Cr3).PageTable;
+        Assert.All(entries, e => Assert.Equal(pt.Iter(e.Va).Pa, e.Pa));
+    }
+
+    [Fact]
     public void Events_are_bounded()
     {
         var s = new MachineSession("forkexit", new ScenarioOptions { Count = 3000 });

@@ -39,6 +39,9 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Contains("Hello, world! I am pid 1", state.GetProperty("console").GetString());
         Assert.Contains(state.GetProperty("events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "exit");
         Assert.Equal(0, state.GetProperty("leaked_frames").GetInt32());
+        var ended = state.GetProperty("ended")[0];
+        Assert.Equal("exited", ended.GetProperty("state").GetString());
+        Assert.Equal(0, ended.GetProperty("exit_status").GetInt64());
     }
 
     [Fact]

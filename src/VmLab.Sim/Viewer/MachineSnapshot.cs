@@ -28,6 +28,9 @@ public sealed record ProcessView(int Pid, string Name, string State, int Parent,
     string Instruction, long Instructions, long Syscalls, IReadOnlyDictionary<string, long> SyscallCounts, long? ExitStatus, string? KillReason,
     IReadOnlyList<PageView> Pages);
 
+/// <summary>A process that has ended: how (exited with a status, or killed and why) and what it had done.</summary>
+public sealed record EndedProcess(int Pid, string Name, string State, int Parent, long? ExitStatus, string? KillReason, long Instructions, long Syscalls);
+
 /// <summary>
 /// Everything the machine's viewers show at one step, read from the kernel (owners, rights and page walks come
 /// from the same code the terminal viewer uses: <see cref="AddressSpace"/>, <see cref="MapCell"/>, the MMU).
@@ -42,6 +45,9 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
 
     /// <summary>The furthest step the session has reached (the timeline's right end).</summary>
     public long Furthest { get; init; }
+
+    /// <summary>The most recently ended processes (at most 16), oldest first.</summary>
+    public IReadOnlyList<EndedProcess> Ended { get; init; } = [];
 
     /// <summary>The snapshot of <paramref name="k"/> now, with its last <paramref name="maxEvents"/> events.</summary>
     public static MachineSnapshot Of(SimKernel k, int maxEvents = 200)
@@ -68,7 +74,11 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
         int leaked = k.Frames.Leaks(reachable).Count;
         return new MachineSnapshot(k.Instructions, live.Count > 0 && k.Tlb.Cr3 is var cr3 ? live.FirstOrDefault(p => p.PageTable.Root == cr3)?.Pid : null,
             processes, kernelView, frames, [.. k.Events.TakeLast(maxEvents)], k.EventCount, k.Console, [.. k.CheckerErrors], leaked,
-            (long)k.Frames.FreeFrames, (long)k.FreeFramesAtBoot, k.Panic, k.Panic is not null || !live.Any(p => p.State == ProcessState.Runnable));
+            (long)k.Frames.FreeFrames, (long)k.FreeFramesAtBoot, k.Panic, k.Panic is not null || !live.Any(p => p.State == ProcessState.Runnable))
+        {
+            Ended = [.. k.History.Where(p => !p.Alive).TakeLast(16).Select(p => new EndedProcess(p.Pid, p.Name,
+                p.State.ToString().ToLowerInvariant(), p.Parent, p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls))],
+        };
     }
 
     private static ProcessView Process(SimKernel k, SimProcess p, Dictionary<ulong, List<FrameMapping>> byFrame)

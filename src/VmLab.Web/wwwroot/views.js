@@ -115,6 +115,11 @@ export function drawProcesses(root, snap, onPick) {
       el('td', { text: Object.entries(p.syscall_counts).map(([k, v]) => `${k} ${v}`).join(', ') || '-' }),
       el('td', { class: 'regs', text: regs(p.registers) })))));
   if (!snap.processes.length) root.append(el('p', { text: 'no live process' }));
+  if (snap.ended.length) root.append(el('table', { class: 'procs ended' },
+    el('tr', {}, ['ended pid', 'name', 'state', 'parent', 'instructions', 'syscalls', 'end'].map(h => el('th', { text: h }))),
+    snap.ended.map(p => el('tr', { class: 'ended-process' }, el('td', { text: p.pid }), el('td', { text: p.name }), el('td', { text: p.state }),
+      el('td', { text: p.parent }), el('td', { text: p.instructions }), el('td', { text: p.syscalls }),
+      el('td', { text: p.kill_reason ?? `exit(${p.exit_status})` })))));
 }
 
 export function drawEvents(root, errorsRoot, snap, onPick) {

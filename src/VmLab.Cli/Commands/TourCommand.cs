@@ -68,6 +68,7 @@ internal sealed class TourCommand(Func<IReadOnlyList<ICommand>> commands) : ICom
             ctx.Out.WriteLine(failed == 0
                 ? $"Tour complete: {steps.Count} steps, all ran and confirmed what they set out to show."
                 : $"Tour complete: {steps.Count} steps, {failed} did not confirm or did not run (see above).");
+            ctx.Out.WriteLine("Next: 'vmlab web' shows the simulated machine in a browser: step any scenario, click any page and read its walk.");
         }
         return failed == 0 ? 0 : 1;
     }

@@ -32,6 +32,26 @@ public class MachineSessionTests
     }
 
     [Fact]
+    public void Stopping_at_events_leaves_the_machine_a_plain_run_reaches()
+    {
+        var byEvents = new MachineSession("spawn");
+        for (int i = 0; i < 60; i++) byEvents.StepUntilEvent();
+        var plain = new MachineSession("spawn");
+        plain.StepBy(byEvents.Step);
+        static string State(MachineSession s)
+        {
+            var snap = s.Snapshot();
+            return string.Join("|", snap.Step, snap.Console, string.Join(",", snap.CheckerErrors),
+                string.Join(",", snap.Processes.Select(p => $"{p.Pid}:{p.State}:{string.Join(".", p.Registers.Values)}")),
+                string.Join(",", snap.Frames.Select(f => $"{f.Owner}{f.Pid}/{f.RefCount}")));
+        }
+        Assert.Equal(State(plain), State(byEvents));
+        byEvents.StepBy(5000);
+        plain.StepBy(5000);
+        Assert.Equal(State(plain), State(byEvents));
+    }
+
+    [Fact]
     public void Seeking_back_replays_to_exactly_the_earlier_machine()
     {
         var s = new MachineSession("spawn");

@@ -113,7 +113,7 @@ public static class WebHost
         }
         catch (ArgumentException e)
         {
-            await error.WriteLineAsync(e.Message);
+            await error.WriteLineAsync($"vmlab web: {e.Message}");
             return 2;
         }
         catch (IOException e)

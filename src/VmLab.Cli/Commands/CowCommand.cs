@@ -4,71 +4,60 @@ using VmLab.Linux.Experiments;
 namespace VmLab.Cli.Commands;
 
 /// <summary><c>vmlab cow</c>: the seed's cow program.</summary>
-internal sealed class CowCommand : ICommand
+internal static class CowCommand
 {
-    public string Name => "cow";
-
-    public string Summary => "copy-on-write after fork: the child's first write to a page is slow (a copy), the second fast";
-
-    public string Help => """
-        usage: vmlab cow [--pages N] [--repeat N] [--json]
-
-        Fills N private pages in the parent, forks, and lets the child write every page twice, timing each pass.
-        The first write to a page faults and the kernel copies it (copy-on-write); the second is a plain store.
-        The child also reads its own /proc/self/pagemap before and after: same virtual address, but after the
-        write a new frame (root), and the page turns from shared to exclusive (visible without root too).
-        The child runs only C code and leaves with _exit (see docs/linux-experiments.md, "fork").
-
-          --pages N    pages to write (default 256, 1..65536)
-          --repeat N   fork this many times and report the median timings (default 1, at most 100)
-          --json       one JSON object: pages, first_write_ns_per_page, second_write_ns_per_page,
-                       parent_pfn, child_pfn_before_write, child_pfn_after_write, ...
-        """;
-
-    public TourStep Tour => new(
-        "fork does not copy memory; it shares every page read-only and copies a page only when one side " +
-        "writes to it. Watch the child's first write cost a page fault and a copy, and the second cost almost nothing.");
-
-    public int Run(CommandContext ctx)
+    public static Verb Create()
     {
-        bool json = ctx.Json;
-        int pages = (int)ctx.Args.Int("--pages", 256, 1, 65536);
-        int repeat = (int)ctx.Args.Int("--repeat", 1, 1, 100);
-        ctx.Args.End();
-        FrameText.RequireLinux(Name);
-        var r = CowExperiment.Run(pages, repeat);
-        if (json)
+        var pages = Opt.Int("--pages", "pages to write", 256, 1, 65536);
+        var repeat = Opt.Int("--repeat", "fork this many times and report the median timings", 1, 1, 100);
+        return new Verb("cow", "copy-on-write after fork: the child's first write to a page is slow (a copy), the second fast",
+            """
+            Fills N private pages in the parent, forks, and lets the child write every page twice, timing each pass.
+            The first write to a page faults and the kernel copies it (copy-on-write); the second is a plain store.
+            The child also reads its own /proc/self/pagemap before and after: same virtual address, but after the
+            write a new frame (root), and the page turns from shared to exclusive (visible without root too).
+            The child runs only C code and leaves with _exit (see docs/linux-experiments.md, "fork").
+            """,
+            "pages, first_write_ns_per_page, second_write_ns_per_page, parent_pfn, child_pfn_before_write, child_pfn_after_write, ...",
+            "vmlab cow", "vmlab cow --pages 1024 --repeat 5")
         {
-            ctx.WriteJson(r);
-            return r.Holds ? 0 : 1;
-        }
-        var rep = ctx.Report();
-        rep.Title("cow: copy-on-write after fork");
-        rep.Explain("After fork, parent and child map the same frames, write-protected. A write by either side " +
-                    "faults, and the kernel gives the writer its own copy of that one page.");
-        rep.Section("observed");
-        rep.Fact("region", $"{FrameText.Hex(r.Address)}, {r.Pages} pages filled by the parent before fork");
-        rep.Fact("child", $"pid {r.ChildPid}{(r.Repeats > 1 ? $" (last of {r.Repeats} forks; timings are medians)" : "")}");
-        rep.Fact("first write, median page", $"{FrameText.Ns(r.FirstWriteNsPerPage)}  (fault + copy; mean {FrameText.Ns(r.FirstWriteMeanNsPerPage)})");
-        rep.Fact("second write, median page", $"{FrameText.Ns(r.SecondWriteNsPerPage)}  (plain stores; mean {FrameText.Ns(r.SecondWriteMeanNsPerPage)})");
-        rep.Fact("first / second", $"{r.FirstToSecondRatio:0.0}x");
-        rep.Fact("same virtual address in child", FrameText.YesNo(r.SameVirtualAddress) + " (the child read the parent's data there)");
-        rep.Fact("parent frame of page 0", FrameText.Pfn(r.ParentPfn, r.PfnHidden));
-        rep.Fact("child frame before write", FrameText.Pfn(r.ChildPfnBeforeWrite, r.PfnHidden));
-        rep.Fact("child frame after write", FrameText.Pfn(r.ChildPfnAfterWrite, r.PfnHidden));
-        if (r.PagesSharedBeforeWrite is int shared && r.PagesCopiedAfterWrite is int copied)
-            rep.Fact("pages on parent frame / copied", $"{shared} of {r.Pages} before write, {copied} of {r.Pages} copied after");
-        if (r.MapCountBeforeWrite is long mb)
-            rep.Fact("mappers of page 0 (kpagecount)", $"{mb} before write, {r.MapCountAfterWrite?.ToString() ?? "?"} after");
-        rep.Fact("child pages exclusive (bit 56)", $"{r.ExclusiveBeforeWrite} of {r.Pages} before write, {r.ExclusiveAfterWrite} after");
-        rep.Fact("parent's data unchanged", FrameText.YesNo(r.ParentUnchanged));
-        if (r.PfnHidden)
-            rep.Note(FrameText.RootNote("the frames: the child's page 0 on the parent's frame before the write and on " +
-                                        "a new one after it, plus kpagecount (2 mappers, then 1). Without root the " +
-                                        "evidence is the exclusive bit: shared before the write, exclusive after"));
-        rep.Verdict(r.Holds, r.Holds
-            ? $"first writes cost {r.FirstToSecondRatio:0.0}x the second; the child got its own copy of every page and the parent kept its data"
-            : "the measurements do not show copy-on-write as expected (see the facts above)");
-        return r.Holds ? 0 : 1;
+            Tour = new("fork does not copy memory; it shares every page read-only and copies a page only when one side " +
+                       "writes to it. Watch the child's first write cost a page fault and a copy, and the second cost almost nothing."),
+        }.Takes(pages, repeat).Does(ctx =>
+        {
+            FrameText.RequireLinux("cow");
+            var r = CowExperiment.Run((int)ctx.Get(pages), (int)ctx.Get(repeat));
+            return ctx.Emit(r, r.Holds, rep =>
+            {
+                rep.Title("cow: copy-on-write after fork");
+                rep.Explain("After fork, parent and child map the same frames, write-protected. A write by either side " +
+                            "faults, and the kernel gives the writer its own copy of that one page.");
+                rep.Section("observed");
+                rep.Fact("region", $"{FrameText.Hex(r.Address)}, {r.Pages} pages filled by the parent before fork");
+                rep.Fact("child", $"pid {r.ChildPid}{(r.Repeats > 1 ? $" (last of {r.Repeats} forks; timings are medians)" : "")}");
+                rep.Fact("first write, median page", $"{FrameText.Ns(r.FirstWriteNsPerPage)}  (fault + copy; mean {FrameText.Ns(r.FirstWriteMeanNsPerPage)})");
+                rep.Fact("second write, median page", $"{FrameText.Ns(r.SecondWriteNsPerPage)}  (plain stores; mean {FrameText.Ns(r.SecondWriteMeanNsPerPage)})");
+                rep.Fact("first / second", $"{r.FirstToSecondRatio:0.0}x");
+                rep.Fact("same virtual address in child", FrameText.YesNo(r.SameVirtualAddress) + " (the child read the parent's data there)");
+                rep.Fact("parent frame of page 0", FrameText.Pfn(r.ParentPfn, r.PfnHidden));
+                rep.Fact("child frame before write", FrameText.Pfn(r.ChildPfnBeforeWrite, r.PfnHidden));
+                rep.Fact("child frame after write", FrameText.Pfn(r.ChildPfnAfterWrite, r.PfnHidden));
+                if (r.PagesSharedBeforeWrite is int shared && r.PagesCopiedAfterWrite is int copied)
+                    rep.Fact("pages on parent frame / copied", $"{shared} of {r.Pages} before write, {copied} of {r.Pages} copied after");
+                if (r.MapCountBeforeWrite is long mb)
+                    rep.Fact("mappers of page 0 (kpagecount)", $"{mb} before write, {r.MapCountAfterWrite?.ToString() ?? "?"} after");
+                rep.Fact("child pages exclusive (bit 56)", $"{r.ExclusiveBeforeWrite} of {r.Pages} before write, {r.ExclusiveAfterWrite} after");
+                rep.Fact("parent's data unchanged", FrameText.YesNo(r.ParentUnchanged));
+                rep.Line();
+                rep.Bars("ns per page (median)", [("first write", r.FirstWriteNsPerPage), ("second write", r.SecondWriteNsPerPage)], "ns");
+                if (r.PfnHidden)
+                    rep.Note(FrameText.RootNote("the frames: the child's page 0 on the parent's frame before the write and on " +
+                                                "a new one after it, plus kpagecount (2 mappers, then 1). Without root the " +
+                                                "evidence is the exclusive bit: shared before the write, exclusive after"));
+                rep.Verdict(r.Holds, r.Holds
+                    ? $"first writes cost {r.FirstToSecondRatio:0.0}x the second; the child got its own copy of every page and the parent kept its data"
+                    : "the measurements do not show copy-on-write as expected (see the facts above)");
+            });
+        });
     }
 }

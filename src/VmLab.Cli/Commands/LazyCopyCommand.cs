@@ -6,88 +6,76 @@ using VmLab.Linux.LazyCopy;
 namespace VmLab.Cli.Commands;
 
 /// <summary><c>vmlab lazycopy</c>: the seed's lazy-copy test and timing comparison, for each strategy.</summary>
-internal sealed class LazyCopyCommand : ICommand
+internal static class LazyCopyCommand
 {
     private const long MaxTotalBytes = 1L << 30;
 
-    public string Name => "lazycopy";
-
-    public string Summary => "copy-on-write chunks: eager vs lazy copies, three ways, checked and timed";
-
-    public string Help => """
-        usage: vmlab lazycopy [--strategy segv|uffd|kcow|all] [--size 64K] [--chunks N] [--json]
-
-        Copies N chunks eagerly (fresh chunk + memcpy) and lazily (a second mapping of the same frames), checks
-        that lazy copies read exactly like eager ones before and after writes (plus a threaded differential test
-        against an eager model), and times each step per chunk. The seed's claims, each with a verdict:
-        lazy copying is much faster (at least 2x) than eager copying, and writing to a lazy copy is slower than
-        writing to an eager copy (the first write pays for the copy).
-          segv  the seed's method: read-only views, a SIGSEGV handler (native) splits a view on its first write
-          uffd  the same views, write-protected with userfaultfd; a server thread splits them (needs root, or
-                sysctl vm.unprivileged_userfaultfd=1, or user-mode-only userfaultfd)
-          kcow  memfd-backed chunks, MAP_PRIVATE copies: the kernel copies one page per first write
-
-          --strategy S   one strategy, or all (default)
-          --size BYTES   chunk size, a multiple of the page size (default 64K; 2M shows the large case)
-          --chunks N     chunks per measurement (default: 32 MiB worth, between 16 and 256)
-          --json         {"strategies":[{"name","chunk_bytes","chunks","eager_copy_ns","lazy_copy_ns",
-                         "eager_first_write_ns","lazy_first_write_ns","later_write_ns","read_pass_ns","correct",
-                         "splits","spare_splits",...}],"kernel_fork_cow_write_ns","best_first_write",
-                         "best_first_write_vs_fork_cow"}: per-chunk medians in ns; "distribution" holds
-                         p10/p50/p90/p99/max of each step
-
-        The cheapest first write is also compared with the kernel's own fork copy-on-write fault, measured in
-        the same run (target: at most 2x). That verdict is a timing and does not change the exit status.
-        """;
-
-    public TourStep? Tour => new(
-        "Copy-on-write built by hand: a lazy copy is a second mapping of the same frames, made read-only; the " +
-        "first write faults and the copy really happens then. Three mechanisms: the seed's SIGSEGV handler, " +
-        "userfaultfd write-protect, and the kernel's own MAP_PRIVATE copy-on-write.",
-        "--strategy", "all", "--size", "64K", "--chunks", "64");
-
-    public int Run(CommandContext ctx)
+    public static Verb Create()
     {
-        bool json = ctx.Json;
-        string name = ctx.Args.Option("--strategy") ?? "all";
-        long size = ctx.Args.Bytes("--size", ChunkAllocator.DefaultChunkBytes, PageSize.Value, 256L << 20);
-        long chunks = ctx.Args.Int("--chunks", Math.Clamp((32L << 20) / size, 16, 256), 1, 16384);
-        ctx.Args.End();
-        if (size % PageSize.Value != 0)
-            throw new UsageException($"--size must be a multiple of the page size ({PageSize.Value} bytes); got {size}");
-        if (size * chunks > MaxTotalBytes)
-            throw new UsageException($"--size x --chunks must be at most {Numbers.FormatSize(MaxTotalBytes)} per copy set (got {Numbers.FormatSize(size * chunks)})");
-        List<LazyCopyStrategy> strategies;
-        if (name == "all")
-            strategies = [.. LazyCopyStrategies.All];
-        else if (LazyCopyStrategies.TryParse(name, out var one))
-            strategies = [one];
-        else
-            throw new UsageException($"--strategy must be segv, uffd, kcow or all (got '{name}')");
-        Platform.RequireLinux("vmlab lazycopy");
+        var strategy = Opt.Choice("--strategy", "one strategy, or all", "all", "segv", "uffd", "kcow", "all");
+        var size = Opt.Size("--size", "chunk size, a multiple of the page size (2M shows the large case)", ChunkAllocator.DefaultChunkBytes, PageSize.Value, 256L << 20);
+        var chunks = Opt.Int("--chunks", "chunks per measurement (default: 32 MiB worth, between 16 and 256)", 0, 1, 16384);
+        return new Verb("lazycopy", "copy-on-write chunks: eager vs lazy copies, three ways, checked and timed",
+            """
+            Copies N chunks eagerly (fresh chunk + memcpy) and lazily (a second mapping of the same frames), checks
+            that lazy copies read exactly like eager ones before and after writes (plus a threaded differential test
+            against an eager model), and times each step per chunk. The seed's claims, each with a verdict:
+            lazy copying is much faster (at least 2x) than eager copying, and writing to a lazy copy is slower than
+            writing to an eager copy (the first write pays for the copy).
+              segv  the seed's method: read-only views; a SIGSEGV handler (native)
+                    splits a view on its first write
+              uffd  the same views, write-protected with userfaultfd; a server
+                    thread splits them (needs root, or sysctl
+                    vm.unprivileged_userfaultfd=1, or user-mode-only userfaultfd)
+              kcow  memfd-backed chunks, MAP_PRIVATE copies: the kernel copies
+                    one page per first write
 
-        var rows = new List<StrategyResult>();
-        foreach (var s in strategies)
+            The cheapest first write is also compared with the kernel's own fork copy-on-write fault, measured in
+            the same run (target: at most 2x). That verdict is a timing and does not change the exit status.
+            """,
+            """{"strategies":[{"name","chunk_bytes","chunks","eager_copy_ns","lazy_copy_ns","eager_first_write_ns","lazy_first_write_ns","later_write_ns","read_pass_ns","correct","splits","spare_splits",...}],"kernel_fork_cow_write_ns","best_first_write","best_first_write_vs_fork_cow"}: per-chunk medians in ns; "distribution" holds p10/p50/p90/p99/max of each step""",
+            "vmlab lazycopy", "vmlab lazycopy --strategy segv --size 2M --chunks 16")
         {
-            if (!s.IsAvailable(out string reason))
+            Tour = new(
+                "Copy-on-write built by hand: a lazy copy is a second mapping of the same frames, made read-only; the " +
+                "first write faults and the copy really happens then. Three mechanisms: the seed's SIGSEGV handler, " +
+                "userfaultfd write-protect, and the kernel's own MAP_PRIVATE copy-on-write.",
+                "--strategy", "all", "--size", "64K", "--chunks", "64"),
+        }.Takes(strategy, size, chunks).Does(ctx =>
+        {
+            long bytes = ctx.Get(size);
+            long count = ctx.Given(chunks) ? ctx.Get(chunks) : Math.Clamp((32L << 20) / bytes, 16, 256);
+            if (bytes % PageSize.Value != 0)
+                throw new UsageException($"--size must be a multiple of the page size ({PageSize.Value} bytes); got {bytes}");
+            if (bytes * count > MaxTotalBytes)
+                throw new UsageException($"--size x --chunks must be at most {Numbers.FormatSize(MaxTotalBytes)} per copy set (got {Numbers.FormatSize(bytes * count)})");
+            string name = ctx.Get(strategy);
+            List<LazyCopyStrategy> strategies = name == "all" ? [.. LazyCopyStrategies.All]
+                : LazyCopyStrategies.TryParse(name, out var one) ? [one]
+                : throw new UsageException($"--strategy must be segv, uffd, kcow or all (got '{name}')");
+            Platform.RequireLinux("vmlab lazycopy");
+
+            var rows = new List<StrategyResult>();
+            foreach (var s in strategies)
             {
-                rows.Add(StrategyResult.Skipped(s, (int)size, (int)chunks, reason));
-                continue;
+                if (!s.IsAvailable(out string reason))
+                {
+                    rows.Add(StrategyResult.Skipped(s, (int)bytes, (int)count, reason));
+                    continue;
+                }
+                rows.Add(ctx.Progress($"lazycopy: measuring {s.Name()} ({count} chunks of {Numbers.FormatSize(bytes)})",
+                    () => StrategyResult.From(LazyCopyExperiment.Run(s, (int)bytes, (int)count))));
             }
-            rows.Add(StrategyResult.From(LazyCopyExperiment.Run(s, (int)size, (int)chunks)));
-        }
-        // The kernel's own copy-on-write fault after fork, measured now: the yardstick for the cheapest split.
-        double? forkCow = rows.Any(r => r.Unavailable is null)
-            ? VmLab.Linux.Experiments.CowExperiment.Run(pages: 256, repeats: 3).FirstWriteNsPerPage
-            : null;
-        bool explicitUnavailable = strategies.Count == 1 && rows[0].Unavailable is not null;
-        bool allHold = !explicitUnavailable && rows.All(r => r.Unavailable is not null || (r.Correct == true && r.Claims!.LazyCopyMuchFaster && r.Claims.LazyFirstWriteSlower));
-        var best = rows.Where(r => r.LazyFirstWriteNs is not null).MinBy(r => r.LazyFirstWriteNs);
-        if (json)
-            ctx.WriteJson(new LazyCopyJson(rows, forkCow, best?.Name, best is null || forkCow is null ? null : best.LazyFirstWriteNs / forkCow));
-        else
-            Print(ctx.Report(), rows, size, chunks, forkCow, best);
-        return allHold ? 0 : 1;
+            // The kernel's own copy-on-write fault after fork, measured now: the yardstick for the cheapest split.
+            double? forkCow = rows.Any(r => r.Unavailable is null)
+                ? VmLab.Linux.Experiments.CowExperiment.Run(pages: 256, repeats: 3).FirstWriteNsPerPage
+                : null;
+            bool explicitUnavailable = strategies.Count == 1 && rows[0].Unavailable is not null;
+            bool allHold = !explicitUnavailable && rows.All(r => r.Unavailable is not null || (r.Correct == true && r.Claims!.LazyCopyMuchFaster && r.Claims.LazyFirstWriteSlower));
+            var best = rows.Where(r => r.LazyFirstWriteNs is not null).MinBy(r => r.LazyFirstWriteNs);
+            var json = new LazyCopyJson(rows, forkCow, best?.Name, best is null || forkCow is null ? null : best.LazyFirstWriteNs / forkCow);
+            return ctx.Emit(json, allHold, rep => Print(rep, rows, bytes, count, forkCow, best));
+        });
     }
 
     private static void Print(Report rep, List<StrategyResult> rows, long size, long chunks, double? forkCow, StrategyResult? best)
@@ -113,6 +101,8 @@ internal sealed class LazyCopyCommand : ICommand
                 Row("first write (one byte)", d["eager_first_write"], d["lazy_first_write"]),
                 Row("then write every page", d["eager_write_pass"], d["later_write"]),
             ]);
+            rep.Bars("median per chunk", [("eager copy", d["eager_copy"].P50 / 1000), ("lazy copy", d["lazy_copy"].P50 / 1000),
+                ("eager first write", d["eager_first_write"].P50 / 1000), ("lazy first write", d["lazy_first_write"].P50 / 1000)], "us");
             rep.Line();
             rep.Line("  distribution (us): p10 / p50 / p90 / p99 / max");
             foreach (var (step, dist) in d)
@@ -165,10 +155,14 @@ internal sealed class LazyCopyCommand : ICommand
                 m.LazyFirstWrite.P50 > m.EagerFirstWrite.P50, m.LazyFirstWrite.P50 / m.EagerFirstWrite.P50),
             new Dictionary<string, Distribution>
             {
-                ["eager_copy"] = m.EagerCopy, ["lazy_copy"] = m.LazyCopy,
-                ["eager_read_pass"] = m.EagerReadPass, ["read_pass"] = m.LazyReadPass,
-                ["eager_first_write"] = m.EagerFirstWrite, ["lazy_first_write"] = m.LazyFirstWrite,
-                ["eager_write_pass"] = m.EagerWritePass, ["later_write"] = m.LaterWritePass,
+                ["eager_copy"] = m.EagerCopy,
+                ["lazy_copy"] = m.LazyCopy,
+                ["eager_read_pass"] = m.EagerReadPass,
+                ["read_pass"] = m.LazyReadPass,
+                ["eager_first_write"] = m.EagerFirstWrite,
+                ["lazy_first_write"] = m.LazyFirstWrite,
+                ["eager_write_pass"] = m.EagerWritePass,
+                ["later_write"] = m.LaterWritePass,
             },
             null, m.Splits, m.SpareSplits);
     }

@@ -90,8 +90,8 @@ public sealed class WebServer : IAsyncDisposable
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
-    /// <summary>Runs until <paramref name="cancel"/> fires (Ctrl-C).</summary>
-    public Task WaitAsync(CancellationToken cancel) => Task.Delay(Timeout.Infinite, cancel).ContinueWith(_ => { }, TaskScheduler.Default);
+    /// <summary>Runs until <paramref name="cancel"/> fires (Ctrl-C) or the host is told to stop (SIGTERM).</summary>
+    public Task WaitAsync(CancellationToken cancel) => _app.WaitForShutdownAsync(cancel);
 
     public async ValueTask DisposeAsync()
     {

@@ -47,6 +47,7 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
     public bool TryUse<T>(string id, Func<MachineSession, T> use, out T result)
     {
         result = default!;
+        EvictIdle();
         if (!_entries.TryGetValue(id, out var entry)) return false;
         lock (entry.Lock)
         {

@@ -72,5 +72,8 @@ public class HostTests
         Assert.True(store.TryUse(fresh, m => m.Step, out _));
         for (int i = 0; i < 10; i++) store.Create("hello", new ScenarioOptions());
         Assert.Equal(3, store.Count);
+        clock.Now += TimeSpan.FromMinutes(11);
+        Assert.False(store.TryUse(fresh, m => m.Step, out _));      // any request sweeps the idle ones
+        Assert.Equal(0, store.Count);
     }
 }

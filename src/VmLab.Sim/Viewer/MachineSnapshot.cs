@@ -17,7 +17,7 @@ public sealed record FrameMapping(int Pid, ulong Va, char Access);
 /// count, kind (page_table, user, kernel, reserved, console, free), the level of a page-table page (3 = PML4 ...
 /// 0 = PT), the glyph <c>sim memory</c> draws, and every user mapping of it.
 /// </summary>
-public sealed record FrameView(int Index, ulong Pa, string Owner, int Pid, int RefCount, string Kind, int? Level, string? Table,
+public sealed record FrameView(int Index, ulong Pa, string Owner, int Pid, int Refcount, string Kind, int? Level, string? Table,
     char Glyph, IReadOnlyList<FrameMapping> Mappings);
 
 /// <summary>A present virtual page of an address space: the frame, the access class (U u K k), the entry's flags.</summary>

@@ -29,12 +29,12 @@ function describeFrame(f) {
   const kind = f.kind === 'page_table' ? `page-table page (${f.table}, level ${f.level}) of ${f.pid ? 'pid ' + f.pid : 'the kernel'}`
     : f.kind === 'user' ? `user data of pid ${f.pid}` : f.kind;
   const maps = f.mappings.length ? f.mappings.map(m => `pid ${m.pid} va ${m.va} (${m.access})`).join(', ') : 'no user mapping';
-  return `frame ${f.index} at ${f.pa}: ${kind}, refcount ${f.ref_count}; mapped by ${maps}`;
+  return `frame ${f.index} at ${f.pa}: ${kind}, refcount ${f.refcount}; mapped by ${maps}`;
 }
 
 export function drawPhysical(root, snap, selected) {
   root.replaceChildren(...snap.frames.map(f => el('div', {
-    class: `cell frame owner-${f.owner}${f.ref_count > 1 ? ' shared' : ''}${f.kind === 'page_table' ? ' pt' : ''}${selected === f.index ? ' selected' : ''}`,
+    class: `cell frame owner-${f.owner}${f.refcount > 1 ? ' shared' : ''}${f.kind === 'page_table' ? ' pt' : ''}${selected === f.index ? ' selected' : ''}`,
     'data-index': f.index, 'data-pa': f.pa, 'data-owner': f.owner, title: describeFrame(f),
     style: `background:${colourOf(f)}`, text: f.glyph === '.' ? '' : f.glyph,
   })));
@@ -51,7 +51,7 @@ export function drawLegend(root, snap) {
 export function drawFrameDetails(root, f) {
   if (!f) { root.replaceChildren(); return; }
   root.replaceChildren(el('div', { class: 'frame-info', 'data-index': f.index }, el('b', { text: `Frame ${f.index} (${f.pa})` }),
-    el('div', { text: `owner: ${f.owner}${f.pid ? ' pid ' + f.pid : ''}, refcount ${f.ref_count}` }),
+    el('div', { text: `owner: ${f.owner}${f.pid ? ' pid ' + f.pid : ''}, refcount ${f.refcount}` }),
     el('div', { text: `kind: ${f.kind === 'page_table' ? `page-table page, ${f.table} (level ${f.level})` : f.kind}` }),
     el('div', { text: f.mappings.length ? 'mapped by:' : 'no user mapping' }),
     el('ul', {}, f.mappings.map(m => el('li', { text: `pid ${m.pid} at va ${m.va} (${m.access === 'U' ? 'user read/write' : 'user read-only'})` })))));

@@ -16,7 +16,7 @@ public class MachineSessionTests
         var snap = s.Snapshot(maxEvents: SimKernel.EventCapacity);
         return string.Join("|", snap.Step, snap.Console, snap.EventCount, string.Join(",", snap.CheckerErrors),
             string.Join(",", snap.Processes.Select(p => $"{p.Pid}:{p.State}:{string.Join(".", p.Registers.Values)}")),
-            string.Join(",", snap.Frames.Select(f => $"{f.Owner}{f.Pid}/{f.RefCount}")),
+            string.Join(",", snap.Frames.Select(f => $"{f.Owner}{f.Pid}/{f.Refcount}")),
             string.Join(",", snap.Events.Select(e => e.Text)));
     }
 
@@ -43,7 +43,7 @@ public class MachineSessionTests
             var snap = s.Snapshot();
             return string.Join("|", snap.Step, snap.Console, string.Join(",", snap.CheckerErrors),
                 string.Join(",", snap.Processes.Select(p => $"{p.Pid}:{p.State}:{string.Join(".", p.Registers.Values)}")),
-                string.Join(",", snap.Frames.Select(f => $"{f.Owner}{f.Pid}/{f.RefCount}")));
+                string.Join(",", snap.Frames.Select(f => $"{f.Owner}{f.Pid}/{f.Refcount}")));
         }
         Assert.Equal(State(plain), State(byEvents));
         byEvents.StepBy(5000);
@@ -105,7 +105,7 @@ public class MachineSessionTests
         Assert.Equal(7u, walk.Fault.ErrorCode);
         ulong sharedFrame = walk.Levels[^1].Pfn << 12;
         var before = s.Snapshot().Frames.Single(f => f.Pa == sharedFrame);
-        Assert.Equal(2, before.RefCount);
+        Assert.Equal(2, before.Refcount);
         Assert.Equal(2, before.Mappings.Select(m => m.Pid).Distinct().Count());
 
         s.StepBy(1);
@@ -142,7 +142,7 @@ public class MachineSessionTests
         {
             var info = k.Frames.Info(f.Pa);
             Assert.Equal(MapCell.FrameGlyph(info), f.Glyph);
-            Assert.Equal(info.RefCount, f.RefCount);
+            Assert.Equal(info.RefCount, f.Refcount);
         }
         var roots = k.Processes.Select(p => p.PageTable.Root).ToHashSet();
         Assert.All(snap.Frames.Where(f => roots.Contains(f.Pa)), f => Assert.Equal(("page_table", "PML4"), (f.Kind, f.Table)));

@@ -158,6 +158,33 @@ public class MachineSessionTests
     }
 
     [Fact]
+    public void The_snapshot_and_the_terminal_viewer_agree_on_every_page_and_frame()
+    {
+        var s = new MachineSession("fork", Cow);
+        s.StepBy(14);                                           // after fork: parent and child share pages
+        var snap = s.Snapshot();
+        var viewer = new MemoryViewer(s.Kernel.Frames, s.Kernel.Processes.Select(p => new ViewerProcess(p.Pid, p.Name, p.PageTable)));
+        var physical = viewer.Physical();
+        foreach (var f in snap.Frames) Assert.Equal(physical.CellAt(f.Pa).Glyph, f.Glyph);
+        foreach (var vp in viewer.Processes)
+        {
+            var view = viewer.Virtual(vp);
+            var pages = snap.Processes.Single(p => p.Pid == vp.Pid).Pages.ToDictionary(p => p.Va);
+            for (ulong va = 0; va < KernelLayout.MemSizeVirtual; va += 0x1000)
+            {
+                var cell = view.CellAt(va);
+                if (pages.TryGetValue(va, out var page))
+                {
+                    Assert.Equal(cell.Access, page.Access);
+                    Assert.Equal(cell.Glyph, snap.Frames[(int)(page.Pa >> 12)].Glyph);
+                }
+                else Assert.Equal(MapCell.Unmapped, cell.Glyph);
+            }
+        }
+        Assert.Contains(snap.Frames, f => f.Glyph == MapCell.Shared);
+    }
+
+    [Fact]
     public void The_vulnerable_friends_kernel_shows_checker_errors_in_events_and_snapshot()
     {
         var s = new MachineSession("friends", new ScenarioOptions { Vulnerable = true });

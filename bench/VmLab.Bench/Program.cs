@@ -6,12 +6,18 @@ namespace VmLab.Bench;
 /// BenchmarkDotNet entry point: `dotnet run -c Release --project bench/VmLab.Bench -- --filter '*'`
 /// (add `--job short` for a quick run). Benchmarks compare ratios inside one run (baselines are marked);
 /// absolute times drift between runs. `-- paired [rounds]` instead times the lazy-copy categories in alternating
-/// C/VmLab pairs (<see cref="PairedRun"/>).
+/// C/VmLab pairs (<see cref="PairedRun"/>); `-- x86` prints the x86 CPU's instructions/s
+/// without BenchmarkDotNet (a quick look; the numbers to quote come from X86CpuBench).
 /// </summary>
 public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "x86")
+        {
+            X86CpuBench.Quick();
+            return;
+        }
         if (args.Length > 0 && args[0] == "paired")
         {
             PairedRun.Run(args[1..]);

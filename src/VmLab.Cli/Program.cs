@@ -37,6 +37,8 @@ internal static class Program
         // The seeds' coding exercises as labs, and seeded quizzes.
         LabCommand.Create(),
         QuizCommand.Create(),
+        // The simulated machine in a browser.
+        WebCommand.Create(),
 
         TourCommand.Create(),
         CompletionCommand.Create(),

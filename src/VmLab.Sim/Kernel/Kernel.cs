@@ -141,7 +141,8 @@ public sealed partial class Kernel
     public CheckReport Check()
     {
         var report = MemoryChecker.Check(this);
-        foreach (var e in report.Errors) _checkerErrors.Add(e);
+        foreach (var e in report.Errors)
+            if (_checkerErrors.Add(e)) NoteCheckerError(e);
         return report;
     }
 
@@ -151,11 +152,13 @@ public sealed partial class Kernel
     /// </summary>
     public long Run(long maxInstructions)
     {
-        long start = Cpu.InstructionCount, end = start + maxInstructions;
-        while (Panic is null && Cpu.InstructionCount < end && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
+        long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
+        while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
+               && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
             Dispatch(p);
+            if (StopAtEvent && EventCount > events) break;     // a context switch: stop before the new process runs
             long before = Cpu.InstructionCount;
             StopReason reason = Cpu.Run(end - Cpu.InstructionCount);
             p.Registers = Cpu.Registers;
@@ -169,7 +172,8 @@ public sealed partial class Kernel
                 Panic = e.Message;     // already "function: reason", e.g. "kfree: double free of 0x5000"
             }
             NoteFreeFrames();
-            if (Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
+            // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
+            if (reason != StopReason.Budget && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }
         return Cpu.InstructionCount - start;
     }
@@ -213,6 +217,7 @@ public sealed partial class Kernel
         {
             ContextSwitches++;
             Log($"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}");
+            NoteSwitch(p);
             Cpu.TimerInterval = Options.Quantum;     // a fresh quantum for the process coming in
             _current = p.Pid;
             _switchPending = false;

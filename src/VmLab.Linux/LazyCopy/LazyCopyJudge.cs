@@ -1,0 +1,129 @@
+using System.Globalization;
+using VmLab.Linux.Timing;
+
+namespace VmLab.Linux.LazyCopy;
+
+/// <summary>One strategy at one chunk size, reduced to what the verdicts and the cost model need (ns, medians).</summary>
+public sealed record SweepPoint(
+    LazyCopyStrategy Strategy,
+    int ChunkBytes,
+    double EagerCopyNs,
+    double LazyCopyNs,
+    double EagerFirstWriteNs,
+    double LazyFirstWriteNs,
+    Spread LazyVsEager,
+    Spread FirstWriteLazyVsEager,
+    bool Correct)
+{
+    public static SweepPoint Of(LazyCopyMeasurement m) => new(m.Strategy, m.ChunkBytes, m.EagerCopy.P50, m.LazyCopy.P50,
+        m.EagerFirstWrite.P50, m.LazyFirstWrite.P50, m.LazyVsEager, m.FirstWriteLazyVsEager, m.Correct);
+}
+
+/// <summary>
+/// A strategy's costs fitted to one run: an eager copy (fresh memory, first-touch faults, memcpy) grows with the
+/// bytes; a lazy copy is mostly a fixed cost (page-table changes). <see cref="CrossoverBytes"/> is where lazy
+/// copying starts to win (null when it wins at no swept size), <see cref="TwiceFasterFromBytes"/> where it is at
+/// least twice as fast (null when never, by the model).
+/// </summary>
+public sealed record LazyCopyCostModel(LinearCost Eager, LinearCost Lazy, long? CrossoverBytes, long? TwiceFasterFromBytes);
+
+/// <summary>The seed's claims judged from a sweep: pure functions of the measured points, so testable without a clock.</summary>
+public static class LazyCopyJudge
+{
+    /// <summary>"Much faster": at least this ratio of eager to lazy time, per pair (median).</summary>
+    public const double MuchFaster = 2.0;
+
+    /// <summary>The yardstick's target: the cheapest first write costs at most this many fork COW faults.</summary>
+    public const double ForkCowTarget = 2.0;
+
+    public const string MuchFasterClaim = "lazy copying is much faster than eager copying";
+    public const string FirstWriteClaim = "writing to a lazy copy is slower than writing to an eager copy";
+    public const string CorrectClaim = "lazy copies read exactly like eager copies, before and after writes";
+    public const string ForkCowClaim = "the cheapest first write to a lazy copy costs at most 2x the kernel's fork copy-on-write fault";
+
+    /// <summary>Fits the cost model to one strategy's points (any order, one per size).</summary>
+    public static LazyCopyCostModel Model(IReadOnlyList<SweepPoint> points)
+    {
+        var eager = LinearCost.Fit([.. points.Select(p => ((double)p.ChunkBytes, p.EagerCopyNs))], LinearCost.OnePoint.PerByte);
+        var lazy = LinearCost.Fit([.. points.Select(p => ((double)p.ChunkBytes, p.LazyCopyNs))], LinearCost.OnePoint.Fixed);
+        var wins = points.Where(p => p.LazyVsEager.Median > 1).Select(p => (long)p.ChunkBytes).ToList();
+        long? crossover = null;
+        if (wins.Count > 0)
+        {
+            // The model's size where the lines meet, unless the measurements contradict it: it cannot lie above
+            // a swept size at which lazy copying won.
+            double? model = LinearCost.WinsFrom(eager, lazy);
+            crossover = model is double m && m <= wins.Min() ? PageRound(m) : wins.Min();
+        }
+        double? twice = LinearCost.WinsFrom(eager, lazy, MuchFaster);
+        return new LazyCopyCostModel(eager, lazy, crossover, twice is double t && t < 1L << 40 ? PageRound(t) : null);
+    }
+
+    /// <summary>Rounds up to whole pages (at least one).</summary>
+    private static long PageRound(double bytes)
+    {
+        const long Page = 4096;
+        return Math.Max(Page, (long)Math.Ceiling(bytes / Page) * Page);
+    }
+
+    /// <summary>Every verdict of a sweep: per strategy, correctness (failed when broken), then per size the copy
+    /// claim, then the first-write claim at each size.</summary>
+    public static List<Verdict> Judge(IReadOnlyList<SweepPoint> points, IReadOnlyDictionary<LazyCopyStrategy, LazyCopyCostModel> models)
+    {
+        var verdicts = new List<Verdict>();
+        foreach (var group in points.GroupBy(p => p.Strategy))
+        {
+            string name = group.Key.Name();
+            var bad = group.Where(p => !p.Correct).Select(p => Size(p.ChunkBytes)).ToList();
+            verdicts.Add(Verdict.Check($"{name}: {CorrectClaim}", bad.Count == 0, bad.Count == 0
+                ? $"every lazy copy matched its eager twin at {string.Join(", ", group.Select(p => Size(p.ChunkBytes)))}, and the threaded differential test found no mismatch"
+                : $"a lazy copy read differently from its eager twin (or a source changed) at {string.Join(", ", bad)}"));
+            foreach (var p in group.OrderBy(p => p.ChunkBytes))
+                verdicts.Add(Copy(p, models.GetValueOrDefault(group.Key)));
+            foreach (var p in group.OrderBy(p => p.ChunkBytes))
+                verdicts.Add(Verdict.Timing($"{name}, {Size(p.ChunkBytes)}: {FirstWriteClaim}", p.FirstWriteLazyVsEager.Median > 1,
+                    Invariant($"the first write to a lazy copy took {Us(p.LazyFirstWriteNs)} against {Us(p.EagerFirstWriteNs)} to an eager copy: {p.FirstWriteLazyVsEager.AsRatio()} per pair") +
+                    (p.FirstWriteLazyVsEager.Median > 1 ? " (the lazy copy's first write pays for the copy)" : "; here the split cost less than a store to an eager copy")));
+        }
+        return verdicts;
+    }
+
+    /// <summary>The copy claim at one size; when it does not hold, why, from this run's numbers.</summary>
+    public static Verdict Copy(SweepPoint p, LazyCopyCostModel? model)
+    {
+        string claim = $"{p.Strategy.Name()}, {Size(p.ChunkBytes)}: {MuchFasterClaim}";
+        var r = p.LazyVsEager;
+        string measured = Invariant($"per interleaved pair, eager/lazy = {r.AsRatio()}; medians: eager {Us(p.EagerCopyNs)}, lazy {Us(p.LazyCopyNs)}");
+        if (r.Median >= MuchFaster)
+            return Verdict.Timing(claim, true, measured + Invariant($" ('much' = at least {MuchFaster:0}x)"));
+        double times = p.EagerCopyNs > 0 ? p.LazyCopyNs / p.EagerCopyNs : 0;
+        string outcome = r.Median > 1 ? Invariant($"lazy copying wins here, but by {r.Median:0.00}x, short of {MuchFaster:0}x") : "lazy copying loses here";
+        string why = Invariant($"{outcome}: a lazy copy's page-table changes cost {Us(p.LazyCopyNs)}, {times:0.00}x this machine's eager copy (fresh memory + memcpy) of {Size(p.ChunkBytes)}");
+        string from = model switch
+        {
+            { CrossoverBytes: long c, TwiceFasterFromBytes: long t } => $"; by the cost model fitted to this run, lazy copying wins from {Size(c)} and is {MuchFaster:0}x faster from {Size(t)}",
+            { CrossoverBytes: long c } => $"; by the cost model fitted to this run, lazy copying wins from {Size(c)}",
+            { TwiceFasterFromBytes: long t } => $"; lazy copying won at no swept size, and by the cost model fitted to this run it is {MuchFaster:0}x faster from {Size(t)}",
+            _ => "; lazy copying won at no swept size",
+        };
+        return Verdict.Timing(claim, false, $"{why} ({measured}){from}");
+    }
+
+    /// <summary>The yardstick's verdict: first write per fork COW fault, per interleaved round.</summary>
+    public static Verdict ForkCow(string best, double firstWriteNs, double forkCowNs, Spread ratio) =>
+        Verdict.Timing(ForkCowClaim, ratio.Median <= ForkCowTarget,
+            Invariant($"{best}'s first write took {Us(firstWriteNs)}, the kernel's fork COW fault {Us(forkCowNs)} per page: {ratio.AsRatio()} per interleaved round") +
+            (ratio.Median <= ForkCowTarget ? "" : $"; {best} copies the whole chunk on its first write, the kernel one page"));
+
+    public static string Size(long bytes) => bytes switch
+    {
+        >= 1 << 30 when bytes % (1 << 30) == 0 => $"{bytes >> 30} GiB",
+        >= 1 << 20 when bytes % (1 << 20) == 0 => $"{bytes >> 20} MiB",
+        >= 1 << 10 when bytes % (1 << 10) == 0 => $"{bytes >> 10} KiB",
+        _ => $"{bytes} B",
+    };
+
+    public static string Us(double ns) => (ns / 1000).ToString(ns < 10_000 ? "0.00" : ns < 1_000_000 ? "0.0" : "0", CultureInfo.InvariantCulture) + " µs";
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

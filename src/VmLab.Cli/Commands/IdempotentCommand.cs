@@ -1,6 +1,7 @@
 using VmLab.Cli.Framework;
 using VmLab.Linux;
 using VmLab.Linux.Experiments;
+using VmLab.Linux.Timing;
 
 namespace VmLab.Cli.Commands;
 
@@ -23,7 +24,8 @@ internal sealed class IdempotentCommand : ICommand
           --bytes SIZE   bytes to copy (default {Numbers.FormatSize(IdempotentExperiment.DefaultBytes)}; 1 byte to 64M; K/M suffixes)
           --seed N       seed of the source pattern (default 42)
           --json         one JSON object: faults, bytes, copy_correct, pages, fault_addresses,
-                         handler_ns_per_fault, kernel_fault_ns_per_page, handler_to_kernel_ratio, confirmed
+                         handler_ns_per_fault, kernel_fault_ns_per_page, handler_to_kernel_ratio,
+                         handler_vs_kernel (median, q1, q3), rounds, confirmed, verdicts
         """;
 
     public TourStep Tour => new(
@@ -41,7 +43,7 @@ internal sealed class IdempotentCommand : ICommand
         if (json)
         {
             ctx.WriteJson(r);
-            return r.Confirmed ? 0 : 1;
+            return Verdict.ExitCode(r.Verdicts);
         }
         var report = ctx.Report();
         report.Title("idempotent: rep movsb resumes after each fault");
@@ -54,7 +56,7 @@ internal sealed class IdempotentCommand : ICommand
         report.Fact("copy byte-exact", r.CopyCorrect ? "yes" : "NO");
         report.Fact("handler cost per fault", $"{r.HandlerNsPerFault:F0} ns");
         report.Fact("kernel minor fault, same copy", $"{r.KernelFaultNsPerPage:F0} ns/page");
-        report.Fact("handler / kernel", $"{r.HandlerToKernelRatio:F1}x");
+        report.Fact("handler / kernel", $"{r.HandlerVsKernel.AsRatio()} per pair, {r.Rounds} rounds in alternating order");
         if (r.FaultAddresses.Count > 0)
         {
             report.Section("Faults, in order");
@@ -68,9 +70,7 @@ internal sealed class IdempotentCommand : ICommand
             if (r.FaultAddresses.Count > 64)
                 report.Note($"{r.FaultAddresses.Count - 64} more faults not shown (see --json)");
         }
-        report.Verdict(r.Confirmed, r.Confirmed
-            ? $"{r.Faults} faults for {r.Pages} pages, copy correct: the instruction resumed after every fault"
-            : $"expected {r.Pages} faults and a correct copy, saw {r.Faults} faults, copy {(r.CopyCorrect ? "correct" : "WRONG")}");
-        return r.Confirmed ? 0 : 1;
+        VerdictLines.Write(report, r.Verdicts);
+        return Verdict.ExitCode(r.Verdicts);
     }
 }

@@ -1,5 +1,6 @@
 using VmLab.Cli.Framework;
 using VmLab.Linux.Experiments;
+using VmLab.Linux.Timing;
 
 namespace VmLab.Cli.Commands;
 
@@ -23,7 +24,8 @@ internal sealed class OnDemandCommand : ICommand
           --pages N              pages in the hole (default {OnDemandExperiment.DefaultPages}; 1 to 65536)
           --json                 one JSON object: pages, faults, values_correct, fresh_pages_zeroed,
                                  fault_addresses, handler_ns_per_fault, kernel_fault_ns_per_page,
-                                 handler_to_kernel_ratio, confirmed
+                                 handler_to_kernel_ratio,
+                                 handler_vs_kernel (median, q1, q3), rounds, confirmed, verdicts
           --write-after-dispose  instead, register a protected page, unregister it, and write to it: the
                                  handler passes the fault on and the runtime ends this process (a fatal
                                  access violation). Shows that faults nobody owns are never swallowed.
@@ -52,7 +54,7 @@ internal sealed class OnDemandCommand : ICommand
         if (json)
         {
             ctx.WriteJson(r);
-            return r.Confirmed ? 0 : 1;
+            return Verdict.ExitCode(r.Verdicts);
         }
         var report = ctx.Report();
         report.Title("ondemand: demand paging in a SIGSEGV handler");
@@ -65,7 +67,7 @@ internal sealed class OnDemandCommand : ICommand
         report.Fact("rest of each page", r.FreshPagesZeroed ? "zero-filled (fresh pages)" : "NOT zero");
         report.Fact("handler cost per fault", $"{r.HandlerNsPerFault:F0} ns");
         report.Fact("kernel minor fault (fresh RW map)", $"{r.KernelFaultNsPerPage:F0} ns/page");
-        report.Fact("handler / kernel", $"{r.HandlerToKernelRatio:F1}x");
+        report.Fact("handler / kernel", $"{r.HandlerVsKernel.AsRatio()} per pair, {r.Rounds} rounds in alternating order");
         if (r.FaultAddresses.Count > 0)
         {
             report.Section("Faults, in order");
@@ -76,9 +78,7 @@ internal sealed class OnDemandCommand : ICommand
         }
         report.Note("the kernel's own demand paging (a minor fault) needs no signal, no return to user space "
             + "and no extra system call; the ratio above is that difference.");
-        report.Verdict(r.Confirmed, r.Confirmed
-            ? $"{r.Faults} faults for {r.Pages} pages, every value in place: each page was mapped on first access"
-            : $"expected {r.Pages} faults and all values in place; saw {r.Faults} faults, values {(r.ValuesCorrect ? "correct" : "WRONG")}");
-        return r.Confirmed ? 0 : 1;
+        VerdictLines.Write(report, r.Verdicts);
+        return Verdict.ExitCode(r.Verdicts);
     }
 }

@@ -80,7 +80,7 @@ public static class LazyCopyExperiment
         steps.SourcesIntact &= warm.SourcesIntact;
         var (ops, mismatches) = stress
             ? LazyCopyStress.Run(strategy, Math.Min(chunkBytes, 64 * 1024), slots: 32, threads: 4, opsPerThread: 400, seed)
-            : (0L, 0L);
+            : new LazyCopyStress.Result(0, 0, 0, 0, 0);
         var copy = steps.Copy.ToTimings();
         var read = steps.Read.ToTimings();
         var firstWrite = steps.FirstWrite.ToTimings();

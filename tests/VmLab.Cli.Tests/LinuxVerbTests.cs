@@ -44,7 +44,7 @@ public class LinuxVerbTests
         var verdicts = o["verdicts"]!.AsArray().Select(v => (Claim: v!["claim"]!.GetValue<string>(), Status: v["status"]!.GetValue<string>())).ToList();
         Assert.Equal(2, verdicts.Count);
         Assert.Equal("confirmed", verdicts.Single(v => v.Claim.Contains("own copy of every page")).Status);
-        Assert.Contains(verdicts.Single(v => v.Claim.Contains("first write")).Status, new[] { "confirmed", "explained" });
+        Assert.Contains(verdicts.Single(v => v.Claim.Contains("slower than the second")).Status, new[] { "confirmed", "explained" });
         var spread = o["first_vs_second"]!.AsObject();
         Assert.True(spread["q1"]!.GetValue<double>() <= spread["median"]!.GetValue<double>());
         Assert.True(spread["median"]!.GetValue<double>() <= spread["q3"]!.GetValue<double>());

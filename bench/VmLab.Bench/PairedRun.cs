@@ -12,7 +12,7 @@ namespace VmLab.Bench;
 /// method can differ by 40 %, because the methods of a category run minutes apart; adjacent pairs see the same
 /// machine, so their ratio is what carries. Uses the benchmark class's own setup, iteration setups and cleanup.
 /// </summary>
-internal static class PairedRun
+internal static partial class PairedRun
 {
     private const int WarmupRounds = 3;
 
@@ -37,6 +37,7 @@ internal static class PairedRun
                 bench.Cleanup();
             }
         }
+        RunAgainstProcess(rounds);
     }
 
     /// <summary>Each category's baseline (C) and other method (VmLab), with their iteration setups.</summary>

@@ -147,3 +147,16 @@ public class TimingTests
         Assert.Equal(Platform.CanReadFrames, map.Read(m.Address).Pfn is not null);
     }
 }
+
+public class VerdictJsonTests
+{
+    [Fact]
+    public void A_verdict_serializes_its_status_in_lower_case_with_any_options()
+    {
+        var v = new Verdict("c", VerdictStatus.Explained, "r");
+        Assert.Equal("""{"Claim":"c","Status":"explained","Reason":"r"}""", System.Text.Json.JsonSerializer.Serialize(v));
+        var snake = new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+        Assert.Equal("""{"claim":"c","status":"failed","reason":"r"}""", System.Text.Json.JsonSerializer.Serialize(v with { Status = VerdictStatus.Failed }, snake));
+        Assert.Equal("""{"median":1.5,"q1":1,"q3":2}""", System.Text.Json.JsonSerializer.Serialize(new Spread(1.5, 1, 2), snake));
+    }
+}

@@ -1,16 +1,23 @@
+using System.Text.Json.Serialization;
+
 namespace VmLab.Linux.Timing;
 
-/// <summary>How a claim fared in this run.</summary>
+/// <summary>How a claim fared in this run. In JSON always "confirmed", "explained" or "failed", whatever the
+/// serializer's options (the tour and scripts read it).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<VerdictStatus>))]
 public enum VerdictStatus
 {
     /// <summary>What was measured shows the claim.</summary>
+    [JsonStringEnumMemberName("confirmed")]
     Confirmed,
 
     /// <summary>A timing claim that depends on the machine and did not hold here; the reason, computed from the
     /// run, says why. Not an error.</summary>
+    [JsonStringEnumMemberName("explained")]
     Explained,
 
     /// <summary>A correctness check failed: the mechanism is broken.</summary>
+    [JsonStringEnumMemberName("failed")]
     Failed,
 }
 

@@ -106,6 +106,33 @@ public class TimingTests
     }
 
     [Fact]
+    public void The_crossover_agrees_with_the_measured_ratios_even_when_sizes_ran_in_different_phases()
+    {
+        // From a run on a loaded machine: 64 KiB was measured in a slow phase (its lazy copy cost more than
+        // 256 KiB's), so a model through all points puts the crossover below 64 KiB, where lazy copying lost.
+        (int Bytes, double Ratio)[] run = [(4096, 0.29), (16384, 0.45), (65536, 0.48), (262144, 4.23), (1 << 20, 51.06), (2 << 20, 65.9), (8 << 20, 126.2)];
+        var points = run.Select(r => new SweepPoint(LazyCopyStrategy.Segv, r.Bytes, 3.0 * r.Bytes, 3.0 * r.Bytes / r.Ratio, 100, 1000,
+            new Spread(r.Ratio, r.Ratio, r.Ratio), new Spread(10, 10, 10), true)).ToList();
+        var m = LazyCopyJudge.Model(points);
+        Assert.InRange(m.CrossoverBytes!.Value, 65536 + 4096, 262144);
+        // Between the bracketing sizes on the log-log line: 64K x 4^(0.734 / 2.176) = 104.6 KiB, rounded up to pages.
+        Assert.Equal(106496, m.CrossoverBytes);
+        Assert.Equal(3.0, m.Eager.NsPerByte, 9);
+        Assert.True(m.Lazy.FixedNs > 0);
+    }
+
+    [Fact]
+    public void One_size_gives_the_plain_model_a_fixed_lazy_cost_against_a_per_byte_eager_cost()
+    {
+        // 64 KiB, eager 120 µs, lazy 60 µs: lazy fixed 60 µs, eager 1.83 ns/byte; equal at 32 KiB, 2x at 64 KiB.
+        var m = LazyCopyJudge.Model([Point(65536, 120_000, 60_000)]);
+        Assert.Equal(60_000, m.Lazy.FixedNs, 6);
+        Assert.Equal(0, m.Lazy.NsPerByte, 9);
+        Assert.Equal(32768, m.CrossoverBytes);
+        Assert.Equal(65536, m.TwiceFasterFromBytes);
+    }
+
+    [Fact]
     public void Lazy_copying_that_never_wins_has_no_crossover_and_a_wrong_copy_fails()
     {
         var points = new[] { Point(4096, 2000, 50_000, correct: false), Point(65536, 30_000, 50_000) };

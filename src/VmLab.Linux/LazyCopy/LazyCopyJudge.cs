@@ -20,10 +20,13 @@ public sealed record SweepPoint(
 }
 
 /// <summary>
-/// A strategy's costs fitted to one run: an eager copy (fresh memory, first-touch faults, memcpy) grows with the
-/// bytes; a lazy copy is mostly a fixed cost (page-table changes). <see cref="CrossoverBytes"/> is where lazy
-/// copying starts to win (null when it wins at no swept size), <see cref="TwiceFasterFromBytes"/> where it is at
-/// least twice as fast (null when never, by the model).
+/// A strategy's costs fitted to one run: an eager copy costs per byte (fresh frames, first-touch faults, memcpy),
+/// a lazy copy a fixed amount (page-table changes) plus a little per byte. The fit is made to the per-pair
+/// ratios, which a change of the machine's speed between sizes cannot move: lazy/eager = A/bytes + B, so
+/// A = lazy fixed / eager per byte and B = lazy per byte / eager per byte; the eager cost per byte (median over
+/// sizes) turns them into nanoseconds. <see cref="CrossoverBytes"/> is where lazy copying starts to win (null
+/// when it wins at no swept size; always between the largest size where it lost and the smallest where it won),
+/// <see cref="TwiceFasterFromBytes"/> where the model has it twice as fast (null: never).
 /// </summary>
 public sealed record LazyCopyCostModel(LinearCost Eager, LinearCost Lazy, long? CrossoverBytes, long? TwiceFasterFromBytes);
 
@@ -44,19 +47,38 @@ public static class LazyCopyJudge
     /// <summary>Fits the cost model to one strategy's points (any order, one per size).</summary>
     public static LazyCopyCostModel Model(IReadOnlyList<SweepPoint> points)
     {
-        var eager = LinearCost.Fit([.. points.Select(p => ((double)p.ChunkBytes, p.EagerCopyNs))], LinearCost.OnePoint.PerByte);
-        var lazy = LinearCost.Fit([.. points.Select(p => ((double)p.ChunkBytes, p.LazyCopyNs))], LinearCost.OnePoint.Fixed);
-        var wins = points.Where(p => p.LazyVsEager.Median > 1).Select(p => (long)p.ChunkBytes).ToList();
-        long? crossover = null;
-        if (wins.Count > 0)
-        {
-            // The model's size where the lines meet, unless the measurements contradict it: it cannot lie above
-            // a swept size at which lazy copying won.
-            double? model = LinearCost.WinsFrom(eager, lazy);
-            crossover = model is double m && m <= wins.Min() ? PageRound(m) : wins.Min();
-        }
+        var usable = points.Where(p => p.LazyVsEager.Median > 0 && p.EagerCopyNs > 0).OrderBy(p => p.ChunkBytes).ToList();
+        // lazy/eager = A x (1/bytes) + B: a straight line in 1/bytes, fitted on relative error.
+        var fit = LinearCost.Fit([.. usable.Select(p => (1.0 / p.ChunkBytes, 1 / p.LazyVsEager.Median))], LinearCost.OnePoint.PerByte);
+        double a = fit.NsPerByte, b = fit.FixedNs;
+        double perByte = Spread.Of(usable.Select(p => p.EagerCopyNs / p.ChunkBytes)).Median;
+        var eager = new LinearCost(0, perByte);
+        var lazy = new LinearCost(a * perByte, b * perByte);
         double? twice = LinearCost.WinsFrom(eager, lazy, MuchFaster);
-        return new LazyCopyCostModel(eager, lazy, crossover, twice is double t && t < 1L << 40 ? PageRound(t) : null);
+        return new LazyCopyCostModel(eager, lazy, Crossover(usable, LinearCost.WinsFrom(eager, lazy)),
+            twice is double t && t < 1L << 40 ? PageRound(t) : null);
+    }
+
+    /// <summary>
+    /// The model's crossover, held to what was measured: null when lazy copying won at no size; otherwise it
+    /// must lie above the largest size below the first win (where lazy copying lost) and at or below the first
+    /// win, else it is interpolated between those two sizes on the log-log ratio line.
+    /// </summary>
+    private static long? Crossover(List<SweepPoint> sorted, double? model)
+    {
+        int first = sorted.FindIndex(p => p.LazyVsEager.Median > 1);
+        if (first < 0)
+            return null;
+        var won = sorted[first];
+        var lost = first > 0 ? sorted[first - 1] : null;
+        if (model is double m && m <= won.ChunkBytes && (lost is null || m > lost.ChunkBytes))
+            return Math.Min(PageRound(m), won.ChunkBytes);
+        if (lost is null)
+            return won.ChunkBytes;
+        double l1 = Math.Log(lost.LazyVsEager.Median), l2 = Math.Log(won.LazyVsEager.Median);
+        double f = -l1 / (l2 - l1);
+        double at = Math.Exp(Math.Log(lost.ChunkBytes) + f * (Math.Log(won.ChunkBytes) - Math.Log(lost.ChunkBytes)));
+        return Math.Clamp(PageRound(at), lost.ChunkBytes + 4096L, won.ChunkBytes);
     }
 
     /// <summary>Rounds up to whole pages (at least one).</summary>

@@ -20,7 +20,7 @@ internal static partial class PairedRun
         ("split (first write)", "split", "split"),
     ];
 
-    private static void RunAgainstProcess(int rounds)
+    public static void RunAgainstProcess(int rounds)
     {
         string exe = Path.Combine(AppContext.BaseDirectory, "lazycopy-ref");
         Console.WriteLine();

@@ -20,7 +20,7 @@ internal static partial class PairedRun
 
     public static void Run(string[] args)
     {
-        int rounds = args.Length > 0 && int.TryParse(args[0], out int r) && r > 0 ? r : 25;
+        int rounds = Rounds(args);
         Console.WriteLine($"VmLab / C per step, {rounds} alternating pairs after {WarmupRounds} warm-up rounds; per chunk, medians");
         Console.WriteLine($"{"step",-28} {"chunk",6} {"C",11} {"VmLab",11} {"ratio",6}  quartiles");
         foreach (int bytes in new[] { 64 * 1024, 2 * 1024 * 1024 })
@@ -39,6 +39,9 @@ internal static partial class PairedRun
         }
         RunAgainstProcess(rounds);
     }
+
+    /// <summary>The rounds asked for on the command line (default 25).</summary>
+    public static int Rounds(string[] args) => args.Length > 0 && int.TryParse(args[0], out int r) && r > 0 ? r : 25;
 
     /// <summary>Each category's baseline (C) and other method (VmLab), with their iteration setups.</summary>
     private static IEnumerable<(string, Side, Side)> Categories()

@@ -6,7 +6,8 @@ namespace VmLab.Bench;
 /// BenchmarkDotNet entry point: `dotnet run -c Release --project bench/VmLab.Bench -- --filter '*'`
 /// (add `--job short` for a quick run). Benchmarks compare ratios inside one run (baselines are marked);
 /// absolute times drift between runs. `-- paired [rounds]` instead times the lazy-copy categories in alternating
-/// C/VmLab pairs (<see cref="PairedRun"/>).
+/// C/VmLab pairs (<see cref="PairedRun"/>), then the seed's lazy copy against a separate C process;
+/// `-- paired-process [rounds]` runs only that last part.
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "paired")
         {
             PairedRun.Run(args[1..]);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "paired-process")
+        {
+            PairedRun.RunAgainstProcess(PairedRun.Rounds(args[1..]));
             return;
         }
         bool jobGiven = args.Any(a => a is "--job" or "-j");

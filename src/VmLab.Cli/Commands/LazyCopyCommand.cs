@@ -35,7 +35,7 @@ internal sealed class LazyCopyCommand : ICommand
           --strategy S   one strategy, or all (default)
           --sizes LIST   chunk sizes, comma-separated multiples of the page size (default 4K,16K,64K,256K,1M,2M,8M)
           --size BYTES   one chunk size (same as --sizes BYTES)
-          --chunks N     chunks per size (default: 32 MiB worth, between 16 and 64)
+          --chunks N     chunks per size (default: 32 MiB worth, between 8 and 64)
           --json         {"strategies":[{"name","chunk_bytes","chunks","eager_copy_ns","lazy_copy_ns",...}],
                          "sweep":[{"name","chunk_bytes","eager_copy_ns","lazy_copy_ns","lazy_first_write_ns",
                          "lazy_vs_eager":{"median","q1","q3"}}],"crossover_bytes":{"segv","uffd","kcow"},
@@ -128,7 +128,7 @@ internal sealed class LazyCopyCommand : ICommand
             rep.Fact("checks", $"reads match eager: {stats.All(r => r.ReadsMatch == true)}, sources intact: {stats.All(r => r.SourcesIntact == true)}, stress: {stats.Sum(r => r.StressOperations)} ops, {stats.Sum(r => r.StressMismatches)} mismatches");
             if (j.CostModel.TryGetValue(group.Key, out var m) && m is not null)
             {
-                rep.Fact("cost model (this run)", $"eager {Us(m.EagerFixedNs)} us + {m.EagerUsPerKib:0.##} us/KiB x size; lazy {Us(m.LazyFixedNs)} us + {m.LazyUsPerKib:0.###} us/KiB");
+                rep.Fact("cost model (this run)", $"eager {m.EagerUsPerKib:0.###} us per KiB; lazy {Us(m.LazyFixedNs)} us + {m.LazyUsPerKib:0.###} us per KiB (fitted to the per-pair ratios)");
                 rep.Fact("lazy copying wins from", j.CrossoverBytes[group.Key] is long c ? LazyCopyJudge.Size(c) : "no swept size");
             }
         }

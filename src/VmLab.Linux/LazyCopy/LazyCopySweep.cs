@@ -27,8 +27,8 @@ public static class LazyCopySweep
     /// <summary>The sweep when none is asked for: 4 KiB to 8 MiB.</summary>
     public static IReadOnlyList<int> DefaultSizes { get; } = [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 2 << 20, 8 << 20];
 
-    /// <summary>Chunks per size when none are asked for: 32 MiB worth, between 16 and 64.</summary>
-    public static int DefaultChunks(int chunkBytes) => (int)Math.Clamp((32L << 20) / chunkBytes, 16, 64);
+    /// <summary>Chunks per size when none are asked for: 32 MiB worth, between 8 and 64.</summary>
+    public static int DefaultChunks(int chunkBytes) => (int)Math.Clamp((32L << 20) / chunkBytes, 8, 64);
 
     /// <param name="chunks">Chunks per size, or null for <see cref="DefaultChunks"/>.</param>
     public static LazyCopySweepResult Run(IReadOnlyList<LazyCopyStrategy> strategies, IReadOnlyList<int> sizes, int? chunks = null, int seed = 1)

@@ -117,6 +117,7 @@ public class TimingTests
         Assert.InRange(m.CrossoverBytes!.Value, 65536 + 4096, 262144);
         // Between the bracketing sizes on the log-log line: 64K x 4^(0.734 / 2.176) = 104.6 KiB, rounded up to pages.
         Assert.Equal(106496, m.CrossoverBytes);
+        Assert.InRange(m.TwiceFasterFromBytes!.Value, m.CrossoverBytes.Value, 262144);   // never before it wins at all
         Assert.Equal(3.0, m.Eager.NsPerByte, 9);
         Assert.True(m.Lazy.FixedNs > 0);
     }
@@ -130,6 +131,9 @@ public class TimingTests
         Assert.Equal(0, m.Lazy.NsPerByte, 9);
         Assert.Equal(32768, m.CrossoverBytes);
         Assert.Equal(65536, m.TwiceFasterFromBytes);
+        // Short of 2x at the only size: the model's 2x size lies beyond the sweep, and is given as such.
+        var short2x = LazyCopyJudge.Model([Point(65536, 111_000, 60_000)]);
+        Assert.Equal(72 * 1024, short2x.TwiceFasterFromBytes);   // 2 x 60 µs / (111 µs / 64 KiB) = 69.2 KiB, in pages
     }
 
     [Fact]

@@ -25,8 +25,9 @@ public sealed record SweepPoint(
 /// ratios, which a change of the machine's speed between sizes cannot move: lazy/eager = A/bytes + B, so
 /// A = lazy fixed / eager per byte and B = lazy per byte / eager per byte; the eager cost per byte (median over
 /// sizes) turns them into nanoseconds. <see cref="CrossoverBytes"/> is where lazy copying starts to win (null
-/// when it wins at no swept size; always between the largest size where it lost and the smallest where it won),
-/// <see cref="TwiceFasterFromBytes"/> where the model has it twice as fast (null: never).
+/// when it wins at no swept size; always between the size where it last lost and the first where it won),
+/// <see cref="TwiceFasterFromBytes"/> where it is twice as fast, held to the run the same way (beyond the sweep: the
+/// model's size; null: never).
 /// </summary>
 public sealed record LazyCopyCostModel(LinearCost Eager, LinearCost Lazy, long? CrossoverBytes, long? TwiceFasterFromBytes);
 
@@ -54,31 +55,33 @@ public static class LazyCopyJudge
         double perByte = Spread.Of(usable.Select(p => p.EagerCopyNs / p.ChunkBytes)).Median;
         var eager = new LinearCost(0, perByte);
         var lazy = new LinearCost(a * perByte, b * perByte);
-        double? twice = LinearCost.WinsFrom(eager, lazy, MuchFaster);
-        return new LazyCopyCostModel(eager, lazy, Crossover(usable, LinearCost.WinsFrom(eager, lazy)),
-            twice is double t && t < 1L << 40 ? PageRound(t) : null);
+        return new LazyCopyCostModel(eager, lazy,
+            HeldToRun(usable, LinearCost.WinsFrom(eager, lazy), 1, extrapolate: false),
+            HeldToRun(usable, LinearCost.WinsFrom(eager, lazy, MuchFaster), MuchFaster, extrapolate: true));
     }
 
     /// <summary>
-    /// The model's crossover, held to what was measured: null when lazy copying won at no size; otherwise it
-    /// must lie above the largest size below the first win (where lazy copying lost) and at or below the first
-    /// win, else it is interpolated between those two sizes on the log-log ratio line.
+    /// The model's size from which lazy copying is <paramref name="factor"/> times faster, held to what was
+    /// measured. Where no swept size reached the factor: the model's size if it lies beyond the sweep and
+    /// <paramref name="extrapolate"/>, else null. Otherwise it must lie above the size just below the first that
+    /// reached the factor and at or below that one; if the model says otherwise, the two sizes are interpolated
+    /// on the log-log ratio line.
     /// </summary>
-    private static long? Crossover(List<SweepPoint> sorted, double? model)
+    private static long? HeldToRun(List<SweepPoint> sorted, double? model, double factor, bool extrapolate)
     {
-        int first = sorted.FindIndex(p => p.LazyVsEager.Median > 1);
+        int first = sorted.FindIndex(p => p.LazyVsEager.Median >= factor && p.LazyVsEager.Median > 1);
         if (first < 0)
-            return null;
-        var won = sorted[first];
-        var lost = first > 0 ? sorted[first - 1] : null;
-        if (model is double m && m <= won.ChunkBytes && (lost is null || m > lost.ChunkBytes))
-            return Math.Min(PageRound(m), won.ChunkBytes);
-        if (lost is null)
-            return won.ChunkBytes;
-        double l1 = Math.Log(lost.LazyVsEager.Median), l2 = Math.Log(won.LazyVsEager.Median);
-        double f = -l1 / (l2 - l1);
-        double at = Math.Exp(Math.Log(lost.ChunkBytes) + f * (Math.Log(won.ChunkBytes) - Math.Log(lost.ChunkBytes)));
-        return Math.Clamp(PageRound(at), lost.ChunkBytes + 4096L, won.ChunkBytes);
+            return extrapolate && model is double x && sorted.Count > 0 && x > sorted[^1].ChunkBytes && x < 1L << 40 ? PageRound(x) : null;
+        var reached = sorted[first];
+        var below = first > 0 ? sorted[first - 1] : null;
+        if (model is double m && m <= reached.ChunkBytes && (below is null || m > below.ChunkBytes))
+            return Math.Min(PageRound(m), reached.ChunkBytes);
+        if (below is null)
+            return reached.ChunkBytes;
+        double l1 = Math.Log(below.LazyVsEager.Median / factor), l2 = Math.Log(reached.LazyVsEager.Median / factor);
+        double f = l2 > l1 ? -l1 / (l2 - l1) : 1;
+        double at = Math.Exp(Math.Log(below.ChunkBytes) + f * (Math.Log(reached.ChunkBytes) - Math.Log(below.ChunkBytes)));
+        return Math.Clamp(PageRound(at), below.ChunkBytes + 4096L, reached.ChunkBytes);
     }
 
     /// <summary>Rounds up to whole pages (at least one).</summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VmLab.Cli.Commands;
 using VmLab.Cli.Commands.Sim;
 using VmLab.Cli.Framework;
@@ -7,67 +8,39 @@ namespace VmLab.Cli;
 /// <summary>Wires the verbs of <c>vmlab</c>; each verb lives in its own file under Commands/.</summary>
 internal static class Program
 {
-    internal const string Overview = """
-        vmlab - virtual memory, hands-on.
-        Real experiments on the real Linux kernel, and a simulated x86-64 machine with a teaching kernel.
-        Start with 'vmlab tour'.
-        """;
+    internal const string Overview =
+        "vmlab - virtual memory, hands-on. Real experiments on the real Linux kernel, and a simulated machine "
+        + "with x86-64 paging (4-level tables, PTE bits, error codes, TLB), a small teaching ISA and a teaching "
+        + "kernel. Start with 'vmlab tour'.";
 
-    internal static IReadOnlyList<ICommand> Commands { get; } = Build();
-
-    private static ICommand[] Build()
+    /// <summary>The whole command tree, built fresh for every run (parsing state never leaks between runs).</summary>
+    internal static RootCommand Build() => new(Overview)
     {
-        ICommand[] all = null!;
-        all =
-        [
-            // Real Linux, seed 000: the memory-virtualization programs and print_map.
-            // In the seed's order (anon, cow, fork, idempotent, mmap, ondemand, pthread), then print_map's verb.
-            new AnonCommand(),
-            new CowCommand(),
-            new ForkCommand(),
-            new IdempotentCommand(),
-            new MmapCommand(),
-            new OnDemandCommand(),
-            new PthreadCommand(),
-            new PageMapCommand(),
+        // Real Linux, seed 000: the memory-virtualization programs and print_map, in the seed's order.
+        AnonCommand.Create(),
+        CowCommand.Create(),
+        ForkCommand.Create(),
+        IdempotentCommand.Create(),
+        MmapCommand.Create(),
+        OnDemandCommand.Create(),
+        PthreadCommand.Create(),
+        PageMapCommand.Create(),
 
-            // Real Linux, seed 001 Part A: friendly segfaults.
-            new FriendlyCommand(),
+        // Real Linux, seed 001: friendly segfaults (Part A) and lazy copy-on-write chunks (Part B).
+        FriendlyCommand.Create(),
+        LazyCopyCommand.Create(),
 
-            // Real Linux, seed 001 Part B: lazy copy-on-write chunks.
-            new LazyCopyCommand(),
+        // The simulated machine, seed 003, and its Part D maze.
+        SimCommand.Create(),
+        MazeCommand.Create(),
 
-            // The simulated machine, seed 003.
-            new CommandGroup("sim", "the simulated x86-64 machine: paging exercises and the teaching kernel",
-                """
-                vmlab sim - a faithful simulated x86-64 machine (4-level paging, MMU, TLB) and a WeensyOS-style
-                teaching kernel. Pure managed code: it runs on any OS.
-                """
-                // Paging core: exercises of Part A and the page walk.
-                , new CheckMappingCommand()
-                , new MapCallsCommand()
-                , new PagesCommand()
-                , new WalkCommand()
-                , new TlbCommand()
-
-                // Teaching kernel: scenarios.
-                , new Commands.Sim.AsmCommand()
-                , new Commands.Sim.DisasmCommand()
-                , new Commands.Sim.CpuCommand()
-                , ScenarioCommand.Group()
-                , new Commands.Sim.MemoryCommand()
-                ),
-
-            // Seed 003 Part D: the maze.
-            MazeCommand.Create(),
-
-            new TourCommand(() => all),
-        ];
-        return all;
-    }
+        TourCommand.Create(),
+        CompletionCommand.Create(),
+    };
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
+    /// <summary>Runs vmlab in-process with the given writers (the tests and the tour use this).</summary>
     internal static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error) =>
-        Dispatcher.Run("vmlab", Overview, Commands, args, output, error);
+        Runner.Run(Build(), args, output, error);
 }

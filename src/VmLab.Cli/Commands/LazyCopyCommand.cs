@@ -3,94 +3,80 @@ using VmLab.Cli.Framework;
 using VmLab.Linux;
 using VmLab.Linux.LazyCopy;
 using VmLab.Linux.Timing;
+using LinuxVerdict = VmLab.Linux.Timing.Verdict;
 
 namespace VmLab.Cli.Commands;
 
 /// <summary><c>vmlab lazycopy</c>: the seed's lazy-copy test and timing comparison, per strategy and chunk size.</summary>
-internal sealed class LazyCopyCommand : ICommand
+internal static class LazyCopyCommand
 {
     private const long MaxTotalBytes = 1L << 30;
 
-    public string Name => "lazycopy";
-
-    public string Summary => "copy-on-write chunks: eager vs lazy copies, three ways, checked, timed and swept over sizes";
-
-    public string Help => """
-        usage: vmlab lazycopy [--strategy segv|uffd|kcow|all] [--sizes 4K,64K,2M | --size 64K] [--chunks N] [--json]
-
-        Copies chunks eagerly (fresh chunk + memcpy) and lazily (a second mapping of the same frames), checks that
-        lazy copies read exactly like eager ones before and after writes (plus a threaded differential test
-        against an eager model), and times every step per chunk, interleaved: each eager step is paired with the
-        lazy one done right before or after it (order swapped every round), and the verdicts come from the
-        per-pair ratios (median and interquartile range), so a machine whose speed changes from one minute to
-        the next cannot flip them. The seed's claims: lazy copying is much faster (at least 2x) than eager
-        copying, and writing to a lazy copy is slower than writing to an eager copy (the first write pays).
-        Over the sweep a cost model is fitted per strategy (a lazy copy's fixed cost against an eager copy's
-        cost per byte) and gives the crossover: the size from which lazy copying wins.
-          segv  the seed's method: read-only views, a SIGSEGV handler (native) splits a view on its first write
-          uffd  the same views, write-protected with userfaultfd; a server thread splits them (needs root, or
-                sysctl vm.unprivileged_userfaultfd=1, or user-mode-only userfaultfd)
-          kcow  memfd-backed chunks, MAP_PRIVATE copies: the kernel copies one page per first write
-
-          --strategy S   one strategy, or all (default)
-          --sizes LIST   chunk sizes, comma-separated multiples of the page size (default 4K,16K,64K,256K,1M,2M,8M)
-          --size BYTES   one chunk size (same as --sizes BYTES)
-          --chunks N     chunks per size (default: 32 MiB worth, between 8 and 64)
-          --json         {"strategies":[{"name","chunk_bytes","chunks","eager_copy_ns","lazy_copy_ns",...}],
-                         "sweep":[{"name","chunk_bytes","eager_copy_ns","lazy_copy_ns","lazy_first_write_ns",
-                         "lazy_vs_eager":{"median","q1","q3"}}],"crossover_bytes":{"segv","uffd","kcow"},
-                         "cost_model","kernel_fork_cow_write_ns","best_first_write","best_first_write_vs_fork_cow",
-                         "verdicts":[{"claim","status","reason"}]}; times are per-chunk medians in ns
-
-        A timing claim that does not hold on this machine is EXPLAINED (with the reason, from this run's numbers)
-        and does not change the exit status; a lazy copy that reads wrong is FAILED and exits 1.
-        """;
-
-    public TourStep? Tour => new(
-        "Copy-on-write built by hand: a lazy copy is a second mapping of the same frames, made read-only; the " +
-        "first write faults and the copy really happens then. Three mechanisms: the seed's SIGSEGV handler, " +
-        "userfaultfd write-protect, and the kernel's own MAP_PRIVATE copy-on-write; at 64 KiB and at 2 MiB.",
-        "--strategy", "all", "--sizes", "64K,2M", "--chunks", "16");
-
-    public int Run(CommandContext ctx)
+    public static Verb Create()
     {
-        bool json = ctx.Json;
-        string name = ctx.Args.Option("--strategy") ?? "all";
-        string? one = ctx.Args.Option("--size");
-        string? list = ctx.Args.Option("--sizes");
-        long chunksArg = ctx.Args.Int("--chunks", 0, 1, 16384);
-        bool chunksGiven = chunksArg != 0;
-        ctx.Args.End();
-        if (one is not null && list is not null)
-            throw new UsageException("give --size or --sizes, not both");
-        var sizes = one is not null || list is not null
-            ? ParseSizes(one ?? list!, one is not null ? "--size" : "--sizes")
-            : [.. LazyCopySweep.DefaultSizes];
-        int? chunks = chunksGiven ? (int)chunksArg : null;
-        foreach (int s in sizes)
-            if ((long)s * (chunks ?? LazyCopySweep.DefaultChunks(s)) > MaxTotalBytes)
-                throw new UsageException($"--size x --chunks must be at most {Numbers.FormatSize(MaxTotalBytes)} per copy set (got {Numbers.FormatSize((long)s * (chunks ?? 0))})");
-        List<LazyCopyStrategy> strategies;
-        if (name == "all")
-            strategies = [.. LazyCopyStrategies.All];
-        else if (LazyCopyStrategies.TryParse(name, out var single))
-            strategies = [single];
-        else
-            throw new UsageException($"--strategy must be segv, uffd, kcow or all (got '{name}')");
-        Platform.RequireLinux("vmlab lazycopy");
+        var strategy = Opt.Choice("--strategy", "one strategy, or all", "all", "segv", "uffd", "kcow", "all");
+        var sizes = Opt.Parsed<SizeList?>("--sizes", "chunk sizes, comma-separated multiples of the page size (default 4K,16K,64K,256K,1M,2M,8M)", "LIST", null, t => new SizeList(ParseSizes(t, "--sizes")));
+        var size = Opt.Parsed<SizeList?>("--size", "one chunk size (the same as --sizes with one size)", "SIZE", null, t => new SizeList(ParseSizes(t, "--size")));
+        var chunks = Opt.Int("--chunks", "chunks per size (default: 32 MiB worth, between 8 and 64)", 0, 1, 16384);
+        return new Verb("lazycopy", "copy-on-write chunks: eager vs lazy copies, three ways, checked, timed and swept over sizes",
+            """
+            Copies chunks eagerly (fresh chunk + memcpy) and lazily (a second mapping of the same frames), checks that
+            lazy copies read exactly like eager ones before and after writes (plus a threaded differential test
+            against an eager model), and times every step per chunk, interleaved: each eager step is paired with the
+            lazy one done right before or after it (order swapped every round), and the verdicts come from the
+            per-pair ratios (median and interquartile range), so a machine whose speed changes from one minute to
+            the next cannot flip them. The seed's claims: lazy copying is much faster (at least 2x) than eager
+            copying, and writing to a lazy copy is slower than writing to an eager copy (the first write pays).
+            Over the sweep a cost model is fitted per strategy (a lazy copy's fixed cost against an eager copy's
+            cost per byte) and gives the crossover: the size from which lazy copying wins.
+              segv  the seed's method: read-only views; a SIGSEGV handler (native)
+                    splits a view on its first write
+              uffd  the same views, write-protected with userfaultfd; a server
+                    thread splits them (needs root, or sysctl
+                    vm.unprivileged_userfaultfd=1, or user-mode-only userfaultfd)
+              kcow  memfd-backed chunks, MAP_PRIVATE copies: the kernel copies
+                    one page per first write
 
-        var result = LazyCopySweep.Run(strategies, sizes, chunks);
-        var report = LazyCopyReport.From(result, strategies, sizes, chunks);
-        bool explicitUnavailable = strategies.Count == 1 && result.Unavailable.Count == 1;
-        int exit = explicitUnavailable ? 1 : Verdict.ExitCode(result.Verdicts);
-        if (json)
-            ctx.WriteJson(report);
-        else
-            Print(ctx.Report(), report, result);
-        return exit;
+            The cheapest first write is also compared with the kernel's own fork copy-on-write fault, in
+            alternating rounds (target: at most 2x). A timing claim that does not hold on this machine is
+            EXPLAINED, with the reason computed from the run, and keeps exit 0; a lazy copy that reads wrong is
+            FAILED and exits 1.
+            """,
+            """{"strategies":[{"name","chunk_bytes","chunks","eager_copy_ns","lazy_copy_ns","eager_first_write_ns","lazy_first_write_ns","later_write_ns","read_pass_ns","correct","splits","spare_splits",...}],"sweep":[{"name","chunk_bytes","eager_copy_ns","lazy_copy_ns","lazy_first_write_ns","lazy_vs_eager":{"median","q1","q3"}}],"crossover_bytes":{"segv","uffd","kcow"},"cost_model","kernel_fork_cow_write_ns","best_first_write","best_first_write_vs_fork_cow","verdicts":[{"claim","status","reason"}]}: per-chunk medians in ns; "distribution" holds p10/p50/p90/p99/max of each step""",
+            "vmlab lazycopy", "vmlab lazycopy --sizes 64K,2M", "vmlab lazycopy --strategy segv --size 2M --chunks 16")
+        {
+            Tour = new(
+                "Copy-on-write built by hand: a lazy copy is a second mapping of the same frames, made read-only; the " +
+                "first write faults and the copy really happens then. Three mechanisms: the seed's SIGSEGV handler, " +
+                "userfaultfd write-protect, and the kernel's own MAP_PRIVATE copy-on-write; at 64 KiB and at 2 MiB.",
+                "--strategy", "all", "--sizes", "64K,2M", "--chunks", "16"),
+        }.Takes(strategy, sizes, size, chunks).Does(ctx =>
+        {
+            if (ctx.Given(size) && ctx.Given(sizes))
+                throw new UsageException("give --size or --sizes, not both");
+            List<int> swept = (ctx.Given(size) ? ctx.Get(size) : ctx.Given(sizes) ? ctx.Get(sizes) : null)?.Bytes ?? [.. LazyCopySweep.DefaultSizes];
+            int? count = ctx.Given(chunks) ? (int)ctx.Get(chunks) : null;
+            foreach (int s in swept)
+                if ((long)s * (count ?? LazyCopySweep.DefaultChunks(s)) > MaxTotalBytes)
+                    throw new UsageException($"--size x --chunks must be at most {Numbers.FormatSize(MaxTotalBytes)} per copy set (got {Numbers.FormatSize((long)s * (count ?? LazyCopySweep.DefaultChunks(s)))})");
+            string name = ctx.Get(strategy);
+            List<LazyCopyStrategy> strategies = name == "all" ? [.. LazyCopyStrategies.All]
+                : LazyCopyStrategies.TryParse(name, out var one) ? [one]
+                : throw new UsageException($"--strategy must be segv, uffd, kcow or all (got '{name}')");
+            Platform.RequireLinux("vmlab lazycopy");
+
+            var result = ctx.Progress($"lazycopy: measuring {name} at {string.Join(", ", swept.Select(b => LazyCopyJudge.Size(b)))}",
+                () => LazyCopySweep.Run(strategies, swept, count));
+            var report = LazyCopyReport.From(result, strategies, swept, count);
+            bool explicitUnavailable = strategies.Count == 1 && result.Unavailable.Count == 1;
+            return ctx.Emit(report, !explicitUnavailable && LinuxVerdict.ExitCode(result.Verdicts) == 0, rep => Print(rep, report, result));
+        });
     }
 
-    private static List<int> ParseSizes(string text, string option)
+    /// <summary>Chunk sizes as given (one option value; not a collection, so it takes exactly one token).</summary>
+    private sealed record SizeList(List<int> Bytes);
+
+    internal static List<int> ParseSizes(string text, string option)
     {
         var sizes = new List<int>();
         foreach (string token in text.Split(',', StringSplitOptions.TrimEntries))
@@ -115,15 +101,19 @@ internal sealed class LazyCopyCommand : ICommand
         rep.Explain("An eager copy is a fresh chunk plus memcpy. A lazy copy maps the source's frames a second time " +
             "and defers the copy to the first write. Each eager step was measured next to a lazy one (order swapped " +
             "every round); eager/lazy is the median of those per-pair ratios, with its interquartile range. " +
-            "The bar: right of | lazy copying is faster (3 marks per doubling), left of | it is slower.");
+            "The bars: right of | lazy copying is faster, left of | it is slower.");
         foreach (var row in j.Strategies.Where(r => r.Unavailable is not null))
             rep.Note($"{row.Name} skipped: {row.Unavailable}");
         foreach (var group in j.Sweep.GroupBy(s => s.Name))
         {
             rep.Section($"strategy {group.Key}");
-            rep.Table(["chunk", "eager copy us", "lazy copy us", "first write (one byte) us", "eager/lazy", "IQR", "lazy faster ->"],
-                group.Select(s => (IReadOnlyList<string>)[LazyCopyJudge.Size(s.ChunkBytes), Us(s.EagerCopyNs), Us(s.LazyCopyNs),
-                    Us(s.LazyFirstWriteNs), F(s.LazyVsEager.Median), $"{F(s.LazyVsEager.Q1)}-{F(s.LazyVsEager.Q3)}", VerdictLines.Bar(s.LazyVsEager.Median)]));
+            rep.Table(["chunk", "eager copy us", "lazy copy us", "1st write us", "eager/lazy", "IQR"],
+                group.Select(s => (IReadOnlyList<string>)[Short(s.ChunkBytes), Us(s.EagerCopyNs), Us(s.LazyCopyNs),
+                    Us(s.LazyFirstWriteNs), F(s.LazyVsEager.Median), $"{F(s.LazyVsEager.Q1)}-{F(s.LazyVsEager.Q3)}"]));
+            rep.Line($"  {"",6} {"lazy slower <-",20}|-> lazy faster (eager/lazy, 3 marks per doubling)");
+            foreach (var s in group)
+                rep.Line($"  {Short(s.ChunkBytes),6} {VerdictLines.Bar(s.LazyVsEager.Median)}");
+            rep.Line();
             var stats = j.Strategies.Where(r => r.Name == group.Key).ToList();
             rep.Fact("checks", $"reads match eager: {stats.All(r => r.ReadsMatch == true)}, sources intact: {stats.All(r => r.SourcesIntact == true)}, stress: {stats.Sum(r => r.StressOperations)} ops, {stats.Sum(r => r.StressMismatches)} mismatches");
             if (j.CostModel.TryGetValue(group.Key, out var m) && m is not null)
@@ -139,6 +129,9 @@ internal sealed class LazyCopyCommand : ICommand
         }
         VerdictLines.Write(rep, result.Verdicts);
     }
+
+    /// <summary>4K, 64K, 2M: a size without spaces, so table columns never break it.</summary>
+    private static string Short(long bytes) => bytes % (1 << 20) == 0 ? $"{bytes >> 20}M" : bytes % 1024 == 0 ? $"{bytes >> 10}K" : $"{bytes}";
 
     private static string F(double x) => x.ToString(x < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
 

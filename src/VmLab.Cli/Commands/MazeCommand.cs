@@ -6,25 +6,25 @@ namespace VmLab.Cli.Commands;
 /// <summary><c>vmlab maze</c>: seed 003 Part D, the maze of rooms with a 0-exit and a 1-exit, and exercises D1-D5.</summary>
 internal static class MazeCommand
 {
-    public static CommandGroup Create() => new(
-        "maze",
+    public static Verb Create() => new Verb("maze",
         "seed 003 Part D: walk a maze of rooms by bitstring; exercises D1-D5 (a page-table walk in disguise)",
         $"""
-        vmlab maze - seed 003 Part D. Every room has a 0-exit and a 1-exit, leading to a room or a death pit. Pick a
-        starting room and a bitstring; each bit picks the exit to take. The sub-commands answer exercises D1-D5 for
-        the built-in maze (a reconstruction: the seed's picture is not available) or any maze file (--file).
+        Every room has a 0-exit and a 1-exit, leading to a room or a death pit. Pick a starting room and a
+        bitstring; each bit picks the exit to take. The sub-commands answer exercises D1-D5 for the built-in maze
+        (a reconstruction: the seed's picture is not available) or any maze file (--file).
 
         {MazeCli.AnalogyText}
-
-        Start with 'vmlab maze answers' (D1-D5 in one go) or 'vmlab maze show'.
         """,
-        new MazeShowCommand(),
-        new MazeWalkCommand(),
-        new MazeReachCommand(),
-        new MazeReachAllCommand(),
-        new MazeReachOnlyCommand(),
-        new MazeBoringCommand(),
-        new MazeUnreachableCommand(),
-        new MazeDronesCommand(),
-        new MazeAnswersCommand());
+        null,
+        "vmlab maze answers", "vmlab maze show", "vmlab maze walk 1 00")
+        .Takes(
+            MazeShowCommand.Create(),
+            MazeWalkCommand.Create(),
+            MazeReachCommand.Create(),
+            MazeReachAllCommand.Create(),
+            MazeReachOnlyCommand.Create(),
+            MazeBoringCommand.Create(),
+            MazeUnreachableCommand.Create(),
+            MazeDronesCommand.Create(),
+            MazeAnswersCommand.Create());
 }

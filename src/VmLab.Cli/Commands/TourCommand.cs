@@ -1,99 +1,151 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Spectre.Console;
 using VmLab.Cli.Framework;
 
 namespace VmLab.Cli.Commands;
 
-/// <summary><c>vmlab tour</c>: every experiment that has a tour step, in order, each with its narrative.</summary>
-internal sealed class TourCommand(Func<IReadOnlyList<ICommand>> commands) : ICommand
+/// <summary><c>vmlab tour</c>: every experiment that has a tour step, in order, each with its narrative, and a
+/// summary of every step's verdicts at the end.</summary>
+internal static class TourCommand
 {
-    public string Name => "tour";
-
-    public string Summary => "run every experiment, one after another, with a short narrative";
-
-    public string Help => """
-        usage: vmlab tour [--only NAME[,NAME…]] [--json]
-
-        Runs every experiment VmLab has, in the order a course would take them: first the real Linux kernel
-        (anonymous memory, copy-on-write, fork, demand paging, shared files, threads), then the simulated x86-64
-        machine. Each step says what it is about to show and then shows it.
-
-          --only NAMES   run only these steps (comma-separated verb paths, e.g. anon,cow or "sim walk")
-          --json         one JSON object: {"steps":[{"command","exit_code","result"}], "failed"}
-        """;
-
-    public int Run(CommandContext ctx)
+    public static Verb Create()
     {
-        bool json = ctx.Json;
-        var only = ctx.Args.Option("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        ctx.Args.End();
-
-        var steps = Flatten(commands(), "").Where(s => only is null || only.Contains(s.Path)).ToList();
-        if (only is not null && steps.Count == 0)
-            throw new UsageException($"--only matched no tour step (steps: {string.Join(", ", Flatten(commands(), "").Select(s => s.Path))})");
-
-        var results = new List<object>();
-        int failed = 0, n = 0;
-        foreach (var (path, command, step) in steps)
-        {
-            n++;
-            var args = step.Args.ToList();
-            if (json)
-            {
-                var output = new StringWriter();
-                var error = new StringWriter();
-                int code = Dispatcher.Invoke(command, "vmlab " + path, [.. args, "--json"], output, error);
-                failed += code == 0 ? 0 : 1;
-                results.Add(new TourResult($"vmlab {path} {string.Join(' ', args)}".TrimEnd(), code, ParseOrNull(output.ToString()), error.ToString().Trim()));
-                continue;
-            }
-            ctx.Out.WriteLine();
-            ctx.Out.WriteLine($"### Step {n} of {steps.Count}: vmlab {path} {string.Join(' ', args)}".TrimEnd());
-            ctx.Out.WriteLine();
-            foreach (string line in Report.Wrap(step.Narrative, 100))
-                ctx.Out.WriteLine("  " + line);
-            ctx.Out.WriteLine();
-            int rc = Dispatcher.Invoke(command, "vmlab " + path, args, ctx.Out, ctx.Err);
-            if (rc != 0)
-            {
-                failed++;
-                ctx.Out.WriteLine($"(step exited with status {rc})");
-            }
-        }
-        if (json)
-        {
-            ctx.WriteJson(new { Steps = results, Failed = failed });
-        }
-        else
-        {
-            ctx.Out.WriteLine();
-            ctx.Out.WriteLine(failed == 0
-                ? $"Tour complete: {steps.Count} steps, all ran and confirmed what they set out to show."
-                : $"Tour complete: {steps.Count} steps, {failed} did not confirm or did not run (see above).");
-        }
-        return failed == 0 ? 0 : 1;
+        var only = Opt.Text("--only", "run only these steps (comma-separated verb paths, e.g. anon,cow or \"sim walk\")", "NAMES");
+        return new Verb("tour", "run every experiment, one after another, with a short narrative and a summary",
+            """
+            Runs every experiment VmLab has, in the order a course would take them: first the real Linux kernel
+            (anonymous memory, copy-on-write, fork, demand paging, shared files, threads), then the simulated machine.
+            Each step says what it is about to show and then shows it; the tour ends with a table of every step and
+            its verdicts. A verdict is confirmed, explained (a machine-dependent timing claim that did not hold here,
+            with the reason computed from the run) or failed; only a failed one makes the tour exit 1.
+            """,
+            """{"steps":[{"command","exit_code","verdicts":[{"claim","status","reason"}],"status","result","error"}],"confirmed","explained","failed"} (counts of steps by their worst verdict)""",
+            "vmlab tour", "vmlab tour --only anon,cow", "vmlab tour --only \"sim walk\" --json")
+            .Takes(only).Does(ctx => Run(ctx, ctx.Get(only)));
     }
 
-    private sealed record TourResult(string Command, int ExitCode, System.Text.Json.Nodes.JsonNode? Result, string Error);
-
-    private static System.Text.Json.Nodes.JsonNode? ParseOrNull(string text)
+    private static int Run(Ctx ctx, string? only)
     {
-        try { return System.Text.Json.Nodes.JsonNode.Parse(text); }
+        var root = (RootCommand)ctx.Parse.RootCommandResult.Command;
+        var all = Steps(root, "").ToList();
+        var steps = all;
+        if (only is not null)
+        {
+            var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = names.Where(n => all.All(s => s.Path != n)).ToList();
+            if (names.Length == 0 || unknown.Count > 0)
+                throw new UsageException($"--only: no tour step '{Numbers.Clip(unknown.FirstOrDefault() ?? only)}' (steps: {string.Join(", ", all.Select(s => s.Path))})");
+            steps = all.Where(s => names.Contains(s.Path)).ToList();
+        }
+
+        var results = new List<TourResult>();
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var (path, step) = steps[i];
+            string command = $"vmlab {path} {string.Join(' ', step.Args)}".TrimEnd();
+            string[] args = [.. path.Split(' '), .. step.Args];
+            if (!ctx.Json)
+            {
+                var rep = ctx.Report();
+                rep.Line();
+                rep.Write(new Rule(Markup.Escape($"Step {i + 1} of {steps.Count}: {command}")) { Justification = Justify.Left, Style = new Style(Color.Yellow) });
+                rep.Line();
+                rep.Note(step.Narrative);
+                rep.Line();
+                ctx.Flush();
+            }
+            // One run per step: with --json its object is the result; for a person the step draws its report and
+            // hands the same object to the tour on the side, so the verdicts come from the run that was shown.
+            var output = new StringWriter();
+            var error = new StringWriter();
+            JsonNode? result = null;
+            int code = ctx.Json
+                ? Program.Run([.. args, "--json"], output, error)
+                : Ctx.Observe(o => result = JsonOutput.ToNode(o), () => Program.Run(args, ctx.Out, new Tee(ctx.Err, error)));
+            if (ctx.Json)
+                result = Parse(output.ToString());
+            results.Add(new TourResult(command, code, Verdicts.Of(result, code, error.ToString()), result, error.ToString().Trim()));
+        }
+
+        var summary = new TourSummary(results,
+            results.Count(r => Verdicts.Worst(r.Verdicts) == Verdicts.Confirmed),
+            results.Count(r => Verdicts.Worst(r.Verdicts) == Verdicts.Explained),
+            results.Count(r => Verdicts.Worst(r.Verdicts) == Verdicts.Failed));
+        if (ctx.Json)
+            ctx.WriteJson(summary);
+        else
+            WriteSummary(ctx, summary, root);
+        return summary.Failed == 0 ? ExitCode.Ok : ExitCode.NotConfirmed;
+    }
+
+    private static void WriteSummary(Ctx ctx, TourSummary s, RootCommand root)
+    {
+        var rep = ctx.Report();
+        rep.Line();
+        rep.Write(new Rule("Summary") { Justification = Justify.Left, Style = new Style(Color.Yellow) });
+        var table = new Table().Border(TableBorder.Simple).AddColumn("step").AddColumn("verdict").AddColumn("claim");
+        foreach (var r in s.Steps)
+        {
+            foreach (var (v, i) in r.Verdicts.Select((v, i) => (v, i)))
+            {
+                var colour = v.Status == Verdicts.Confirmed ? Color.Green : v.Status == Verdicts.Explained ? Color.Yellow : Color.Red;
+                table.AddRow(new Text(i == 0 ? r.Command : ""), new Text(v.Status, new Style(colour)),
+                    new Text(v.Reason is { Length: > 0 } reason && v.Status != Verdicts.Confirmed ? $"{v.Claim}: {reason}" : v.Claim));
+            }
+        }
+        rep.Write(table);
+        rep.Line(s.Failed == 0
+            ? $"Tour complete: {s.Steps.Count} steps, {s.Confirmed} confirmed" + (s.Explained > 0 ? $", {s.Explained} explained (a timing that depends on this machine; see the reasons)." : ".")
+            : $"Tour complete: {s.Steps.Count} steps, {s.Failed} failed (see above), {s.Confirmed} confirmed, {s.Explained} explained.");
+        if (root.Subcommands.Any(c => c.Name == "web"))
+            rep.Line("Next: 'vmlab web' shows the simulated machine in your browser: its page tables, frames and processes.");
+        else
+            rep.Line("Next: 'vmlab --help' lists every experiment; each has --help with examples and --json.");
+        ctx.Flush();
+    }
+
+    /// <summary>Writes to both writers: the person sees a step's errors, the summary quotes them.</summary>
+    private sealed class Tee(TextWriter a, TextWriter b) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => a.Encoding;
+
+        public override void Write(char value)
+        {
+            a.Write(value);
+            b.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            a.Write(value);
+            b.Write(value);
+        }
+    }
+
+    private static JsonNode? Parse(string text)
+    {
+        try { return JsonNode.Parse(text); }
         catch (System.Text.Json.JsonException) { return null; }
     }
 
-    private static IEnumerable<(string Path, ICommand Command, TourStep Step)> Flatten(IEnumerable<ICommand> list, string prefix)
+    /// <summary>Every verb with a tour step, depth first, in the order of the command tree.</summary>
+    internal static IEnumerable<(string Path, TourStep Step)> Steps(Command command, string prefix)
     {
-        foreach (var c in list)
+        foreach (var c in command.Subcommands)
         {
             string path = prefix + c.Name;
-            if (c is CommandGroup g)
-            {
-                foreach (var inner in Flatten(g.Children, path + " "))
-                    yield return (inner.Path, inner.Command, inner.Step);
-            }
-            else if (c.Tour is { } step)
-            {
-                yield return (path, c, step);
-            }
+            if (c is Verb { Tour: { } step })
+                yield return (path, step);
+            foreach (var inner in Steps(c, path + " "))
+                yield return inner;
         }
     }
+
+    private sealed record TourResult(string Command, int ExitCode, IReadOnlyList<Verdict> Verdicts, JsonNode? Result, string Error)
+    {
+        public string Status => Framework.Verdicts.Worst(Verdicts);
+    }
+
+    private sealed record TourSummary(IReadOnlyList<TourResult> Steps, int Confirmed, int Explained, int Failed);
 }

@@ -1,16 +1,28 @@
+using Spectre.Console;
 using VmLab.Cli.Framework;
 using VmLab.Linux.Timing;
+using LinuxVerdict = VmLab.Linux.Timing.Verdict;
 
 namespace VmLab.Cli.Commands;
 
-/// <summary>Verdicts for people: one line each, the status first.</summary>
+/// <summary>Verdicts for people: one line each, the status first (green, yellow, red on a terminal).</summary>
 internal static class VerdictLines
 {
-    public static void Write(Report rep, IEnumerable<Verdict> verdicts)
+    public static void Write(Report rep, IEnumerable<LinuxVerdict> verdicts)
     {
+        rep.Flush();
         rep.Line();
         foreach (var v in verdicts)
-            rep.Line($"verdict: {Status(v.Status)} - {v.Claim}: {v.Reason}");
+        {
+            var colour = v.Status switch
+            {
+                VerdictStatus.Confirmed => Color.Green,
+                VerdictStatus.Explained => Color.Yellow,
+                _ => Color.Red,
+            };
+            rep.Write(new Paragraph().Append("verdict: ").Append(Status(v.Status), new Style(colour, decoration: Decoration.Bold))
+                .Append($" - {v.Claim}: {v.Reason}\n"));
+        }
     }
 
     public static string Status(VerdictStatus s) => s switch

@@ -18,6 +18,9 @@ internal static class JsonOutput
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    public static System.Text.Json.Nodes.JsonNode? ToNode(object value) =>
+        JsonSerializer.SerializeToNode(value, value.GetType(), Options);
+
     public static void Write(TextWriter w, object value) =>
         w.WriteLine(JsonSerializer.Serialize(value, value.GetType(), Options));
 }

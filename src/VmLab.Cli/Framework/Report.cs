@@ -1,28 +1,34 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
 namespace VmLab.Cli.Framework;
 
 /// <summary>
-/// The people-facing output of an experiment, always in the same order: what it shows, what was observed,
-/// and a verdict derived from the observation.
+/// The people-facing output of an experiment, always in the same order: what it shows, what was observed, and a
+/// verdict derived from the observation. Drawn with Spectre.Console to the console's width (80 columns when not a
+/// terminal); consecutive facts are laid out as one two-column block whose values wrap under themselves.
 /// </summary>
-internal sealed class Report
+internal sealed class Report(IAnsiConsole console)
 {
-    private const int Width = 100;
-    private readonly TextWriter w;
+    private static readonly Style Heading = new(decoration: Decoration.Bold);
+    private static readonly Style HeaderStyle = new(decoration: Decoration.Bold | Decoration.Underline);
+    private readonly List<(string Label, string Value)> _facts = [];
+    private bool _blank = true;
 
-    public Report(TextWriter output) => w = new BlankTracker(output);
+    public IAnsiConsole Console => console;
 
     public void Title(string title)
     {
-        w.WriteLine(title);
-        w.WriteLine(new string('=', Math.Min(title.Length, Width)));
+        Write(new Rule(Markup.Escape(title)) { Justification = Justify.Left, Style = new Style(Color.Blue) });
+        _blank = false;
     }
 
-    /// <summary>A paragraph, wrapped.</summary>
+    /// <summary>A paragraph, wrapped to the width, followed by a blank line.</summary>
     public void Explain(string text)
     {
-        foreach (string line in Wrap(text, Width))
-            w.WriteLine(line);
-        w.WriteLine();
+        Write(new Text(text + "\n"));
+        console.WriteLine();
+        _blank = true;
     }
 
     /// <summary>A heading, capitalised the same way by every verb, after exactly one blank line.</summary>
@@ -30,105 +36,114 @@ internal sealed class Report
     {
         if (name.Length > 0)
             name = char.ToUpperInvariant(name[0]) + name[1..];
-        if (!((BlankTracker)w).AtBlankLine)
-            w.WriteLine();
-        w.WriteLine(name);
-        w.WriteLine(new string('-', name.Length));
+        Flush();
+        if (!_blank)
+            console.WriteLine();
+        Write(new Text($"{name}\n{new string('-', Math.Min(name.Length, console.Profile.Width))}\n", Heading));
+        _blank = false;
     }
 
-    /// <summary>One observed fact: "  label .......... value".</summary>
-    public void Fact(string label, object? value) =>
-        w.WriteLine($"  {label.PadRight(34, ' ')} {value}");
+    /// <summary>One observed fact; consecutive facts share one aligned block.</summary>
+    public void Fact(string label, object? value) => _facts.Add((label, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
 
     /// <summary>A note the reader should not miss (privileges, limits).</summary>
-    public void Note(string text)
+    public void Note(string text) =>
+        Write(new Padder(new Paragraph().Append("note: ", new Style(Color.Yellow)).Append(text), new Padding(2, 0, 0, 0)));
+
+    /// <summary>A line as given (listings, traces); wrapped only when wider than the console.</summary>
+    public void Line(string text = "")
     {
-        foreach (string line in Wrap("note: " + text, Width))
-            w.WriteLine("  " + line);
+        if (text.Length == 0)
+        {
+            Flush();
+            console.WriteLine();
+            _blank = true;
+            return;
+        }
+        Write(new Text(text + "\n"));
     }
 
-    public void Line(string text = "") => w.WriteLine(text);
+    /// <summary>Text drawn by someone else (the memory viewer), written through unchanged.</summary>
+    public void Raw(string text)
+    {
+        Flush();
+        console.Profile.Out.Writer.Write(text);
+        console.Profile.Out.Writer.Flush();
+        _blank = text.EndsWith("\n\n", StringComparison.Ordinal);
+    }
 
-    /// <summary>A column-aligned table; numeric-looking cells are right-aligned.</summary>
+    /// <summary>A table that fits the width; numeric columns are right-aligned.</summary>
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
-        var all = new List<IReadOnlyList<string>> { headers };
-        all.AddRange(rows);
-        int[] widths = new int[headers.Count];
-        foreach (var r in all)
-            for (int i = 0; i < r.Count && i < widths.Length; i++)
-                widths[i] = Math.Max(widths[i], r[i].Length);
-        for (int ri = 0; ri < all.Count; ri++)
+        var all = rows.ToList();
+        var table = new Table().Border(TableBorder.None);
+        for (int i = 0; i < headers.Count; i++)
         {
-            var r = all[ri];
-            var cells = r.Select((c, i) => IsNumeric(c) && ri > 0 ? c.PadLeft(widths[i]) : c.PadRight(widths[i]));
-            w.WriteLine("  " + string.Join("  ", cells).TrimEnd());
-            if (ri == 0)
-                w.WriteLine("  " + string.Join("  ", widths.Select(x => new string('-', x))));
+            var column = new TableColumn(new Text(headers[i], HeaderStyle)).Padding(0, 0, 2, 0);
+            if (all.Count > 0 && all.All(r => i < r.Count && (IsNumeric(r[i]) || r[i] is "-" or "")))
+                column.RightAligned();
+            // Numbers and addresses never break; text columns give way (wrap) when the table is too wide.
+            if (all.Count > 0 && all.All(r => i >= r.Count || (r[i].Length <= 18 && !r[i].Contains(' '))))
+                column.NoWrap();
+            table.AddColumn(column);
         }
+        foreach (var r in all)
+            table.AddRow(r.Select(c => (IRenderable)new Text(c)).ToArray());
+        Write(new Padder(table, new Padding(2, 0, 0, 1)));
+    }
+
+    /// <summary>Labelled values as horizontal bars (a distribution, a comparison).</summary>
+    public void Bars(string title, IEnumerable<(string Label, double Value)> items, string unit)
+    {
+        var chart = new BarChart().Width(Math.Min(console.Profile.Width - 2, 72)).Label(Markup.Escape(title)).LeftAlignLabel();
+        chart.ValueFormatter = (v, c) => $"{v.ToString("0.##", c)} {unit}";
+        foreach (var (label, value) in items)
+            chart.AddItem(Markup.Escape(label), value, Color.Blue);
+        Write(new Padder(chart, new Padding(2, 0, 0, 0)));
+    }
+
+    /// <summary>Any Spectre renderable (trees, grids).</summary>
+    public void Write(IRenderable renderable)
+    {
+        if (renderable is not Grid || _facts.Count == 0)
+            Flush();
+        console.Write(renderable);
+        _blank = false;
     }
 
     /// <summary>The verdict line, computed by the caller from what was measured.</summary>
     public void Verdict(bool holds, string text)
     {
-        w.WriteLine();
-        w.WriteLine($"verdict: {(holds ? "CONFIRMED" : "NOT CONFIRMED")} - {text}");
+        Flush();
+        console.WriteLine();
+        Write(new Paragraph().Append("verdict: ")
+            .Append(holds ? "CONFIRMED" : "NOT CONFIRMED", new Style(holds ? Color.Green : Color.Red, decoration: Decoration.Bold))
+            .Append(" - " + text + "\n"));
+    }
+
+    /// <summary>An answer computed from the input: shown as the answer, not as a check that could fail.</summary>
+    public void Answer(string text)
+    {
+        Flush();
+        console.WriteLine();
+        Write(new Paragraph().Append("answer: ", new Style(Color.Blue, decoration: Decoration.Bold)).Append(text + "\n"));
+    }
+
+    /// <summary>Writes pending facts as one block.</summary>
+    public void Flush()
+    {
+        if (_facts.Count == 0)
+            return;
+        var grid = new Grid();
+        grid.AddColumn(new GridColumn().PadLeft(2).PadRight(2));
+        grid.AddColumn(new GridColumn().PadRight(0));
+        foreach (var (label, value) in _facts)
+            grid.AddRow(new Text(label), new Text(value));
+        _facts.Clear();
+        console.Write(grid);
+        _blank = false;
     }
 
     private static bool IsNumeric(string s) =>
         s.Length > 0 && (char.IsDigit(s[0]) || (s[0] == '-' && s.Length > 1 && char.IsDigit(s[1])));
-
-    internal static IEnumerable<string> Wrap(string text, int width)
-    {
-        foreach (string para in text.Split('\n'))
-        {
-            var line = new System.Text.StringBuilder();
-            foreach (string word in para.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (line.Length > 0 && line.Length + 1 + word.Length > width)
-                {
-                    yield return line.ToString();
-                    line.Clear();
-                }
-                if (line.Length > 0) line.Append(' ');
-                line.Append(word);
-            }
-            yield return line.ToString();
-        }
-    }
-
-    /// <summary>Remembers whether the last line written was empty, so headings never stack blank lines.</summary>
-    private sealed class BlankTracker(TextWriter inner) : TextWriter
-    {
-        private int _newlinesInARow = 2;
-
-        public bool AtBlankLine => _newlinesInARow >= 2;
-
-        public override System.Text.Encoding Encoding => inner.Encoding;
-
-        public override void Write(char value)
-        {
-            _newlinesInARow = value == '\n' ? _newlinesInARow + 1 : value == '\r' ? _newlinesInARow : 0;
-            inner.Write(value);
-        }
-
-        public override void Write(string? value)
-        {
-            if (string.IsNullOrEmpty(value)) return;
-            int trailing = value.Length - value.TrimEnd('\n', '\r').Length;
-            int newlines = value.AsSpan(value.Length - trailing).Count('\n');
-            _newlinesInARow = trailing == value.Length ? _newlinesInARow + newlines : newlines;
-            inner.Write(value);
-        }
-
-        public override void WriteLine(string? value)
-        {
-            Write(value);
-            Write(Environment.NewLine);
-        }
-
-        public override void WriteLine() => Write(Environment.NewLine);
-
-        public override void Flush() => inner.Flush();
-    }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VmLab.Cli.Framework;
 using VmLab.Sim.Maze;
 using MazeModel = VmLab.Sim.Maze.Maze;
@@ -25,37 +26,36 @@ internal static class MazeCli
     public static string Analogy => AnalogyText.ReplaceLineEndings(" ");
 
     public const string FileFormat = """
-        Maze files (--file PATH): one room per line, '#' starts a comment, blank lines are ignored:
+        Maze files (--file PATH, at most 32 MiB): one room per line, '#' starts a comment, blank lines are ignored:
             room 1: 0->3 1->6
             room 9: 0->2 1->pit colour=red
-          Both exits are required (in either order); 'pit' is a death pit; colour (or color) is any word and
-          defaults to plain. Room names: letters, digits, '_', '-', '.' (not 'pit'); any number of rooms. A bad line
-          is reported as "FILE:LINE: problem" on stderr, exit status 2.
+        Both exits are required (in either order); 'pit' is a death pit; colour (or color) is any word and defaults
+        to plain. Room names: letters, digits, '_', '-', '.' (not 'pit'). A bad line is reported as "FILE:LINE:
+        problem" on stderr, exit status 2.
         """;
 
-    public const string CommonOptions = """
-          --file PATH    the maze to use (default: the built-in reconstruction of the seed's maze)
-          --k N          number of steps (default 2, 1..64)
-          --json         one JSON object on stdout (keys below)
-        """;
+    /// <summary>Maze files larger than this are refused before they are read.</summary>
+    public const long MaxFileBytes = 32L << 20;
+
+    public static Option<string?> File() => Opt.Text("--file", "the maze to use (default: the built-in reconstruction of the seed's maze)", "PATH");
+
+    public static Option<long> K() => Opt.Int("--k", "number of steps", SeedMaze.K, 1, 64);
 
     /// <summary>Reads --file; a malformed file is a usage error naming FILE:LINE.</summary>
-    public static MazeInput Load(ArgReader args)
+    public static MazeInput Load(string? path)
     {
-        string? path = args.Option("--file");
         if (path is null)
             return new MazeInput(SeedMaze.Load(), "built-in reconstruction (seed 003 Part D)", true);
+        string text = InputFile.ReadText(path, MaxFileBytes);
         try
         {
-            return new MazeInput(MazeParser.ParseFile(path), path, false);
+            return new MazeInput(MazeParser.Parse(text), path, false);
         }
         catch (MazeFormatException e)
         {
             throw new UsageException($"{path}:{e.Line}: {e.Problem}");
         }
     }
-
-    public static int K(ArgReader args) => (int)args.Int("--k", SeedMaze.K, 1, 64);
 
     /// <summary>The room called <paramref name="name"/>, or a usage error listing the rooms.</summary>
     public static int Room(MazeModel maze, string? name, string what)
@@ -67,10 +67,12 @@ internal static class MazeCli
     }
 
     /// <summary>--rooms A,B or --colours C,D (not both); <paramref name="defaultColours"/> when neither is given.</summary>
-    public static IReadOnlyList<int> Set(MazeModel maze, ArgReader args, params string[] defaultColours)
+    public static Option<string?> Rooms() => Opt.Text("--rooms", "the set, by room name", "A,B");
+
+    public static Option<string?> Colours(string fallback) => Opt.Text("--colours", $"the set, by colour (default: {fallback})", "C,D", "--colors");
+
+    public static IReadOnlyList<int> Set(MazeModel maze, string? rooms, string? colours, params string[] defaultColours)
     {
-        string? rooms = args.Option("--rooms");
-        string? colours = args.Option("--colours") ?? args.Option("--colors");
         if (rooms is not null && colours is not null)
             throw new UsageException("give --rooms or --colours, not both");
         if (rooms is not null)
@@ -87,8 +89,10 @@ internal static class MazeCli
 
     public static string List(MazeModel maze, IEnumerable<int> rooms)
     {
-        var names = Names(maze, rooms);
-        return names.Count == 0 ? "none" : string.Join(", ", names);
+        var list = rooms.ToList();
+        var names = list.Take(24).Select(maze.TargetName).ToList();
+        return names.Count == 0 ? "none"
+            : string.Join(", ", names) + (list.Count > names.Count ? $", … ({list.Count} in all)" : "");
     }
 
     private static string RoomList(MazeModel maze) =>

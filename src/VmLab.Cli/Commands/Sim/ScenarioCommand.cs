@@ -1,108 +1,113 @@
+using System.CommandLine;
 using VmLab.Cli.Framework;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Cli.Commands.Sim;
 
-/// <summary><c>vmlab sim run NAME</c>: one teaching-kernel scenario (a sub-verb of the <c>run</c> group).</summary>
-internal sealed class ScenarioCommand(string name, string summary, string extraUsage, string extraHelp, TourStep? tour) : ICommand
+/// <summary><c>vmlab sim run NAME</c>: the teaching-kernel scenarios, one sub-verb each.</summary>
+internal static class ScenarioCommand
 {
-    public string Name => name;
-
-    public string Summary => summary;
-
-    public TourStep? Tour => tour;
-
     /// <summary>The <c>run</c> group: every scenario as a sub-verb, in teaching order.</summary>
-    public static ICommand Group() => new CommandGroup("run", "run a teaching-kernel scenario (hello, fork, spawn, ...)",
+    public static Verb Group() => new Verb("run", "run a teaching-kernel scenario (hello, fork, spawn, ...)",
         """
-        vmlab sim run - scenarios on the WeensyOS-style teaching kernel. Each boots a fresh simulated machine
-        (2 MiB of physical memory, kernel_pagetable with a supervisor-only identity map and a user-writable
-        console), starts user programs written in the project's assembly language, runs them on the simulated
-        CPU through the MMU and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped
-        frames, kernel frames mapped for users, writable frames shared between processes. Deterministic.
-        Every scenario takes --steps N (instruction budget), --trace (kernel events) and --json.
+        Scenarios on the WeensyOS-style teaching kernel. Each boots a fresh simulated machine (2 MiB of physical
+        memory, kernel_pagetable with a supervisor-only identity map and a user-writable console), starts user
+        programs written in the teaching ISA's assembly language, runs them on the simulated CPU through the MMU
+        and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped frames, kernel frames
+        mapped for users, writable frames shared between processes. Deterministic. Every scenario takes
+        --steps N (instruction budget), --trace (kernel events), --view (memory maps) and --json.
         """,
-        [.. Scenarios.All.Select(s => Create(s.Name, s.Summary))]);
+        null,
+        "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50")
+        .Takes([.. Scenarios.All.Select(s => Create(s.Name, s.Summary))]);
 
-    private static ScenarioCommand Create(string name, string summary) => name switch
+    /// <summary>A scenario's own options (beyond the common ones) and its tour step.</summary>
+    private sealed record Extra(Symbol[] Options, Func<Ctx, ScenarioOptions, ScenarioOptions> Apply, TourStep? Tour, string Json = "");
+
+    private static Extra ExtraFor(string name)
     {
-        "fork" => new(name, summary, " [--naive | --cow]",
-            "  --naive          fork with copy_mappings only (seed 003 E2): the checker must flag it\n" +
-            "  --cow            copy-on-write fork: pages shared read-only, copied on the first write\n",
-            new TourStep("fork makes a child with its own page table: writable pages are copied, read-only ones " +
-                         "shared. The child writes x = 2; the parent still reads x = 1. Try --naive to see why " +
-                         "copying the mappings alone is not enough, and --cow for copy-on-write.", [])),
-        "forkexit" => new(name, summary, " [--count N]", "  --count N        fork/exit cycles (default 2000)\n",
-            new TourStep("Thousands of fork/exit cycles: exit must give back every page and every page-table page, " +
-                         "or free memory shrinks a little each time. leaked_frames must be 0.", ["--count", "1000"])),
-        "friends" => new(name, summary, " [--vulnerable]",
-            "  --vulnerable     the handout kernel: page_alloc zeroes whatever page it is given\n" +
-            "JSON adds {\"attack_succeeded\",\"alice_progress\",\"eve_status\"}.\n",
-            new TourStep("A confused deputy: eve passes the address of alice's page table to page_alloc. The fixed " +
-                         "kernel checks that the address is a user page the caller may own and returns -1; alice " +
-                         "runs on. (--vulnerable shows the kernel wiping alice's page table for eve.)", [])),
-        "pipe" => new(name, summary, " [--kernel naive|blocking|batching|best] [--messages N]",
-            "  --kernel K       naive: 1 byte per call, busy polling (the handout); blocking: sleep on an empty or\n" +
-            "                   full pipe; batching: whole messages per call; best: batching + blocking + handing\n" +
-            "                   the CPU to the woken reader (default)\n" +
-            "  --messages N     messages to send (default 100)\n" +
-            "JSON adds {\"kernel\",\"messages\",\"messages_delivered\",\"intact\",\"syscalls_per_message\",\"instructions\"}.\n",
-            new TourStep("H2: the same two programs through four kernels. Blocking, batching and scheduling each cut " +
-                         "the syscalls a message costs; together they reach the minimum, one write and one read.",
-                         ["--kernel", "best", "--messages", "200"])),
-        "inspect" => new(name, summary, "", "",
-            new TourStep("B1-B5: where syscall_entry, kernel_pagetable and a program's entry map, with which " +
-                         "permission bits, before and after process_setup. No PTE_U on kernel pages is kernel isolation.", [])),
-        "bigdata" => new(name, summary, "", "",
-            new TourStep("C1: one mapping change in process setup, and not one byte of memory written, changes what " +
-                         "bigdata prints to \"CS 61 Is Amazing\".", [])),
-        "spawn" => new(name, summary, "", "",
-            new TourStep("F1: spawn(\"alice\") twice. Each copy has its own page table, so both run at virtual " +
-                         "address 0x100000 on different frames, interleaved by the timer.", [])),
-        _ => new(name, summary, "", "", name == "hello"
-            ? new TourStep("The teaching kernel runs a user program with its own page table; exit gives every frame back.", [])
-            : null),
-    };
+        switch (name)
+        {
+            case "fork":
+                var naive = Opt.Flag("--naive", "fork with copy_mappings only (seed 003 E2): the checker must flag it");
+                var cow = Opt.Flag("--cow", "copy-on-write fork: pages shared read-only, copied on the first write");
+                return new([naive, cow], (ctx, o) => ctx.Get(naive) && ctx.Get(cow)
+                    ? throw new UsageException("--naive and --cow are different forks: pick one")
+                    : o with { Naive = ctx.Get(naive), CopyOnWrite = ctx.Get(cow) },
+                    new("fork makes a child with its own page table: writable pages are copied, read-only ones " +
+                        "shared. The child writes x = 2; the parent still reads x = 1. Try --naive to see why " +
+                        "copying the mappings alone is not enough, and --cow for copy-on-write."));
+            case "forkexit":
+                var count = Opt.Int("--count", "fork/exit cycles", 2000, 1, 1_000_000);
+                return new([count], (ctx, o) => o with { Count = (int)ctx.Get(count) },
+                    new("Thousands of fork/exit cycles: exit must give back every page and every page-table page, " +
+                        "or free memory shrinks a little each time. leaked_frames must be 0.", "--count", "1000"));
+            case "friends":
+                var vulnerable = Opt.Flag("--vulnerable", "the handout kernel: page_alloc zeroes whatever page it is given");
+                return new([vulnerable], (ctx, o) => o with { Vulnerable = ctx.Get(vulnerable) },
+                    new("A confused deputy: eve passes the address of alice's page table to page_alloc. The fixed " +
+                        "kernel checks that the address is a user page the caller may own and returns -1; alice " +
+                        "runs on. (--vulnerable shows the kernel wiping alice's page table for eve.)"),
+                    "; adds {\"attack_succeeded\",\"alice_progress\",\"eve_status\"}");
+            case "pipe":
+                var kernel = Opt.Choice("--kernel", "naive: 1 byte per call, busy polling (the handout); blocking: sleep on an " +
+                    "empty or full pipe; batching: whole messages per call; best: batching + blocking + handing the CPU to " +
+                    "the woken reader", "best", "naive", "blocking", "batching", "best");
+                var messages = Opt.Int("--messages", "messages to send", 100, 1, 1_000_000);
+                return new([kernel, messages], (ctx, o) => o with
+                {
+                    Pipe = ctx.Get(kernel) switch
+                    {
+                        "naive" => PipeKernel.Naive,
+                        "blocking" => PipeKernel.Blocking,
+                        "batching" => PipeKernel.Batching,
+                        _ => PipeKernel.Best,
+                    },
+                    Messages = (int)ctx.Get(messages),
+                },
+                    new("H2: the same two programs through four kernels. Blocking, batching and scheduling each cut " +
+                        "the syscalls a message costs; together they reach the minimum, one write and one read.",
+                        "--kernel", "best", "--messages", "200"),
+                    "; adds {\"kernel\",\"messages\",\"messages_delivered\",\"intact\",\"syscalls_per_message\",\"instructions\"}");
+            case "inspect":
+                return Plain(new("B1-B5: where syscall_entry, kernel_pagetable and a program's entry map, with which " +
+                    "permission bits, before and after process_setup. No PTE_U on kernel pages is kernel isolation."));
+            case "bigdata":
+                return Plain(new("C1: one mapping change in process setup, and not one byte of memory written, changes what " +
+                    "bigdata prints to \"CS 61 Is Amazing\"."));
+            case "spawn":
+                return Plain(new("F1: spawn(\"alice\") twice. Each copy has its own page table, so both run at virtual " +
+                    "address 0x100000 on different frames, interleaved by the timer."));
+            case "hello":
+                return Plain(new("The teaching kernel runs a user program with its own page table; exit gives every frame back."));
+            default:
+                return Plain(null);
+        }
+    }
 
-    public string Help => $"""
-        usage: vmlab sim run {name}{extraUsage} [--steps N] [--trace] [--view [--color|--no-color]] [--json]
+    private static Extra Plain(TourStep? tour) => new([], (_, o) => o, tour);
 
-        {summary}.
-
-        {extraHelp}  --steps N        instruction budget (default 50000000)
-          --trace          list kernel events: context switches, syscalls with arguments and results, faults
-          --view           show memory WeensyOS-style as it fills (each quarter of free memory used), at its
-                           fullest and at the end: physical frames by owner
-                           (K kernel, R reserved, C console, P page table, S shared, digits: pids) and each live
-                           process's virtual pages (see 'vmlab sim memory --help' for the legend)
-          --json           {"{"}"scenario","steps","processes":[…],"faults":[…],"free_frames_before","free_frames_after",
-                            "leaked_frames","checker_errors":[…],"console","passed","verdict",…{"}"}
-        """;
-
-    public int Run(CommandContext ctx)
+    private static Verb Create(string name, string summary)
     {
-        bool json = ctx.Json;
-        var o = new ScenarioOptions
+        var extra = ExtraFor(name);
+        var steps = Opt.Int("--steps", "instruction budget", 50_000_000, 1, 10_000_000_000);
+        var trace = Opt.Flag("--trace", "list kernel events: context switches, syscalls with arguments and results, faults");
+        var view = Opt.Flag("--view", "show memory WeensyOS-style as it fills (each quarter of free memory used), at its " +
+            "fullest and at the end: physical frames by owner and each live process's virtual pages (legend: 'vmlab sim memory --help')");
+        var colour = new ColourOptions();
+        return new Verb(name, summary, "",
+            "{\"scenario\",\"steps\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}" + extra.Json,
+            $"vmlab sim run {name}" + (extra.Tour is { Args.Length: > 0 } t ? " " + string.Join(' ', t.Args) : ""),
+            $"vmlab sim run {name} --trace --json")
         {
-            Steps = ctx.Args.Int("--steps", 50_000_000, 1, 10_000_000_000),
-            Trace = ctx.Args.Flag("--trace"),
-            Naive = name == "fork" && ctx.Args.Flag("--naive"),
-            CopyOnWrite = name == "fork" && ctx.Args.Flag("--cow"),
-            Count = name == "forkexit" ? (int)ctx.Args.Int("--count", 2000, 1, 1_000_000) : 2000,
-            Vulnerable = name == "friends" && ctx.Args.Flag("--vulnerable"),
-            Pipe = name == "pipe" ? PipeVariant(ctx.Args.Option("--kernel")) : PipeKernel.Best,
-            Messages = name == "pipe" ? (int)ctx.Args.Int("--messages", 100, 1, 1_000_000) : 100,
-            View = ctx.Args.Flag("--view"),
-        };
-        bool color = SimArgs.Color(ctx);
-        o = o with { ViewColor = o.View && !json && color };
-        ctx.Args.End();
-        if (o.Naive && o.CopyOnWrite) throw new UsageException("--naive and --cow are different forks: pick one");
-
-        ScenarioResult r = Scenarios.Run(name, o);
-        if (json)
+            Tour = extra.Tour,
+        }.Takes([.. extra.Options, steps, trace, view, colour.On, colour.Off]).Does(ctx =>
         {
-            ctx.WriteJson(new
+            var o = new ScenarioOptions { Steps = ctx.Get(steps), Trace = ctx.Get(trace), View = ctx.Get(view) };
+            bool colours = colour.Resolve(ctx);
+            o = extra.Apply(ctx, o) with { ViewColor = o.View && colours };
+            ScenarioResult r = ctx.Progress($"running scenario {name}", () => Scenarios.Run(name, o));
+            var json = new
             {
                 r.Scenario,
                 r.Steps,
@@ -133,21 +138,10 @@ internal sealed class ScenarioCommand(string name, string summary, string extraU
                 r.Verdict,
                 Trace = o.Trace ? r.Trace : null,
                 Views = o.View ? r.Views : null,
-            });
-            return r.Passed ? 0 : 1;
-        }
-        WriteReport(ctx.Report(), r, o.Trace);
-        return r.Passed ? 0 : 1;
+            };
+            return ctx.Emit(json, r.Passed, rep => WriteReport(rep, r, o.Trace));
+        });
     }
-
-    private static PipeKernel PipeVariant(string? text) => text switch
-    {
-        null or "best" => PipeKernel.Best,
-        "naive" => PipeKernel.Naive,
-        "blocking" => PipeKernel.Blocking,
-        "batching" => PipeKernel.Batching,
-        _ => throw new UsageException($"--kernel must be naive, blocking, batching or best (got '{text}')"),
-    };
 
     private static void WriteReport(Report rep, ScenarioResult r, bool trace)
     {

@@ -12,41 +12,42 @@ internal static class SimArgs
     {
         int arrow = token.IndexOf("->", StringComparison.Ordinal);
         if (arrow <= 0 || arrow + 2 >= token.Length)
-            throw new UsageException($"'{token}' is not a VA->PA pair (write it like 0x3009->0x19009)");
-        return new MappingPair(Numbers.Parse(token[..arrow], $"pair '{token}'"), Numbers.Parse(token[(arrow + 2)..], $"pair '{token}'"));
-    }
-
-    /// <summary>--color / --no-color for the memory viewer; by default colour only on a terminal without NO_COLOR.</summary>
-    public static bool Color(CommandContext ctx)
-    {
-        bool color = ctx.Args.Flag("--color");
-        bool noColor = ctx.Args.Flag("--no-color");
-        if (color && noColor) throw new UsageException("give --color or --no-color, not both");
-        return color || (!noColor && ReferenceEquals(ctx.Out, Console.Out) && !Console.IsOutputRedirected
-                         && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+            throw new UsageException($"'{Numbers.Clip(token)}' is not a VA->PA pair (write it like 0x3009->0x19009)");
+        return new MappingPair(Numbers.Parse(token[..arrow], $"pair '{Numbers.Clip(token)}'"), Numbers.Parse(token[(arrow + 2)..], $"pair '{Numbers.Clip(token)}'"));
     }
 
     /// <summary>All positional pairs; at least one.</summary>
-    public static List<MappingPair> Pairs(ArgReader args)
-    {
-        var tokens = args.Positionals();
-        if (tokens.Count == 0) throw new UsageException("give at least one VA->PA pair, e.g. 0x3009->0x19009");
-        return tokens.Select(Pair).ToList();
-    }
+    public static List<MappingPair> Pairs(IReadOnlyList<string> tokens) =>
+        tokens.Count == 0
+            ? throw new UsageException("give at least one VA->PA pair, e.g. 0x3009->0x19009")
+            : [.. tokens.Select(Pair)];
 
-    /// <summary>Parses "PTE_P|PTE_W", "P|W|U" or a number.</summary>
+    private const ulong PermissionBits = Pte.PTE_P | Pte.PTE_W | Pte.PTE_U | Pte.PTE_PWT | Pte.PTE_PCD | Pte.PTE_G | Pte.PTE_NX;
+
+    /// <summary>Parses "PTE_P|PTE_W", "P|W|U" or a number made of those bits only.</summary>
     public static ulong Perm(string token)
     {
-        if (token.Length > 0 && char.IsDigit(token[0])) return Numbers.Parse(token, "--perm");
+        if (token.Length > 0 && char.IsDigit(token[0]))
+        {
+            ulong bits = Numbers.Parse(token, "--perm");
+            return (bits & ~PermissionBits) == 0
+                ? bits
+                : throw new UsageException($"--perm: {Numbers.Clip(token)} has bits that are not permissions (allowed: PTE_P, PTE_W, PTE_U, PTE_PWT, PTE_PCD, PTE_G, PTE_NX = 0x{PermissionBits:x})");
+        }
         ulong perm = 0;
         foreach (string raw in token.Split('|', StringSplitOptions.TrimEntries))
         {
             string name = raw.StartsWith("PTE_", StringComparison.OrdinalIgnoreCase) ? raw[4..] : raw;
             perm |= name.ToUpperInvariant() switch
             {
-                "P" => Pte.PTE_P, "W" => Pte.PTE_W, "U" => Pte.PTE_U, "PWT" => Pte.PTE_PWT, "PCD" => Pte.PTE_PCD,
-                "G" => Pte.PTE_G, "NX" => Pte.PTE_NX,
-                _ => throw new UsageException($"--perm: '{raw}' is not a permission (use PTE_P, PTE_W, PTE_U, PTE_PWT, PTE_PCD, PTE_G, PTE_NX)"),
+                "P" => Pte.PTE_P,
+                "W" => Pte.PTE_W,
+                "U" => Pte.PTE_U,
+                "PWT" => Pte.PTE_PWT,
+                "PCD" => Pte.PTE_PCD,
+                "G" => Pte.PTE_G,
+                "NX" => Pte.PTE_NX,
+                _ => throw new UsageException($"--perm: '{Numbers.Clip(raw)}' is not a permission (use PTE_P, PTE_W, PTE_U, PTE_PWT, PTE_PCD, PTE_G, PTE_NX)"),
             };
         }
         return perm;
@@ -55,4 +56,19 @@ internal static class SimArgs
     public static string Hex(ulong value) => $"0x{value:x}";
 
     public static string Hex16(ulong value) => $"0x{value:x16}";
+}
+
+/// <summary>--color / --no-color for the memory viewers; by default colour only on a terminal without NO_COLOR.</summary>
+internal sealed class ColourOptions
+{
+    public System.CommandLine.Option<bool> On { get; } = Opt.Flag("--color", "ANSI colours (default: on when stdout is a terminal and NO_COLOR is unset)");
+
+    public System.CommandLine.Option<bool> Off { get; } = Opt.Flag("--no-color", "letters only");
+
+    public bool Resolve(Ctx ctx)
+    {
+        bool on = ctx.Get(On), off = ctx.Get(Off);
+        if (on && off) throw new UsageException("give --color or --no-color, not both");
+        return !ctx.Json && (on || (!off && Terminal.Colour(ctx.Out)));
+    }
 }

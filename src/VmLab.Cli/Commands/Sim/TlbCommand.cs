@@ -5,46 +5,33 @@ using static VmLab.Cli.Commands.Sim.SimArgs;
 namespace VmLab.Cli.Commands.Sim;
 
 /// <summary><c>vmlab sim tlb</c>: a page-table change without INVLPG reads stale data; the flush fixes it.</summary>
-internal sealed class TlbCommand : ICommand
+internal static class TlbCommand
 {
-    public string Name => "tlb";
-
-    public string Summary => "a mapping change without INVLPG reads stale data through the TLB; INVLPG fixes it";
-
-    public string Help => """
-        usage: vmlab sim tlb [--json]
-
+    public static Verb Create() => new Verb("tlb", "a mapping change without INVLPG reads stale data through the TLB; INVLPG fixes it",
+        """
         Maps a user page to frame A and reads it (TLB miss, walk, fill), reads again (hit), then rewrites the PTE to
         point at frame B without INVLPG: the CPU keeps translating through the cached entry and still reads A.
         After INVLPG the next read walks the table and sees B. Finally a CR3 reload drops ordinary entries but keeps
         a global (PTE_G) one, as CR4.PGE specifies.
-
-          --json   {"steps":[{"action","read","expected","stale","hits","misses"}], "stale_read_seen", "invlpg_fixed", …}
-        """;
-
-    public TourStep Tour => new(
-        "The TLB caches translations and never watches the page table: change a mapping without INVLPG and the CPU "
-        + "keeps reading the old frame.");
-
-    public int Run(CommandContext ctx)
+        """,
+        """{"steps":[{"action","read","expected","stale","hits","misses"}], "stale_read_seen", "invlpg_fixed", …}""",
+        "vmlab sim tlb", "vmlab sim tlb --json")
     {
-        bool json = ctx.Json;
-        ctx.Args.End();
+        Tour = new("The TLB caches translations and never watches the page table: change a mapping without INVLPG and the CPU "
+                   + "keeps reading the old frame."),
+    }.Does(ctx =>
+    {
         var res = TlbDemo.Run();
         bool holds = res.StaleReadSeen && res.InvlpgFixed && res.GlobalSurvivedCr3Reload;
-        if (json)
+        return ctx.Emit(res, holds, r =>
         {
-            ctx.WriteJson(res);
-            return holds ? 0 : 1;
-        }
-        var r = ctx.Report();
-        r.Title("A stale TLB entry, and INVLPG");
-        r.Explain($"Virtual page {Hex(res.Va)} first maps frame A at {Hex(res.OldFrame)}, then the PTE is rewritten to frame B at {Hex(res.NewFrame)}.");
-        r.Table(["step", "CPU read", "page table says", "stale", "hits", "misses"],
-            res.Steps.Select(s => (IReadOnlyList<string>)[s.Action, s.Read, s.Expected, s.Stale ? "STALE" : "ok", s.Hits.ToString(), s.Misses.ToString()]));
-        r.Verdict(holds, holds
-            ? "without INVLPG the CPU read the old frame; after INVLPG it read the new one; the global entry survived the CR3 reload"
-            : "the stale read or its cure was not observed");
-        return holds ? 0 : 1;
-    }
+            r.Title("A stale TLB entry, and INVLPG");
+            r.Explain($"Virtual page {Hex(res.Va)} first maps frame A at {Hex(res.OldFrame)}, then the PTE is rewritten to frame B at {Hex(res.NewFrame)}.");
+            r.Table(["step", "CPU read", "page table says", "stale", "hits", "misses"],
+                res.Steps.Select(s => (IReadOnlyList<string>)[s.Action, s.Read, s.Expected, s.Stale ? "STALE" : "ok", s.Hits.ToString(), s.Misses.ToString()]));
+            r.Verdict(holds, holds
+                ? "without INVLPG the CPU read the old frame; after INVLPG it read the new one; the global entry survived the CR3 reload"
+                : "the stale read or its cure was not observed");
+        });
+    });
 }

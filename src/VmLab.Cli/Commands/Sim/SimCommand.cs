@@ -1,0 +1,29 @@
+using VmLab.Cli.Framework;
+
+namespace VmLab.Cli.Commands.Sim;
+
+/// <summary><c>vmlab sim</c>: the simulated machine, seed 003.</summary>
+internal static class SimCommand
+{
+    public static Verb Create() => new Verb("sim",
+        "the simulated machine: x86-64 paging exercises, a small teaching ISA and the teaching kernel",
+        """
+        A simulated machine with x86-64 paging (4-level tables, PTE bits, error codes, TLB) with a small teaching
+        ISA, and a WeensyOS-style teaching kernel. Pure managed code: it runs on any OS.
+        """,
+        null,
+        "vmlab sim walk --va 0x100123 --access write", "vmlab sim run fork", "vmlab sim memory")
+        .Takes(
+            // Paging core: exercises of Part A and the page walk.
+            CheckMappingCommand.Create(),
+            MapCallsCommand.Create(),
+            PagesCommand.Create(),
+            WalkCommand.Create(),
+            TlbCommand.Create(),
+            // Teaching kernel: programs and scenarios.
+            AsmCommand.Create(),
+            DisasmCommand.Create(),
+            CpuCommand.Create(),
+            ScenarioCommand.Group(),
+            MemoryCommand.Create());
+}

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace VmLab.Cli.Framework;
+
+/// <summary>What a verb's action gets: its parsed values, where to write, and the output mode.</summary>
+internal sealed class Ctx(ParseResult parse, Verb verb)
+{
+    private Report? _report;
+
+    public ParseResult Parse => parse;
+
+    /// <summary>"vmlab sim walk", for messages.</summary>
+    public string Path { get; } = Verb.PathOf(verb);
+
+    public TextWriter Out => parse.InvocationConfiguration.Output;
+
+    public TextWriter Err => parse.InvocationConfiguration.Error;
+
+    /// <summary>True when --json was given: exactly one JSON object on stdout and nothing else there.</summary>
+    public bool Json => verb.JsonOption is { } j && parse.GetValue(j);
+
+    public T Get<T>(Option<T> option) => parse.GetValue(option)!;
+
+    public T Get<T>(Argument<T> argument) => parse.GetValue(argument)!;
+
+    /// <summary>True when the user typed the option (not just its default).</summary>
+    public bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>True when stdout is a terminal a person watches (colour, progress); false in pipes, files, tests.</summary>
+    public bool Interactive => Terminal.IsTerminal(Out);
+
+    /// <summary>The people-facing report on stdout (one per run).</summary>
+    public Report Report() => _report ??= new Report(Terminal.For(Out));
+
+    /// <summary>Prints one JSON object (snake_case keys) on stdout.</summary>
+    public void WriteJson(object value) => JsonOutput.Write(Out, value);
+
+    /// <summary>The usual ending of a verb: the JSON object with --json, otherwise the report drawn by
+    /// <paramref name="render"/>; exit 0 when the verdict holds, 1 when it does not.</summary>
+    public int Emit(object json, bool holds, Action<Report> render)
+    {
+        Observer.Value?.Invoke(json);
+        if (Json)
+            WriteJson(json);
+        else
+        {
+            render(Report());
+            Flush();
+        }
+        return holds ? ExitCode.Ok : ExitCode.NotConfirmed;
+    }
+
+    private static readonly AsyncLocal<Action<object>?> Observer = new();
+
+    /// <summary>Runs <paramref name="run"/> and hands every result object a verb emits to <paramref name="observe"/>,
+    /// whatever the output mode (the tour reads a step's verdicts from the run it shows).</summary>
+    public static T Observe<T>(Action<object> observe, Func<T> run)
+    {
+        var before = Observer.Value;
+        Observer.Value = observe;
+        try { return run(); }
+        finally { Observer.Value = before; }
+    }
+
+    /// <summary>Writes anything the report still holds (facts are laid out as a block).</summary>
+    public void Flush() => _report?.Flush();
+
+    /// <summary>Shows a spinner with <paramref name="status"/> while <paramref name="work"/> runs, on a terminal
+    /// only: in a pipe, a file or with --json nothing extra is printed.</summary>
+    public T Progress<T>(string status, Func<T> work)
+    {
+        if (Json || !Interactive)
+            return work();
+        return Terminal.For(Out).Status().Start(status, _ => work());
+    }
+}
+
+/// <summary>How output is drawn: colour only on a terminal without NO_COLOR; 80 columns when not a terminal.</summary>
+internal static class Terminal
+{
+    public static bool IsTerminal(TextWriter w) => ReferenceEquals(w, Console.Out) && !Console.IsOutputRedirected;
+
+    public static bool Colour(TextWriter w) =>
+        IsTerminal(w) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+
+    public static int Width(TextWriter w) => IsTerminal(w) && Console.WindowWidth > 20 ? Console.WindowWidth : 80;
+
+    public static IAnsiConsole For(TextWriter w)
+    {
+        bool colour = Colour(w), terminal = IsTerminal(w);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = colour ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
+            Out = new AnsiConsoleOutput(terminal ? w : new TrimmingWriter(w)),
+        });
+        console.Profile.Width = Width(w);
+        return console;
+    }
+
+    /// <summary>Drops the spaces Spectre pads lines with, so piped output has no trailing blanks.</summary>
+    private sealed class TrimmingWriter(TextWriter inner) : TextWriter
+    {
+        private readonly System.Text.StringBuilder _line = new();
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            if (value == '\n')
+            {
+                inner.Write(_line.ToString().TrimEnd(' '));
+                inner.Write('\n');
+                _line.Clear();
+            }
+            else
+                _line.Append(value);
+        }
+
+        public override void Write(string? value)
+        {
+            foreach (char c in value ?? "")
+                Write(c);
+        }
+
+        public override void Flush()
+        {
+            inner.Write(_line.ToString());
+            _line.Clear();
+            inner.Flush();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace VmLab.Cli.Framework;
+
+/// <summary>Reads a user's input file with its size checked before reading, and the read itself bounded: a
+/// directory, a device such as /dev/zero or a huge file is one clear line, never an out-of-memory crash or a hang.</summary>
+internal static class InputFile
+{
+    public static byte[] Read(string path, long maxBytes)
+    {
+        if (path.Length == 0)
+            throw new UsageException("the file name is empty");
+        if (Directory.Exists(path))
+            throw new UsageException($"'{Numbers.Clip(path)}' is a directory, not a file");
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            throw new UsageException($"cannot read '{Numbers.Clip(path)}': no such file");
+        if (info.Length > maxBytes)
+            throw TooLarge(path, maxBytes);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            // Devices report length 0 and never end: read at most one byte past the limit.
+            var buffer = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            int n;
+            while ((n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, maxBytes + 1 - buffer.Length))) > 0)
+            {
+                buffer.Write(chunk, 0, n);
+                if (buffer.Length > maxBytes)
+                    throw TooLarge(path, maxBytes);
+            }
+            return buffer.ToArray();
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new RefusedException($"cannot read '{Numbers.Clip(path)}': permission denied");
+        }
+        catch (IOException e)
+        {
+            throw new RefusedException($"cannot read '{Numbers.Clip(path)}': {e.Message}");
+        }
+    }
+
+    public static string ReadText(string path, long maxBytes) => System.Text.Encoding.UTF8.GetString(Read(path, maxBytes));
+
+    private static UsageException TooLarge(string path, long maxBytes) =>
+        new($"'{Numbers.Clip(path)}' is larger than {Numbers.FormatSize(maxBytes)}, the limit for input files");
+}

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
+namespace VmLab.Cli.Framework;
+
+/// <summary>
+/// Runs the command tree: System.CommandLine parses, helps, completes ([suggest]) and prints --version; this class
+/// only adds the project's rules on top: a parse error is one stderr line with typo suggestions and exit 2, help
+/// ends with each verb's details and examples, and the output writers are the caller's (tests run in-process).
+/// </summary>
+internal static class Runner
+{
+    public static int Run(RootCommand root, IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        // "vmlab" alone and "vmlab help VERB…" are help, as people expect.
+        if (args.Count == 0)
+            args = ["--help"];
+        else if (args[0] == "help")
+            args = [.. args.Skip(1), "--help"];
+
+        var help = root.Options.OfType<HelpOption>().Single();
+        if (help.Action is HelpAction inner)
+        {
+            inner.MaxWidth = Terminal.Width(output);
+            help.Action = new DetailedHelp(inner);
+        }
+        var parse = root.Parse(args);
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        if (parse.Action is ParseErrorAction)
+        {
+            error.WriteLine($"{Verb.PathOf(parse.CommandResult.Command)}: {ParseErrors.Describe(parse)}");
+            return ExitCode.Usage;
+        }
+        try
+        {
+            return parse.Invoke(config);
+        }
+        catch (Exception e)
+        {
+            return ExitCode.Report(e, Verb.PathOf(parse.CommandResult.Command), error);
+        }
+    }
+
+    /// <summary>System.CommandLine's help, then the verb's details and examples (every verb has some).</summary>
+    private sealed class DetailedHelp(HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parse)
+        {
+            var command = parse.CommandResult.Command;
+            var o = parse.InvocationConfiguration.Output;
+            int width = inner.MaxWidth;
+            inner.Invoke(parse);
+            if (command is Verb v)
+            {
+                if (v.Details.Length > 0)
+                {
+                    o.WriteLine("Details:");
+                    foreach (string line in Wrap.Block(v.Details, width - 2))
+                        o.WriteLine(line.Length == 0 ? "" : "  " + line);
+                    o.WriteLine();
+                }
+                if (v.Json is not null)
+                {
+                    o.WriteLine("JSON:");
+                    foreach (string line in Wrap.Json(v.Json, width - 2))
+                        o.WriteLine("  " + line);
+                    o.WriteLine();
+                }
+                if (v.Examples.Count > 0)
+                {
+                    o.WriteLine("Examples:");
+                    foreach (string e in v.Examples)
+                        o.WriteLine("  " + e);
+                    o.WriteLine();
+                }
+            }
+            return 0;
+        }
+
+        public override bool ClearsParseErrors => true;
+    }
+}
+
+/// <summary>Word wrapping for help text: paragraphs are re-flowed, indented lines (legends, lists) kept.</summary>
+internal static class Wrap
+{
+    public static IEnumerable<string> Block(string text, int width)
+    {
+        var paragraph = new List<string>();
+        foreach (string raw in text.ReplaceLineEndings("\n").Trim('\n').Split('\n'))
+        {
+            if (raw.Length > 0 && raw[0] != ' ')
+            {
+                paragraph.Add(raw);
+                continue;
+            }
+            foreach (string l in Words(string.Join(' ', paragraph), width)) yield return l;
+            paragraph.Clear();
+            yield return raw.TrimEnd();
+        }
+        foreach (string l in Words(string.Join(' ', paragraph), width)) yield return l;
+    }
+
+    /// <summary>JSON key lists break after commas and spaces, never inside a key.</summary>
+    public static IEnumerable<string> Json(string text, int width)
+    {
+        var line = new System.Text.StringBuilder();
+        foreach (System.Text.RegularExpressions.Match piece in System.Text.RegularExpressions.Regex.Matches(text, "[^, ]*(, ?| |$)"))
+        {
+            if (piece.Length == 0) continue;
+            if (line.Length > 0 && line.Length + piece.Value.TrimEnd().Length > width)
+            {
+                yield return line.ToString().TrimEnd();
+                line.Clear();
+            }
+            line.Append(piece.Value);
+        }
+        if (line.Length > 0) yield return line.ToString().TrimEnd();
+    }
+
+    public static IEnumerable<string> Words(string text, int width)
+    {
+        var line = new System.Text.StringBuilder();
+        foreach (string word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                yield return line.ToString();
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        if (line.Length > 0) yield return line.ToString();
+    }
+}

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using VmLab.Cli.Framework;
+
+namespace VmLab.Cli.Tests;
+
+/// <summary>The command line as a whole: help, version, typos, completion, number syntax.</summary>
+public class CommandLineTests
+{
+    /// <summary>Every command path of the tree ("vmlab sim walk"), groups included.</summary>
+    internal static IEnumerable<string[]> AllPaths(Command command, string[] prefix)
+    {
+        foreach (var c in command.Subcommands)
+        {
+            string[] path = [.. prefix, c.Name];
+            yield return path;
+            foreach (var inner in AllPaths(c, path))
+                yield return inner;
+        }
+    }
+
+    [Fact]
+    public void Help_lists_the_verbs_and_exits_zero()
+    {
+        var r = CliRunner.Run("--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("tour", r.Out);
+        Assert.Contains("sim", r.Out);
+        Assert.Equal(r.Out, CliRunner.Run().Out);
+        Assert.Equal(r.Out, CliRunner.Run("help").Out);
+    }
+
+    [Fact]
+    public void Help_for_a_verb_is_that_verbs_help()
+    {
+        var r = CliRunner.Run("help", "anon");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("--bytes", r.Out);
+        Assert.DoesNotContain("lazycopy", r.Out);
+    }
+
+    [Fact]
+    public void Every_verb_has_help_with_an_example_that_fits_80_columns()
+    {
+        foreach (var path in AllPaths(Program.Build(), []))
+        {
+            var r = CliRunner.Run([.. path, "--help"]);
+            string name = string.Join(' ', path);
+            Assert.True(r.ExitCode == 0, $"{name} --help exited {r.ExitCode}: {r.Err}");
+            Assert.Contains("Examples:\n  vmlab", r.Out);
+            var wide = r.Out.Split('\n').Where(l => l.TrimEnd().Length > 80 && !l.StartsWith("  vmlab", StringComparison.Ordinal)).ToList();
+            Assert.True(wide.Count == 0, $"{name} --help has lines over 80 columns: {string.Join(" | ", wide)}");
+        }
+    }
+
+    [Fact]
+    public void Unknown_verb_is_one_line_on_stderr_and_exit_2()
+    {
+        var r = CliRunner.Run("no-such-verb");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("", r.Out);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Contains("unknown command 'no-such-verb'", r.Err);
+    }
+
+    [Theory]
+    [InlineData(new[] { "sim", "wlak" }, "vmlab sim: unknown command 'wlak' (did you mean 'walk'?)")]
+    [InlineData(new[] { "sim", "walk", "--vaa", "3" }, "vmlab sim walk: unknown option '--vaa' (did you mean '--va'?)")]
+    [InlineData(new[] { "anon", "--bytez", "4K" }, "vmlab anon: unknown option '--bytez' (did you mean '--bytes'?)")]
+    public void A_typo_is_one_line_with_the_parsers_suggestion(string[] args, string expected)
+    {
+        var r = CliRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(expected, r.Err.Trim());
+    }
+
+    [Theory]
+    [InlineData("tour", "--bogus")]
+    [InlineData("pagemap", "--zzz")]
+    [InlineData("sim", "check-mapping", "--zzz")]
+    [InlineData("maze", "walk", "1", "--zzz")]
+    public void An_unknown_option_is_named_even_where_a_value_could_go(params string[] args)
+    {
+        var r = CliRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"unknown option '{args[^1]}'", r.Err);
+    }
+
+    [Fact]
+    public void Version_prints_the_version()
+    {
+        var r = CliRunner.Run("--version");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Matches(new Regex(@"^\d+\.\d+\.\d+"), r.Out);
+    }
+
+    [Fact]
+    public void Completion_suggests_verbs_options_and_values()
+    {
+        Assert.Contains("walk", Lines(CliRunner.Run("[suggest:5]", "sim w").Out));
+        Assert.Contains("--access", Lines(CliRunner.Run("[suggest:12]", "sim walk --a").Out));
+        string line = "sim walk --va 0 --access ";
+        Assert.Equal(["fetch", "read", "write"], Lines(CliRunner.Run($"[suggest:{line.Length}]", line).Out).Order());
+        var script = CliRunner.Run("completion", "bash");
+        Assert.Equal(0, script.ExitCode);
+        Assert.Contains("complete -o default -F _vmlab_complete vmlab", script.Out);
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Theory]
+    [InlineData("4096", 4096)]
+    [InlineData("0x1F000", 0x1F000)]
+    [InlineData("0X10", 16)]
+    public void Numbers_accept_decimal_and_hex(string token, ulong expected) =>
+        Assert.Equal(expected, Numbers.Parse(token, "--va"));
+
+    [Theory]
+    [InlineData("64K", 65536)]
+    [InlineData("64KiB", 65536)]
+    [InlineData("2M", 2 << 20)]
+    [InlineData("1G", 1L << 30)]
+    [InlineData("8192", 8192)]
+    public void Sizes_accept_suffixes(string token, long expected) =>
+        Assert.Equal(expected, Numbers.ParseSize(token, "--size"));
+
+    [Theory]
+    [InlineData("0xZZ")]
+    [InlineData("-5")]
+    [InlineData("12abc")]
+    [InlineData("")]
+    [InlineData("0x10000000000000000")]
+    public void Bad_numbers_name_the_token(string token)
+    {
+        var e = Assert.Throws<UsageException>(() => Numbers.Parse(token, "--va"));
+        Assert.Contains("--va", e.Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { "cow", "--pages", "0" }, "--pages must be between 1 and 65536 (got 0)")]
+    [InlineData(new[] { "anon", "--bytes", "2G" }, "--bytes must be between 64 B and 1 GiB (got 2G)")]
+    [InlineData(new[] { "sim", "walk", "--va" }, "--va needs a value")]
+    public void Option_values_are_checked_at_parse_time(string[] args, string message)
+    {
+        var r = CliRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("", r.Out);
+        Assert.EndsWith(message, r.Err.Trim());
+    }
+}

@@ -7,12 +7,18 @@ namespace VmLab.Bench;
 /// (add `--job short` for a quick run). Benchmarks compare ratios inside one run (baselines are marked);
 /// absolute times drift between runs. `-- paired [rounds]` instead times the lazy-copy categories in alternating
 /// C/VmLab pairs (<see cref="PairedRun"/>), then the seed's lazy copy against a separate C process;
-/// `-- paired-process [rounds]` runs only that last part.
+/// `-- paired-process [rounds]` runs only that last part. `-- x86` prints the x86 CPU's instructions/s
+/// without BenchmarkDotNet (a quick look; the numbers to quote come from X86CpuBench).
 /// </summary>
 public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "x86")
+        {
+            X86CpuBench.Quick();
+            return;
+        }
         if (args.Length > 0 && args[0] == "paired")
         {
             PairedRun.Run(args[1..]);

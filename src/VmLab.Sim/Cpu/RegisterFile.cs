@@ -37,6 +37,8 @@ public struct RegisterFile
     public GeneralRegisters Gpr;
     public ulong Rip;
     public CpuFlags Flags;
+    /// <summary>The x86-64 CPU's RFLAGS (the teaching ISA's CPU uses <see cref="Flags"/> instead).</summary>
+    public ulong Rflags;
 
     public ulong this[Reg r]
     {
@@ -49,7 +51,7 @@ public struct RegisterFile
     {
         for (int i = 0; i < 16; i++)
             if (Gpr[i] != other.Gpr[i]) return false;
-        return Rip == other.Rip && Flags == other.Flags;
+        return Rip == other.Rip && Flags == other.Flags && Rflags == other.Rflags;
     }
 }
 

@@ -1,0 +1,122 @@
+using System.Runtime.CompilerServices;
+using Iced.Intel;
+
+namespace VmLab.Sim.X86;
+
+/// <summary>A run of decoded instructions from one code page, ending at a control transfer or the page end,
+/// with a copy of the bytes it was decoded from.</summary>
+internal sealed class XBlock(XOp[] ops, byte[] bytes)
+{
+    public readonly XOp[] Ops = ops;
+    public readonly byte[] Bytes = bytes;
+    public uint Epoch;
+}
+
+/// <summary>The decoded blocks of one physical code page, indexed by the offset they start at.</summary>
+internal sealed class XCodePage(byte[] frame, int offset)
+{
+    public readonly byte[] Frame = frame;
+    public readonly int Offset = offset;
+    public readonly XBlock?[] Blocks = new XBlock?[4096];
+}
+
+/// <summary>
+/// Decoded instructions cached by physical page, as QEMU does: the key is the host array the bus hands out
+/// for the frame (one per physical frame in <c>PagedBus</c>), so a page shared by several processes or mapped
+/// at several addresses is decoded once, and the decoded form is position-independent. Validity is by
+/// content: a block is compared with the memory it came from the first time it runs in each epoch, and the
+/// epoch advances at every Run (the kernel may have written anything, or changed any mapping, in between)
+/// and at every store the CPU makes into a page it is executing from. So neither a CR3 load, an INVLPG, a
+/// recycled frame nor self-modifying code ever runs stale instructions.
+/// </summary>
+internal sealed class XCodeCache
+{
+    private const int MaxPages = 256;   // a page's table is 32 KiB: at most 8 MiB, then start over
+    private const int MaxBlockOps = 64;
+    private readonly Dictionary<FrameKey, XCodePage> _pages = new();
+    private readonly List<XOp> _scratch = new(MaxBlockOps);
+    private uint _epoch = 1;
+
+    public long Decoded { get; private set; }
+
+    public long Invalidated { get; private set; }
+
+    public uint Epoch => _epoch;
+
+    public void NewEpoch() => _epoch++;
+
+    public void Clear() => _pages.Clear();
+
+    public XCodePage Page(byte[] frame, int offset)
+    {
+        var key = new FrameKey(frame, offset);
+        if (_pages.TryGetValue(key, out XCodePage? page)) return page;
+        if (_pages.Count >= MaxPages) _pages.Clear();
+        page = new XCodePage(frame, offset);
+        _pages[key] = page;
+        return page;
+    }
+
+    /// <summary>The block at offset off of the page, decoded now if missing or if its bytes changed;
+    /// null when the first instruction runs past the page end (the caller decodes it on its own).</summary>
+    public XBlock? Block(XCodePage page, int off)
+    {
+        XBlock? b = page.Blocks[off];
+        if (b is not null)
+        {
+            if (page.Frame.AsSpan(page.Offset + off, b.Bytes.Length).SequenceEqual(b.Bytes))
+            {
+                b.Epoch = _epoch;
+                return b;
+            }
+            Invalidated++;
+        }
+        b = Decode(page, off);
+        page.Blocks[off] = b;
+        return b;
+    }
+
+    private XBlock? Decode(XCodePage page, int off)
+    {
+        var reader = new ByteArrayCodeReader(page.Frame, page.Offset + off, 4096 - off);
+        var decoder = Decoder.Create(64, reader, (ulong)off);
+        _scratch.Clear();
+        int end = off;
+        while (_scratch.Count < MaxBlockOps && end < 4096)
+        {
+            decoder.Decode(out Instruction ins);
+            if (decoder.LastError == DecoderError.NoMoreBytes) break;
+            XOp op = XTranslator.Translate(ins);
+            _scratch.Add(op);
+            end += op.Len;
+            if (EndsBlock(op.Kind)) break;
+        }
+        if (_scratch.Count == 0) return null;
+        Decoded++;
+        return new XBlock(_scratch.ToArray(), page.Frame.AsSpan(page.Offset + off, end - off).ToArray()) { Epoch = _epoch };
+    }
+
+    /// <summary>Decodes the one instruction in bytes (which may come from two pages), uncached.</summary>
+    public static XOp DecodeOne(ReadOnlySpan<byte> bytes, out bool truncated)
+    {
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes.ToArray()), 0);
+        decoder.Decode(out Instruction ins);
+        truncated = decoder.LastError == DecoderError.NoMoreBytes;
+        return XTranslator.Translate(ins);
+    }
+
+    private static bool EndsBlock(XKind k) => k is XKind.Invalid or XKind.Call or XKind.CallInd or XKind.Ret
+        or XKind.Jmp or XKind.JmpInd or XKind.Jcc or XKind.Syscall or XKind.Hlt;
+
+    private readonly struct FrameKey(byte[] frame, int offset) : IEquatable<FrameKey>
+    {
+        private readonly byte[] _frame = frame;
+        private readonly int _offset = offset;
+
+        public bool Equals(FrameKey other) => ReferenceEquals(_frame, other._frame) && _offset == other._offset;
+
+        public override bool Equals(object? obj) => obj is FrameKey k && Equals(k);
+
+        public override int GetHashCode() => RuntimeHelpers.GetHashCode(_frame) * 31 + _offset;
+    }
+}

@@ -24,6 +24,7 @@ internal static class SimCommand
             AsmCommand.Create(),
             DisasmCommand.Create(),
             CpuCommand.Create(),
+            CcCommand.Create(),
             ScenarioCommand.Group(),
             MemoryCommand.Create());
 }

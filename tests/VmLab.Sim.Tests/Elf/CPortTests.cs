@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using VmLab.Sim.Kernel;
+
+namespace VmLab.Sim.Tests.Elf;
+
+/// <summary>
+/// The C ports of the kernel's deterministic programs, run as Linux processes (native/user/host/host-kernel.c:
+/// console on stderr, the pipe on stdout/stdin, pid 1), print what their assembly originals print on the
+/// teaching kernel: the same random messages, the same checksums, the same lines.
+/// </summary>
+public class CPortTests
+{
+    private static string Program(string name) => Path.Combine(DifferentialCorpus.RepoRoot, "build/native/user/host-kernel", "p-" + name);
+
+    // Runs a host-kernel program: (console, pipe output).
+    private static (string Console, byte[] Pipe) RunHost(string name, ulong arg, byte[]? pipeIn = null)
+    {
+        var info = new ProcessStartInfo(Program(name), arg.ToString())
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var console = p.StandardError.ReadToEndAsync();
+        var pipe = new MemoryStream();
+        var copy = p.StandardOutput.BaseStream.CopyToAsync(pipe);
+        if (pipeIn is not null) p.StandardInput.BaseStream.Write(pipeIn);
+        p.StandardInput.Close();
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), $"{name} did not finish");
+        copy.Wait();
+        Assert.Equal(0, p.ExitCode);
+        return (console.Result, pipe.ToArray());
+    }
+
+    private static string RunAssembly(params (string Name, ulong Arg)[] programs)
+    {
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Pipe = PipeKernel.Best });
+        foreach (var (name, arg) in programs) Assert.True(k.Spawn(name, arg) > 0);
+        k.Run(500_000_000);
+        Assert.Empty(k.Processes);
+        return k.Console;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(57)]
+    [InlineData(400)]
+    public void The_C_pipe_pair_sends_and_checks_the_same_messages_as_the_assembly_pair(int messages)
+    {
+        var lines = RunAssembly(("pipewriter", (ulong)messages), ("pipereader", (ulong)messages)).Split('\n');
+        var (writer, stream) = RunHost("pipewriter", (ulong)messages);
+        var (reader, _) = RunHost("pipereader", (ulong)messages, stream);
+        Assert.Equal(messages, stream.Count(b => b == '\n'));
+        Assert.Contains(writer.TrimEnd('\n'), lines);
+        Assert.Contains(reader.TrimEnd('\n'), lines);
+        Assert.StartsWith($"pipewriter: {messages} messages sent, checksum ", writer);
+    }
+
+    [Theory]
+    [InlineData("hello", 0)]
+    [InlineData("alice", 0)]
+    [InlineData("alice", 3)]
+    public void The_C_programs_print_the_assembly_programs_lines(string name, ulong arg)
+    {
+        Assert.Equal(RunAssembly((name, arg)), RunHost(name, arg).Console);
+    }
+}

@@ -1,0 +1,36 @@
+using VmLab.Sim.Elf;
+
+namespace VmLab.Sim.Tests.Elf;
+
+/// <summary>One C source, two machines: the corpus built for Linux and for VmLab (see DifferentialCorpus).</summary>
+public class CorpusTests
+{
+    public static TheoryData<string> Programs => new(DifferentialCorpus.Names);
+
+    [Fact]
+    public void The_corpus_covers_what_the_differential_test_needs()
+    {
+        Assert.Superset(new HashSet<string> { "arith", "divide", "shifts", "strings", "recursion", "funcptr", "switch", "sort", "hash", "interp" },
+            DifferentialCorpus.Names.ToHashSet());
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void The_host_build_prints_exactly_the_expected_output(string name)
+    {
+        Assert.Equal(DifferentialCorpus.Expected(name), DifferentialCorpus.RunHost(name));
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void The_VmLab_build_loads_as_a_process_and_when_the_CPU_runs_x86_matches_the_host(string name)
+    {
+        var image = ElfLoader.Load(File.ReadAllBytes(DifferentialCorpus.ElfPath(name)));
+        Assert.Equal(image.Symbols["_start"], image.Entry);
+        Assert.True(new VmLab.Sim.Kernel.Kernel().Spawn(image, name) > 0, $"process_setup refused {name}");
+#pragma warning disable CS0162   // one branch is dead until the switch flips
+        if (DifferentialCorpus.VmLabRunsX86)
+            Assert.Equal(DifferentialCorpus.Expected(name), DifferentialCorpus.RunOnVmLab(name));
+#pragma warning restore CS0162
+    }
+}

@@ -12,7 +12,7 @@ namespace VmLab.Bench;
 /// method can differ by 40 %, because the methods of a category run minutes apart; adjacent pairs see the same
 /// machine, so their ratio is what carries. Uses the benchmark class's own setup, iteration setups and cleanup.
 /// </summary>
-internal static class PairedRun
+internal static partial class PairedRun
 {
     private const int WarmupRounds = 3;
 
@@ -20,7 +20,7 @@ internal static class PairedRun
 
     public static void Run(string[] args)
     {
-        int rounds = args.Length > 0 && int.TryParse(args[0], out int r) && r > 0 ? r : 25;
+        int rounds = Rounds(args);
         Console.WriteLine($"VmLab / C per step, {rounds} alternating pairs after {WarmupRounds} warm-up rounds; per chunk, medians");
         Console.WriteLine($"{"step",-28} {"chunk",6} {"C",11} {"VmLab",11} {"ratio",6}  quartiles");
         foreach (int bytes in new[] { 64 * 1024, 2 * 1024 * 1024 })
@@ -37,7 +37,11 @@ internal static class PairedRun
                 bench.Cleanup();
             }
         }
+        RunAgainstProcess(rounds);
     }
+
+    /// <summary>The rounds asked for on the command line (default 25).</summary>
+    public static int Rounds(string[] args) => args.Length > 0 && int.TryParse(args[0], out int r) && r > 0 ? r : 25;
 
     /// <summary>Each category's baseline (C) and other method (VmLab), with their iteration setups.</summary>
     private static IEnumerable<(string, Side, Side)> Categories()

@@ -6,7 +6,8 @@ namespace VmLab.Bench;
 /// BenchmarkDotNet entry point: `dotnet run -c Release --project bench/VmLab.Bench -- --filter '*'`
 /// (add `--job short` for a quick run). Benchmarks compare ratios inside one run (baselines are marked);
 /// absolute times drift between runs. `-- paired [rounds]` instead times the lazy-copy categories in alternating
-/// C/VmLab pairs (<see cref="PairedRun"/>); `-- x86` prints the x86 CPU's instructions/s
+/// C/VmLab pairs (<see cref="PairedRun"/>), then the seed's lazy copy against a separate C process;
+/// `-- paired-process [rounds]` runs only that last part. `-- x86` prints the x86 CPU's instructions/s
 /// without BenchmarkDotNet (a quick look; the numbers to quote come from X86CpuBench).
 /// </summary>
 public static class Program
@@ -21,6 +22,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "paired")
         {
             PairedRun.Run(args[1..]);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "paired-process")
+        {
+            PairedRun.RunAgainstProcess(PairedRun.Rounds(args[1..]));
             return;
         }
         bool jobGiven = args.Any(a => a is "--job" or "-j");

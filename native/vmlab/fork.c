@@ -58,7 +58,22 @@ static void run_child(const struct vmlab_touch_plan *p, struct vmlab_touch_resul
             read_counts(kc, before, p->pages, count_before);
     }
 
-    for (uint32_t pass = 0; pass < p->passes; pass++) {
+    if (p->flags & VMLAB_TOUCH_INTERLEAVE) {
+        /* Every pass over one page before the next page: a page's writes are timed back to back. */
+        for (uint32_t pass = 0; pass < p->passes; pass++)
+            r->pass_ns[pass] = 0;
+        for (uint64_t page = 0; page < p->pages; page++) {
+            for (uint32_t pass = 0; pass < p->passes; pass++) {
+                uint64_t t0 = vmlab_now_ns();
+                for (uint64_t w = 0; w < p->words_per_page; w++)
+                    base[page * stride + w] = p->value;
+                uint64_t ns = vmlab_now_ns() - t0;
+                r->data[(4 + pass) * p->pages + page] = ns;
+                r->pass_ns[pass] += ns;
+            }
+        }
+    }
+    for (uint32_t pass = 0; pass < p->passes && !(p->flags & VMLAB_TOUCH_INTERLEAVE); pass++) {
         uint64_t *page_ns = r->data + (4 + pass) * p->pages;
         uint64_t t0 = vmlab_now_ns(), t = t0;
         for (uint64_t page = 0; page < p->pages; page++) {

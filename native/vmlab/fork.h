@@ -15,6 +15,7 @@
 
 #define VMLAB_TOUCH_MAX_PASSES 4
 #define VMLAB_TOUCH_PAGEMAP 1u   /* read /proc/self/pagemap (and /proc/kpagecount) before and after */
+#define VMLAB_TOUCH_INTERLEAVE 2u   /* all passes over a page, then the next page (default: pass by pass) */
 
 /* What the child does: `passes` times, store `value` into the first `words_per_page` 64-bit words of each
  * of `pages` pages from `base`, timing each pass. */

@@ -25,6 +25,23 @@ public class ForkTests
     }
 
     [LinuxFact]
+    public void Interleaved_passes_time_every_page_in_each_pass_and_the_child_ends_with_every_page_its_own()
+    {
+        using var m = Mapping.Anonymous(8 * 4096);
+        m.Span.Fill(1);
+        var r = Fork.Touch(new ForkTouchPlan(m.Address, 8, 512, 7, Passes: 3, Interleave: true));
+        Assert.Equal(3, r.PageNanoseconds.Count);
+        for (int pass = 0; pass < 3; pass++)
+        {
+            Assert.All(r.PageNanoseconds[pass], ns => Assert.True(ns > 0));
+            Assert.Equal(r.PassNanoseconds[pass], r.PageNanoseconds[pass].Sum());   // a pass is its pages, nothing else
+        }
+        Assert.Equal(7UL, r.ValueAfter);
+        Assert.All(r.EntriesAfter, e => Assert.True(e.IsPresent && e.IsExclusive));
+        Assert.All(m.Span.ToArray(), b => Assert.Equal(1, b));   // the parent's pages never changed
+    }
+
+    [LinuxFact]
     public void Fifty_forks_in_a_row_leave_the_parent_healthy()
     {
         using var m = Mapping.Anonymous(16 * 4096);

@@ -90,9 +90,13 @@ public class LazyCopyReliabilityTests
     public void Random_operations_on_many_threads_never_diverge_from_an_eager_model(string strategy)
     {
         Assert.True(LazyCopyStrategies.TryParse(strategy, out var s));
-        var (ops, mismatches) = LazyCopyStress.Run(s, chunkBytes: 4 * 4096, slots: 48, threads: 4, opsPerThread: 1500, seed: 20261122);
-        Assert.Equal(6000, ops);
-        Assert.Equal(0, mismatches);
+        var r = LazyCopyStress.Run(s, chunkBytes: 4 * 4096, slots: 48, threads: 4, opsPerThread: 1500, seed: 20261122);
+        Assert.Equal(0, r.Mismatches);
+        // The run exercised what it is about: many lazy copies, many of them split by a write while they still
+        // shared frames, and many whole-chunk comparisons against the model (not just that it ran 6000 steps).
+        Assert.True(r.LazyCopies >= 100, $"{r}");
+        Assert.True(r.SplittingWrites >= 20, $"{r}");
+        Assert.True(r.Comparisons >= 300, $"{r}");
     }
 
     [Theory, StrategyData("segv"), StrategyData("uffd"), StrategyData("kcow")]

@@ -12,14 +12,15 @@ public sealed class LinuxFactAttribute : FactAttribute
     }
 }
 
-/// <summary>A fact that needs root (PFNs in pagemap, /proc/kpagecount); skipped otherwise with the reason.</summary>
+/// <summary>A fact that needs frame numbers in pagemap, i.e. CAP_SYS_ADMIN (not just euid 0: root in a container
+/// without the capability reads every PFN as 0); skipped otherwise with the reason.</summary>
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
     {
         if (!OperatingSystem.IsLinux())
             Skip = "needs Linux";
-        else if (!Platform.IsRoot)
-            Skip = "needs root: physical frame numbers read as 0 without CAP_SYS_ADMIN";
+        else if (!Platform.CanReadFrames)
+            Skip = "needs CAP_SYS_ADMIN: physical frame numbers read as 0 without it";
     }
 }

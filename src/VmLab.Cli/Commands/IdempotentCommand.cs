@@ -1,6 +1,7 @@
 using VmLab.Cli.Framework;
 using VmLab.Linux;
 using VmLab.Linux.Experiments;
+using LinuxVerdict = VmLab.Linux.Timing.Verdict;
 
 namespace VmLab.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class IdempotentCommand
             read-write and returns. The instruction then resumes exactly where it stopped, because its progress
             lives in registers (rsi, rdi, rcx). Expect one fault per page and a byte-exact copy.
             """,
-            "faults, bytes, copy_correct, pages, fault_addresses, handler_ns_per_fault, kernel_fault_ns_per_page, handler_to_kernel_ratio, confirmed",
+            "faults, bytes, copy_correct, pages, fault_addresses, handler_ns_per_fault, kernel_fault_ns_per_page, handler_to_kernel_ratio, handler_vs_kernel (median, q1, q3), rounds, confirmed, verdicts [{claim, status, reason}]",
             "vmlab idempotent", "vmlab idempotent --bytes 40K --json")
         {
             Tour = new("A fault need not be an error. Here one machine instruction copies into memory it may not touch yet; "
@@ -27,7 +28,7 @@ internal static class IdempotentCommand
         }.Takes(bytes, seed).Does(ctx =>
         {
             var r = IdempotentExperiment.Run(ctx.Get(bytes), (int)ctx.Get(seed));
-            return ctx.Emit(r, r.Confirmed, report =>
+            return ctx.Emit(r, LinuxVerdict.ExitCode(r.Verdicts) == 0, report =>
             {
                 report.Title("idempotent: rep movsb resumes after each fault");
                 report.Explain("One rep movsb copies into destination pages that are all PROT_NONE. A fault handler makes "
@@ -39,7 +40,7 @@ internal static class IdempotentCommand
                 report.Fact("copy byte-exact", r.CopyCorrect ? "yes" : "NO");
                 report.Fact("handler cost per fault", $"{r.HandlerNsPerFault:F0} ns");
                 report.Fact("kernel minor fault, same copy", $"{r.KernelFaultNsPerPage:F0} ns/page");
-                report.Fact("handler / kernel", $"{r.HandlerToKernelRatio:F1}x");
+                report.Fact("handler / kernel", $"{r.HandlerVsKernel.AsRatio()} per pair, {r.Rounds} rounds in alternating order");
                 report.Line();
                 report.Bars("cost of one fault", [("SIGSEGV handler", r.HandlerNsPerFault), ("kernel minor fault", r.KernelFaultNsPerPage)], "ns");
                 if (r.FaultAddresses.Count > 0)
@@ -55,9 +56,7 @@ internal static class IdempotentCommand
                     if (r.FaultAddresses.Count > 64)
                         report.Note($"{r.FaultAddresses.Count - 64} more faults not shown (see --json)");
                 }
-                report.Verdict(r.Confirmed, r.Confirmed
-                    ? $"{r.Faults} faults for {r.Pages} pages, copy correct: the instruction resumed after every fault"
-                    : $"expected {r.Pages} faults and a correct copy, saw {r.Faults} faults, copy {(r.CopyCorrect ? "correct" : "WRONG")}");
+                VerdictLines.Write(report, r.Verdicts);
             });
         });
     }

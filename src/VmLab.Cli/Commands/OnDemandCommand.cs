@@ -1,5 +1,6 @@
 using VmLab.Cli.Framework;
 using VmLab.Linux.Experiments;
+using LinuxVerdict = VmLab.Linux.Timing.Verdict;
 
 namespace VmLab.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class OnDemandCommand
             the faulting address with mmap(MAP_FIXED_NOREPLACE) and returns, and the store is retried. Expect one
             fault per page, every value in place, and the rest of each page zero.
             """,
-            "pages, faults, values_correct, fresh_pages_zeroed, fault_addresses, handler_ns_per_fault, kernel_fault_ns_per_page, handler_to_kernel_ratio, confirmed",
+            "pages, faults, values_correct, fresh_pages_zeroed, fault_addresses, handler_ns_per_fault, kernel_fault_ns_per_page, handler_to_kernel_ratio, handler_vs_kernel (median, q1, q3), rounds, confirmed, verdicts [{claim, status, reason}]",
             "vmlab ondemand", "vmlab ondemand --pages 64 --json")
         {
             Tour = new("Demand paging, done by hand: nothing is mapped where the program writes. Each first write faults, "
@@ -38,7 +39,7 @@ internal static class OnDemandCommand
                 return ExitCode.NotConfirmed;
             }
             var r = OnDemandExperiment.Run((int)ctx.Get(pages));
-            return ctx.Emit(r, r.Confirmed, report =>
+            return ctx.Emit(r, LinuxVerdict.ExitCode(r.Verdicts) == 0, report =>
             {
                 report.Title("ondemand: demand paging in a SIGSEGV handler");
                 report.Explain($"{r.Pages} pages were reserved PROT_NONE and unmapped. Each first write faulted; the "
@@ -50,7 +51,7 @@ internal static class OnDemandCommand
                 report.Fact("rest of each page", r.FreshPagesZeroed ? "zero-filled (fresh pages)" : "NOT zero");
                 report.Fact("handler cost per fault", $"{r.HandlerNsPerFault:F0} ns");
                 report.Fact("kernel minor fault (fresh RW map)", $"{r.KernelFaultNsPerPage:F0} ns/page");
-                report.Fact("handler / kernel", $"{r.HandlerToKernelRatio:F1}x");
+                report.Fact("handler / kernel", $"{r.HandlerVsKernel.AsRatio()} per pair, {r.Rounds} rounds in alternating order");
                 report.Line();
                 report.Bars("cost of one fault", [("SIGSEGV handler", r.HandlerNsPerFault), ("kernel minor fault", r.KernelFaultNsPerPage)], "ns");
                 if (r.FaultAddresses.Count > 0)
@@ -63,9 +64,7 @@ internal static class OnDemandCommand
                 }
                 report.Note("the kernel's own demand paging (a minor fault) needs no signal, no return to user space "
                     + "and no extra system call; the ratio above is that difference.");
-                report.Verdict(r.Confirmed, r.Confirmed
-                    ? $"{r.Faults} faults for {r.Pages} pages, every value in place: each page was mapped on first access"
-                    : $"expected {r.Pages} faults and all values in place; saw {r.Faults} faults, values {(r.ValuesCorrect ? "correct" : "WRONG")}");
+                VerdictLines.Write(report, r.Verdicts);
             });
         });
     }

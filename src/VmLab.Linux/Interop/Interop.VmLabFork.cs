@@ -8,6 +8,7 @@ internal static unsafe partial class Interop
     internal static unsafe partial class VmLabFork
     {
         internal const uint VMLAB_TOUCH_PAGEMAP = 1;
+        internal const uint VMLAB_TOUCH_INTERLEAVE = 2;
         internal const int VMLAB_TOUCH_MAX_PASSES = 4;
 
         /// <summary>struct vmlab_touch_plan, field for field.</summary>

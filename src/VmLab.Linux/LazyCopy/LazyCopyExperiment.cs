@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using VmLab.Linux.Timing;
 
 namespace VmLab.Linux.LazyCopy;
 
@@ -13,7 +13,8 @@ public sealed record Distribution(double P10, double P50, double P90, double P99
     }
 }
 
-/// <summary>What one strategy did on N chunks: per-chunk timings (ns) and whether every check held.</summary>
+/// <summary>What one strategy did on N chunks of one size: per-chunk timings (ns), each eager step paired with
+/// the lazy one measured right after or before it, and whether every check held.</summary>
 public sealed record LazyCopyMeasurement(
     LazyCopyStrategy Strategy,
     int ChunkBytes,
@@ -31,68 +32,130 @@ public sealed record LazyCopyMeasurement(
     long StressOperations,
     long StressMismatches,
     long Splits = 0,
-    long SpareSplits = 0)
+    long SpareSplits = 0,
+    int Rounds = 1,
+    Spread? CopySpeedup = null,
+    Spread? FirstWriteSlowdown = null)
 {
     /// <summary>Every check held: lazy copies read like eager ones before and after writes, sources never
     /// changed, and the threaded differential test found no mismatch.</summary>
     public bool Correct => ReadsMatch && SourcesIntact && StressMismatches == 0;
+
+    /// <summary>Eager copy time / lazy copy time, per interleaved pair.</summary>
+    public Spread LazyVsEager => CopySpeedup ?? new Spread(0, 0, 0);
+
+    /// <summary>Lazy first write / eager first write, per interleaved pair.</summary>
+    public Spread FirstWriteLazyVsEager => FirstWriteSlowdown ?? new Spread(0, 0, 0);
 }
 
 /// <summary>
-/// The seed's test and timing comparison, for one strategy: make N source chunks, copy each eagerly and lazily,
-/// read every copy, write each copy once (the lazy copy's first write pays the split), then write every page of
-/// it (what is left of the copying). Each step is timed per chunk. A warm-up round runs first. The allocator has
-/// its default spare pool, refilled in the background as the run goes (<see cref="LazyCopyMeasurement.SpareSplits"/>
-/// says how many splits found a spare); a burst of splits longer than the pool maps fresh frames for the rest.
+/// The seed's test and timing comparison, for one strategy and chunk size, measured interleaved: in rounds of a
+/// few chunks, every step is done to an eager copy and a lazy copy back to back (the order swapped each round),
+/// so each eager/lazy ratio comes from one moment of the machine. Steps: copy, read every cache line, write one
+/// byte (the lazy copy's first write pays the split), write every page. Each round's chunks are freed after it.
+/// A warm-up round runs first and is discarded.
 /// </summary>
 public static class LazyCopyExperiment
 {
-    public static LazyCopyMeasurement Run(LazyCopyStrategy strategy, int chunkBytes, int chunks, int seed = 1)
+    /// <summary>Chunks per round: small, so the two sides of a pair stay close and memory stays bounded.</summary>
+    public static int RoundsFor(int chunks) => Math.Clamp(chunks / 4, 1, 8);
+
+    public static LazyCopyMeasurement Run(LazyCopyStrategy strategy, int chunkBytes, int chunks, int seed = 1, bool stress = true)
     {
-        Measure(strategy, chunkBytes, Math.Min(chunks, 8), seed);   // warm-up: JIT, first-touch of the allocator
-        return Measure(strategy, chunkBytes, chunks, seed);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunks);
+        using var a = new ChunkAllocator(strategy, chunkBytes);
+        var warm = new Steps(a, seed);
+        warm.Round(0, Math.Min(chunks, 2), 0);   // JIT, the allocator's first mappings, the spare pool
+        var steps = new Steps(a, seed);
+        int rounds = RoundsFor(chunks);
+        var before = NativeViewBackend.ReadStats();
+        for (int r = 0, first = 0; r < rounds; r++)
+        {
+            int n = chunks / rounds + (r < chunks % rounds ? 1 : 0);
+            steps.Round(r, n, first);
+            first += n;
+        }
+        var after = NativeViewBackend.ReadStats();
+        steps.ReadsMatch &= warm.ReadsMatch;
+        steps.SourcesIntact &= warm.SourcesIntact;
+        var (ops, mismatches) = stress
+            ? LazyCopyStress.Run(strategy, Math.Min(chunkBytes, 64 * 1024), slots: 32, threads: 4, opsPerThread: 400, seed)
+            : new LazyCopyStress.Result(0, 0, 0, 0, 0);
+        var copy = steps.Copy.ToTimings();
+        var read = steps.Read.ToTimings();
+        var firstWrite = steps.FirstWrite.ToTimings();
+        var pass = steps.WritePass.ToTimings();
+        // The native counters are process-wide and only segv and uffd split in user space: kcow reports none.
+        bool counts = strategy != LazyCopyStrategy.Kcow;
+        return new LazyCopyMeasurement(strategy, chunkBytes, chunks,
+            Distribution.Of(copy.A), Distribution.Of(copy.B), Distribution.Of(read.A), Distribution.Of(read.B),
+            Distribution.Of(firstWrite.A), Distribution.Of(firstWrite.B), Distribution.Of(pass.A), Distribution.Of(pass.B),
+            steps.ReadsMatch, steps.SourcesIntact, ops, mismatches,
+            counts ? after.Splits - before.Splits : 0, counts ? after.SpareSplits - before.SpareSplits : 0,
+            rounds, copy.AOverB, firstWrite.BOverA);
     }
 
-    private static unsafe LazyCopyMeasurement Measure(LazyCopyStrategy strategy, int chunkBytes, int n, int seed)
+    /// <summary>One measurement's state: the pairs of each step (A = eager, B = lazy) and the checks so far.</summary>
+    private sealed unsafe class Steps(ChunkAllocator a, int seed)
     {
-        using var a = new ChunkAllocator(strategy, chunkBytes);
-        int pages = chunkBytes / PageSize.Value;
-        var r = new Random(seed);
-        var sources = new Chunk[n];
-        var originals = new byte[n][];
-        for (int i = 0; i < n; i++)
+        public readonly PairRecorder Copy = new(), Read = new(), FirstWrite = new(), WritePass = new();
+        public bool ReadsMatch = true, SourcesIntact = true;
+        private byte[]? _expected;
+
+        public void Round(int round, int n, int firstIndex)
         {
-            sources[i] = a.Allocate();
-            r.NextBytes(sources[i].Span);
-            originals[i] = sources[i].Span.ToArray();
+            var sources = new Chunk[n];
+            var eager = new Chunk?[n];
+            var lazy = new Chunk?[n];
+            try
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    sources[i] = a.Allocate();
+                    Fill(firstIndex + i, sources[i].Span);
+                }
+                long sink = 0;
+                for (int i = 0; i < n; i++)
+                    Add(Copy, Interleaved.Pair(round,
+                        () => Clock.Time(() => eager[i] = a.CopyEager(sources[i])),
+                        () => Clock.Time(() => lazy[i] = a.CopyLazy(sources[i]))));
+                for (int i = 0; i < n; i++)
+                    Add(Read, Interleaved.Pair(round,
+                        () => Clock.Time(() => sink += ReadPass(eager[i]!)),
+                        () => Clock.Time(() => sink += ReadPass(lazy[i]!))));
+                for (int i = 0; i < n; i++)
+                    ReadsMatch &= lazy[i]!.Span.SequenceEqual(eager[i]!.Span);
+                var r = new Random(seed + firstIndex);
+                for (int i = 0; i < n; i++)
+                {
+                    int offset = r.Next(a.ChunkBytes);
+                    Add(FirstWrite, Interleaved.Pair(round,
+                        () => Clock.Time(() => eager[i]!.Pointer[offset] ^= 0x5a),
+                        () => Clock.Time(() => lazy[i]!.Pointer[offset] ^= 0x5a)));
+                }
+                for (int i = 0; i < n; i++)
+                    Add(WritePass, Interleaved.Pair(round,
+                        () => Clock.Time(() => WritePages(eager[i]!)),
+                        () => Clock.Time(() => WritePages(lazy[i]!))));
+                for (int i = 0; i < n; i++)
+                {
+                    ReadsMatch &= lazy[i]!.Span.SequenceEqual(eager[i]!.Span);
+                    Fill(firstIndex + i, _expected ??= new byte[a.ChunkBytes]);
+                    SourcesIntact &= sources[i].Span.SequenceEqual(_expected);
+                }
+                GC.KeepAlive(sink);
+            }
+            finally
+            {
+                foreach (var c in lazy.Concat(eager).Concat(sources))
+                    c?.Dispose();
+            }
         }
 
-        var eager = new Chunk[n];
-        var lazy = new Chunk[n];
-        var eagerCopy = Time(n, i => eager[i] = a.CopyEager(sources[i]));
-        var lazyCopy = Time(n, i => lazy[i] = a.CopyLazy(sources[i]));
-        long sink = 0;
-        var eagerRead = Time(n, i => sink += ReadPass(eager[i]));
-        var lazyRead = Time(n, i => sink += ReadPass(lazy[i]));
-        bool readsMatch = Enumerable.Range(0, n).All(i => lazy[i].Span.SequenceEqual(eager[i].Span));
+        private static void Add(PairRecorder rec, (double A, double B) pair) => rec.Add(pair.A, pair.B);
 
-        var offsets = Enumerable.Range(0, n).Select(_ => r.Next(chunkBytes)).ToArray();
-        var eagerFirst = Time(n, i => eager[i].Pointer[offsets[i]] ^= 0x5a);
-        var statsBefore = NativeViewBackend.ReadStats();
-        var lazyFirst = Time(n, i => lazy[i].Pointer[offsets[i]] ^= 0x5a);
-        var statsAfter = NativeViewBackend.ReadStats();
-        var eagerPass = Time(n, i => WritePass(eager[i], pages));
-        var laterPass = Time(n, i => WritePass(lazy[i], pages));
-        readsMatch &= Enumerable.Range(0, n).All(i => lazy[i].Span.SequenceEqual(eager[i].Span));
-        bool intact = Enumerable.Range(0, n).All(i => sources[i].Span.SequenceEqual(originals[i]));
-        GC.KeepAlive(sink);
-
-        var (ops, mismatches) = LazyCopyStress.Run(strategy, Math.Min(chunkBytes, 64 * 1024), slots: 32, threads: 4, opsPerThread: 400, seed);
-        return new LazyCopyMeasurement(strategy, chunkBytes, n, eagerCopy, lazyCopy, eagerRead, lazyRead, eagerFirst, lazyFirst,
-            eagerPass, laterPass, readsMatch, intact, ops, mismatches,
-            // The native counters are process-wide and only segv and uffd split in user space: kcow reports none.
-            strategy == LazyCopyStrategy.Kcow ? 0 : statsAfter.Splits - statsBefore.Splits,
-            strategy == LazyCopyStrategy.Kcow ? 0 : statsAfter.SpareSplits - statsBefore.SpareSplits);
+        /// <summary>The bytes of source <paramref name="index"/>: seeded, so they can be made again to check it.</summary>
+        private void Fill(int index, Span<byte> bytes) => new Random(seed * 7919 + index).NextBytes(bytes);
     }
 
     /// <summary>Reads one long from every 64 bytes (every cache line) of the chunk.</summary>
@@ -106,23 +169,10 @@ public static class LazyCopyExperiment
     }
 
     /// <summary>Writes one byte into every page of the chunk.</summary>
-    private static unsafe void WritePass(Chunk c, int pages)
+    private static unsafe void WritePages(Chunk c)
     {
         byte* p = c.Pointer;
-        for (int i = 0; i < pages; i++)
+        for (int i = 0; i < c.Length / PageSize.Value; i++)
             p[i * PageSize.Value + 64] ^= 0x33;
-    }
-
-    private static Distribution Time(int n, Action<int> step)
-    {
-        var samples = new double[n];
-        double nsPerTick = 1e9 / Stopwatch.Frequency;
-        for (int i = 0; i < n; i++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            step(i);
-            samples[i] = (Stopwatch.GetTimestamp() - t0) * nsPerTick;
-        }
-        return Distribution.Of(samples);
     }
 }

@@ -13,7 +13,9 @@ namespace VmLab.Linux;
 /// <param name="Value">The value stored into every word.</param>
 /// <param name="Passes">How many times the pages are written (1..4), each pass timed.</param>
 /// <param name="ReadPageMap">Read the child's pagemap (and kpagecount when readable) before and after.</param>
-public sealed record ForkTouchPlan(nint Address, int Pages, int WordsPerPage, ulong Value, int Passes = 1, bool ReadPageMap = true);
+/// <param name="Interleave">Write each page in every pass before moving to the next page, so a page's passes
+/// are timed back to back (pairs measured at one moment); otherwise each pass covers all pages.</param>
+public sealed record ForkTouchPlan(nint Address, int Pages, int WordsPerPage, ulong Value, int Passes = 1, bool ReadPageMap = true, bool Interleave = false);
 
 /// <summary>What the child observed, copied out of the shared result page after it was reaped.</summary>
 /// <remarks>PassNanoseconds[p] is pass p's total; PageNanoseconds[p][i] the time page i took in pass p.</remarks>
@@ -78,7 +80,7 @@ public static unsafe class Fork
             words_per_page = (ulong)plan.WordsPerPage,
             value = plan.Value,
             passes = (uint)plan.Passes,
-            flags = plan.ReadPageMap ? VMLAB_TOUCH_PAGEMAP : 0,
+            flags = (plan.ReadPageMap ? VMLAB_TOUCH_PAGEMAP : 0) | (plan.Interleave ? VMLAB_TOUCH_INTERLEAVE : 0),
         };
         var result = (vmlab_touch_result*)shared.Pointer;
         int pid = vmlab_fork_touch(&native, result);

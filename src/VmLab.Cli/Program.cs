@@ -34,6 +34,12 @@ internal static class Program
         SimCommand.Create(),
         MazeCommand.Create(),
 
+        // The seeds' coding exercises as labs, and seeded quizzes.
+        LabCommand.Create(),
+        QuizCommand.Create(),
+        // The simulated machine in a browser.
+        WebCommand.Create(),
+
         TourCommand.Create(),
         CompletionCommand.Create(),
     };

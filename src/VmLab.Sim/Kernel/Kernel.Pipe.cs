@@ -1,10 +1,9 @@
 using VmLab.Sim.Cpu;
-using static VmLab.Sim.Kernel.KernelLayout;
-using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Sim.Kernel;
 
-/// <summary>How the kernel pipe behaves (seed 003 H1/H2): each variant switches on one more technique.</summary>
+/// <summary>How the kernel pipe behaves (seed 003 H1/H2): each variant switches on one more technique.
+/// Each names a <see cref="TeachingPipe"/>; a lab can plug any <see cref="IPipeKernel"/> instead.</summary>
 public enum PipeKernel : byte
 {
     /// <summary>The handout: one byte per call, 0 = "try again" (busy polling), the caller keeps the CPU.</summary>
@@ -17,83 +16,61 @@ public enum PipeKernel : byte
     Best,
 }
 
+/// <summary>The kernel's pipe: a ring of <see cref="Kernel.PipeSize"/> bytes in kernel memory.</summary>
+public sealed class KernelPipe
+{
+    private readonly byte[] _ring = new byte[Kernel.PipeSize];
+    private int _head;
+
+    /// <summary>Bytes waiting to be read.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Bytes that can still be written.</summary>
+    public int Space => _ring.Length - Count;
+
+    /// <summary>Appends all of bytes; throws if they do not fit (check <see cref="Space"/> first).</summary>
+    public void Push(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > Space) throw new InvalidOperationException($"pipe: {bytes.Length} bytes do not fit in {Space}");
+        for (int i = 0; i < bytes.Length; i++) _ring[(_head + Count + i) % _ring.Length] = bytes[i];
+        Count += bytes.Length;
+    }
+
+    /// <summary>Removes dst.Length bytes into dst; throws if fewer are waiting (check <see cref="Count"/>).</summary>
+    public void Pop(Span<byte> dst)
+    {
+        if (dst.Length > Count) throw new InvalidOperationException($"pipe: {dst.Length} bytes asked, {Count} waiting");
+        for (int i = 0; i < dst.Length; i++) dst[i] = _ring[(_head + i) % _ring.Length];
+        _head = (_head + dst.Length) % _ring.Length;
+        Count -= dst.Length;
+    }
+}
+
 public sealed partial class Kernel
 {
     /// <summary>Bytes the kernel pipe holds.</summary>
     public const int PipeSize = 256;
 
-    private readonly byte[] _pipe = new byte[PipeSize];
-    private int _pipeHead, _pipeCount;
+    /// <summary>The one pipe pipewrite and piperead share.</summary>
+    public KernelPipe Pipe { get; } = new();
 
     /// <summary>pipewrite/piperead calls made (a call restarted after blocking counts once).</summary>
     public long PipeSyscalls { get; private set; }
 
-    private bool PipeBlocks => Options.Pipe is PipeKernel.Blocking or PipeKernel.Best;
-
-    private bool PipeBatches => Options.Pipe is PipeKernel.Batching or PipeKernel.Best;
-
-    /// <summary>pipewrite(buf, len): appends up to len bytes (1 unbatched) of user-readable memory at buf to the
-    /// pipe. Returns the count; 0 when the pipe is full (a blocking kernel sleeps instead); -1 for a bad buffer.</summary>
-    private ulong SysPipeWrite(Process p, ulong buf, ulong len)
-    {
-        CountPipeCall(p);
-        if (len > MaxWrite) return Fail;
-        int n = (int)Math.Min(len, (ulong)(PipeSize - _pipeCount));
-        if (!PipeBatches) n = Math.Min(n, 1);
-        Span<byte> bytes = stackalloc byte[n];
-        if (!TryCopyFromUser(p, buf, bytes)) return Fail;
-        if (n == 0 && len > 0 && PipeBlocks) return Sleep(p);
-        for (int i = 0; i < n; i++) _pipe[(_pipeHead + _pipeCount + i) % PipeSize] = bytes[i];
-        _pipeCount += n;
-        if (n > 0 && WakeAll() && Options.Pipe == PipeKernel.Best) _resume = false;   // let the reader run now
-        return (ulong)n;
-    }
-
-    /// <summary>piperead(buf, len): moves up to len bytes (1 unbatched) from the pipe to user memory at buf,
-    /// which must be user-writable in the caller's table. Returns the count; 0 when the pipe is empty (a
-    /// blocking kernel sleeps instead); -1 for a bad buffer.</summary>
-    private ulong SysPipeRead(Process p, ulong buf, ulong len)
-    {
-        CountPipeCall(p);
-        if (len > MaxWrite || buf >= MemSizeVirtual || len > MemSizeVirtual - buf) return Fail;
-        if (!BreakCopyOnWrite(p, buf, len)) return Fail;
-        if (len > 0 && !p.PageTable.Iter(buf).RangePerm(len, PTE_P | PTE_W | PTE_U)) return Fail;
-        int n = (int)Math.Min(len, (ulong)_pipeCount);
-        if (!PipeBatches) n = Math.Min(n, 1);
-        if (n == 0 && len > 0 && PipeBlocks) return Sleep(p);
-        var it = p.PageTable.Iter(buf);
-        for (int i = 0; i < n; i++)
-            Memory.WriteByte(it.Find(buf + (ulong)i).Pa, _pipe[(_pipeHead + i) % PipeSize]);
-        _pipeHead = (_pipeHead + n) % PipeSize;
-        _pipeCount -= n;
-        if (n > 0) WakeAll();
-        return (ulong)n;
-    }
-
-    // The kernel is about to write user memory for p: copy-on-write pages in the range get their private copy
-    // first, exactly as if p had written them itself. False when a copy cannot be had.
-    private bool BreakCopyOnWrite(Process p, ulong buf, ulong len)
-    {
-        for (ulong va = buf & ~(PageSize - 1); va < buf + len; va += PageSize)
-        {
-            var it = p.PageTable.Iter(va);
-            if (it.User && (it.Entry & PTE_COW) != 0 && !CopyOnWriteFault(p, va)) return false;
-        }
-        return true;
-    }
-
-    // Blocking: rewind rip to the syscall so it runs again when woken, with rax still the syscall number.
-    private ulong Sleep(Process p)
+    /// <summary>Puts p to sleep inside its syscall: rip is rewound so the same call runs again once
+    /// <see cref="WakeAll"/> makes p runnable. Return its result from the syscall.</summary>
+    public ulong Block(Process p)
     {
         p.Registers.Rip -= 8;
         p.Restarting = true;
         p.State = ProcessState.Blocked;
         _resume = false;
         Log($"pid {p.Pid} blocks on the pipe");
-        return (ulong)(long)(p.Registers[Reg.Rax]);
+        return p.Registers[Reg.Rax];        // rax keeps the syscall number for the restart
     }
 
-    private bool WakeAll()
+    /// <summary>Makes every blocked process runnable; true if there was one.</summary>
+    public bool WakeAll()
     {
         bool any = false;
         foreach (var q in LiveProcesses)
@@ -105,10 +82,14 @@ public sealed partial class Kernel
         return any;
     }
 
-    private void CountPipeCall(Process p)
+    /// <summary>Ends the caller's turn when this syscall returns: the scheduler picks the next process.</summary>
+    public void Yield() => _resume = false;
+
+    private ulong PipeCall(Process p, bool write, ulong buf, ulong len)
     {
         if (!p.Restarting) PipeSyscalls++;
         else SyscallCount--;     // the same call again after a sleep: not a new one
         p.Restarting = false;
+        return write ? Seams.Pipe.Write(this, p, buf, len) : Seams.Pipe.Read(this, p, buf, len);
     }
 }

@@ -1,17 +1,16 @@
 using VmLab.Sim.Cpu;
-using VmLab.Sim.Memory;
 using VmLab.Sim.Programs;
 using static VmLab.Sim.Kernel.KernelLayout;
-using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Sim.Kernel;
 
 public sealed partial class Kernel
 {
-    private const ulong Fail = ulong.MaxValue;   // -1
+    /// <summary>-1 as a syscall result.</summary>
+    public const ulong Fail = ulong.MaxValue;
 
     // The syscall entry: number in rax, arguments in rdi, rsi, rdx, result in rax. Every argument is
-    // untrusted: a bad one makes the call return -1 and changes nothing.
+    // untrusted: a bad one makes the call return -1 and changes nothing. The seams do the work.
     private void Syscall(Process p)
     {
         SyscallCount++;
@@ -24,12 +23,12 @@ public sealed partial class Kernel
             case SyscallAbi.Write: r[Reg.Rax] = SysWrite(p, a0, a1); break;
             case SyscallAbi.Exit: SysExit(p, a0); break;
             case SyscallAbi.GetPid: r[Reg.Rax] = (ulong)p.Pid; break;
-            case SyscallAbi.Yield: r[Reg.Rax] = 0; _resume = false; break;
-            case SyscallAbi.PageAlloc: r[Reg.Rax] = SysPageAlloc(p, a0); break;
+            case SyscallAbi.Yield: r[Reg.Rax] = 0; Yield(); break;
+            case SyscallAbi.PageAlloc: r[Reg.Rax] = Seams.PageAlloc.PageAlloc(this, p, a0); MappingsChanged(); break;
             case SyscallAbi.Fork: r[Reg.Rax] = SysFork(p); break;
-            case SyscallAbi.Spawn: r[Reg.Rax] = SysSpawn(p, a0); break;
-            case SyscallAbi.PipeWrite: r[Reg.Rax] = SysPipeWrite(p, a0, a1); break;
-            case SyscallAbi.PipeRead: r[Reg.Rax] = SysPipeRead(p, a0, a1); break;
+            case SyscallAbi.Spawn: r[Reg.Rax] = Seams.Spawn.Spawn(this, p, a0); break;
+            case SyscallAbi.PipeWrite: r[Reg.Rax] = PipeCall(p, write: true, a0, a1); break;
+            case SyscallAbi.PipeRead: r[Reg.Rax] = PipeCall(p, write: false, a0, a1); break;
             default: r[Reg.Rax] = Fail; break;
         }
         if (TraceEnabled)
@@ -66,57 +65,25 @@ public sealed partial class Kernel
     {
         p.ExitStatus = (long)status;
         Terminate(p, ProcessState.Exited, null);
-        _resume = false;
+        Yield();
     }
 
-    /// <summary>page_alloc(va): maps a fresh zeroed page, P|W|U, at va. va must be page-aligned, in
-    /// [PROC_START_ADDR, MEMSIZE_VIRTUAL) and not mapped yet (so never the console or the kernel, never a page the
-    /// caller already has). -1 when memory (for the page or a page-table page) runs out. Returns 0.</summary>
-    private ulong SysPageAlloc(Process p, ulong va)
-    {
-        if (Options.Vulnerable) return VulnerablePageAlloc(p, va);
-        if (!IsUserPage(va) || p.PageTable.Iter(va).Present) return Fail;
-        if (!MapFresh(p.PageTable, va, PTE_P | PTE_W | PTE_U | PTE_NX, [])) return Fail;
-        Tlb.Invlpg(va);
-        return 0;
-    }
-
-    /// <summary>The handout's page_alloc (seed 003 G1): with identity-mapped thinking it zeroes the physical page
-    /// at va before mapping, trusting that va is the caller's. Given a kernel or another process's address the
-    /// kernel, acting for the caller, wipes memory that is not the caller's: a confused deputy.</summary>
-    private ulong VulnerablePageAlloc(Process p, ulong va)
-    {
-        if (va % PageSize != 0 || va >= MemSizeVirtual) return Fail;
-        if (va < ProcStartAddr)
-        {
-            Memory.ZeroFrame(va);          // "clear the new page": the kernel trusts the address
-            return 0;
-        }
-        if (p.PageTable.Iter(va).Present) return Fail;
-        if (!MapFresh(p.PageTable, va, PTE_P | PTE_W | PTE_U | PTE_NX, [])) return Fail;
-        Tlb.Invlpg(va);
-        return 0;
-    }
-
-    /// <summary>fork(): a copy of the caller (memory per <see cref="KernelOptions.Fork"/>, registers, name).
-    /// Returns the child's pid to the parent and 0 to the child; -1 when no slot or no memory is left.</summary>
+    /// <summary>fork(): a copy of the caller (memory by the fork seam, registers, name). Returns the child's
+    /// pid to the parent and 0 to the child; -1 when no slot or no memory is left.</summary>
     private ulong SysFork(Process parent)
     {
         int slot = FreeSlot();
-        if (slot < 0 || ForkMemory(parent, slot) is not { } pt) return Fail;
+        if (slot < 0) return Fail;
+        var pt = Seams.Fork.ForkMemory(this, parent, slot);
+        MappingsChanged();     // a copy-on-write fork changed the parent's table too
+        if (pt is null) return Fail;
         var child = Install(slot, parent.Name, pt, parent.Pid);
         child.Registers = parent.Registers;
         child.Registers[Reg.Rax] = 0;
         return (ulong)child.Pid;
     }
 
-    /// <summary>spawn(name): starts the named program (a NUL-terminated string of at most MaxName bytes,
-    /// user-readable) as a fresh process. Returns its pid; -1 for a bad pointer, an unknown name, no slot or
-    /// no memory.</summary>
-    private ulong SysSpawn(Process p, ulong name)
-    {
-        if (ReadUserString(p, name, MaxName) is not { } s) return Fail;
-        int pid = Spawn(s, 0, p.Pid);
-        return pid < 0 ? Fail : (ulong)pid;
-    }
+    /// <summary>Starts the program called name (see UserPrograms) as a child of parent. Returns its pid, or
+    /// -1 when the name is unknown, no slot is free, or memory ran out.</summary>
+    public int StartProgram(string name, Process parent) => Spawn(name, 0, parent.Pid);
 }

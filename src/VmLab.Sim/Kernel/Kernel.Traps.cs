@@ -12,7 +12,7 @@ public sealed partial class Kernel
         {
             case StopReason.Budget: break;
             case StopReason.Timer: Log($"timer interrupt in pid {p.Pid}"); Preempt(); break;
-            case StopReason.Syscall: Syscall(p); break;
+            case StopReason.Syscall: SyscallTrap(p); break;
             case StopReason.Fault: UserFault(p, Cpu.LastFault); break;
             case StopReason.Halt:
                 KillForFault(p, "GENERAL PROTECTION", 0, "hlt", 0, p.Registers.Rip - 8, "hlt is privileged");
@@ -29,7 +29,11 @@ public sealed partial class Kernel
         ulong rip = p.Registers.Rip;
         if (f.Kind == FaultKind.PageFault && f.Access == Access.Write && (f.ErrorCode & PageFaultError.Present) != 0
             && CopyOnWriteFault(p, f.Address))
+        {
+            NoteFault(p, f.Address, "write", (uint)f.ErrorCode, handled: true,
+                $"copy-on-write fault on 0x{f.Address:x} (pid {p.Pid}, write to a shared read-only page): the kernel copied the page");
             return;
+        }
         string access = f.Access switch { Access.Write => "write", Access.Fetch => "fetch", _ => "read" };
         string kind = f.Kind switch
         {
@@ -41,15 +45,16 @@ public sealed partial class Kernel
         string problem = f.Kind == FaultKind.PageFault
             ? (f.ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page"
             : f.Kind == FaultKind.Alignment ? "misaligned" : f.Kind == FaultKind.DivideError ? "division by zero or overflow" : "non-canonical address";
-        KillForFault(p, kind, f.Address, access, (uint)f.ErrorCode, rip, problem);
+        KillForFault(p, kind, f.Address, access, (uint)f.ErrorCode, rip, problem, f.Kind == FaultKind.PageFault);
     }
 
-    private void KillForFault(Process p, string kind, ulong address, string access, uint error, ulong rip, string problem)
+    private void KillForFault(Process p, string kind, ulong address, string access, uint error, ulong rip, string problem, bool pageFault = false)
     {
         string message = $"{kind} on 0x{address:x} (pid {p.Pid}, {access}, {problem}, rip=0x{rip:x})";
         _faults.Add(new FaultRecord(p.Pid, kind, address, access, error, rip, true, message));
         _console.Append(message).Append('\n');
         Log(message);
+        NoteFault(p, address, access, pageFault ? error : null, handled: false, message);
         Terminate(p, ProcessState.Killed, message);
     }
 }

@@ -35,6 +35,10 @@ public sealed record KernelOptions
 
     /// <summary>The confused-deputy build: page_alloc trusts its argument (seed 003 G1). Never the default.</summary>
     public bool Vulnerable { get; init; }
+
+    /// <summary>The kernel's replaceable functions. When set, Fork, Pipe and Vulnerable are not consulted:
+    /// they only name seams (<see cref="KernelSeams.From"/>).</summary>
+    public KernelSeams? Seams { get; init; }
 }
 
 /// <summary>A user fault the kernel handled: who, where, what, and whether the process died of it.</summary>
@@ -56,12 +60,13 @@ public sealed partial class Kernel
     private int _current;            // slot of the process that ran last
     private int _loaded = -1;        // slot whose page table the TLB holds, -1 after any mapping change
     private int _entries;            // kernel entries, for CheckEvery
-    private bool _resume;
-    private bool _switchPending;     // the slot of _current now holds a different process            // false after a yield or a timer interrupt: the next process runs
+    private bool _resume;            // false after a yield or a timer interrupt: the next process runs
+    private bool _switchPending;     // the slot of _current now holds a different process
 
     public Kernel(KernelOptions? options = null)
     {
         Options = options ?? new KernelOptions();
+        Seams = Options.Seams ?? KernelSeams.From(Options);
         Memory = new PhysicalMemory(MemSizePhysical);
         Frames = new FrameAllocator(Memory);
         Frames.Reserve(0, PageSize, FrameOwner.Reserved);
@@ -80,6 +85,9 @@ public sealed partial class Kernel
     }
 
     public KernelOptions Options { get; }
+
+    /// <summary>The functions this kernel was built with: reference, teaching variant or a student's.</summary>
+    public KernelSeams Seams { get; }
     public PhysicalMemory Memory { get; }
     public FrameAllocator Frames { get; }
     public PageTable KernelPageTable { get; }
@@ -133,7 +141,8 @@ public sealed partial class Kernel
     public CheckReport Check()
     {
         var report = MemoryChecker.Check(this);
-        foreach (var e in report.Errors) _checkerErrors.Add(e);
+        foreach (var e in report.Errors)
+            if (_checkerErrors.Add(e)) NoteCheckerError(e);
         return report;
     }
 
@@ -143,11 +152,13 @@ public sealed partial class Kernel
     /// </summary>
     public long Run(long maxInstructions)
     {
-        long start = Cpu.InstructionCount, end = start + maxInstructions;
-        while (Panic is null && Cpu.InstructionCount < end && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
+        long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
+        while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
+               && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
             Dispatch(p);
+            if (StopAtEvent && EventCount > events) break;     // a context switch: stop before the new process runs
             long before = Cpu.InstructionCount;
             StopReason reason = Cpu.Run(end - Cpu.InstructionCount);
             p.Registers = Cpu.Registers;
@@ -161,7 +172,8 @@ public sealed partial class Kernel
                 Panic = e.Message;     // already "function: reason", e.g. "kfree: double free of 0x5000"
             }
             NoteFreeFrames();
-            if (Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
+            // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
+            if (reason != StopReason.Budget && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }
         return Cpu.InstructionCount - start;
     }
@@ -205,6 +217,7 @@ public sealed partial class Kernel
         {
             ContextSwitches++;
             Log($"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}");
+            NoteSwitch(p);
             Cpu.TimerInterval = Options.Quantum;     // a fresh quantum for the process coming in
             _current = p.Pid;
             _switchPending = false;
@@ -218,11 +231,11 @@ public sealed partial class Kernel
     }
 
     /// <summary>After any change to a live page table: the next dispatch reloads CR3 (flushing the TLB).</summary>
-    private void MappingsChanged() => _loaded = -1;
+    public void MappingsChanged() => _loaded = -1;
 
     private void Terminate(Process p, ProcessState state, string? reason)
     {
-        FreeProcessMemory(p.PageTable);
+        Seams.Exit.FreeProcess(this, p);
         p.State = state;
         p.KillReason = reason;
         _slots[p.Pid] = null;

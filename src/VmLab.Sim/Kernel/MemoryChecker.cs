@@ -27,7 +27,7 @@ public static class MemoryChecker
         var frames = kernel.Frames;
         var errors = new List<string>();
         var reachable = new HashSet<ulong>();
-        var mappings = new Dictionary<ulong, (int Count, int WritablePids, HashSet<int> Pids)>();
+        var mappings = new Dictionary<ulong, (int Count, int WritablePids, HashSet<int> Pids, ulong Va)>();
 
         TablePages(kernel.KernelPageTable, "kernel_pagetable", frames, reachable, errors);
         foreach (var p in kernel.LiveProcesses)
@@ -46,16 +46,16 @@ public static class MemoryChecker
                 else
                 {
                     reachable.Add(pa);
-                    if (!mappings.TryGetValue(pa, out var m)) m = (0, 0, []);
+                    if (!mappings.TryGetValue(pa, out var m)) m = (0, 0, [], va);
                     bool firstFromPid = m.Pids.Add(p.Pid);
-                    mappings[pa] = (m.Count + 1, m.WritablePids + (it.Writable && firstFromPid ? 1 : 0), m.Pids);
+                    mappings[pa] = (m.Count + 1, m.WritablePids + (it.Writable && firstFromPid ? 1 : 0), m.Pids, m.Va);
                 }
             }
         }
         foreach (var (pa, m) in mappings.OrderBy(kv => kv.Key))
         {
             if (m.WritablePids > 0 && m.Pids.Count > 1)
-                errors.Add($"writable frame shared between processes: 0x{pa:x} is mapped by pids {string.Join(", ", m.Pids.Order())}");
+                errors.Add($"writable frame shared between processes: 0x{pa:x} (va 0x{m.Va:x}) is mapped by pids {string.Join(", ", m.Pids.Order())}");
             int refs = frames.Info(pa).RefCount;
             if (refs != m.Count)
                 errors.Add($"reference count of 0x{pa:x} is {refs} but {m.Count} mapping(s) use it");

@@ -14,7 +14,7 @@ namespace VmLab.Sim.Paging;
 /// so the walk can set D; an access the cached rights refuse also misses and is decided by a fresh walk;
 /// a page fault drops the entry for that address; large pages are cached as their 4 KiB pieces.
 /// </summary>
-public sealed class Tlb
+public sealed partial class Tlb
 {
     private struct Entry
     {
@@ -83,6 +83,7 @@ public sealed class Tlb
     public void LoadCr3(ulong cr3)
     {
         Cr3 = cr3;
+        Cr3Loads++;
         bool keepGlobal = _mmu.GlobalPagesEnable;
         foreach (ref var e in _entries.AsSpan())
             if (!(keepGlobal && e.Global)) e.Tag = 0;
@@ -92,6 +93,8 @@ public sealed class Tlb
     /// including every cached piece of a large page that contains it.</summary>
     public void Invlpg(ulong va)
     {
+        Invlpgs++;
+        LastInvlpg = va;
         ulong vpn = va >> PageShift;
         ref Entry slot = ref _entries[(int)vpn & _mask];
         if (slot.Tag == vpn + 1) slot.Tag = 0;

@@ -87,27 +87,19 @@ internal static class MemoryScan
         var tallies = NewTallies(pages, perCell);
         ulong mapped = 0;
         var byAccess = new Dictionary<char, ulong> { ['U'] = 0, ['u'] = 0, ['K'] = 0, ['k'] = 0 };
-        var it = pt.Iter(0);
-        for (ulong va = 0; va < limit;)
+        foreach (var range in AddressSpace.Ranges(pt, limit))
         {
-            it.Find(va);
-            ulong end = it.LastVa == 0 || it.LastVa > limit ? limit : it.LastVa;
-            if (it.Present)
+            char access = AddressSpace.Access(range.Perm);
+            ulong pa = range.Pa;
+            for (ulong p = range.Va; p < range.End; p += PhysicalMemory.FrameSize, pa += PhysicalMemory.FrameSize)
             {
-                char access = MapCell.AccessOf(it.Perm);
-                ulong pa = it.Pa;
-                for (ulong p = va; p < end; p += PhysicalMemory.FrameSize, pa += PhysicalMemory.FrameSize)
-                {
-                    var cell = frames.Memory.Contains(pa)
-                        ? MapCell.Of(frames.Info(pa), access)
-                        : new MapCell(MapCell.OutsideMemory, FrameOwner.Free, 0, access);
-                    tallies[(p >> PhysicalMemory.FrameShift) / perCell].Add(cell, 1);
-                }
-                ulong n = (end - va) >> PhysicalMemory.FrameShift;
-                mapped += n;
-                byAccess[access] += n;
+                var cell = frames.Memory.Contains(pa)
+                    ? MapCell.Of(frames.Info(pa), access)
+                    : new MapCell(MapCell.OutsideMemory, FrameOwner.Free, 0, access);
+                tallies[(p >> PhysicalMemory.FrameShift) / perCell].Add(cell, 1);
             }
-            va = end;
+            mapped += range.Pages;
+            byAccess[access] += range.Pages;
         }
         var cells = tallies.Select(t => t.Pick(MapCell.UnmappedCell)).ToArray();
         return new VirtualView(pid, name, pt.Root, limit, perCell, Rows(cells, perCell, options.RowCells),
@@ -139,11 +131,7 @@ internal static class MemoryScan
         return rows;
     }
 
-    private static string Key(FrameOwner owner) => owner switch
-    {
-        FrameOwner.PageTable => "page_table",
-        _ => owner.ToString().ToLowerInvariant(),
-    };
+    private static string Key(FrameOwner owner) => AddressSpace.OwnerName(owner);
 
     private static void Bump(SortedDictionary<int, ulong> d, int pid) => d[pid] = d.GetValueOrDefault(pid) + 1;
 }

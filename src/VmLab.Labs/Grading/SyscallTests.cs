@@ -1,0 +1,94 @@
+using VmLab.Sim.Kernel;
+using VmLab.Sim.Programs;
+using static VmLab.Labs.Grading.TestContext;
+using static VmLab.Sim.Kernel.KernelLayout;
+
+namespace VmLab.Labs.Grading;
+
+/// <summary>Graded tests of F1 (spawn) and G1 (page_alloc): untrusted arguments from user programs.</summary>
+internal static class SyscallTests
+{
+    public static IReadOnlyList<GradedTest> All { get; } =
+    [
+        new("spawn_alice", "spawn", 5, "spawner calls spawn(\"alice\") twice: two new processes run alice to the end", SpawnAlice),
+        new("spawn_bad_pointers", "spawn", 5, "spawn of a kernel address (holding \"alice\"), the null page, an unmapped page, a name running off the top, a name longer than MaxName, an unknown name: each -1, nothing started", SpawnBad),
+        new("page_alloc_fills", "page_alloc", 5, "three allocators take pages until page_alloc says -1; then every frame comes back", PageAllocFills),
+        new("page_alloc_friends", "page_alloc", 5, "eve's page_alloc(alice's page table) returns -1 and alice runs all 40 rounds", PageAllocFriends),
+        new("page_alloc_bad_addresses", "page_alloc", 5, "unaligned, null, kernel, console, at MEMSIZE_VIRTUAL, far-above and already-mapped (the caller's data page) addresses: -1, memory unchanged", PageAllocBad),
+    ];
+
+    private static void SpawnAlice(TestContext t)
+    {
+        var k = t.Boot();
+        k.Spawn("spawner");
+        Run(k, "spawn");
+        var alices = k.History.Where(p => p.Name == "alice").ToList();
+        Require(alices.Count == 2, $"spawn(\"alice\") started {alices.Count} process(es), want 2; spawner printed: {k.Console.Replace("\n", " | ")}");
+        foreach (var a in alices)
+            Require(k.Console.Contains($"alice (pid {a.Pid}): round 5"), $"alice pid {a.Pid} did not run to round 5");
+        RequireClean(k, "spawn");
+    }
+
+    private static void SpawnBad(TestContext t)
+    {
+        const ulong KernelName = 0x7f000;     // a kernel frame: supervisor-only in every process
+        var cases = new (string What, string Rdi, string Prep, string Data)[]
+        {
+            ($"0x{KernelName:x}, kernel memory holding \"alice\"", $"0x{KernelName:x}", "", ""),
+            ("0, the null page", "0", "", ""),
+            ("0x250000, an unmapped page", "0x250000", "", ""),
+            ("a name that runs off the top of memory without a NUL", "0x2ffffb",
+                string.Join("\n", "alice".Select((c, i) => $"    mov rbx, 0x{0x2ffffb + i:x}\n    mov rcx, {(int)c}\n    st1 [rbx], rcx")), ""),
+            ($"a name longer than MaxName ({MaxName})", "longname", "", $"longname: .asciz \"{new string('a', MaxName + 8)}\""),
+            ("\"nosuchprogram\"", "badname", "", "badname: .asciz \"nosuchprogram\""),
+        };
+        foreach (var (what, rdi, prep, data) in cases)
+        {
+            var o = Probe.Call(t, $"spawn({what})", SyscallAbi.Spawn, rdi, prep: prep, data: data,
+                setup: k => k.Memory.Write(KernelName, "alice\0"u8));
+            Require(o.Result == -1, $"spawn({what}) returned {o.Result}, want -1");
+            Require(o.Kernel.History.Count == 1, $"spawn({what}) started a process");
+            RequireClean(o.Kernel, "spawn");
+        }
+    }
+
+    private static void PageAllocFills(TestContext t)
+    {
+        var k = t.Boot();
+        for (int i = 0; i < 3; i++) k.Spawn("allocator");
+        Run(k, "page_alloc");
+        int refused = k.Console.Split('\n').Count(l => l.Contains("page_alloc said no"));
+        Require(refused == 3, $"{refused} of 3 allocators were refused: page_alloc must return -1 when memory runs out");
+        Require(k.MinFreeFrames <= 1, $"memory never filled up (lowest free-frame count {k.MinFreeFrames})");
+        RequireClean(k, "page_alloc");
+    }
+
+    private static void PageAllocFriends(TestContext t)
+    {
+        const int Rounds = 40;
+        var k = t.Boot();
+        int alice = k.Spawn("alice", Rounds);
+        ulong target = k.Find(alice)!.PageTable.Root;
+        k.Spawn("eve", target);
+        Run(k, "page_alloc", strict: false);     // what happened to alice says more than the checker's symptoms
+        var a = k.History.First(p => p.Pid == alice);
+        Require(a.State == ProcessState.Exited && k.Console.Contains($"alice (pid {alice}): round {Rounds}"),
+            $"alice did not finish: page_alloc(0x{target:x}) let eve, through the kernel, wipe alice's page table ({a.KillReason ?? a.State.ToString().ToLowerInvariant()})");
+        Require(!k.Console.Contains($"eve: page_alloc({target}) succeeded? 1"), $"page_alloc(0x{target:x}) returned 0 to eve: that page is not eve's to allocate");
+        RequireClean(k, "page_alloc");
+    }
+
+    private static void PageAllocBad(TestContext t)
+    {
+        foreach (var (what, rdi) in new[] { ("0x110001 (unaligned)", "0x110001"), ("0 (the null page)", "0"), ("0x40000 (the kernel)", "0x40000"),
+                     ($"0x{ConsoleAddr:x} (the console)", $"0x{ConsoleAddr:x}"), ($"0x{MemSizeVirtual:x} (MEMSIZE_VIRTUAL)", $"0x{MemSizeVirtual:x}"),
+                     ("0xffff800000000000 (far above)", "0xffff800000000000"), ("the caller's own data page", "pad") })
+        {
+            byte[]? kernelBefore = null;
+            var o = Probe.Call(t, $"page_alloc({what})", SyscallAbi.PageAlloc, rdi, setup: k => kernelBefore = k.Memory.FrameSpan(0x40000).ToArray());
+            Require(o.Result == -1, $"page_alloc({what}) returned {o.Result}, want -1");
+            Require(o.Kernel.Memory.FrameSpan(0x40000).SequenceEqual(kernelBefore), $"page_alloc({what}) wrote kernel memory");
+            RequireClean(o.Kernel, "page_alloc");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.RegularExpressions;
+using VmLab.Sim.Kernel;
+using VmLab.Sim.Memory;
+using static VmLab.Sim.Kernel.KernelLayout;
+
+namespace VmLab.Labs.Grading;
+
+/// <summary>What a test body works with: kernels built with the seams under test (the memory checker after
+/// every kernel entry, tracing on), and checks that fail with a student-readable reason.</summary>
+public sealed partial class TestContext(KernelSeams seams)
+{
+    public KernelSeams Seams { get; } = seams;
+
+    /// <summary>The C exercise's shared library under test.</summary>
+    public string? Library { get; init; }
+
+    /// <summary>Extra lines for the trace of a failing test (the C exercise's program output).</summary>
+    public List<string> Notes { get; } = [];
+
+    /// <summary>The kernels this test booted, for the trace of a failing test.</summary>
+    public List<Kernel> Kernels { get; } = [];
+
+    public Kernel Boot(int checkEvery = 1)
+    {
+        var k = new Kernel(new KernelOptions { Seams = Seams, CheckEvery = checkEvery }) { TraceEnabled = true };
+        Kernels.Add(k);
+        return k;
+    }
+
+    public static void Require(bool condition, string reason)
+    {
+        if (!condition) throw new GradeFailure(reason);
+    }
+
+    /// <summary>Runs until every process is done or the budget is spent. Strict (the default): stops at the
+    /// first thing the memory checker finds or a kernel panic, and fails with it, checker first (it saw the
+    /// problem before the panic it led to).</summary>
+    public static void Run(Kernel k, string what, bool strict = true, long steps = 20_000_000)
+    {
+        long end = k.Instructions + steps;
+        while (k.Instructions < end && k.Panic is null && k.Processes.Any(p => p.State == ProcessState.Runnable))
+        {
+            if (k.Run(Math.Min(2_000, end - k.Instructions)) == 0) break;     // small slices: stop near the first finding
+            if (strict && k.CheckerErrors.Count > 0) break;
+        }
+        if (!strict) return;
+        if (k.CheckerErrors.FirstOrDefault() is { } first) throw new GradeFailure(Explain(first, what));
+        Require(k.Panic is null, $"kernel panic: {k.Panic}");
+    }
+
+    /// <summary>WeensyOS's invariants: whatever the checker saw after any kernel entry, then (with every process
+    /// gone) every frame back.</summary>
+    public static void RequireClean(Kernel k, string what)
+    {
+        if (k.CheckerErrors.FirstOrDefault() is { } seen) throw new GradeFailure(Explain(seen, what));
+        Require(k.Panic is null, $"kernel panic: {k.Panic}");
+        var report = k.Check();
+        if (k.CheckerErrors.FirstOrDefault() is { } first) throw new GradeFailure(Explain(first, what));
+        if (k.Processes.Count == 0 && k.Frames.FreeFrames != k.FreeFramesAtBoot)
+        {
+            ulong lost = k.FreeFramesAtBoot - k.Frames.FreeFrames;
+            var tables = k.Frames.Owned(FrameOwner.PageTable);
+            throw new GradeFailure($"{what}: every process is gone but {lost} frame(s) never came back"
+                + (tables.Count > 0 ? $" ({tables.Count} of them page-table pages, e.g. 0x{tables[0]:x}): free the page-table pages too" : ""));
+        }
+        Require(report.LeakedFrames.Count == 0, $"{what}: frame 0x{report.LeakedFrames.FirstOrDefault():x} leaked");
+    }
+
+    /// <summary>The memory checker's finding, said as what went wrong for the program.</summary>
+    public static string Explain(string checkerError, string what)
+    {
+        if (SharedWritable().Match(checkerError) is { Success: true } m)
+            return $"child write reached the parent: {what} shares a writable frame at va 0x{m.Groups[2].Value} (frame 0x{m.Groups[1].Value}, pids {m.Groups[3].Value})";
+        if (checkerError.StartsWith("freed but mapped", StringComparison.Ordinal))
+            return $"{what} freed a page that is still mapped ({checkerError["freed but mapped: ".Length..]})";
+        if (checkerError.StartsWith("leaked frame", StringComparison.Ordinal))
+            return $"{what} leaked memory: {checkerError["leaked frame: ".Length..]}"
+                   + (checkerError.Contains("(pagetable", StringComparison.Ordinal) ? ": free the page-table pages too" : "");
+        if (checkerError.StartsWith("reference count", StringComparison.Ordinal))
+            return $"{what} left a reference count wrong: {checkerError} (each mapping of a shared frame needs its reference)";
+        return $"{what}: {checkerError}";
+    }
+
+    [GeneratedRegex(@"^writable frame shared between processes: 0x([0-9a-f]+) \(va 0x([0-9a-f]+)\) is mapped by pids (.*)$")]
+    private static partial Regex SharedWritable();
+
+    /// <summary>Every process-owned frame's bytes, to prove later that a function wrote none of them.</summary>
+    public static Dictionary<ulong, byte[]> DataFrames(Kernel k) =>
+        k.Frames.Owned(FrameOwner.Process).ToDictionary(pa => pa, pa => k.Memory.FrameSpan(pa).ToArray());
+
+    /// <summary>Fails when a frame that is still a process frame holds other bytes than it did.</summary>
+    public static void RequireUnwritten(Kernel k, Dictionary<ulong, byte[]> before, string what)
+    {
+        foreach (var (pa, bytes) in before)
+            if (k.Frames.Info(pa).Owner == FrameOwner.Process && !k.Memory.FrameSpan(pa).SequenceEqual(bytes))
+                throw new GradeFailure($"{what} wrote memory: the bytes of frame 0x{pa:x} changed; only mappings may change");
+    }
+
+    /// <summary>A trace for the saved output of a failing test: each kernel's console, checker findings, events.</summary>
+    public IReadOnlyList<string> Trace()
+    {
+        var lines = new List<string>(Notes);
+        for (int i = 0; i < Kernels.Count; i++)
+        {
+            var k = Kernels[i];
+            lines.Add($"--- kernel {i + 1}: {k.Instructions} instructions, {k.SyscallCount} syscalls, panic: {k.Panic ?? "none"}");
+            lines.Add("console:");
+            lines.AddRange(k.Console.Split('\n').Take(200).Select(l => "  " + l));
+            lines.AddRange(k.CheckerErrors.Select(e => "checker: " + e));
+            lines.AddRange(k.TraceLog.TakeLast(400));
+        }
+        return lines;
+    }
+
+    public static string Hex(ulong v) => v == ulong.MaxValue ? "-1" : $"0x{v:x}";
+
+    public static bool IsUserVa(ulong va) => va >= ProcStartAddr && va < MemSizeVirtual;
+}

@@ -1,0 +1,72 @@
+using VmLab.Sim.Paging;
+using static VmLab.Sim.Kernel.KernelLayout;
+using static VmLab.Sim.Paging.Pte;
+
+namespace VmLab.Sim.Kernel;
+
+/// <summary>The reference fork (E2's answer): writable pages copied now, read-only pages shared.</summary>
+public sealed class CopyFork : IFork
+{
+    public static CopyFork Instance { get; } = new();
+
+    public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
+    {
+        if (k.NewPageTable(childPid) is not { } child) return null;
+        var dst = child.Iter();
+        for (var src = parent.PageTable.Iter(ProcStartAddr); src.Va < MemSizeVirtual && src.Va >= ProcStartAddr; src.Next())
+        {
+            if (!src.User) continue;
+            ulong perm = src.Entry & Kernel.MappingPerm;
+            if ((perm & (PTE_W | Kernel.PTE_COW)) != 0)
+            {
+                if (!k.MapFresh(child, src.Va, perm, k.Memory.FrameSpan(src.Pa))) return k.Abandon(child);
+                continue;
+            }
+            if (!dst.Find(src.Va).TryMap(src.Pa, perm)) return k.Abandon(child);
+            k.Frames.AddReference(src.Pa);
+        }
+        return child;
+    }
+}
+
+/// <summary>Copy-on-write fork: writable pages become read-only + PTE_COW in parent and child alike; the
+/// kernel's write-fault handler gives the first writer its private copy.</summary>
+public sealed class CowFork : IFork
+{
+    public static CowFork Instance { get; } = new();
+
+    public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
+    {
+        if (k.NewPageTable(childPid) is not { } child) return null;
+        var dst = child.Iter();
+        for (var src = parent.PageTable.Iter(ProcStartAddr); src.Va < MemSizeVirtual && src.Va >= ProcStartAddr; src.Next())
+        {
+            if (!src.User) continue;
+            ulong perm = src.Entry & Kernel.MappingPerm;
+            if ((perm & (PTE_W | Kernel.PTE_COW)) != 0)
+            {
+                perm = (perm & ~PTE_W) | Kernel.PTE_COW;
+                k.Memory.WriteU64(src.EntryAddress, (src.Entry & ~PTE_W) | Kernel.PTE_COW);   // the parent's copy too
+            }
+            if (!dst.Find(src.Va).TryMap(src.Pa, perm)) return k.Abandon(child);
+            k.Frames.AddReference(src.Pa);
+        }
+        return child;
+    }
+}
+
+/// <summary>E2's wrong answer, kept to be seen failing: fork = copy_mappings, so parent and child share
+/// writable frames (each shared frame gets its reference, so exit stays leak-free; the checker flags it).</summary>
+public sealed class NaiveFork : IFork
+{
+    public static NaiveFork Instance { get; } = new();
+
+    public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
+    {
+        if (k.NewPageTable(childPid) is not { } child) return null;
+        k.Seams.CopyMappings.CopyMappings(child, parent.PageTable);
+        for (var it = child.Iter(ProcStartAddr); it.Va < MemSizeVirtual && it.Va >= ProcStartAddr; it.Next())
+            if (it.User) k.Frames.AddReference(it.Pa);
+        return child;
+    }
+}

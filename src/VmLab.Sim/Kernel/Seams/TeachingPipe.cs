@@ -1,0 +1,50 @@
+using static VmLab.Sim.Kernel.KernelLayout;
+
+namespace VmLab.Sim.Kernel;
+
+/// <summary>The pipe kernels of seed 003 H1/H2, one technique switched on at a time: batching (as many bytes
+/// as fit per call), blocking (a caller that cannot progress sleeps), hand-off (a write that wakes the
+/// reader gives it the CPU at once). <see cref="Best"/>, all three, is the reference.</summary>
+public sealed class TeachingPipe(string name, bool batch, bool block, bool handoff) : IPipeKernel
+{
+    public static TeachingPipe Naive { get; } = new("naive", false, false, false);
+    public static TeachingPipe Blocking { get; } = new("blocking", false, true, false);
+    public static TeachingPipe Batching { get; } = new("batching", true, false, false);
+    public static TeachingPipe Best { get; } = new("best", true, true, true);
+
+    public static TeachingPipe For(PipeKernel variant) => variant switch
+    {
+        PipeKernel.Naive => Naive,
+        PipeKernel.Blocking => Blocking,
+        PipeKernel.Batching => Batching,
+        _ => Best,
+    };
+
+    public ulong Write(Kernel k, Process p, ulong buf, ulong len)
+    {
+        if (len > MaxWrite || !k.UserReadable(p, buf, len)) return Kernel.Fail;   // even when the pipe is full
+        int n = (int)Math.Min(len, (ulong)k.Pipe.Space);
+        if (!batch) n = Math.Min(n, 1);
+        if (n == 0 && len > 0 && block) return k.Block(p);
+        Span<byte> bytes = stackalloc byte[n];
+        k.TryCopyFromUser(p, buf, bytes);
+        k.Pipe.Push(bytes);
+        if (n > 0 && k.WakeAll() && handoff) k.Yield();    // let the reader run now
+        return (ulong)n;
+    }
+
+    public ulong Read(Kernel k, Process p, ulong buf, ulong len)
+    {
+        if (len > MaxWrite || !k.UserWritable(p, buf, len)) return Kernel.Fail;   // even when the pipe is empty
+        int n = (int)Math.Min(len, (ulong)k.Pipe.Count);
+        if (!batch) n = Math.Min(n, 1);
+        if (n == 0 && len > 0 && block) return k.Block(p);
+        Span<byte> bytes = stackalloc byte[n];
+        k.Pipe.Pop(bytes);
+        k.TryCopyToUser(p, buf, bytes);
+        if (n > 0) k.WakeAll();
+        return (ulong)n;
+    }
+
+    public override string ToString() => name;
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using VmLab.Sim.Exercises;
+using VmLab.Sim.Maze;
+using VmLab.Sim.Paging;
+
+namespace VmLab.Web;
+
+/// <summary>Part A's tools (check-mapping, pages, map-calls) and Part D's maze, as the `sim` verbs compute them.</summary>
+internal static class ExerciseApi
+{
+    private const int MaxPairs = 64;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/exercises/check-mapping", async (HttpContext ctx) =>
+        {
+            using var body = await MachineApi.Body(ctx);
+            return MachineApi.Json(MappingCheck.Check(Pairs(body.RootElement)), WebJson.Plain);
+        });
+
+        app.MapPost("/api/exercises/map-calls", async (HttpContext ctx) =>
+        {
+            using var body = await MachineApi.Body(ctx);
+            var pairs = Pairs(body.RootElement);
+            var verdict = MappingCheck.Check(pairs);
+            if (!verdict.Valid) throw new BadRequest($"no valid mapping has these pairs: {verdict.Reason}");
+            ulong perm = body.RootElement.TryGetProperty("perm", out var p) ? Perm(p) : Pte.PTE_P | Pte.PTE_W;
+            return MachineApi.Json(MapCalls.Realise(pairs, perm), WebJson.Plain);
+        });
+
+        app.MapPost("/api/exercises/pages", async (HttpContext ctx) =>
+        {
+            using var body = await MachineApi.Body(ctx);
+            var root = body.RootElement;
+            ulong va = Addr(root, "va"), size = Addr(root, "size");
+            if (size == 0 || size > 1UL << 40) throw new BadRequest("\"size\" must be from 1 to 2^40 bytes");
+            if (va > VirtualAddress.LowEnd - size) throw new BadRequest("the object must lie below 0x800000000000 (the lower canonical half)");
+            bool aligned = !root.TryGetProperty("aligned", out var a) || a.ValueKind != JsonValueKind.False;
+            if (aligned && (va & 0xFFF) != 0) throw new BadRequest($"\"va\" 0x{va:x} is not page-aligned (set \"aligned\": false)");
+            return MachineApi.Json(PageCount.Compute(va, size, aligned), WebJson.Plain);
+        });
+
+        app.MapGet("/api/maze", () =>
+        {
+            var maze = SeedMaze.Load();
+            return MachineApi.Json(new
+            {
+                Rooms = Enumerable.Range(0, maze.Count).Select(r => new
+                {
+                    Index = r, Name = maze.Name(r), Colour = maze.Colour(r),
+                    Exit0 = maze.TargetName(maze.Exit(r, 0)), Exit1 = maze.TargetName(maze.Exit(r, 1)),
+                }),
+                SeedMaze.K,
+            });
+        });
+
+        app.MapGet("/api/maze/walk", (HttpContext ctx) =>
+        {
+            var maze = SeedMaze.Load();
+            string start = ctx.Request.Query["start"].ToString();
+            int room = maze.IndexOf(start);
+            if (room < 0) throw new BadRequest($"\"start\" must be a room of the maze (got '{MachineApi.Clip(start)}')");
+            string bits = ctx.Request.Query["bits"].ToString();
+            if (bits.Length is 0 or > 64 || bits.Any(c => c is not ('0' or '1'))) throw new BadRequest("\"bits\" must be 1 to 64 characters of 0 and 1");
+            var walk = maze.Walk(room, bits);
+            return MachineApi.Json(new { Start = start, Bits = bits, Visited = walk.Visited.Select(maze.TargetName), walk.FellIntoPit, walk.PitStep });
+        });
+    }
+
+    private static List<MappingPair> Pairs(JsonElement root)
+    {
+        if (!root.TryGetProperty("pairs", out var arr) || arr.ValueKind != JsonValueKind.Array || arr.GetArrayLength() is 0 or > MaxPairs)
+            throw new BadRequest($"\"pairs\" must be a list of 1 to {MaxPairs} {{\"va\": \"0x...\", \"pa\": \"0x...\"}}");
+        return [.. arr.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.Object ? new MappingPair(Addr(p, "va"), Addr(p, "pa"))
+            : throw new BadRequest("each pair must be {\"va\": \"0x...\", \"pa\": \"0x...\"}"))];
+    }
+
+    private static ulong Addr(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var v) && (v.ValueKind == JsonValueKind.String ? Address.TryParse(v.GetString(), out ulong a)
+            : v.ValueKind == JsonValueKind.Number & v.TryGetUInt64(out a)) ? a
+            : throw new BadRequest($"\"{name}\" must be an address like \"0x3009\"");
+
+    private static ulong Perm(JsonElement p)
+    {
+        if (p.ValueKind != JsonValueKind.String) throw new BadRequest("\"perm\" must be like \"PTE_P|PTE_W\"");
+        ulong perm = 0;
+        foreach (string name in p.GetString()!.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            perm |= name switch
+            {
+                "PTE_P" => Pte.PTE_P, "PTE_W" => Pte.PTE_W, "PTE_U" => Pte.PTE_U, "PTE_NX" => Pte.PTE_NX,
+                _ => throw new BadRequest($"\"perm\": '{MachineApi.Clip(name)}' is not PTE_P, PTE_W, PTE_U or PTE_NX"),
+            };
+        return (perm & Pte.PTE_P) != 0 ? perm : throw new BadRequest("\"perm\" must include PTE_P");
+    }
+}

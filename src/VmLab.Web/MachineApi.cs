@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using VmLab.Sim.Paging;
+using VmLab.Sim.Viewer;
+
+namespace VmLab.Web;
+
+/// <summary>
+/// The machine API the page uses (paths and keys are a contract): scenarios, machines, stepping, the
+/// timeline, snapshots, page walks and the TLB. Every parameter is checked; a refusal is 400 (404 for an
+/// unknown machine) with {"error": "..."}.
+/// </summary>
+internal static class MachineApi
+{
+    private const int MaxBody = 64 * 1024;
+
+    public static void Map(IEndpointRouteBuilder app, SessionStore store)
+    {
+        app.MapGet("/api/scenarios", () => Json(new { Scenarios = ScenarioCatalog.All }));
+
+        app.MapPost("/api/machines", async (HttpContext ctx) =>
+        {
+            using var body = await Body(ctx);
+            var root = body.RootElement;
+            string scenario = root.TryGetProperty("scenario", out var s) && s.ValueKind == JsonValueKind.String
+                ? s.GetString()! : throw new BadRequest("\"scenario\" is required (a name from GET /api/scenarios)");
+            var options = ScenarioCatalog.Parse(scenario, root.TryGetProperty("options", out var o) ? o : null);
+            return Json(new { Id = store.Create(scenario, options) });
+        });
+
+        app.MapPost("/api/machines/{id}/step", async (HttpContext ctx, string id) =>
+        {
+            using var body = await Body(ctx, allowEmpty: true);
+            var root = body.RootElement;
+            bool until = root.TryGetProperty("until", out var u)
+                && (u.ValueKind == JsonValueKind.String && u.GetString() == "event" ? true : throw new BadRequest("\"until\" must be \"event\""));
+            long count = 1;
+            if (root.TryGetProperty("count", out var c))
+            {
+                if (until) throw new BadRequest("give \"count\" or \"until\", not both");
+                if (c.ValueKind != JsonValueKind.Number || !c.TryGetInt64(out count) || count < 1 || count > MachineSession.MaxInstructions)
+                    throw new BadRequest($"\"count\" must be a whole number from 1 to {MachineSession.MaxInstructions}");
+            }
+            return Json(Use(store, id, m => until ? m.StepUntilEvent() : m.StepBy(count)));
+        });
+
+        app.MapPost("/api/machines/{id}/seek", async (HttpContext ctx, string id) =>
+        {
+            using var body = await Body(ctx);
+            long step = body.RootElement.TryGetProperty("step", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long v) ? v
+                : throw new BadRequest("\"step\" is required: a whole number from 0 to the furthest step reached");
+            return Json(Use(store, id, m => step >= 0 && step <= m.Furthest ? m.Seek(step)
+                : throw new BadRequest($"\"step\" must be from 0 to {m.Furthest} (the furthest step reached)")));
+        });
+
+        app.MapPost("/api/machines/{id}/reset", (string id) => Json(Use(store, id, m => { m.Reset(); return new { m.Step, m.Furthest }; })));
+
+        app.MapDelete("/api/machines/{id}", (string id) => Json(new { Deleted = store.Remove(id) }));
+
+        app.MapGet("/api/machines/{id}", (HttpContext ctx, string id) =>
+        {
+            int events = IntQuery(ctx, "events", 200, 0, VmLab.Sim.Kernel.Kernel.EventCapacity);
+            return Json(Use(store, id, m => m.Snapshot(events)));
+        });
+
+        app.MapGet("/api/machines/{id}/timeline", (string id) => Json(Use(store, id, m => new
+        {
+            m.Step,
+            m.Furthest,
+            m.Kernel.EventCount,
+            Events = m.Kernel.Events.Select(e => new { e.Step, e.Kind, e.Pid, e.Text }),
+        })));
+
+        app.MapGet("/api/machines/{id}/walk", (HttpContext ctx, string id) =>
+        {
+            int pid = IntQuery(ctx, "pid", null, 0, VmLab.Sim.Kernel.KernelLayout.NProc - 1);
+            string? vaText = ctx.Request.Query["va"];
+            if (!Address.TryParse(vaText, out ulong va)) throw new BadRequest($"\"va\" must be an address like 0x101000 (got '{Clip(vaText)}')");
+            var access = ctx.Request.Query["access"].ToString() switch
+            {
+                "" or "read" => Access.Read,
+                "write" => Access.Write,
+                "exec" or "fetch" => Access.Fetch,
+                var a => throw new BadRequest($"\"access\" must be read, write or exec (got '{Clip(a)}')"),
+            };
+            return Json(Use(store, id, m => m.Walk(pid, va, access) ?? throw new BadRequest($"no live process has pid {pid} (0 is the kernel)")));
+        });
+
+        app.MapGet("/api/machines/{id}/tlb", (HttpContext ctx, string id) =>
+        {
+            int pid = IntQuery(ctx, "pid", null, 0, VmLab.Sim.Kernel.KernelLayout.NProc - 1);
+            return Json(Use(store, id, m => TlbView.Of(m.Kernel, pid) ?? throw new BadRequest($"no live process has pid {pid} (0 is the kernel)")));
+        });
+    }
+
+    /// <summary>Streams <paramref name="value"/> to the response (a machine's state is a few hundred KB: no string of it).</summary>
+    internal static IResult Json(object value, JsonSerializerOptions? options = null) =>
+        Results.Json(value, options ?? WebJson.Options);
+
+    private static T Use<T>(SessionStore store, string id, Func<MachineSession, T> use) =>
+        store.TryUse(id, use, out T result) ? result : throw new BadRequest($"no machine '{Clip(id)}' (it may have been idle too long): create one with POST /api/machines", 404);
+
+    /// <summary>The request body as JSON (bounded in size); an empty body is {} when allowed.</summary>
+    internal static async Task<JsonDocument> Body(HttpContext ctx, bool allowEmpty = false)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int n;
+        while ((n = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0)
+        {
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > MaxBody) throw new BadRequest($"the request body is larger than {MaxBody} bytes");
+        }
+        if (buffer.Length == 0)
+            return allowEmpty ? JsonDocument.Parse("{}") : throw new BadRequest("the request needs a JSON object body");
+        try
+        {
+            var doc = JsonDocument.Parse(buffer.ToArray());
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new BadRequest("the request body must be a JSON object");
+            return doc;
+        }
+        catch (JsonException)
+        {
+            throw new BadRequest("the request body is not valid JSON");
+        }
+    }
+
+    internal static int IntQuery(HttpContext ctx, string name, int? fallback, int min, int max)
+    {
+        string? text = ctx.Request.Query[name];
+        if (string.IsNullOrEmpty(text))
+            return fallback ?? throw new BadRequest($"\"{name}\" is required (a whole number from {min} to {max})");
+        return int.TryParse(text, System.Globalization.NumberStyles.None, null, out int v) && v >= min && v <= max ? v
+            : throw new BadRequest($"\"{name}\" must be a whole number from {min} to {max} (got '{Clip(text)}')");
+    }
+
+    internal static string Clip(string? s) => s is null ? "" : s.Length > 40 ? s[..40] + "..." : s;
+}

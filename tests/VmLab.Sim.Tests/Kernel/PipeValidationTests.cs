@@ -1,0 +1,57 @@
+using VmLab.Sim.Asm;
+using VmLab.Sim.Kernel;
+using VmLab.Sim.Programs;
+
+namespace VmLab.Sim.Tests.Kernel;
+
+/// <summary>A bad buffer gets -1 from the pipe calls whatever the pipe holds: a full pipe (write) or an empty
+/// one (read) must not make the kernel skip the check, put the caller to sleep, or answer "try again".</summary>
+public class PipeValidationTests
+{
+    // One pipe call; the program exits with its result as the status.
+    private static long Call(PipeKernel variant, long number, ulong buf, ulong len, bool fillPipe)
+    {
+        string src = SyscallAbi.Prelude + $"""
+            .text
+            _start:
+                mov rax, {number}
+                mov rdi, {buf}
+                mov rsi, {len}
+                syscall
+                mov rdi, rax
+                mov rax, SYS_EXIT
+                syscall
+            .data
+            text: .ascii "ok"
+            """;
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { CheckEvery = 1, Pipe = variant });
+        if (fillPipe) k.Pipe.Push(new byte[VmLab.Sim.Kernel.Kernel.PipeSize]);
+        int pid = k.Spawn(Assembler.Assemble(src), "probe");
+        k.Run(1000);
+        Assert.Null(k.Panic);
+        var p = k.History.Single(h => h.Pid == pid);
+        Assert.Equal(ProcessState.Exited, p.State);
+        Assert.Empty(k.CheckerErrors);
+        Assert.Equal(k.FreeFramesAtBoot, k.Frames.FreeFrames);
+        return p.ExitStatus!.Value;
+    }
+
+    [Theory]
+    [InlineData(PipeKernel.Naive, 0x40000UL)]        // kernel memory
+    [InlineData(PipeKernel.Blocking, 0x40000UL)]
+    [InlineData(PipeKernel.Batching, 0x0UL)]         // the null page
+    [InlineData(PipeKernel.Best, 0x40000UL)]
+    [InlineData(PipeKernel.Best, 0x250000UL)]        // unmapped user address
+    public void Pipewrite_to_a_full_pipe_refuses_a_bad_buffer(PipeKernel variant, ulong buf) =>
+        Assert.Equal(-1, Call(variant, SyscallAbi.PipeWrite, buf, 16, fillPipe: true));
+
+    [Theory]
+    [InlineData(PipeKernel.Naive)]
+    [InlineData(PipeKernel.Best)]
+    public void Piperead_from_an_empty_pipe_refuses_a_kernel_buffer(PipeKernel variant) =>
+        Assert.Equal(-1, Call(variant, SyscallAbi.PipeRead, 0x40000, 16, fillPipe: false));
+
+    [Fact]
+    public void Pipewrite_of_a_good_buffer_to_a_full_non_blocking_pipe_answers_try_again() =>
+        Assert.Equal(0, Call(PipeKernel.Batching, SyscallAbi.PipeWrite, 0x101000, 2, fillPipe: true));
+}

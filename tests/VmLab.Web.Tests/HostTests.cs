@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Sockets;
+using VmLab.Sim.Kernel;
+
+namespace VmLab.Web.Tests;
+
+/// <summary>The server's life: one line with the URL, a port in use is one line and exit 1, idle machines go.</summary>
+public class HostTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public async Task Run_prints_one_line_with_the_url_and_stops_when_cancelled()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        using var cancel = new CancellationTokenSource();
+        var run = WebHost.RunAsync("127.0.0.1", 0, output, error, open: false, cancel.Token);
+        for (int i = 0; i < 200 && !output.ToString().Contains("http://"); i++) await Task.Delay(50);
+        string line = output.ToString().Trim();
+        Assert.Single(line.Split('\n'));
+        Assert.Matches(@"http://127\.0\.0\.1:\d+/", line);
+        using (var client = new HttpClient())
+        {
+            string url = System.Text.RegularExpressions.Regex.Match(line, @"http://\S+/").Value;
+            Assert.Contains("scenarios", await client.GetStringAsync(url + "api/scenarios"));
+        }
+        cancel.Cancel();
+        Assert.Equal(0, await run);
+        Assert.Equal("", error.ToString());
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_one_line_and_exit_status_1()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await WebHost.RunAsync("127.0.0.1", port, output, error, open: false, CancellationToken.None);
+        Assert.Equal(1, code);
+        Assert.Equal("", output.ToString());
+        string message = error.ToString().Trim();
+        Assert.Single(message.Split('\n'));
+        Assert.Contains("in use", message);
+        Assert.DoesNotContain("Exception", message);
+    }
+
+    [Fact]
+    public async Task A_host_that_is_not_an_address_is_a_usage_error()
+    {
+        var error = new StringWriter();
+        Assert.Equal(2, await WebHost.RunAsync("not a host", 0, new StringWriter(), error, open: false, CancellationToken.None));
+        Assert.Contains("--host", error.ToString());
+    }
+
+    [Fact]
+    public void Idle_machines_are_evicted_and_the_store_stays_bounded()
+    {
+        var clock = new ManualClock();
+        var store = new SessionStore(capacity: 3, idleLimit: TimeSpan.FromMinutes(10), clock: clock);
+        string old = store.Create("hello", new ScenarioOptions());
+        clock.Now += TimeSpan.FromMinutes(11);
+        string fresh = store.Create("hello", new ScenarioOptions());
+        Assert.False(store.TryUse(old, m => m.Step, out _));
+        Assert.True(store.TryUse(fresh, m => m.Step, out _));
+        for (int i = 0; i < 10; i++) store.Create("hello", new ScenarioOptions());
+        Assert.Equal(3, store.Count);
+        clock.Now += TimeSpan.FromMinutes(11);
+        Assert.False(store.TryUse(fresh, m => m.Step, out _));      // any request sweeps the idle ones
+        Assert.Equal(0, store.Count);
+    }
+}

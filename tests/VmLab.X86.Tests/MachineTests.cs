@@ -120,3 +120,47 @@ public class MachineTests
         Assert.Equal(X86Machine.DataVa + 8, m[Reg.Rsi]);
     }
 }
+
+public class FrameTests
+{
+    [Fact]
+    public void Enter_and_leave_build_and_drop_a_frame()
+    {
+        var m = new X86Machine(a =>
+        {
+            a.mov(rbp, 0x1234);
+            a.enter(32, 0);
+            a.mov(__qword_ptr[rbp - 8], 5);
+            a.mov(rbx, rbp);
+            a.mov(rcx, rsp);
+            a.leave();
+        });
+        Assert.Equal(StopReason.InvalidOpcode, m.Run());
+        Assert.Equal(X86Machine.StackTop - 8, m[Reg.Rbx]);
+        Assert.Equal(X86Machine.StackTop - 8 - 32, m[Reg.Rcx]);
+        Assert.Equal(0x1234UL, m[Reg.Rbp]);
+        Assert.Equal(X86Machine.StackTop, m[Reg.Rsp]);
+        Assert.Equal(5UL, BitConverter.ToUInt64(m.Memory.Peek(X86Machine.StackTop - 16, 8)));
+    }
+
+    [Fact]
+    public void Pushfq_and_popfq_carry_the_flags_through_the_stack()
+    {
+        var m = new X86Machine(a =>
+        {
+            a.stc();
+            a.pushfq();
+            a.pop(rax);
+            a.push(0x800 | 0x40);   // OF and ZF
+            a.popfq();
+            a.seto(bl);
+            a.sete(cl);
+            a.setc(dl);
+        });
+        Assert.Equal(StopReason.InvalidOpcode, m.Run());
+        Assert.Equal(0x203UL, m[Reg.Rax] & 0xFFF & ~0xD4UL);   // bit 1, IF, CF (the rest as the last ALU op left them)
+        Assert.Equal(1UL, m[Reg.Rbx] & 0xFF);
+        Assert.Equal(1UL, m[Reg.Rcx] & 0xFF);
+        Assert.Equal(0UL, m[Reg.Rdx] & 0xFF);
+    }
+}

@@ -63,4 +63,13 @@ public class CPortTests
     {
         Assert.Equal(RunAssembly((name, arg)), RunHost(name, arg).Console);
     }
+
+    [Theory]
+    [InlineData("hello", 0)]
+    [InlineData("alice", 4)]
+    [InlineData("bigdata", 0)]
+    public void The_C_programs_on_VmLabs_x86_CPU_print_the_assembly_programs_lines(string name, ulong arg)
+    {
+        Assert.Equal(RunAssembly((name, arg)) + "[exit 0]\n", X86ElfRunner.Run(VmLab.Sim.Elf.ElfPrograms.Image(name)!, arg));
+    }
 }

@@ -23,7 +23,15 @@ public class CorpusTests
 
     [Theory]
     [MemberData(nameof(Programs))]
-    public void The_VmLab_build_loads_as_a_process_and_when_the_CPU_runs_x86_matches_the_host(string name)
+    public void The_VmLab_build_on_VmLabs_x86_CPU_prints_exactly_what_the_host_CPU_prints(string name)
+    {
+        var image = ElfLoader.Load(File.ReadAllBytes(DifferentialCorpus.ElfPath(name)));
+        Assert.Equal(DifferentialCorpus.RunHost(name), X86ElfRunner.Run(image));
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void The_VmLab_build_loads_as_a_process_and_when_the_kernel_runs_x86_matches_the_host(string name)
     {
         var image = ElfLoader.Load(File.ReadAllBytes(DifferentialCorpus.ElfPath(name)));
         Assert.Equal(image.Symbols["_start"], image.Entry);

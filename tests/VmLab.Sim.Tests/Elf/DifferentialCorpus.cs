@@ -12,9 +12,9 @@ namespace VmLab.Sim.Tests.Elf;
 internal static class DifferentialCorpus
 {
     /// <summary>
-    /// The switch for the VmLab side: true once the kernel's CPU executes x86-64 user code. Until then the
-    /// VmLab builds are only loaded and set up as processes; with it on, they run and must print exactly what
-    /// the host builds print.
+    /// The switch for running the VmLab builds through the teaching kernel: true once the kernel drives the
+    /// x86-64 CPU. Until then they are loaded and set up as processes there, and run on the x86 CPU directly
+    /// (<see cref="X86ElfRunner"/>); with it on, the kernel's run must print exactly what the host builds print.
     /// </summary>
     public const bool VmLabRunsX86 = false;
 

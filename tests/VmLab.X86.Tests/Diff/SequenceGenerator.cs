@@ -52,7 +52,7 @@ internal sealed class SequenceGenerator(int seed)
                 for (int tries = 0; tries < 500; tries++)
                 {
                     undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
-                    if (TryRandom(code, ref undefined, ref depth)) break;
+                    if (TryRandom(code, ref undefined, ref depth, undefinedAt)) break;
                 }
         }
         undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
@@ -66,23 +66,38 @@ internal sealed class SequenceGenerator(int seed)
     private ulong Value() => _rng.Next(3) == 0 ? Interesting[_rng.Next(Interesting.Length)]
         : _rng.Next(3) == 0 ? (ulong)_rng.Next(-300, 300) : (ulong)_rng.NextInt64() ^ ((ulong)_rng.Next() << 63);
 
-    private bool TryRandom(List<byte> code, ref ulong undefined, ref int depth)
+    private bool TryRandom(List<byte> code, ref ulong undefined, ref int depth, Dictionary<ulong, ulong> undefinedAt)
     {
         ulong ip = X86Case.CodeVa + (ulong)code.Count;
         var bytes = new byte[16];
         _rng.NextBytes(bytes);
-        int at = 0;
-        if (_rng.Next(8) == 0) bytes[at++] = 0x66;
-        if (_rng.Next(2) == 0) bytes[at++] = (byte)(0x40 | _rng.Next(16));
-        if (_rng.Next(4) == 0) bytes[at] = 0x0F;
+        int prefix = 0;
+        if (_rng.Next(8) == 0) bytes[prefix++] = 0x66;
+        if (_rng.Next(2) == 0) bytes[prefix++] = (byte)(0x40 | _rng.Next(16));
+        if (_rng.Next(4) == 0) bytes[prefix] = 0x0F;
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes), ip);
         decoder.Decode(out Instruction ins);
         if (ins.IsInvalid || !Acceptable(ins, ref depth)) return false;
         if ((IcedFlags(ins.RflagsRead) & undefined) != 0) return false;
         bool keepsMemory = ins.Mnemonic is Mnemonic.Lea or Mnemonic.Nop;
-        if (ins.Op0Kind == OpKind.Memory || ins.Op1Kind == OpKind.Memory)
+        var setup = new List<byte>();
+        if ((ins.Op0Kind == OpKind.Memory || ins.Op1Kind == OpKind.Memory) && !keepsMemory)
         {
-            if (!keepsMemory)
+            if (_rng.Next(3) == 0)
+            {
+                // base + index * scale + disp8: set the two registers up first, so the address lands in the data
+                Register b = Gprs[_rng.Next(Gprs.Length)], x = Gprs[_rng.Next(Gprs.Length)];
+                if (b == x) return false;
+                Encode(setup, Instruction.Create(Code.Lea_r64_m, b, new MemoryOperand(Register.RIP,
+                    (long)(X86Case.DataVa + (ulong)_rng.Next(64, 320)))), ip);
+                Encode(setup, Instruction.Create(Code.Mov_r32_imm32, Gpr32(x), _rng.Next(16)), ip + (ulong)setup.Count);
+                ins.MemoryBase = b;
+                ins.MemoryIndex = x;
+                ins.MemoryIndexScale = 1 << _rng.Next(4);
+                ins.MemoryDisplacement64 = (ulong)(long)_rng.Next(-64, 64);
+                ins.MemoryDisplSize = 1;
+            }
+            else
             {
                 ins.MemoryBase = Register.RIP;
                 ins.MemoryIndex = Register.None;
@@ -91,12 +106,16 @@ internal sealed class SequenceGenerator(int seed)
                 ins.MemoryDisplSize = 8;
             }
         }
+        ulong at = ip + (ulong)setup.Count;
         var writer = new Writer();
-        if (!Encoder.Create(64, writer).TryEncode(ins, ip, out _, out _)) return false;
+        if (!Encoder.Create(64, writer).TryEncode(ins, at, out _, out _)) return false;
         byte[] encoded = writer.Bytes.ToArray();
-        var check = Decoder.Create(64, new ByteArrayCodeReader(encoded), ip);
+        var check = Decoder.Create(64, new ByteArrayCodeReader(encoded), at);
         check.Decode(out Instruction again);
         if (again.IsInvalid || again.Length != encoded.Length || again.Mnemonic != ins.Mnemonic) return false;
+        for (int k = 0; k < setup.Count; k++) undefinedAt[ip + (ulong)k] = undefined;
+        undefinedAt[at] = undefined;
+        code.AddRange(setup);
         code.AddRange(encoded);
         ulong modified = IcedFlags(ins.RflagsModified), undef = IcedFlags(ins.RflagsUndefined);
         undefined = MayLeaveFlagsAlone(ins) ? undefined | undef : (undefined & ~modified) | undef;
@@ -186,7 +205,7 @@ internal sealed class SequenceGenerator(int seed)
                 for (int tries = 0; tries < 500; tries++)
                 {
                     undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
-                    if (TryRandom(code, ref undefined, ref depth)) break;
+                    if (TryRandom(code, ref undefined, ref depth, undefinedAt)) break;
                 }
                 int len = code.Count - at;
                 if (head.Length == 2) code[start + 1] = (byte)len;
@@ -203,7 +222,7 @@ internal sealed class SequenceGenerator(int seed)
                 {
                     int d = depth;
                     ulong u = undefined;
-                    if (TryRandom(code, ref u, ref d)) break;   // never runs: state unchanged
+                    if (TryRandom(code, ref u, ref d, new())) break;   // never runs: state unchanged
                 }
                 int len = code.Count - at;
                 for (int b = 0; b < 4; b++) code[start + 1 + b] = (byte)(len >> (8 * b));
@@ -278,6 +297,21 @@ internal sealed class SequenceGenerator(int seed)
         if (down) code.Add(0xFC);   // cld
         for (int at = start; at < code.Count; at++) undefinedAt[X86Case.CodeVa + (ulong)at] = undefined;
         if (op >= 3 && (rep == 0 || k > 0)) undefined &= ~Status;
+    }
+
+    private static readonly Register[] Gprs =
+    [
+        Register.RAX, Register.RCX, Register.RDX, Register.RBX, Register.RBP, Register.RSI, Register.RDI, Register.R8,
+        Register.R9, Register.R10, Register.R11, Register.R12, Register.R13, Register.R14, Register.R15,
+    ];
+
+    private static Register Gpr32(Register r64) => Register.EAX + (r64 - Register.RAX);
+
+    private static void Encode(List<byte> code, Instruction ins, ulong ip)
+    {
+        var writer = new Writer();
+        Encoder.Create(64, writer).Encode(ins, ip);
+        code.AddRange(writer.Bytes);
     }
 
     private static void Emit(List<byte> code, Instruction ins)

@@ -67,7 +67,7 @@ internal static class LabCommand
     {
         var args = Opt.Positionals("DIR", "the workspace (not with --reference), then an optional test-name filter");
         var reference = Opt.Flag("--reference", "grade the tool's own kernel through the same path (an installation check)");
-        var timeout = Opt.Int("--timeout", "time limit per test in seconds", 30, 1, 3600);
+        var timeout = Opt.Int("--timeout", "time limit per test in seconds (the C exercise's: three times that)", 60, 1, 3600);
         return new Verb("grade", "build a workspace and run its graded tests (Score: x/y); --reference grades the built-in kernel",
             """
             Builds DIR, then runs each graded test in a child process: "name: OK (0.3s)" or "name: FAIL" with the reason,

@@ -35,7 +35,8 @@ public sealed record GradeOptions
     public string? Filter { get; init; }
     /// <summary>Only these exercises' tests (the workspace's, when one is given).</summary>
     public IReadOnlyList<Exercise>? Exercises { get; init; }
-    public TimeSpan TestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Per test; the C exercise's tests get three times as long (they compile their programs first).</summary>
+    public TimeSpan TestTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan BuildTimeout { get; init; } = TimeSpan.FromMinutes(3);
     public ChildLauncher? Launcher { get; init; }
 }
@@ -79,8 +80,9 @@ public static class Grader
         if (assembly is not null) args.AddRange(["--assembly", assembly]);
         if (library is not null) args.AddRange(["--library", library]);
         if (o.Types.TryGetValue(t.Exercise, out string? type)) args.AddRange(["--type", type]);
-        var run = ChildProcess.Run(launcher.FileName, args, o.TestTimeout);
-        TestHost.Outcome outcome = Interpret(run, o.TestTimeout);
+        var limit = library is not null || Catalog.Find(t.Exercise)!.IsC ? o.TestTimeout * 3 : o.TestTimeout;
+        var run = ChildProcess.Run(launcher.FileName, args, limit);
+        TestHost.Outcome outcome = Interpret(run, limit);
         var result = new TestResult(t.Name, t.Exercise, t.Points, outcome.Passed, outcome.Reason, Math.Round(run.Seconds, 2));
         if (!outcome.Passed && o.Workspace is not null) SaveTrace(o.Workspace, t, outcome);
         return result;

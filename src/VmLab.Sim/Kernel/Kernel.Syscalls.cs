@@ -24,7 +24,7 @@ public sealed partial class Kernel
             case SyscallAbi.Exit: SysExit(p, a0); break;
             case SyscallAbi.GetPid: r[Reg.Rax] = (ulong)p.Pid; break;
             case SyscallAbi.Yield: r[Reg.Rax] = 0; Yield(); break;
-            case SyscallAbi.PageAlloc: r[Reg.Rax] = Seams.PageAlloc.PageAlloc(this, p, a0); MappingsChanged(); break;
+            case SyscallAbi.PageAlloc: r[Reg.Rax] = Seams.PageAlloc.PageAlloc(this, p, a0); break;
             case SyscallAbi.Fork: r[Reg.Rax] = SysFork(p); break;
             case SyscallAbi.Spawn: r[Reg.Rax] = Seams.Spawn.Spawn(this, p, a0); break;
             case SyscallAbi.PipeWrite: r[Reg.Rax] = PipeCall(p, write: true, a0, a1); break;

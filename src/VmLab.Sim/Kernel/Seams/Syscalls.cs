@@ -25,7 +25,9 @@ public sealed class ReferenceSyscalls : ISpawn, IPageAlloc
     public ulong PageAlloc(Kernel k, Process p, ulong va)
     {
         if (!IsUserPage(va) || p.PageTable.Iter(va).Present) return Kernel.Fail;
-        return k.MapFresh(p.PageTable, va, PTE_P | PTE_W | PTE_U | PTE_NX, []) ? 0 : Kernel.Fail;
+        if (!k.MapFresh(p.PageTable, va, PTE_P | PTE_W | PTE_U | PTE_NX, [])) return Kernel.Fail;
+        k.Tlb.Invlpg(va);
+        return 0;
     }
 }
 

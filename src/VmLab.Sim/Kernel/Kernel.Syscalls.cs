@@ -24,7 +24,7 @@ public sealed partial class Kernel
             case SyscallAbi.Exit: SysExit(p, a0); break;
             case SyscallAbi.GetPid: r[Reg.Rax] = (ulong)p.Pid; break;
             case SyscallAbi.Yield: r[Reg.Rax] = 0; Yield(); break;
-            case SyscallAbi.PageAlloc: r[Reg.Rax] = Seams.PageAlloc.PageAlloc(this, p, a0); MappingsChanged(); break;
+            case SyscallAbi.PageAlloc: r[Reg.Rax] = SysPageAlloc(p, a0); break;
             case SyscallAbi.Fork: r[Reg.Rax] = SysFork(p); break;
             case SyscallAbi.Spawn: r[Reg.Rax] = Seams.Spawn.Spawn(this, p, a0); break;
             case SyscallAbi.PipeWrite: r[Reg.Rax] = PipeCall(p, write: true, a0, a1); break;
@@ -60,6 +60,16 @@ public sealed partial class Kernel
         return len;
     }
 
+    /// <summary>page_alloc(va) by the seam; a new mapping in the running address space is followed by INVLPG of
+    /// that page, as on hardware (a TLB may hold a "not present" answer only where a CPU caches those).</summary>
+    private ulong SysPageAlloc(Process p, ulong va)
+    {
+        ulong result = Seams.PageAlloc.PageAlloc(this, p, va);
+        MappingsChanged();
+        if (result == 0) Tlb.Invlpg(va & ~(PageSize - 1));
+        return result;
+    }
+
     /// <summary>exit(status): ends the caller and frees every frame it owned, page tables included. No return.</summary>
     private void SysExit(Process p, ulong status)
     {
@@ -83,7 +93,7 @@ public sealed partial class Kernel
         return (ulong)child.Pid;
     }
 
-    /// <summary>Starts the program called name (see UserPrograms) as a child of parent. Returns its pid, or
+    /// <summary>Starts the program called name (see ElfPrograms) as a child of parent. Returns its pid, or
     /// -1 when the name is unknown, no slot is free, or memory ran out.</summary>
     public int StartProgram(string name, Process parent) => Spawn(name, 0, parent.Pid);
 }

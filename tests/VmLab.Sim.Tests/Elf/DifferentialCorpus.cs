@@ -11,13 +11,6 @@ namespace VmLab.Sim.Tests.Elf;
 /// </summary>
 internal static class DifferentialCorpus
 {
-    /// <summary>
-    /// The switch for the VmLab side: true once the kernel's CPU executes x86-64 user code. Until then the
-    /// VmLab builds are only loaded and set up as processes; with it on, they run and must print exactly what
-    /// the host builds print.
-    /// </summary>
-    public const bool VmLabRunsX86 = false;
-
     public static string RepoRoot { get; } = FindRoot();
 
     public static IReadOnlyList<string> Names { get; } =

@@ -51,6 +51,28 @@ public class KernelTests
     }
 
     [Fact]
+    public void An_instruction_outside_the_subset_kills_only_its_process_naming_the_mnemonic()
+    {
+        var k = Boot();
+        int bad = k.Spawn(X86Program.Build(a =>
+        {
+            a.mov(rax, 1);
+            a.cpuid();
+        }), "cpuid");
+        k.Spawn("hello");
+        k.Run(100_000);
+        Assert.Null(k.Panic);
+        var p = k.History.Single(h => h.Pid == bad);
+        Assert.Equal(ProcessState.Killed, p.State);
+        Assert.Equal($"invalid opcode at RIP 0x{p.Registers.Rip:x} (cpuid) (pid {bad})", p.KillReason);
+        Assert.True(p.Registers.Rip > X86Program.TextAddress, "rip stays on the cpuid, after the mov that ran");
+        Assert.Equal(1UL, p.Registers[Reg.Rax]);
+        Assert.Contains(p.KillReason!, k.Console);
+        Assert.Contains("Hello, world! I am pid 2", k.Console);
+        Assert.Equal(k.FreeFramesAtBoot, k.Frames.FreeFrames);
+    }
+
+    [Fact]
     public void Timer_preemption_lets_others_run_past_a_process_that_never_yields()
     {
         var k = Boot();

@@ -62,7 +62,8 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.DoesNotContain(events.EnumerateArray(), e => e.GetProperty("kind").GetString() == "fault");   // not yet taken
         var child = fault.GetProperty("pid").GetInt32();
         var faultEvent = (await api.Get($"/api/machines/{id}/timeline")).GetProperty("events");
-        var walk = await api.Get($"/api/machines/{id}/walk?pid={child}&va=0x101000&access=write");
+        ulong x = VmLab.Sim.Elf.ElfPrograms.Image("forker")!.Symbols["x"];     // the variable the child writes first
+        var walk = await api.Get($"/api/machines/{id}/walk?pid={child}&va=0x{x:x}&access=write");
         var levels = walk.GetProperty("levels");
         Assert.Equal(["PML4", "PDPT", "PD", "PT"], levels.EnumerateArray().Select(l => l.GetProperty("table").GetString()));
         foreach (var l in levels.EnumerateArray())
@@ -72,7 +73,7 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         }
         Assert.False(walk.TryGetProperty("pa", out _));
         Assert.Contains("copy-on-write", walk.GetProperty("fault").GetProperty("explanation").GetString());
-        var read = await api.Get($"/api/machines/{id}/walk?pid={child}&va=0x101000&access=read");
+        var read = await api.Get($"/api/machines/{id}/walk?pid={child}&va=0x{x:x}&access=read");
         Assert.StartsWith("0x", read.GetProperty("pa").GetString());
     }
 

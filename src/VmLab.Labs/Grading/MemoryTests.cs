@@ -23,7 +23,7 @@ internal static class MemoryTests
     private static void BigData(TestContext t, bool clean)
     {
         var k = t.Boot();
-        var image = UserPrograms.Image("bigdata")!;
+        var image = VmLab.Sim.Elf.ElfPrograms.Image("bigdata")!;
         ulong message = image.Symbols["message"], amazing = image.Symbols["amazing"];
         k.AfterProcessSetup = (kk, p) =>
         {

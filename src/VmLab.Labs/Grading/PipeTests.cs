@@ -36,13 +36,13 @@ internal static class PipeTests
 
     private static void BadBuffers(TestContext t)
     {
-        var full = Probe.Call(t, "pipewrite(0x40000, 16) to a full pipe", SyscallAbi.PipeWrite, "0x40000", 16, setup: k => k.Pipe.Push(new byte[Kernel.PipeSize]));
+        var full = Probe.Call(t, "pipewrite(0x40000, 16) to a full pipe", SyscallAbi.PipeWrite, 0x40000, 16, setup: k => k.Pipe.Push(new byte[Kernel.PipeSize]));
         Require(full.Result == -1, $"pipewrite(0x40000, 16) to a full pipe returned {full.Result}, want -1: check the buffer even when nothing fits");
-        var empty = Probe.Call(t, "piperead(0x40000, 16) from an empty pipe", SyscallAbi.PipeRead, "0x40000", 16);
+        var empty = Probe.Call(t, "piperead(0x40000, 16) from an empty pipe", SyscallAbi.PipeRead, 0x40000, 16);
         Require(empty.Result == -1, $"piperead(0x40000, 16) from an empty pipe returned {empty.Result}, want -1: check the buffer even when nothing waits");
-        var readOnly = Probe.Call(t, "piperead(0x100000, 16) into read-only code", SyscallAbi.PipeRead, "0x100000", 16, setup: k => k.Pipe.Push("0123456789abcdef"u8));
+        var readOnly = Probe.Call(t, "piperead(0x100000, 16) into read-only code", SyscallAbi.PipeRead, 0x100000, 16, setup: k => k.Pipe.Push("0123456789abcdef"u8));
         Require(readOnly.Result == -1, $"piperead(0x100000, 16) into the caller's read-only code returned {readOnly.Result}, want -1");
-        var kernelRead = Probe.Call(t, "piperead(0x40000, 16) with bytes waiting", SyscallAbi.PipeRead, "0x40000", 16, setup: k => k.Pipe.Push("0123456789abcdef"u8));
+        var kernelRead = Probe.Call(t, "piperead(0x40000, 16) with bytes waiting", SyscallAbi.PipeRead, 0x40000, 16, setup: k => k.Pipe.Push("0123456789abcdef"u8));
         Require(kernelRead.Result == -1, $"piperead(0x40000, 16) with bytes waiting returned {kernelRead.Result}, want -1: that is kernel memory");
         Require(!kernelRead.Kernel.Memory.FrameSpan(0x40000)[..16].SequenceEqual("0123456789abcdef"u8), "piperead wrote the pipe's bytes into kernel memory");
         foreach (var o in new[] { full, empty, readOnly, kernelRead }) RequireClean(o.Kernel, "the pipe kernel");

@@ -1,6 +1,8 @@
-using VmLab.Sim.Asm;
+using Iced.Intel;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Programs;
+using VmLab.Sim.X86;
+using static Iced.Intel.AssemblerRegisters;
 
 namespace VmLab.Labs.Grading;
 
@@ -9,27 +11,20 @@ internal static class Probe
 {
     public sealed record Outcome(long Result, Kernel Kernel, int Pid);
 
-    public static Outcome Call(TestContext t, string what, int number, string rdi, ulong rsi = 0, string prep = "", string data = "",
-        Action<Kernel>? setup = null)
+    public static Outcome Call(TestContext t, string what, int number, ulong rdi, ulong rsi = 0, Action<Assembler>? prep = null,
+        ReadOnlySpan<byte> data = default, Action<Kernel>? setup = null)
     {
-        string src = SyscallAbi.Prelude + $"""
-            .text
-            _start:
-            {prep}
-                mov rax, {number}
-                mov rdi, {rdi}
-                mov rsi, {rsi}
-                syscall
-                mov rdi, rax
-                mov rax, SYS_EXIT
-                syscall
-            .data
-            pad: .ascii "probe"
-            {data}
-            """;
+        var image = X86Program.Build(a =>
+        {
+            prep?.Invoke(a);
+            a.Syscall(number, rdi, rsi);
+            a.mov(AssemblerRegisters.rdi, rax);
+            a.mov(rax, SyscallAbi.Exit);
+            a.syscall();
+        }, data.IsEmpty ? "probe"u8 : data);
         var k = t.Boot();
         setup?.Invoke(k);
-        int pid = k.Spawn(Assembler.Assemble(src), "probe");
+        int pid = k.Spawn(image, "probe");
         TestContext.Run(k, what, strict: false, steps: 2_000_000);     // the caller checks the result first, then RequireClean
         var p = k.History.First(h => h.Pid == pid && h.Name == "probe");
         TestContext.Require(p.State == ProcessState.Exited,

@@ -1,6 +1,9 @@
+using Iced.Intel;
 using VmLab.Sim.Asm;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Programs;
+using VmLab.Sim.X86;
+using static Iced.Intel.AssemblerRegisters;
 using static VmLab.Labs.Grading.TestContext;
 using static VmLab.Sim.Kernel.KernelLayout;
 using static VmLab.Sim.Paging.Pte;
@@ -30,29 +33,22 @@ internal static class ProcessTests
         RequireClean(k, "fork");
     }
 
-    private const string ForkThenSpin = SyscallAbi.Prelude + """
-        .text
-        _start:
-            mov rax, SYS_FORK
-            syscall
-            mov rbx, 30
-        spin:
-            mov rax, SYS_YIELD
-            syscall
-            sub rbx, 1
-            cmp rbx, 0
-            jne spin
-            mov rdi, 0
-            mov rax, SYS_EXIT
-            syscall
-        .data
-        x: .ascii "the parent's data"
-        """;
+    private static readonly ProgramImage ForkThenSpin = X86Program.Build(a =>
+    {
+        a.Syscall(SyscallAbi.Fork);
+        a.mov(rbx, 30);
+        var spin = a.CreateLabel();
+        a.Label(ref spin);
+        a.Syscall(SyscallAbi.Yield);
+        a.sub(rbx, 1);
+        a.jne(spin);
+        a.Syscall(SyscallAbi.Exit, 0);
+    }, "the parent's data"u8);
 
     private static void ForkSharing(TestContext t)
     {
         var k = t.Boot();
-        int parent = k.Spawn(Assembler.Assemble(ForkThenSpin), "forkspin");
+        int parent = k.Spawn(ForkThenSpin, "forkspin");
         k.Run(40);
         Require(k.Panic is null, $"kernel panic: {k.Panic}");
         var child = k.Processes.FirstOrDefault(p => p.Parent == parent);
@@ -82,32 +78,31 @@ internal static class ProcessTests
 
     // Takes 200 heap pages (over half of free memory), then forks: the copy runs out of memory part-way, so the
     // half-built child must be given back. Exits with fork's result.
-    private const string FillThenFork = SyscallAbi.Prelude + """
-        .text
-        _start:
-            mov rbx, 0x110000
-        fill:
-            mov rdi, rbx
-            mov rax, SYS_PAGE_ALLOC
-            syscall
-            cmp rax, 0
-            jne full
-            add rbx, 0x1000
-            mov rcx, 0x1d8000
-            cmp rbx, rcx
-            jne fill
-        full:
-            mov rax, SYS_FORK
-            syscall
-            mov rdi, rax
-            mov rax, SYS_EXIT
-            syscall
-        """;
+    private static readonly ProgramImage FillThenFork = X86Program.Build(a =>
+    {
+        Label fill = a.CreateLabel(), full = a.CreateLabel();
+        a.mov(rbx, 0x110000);
+        a.Label(ref fill);
+        a.mov(rdi, rbx);
+        a.mov(rax, SyscallAbi.PageAlloc);
+        a.syscall();
+        a.test(rax, rax);
+        a.jne(full);
+        a.add(rbx, 0x1000);
+        a.cmp(rbx, 0x1d8000);
+        a.jne(fill);
+        a.Label(ref full);
+        a.mov(rax, SyscallAbi.Fork);
+        a.syscall();
+        a.mov(rdi, rax);
+        a.mov(rax, SyscallAbi.Exit);
+        a.syscall();
+    });
 
     private static void ForkOutOfMemory(TestContext t)
     {
         var k = t.Boot();
-        int pid = k.Spawn(Assembler.Assemble(FillThenFork), "filler");
+        int pid = k.Spawn(FillThenFork, "filler");
         Run(k, "fork");
         var p = k.History.First(h => h.Pid == pid);
         Require(k.History.Count == 1 && p.ExitStatus == -1,
@@ -126,25 +121,19 @@ internal static class ProcessTests
             $"the {Cycles} fork/exit cycles did not finish: {k.Console.Split('\n').LastOrDefault(l => l.Length > 0) ?? "(nothing printed)"}");
     }
 
-    private const string AllocThenFault = SyscallAbi.Prelude + """
-        .text
-        _start:
-            mov rax, SYS_FORK
-            syscall
-            mov rdi, 0x200000
-            mov rax, SYS_PAGE_ALLOC
-            syscall
-            mov rdi, 0x1f0000
-            mov rax, SYS_PAGE_ALLOC
-            syscall
-            mov rbx, 0x40000
-            st8 [rbx], rax
-        """;
+    private static readonly ProgramImage AllocThenFault = X86Program.Build(a =>
+    {
+        a.Syscall(SyscallAbi.Fork);
+        a.Syscall(SyscallAbi.PageAlloc, 0x200000);
+        a.Syscall(SyscallAbi.PageAlloc, 0x1f0000);
+        a.mov(rbx, 0x40000);
+        a.mov(__qword_ptr[rbx], rax);
+    });
 
     private static void ExitKilled(TestContext t)
     {
         var k = t.Boot();
-        k.Spawn(Assembler.Assemble(AllocThenFault), "faulter");
+        k.Spawn(AllocThenFault, "faulter");
         k.Spawn("alice", 3);
         Run(k, "exit");
         Require(k.History.Count(p => p.State == ProcessState.Killed) == 2, "the two faulting processes were not both killed");

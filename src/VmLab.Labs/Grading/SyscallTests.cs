@@ -1,5 +1,9 @@
+using System.Text;
+using Iced.Intel;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Programs;
+using VmLab.Sim.X86;
+using static Iced.Intel.AssemblerRegisters;
 using static VmLab.Labs.Grading.TestContext;
 using static VmLab.Sim.Kernel.KernelLayout;
 
@@ -32,15 +36,18 @@ internal static class SyscallTests
     private static void SpawnBad(TestContext t)
     {
         const ulong KernelName = 0x7f000;     // a kernel frame: supervisor-only in every process
-        var cases = new (string What, string Rdi, string Prep, string Data)[]
+        const ulong Data = X86Program.DataAddress, Top = 0x2ffffb;
+        var cases = new (string What, ulong Rdi, Action<Assembler>? Prep, byte[] Data)[]
         {
-            ($"0x{KernelName:x}, kernel memory holding \"alice\"", $"0x{KernelName:x}", "", ""),
-            ("0, the null page", "0", "", ""),
-            ("0x250000, an unmapped page", "0x250000", "", ""),
-            ("a name that runs off the top of memory without a NUL", "0x2ffffb",
-                string.Join("\n", "alice".Select((c, i) => $"    mov rbx, 0x{0x2ffffb + i:x}\n    mov rcx, {(int)c}\n    st1 [rbx], rcx")), ""),
-            ($"a name longer than MaxName ({MaxName})", "longname", "", $"longname: .asciz \"{new string('a', MaxName + 8)}\""),
-            ("\"nosuchprogram\"", "badname", "", "badname: .asciz \"nosuchprogram\""),
+            ($"0x{KernelName:x}, kernel memory holding \"alice\"", KernelName, null, []),
+            ("0, the null page", 0, null, []),
+            ("0x250000, an unmapped page", 0x250000, null, []),
+            ("a name that runs off the top of memory without a NUL", Top, a =>
+            {
+                for (int i = 0; i < 5; i++) a.mov(__byte_ptr[Top + (ulong)i], (byte)"alice"[i]);
+            }, []),
+            ($"a name longer than MaxName ({MaxName})", Data, null, Encoding.ASCII.GetBytes(new string('a', MaxName + 8) + "\0")),
+            ("\"nosuchprogram\"", Data, null, "nosuchprogram\0"u8.ToArray()),
         };
         foreach (var (what, rdi, prep, data) in cases)
         {
@@ -80,9 +87,9 @@ internal static class SyscallTests
 
     private static void PageAllocBad(TestContext t)
     {
-        foreach (var (what, rdi) in new[] { ("0x110001 (unaligned)", "0x110001"), ("0 (the null page)", "0"), ("0x40000 (the kernel)", "0x40000"),
-                     ($"0x{ConsoleAddr:x} (the console)", $"0x{ConsoleAddr:x}"), ($"0x{MemSizeVirtual:x} (MEMSIZE_VIRTUAL)", $"0x{MemSizeVirtual:x}"),
-                     ("0xffff800000000000 (far above)", "0xffff800000000000"), ("the caller's own data page", "pad") })
+        foreach (var (what, rdi) in new (string, ulong)[] { ("0x110001 (unaligned)", 0x110001), ("0 (the null page)", 0), ("0x40000 (the kernel)", 0x40000),
+                     ($"0x{ConsoleAddr:x} (the console)", ConsoleAddr), ($"0x{MemSizeVirtual:x} (MEMSIZE_VIRTUAL)", MemSizeVirtual),
+                     ("0xffff800000000000 (far above)", 0xffff800000000000), ("the caller's own data page", X86Program.DataAddress) })
         {
             byte[]? kernelBefore = null;
             var o = Probe.Call(t, $"page_alloc({what})", SyscallAbi.PageAlloc, rdi, setup: k => kernelBefore = k.Memory.FrameSpan(0x40000).ToArray());

@@ -52,6 +52,9 @@ public sealed partial class Kernel
     public const int PipeSize = 256;
 
     /// <summary>The one pipe pipewrite and piperead share.</summary>
+    // The x86-64 syscall instruction (0f 05): how far back a blocked call's rip goes to run it again.
+    private const ulong SyscallLength = 2;
+
     public KernelPipe Pipe { get; } = new();
 
     /// <summary>pipewrite/piperead calls made (a call restarted after blocking counts once).</summary>
@@ -61,7 +64,7 @@ public sealed partial class Kernel
     /// <see cref="WakeAll"/> makes p runnable. Return its result from the syscall.</summary>
     public ulong Block(Process p)
     {
-        p.Registers.Rip -= 8;
+        p.Registers.Rip -= SyscallLength;
         p.Restarting = true;
         p.State = ProcessState.Blocked;
         _resume = false;

@@ -60,6 +60,8 @@ public sealed partial class Kernel
         return len;
     }
 
+    /// <summary>page_alloc(va) by the seam; a new mapping in the running address space is followed by INVLPG of
+    /// that page, as on hardware (a TLB may hold a "not present" answer only where a CPU caches those).</summary>
     /// <summary>exit(status): ends the caller and frees every frame it owned, page tables included. No return.</summary>
     private void SysExit(Process p, ulong status)
     {
@@ -83,7 +85,7 @@ public sealed partial class Kernel
         return (ulong)child.Pid;
     }
 
-    /// <summary>Starts the program called name (see UserPrograms) as a child of parent. Returns its pid, or
+    /// <summary>Starts the program called name (see ElfPrograms) as a child of parent. Returns its pid, or
     /// -1 when the name is unknown, no slot is free, or memory ran out.</summary>
     public int StartProgram(string name, Process parent) => Spawn(name, 0, parent.Pid);
 }

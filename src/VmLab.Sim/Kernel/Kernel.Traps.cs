@@ -14,11 +14,11 @@ public sealed partial class Kernel
             case StopReason.Timer: Log($"timer interrupt in pid {p.Pid}"); Preempt(); break;
             case StopReason.Syscall: SyscallTrap(p); break;
             case StopReason.Fault: UserFault(p, Cpu.LastFault); break;
-            case StopReason.Halt:
-                KillForFault(p, "GENERAL PROTECTION", 0, "hlt", 0, p.Registers.Rip - 8, "hlt is privileged");
+            case StopReason.Halt:     // only reachable at kernel privilege: user hlt is #GP (a Fault)
+                KillForFault(p, "GENERAL PROTECTION", p.Registers.Rip, "fetch", 0, p.Registers.Rip, "hlt is privileged");
                 break;
             case StopReason.InvalidOpcode:
-                KillForFault(p, "INVALID OPCODE", p.Registers.Rip, "fetch", 0, p.Registers.Rip, "invalid instruction");
+                InvalidOpcode(p);
                 break;
         }
     }
@@ -44,13 +44,25 @@ public sealed partial class Kernel
         };
         string problem = f.Kind == FaultKind.PageFault
             ? (f.ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page"
-            : f.Kind == FaultKind.Alignment ? "misaligned" : f.Kind == FaultKind.DivideError ? "division by zero or overflow" : "non-canonical address";
+            : f.Kind == FaultKind.Alignment ? "misaligned" : f.Kind == FaultKind.DivideError ? "division by zero or overflow"
+            : f.Address == rip && f.Access == Access.Fetch ? "privileged instruction" : "non-canonical address";
         KillForFault(p, kind, f.Address, access, (uint)f.ErrorCode, rip, problem, f.Kind == FaultKind.PageFault);
+    }
+
+    // #UD: an instruction outside the CPU's subset (or no instruction at all) ends the process, never a wrong result.
+    private void InvalidOpcode(Process p)
+    {
+        ulong rip = p.Registers.Rip;
+        KillWith(p, "INVALID OPCODE", rip, "fetch", 0, rip, false, $"invalid opcode at RIP 0x{rip:x} ({Cpu.InvalidMnemonic}) (pid {p.Pid})");
     }
 
     private void KillForFault(Process p, string kind, ulong address, string access, uint error, ulong rip, string problem, bool pageFault = false)
     {
-        string message = $"{kind} on 0x{address:x} (pid {p.Pid}, {access}, {problem}, rip=0x{rip:x})";
+        KillWith(p, kind, address, access, error, rip, pageFault, $"{kind} on 0x{address:x} (pid {p.Pid}, {access}, {problem}, rip=0x{rip:x})");
+    }
+
+    private void KillWith(Process p, string kind, ulong address, string access, uint error, ulong rip, bool pageFault, string message)
+    {
         _faults.Add(new FaultRecord(p.Pid, kind, address, access, error, rip, true, message));
         _console.Append(message).Append('\n');
         Log(message);

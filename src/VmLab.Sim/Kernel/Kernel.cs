@@ -1,8 +1,10 @@
 using System.Text;
 using VmLab.Sim.Asm;
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Elf;
 using VmLab.Sim.Memory;
 using VmLab.Sim.Paging;
+using VmLab.Sim.X86;
 using static VmLab.Sim.Kernel.KernelLayout;
 using static VmLab.Sim.Paging.Pte;
 
@@ -80,7 +82,7 @@ public sealed partial class Kernel
         Mmu = new Mmu(Memory);
         Tlb = new Tlb(Mmu);
         Tlb.LoadCr3(KernelPageTable.Root);
-        Cpu = new Cpu<PagedBus>(new PagedBus(Tlb)) { Privilege = Privilege.User, TimerInterval = Options.Quantum };
+        Cpu = new X86Cpu<PagedBus>(new PagedBus(Tlb)) { Privilege = Privilege.User, TimerInterval = Options.Quantum };
         FreeFramesAtBoot = Frames.FreeFrames;
     }
 
@@ -93,7 +95,7 @@ public sealed partial class Kernel
     public PageTable KernelPageTable { get; }
     public Mmu Mmu { get; }
     public Tlb Tlb { get; }
-    public Cpu<PagedBus> Cpu { get; }
+    public X86Cpu<PagedBus> Cpu { get; }
 
     /// <summary>Free frames right after boot: what must be free again once every process is gone.</summary>
     public ulong FreeFramesAtBoot { get; }
@@ -258,7 +260,7 @@ public sealed partial class Kernel
         return p;
     }
 
-    /// <summary>Starts <paramref name="name"/> (a program in <see cref="UserPrograms"/>) with rdi = arg.
+    /// <summary>Starts <paramref name="name"/> (a C program in <see cref="ElfPrograms"/>) with rdi = arg.
     /// Returns the pid, or -1 when the name is unknown, no slot is free, or memory ran out.</summary>
     public int Spawn(string name, ulong arg = 0) => Spawn(name, arg, parent: 0);
 
@@ -266,7 +268,7 @@ public sealed partial class Kernel
     public int Spawn(ProgramImage image, string name, ulong arg = 0) => Start(image, name, arg, parent: 0);
 
     private int Spawn(string name, ulong arg, int parent) =>
-        UserPrograms.Image(name) is { } image ? Start(image, name, arg, parent) : -1;
+        ElfPrograms.Image(name) is { } image ? Start(image, name, arg, parent) : -1;
 
     private int Start(ProgramImage image, string name, ulong arg, int parent)
     {

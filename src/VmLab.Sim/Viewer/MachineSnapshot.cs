@@ -1,8 +1,10 @@
 using VmLab.Sim.Asm;
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Memory;
 using VmLab.Sim.Paging;
+using VmLab.Sim.X86;
 using static VmLab.Sim.Kernel.KernelLayout;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 using SimProcess = VmLab.Sim.Kernel.Process;
@@ -136,17 +138,21 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
         _ => AddressSpace.OwnerName(owner),
     };
 
-    // The instruction at rip, read through the process's own page table as the CPU would fetch it.
+    // The instruction at rip, read through the process's own page table as the CPU would fetch it (up to the
+    // 15 bytes an x86-64 instruction may take, stopping at the first page the user may not read).
     private static string Instruction(SimKernel k, SimProcess p)
     {
         ulong rip = p.Registers.Rip;
-        ulong? Slot(ulong va)
+        Span<byte> bytes = stackalloc byte[15];
+        int n = 0;
+        for (; n < bytes.Length; n++)
         {
-            var it = p.PageTable.Iter(va);
-            return it.User && k.Memory.Contains(it.Pa) ? k.Memory.ReadU64(it.Pa) : null;
+            var it = p.PageTable.Iter(rip + (ulong)n);
+            if (!it.User || !k.Memory.Contains(it.Pa)) break;
+            bytes[n] = k.Memory.ReadByte(it.Pa);
         }
-        if ((rip & 7) != 0 || Slot(rip) is not { } slot) return $"(no instruction at 0x{rip:x})";
-        var image = UserPrograms.Image(p.Name);
-        return Disassembler.Decode(slot, Slot(rip + 8), rip, image is null ? null : image.LabelAt).Text;
+        if (n == 0) return $"(no instruction at 0x{rip:x})";
+        var image = ElfPrograms.Image(p.Name);
+        return X86Disassembler.One(bytes[..n], rip, X86Syntax.Gnu, image is null ? null : image.LabelAt).Text;
     }
 }

@@ -11,13 +11,6 @@ namespace VmLab.Sim.Tests.Elf;
 /// </summary>
 internal static class DifferentialCorpus
 {
-    /// <summary>
-    /// The switch for running the VmLab builds through the teaching kernel: true once the kernel drives the
-    /// x86-64 CPU. Until then they are loaded and set up as processes there, and run on the x86 CPU directly
-    /// (<see cref="X86ElfRunner"/>); with it on, the kernel's run must print exactly what the host builds print.
-    /// </summary>
-    public const bool VmLabRunsX86 = false;
-
     public static string RepoRoot { get; } = FindRoot();
 
     public static IReadOnlyList<string> Names { get; } =

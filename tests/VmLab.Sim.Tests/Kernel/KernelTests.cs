@@ -1,4 +1,8 @@
-using VmLab.Sim.Asm;
+using Iced.Intel;
+using VmLab.Sim.Elf;
+using VmLab.Sim.Programs;
+using VmLab.Sim.X86;
+using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Memory;
@@ -15,8 +19,8 @@ public class KernelTests
     [Fact]
     public void Every_program_assembles()
     {
-        foreach (string name in UserPrograms.Names)
-            Assert.NotNull(UserPrograms.Image(name));
+        foreach (string name in ElfPrograms.Names)
+            Assert.NotNull(ElfPrograms.Image(name));
     }
 
     [Fact]
@@ -47,10 +51,38 @@ public class KernelTests
     }
 
     [Fact]
+    public void An_instruction_outside_the_subset_kills_only_its_process_naming_the_mnemonic()
+    {
+        var k = Boot();
+        int bad = k.Spawn(X86Program.Build(a =>
+        {
+            a.mov(rax, 1);
+            a.cpuid();
+        }), "cpuid");
+        k.Spawn("hello");
+        k.Run(100_000);
+        Assert.Null(k.Panic);
+        var p = k.History.Single(h => h.Pid == bad);
+        Assert.Equal(ProcessState.Killed, p.State);
+        Assert.Equal($"invalid opcode at RIP 0x{p.Registers.Rip:x} (cpuid) (pid {bad})", p.KillReason);
+        Assert.True(p.Registers.Rip > X86Program.TextAddress, "rip stays on the cpuid, after the mov that ran");
+        Assert.Equal(1UL, p.Registers[Reg.Rax]);
+        Assert.Contains(p.KillReason!, k.Console);
+        Assert.Contains("Hello, world! I am pid 2", k.Console);
+        Assert.Equal(k.FreeFramesAtBoot, k.Frames.FreeFrames);
+    }
+
+    [Fact]
     public void Timer_preemption_lets_others_run_past_a_process_that_never_yields()
     {
         var k = Boot();
-        int spinner = k.Spawn(Assembler.Assemble(".text\nspin: add rax, 1\njmp spin"), "spinner");
+        int spinner = k.Spawn(X86Program.Build(a =>
+        {
+            var spin = a.CreateLabel();
+            a.Label(ref spin);
+            a.add(rax, 1);
+            a.jmp(spin);
+        }), "spinner");
         k.Spawn("hello");
         k.Run(100_000);
         Assert.Contains("Hello, world! I am pid 2", k.Console);
@@ -93,45 +125,28 @@ public class CopyOnWritePipeTests
     [Fact]
     public void Piperead_into_a_copy_on_write_page_copies_it_first()
     {
-        string src = VmLab.Sim.Programs.SyscallAbi.Prelude + """
-            .text
-            _start:
-                mov rax, SYS_FORK
-                syscall
-                cmp rax, 0
-                je child
-            read:                       # parent: its .data page is copy-on-write now
-                mov rdi, buf
-                mov rsi, 2
-                mov rax, SYS_PIPEREAD
-                syscall
-                cmp rax, 2
-                jne fail
-                mov rdi, buf
-                mov rsi, 2
-                mov rax, SYS_WRITE
-                syscall
-                mov rdi, 0
-                mov rax, SYS_EXIT
-                syscall
-            fail:
-                mov rdi, rax
-                mov rax, SYS_EXIT
-                syscall
-            child:
-                mov rdi, msg
-                mov rsi, 2
-                mov rax, SYS_PIPEWRITE
-                syscall
-                mov rdi, 0
-                mov rax, SYS_EXIT
-                syscall
-            .data
-            buf: .ascii ".."
-            msg: .ascii "ok"
-            """;
+        const ulong buf = X86Program.DataAddress, msg = buf + 2;
+        var image = X86Program.Build(a =>
+        {
+            Label child = a.CreateLabel(), fail = a.CreateLabel();
+            a.Syscall(SyscallAbi.Fork);
+            a.test(rax, rax);
+            a.je(child);
+            a.Syscall(SyscallAbi.PipeRead, buf, 2);      // parent: its data page is copy-on-write now
+            a.cmp(rax, 2);
+            a.jne(fail);
+            a.Syscall(SyscallAbi.Write, buf, 2);
+            a.Syscall(SyscallAbi.Exit, 0);
+            a.Label(ref fail);
+            a.mov(rdi, rax);
+            a.mov(rax, SyscallAbi.Exit);
+            a.syscall();
+            a.Label(ref child);
+            a.Syscall(SyscallAbi.PipeWrite, msg, 2);
+            a.Syscall(SyscallAbi.Exit, 0);
+        }, "..ok"u8);
         var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Fork = ForkMode.CopyOnWrite, CheckEvery = 1 });
-        k.Spawn(VmLab.Sim.Asm.Assembler.Assemble(src), "cowpipe");
+        k.Spawn(image, "cowpipe");
         k.Run(100_000);
         Assert.Null(k.Panic);
         Assert.Equal("ok", k.Console);

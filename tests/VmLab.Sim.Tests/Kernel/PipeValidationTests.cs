@@ -1,4 +1,5 @@
-using VmLab.Sim.Asm;
+using VmLab.Sim.X86;
+using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Programs;
 
@@ -11,22 +12,16 @@ public class PipeValidationTests
     // One pipe call; the program exits with its result as the status.
     private static long Call(PipeKernel variant, long number, ulong buf, ulong len, bool fillPipe)
     {
-        string src = SyscallAbi.Prelude + $"""
-            .text
-            _start:
-                mov rax, {number}
-                mov rdi, {buf}
-                mov rsi, {len}
-                syscall
-                mov rdi, rax
-                mov rax, SYS_EXIT
-                syscall
-            .data
-            text: .ascii "ok"
-            """;
+        var image = X86Program.Build(a =>
+        {
+            a.Syscall(number, buf, len);
+            a.mov(rdi, rax);
+            a.mov(rax, SyscallAbi.Exit);
+            a.syscall();
+        }, "ok"u8);
         var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { CheckEvery = 1, Pipe = variant });
         if (fillPipe) k.Pipe.Push(new byte[VmLab.Sim.Kernel.Kernel.PipeSize]);
-        int pid = k.Spawn(Assembler.Assemble(src), "probe");
+        int pid = k.Spawn(image, "probe");
         k.Run(1000);
         Assert.Null(k.Panic);
         var p = k.History.Single(h => h.Pid == pid);

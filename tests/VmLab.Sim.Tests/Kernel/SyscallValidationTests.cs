@@ -1,4 +1,5 @@
-using VmLab.Sim.Asm;
+using VmLab.Sim.X86;
+using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Programs;
 
@@ -9,24 +10,18 @@ public class SyscallValidationTests
     /// <summary>Runs a program that makes one syscall (rax = number, rdi, rsi) and stores the result at 0x2ff000.</summary>
     private static long Call(long number, ulong rdi, ulong rsi = 0, KernelOptions? options = null)
     {
-        string src = SyscallAbi.Prelude + $"""
-            .text
-            _start:
-                mov rax, {number}
-                mov rdi, {rdi}
-                mov rsi, {rsi}
-                syscall
-                mov rbx, 0x2ff000
-                st8 [rbx], rax
-            spin:
-                mov rax, SYS_YIELD
-                syscall
-                jmp spin
-            .data
-            text: .ascii "ok"
-            """;
+        var image = X86Program.Build(a =>
+        {
+            a.Syscall(number, rdi, rsi);
+            a.mov(rbx, 0x2ff000);
+            a.mov(__qword_ptr[rbx], rax);
+            var spin = a.CreateLabel();
+            a.Label(ref spin);
+            a.Syscall(SyscallAbi.Yield);
+            a.jmp(spin);
+        }, "ok"u8);
         var k = new VmLab.Sim.Kernel.Kernel(options ?? new KernelOptions { CheckEvery = 1 });
-        int pid = k.Spawn(Assembler.Assemble(src), "probe");
+        int pid = k.Spawn(image, "probe");
         k.Run(200);
         Assert.Null(k.Panic);
         var p = k.Find(pid)!;
@@ -79,12 +74,20 @@ public class SyscallValidationTests
     public void A_user_fault_kills_only_that_process_with_a_weensyos_message()
     {
         var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { CheckEvery = 1 });
-        k.Spawn(Assembler.Assemble(".text\nmov rbx, 0x40000\nmov rax, 1\nst8 [rbx], rax\n"), "poker");
+        var poker = X86Program.Build(a =>
+        {
+            a.mov(rbx, 0x40000);
+            a.mov(rax, 1);
+            a.mov(__qword_ptr[rbx], rax);
+        });
+        k.Spawn(poker, "poker");
         k.Spawn("hello");
         k.Run(100_000);
         Assert.Null(k.Panic);
         var f = Assert.Single(k.Faults);
-        Assert.Equal("PAGE FAULT on 0x40000 (pid 1, write, protection problem, rip=0x100010)", f.Message);
+        var store = X86Disassembler.Disassemble(poker.Segments[0].Bytes, X86Program.TextAddress)[2];
+        Assert.Equal("mov %rax,(%rbx)", store.Text);
+        Assert.Equal($"PAGE FAULT on 0x40000 (pid 1, write, protection problem, rip=0x{store.Address:x})", f.Message);
         Assert.Equal(7u, f.ErrorCode);
         Assert.Contains("Hello, world! I am pid 2", k.Console);
         Assert.Equal(k.FreeFramesAtBoot, k.Frames.FreeFrames);

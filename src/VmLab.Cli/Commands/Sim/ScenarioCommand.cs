@@ -11,8 +11,8 @@ internal static class ScenarioCommand
         """
         Scenarios on the WeensyOS-style teaching kernel. Each boots a fresh simulated machine (2 MiB of physical
         memory, kernel_pagetable with a supervisor-only identity map and a user-writable console), starts user
-        programs written in the teaching ISA's assembly language, runs them on the simulated CPU through the MMU
-        and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped frames, kernel frames
+        programs written in C (native/user/p-*.c, compiled to static x86-64 ELF), runs their machine code on the
+        simulated x86-64 CPU through the MMU and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped frames, kernel frames
         mapped for users, writable frames shared between processes. Deterministic. Every scenario takes
         --steps N (instruction budget), --trace (kernel events), --view (memory maps) and --json.
         """,

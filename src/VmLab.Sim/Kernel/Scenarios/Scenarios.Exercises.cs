@@ -1,3 +1,4 @@
+using VmLab.Sim.Elf;
 using VmLab.Sim.Paging;
 using static VmLab.Sim.Kernel.KernelLayout;
 using static VmLab.Sim.Paging.Pte;
@@ -9,7 +10,7 @@ public static partial class Scenarios
     private static ScenarioResult Inspect(ScenarioOptions o)
     {
         var k = Boot(o);
-        var entry = UserPrograms.Image("hello")!.Entry;
+        var entry = ElfPrograms.Image("hello")!.Entry;
         var targets = new (string Name, ulong Va)[]
             { ("syscall_entry", SyscallEntry), ("kernel_pagetable", k.KernelPageTable.Root), ("hello entry (_start)", entry) };
         var before = targets.Select(t => Look(k.KernelPageTable, t.Va)).ToList();
@@ -67,7 +68,7 @@ public static partial class Scenarios
             bool same = true;
             if (remap)
             {
-                var image = UserPrograms.Image("bigdata")!;
+                var image = ElfPrograms.Image("bigdata")!;
                 ulong message = image.Symbols["message"], amazing = image.Symbols["amazing"];
                 k.AfterProcessSetup = (kk, p) =>
                 {

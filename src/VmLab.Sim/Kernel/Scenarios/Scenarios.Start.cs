@@ -1,3 +1,4 @@
+using VmLab.Sim.Elf;
 namespace VmLab.Sim.Kernel;
 
 public static partial class Scenarios
@@ -24,7 +25,7 @@ public static partial class Scenarios
                 break;
             case "bigdata":
                 k = Boot(o);
-                var image = UserPrograms.Image("bigdata")!;
+                var image = ElfPrograms.Image("bigdata")!;
                 ulong message = image.Symbols["message"], amazing = image.Symbols["amazing"];
                 k.AfterProcessSetup = (kk, p) => kk.Remap(p, message, amazing);
                 k.Spawn("bigdata");

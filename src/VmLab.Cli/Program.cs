@@ -9,7 +9,7 @@ internal static class Program
 {
     internal const string Overview =
         "vmlab - virtual memory, hands-on. Real experiments on the real Linux kernel, and a simulated machine "
-        + "with x86-64 paging (4-level tables, PTE bits, error codes, TLB), a small teaching ISA and a teaching "
+        + "with x86-64 paging (4-level tables, PTE bits, error codes, TLB), an x86-64 CPU for C user programs and a teaching "
         + "kernel. Start with 'vmlab tour'.";
 
     /// <summary>The whole command tree, built fresh for every run (parsing state never leaks between runs).</summary>

@@ -4,10 +4,11 @@ namespace VmLab.Cli.Commands.Sim;
 internal static class SimCommand
 {
     public static Verb Create() => new Verb("sim",
-        "the simulated machine: x86-64 paging exercises, a small teaching ISA and the teaching kernel",
+        "the simulated machine: x86-64 paging exercises, an x86-64 CPU and the teaching kernel",
         """
-        A simulated machine with x86-64 paging (4-level tables, PTE bits, error codes, TLB) with a small teaching
-        ISA, and a WeensyOS-style teaching kernel. Pure managed code: it runs on any OS.
+        A simulated machine with x86-64 paging (4-level tables, PTE bits, error codes, TLB), an x86-64 CPU that
+        runs C user programs (and a small teaching ISA for the standalone demos), and a WeensyOS-style teaching
+        kernel. Pure managed code: it runs on any OS.
         """,
         null,
         "vmlab sim walk --va 0x100123 --access write", "vmlab sim run fork", "vmlab sim memory")

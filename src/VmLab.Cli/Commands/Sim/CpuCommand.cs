@@ -20,7 +20,7 @@ internal static class CpuCommand
             at exit, a fault, hlt, an invalid instruction, or after N instructions.
             """,
             """{"program","instructions","stop_reason","exited","exit_status","output","fault","registers":{"rax",…,"r15","rip","flags"},"syscalls","elapsed_seconds","instructions_per_second","cpu_seconds","trace":[…]}""",
-            "vmlab sim cpu --builtin hello", "vmlab sim cpu prog.s --trace --steps 50")
+            "vmlab sim cpu --builtin hello", "vmlab sim cpu prog.s --trace --steps 50", "vmlab sim cpu prog.elf --trace")
         {
             Tour = new("User programs are real machine code. The simulated CPU fetches each 8-byte instruction from memory, " +
                        "decodes it and executes it; 'syscall' stops the CPU and hands the request to whoever runs it - here a " +
@@ -30,6 +30,8 @@ internal static class CpuCommand
         {
             long steps = ctx.Get(stepsOption);
             bool trace = ctx.Get(traceOption);
+            if (ElfCpu.Read(ctx, input, out string elfName) is { } elf)
+                return ElfCpu.Run(ctx, elfName, elf, steps, trace);
             var (name, image, _) = input.Read(ctx);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             TimeSpan cpu0 = Environment.CpuUsage.TotalTime;

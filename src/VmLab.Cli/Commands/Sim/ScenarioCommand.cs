@@ -15,6 +15,8 @@ internal static class ScenarioCommand
         simulated x86-64 CPU through the MMU and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped frames, kernel frames
         mapped for users, writable frames shared between processes. Deterministic. Every scenario takes
         --steps N (instruction budget), --trace (kernel events), --view (memory maps) and --json.
+        Your own programs: 'vmlab sim run --program A.elf[,B.elf]' (build them with 'vmlab sim cc') starts each as a
+        process in order and reports the same JSON, with each process's exit_status and the console.
         """,
         RunProgramCommand.JsonKeys,
         "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50",

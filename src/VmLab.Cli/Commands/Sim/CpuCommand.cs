@@ -18,9 +18,11 @@ internal static class CpuCommand
             and stores go through the same bus the paging MMU plugs into. A tiny handler serves two syscalls: write
             (rax=1, rdi=buffer, rsi=length) and exit (rax=2, rdi=status); any other number returns -1. The run ends
             at exit, a fault, hlt, an invalid instruction, or after N instructions.
+            An ELF file (from 'vmlab sim cc') instead runs as the only process on the teaching kernel: x86-64 code
+            through its own page table; --trace lists each instruction (Iced's GNU syntax, the first 10000).
             """,
             """{"program","instructions","stop_reason","exited","exit_status","output","fault","registers":{"rax",…,"r15","rip","flags"},"syscalls","elapsed_seconds","instructions_per_second","cpu_seconds","trace":[…]}""",
-            "vmlab sim cpu --builtin hello", "vmlab sim cpu prog.s --trace --steps 50")
+            "vmlab sim cpu --builtin hello", "vmlab sim cpu prog.s --trace --steps 50", "vmlab sim cpu prog.elf --trace")
         {
             Tour = new("User programs are real machine code. The simulated CPU fetches each 8-byte instruction from memory, " +
                        "decodes it and executes it; 'syscall' stops the CPU and hands the request to whoever runs it - here a " +
@@ -30,6 +32,8 @@ internal static class CpuCommand
         {
             long steps = ctx.Get(stepsOption);
             bool trace = ctx.Get(traceOption);
+            if (ElfCpu.Read(ctx, input, out string elfName) is { } elf)
+                return ElfCpu.Run(ctx, elfName, elf, steps, trace);
             var (name, image, _) = input.Read(ctx);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             TimeSpan cpu0 = Environment.CpuUsage.TotalTime;

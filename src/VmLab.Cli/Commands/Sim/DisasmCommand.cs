@@ -1,4 +1,5 @@
 using VmLab.Sim.Asm;
+using VmLab.Sim.X86;
 
 namespace VmLab.Cli.Commands.Sim;
 
@@ -8,6 +9,7 @@ internal static class DisasmCommand
     public static Verb Create()
     {
         var input = new ProgramInput();
+        var syntax = Opt.Choice("--syntax", "assembly syntax for an ELF program: gnu (AT&T, as objdump) or intel", "gnu", "gnu", "intel");
         var source = Opt.Flag("--source", "print only reassemblable source (no addresses or bytes)");
         return new Verb("disasm", "disassemble a program image (or source) for the simulated CPU",
             """
@@ -15,11 +17,15 @@ internal static class DisasmCommand
             symbol table are shown next to their addresses. The text reassembles to the same bytes.
             """,
             """{"file","entry","lines":[{"address","bytes","text","label"}]}""",
-            "vmlab sim disasm prog.img", "vmlab sim disasm --builtin fib --source")
-            .Takes([.. input.Symbols, source]).Does(ctx =>
+            "vmlab sim disasm prog.img", "vmlab sim disasm prog.elf --syntax intel", "vmlab sim disasm --builtin fib --source")
+            .Takes([.. input.Symbols, source, syntax]).Does(ctx =>
         {
             if (ctx.Get(source) && ctx.Json)
                 throw new UsageException("give --source or --json, not both");
+            if (ElfCpu.Read(ctx, input, out string elfName) is { } elf)
+                return ctx.Get(source) ? throw new UsageException("--source reassembles the teaching ISA; an ELF program has no such source")
+                    : ElfCpu.Disasm(ctx, elfName, elf, ctx.Get(syntax) == "intel" ? X86Syntax.Intel : X86Syntax.Gnu);
+            if (ctx.Given(syntax)) throw new UsageException("--syntax applies to ELF programs (x86-64); this input is not ELF");
             var (name, image, _) = input.Read(ctx);
             var lines = Disassembler.Disassemble(image).ToList();
             if (ctx.Get(source))

@@ -7,7 +7,7 @@ namespace VmLab.Cli.Commands.Sim;
 internal static class ScenarioCommand
 {
     /// <summary>The <c>run</c> group: every scenario as a sub-verb, in teaching order.</summary>
-    public static Verb Group() => new Verb("run", "run a teaching-kernel scenario (hello, fork, spawn, ...)",
+    public static Verb Group() => RunProgramCommand.Attach(new Verb("run", "run a teaching-kernel scenario (hello, fork, spawn, ...)",
         """
         Scenarios on the WeensyOS-style teaching kernel. Each boots a fresh simulated machine (2 MiB of physical
         memory, kernel_pagetable with a supervisor-only identity map and a user-writable console), starts user
@@ -15,10 +15,13 @@ internal static class ScenarioCommand
         simulated x86-64 CPU through the MMU and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped frames, kernel frames
         mapped for users, writable frames shared between processes. Deterministic. Every scenario takes
         --steps N (instruction budget), --trace (kernel events), --view (memory maps) and --json.
+        Your own programs: 'vmlab sim run --program A.elf[,B.elf]' (build them with 'vmlab sim cc') starts each as a
+        process in order and reports the same JSON, with each process's exit_status and the console.
         """,
-        null,
-        "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50")
-        .Takes([.. Scenarios.All.Select(s => Create(s.Name, s.Summary))]);
+        RunProgramCommand.JsonKeys,
+        "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50",
+        "vmlab sim run --program prog.elf,other.elf --json")
+        .Takes([.. Scenarios.All.Select(s => Create(s.Name, s.Summary))]));
 
     /// <summary>A scenario's own options (beyond the common ones) and its tour step.</summary>
     private sealed record Extra(Symbol[] Options, Func<Ctx, ScenarioOptions, ScenarioOptions> Apply, TourStep? Tour, string Json = "");

@@ -1,0 +1,137 @@
+using System.Text.Json;
+
+namespace VmLab.Cli.Tests;
+
+/// <summary>User ELF programs through the sim verbs: run --program, cpu, disasm, and bad ELF files.</summary>
+public sealed class SimElfCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vmlab-elf-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Compile(string name, string body)
+    {
+        string src = Path.Combine(_dir, name + ".c"), elf = Path.Combine(_dir, name + ".elf");
+        File.WriteAllText(src, "#include \"u-lib.h\"\nvoid process_main(void) {\n" + body + "\n}\n");
+        var r = CliRunner.Run("sim", "cc", src, "-o", elf);
+        Assert.True(r.ExitCode == 0, r.Err);
+        return elf;
+    }
+
+    private static JsonElement Json(CliRunner.Result r)
+    {
+        Assert.True(r.Err.Length == 0, r.Err);
+        return JsonDocument.Parse(r.Out).RootElement;
+    }
+
+    [Fact]
+    public void Run_program_reports_console_and_exit_status()
+    {
+        string elf = Compile("seven", "console_printf(\"counted to %d\\n\", 6 * 7); sys_exit(7);");
+        var r = CliRunner.Run("sim", "run", "--program", elf, "--json");
+        Assert.Equal(0, r.ExitCode);
+        var j = Json(r);
+        Assert.Equal("counted to 42\n", j.GetProperty("console").GetString());
+        var p = Assert.Single(j.GetProperty("processes").EnumerateArray());
+        Assert.Equal(7, p.GetProperty("exit_status").GetInt64());
+        Assert.Equal(0, j.GetProperty("leaked_frames").GetInt32());
+        Assert.True(j.GetProperty("passed").GetBoolean());
+        Assert.True(j.GetProperty("steps").GetInt64() > 0);
+    }
+
+    [Fact]
+    public void Two_programs_run_side_by_side_each_with_its_status()
+    {
+        string a = Compile("first", "console_printf(\"first %d\\n\", sys_getpid());");
+        string b = Compile("second", "console_printf(\"second %d\\n\", sys_getpid()); sys_exit(3);");
+        var j = Json(CliRunner.Run("sim", "run", "--program", $"{a},{b}", "--json"));
+        var procs = j.GetProperty("processes").EnumerateArray().ToList();
+        Assert.Equal(2, procs.Count);
+        Assert.Equal(("first", 0L), (procs[0].GetProperty("name").GetString(), procs[0].GetProperty("exit_status").GetInt64()));
+        Assert.Equal(("second", 3L), (procs[1].GetProperty("name").GetString(), procs[1].GetProperty("exit_status").GetInt64()));
+        string console = j.GetProperty("console").GetString()!;
+        Assert.Contains("first 1\n", console);
+        Assert.Contains("second 2\n", console);
+    }
+
+    [Fact]
+    public void A_program_that_never_ends_is_reported_still_running()
+    {
+        string elf = Compile("spin", "for (;;) sys_yield();");
+        var r = CliRunner.Run("sim", "run", "--program", elf, "--steps", "5000", "--json");
+        Assert.Equal(1, r.ExitCode);
+        var j = Json(r);
+        Assert.False(j.GetProperty("passed").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, j.GetProperty("processes")[0].GetProperty("exit_status").ValueKind);
+    }
+
+    [Fact]
+    public void Cpu_runs_an_elf_and_traces_disassembled_instructions()
+    {
+        string elf = Compile("hi", "console_printf(\"hi\\n\");");
+        var r = CliRunner.Run("sim", "cpu", elf, "--trace");
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        Assert.Contains("_start:", r.Out);
+        Assert.Contains("call process_main", r.Out);
+        Assert.Contains("| hi", r.Out);
+        var j = Json(CliRunner.Run("sim", "cpu", elf, "--json"));
+        Assert.Equal("hi\n", j.GetProperty("console").GetString());
+        Assert.Equal(0, j.GetProperty("exit_status").GetInt64());
+        Assert.True(j.GetProperty("instructions").GetInt64() > 10);
+    }
+
+    [Fact]
+    public void Disasm_prints_gnu_or_intel_syntax_with_symbols()
+    {
+        string elf = Compile("hi", "console_printf(\"hi\\n\");");
+        var gnu = CliRunner.Run("sim", "disasm", elf);
+        var intel = CliRunner.Run("sim", "disasm", elf, "--syntax", "intel");
+        Assert.True(gnu.ExitCode == 0 && intel.ExitCode == 0, gnu.Err + intel.Err);
+        Assert.Contains("process_main:", intel.Out);
+        Assert.Contains("xor %ebp,%ebp", gnu.Out);
+        Assert.Contains("xor ebp,ebp", intel.Out);
+        Assert.DoesNotContain("%", intel.Out.Split('\n').Where(l => l.StartsWith("  00")).Aggregate("", (a, l) => a + l));
+    }
+
+    public static TheoryData<string> BadInputs => ["truncated", "text", "/dev/zero", "directory", "missing", "arm"];
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void Bad_elf_files_are_one_line_exit_2(string kind)
+    {
+        string path = Path.Combine(_dir, kind);
+        switch (kind)
+        {
+            case "truncated": File.WriteAllBytes(path, File.ReadAllBytes(Compile("t", "")).AsSpan(0, 100).ToArray()); break;
+            case "text": File.WriteAllText(path, "int main() { return 0; }\n"); break;
+            case "/dev/zero": path = "/dev/zero"; break;
+            case "directory": Directory.CreateDirectory(path); break;
+            case "arm":
+                byte[] elf = File.ReadAllBytes(Compile("m", ""));
+                elf[18] = 183;     // e_machine = EM_AARCH64
+                File.WriteAllBytes(path, elf);
+                break;
+        }
+        foreach (string[] args in new[] { new[] { "sim", "run", "--program", path, "--json" }, ["sim", "run", "--program", path] })
+        {
+            var r = CliRunner.Run(args);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal("", r.Out);
+            string line = Assert.Single(r.Err.TrimEnd('\n').Split('\n'));
+            Assert.DoesNotContain("Exception", line);
+            Assert.StartsWith("vmlab sim run: ", line);
+        }
+    }
+
+    [Fact]
+    public void Wrong_machine_and_truncation_say_why()
+    {
+        byte[] elf = File.ReadAllBytes(Compile("m", ""));
+        elf[18] = 183;
+        string arm = Path.Combine(_dir, "arm.elf");
+        File.WriteAllBytes(arm, elf);
+        Assert.Contains("not x86-64", CliRunner.Run("sim", "run", "--program", arm).Err);
+        Assert.Contains("not x86-64", CliRunner.Run("sim", "cpu", arm).Err);
+        Assert.Contains("not x86-64", CliRunner.Run("sim", "disasm", arm).Err);
+    }
+}

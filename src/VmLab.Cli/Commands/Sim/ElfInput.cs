@@ -48,43 +48,4 @@ internal static class ElfInput
         }
         return lines;
     }
-
-    /// <summary>The `sim run` JSON for a kernel run of user programs (the scenario keys, scenario "program").</summary>
-    public static (object Json, bool Passed, string Verdict) Result(Kernel k, bool trace)
-    {
-        var report = k.Panic is null ? k.Check() : new CheckReport([], []);
-        var procs = k.History.Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
-            p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls, $"0x{p.PageTable.Root:x}")).ToList();
-        int running = k.Processes.Count;
-        bool clean = k.Panic is null && k.CheckerErrors.Count == 0 && report.LeakedFrames.Count == 0
-                     && (running > 0 || k.Frames.FreeFrames == k.FreeFramesAtBoot);
-        var killed = procs.Where(p => p.KillReason is not null).ToList();
-        bool passed = clean && running == 0 && killed.Count == 0;
-        string verdict = k.Panic is { } panic ? $"the kernel panicked: {panic}"
-            : running > 0 ? $"{running} process(es) still running after {k.Instructions} instructions (raise --steps)"
-            : killed.Count > 0 ? $"pid {killed[0].Pid} ({killed[0].Name}) was killed: {killed[0].KillReason}"
-            : !clean ? $"the programs exited, but memory is not clean ({report.LeakedFrames.Count} leaked frame(s), {k.CheckerErrors.Count} checker problem(s))"
-            : $"every program exited ({string.Join(", ", procs.Select(p => $"{p.Name}: {p.ExitStatus}"))}) and every frame came back";
-        var json = new
-        {
-            Scenario = "program",
-            Steps = k.Instructions,
-            Processes = procs,
-            k.Faults,
-            FreeFramesBefore = k.FreeFramesAtBoot,
-            FreeFramesAfter = k.Frames.FreeFrames,
-            MinFreeFrames = k.MinFreeFrames == ulong.MaxValue ? k.Frames.FreeFrames : k.MinFreeFrames,
-            LeakedFrames = report.LeakedFrames.Count,
-            CheckerErrors = k.CheckerErrors.ToList(),
-            k.Console,
-            k.Panic,
-            Syscalls = k.SyscallCount,
-            k.ContextSwitches,
-            Instructions = k.Instructions,
-            Passed = passed,
-            Verdict = verdict,
-            Trace = trace ? k.TraceLog : null,
-        };
-        return (json, passed, verdict);
-    }
 }

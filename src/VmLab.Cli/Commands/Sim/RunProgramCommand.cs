@@ -1,3 +1,5 @@
+using VmLab.Sim.Kernel;
+
 namespace VmLab.Cli.Commands.Sim;
 
 /// <summary><c>vmlab sim run --program A.elf[,B.elf]</c>: a user's own programs as processes on the teaching kernel.</summary>
@@ -21,8 +23,8 @@ internal static class RunProgramCommand
             var images = files.Select(f => (Name: Path.GetFileNameWithoutExtension(f), Image: ElfInput.Load(f))).ToList();
             var k = ElfInput.Boot(images, ctx.Get(trace));
             ctx.Progress("running programs", () => k.Run(ctx.Get(steps)));
-            var (json, passed, verdict) = ElfInput.Result(k, ctx.Get(trace));
-            return ctx.Emit(json, passed, rep =>
+            var result = Scenarios.Programs(k);
+            return ctx.Emit(result, result.Passed, rep =>
             {
                 rep.Title($"vmlab sim run --program {string.Join(',', files.Select(f => Path.GetFileName(f)))}");
                 rep.Explain("Each program is a process with its own page table; its x86-64 machine code runs on the simulated " +
@@ -42,7 +44,7 @@ internal static class RunProgramCommand
                 rep.Section("Memory");
                 rep.Fact("instructions executed", k.Instructions);
                 rep.Fact("free frames at boot / at the end", $"{k.FreeFramesAtBoot} / {k.Frames.FreeFrames}");
-                rep.Verdict(passed, verdict);
+                rep.Verdict(result.Passed, result.Verdict);
             });
         });
     }

@@ -38,6 +38,16 @@ internal sealed class X86Machine
 
     public void MapFresh(ulong va, PagePerm perm) => Memory.Map(va & ~4095UL, _nextFrame++, perm);
 
+    /// <summary>Assembles more code at va (already mapped), for layouts the one program cannot make.</summary>
+    public void Assemble(ulong va, Action<Assembler> code)
+    {
+        var asm = new Assembler(64);
+        code(asm);
+        var writer = new CodeWriterImpl();
+        asm.Assemble(writer, va);
+        Memory.Poke(va, writer.ToArray());
+    }
+
     /// <summary>Runs to the closing ud2 (or the first other stop) and returns why it stopped.</summary>
     public StopReason Run(long budget = 1_000_000) => Cpu.Run(budget);
 

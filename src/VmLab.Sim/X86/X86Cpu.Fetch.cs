@@ -45,22 +45,56 @@ public sealed partial class X86Cpu<TBus>
                 return FetchUncached(rip, out ops, out count);
             _curPage = _code.Page(frame, offset);
             _curVpn = vpn;
-            _codeTags[(int)vpn & 15] = vpn + 1;
+            TagCode(vpn);
         }
         int off = (int)(rip & 0xFFF);
         XBlock? b = _curPage!.Blocks[off];
         if (b is null || b.Epoch != _code.Epoch)
         {
             b = _code.Block(_curPage, off);
-            if (b is null) return FetchUncached(rip, out ops, out count);
+            if (b is null) return FetchStraddling(rip, out ops, out count);
         }
         ops = b.Ops;
         count = ops.Length;
         return true;
     }
 
-    /// <summary>One instruction read byte by byte through the bus: for an instruction that crosses into the next
-    /// page, or a bus without a code-page window. A fetch fault counts only if the decoder needed that byte.</summary>
+    /// <summary>Marks a virtual page as one this run executes from, so a store into it is noticed. The tags
+    /// are a small direct-mapped table: when a page's tag is pushed out, stores into it would go unnoticed
+    /// from then on, so every block is checked against memory again before it next runs.</summary>
+    private void TagCode(ulong vpn)
+    {
+        ref ulong tag = ref _codeTags[(int)vpn & 15];
+        if (tag == vpn + 1) return;
+        if (tag != 0) _code.NewEpoch();
+        tag = vpn + 1;
+    }
+
+    /// <summary>An instruction that starts at the end of the current code page and runs on into the next one:
+    /// cached like any other, but valid only with the same bytes on both pages, the next virtual page mapping
+    /// to where they were read from, and fetch allowed there; checked again whenever the epoch or the next
+    /// virtual page differs. If the next page cannot be fetched from, the bytes go through the bus one by one
+    /// so the fault is the one the fetch would raise (on the second page, only if the decoder needs it).</summary>
+    private bool FetchStraddling(ulong rip, out XOp[] ops, out int count)
+    {
+        ulong va2 = (rip | 0xFFF) + 1, vpn2 = va2 >> 12;
+        int off = (int)(rip & 0xFFF);
+        XBlock? b = _curPage!.Blocks[off];
+        if (b is null || b.Tail == 0 || b.CheckedEpoch != _code.Epoch || b.CheckedVpn != vpn2)
+        {
+            if (!_bus.TryGetCodePage(va2, Privilege, out byte[] frame2, out int offset2)
+                || offset2 < 0 || (long)offset2 + 4096 > frame2.Length)
+                return FetchUncached(rip, out ops, out count);
+            TagCode(vpn2);
+            b = _code.Straddling(_curPage, off, frame2, offset2, vpn2);
+        }
+        ops = b.Ops;
+        count = ops.Length;
+        return true;
+    }
+
+    /// <summary>One instruction read byte by byte through the bus: for an instruction that crosses into a page
+    /// that cannot be fetched from as a whole, or a bus without a code-page window. A fetch fault counts only if the decoder needed that byte.</summary>
     private bool FetchUncached(ulong rip, out XOp[] ops, out int count)
     {
         ops = _single;
@@ -72,7 +106,7 @@ public sealed partial class X86Cpu<TBus>
             if (!_bus.TryLoad(rip + (ulong)n, 1, Access.Fetch, Privilege, out ulong b, out fault)) break;
             _fetchBytes[n++] = (byte)b;
         }
-        XOp op = XCodeCache.DecodeOne(_fetchBytes.AsSpan(0, n), out bool truncated);
+        XOp op = _code.DecodeOne(_fetchBytes.AsSpan(0, n), out bool truncated);
         if (truncated && fault.IsFault) return Fail(fault);
         _single[0] = op;
         return true;

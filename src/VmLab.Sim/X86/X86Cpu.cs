@@ -66,9 +66,12 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// <summary>After InvalidOpcode: the instruction's mnemonic as Iced names it ("ud2", "cpuid", "(bad)").</summary>
     public string InvalidMnemonic { get; private set; } = "";
 
-    /// <summary>Decoded-instruction cache counters (blocks decoded, blocks dropped because their bytes changed).</summary>
+    /// <summary>Blocks decoded so far: cached ones, plus every instruction fetched and decoded past the cache
+    /// (which happens only when its pages offer no code window or the second page of a straddling
+    /// instruction cannot be fetched from).</summary>
     public long BlocksDecoded => _code.Decoded;
 
+    /// <summary>Cached blocks dropped because the bytes they were decoded from changed.</summary>
     public long BlocksInvalidated => _code.Invalidated;
 
     /// <summary>Preempt every this many retired instructions; 0 turns the timer off. Setting it restarts the count.</summary>

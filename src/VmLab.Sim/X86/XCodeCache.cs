@@ -4,12 +4,18 @@ using Iced.Intel;
 namespace VmLab.Sim.X86;
 
 /// <summary>A run of decoded instructions from one code page, ending at a control transfer or the page end,
-/// with a copy of the bytes it was decoded from.</summary>
-internal sealed class XBlock(XOp[] ops, byte[] bytes)
+/// with a copy of the bytes it was decoded from; or one instruction that runs on into the next page
+/// (<see cref="Tail"/> of its bytes come from there).</summary>
+internal sealed class XBlock(XOp[] ops, byte[] bytes, int tail = 0)
 {
     public readonly XOp[] Ops = ops;
     public readonly byte[] Bytes = bytes;
+    public readonly int Tail = tail;
+    // In-page blocks: the epoch they were last compared in. A straddling block leaves it 0 (never current):
+    // it also depends on which frame the next virtual page maps to, so it is checked by (epoch, next vpn).
     public uint Epoch;
+    public uint CheckedEpoch;
+    public ulong CheckedVpn;
 }
 
 /// <summary>The decoded blocks of one physical code page, indexed by the offset they start at.</summary>
@@ -43,7 +49,10 @@ internal sealed class XCodeCache
 
     public uint Epoch => _epoch;
 
-    public void NewEpoch() => _epoch++;
+    public void NewEpoch()
+    {
+        if (++_epoch == 0) _epoch = 1;   // 0 marks a straddling block as never current
+    }
 
     public void Clear() => _pages.Clear();
 
@@ -58,10 +67,11 @@ internal sealed class XCodeCache
     }
 
     /// <summary>The block at offset off of the page, decoded now if missing or if its bytes changed;
-    /// null when the first instruction runs past the page end (the caller decodes it on its own).</summary>
+    /// null when the first instruction runs past the page end (see <see cref="Straddling"/>).</summary>
     public XBlock? Block(XCodePage page, int off)
     {
         XBlock? b = page.Blocks[off];
+        if (b is { Tail: > 0 }) return null;
         if (b is not null)
         {
             if (page.Frame.AsSpan(page.Offset + off, b.Bytes.Length).SequenceEqual(b.Bytes))
@@ -96,9 +106,53 @@ internal sealed class XCodeCache
         return new XBlock(_scratch.ToArray(), page.Frame.AsSpan(page.Offset + off, end - off).ToArray()) { Epoch = _epoch };
     }
 
-    /// <summary>Decodes the one instruction in bytes (which may come from two pages), uncached.</summary>
-    public static XOp DecodeOne(ReadOnlySpan<byte> bytes, out bool truncated)
+    /// <summary>
+    /// The instruction at off that runs on into the next page, whose frame (as the next virtual page maps it
+    /// now, vpn2) is frame2 at offset2: the cached one when the bytes on both pages still match, else decoded
+    /// again (into an in-page block if the new bytes end inside the page).
+    /// </summary>
+    public XBlock Straddling(XCodePage page, int off, byte[] frame2, int offset2, ulong vpn2)
     {
+        int head = 4096 - off;
+        XBlock? b = page.Blocks[off];
+        if (b is { Tail: > 0 })
+        {
+            if (page.Frame.AsSpan(page.Offset + off, head).SequenceEqual(b.Bytes.AsSpan(0, head))
+                && frame2.AsSpan(offset2, b.Tail).SequenceEqual(b.Bytes.AsSpan(head)))
+            {
+                b.CheckedEpoch = _epoch;
+                b.CheckedVpn = vpn2;
+                return b;
+            }
+            Invalidated++;
+        }
+        b = Decode(page, off) ?? DecodeStraddling(page, off, frame2, offset2);
+        b.CheckedEpoch = _epoch;
+        b.CheckedVpn = vpn2;
+        page.Blocks[off] = b;
+        return b;
+    }
+
+    private XBlock DecodeStraddling(XCodePage page, int off, byte[] frame2, int offset2)
+    {
+        int head = 4096 - off;
+        Span<byte> bytes = stackalloc byte[15];
+        page.Frame.AsSpan(page.Offset + off, head).CopyTo(bytes);
+        frame2.AsSpan(offset2, 15 - head).CopyTo(bytes[head..]);
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes.ToArray()), (ulong)off);
+        decoder.Decode(out Instruction ins);
+        XOp op = XTranslator.Translate(ins);
+        // an undecodable sequence may have depended on every byte looked at
+        int used = ins.IsInvalid ? 15 : Math.Clamp(ins.Length, head + 1, 15);
+        Decoded++;
+        return new XBlock([op], bytes[..used].ToArray(), used - head);
+    }
+
+    /// <summary>Decodes the one instruction in bytes (which may come from two pages), uncached (still counted
+    /// in <see cref="Decoded"/>: every decode costs the same).</summary>
+    public XOp DecodeOne(ReadOnlySpan<byte> bytes, out bool truncated)
+    {
+        Decoded++;
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes.ToArray()), 0);
         decoder.Decode(out Instruction ins);
         truncated = decoder.LastError == DecoderError.NoMoreBytes;

@@ -19,8 +19,10 @@ public sealed record X86Line(ulong Address, byte[] Bytes, string Text, string Mn
 
 /// <summary>
 /// The one x86-64 disassembler (trace, web view, <c>sim disasm</c>): Iced's decoder and its GNU or Intel
-/// formatter, with optional symbol names for branch targets and addresses. Bytes that do not decode come out
-/// as "(bad)", one byte at a time, so a listing always moves forward.
+/// formatter, with optional symbol names for branch targets and addresses. A rip-relative memory operand is
+/// shown as objdump shows it, in its encoded form with the address it reaches in a comment:
+/// <c>mov 0x2e5f(%rip),%eax        # 403010 &lt;counter&gt;</c> (Intel: <c>mov eax,[rip+0x2e5f]        # 403010 &lt;counter&gt;</c>).
+/// Bytes that do not decode come out as "(bad)", one byte at a time, so a listing always moves forward.
 /// </summary>
 public static class X86Disassembler
 {
@@ -46,8 +48,9 @@ public static class X86Disassembler
                 continue;
             }
             formatter.Format(ins, output);
-            lines.Add(new X86Line(at, bytes[offset..(offset + ins.Length)], output.ToStringAndReset(),
-                ins.Mnemonic.ToString().ToLowerInvariant()));
+            string text = output.ToStringAndReset();
+            if (ins.IsIPRelativeMemoryOperand) text += RipComment(ins.IPRelativeMemoryAddress, symbols);
+            lines.Add(new X86Line(at, bytes[offset..(offset + ins.Length)], text, ins.Mnemonic.ToString().ToLowerInvariant()));
         }
         return lines;
     }
@@ -70,15 +73,23 @@ public static class X86Disassembler
         f.Options.UppercaseHex = false;
         f.Options.BranchLeadingZeros = false;
         f.Options.SmallHexNumbersInDecimal = false;   // $0x7, as objdump prints it
+        f.Options.RipRelativeAddresses = true;        // 0x2e5f(%rip): the encoding; the address goes in RipComment
         return f;
     }
+
+    /// <summary>objdump's comment after a rip-relative operand: the address reached, and its symbol if known.</summary>
+    private static string RipComment(ulong address, Func<ulong, string?>? symbols) =>
+        $"        # {address:x}" + (symbols?.Invoke(address) is { } name ? $" <{name}>" : "");
 
     private sealed class Resolver(Func<ulong, string?> symbols) : ISymbolResolver
     {
         public bool TryGetSymbol(in Instruction instruction, int operand, int instructionOperand, ulong address,
             int addressSize, out SymbolResult symbol)
         {
-            if (symbols(address) is { } name)
+            // a rip-relative operand keeps its displacement (Iced would print counter(%rip)); RipComment names it
+            bool ripOperand = instruction.IsIPRelativeMemoryOperand && instructionOperand >= 0
+                && instruction.GetOpKind(instructionOperand) == OpKind.Memory;
+            if (!ripOperand && symbols(address) is { } name)
             {
                 symbol = new SymbolResult(address, name);
                 return true;

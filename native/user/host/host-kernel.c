@@ -3,17 +3,9 @@
 // getpid is 1 (the first VmLab process), yield is sched_yield, and the spawn argument is argv[1] (decimal).
 // Page allocation, fork and spawn are not emulated: they answer -1.
 #include "../lib/u-lib.h"
+#include "../lib/syscall-asm.h"
 
 uint64_t process_arg;
-
-static long linux_syscall(long number, long a0, long a1, long a2) {
-    long result;
-    __asm__ volatile("syscall"
-                     : "=a"(result)
-                     : "a"(number), "D"(a0), "S"(a1), "d"(a2)
-                     : "rcx", "r11", "memory");
-    return result;
-}
 
 static long answer(long linux_result) {
     return linux_result < 0 ? -1 : linux_result;
@@ -22,12 +14,12 @@ static long answer(long linux_result) {
 long sys_call(long number, uint64_t a0, uint64_t a1, uint64_t a2) {
     (void)a2;
     switch (number) {
-    case SYSCALL_WRITE: return answer(linux_syscall(1, 2, (long)a0, (long)a1));
-    case SYSCALL_EXIT: for (;;) linux_syscall(231, (long)a0, 0, 0);
+    case SYSCALL_WRITE: return answer(syscall3(1, 2, (long)a0, (long)a1));
+    case SYSCALL_EXIT: for (;;) syscall3(231, (long)a0, 0, 0);
     case SYSCALL_GETPID: return 1;
-    case SYSCALL_YIELD: return answer(linux_syscall(24, 0, 0, 0));
-    case SYSCALL_PIPEWRITE: return answer(linux_syscall(1, 1, (long)a0, (long)a1));
-    case SYSCALL_PIPEREAD: return answer(linux_syscall(0, 0, (long)a0, (long)a1));
+    case SYSCALL_YIELD: return answer(syscall3(24, 0, 0, 0));
+    case SYSCALL_PIPEWRITE: return answer(syscall3(1, 1, (long)a0, (long)a1));
+    case SYSCALL_PIPEREAD: return answer(syscall3(0, 0, (long)a0, (long)a1));
     default: return -1;
     }
 }

@@ -1,16 +1,12 @@
-// The system calls, VmLab's way: number in rax, arguments in rdi, rsi, rdx, `syscall`, result in rax.
-// rcx and r11 are clobbered as on real x86-64 (the CPU saves rip and rflags there).
+// The system calls, VmLab's way: number in rax, arguments in rdi, rsi, rdx, `syscall`, result in rax
+// (syscall-asm.h).
 #include "u-lib.h"
+#include "syscall-asm.h"
 
 uint64_t process_arg;
 
 long sys_call(long number, uint64_t a0, uint64_t a1, uint64_t a2) {
-    long result;
-    __asm__ volatile("syscall"
-                     : "=a"(result)
-                     : "a"(number), "D"(a0), "S"(a1), "d"(a2)
-                     : "rcx", "r11", "memory");
-    return result;
+    return syscall3(number, (long)a0, (long)a1, (long)a2);
 }
 
 ssize_t sys_write(const void* buf, size_t len) {

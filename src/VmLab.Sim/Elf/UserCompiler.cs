@@ -25,7 +25,7 @@ public sealed record CompileResult(CompileOutcome Outcome, string Diagnostics, s
 public static class UserCompiler
 {
     private const string Prefix = "VmLab.Sim.UserLib.";
-    private static readonly string[] s_library = ["u-lib.h", "crt0.S", "u-syscall.c", "u-lib.c", "user.ld", "cflags"];
+    private static readonly string[] s_library = ["u-lib.h", "syscall-asm.h", "crt0.S", "u-syscall.c", "u-lib.c", "user.ld", "cflags"];
 
     /// <summary>A compile that takes longer than this is stopped.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
@@ -36,7 +36,7 @@ public static class UserCompiler
     /// <summary>The flags every user program is built with (native/user/lib/cflags).</summary>
     public static IReadOnlyList<string> Flags => Library("cflags").Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>A library file by name (u-lib.h, crt0.S, u-syscall.c, u-lib.c, user.ld, cflags).</summary>
+    /// <summary>A library file by name (u-lib.h, syscall-asm.h, crt0.S, u-syscall.c, u-lib.c, user.ld, cflags).</summary>
     public static string Library(string file)
     {
         using var stream = typeof(UserCompiler).Assembly.GetManifestResourceStream(Prefix + file)

@@ -97,34 +97,10 @@ public sealed partial class X86Cpu<TBus>
                     d = r;
                     break;
                 }
-                case XKind.AluRR64:
-                {
-                    ref ulong d = ref Unsafe.Add(ref r0, op.Dst);
-                    ulong r = Alu((AluOp)op.Sub, d, Unsafe.Add(ref r0, op.Src), 8);
-                    if (op.Sub < (byte)AluOp.Cmp) d = r;
-                    break;
-                }
-                case XKind.AluRI64:
-                {
-                    ref ulong d = ref Unsafe.Add(ref r0, op.Dst);
-                    ulong r = Alu((AluOp)op.Sub, d, (ulong)op.Imm, 8);
-                    if (op.Sub < (byte)AluOp.Cmp) d = r;
-                    break;
-                }
-                case XKind.AluRR32:
-                {
-                    ref ulong d = ref Unsafe.Add(ref r0, op.Dst);
-                    ulong r = Alu((AluOp)op.Sub, d, Unsafe.Add(ref r0, op.Src), 4);
-                    if (op.Sub < (byte)AluOp.Cmp) d = r;
-                    break;
-                }
-                case XKind.AluRI32:
-                {
-                    ref ulong d = ref Unsafe.Add(ref r0, op.Dst);
-                    ulong r = Alu((AluOp)op.Sub, d, (ulong)op.Imm, 4);
-                    if (op.Sub < (byte)AluOp.Cmp) d = r;
-                    break;
-                }
+                case XKind.AluRR64: AluReg(ref Unsafe.Add(ref r0, op.Dst), op.Sub, Unsafe.Add(ref r0, op.Src), 8); break;
+                case XKind.AluRI64: AluReg(ref Unsafe.Add(ref r0, op.Dst), op.Sub, (ulong)op.Imm, 8); break;
+                case XKind.AluRR32: AluReg(ref Unsafe.Add(ref r0, op.Dst), op.Sub, Unsafe.Add(ref r0, op.Src), 4); break;
+                case XKind.AluRI32: AluReg(ref Unsafe.Add(ref r0, op.Dst), op.Sub, (ulong)op.Imm, 4); break;
                 case XKind.Lea:
                 {
                     ulong ea = Ea(ref op, next);
@@ -205,6 +181,15 @@ public sealed partial class X86Cpu<TBus>
         _regs.Rip = rip;
         done = n;
         return reason;
+    }
+
+    /// <summary>A register destination's ALU operation (the size is a constant at each call, so this inlines
+    /// to the same code as writing it out); cmp and test only set the flags. A 32-bit result zero-extends.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AluReg(ref ulong d, byte sub, ulong src, int size)
+    {
+        ulong r = Alu((AluOp)sub, d, src, size);
+        if (sub < (byte)AluOp.Cmp) d = r;
     }
 
     /// <summary>The operand of a one-operand form (register or memory) at its size.</summary>

@@ -151,4 +151,30 @@ public class BitStringTests
         Assert.Equal(0UL, m[Reg.Rbx] & 0xFF);
         Assert.Equal(1UL, m[Reg.Rcx] & 0xFF);
     }
+
+    [Fact]
+    public void Lzcnt_counts_leading_zeros_with_cf_for_a_zero_source_and_zf_for_a_zero_count()
+    {
+        // not in the differential fuzzer: the build host lacks LZCNT and runs the encoding as bsr
+        var m = new X86Machine(a =>
+        {
+            a.mov(ecx, 1);
+            a.lzcnt(rax, rcx);             // 63
+            a.xor(edx, edx);
+            a.lzcnt(ebx, edx);             // 32, CF = 1
+            a.setc(r11b);
+            a.mov(r8, unchecked((long)0x8000_0000_0000_0000UL));
+            a.lzcnt(r9, r8);               // 0, ZF = 1
+            a.setz(r12b);
+            a.lzcnt(r10w, cx);             // 15
+        });
+        Assert.Equal(StopReason.InvalidOpcode, m.Run());
+        Assert.Equal(63UL, m[Reg.Rax]);
+        Assert.Equal(32UL, m[Reg.Rbx]);
+        Assert.Equal(0UL, m[Reg.R9]);
+        Assert.Equal(15UL, m[Reg.R10] & 0xFFFF);
+        Assert.Equal(1UL, m[Reg.R11] & 0xFF);
+        Assert.Equal(1UL, m[Reg.R12] & 0xFF);
+        Assert.Equal(0UL, m.Flags & 0x41);   // 15 is neither zero nor from a zero source
+    }
 }

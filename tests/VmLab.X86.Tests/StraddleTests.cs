@@ -42,7 +42,7 @@ public class StraddleTests
     }
 
     [Fact]
-    public void Runs_again_use_the_cached_decode_and_a_remapped_second_page_runs_its_new_bytes()
+    public void Runs_again_use_the_cached_decode_and_a_rewritten_or_remapped_second_page_runs_its_new_bytes()
     {
         var m = StraddlingMov(_ => { }, 0x03, 0x04, 0x0F, 0x0B);   // ud2 after it
         m.Cpu.Rip = At;
@@ -55,6 +55,11 @@ public class StraddleTests
             Assert.Equal(StopReason.InvalidOpcode, m.Run());
         }
         Assert.Equal(decoded, m.Cpu.BlocksDecoded);
+
+        m.Memory.Poke(Page2, [0x0A, 0x0B]);   // the kernel writes the second half between runs
+        m.Cpu.Rip = At;
+        Assert.Equal(StopReason.InvalidOpcode, m.Run());
+        Assert.Equal(0x0B0A0201UL, m[Reg.Rax]);
 
         m.MapFresh(Page2, PagePerm.UserRo);
         m.Memory.Poke(Page2, [0x05, 0x06, 0x0F, 0x0B]);

@@ -8,19 +8,6 @@ public enum Reg : byte
     Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15,
 }
 
-/// <summary>What the last cmp/test found. Only cmp and test write the flags; arithmetic leaves them alone.</summary>
-[Flags]
-public enum CpuFlags : ulong
-{
-    None = 0,
-    /// <summary>Equal (cmp), or the AND was zero (test).</summary>
-    Zero = 1,
-    /// <summary>Signed less (cmp), or the AND was negative (test).</summary>
-    Less = 2,
-    /// <summary>Unsigned below (cmp); test clears it.</summary>
-    Below = 4,
-}
-
 /// <summary>Storage for the general registers, indexable by number.</summary>
 [InlineArray(16)]
 public struct GeneralRegisters
@@ -34,12 +21,20 @@ public struct GeneralRegisters
 /// </summary>
 public struct RegisterFile
 {
+    /// <summary>The names of the sixteen general registers, in <see cref="Reg"/> order ("rax" ... "r15").</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+
+    /// <summary>The general registers, indexed by <see cref="Reg"/> number.</summary>
     public GeneralRegisters Gpr;
+
+    /// <summary>The instruction pointer: the next instruction to run.</summary>
     public ulong Rip;
-    public CpuFlags Flags;
-    /// <summary>The x86-64 CPU's RFLAGS (the teaching ISA's CPU uses <see cref="Flags"/> instead).</summary>
+
+    /// <summary>RFLAGS as software sees it (pushfq): the status flags, DF, and the fixed bit 1.</summary>
     public ulong Rflags;
 
+    /// <summary>One general register by name.</summary>
     public ulong this[Reg r]
     {
         readonly get => Gpr[(int)r];
@@ -51,7 +46,7 @@ public struct RegisterFile
     {
         for (int i = 0; i < 16; i++)
             if (Gpr[i] != other.Gpr[i]) return false;
-        return Rip == other.Rip && Flags == other.Flags && Rflags == other.Rflags;
+        return Rip == other.Rip && Rflags == other.Rflags;
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using VmLab.Sim.Asm;
 
 namespace VmLab.Sim.Elf;
 

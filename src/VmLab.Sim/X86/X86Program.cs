@@ -1,5 +1,5 @@
 using Iced.Intel;
-using VmLab.Sim.Asm;
+using VmLab.Sim.Elf;
 using Assembler = Iced.Intel.Assembler;
 using static VmLab.Sim.Kernel.KernelLayout;
 

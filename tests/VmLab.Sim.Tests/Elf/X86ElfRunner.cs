@@ -1,5 +1,5 @@
 using System.Text;
-using VmLab.Sim.Asm;
+using VmLab.Sim.Elf;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.X86;
 using static VmLab.Sim.Kernel.KernelLayout;

@@ -16,10 +16,13 @@ public readonly struct PagedBus(Tlb tlb) : IMemoryBus
 {
     private readonly PhysicalMemory _memory = tlb.Mmu.Memory;
 
+    /// <summary>The TLB every access goes through (its CR3 is the page table in use).</summary>
     public Tlb Tlb => tlb;
 
+    /// <summary>The physical memory the TLB's MMU walks and the accesses land in.</summary>
     public PhysicalMemory Memory => _memory;
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLoad(ulong va, int size, Access access, Privilege privilege, out ulong value, out MemoryFault fault)
     {
@@ -39,6 +42,7 @@ public readonly struct PagedBus(Tlb tlb) : IMemoryBus
         return true;
     }
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryStore(ulong va, int size, ulong value, Privilege privilege, out MemoryFault fault)
     {

@@ -5,7 +5,38 @@ namespace VmLab.Sim.Cpu;
 /// <summary>The sixteen general registers, numbered as in the encoding (x86-64 order).</summary>
 public enum Reg : byte
 {
-    Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15,
+    /// <summary>rax: accumulator; the syscall number and result.</summary>
+    Rax,
+    /// <summary>rcx: counter for rep; syscall leaves the return rip here.</summary>
+    Rcx,
+    /// <summary>rdx: the third syscall argument; the high half of mul/div.</summary>
+    Rdx,
+    /// <summary>rbx: callee-saved.</summary>
+    Rbx,
+    /// <summary>rsp: the stack pointer.</summary>
+    Rsp,
+    /// <summary>rbp: frame pointer (callee-saved).</summary>
+    Rbp,
+    /// <summary>rsi: the second syscall argument; string source.</summary>
+    Rsi,
+    /// <summary>rdi: the first syscall argument and the spawn argument at start; string destination.</summary>
+    Rdi,
+    /// <summary>r8.</summary>
+    R8,
+    /// <summary>r9.</summary>
+    R9,
+    /// <summary>r10.</summary>
+    R10,
+    /// <summary>r11: syscall leaves RFLAGS here.</summary>
+    R11,
+    /// <summary>r12.</summary>
+    R12,
+    /// <summary>r13.</summary>
+    R13,
+    /// <summary>r14.</summary>
+    R14,
+    /// <summary>r15.</summary>
+    R15,
 }
 
 /// <summary>Storage for the general registers, indexable by number.</summary>

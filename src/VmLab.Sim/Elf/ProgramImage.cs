@@ -3,8 +3,11 @@ namespace VmLab.Sim.Elf;
 /// <summary>Which part of a program a segment is: code (read/execute), data (read/write), bss (zeroed, read/write).</summary>
 public enum SegmentKind : byte
 {
+    /// <summary>Code and read-only data: mapped read/execute.</summary>
     Text = 0,
+    /// <summary>Initialised data: mapped read/write, no execute.</summary>
     Data = 1,
+    /// <summary>Zero-initialised data (no bytes in the file): mapped read/write, no execute.</summary>
     Bss = 2,
 }
 

@@ -9,7 +9,7 @@ namespace VmLab.Sim.Cpu;
 /// The machine's bus: every access is translated by one CPU's <see cref="Tlb"/> (a full MMU walk on a miss,
 /// which sets A, and D on a write) and then served from <see cref="PhysicalMemory"/>. Faults are the MMU's:
 /// #PF with CR2 and the real x86 error code, or #GP for a non-canonical address. Nothing changes on a fault.
-/// The code-page window is the frame's own host array, so instruction fetch costs one compare per slot.
+/// The code-page window is the frame's own host array: the CPU's decoded-instruction cache is keyed by it.
 /// The page table in use is the TLB's CR3: the kernel switches processes with <c>Tlb.LoadCr3</c>.
 /// </summary>
 public readonly struct PagedBus(Tlb tlb) : IMemoryBus

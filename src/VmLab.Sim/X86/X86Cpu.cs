@@ -7,7 +7,7 @@ namespace VmLab.Sim.X86;
 /// An x86-64 processor in 64-bit mode executing real machine code through a memory bus (in the machine: TLB,
 /// MMU, physical memory). Instructions are decoded by Iced once per physical code page and kept as decoded
 /// blocks (see <see cref="XCodeCache"/>); the semantics of the supported subset (docs/x86.md) are written here.
-/// It drives exactly like the teaching-ISA <c>Cpu&lt;TBus&gt;</c>:
+/// A kernel drives it like this:
 /// <code>
 ///   switch (cpu.Run(budget)) { case StopReason.Syscall: ... cpu[Reg.Rax] = result; ... }
 /// </code>

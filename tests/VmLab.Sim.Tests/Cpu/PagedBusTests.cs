@@ -102,6 +102,28 @@ public class PagedBusTests
     }
 
     [Fact]
+    public void Code_remapped_to_another_frame_between_runs_runs_from_the_new_frame()
+    {
+        // The decoded-instruction cache is keyed by frame: the same virtual rip on a new frame is new code.
+        var m = new Machine(a => a.mov(eax, 1));
+        Assert.Equal(StopReason.InvalidOpcode, m.Cpu.Run(100));
+        Assert.Equal(1UL, m.Cpu[Reg.Rax]);
+
+        var asm = new Assembler(64);
+        asm.mov(eax, 2);
+        asm.ud2();
+        var code = new CodeBytes();
+        asm.Assemble(code, DemoMachine.UserCode);
+        ulong frame = m.Demo.Frames.Allocate(VmLab.Sim.Memory.FrameOwner.Process, 1);
+        m.Demo.Memory.Write(frame, code.Bytes.ToArray());
+        m.Demo.Table.Iter(DemoMachine.UserCode).Map(frame, PTE_P | PTE_U);
+        m.Tlb.Invlpg(DemoMachine.UserCode);
+        m.Cpu.Rip = DemoMachine.UserCode;
+        Assert.Equal(StopReason.InvalidOpcode, m.Cpu.Run(100));
+        Assert.Equal(2UL, m.Cpu[Reg.Rax]);
+    }
+
+    [Fact]
     public void User_code_may_write_the_console_page_and_supervisor_code_the_kernel_pages()
     {
         var m = new Machine(a => { a.mov(rbx, (long)DemoMachine.Console); a.mov(eax, 0x0741); a.mov(__word_ptr[rbx], ax); });

@@ -23,7 +23,7 @@ public static class TlbDemo
     /// Va: the ordinary user page remapped from frame A to frame B; GlobalVa: the page mapped with PTE_G that survives
     /// a CR3 reload.
     /// </summary>
-    public const ulong Va = 0x200000, GlobalVa = 0x201000;
+    internal const ulong Va = 0x200000, GlobalVa = 0x201000;
 
     /// <summary>Runs the demonstration on a fresh machine and reports what each read returned; deterministic.</summary>
     public static TlbDemoResult Run()

@@ -68,7 +68,7 @@ public sealed partial class Kernel
 
     /// <summary>
     /// Boots a kernel: reserves the null page, kernel image, I/O hole and console, builds kernel_pagetable (identity
-    /// map of MEMSIZE_PHYSICAL, console user-writable) and loads it. No process runs yet.
+    /// map of every page but page 0, console user-writable) and loads it into CR3. No process runs yet.
     /// </summary>
     public Kernel(KernelOptions? options = null)
     {
@@ -105,7 +105,7 @@ public sealed partial class Kernel
     /// <summary>The MMU every user access goes through (CR0.WP, EFER.NXE on).</summary>
     public Mmu Mmu { get; }
     /// <summary>
-    /// The one CPU's TLB; the kernel reloads CR3 on a context switch and uses INVLPG after changing a mapping.
+    /// The one CPU's TLB; the kernel loads CR3 when it switches page tables and after a mapping change.
     /// </summary>
     public Tlb Tlb { get; }
     /// <summary>

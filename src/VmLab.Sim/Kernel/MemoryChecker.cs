@@ -25,7 +25,7 @@ public static class MemoryChecker
 {
     /// <summary>
     /// Walks every live process's page table and the kernel's against <see cref="Kernel.Frames"/> and reports what
-    /// breaks the invariants above. Reads only; safe at any point between kernel entries.
+    /// breaks the invariants above. Changes nothing.
     /// </summary>
     public static CheckReport Check(Kernel kernel)
     {

@@ -53,12 +53,12 @@ public readonly record struct MapCell(char Glyph, FrameOwner Owner, int Pid, cha
     /// The cell of a frame with owner <paramref name="info"/> (<see cref="FrameGlyph"/>) and, in a virtual map, the
     /// mapping's <paramref name="access"/> class.
     /// </summary>
-    public static MapCell Of(FrameInfo info, char access = ' ') => new(FrameGlyph(info), info.Owner, info.Pid, access);
+    internal static MapCell Of(FrameInfo info, char access = ' ') => new(FrameGlyph(info), info.Owner, info.Pid, access);
 
     /// <summary>A free frame's cell.</summary>
-    public static readonly MapCell FreeCell = new(Free, FrameOwner.Free, 0, ' ');
+    internal static readonly MapCell FreeCell = new(Free, FrameOwner.Free, 0, ' ');
     /// <summary>An unmapped virtual page's cell.</summary>
-    public static readonly MapCell UnmappedCell = new(Unmapped, FrameOwner.Free, 0, ' ');
+    internal static readonly MapCell UnmappedCell = new(Unmapped, FrameOwner.Free, 0, ' ');
 }
 
 /// <summary>One row of a map: the address of its first cell and its cells, left to right.</summary>

@@ -17,11 +17,11 @@ public sealed class ViewerDemo
     /// The demo's physical layout, WeensyOS's: kernel image [KernelStart, KernelEnd), console page, I/O hole [IoStart,
     /// IoEnd).
     /// </summary>
-    public const ulong KernelStart = 0x40000, KernelEnd = 0x80000, Console = 0xB8000, IoStart = 0xA0000, IoEnd = 0x100000;
+    internal const ulong KernelStart = 0x40000, KernelEnd = 0x80000, Console = 0xB8000, IoStart = 0xA0000, IoEnd = 0x100000;
     /// <summary>
     /// The demo processes' virtual pages: code (read-only), data, the page both share read-only, and the stack page.
     /// </summary>
-    public const ulong CodeVa = 0x100000, DataVa = 0x102000, SharedVa = 0x200000, StackVa = 0x2FF000;
+    internal const ulong CodeVa = 0x100000, DataVa = 0x102000, SharedVa = 0x200000, StackVa = 0x2FF000;
 
     /// <summary>The demos <see cref="Create"/> knows: "processes" and "large".</summary>
     public static IReadOnlyList<string> Names { get; } = ["processes", "large"];

@@ -21,7 +21,7 @@ public sealed record ScenarioOptions
     public int Messages { get; init; } = 100;
     /// <summary>Render memory (physical and each process's virtual pages) at its fullest and at the end.</summary>
     public bool View { get; init; }
-    /// <summary>With <see cref="View"/>: render with ANSI colours (one per owner) instead of letters only.</summary>
+    /// <summary>With <see cref="View"/>: add ANSI colours (one per owner) to the letters.</summary>
     public bool ViewColor { get; init; }
 }
 

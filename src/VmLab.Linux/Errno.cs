@@ -6,9 +6,9 @@ namespace VmLab.Linux;
 public static class Errno
 {
     /// <summary>
-    /// errno values from Linux's asm-generic/errno-base.h and errno.h (x86-64), compared against <see
-    /// cref="LinuxException.ErrorNumber"/>: e.g. ENOMEM 12 when mmap finds no room, EFAULT 14 for a bad user pointer,
-    /// EINVAL 22 for a misaligned address.
+    /// errno values from Linux's asm-generic/errno-base.h and errno.h (x86-64), to compare with
+    /// <see cref="LinuxException.ErrorNumber"/>: e.g. ENOMEM 12 when mmap finds no room, EFAULT 14 for a bad user
+    /// pointer, EINVAL 22 for a misaligned address.
     /// </summary>
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
         EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, ENOTDIR = 20, EISDIR = 21, EINVAL = 22,

@@ -55,8 +55,8 @@ public sealed record LazyCopyReport(
     /// <param name="StressOperations">Operations the threaded differential test ran.</param>
     /// <param name="StressMismatches">Reads in that test that differed from the byte-array model (0 when correct).</param>
     /// <param name="Claims">The seed's two claims at this size, from the per-pair ratios.</param>
-    /// <param name="Distribution">Percentiles per step, keyed by snake_case step name ("eager_copy", "lazy_first_write"...).</param>
-    /// <param name="Unavailable">Why the strategy could not run here (e.g. no userfaultfd write-protect); null when it ran.</param>
+    /// <param name="Distribution">Percentiles per step, keyed by snake_case name ("eager_copy", "lazy_first_write"...).</param>
+    /// <param name="Unavailable">Why the strategy could not run on this machine; null when it ran.</param>
     /// <param name="Splits">Copies split by their first write during the measured rounds.</param>
     /// <param name="SpareSplits">Those splits that took a pre-faulted spare mapping instead of fresh frames.</param>
     /// <param name="Rounds">Interleaved rounds the chunks were measured in.</param>

@@ -46,7 +46,7 @@ public sealed record MapsEntry(ulong Start, ulong End, string Perms, ulong Offse
     /// <summary>The path, or "[anon]" for anonymous memory.</summary>
     public string Name => Path.Length == 0 ? "[anon]" : Path;
 
-    /// <summary>The line as /proc/PID/maps writes it (single spaces, no padding before the path).</summary>
+    /// <summary>The line in /proc/PID/maps form, with single spaces (the kernel pads the column before the path).</summary>
     public override string ToString() => $"{Start:x}-{End:x} {Perms} {Offset:x8} {Device} {Inode} {Path}".TrimEnd();
 }
 

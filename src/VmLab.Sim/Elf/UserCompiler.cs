@@ -8,7 +8,7 @@ public enum CompileOutcome : byte
 {
     /// <summary>The program compiled and linked; the loader accepts the ELF.</summary>
     Ok,
-    /// <summary>No usable C compiler: the one named (default $VMLAB_CC, else gcc) is not on PATH or does not build x86-64.</summary>
+    /// <summary>No usable C compiler: the one named ($VMLAB_CC, else gcc) is missing or does not build x86-64.</summary>
     CompilerMissing,
     /// <summary>
     /// The compiler ran and failed, or its output is not a program the loader accepts; the diagnostics say why.

@@ -137,7 +137,7 @@ public sealed partial class Kernel
 
     /// <summary>User instructions retired since boot, all processes together.</summary>
     public long Instructions => Cpu.InstructionCount;
-    /// <summary>Kernel entries through the syscall instruction since boot, all processes together (restarts included).</summary>
+    /// <summary>Kernel entries through the syscall instruction since boot, all processes, restarts included.</summary>
     public long SyscallCount { get; private set; }
     /// <summary>Times the scheduler switched the CPU to a different process.</summary>
     public long ContextSwitches { get; private set; }

@@ -33,7 +33,7 @@ public sealed class FrameAllocator
     private readonly Stack<ulong> _freed = new();
     private ulong _cursor;                                      // every pfn below it has been handed out once
 
-    /// <summary>An allocator with every frame of <paramref name="memory"/> free (mark holes with <see cref="Reserve"/>).</summary>
+    /// <summary>Every frame of <paramref name="memory"/> starts free; mark holes with <see cref="Reserve"/>.</summary>
     public FrameAllocator(PhysicalMemory memory) => _memory = memory;
 
     /// <summary>The physical memory whose frames this allocator hands out.</summary>

@@ -7,7 +7,7 @@ namespace VmLab.Sim.X86;
 /// An x86-64 processor in 64-bit mode executing real machine code through a memory bus (in the machine: TLB,
 /// MMU, physical memory). Instructions are decoded by Iced once per physical code page and kept as decoded
 /// blocks (see <see cref="XCodeCache"/>); the semantics of the supported subset (docs/x86.md) are written here.
-/// It drives exactly like the teaching-ISA <c>Cpu&lt;TBus&gt;</c>:
+/// A kernel drives it like this:
 /// <code>
 ///   switch (cpu.Run(budget)) { case StopReason.Syscall: ... cpu[Reg.Rax] = result; ... }
 /// </code>
@@ -26,6 +26,10 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     private long _timerRemaining;
     private readonly XCodeCache _code = new();
 
+    /// <summary>
+    /// A CPU at rip 0 with zeroed registers, user privilege, the timer off, reading memory through
+    /// <paramref name="bus"/>.
+    /// </summary>
     public X86Cpu(TBus bus) => _bus = bus;
 
     /// <summary>The bus, by reference (a struct bus is reached without copying).</summary>
@@ -41,6 +45,9 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         set => _regs[r] = value;
     }
 
+    /// <summary>
+    /// The address of the next instruction to run (after a fault: the faulting instruction, which runs again).
+    /// </summary>
     public ulong Rip
     {
         get => _regs.Rip;

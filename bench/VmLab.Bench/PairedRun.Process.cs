@@ -78,7 +78,7 @@ internal static partial class PairedRun
                     string Ratio(int baseline) => new PairedTimings(t[3], t[baseline]).AOverB.AsRatio();
                     string size = bytes >= 1 << 20 ? $"{bytes >> 20}M" : $"{bytes >> 10}K";
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{step,-20} {size,5} {Us(Med(t[0])),9} {Us(Med(t[1])),9} {Us(Med(t[2])),9} {Us(Med(t[3])),9}  {Ratio(0),-20} {Ratio(1),-20} {Ratio(2),-20} {Med(cal[0]):F1}/{Med(cal[1]):F1}/{Med(cal[2]):F1}/{Med(cal[3]):F1}"));
+                        $"{step,-20} {size,5} {Us(Med(t[0])),9} {Us(Med(t[1])),9} {Us(Med(t[2])),9} {Us(Med(t[3])),9}  {Ratio(0),-20} {Ratio(1),-20} {Ratio(2),-20} {Med(cal[0]):F2}/{Med(cal[1]):F2}/{Med(cal[2]):F2}/{Med(cal[3]):F2}"));
                 }
             }
             finally

@@ -117,8 +117,8 @@ static int split_in_place(struct lc_view *v, const struct lc_view *src)
     return ok ? 0 : -1;
 }
 
-/* Into a pre-faulted spare: copy, then move the spare over the view (its pages are mapped already, so the copy
- * needs no faults; the move is the price). */
+/* Into a pre-faulted spare (or any populated mapping of v's size): copy, then move it over the view (its pages
+ * are mapped already, so the copy needs no faults; the move is the price). Unmaps the spare on failure. */
 static int split_into_spare(struct lc_view *v, const struct lc_view *src, void *spare)
 {
     memcpy(spare, (void *)src->addr, v->size);
@@ -136,6 +136,12 @@ int lc_split(struct lc_view *v)
 {
     void *spare = v->spares ? (void *)lc_spare_take(v->size) : NULL;
     int rc = spare ? split_into_spare(v, copy_source(v), spare) : split_in_place(v, copy_source(v));
+    if (rc != 0 && !spare && (errno == EMFILE || errno == ENFILE)) {
+        /* No file descriptor for the memfd: build the copy in an anonymous mapping and move it over the view,
+         * one page-table change dearer but needing no descriptor. */
+        void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        rc = fresh == MAP_FAILED ? -1 : split_into_spare(v, copy_source(v), fresh);
+    }
     if (rc != 0)
         return -1;
     if (spare)

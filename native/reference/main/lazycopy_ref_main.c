@@ -2,7 +2,7 @@
  * (bench/VmLab.Bench/PairedRun.cs runs it beside VmLab, batch for batch). It uses libvmlabref's functions, so
  * it times exactly the code the in-process C figure times, without a .NET runtime in the same address space.
  *
- *   lazycopy-ref SIZE BATCH STEP [WARMUP [idle-thread]]
+ *   lazycopy-ref SIZE BATCH STEP [WARMUP [idle-thread|resident=MIB]]
  *
  * STEP is eager (fresh chunk + memcpy), lazy (mprotect + mremap) or split (the first write to a lazy copy,
  * which maps fresh memory). After WARMUP untimed batches (default 1) one batch of BATCH chunks is timed; the
@@ -12,6 +12,10 @@
  * 100 us, as a .NET runtime's helper threads do. It touches no chunk; what it changes is that this address
  * space is in use on two CPUs, so every page-table change must be made visible on both. The difference between
  * the two modes is that cost alone (bench/VmLab.Bench/PairedRun.Process.cs times both).
+ *
+ * resident=MIB: before anything is timed, the process maps and touches MIB MiB of private memory it never uses
+ * again, so its page tables are as big as a .NET process's (whose runtime, heap and code keep ~100 MiB or more
+ * resident): what a flush of the whole TLB costs may depend on that in a virtual machine.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,8 +105,9 @@ static double batch(enum step s, char **src, char **copies, int n, size_t size)
 
 int main(int argc, char **argv)
 {
-    if (argc < 4 || argc > 6 || (argc == 6 && strcmp(argv[5], "idle-thread") != 0)) {
-        fprintf(stderr, "usage: lazycopy-ref SIZE BATCH eager|lazy|split [WARMUP [idle-thread]]\n");
+    long resident = argc == 6 && strncmp(argv[5], "resident=", 9) == 0 ? atol(argv[5] + 9) : 0;
+    if (argc < 4 || argc > 6 || (argc == 6 && strcmp(argv[5], "idle-thread") != 0 && resident <= 0)) {
+        fprintf(stderr, "usage: lazycopy-ref SIZE BATCH eager|lazy|split [WARMUP [idle-thread|resident=MIB]]\n");
         return 2;
     }
     size_t size = strtoull(argv[1], NULL, 0);
@@ -116,7 +122,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "lazycopy-ref: could not register the fault resolver\n");
         return 1;
     }
-    if (argc == 6 && start_idle_thread() != 0) {
+    if (resident > 0) {
+        size_t bytes = (size_t)resident << 20;
+        char *ballast = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (ballast == MAP_FAILED) {
+            fprintf(stderr, "lazycopy-ref: out of memory\n");
+            return 1;
+        }
+        for (size_t i = 0; i < bytes; i += 4096)
+            ballast[i] = 1;
+    }
+    if (argc == 6 && resident == 0 && start_idle_thread() != 0) {
         fprintf(stderr, "lazycopy-ref: could not start the idle thread\n");
         return 1;
     }

@@ -8,9 +8,9 @@ namespace VmLab.Bench;
 /// The lazy-copy yardstick as a separate C process (build/native/lazycopy-ref, from native/reference/main/) beside
 /// the in-process C figure and VmLab, in one run: every round times one batch of each side, in an order rotated
 /// every round, so the ratios are per round, from the same moments. The C process runs in two forms: single-
-/// threaded, as a C program is, and with one idle thread on the other CPU (it only sleeps and wakes), which is
-/// what a .NET process always has. The difference between those two is the cost of a page-table change in an
-/// address space in use on two CPUs, a cost no code in VmLab can remove. Each side's batch also counts the
+/// threaded, as a C program is, and with one idle thread on the other CPU (it only sleeps and wakes), as a .NET
+/// process always has: the difference between those two isolates what a second CPU in use by the address space
+/// costs a page-table change (docs/lazy-copy.md has what it came to). Each side's batch also counts the
 /// cross-CPU function-call interrupts (/proc/interrupts CAL, every CPU: TLB shootdowns land there on this
 /// machine; other processes add to it, so compare sides, not absolute counts). The whole comparison runs twice:
 /// unpinned, then with every thread of this process (and so the C processes it starts) pinned to one CPU.

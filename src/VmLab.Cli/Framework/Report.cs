@@ -131,6 +131,9 @@ internal sealed class Report(IAnsiConsole console)
             .Append(" - " + text + "\n"));
     }
 
+    /// <summary>The verdict line, worded <paramref name="confirmed"/> or <paramref name="refuted"/>.</summary>
+    public void Verdict(bool holds, string confirmed, string refuted) => Verdict(holds, holds ? confirmed : refuted);
+
     /// <summary>An answer computed from the input: shown as the answer, not as a check that could fail.</summary>
     public void Answer(string text)
     {

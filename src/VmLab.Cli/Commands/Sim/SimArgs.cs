@@ -64,9 +64,19 @@ internal sealed class ColourOptions
 
     public System.CommandLine.Option<bool> Off { get; } = Opt.Flag("--no-color", "letters only");
 
-    public bool Resolve(Ctx ctx)
+    public bool Resolve(Ctx ctx) => Chosen(ctx);
+
+    /// <summary>Both flags, for a verb's option list.</summary>
+    public static System.CommandLine.Symbol[] Flags()
     {
-        bool on = ctx.Get(On), off = ctx.Get(Off);
+        var c = new ColourOptions();
+        return [c.On, c.Off];
+    }
+
+    /// <summary>Colour or not, from the flags the verb was given.</summary>
+    public static bool Chosen(Ctx ctx)
+    {
+        bool on = ctx.Get<bool>("--color"), off = ctx.Get<bool>("--no-color");
         if (on && off) throw new UsageException("give --color or --no-color, not both");
         return !ctx.Json && (on || (!off && Terminal.Colour(ctx.Out)));
     }

@@ -25,14 +25,14 @@ internal static class CheckMappingCommand
                    + "here the tool checks A4, where three virtual pages share one frame, which is allowed.",
                    "0->0x1F000", "0x1000->0x1F000", "0x2000->0x1F000"),
     }.Takes(
-        Opt.Positionals("VA->PA", "address pairs, hex (0x…) or decimal"),
+        PairsArgument("address pairs, hex (0x…) or decimal"),
         Opt.Size("--memory", "also require physical addresses below SIZE (e.g. 2M); default: the 52-bit limit", 0, 0x1000, 1L << 52))
     .Does(ctx =>
     {
-        var list = Pairs(ctx.Get<string[]>("VA->PA"));
+        var list = Pairs(ctx);
         long limit = ctx.Get<long>("--memory");
         var v = MappingCheck.Check(list, limit == 0 ? null : (ulong)limit);
-        var translations = v.Realisation?.Checks.Select(c => new TranslationJson(c.Pair.ToString(), c.TranslatedPa is { } pa ? Hex(pa) : null, c.Ok)).ToList();
+        var translations = v.Realisation is { } real ? Translations(real.Checks) : null;
         var json = new Json(v.Valid, v.Reason,
             [.. v.Violations.Select(x => new ViolationJson(RuleName(x.Rule), [.. x.Pairs.Select(p => p.ToString())], x.Explanation))],
             v.VirtualPages, v.Frames, v.Realisation?.Calls.Select(c => c.C).ToList(), translations);
@@ -49,14 +49,14 @@ internal static class CheckMappingCommand
                 r.Section("Rules broken");
                 foreach (var x in v.Violations) r.Line($"  - {RuleName(x.Rule)}: {x.Explanation}");
             }
-            if (v.Realisation is { } real)
+            if (v.Realisation is { } realised)
             {
                 r.Section("Realised on a page table and translated by the MMU");
-                foreach (var c in real.Calls) r.Line("  " + c.C);
+                foreach (var c in realised.Calls) r.Line("  " + c.C);
                 r.Line();
-                r.Table(["pair", "MMU translation", "agrees"], translations!.Select(t => (IReadOnlyList<string>)[t.Pair, t.TranslatedPa ?? "fault", t.Ok ? "yes" : "NO"]));
+                Translations(r, "MMU translation", translations!);
             }
-            r.Verdict(v.Valid, v.Valid ? v.Reason : "not a valid mapping: " + v.Reason);
+            r.Verdict(v.Valid, v.Reason, "not a valid mapping: " + v.Reason);
         });
     });
 
@@ -64,8 +64,6 @@ internal static class CheckMappingCommand
         IReadOnlyList<string>? MapCalls, IReadOnlyList<TranslationJson>? Translations);
 
     private sealed record ViolationJson(string Rule, IReadOnlyList<string> Pairs, string Explanation);
-
-    internal sealed record TranslationJson(string Pair, string? TranslatedPa, bool Ok);
 
     internal static string RuleName(MappingRule rule) => rule switch
     {

@@ -22,16 +22,16 @@ internal static class MapCallsCommand
                    + "(PML4, PDPT, PD, PT) appear as the calls need them.",
                    "0->0x1F000", "0x4019->0x19", "0x1000FF->0x500FF"),
     }.Takes(
-        Opt.Positionals("VA->PA", "address pairs, hex (0x…) or decimal; they must form a valid mapping"),
+        PairsArgument("address pairs, hex (0x…) or decimal; they must form a valid mapping"),
         Opt.Parsed("--perm", "permissions for every call: PTE_ names joined by | (must include PTE_P)", "PERM", Pte.PTE_P | Pte.PTE_W,
             t => Perm(t) is var p && (p & Pte.PTE_P) != 0 ? p : throw new UsageException("--perm must include PTE_P (a map call without it unmaps)")))
     .Does(ctx =>
     {
-        var list = Pairs(ctx.Get<string[]>("VA->PA"));
+        var list = Pairs(ctx);
         var verdict = MappingCheck.Check(list);
         if (!verdict.Valid) throw new RefusedException("these pairs are not a valid mapping: " + verdict.Reason);
         var result = MapCalls.Realise(list, ctx.Get<ulong>("--perm"));
-        var translations = result.Checks.Select(c => new CheckMappingCommand.TranslationJson(c.Pair.ToString(), c.TranslatedPa is { } pa ? Hex(pa) : null, c.Ok)).ToList();
+        var translations = Translations(result.Checks);
         bool allOk = result.Checks.All(c => c.Ok);
         var entries = result.Table.Select(l => new EntryJson(TableEntryLine.TableName(l.Level), l.Level, Hex(l.TablePa), l.Index,
             Hex16(l.Entry), l.Flags, Hex(l.Va), l.Leaf)).ToList();
@@ -50,8 +50,8 @@ internal static class MapCallsCommand
             r.Table(["table", "table at", "index", "entry", "flags", "first va", "kind"],
                 entries.Select(e => (IReadOnlyList<string>)[e.Table, e.TablePa, e.Index.ToString(), e.Entry, e.Flags, e.Va, e.Leaf ? "page" : "next table"]));
             r.Section("Translations by the MMU");
-            r.Table(["pair", "translated to", "agrees"], translations.Select(t => (IReadOnlyList<string>)[t.Pair, t.TranslatedPa ?? "fault", t.Ok ? "yes" : "NO"]));
-            r.Verdict(allOk, allOk ? $"{result.Calls.Count} map call(s) realise all {list.Count} pair(s)" : "some pair does not translate as given");
+            Translations(r, "translated to", translations);
+            r.Verdict(allOk, $"{result.Calls.Count} map call(s) realise all {list.Count} pair(s)", "some pair does not translate as given");
         });
     });
 
@@ -60,5 +60,5 @@ internal static class MapCallsCommand
     private sealed record EntryJson(string Table, int Level, string TablePa, int Index, string Entry, string Flags, string Va, bool Leaf);
 
     private sealed record Json(IReadOnlyList<CallJson> Calls, string Root, int TablePages, IReadOnlyList<EntryJson> Table,
-        IReadOnlyList<CheckMappingCommand.TranslationJson> Translations, bool AllTranslate);
+        IReadOnlyList<TranslationJson> Translations, bool AllTranslate);
 }

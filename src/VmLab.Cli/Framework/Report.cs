@@ -72,10 +72,13 @@ internal sealed class Report(IAnsiConsole console)
         Write(new Text(text + "\n"));
     }
 
-    /// <summary>Text drawn by someone else (the memory viewer), written through unchanged.</summary>
+    /// <summary>Text drawn by someone else (the memory viewer): with colour codes written through unchanged, plain
+    /// text wrapped to the width like any other line.</summary>
     public void Raw(string text)
     {
         Flush();
+        if (!text.Contains('\e'))
+            text = string.Join('\n', text.Split('\n').SelectMany(line => Wrap.Hanging(line, console.Profile.Width)));
         console.Profile.Out.Writer.Write(text);
         console.Profile.Out.Writer.Flush();
         _blank = text.EndsWith("\n\n", StringComparison.Ordinal);

@@ -112,6 +112,16 @@ internal static class Wrap
         if (line.Length > 0) yield return line.ToString().TrimEnd();
     }
 
+    /// <summary>A line no wider than <paramref name="width"/>: a longer one breaks at its last space that fits and
+    /// goes on under its own indent, two further in (the spacing inside each piece is kept).</summary>
+    public static IEnumerable<string> Hanging(string line, int width)
+    {
+        string indent = new(' ', line.Length - line.TrimStart(' ').Length + 2);
+        for (int cut; line.Length > width && (cut = line.LastIndexOf(' ', width)) > indent.Length; line = indent + line[cut..].TrimStart())
+            yield return line[..cut].TrimEnd();
+        yield return line;
+    }
+
     public static IEnumerable<string> Words(string text, int width)
     {
         var line = new System.Text.StringBuilder();

@@ -129,12 +129,6 @@ internal static class Terminal
                 _line.Append(value);
         }
 
-        public override void Write(string? value)
-        {
-            foreach (char c in value ?? "")
-                Write(c);
-        }
-
         public override void Flush()
         {
             inner.Write(_line.ToString());

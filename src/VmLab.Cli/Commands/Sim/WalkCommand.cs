@@ -91,7 +91,7 @@ internal static class WalkCommand
                     r.Fact("error code bits", $"P={Bit(PageFaultError.Present)} W/R={Bit(PageFaultError.Write)} U/S={Bit(PageFaultError.User)} RSVD={Bit(PageFaultError.ReservedBit)} I/D={Bit(PageFaultError.InstructionFetch)}");
             }
             r.Fact("vmiter view", viewPa == ulong.MaxValue ? "unmapped (pa -1)" : $"pa {Hex(viewPa)}, perm {Pte.FormatFlags(viewPerm)}");
-            r.Verdict(agrees, agrees ? "the MMU's walk agrees with vmiter's view of the same table" : "the MMU and vmiter disagree");
+            r.Verdict(agrees, "the MMU's walk agrees with vmiter's view of the same table", "the MMU and vmiter disagree");
         });
 
         int Bit(PageFaultError b) => (trace.Fault.ErrorCode & b) != 0 ? 1 : 0;

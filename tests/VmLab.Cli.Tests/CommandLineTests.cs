@@ -51,6 +51,21 @@ public class CommandLineTests
         }
     }
 
+    [Theory]
+    [InlineData("quiz", "walk", "--seed", "7", "--answers")]
+    [InlineData("sim", "memory", "--demo", "large")]
+    [InlineData("sim", "walk", "--va", "0x100123", "--access", "write")]
+    [InlineData("sim", "map-calls", "0->0x1F000", "0x4019->0x19", "0x1000FF->0x500FF")]
+    [InlineData("maze", "answers")]
+    [InlineData("completion", "bash")]
+    public void Output_in_a_pipe_fits_80_columns_without_escape_codes(params string[] args)
+    {
+        var r = CliRunner.Ok(args);
+        Assert.DoesNotContain('\e', r.Out);
+        var wide = r.Out.Split('\n').Where(l => l.Length > 80).ToList();
+        Assert.True(wide.Count == 0, $"lines over 80 columns: {string.Join(" | ", wide)}");
+    }
+
     [Fact]
     public void Unknown_verb_is_one_line_on_stderr_and_exit_2()
     {

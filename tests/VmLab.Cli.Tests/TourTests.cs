@@ -49,8 +49,7 @@ public class TourTests
     [Fact]
     public void An_unknown_step_is_named_with_the_valid_ones()
     {
-        var r = CliRunner.Run("tour", "--only", "anon,bogus");
-        Assert.Equal(2, r.ExitCode);
+        var r = CliRunner.BadInput("tour", "--only", "anon,bogus");
         Assert.Contains("'bogus'", r.Err);
         Assert.Contains("sim walk", r.Err);
         Assert.Equal("", r.Out);

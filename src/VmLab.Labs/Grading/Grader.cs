@@ -106,7 +106,10 @@ public static class Grader
         }
         if (run.Err.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase))
             return new(false, "stack overflow: unbounded recursion in your code?", [run.Err]);
-        string first = run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no message";
+        // The runtime's "Fatal error." says less than the exception line under it; its first sentence is enough.
+        var errLines = run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToList();
+        string first = errLines.FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal)) ?? errLines.FirstOrDefault() ?? "no message";
+        if (first.IndexOf(". ", StringComparison.Ordinal) is > 0 and int dot) first = first[..(dot + 1)];
         // The test's last announced step says when it happened, and what usually causes a crash there.
         string? step = run.Out.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith(TestContext.StepPrefix, StringComparison.Ordinal));
         if (step is not null)

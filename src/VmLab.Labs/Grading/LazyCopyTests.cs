@@ -51,7 +51,7 @@ internal static class LazyCopyTests
             else if (dice < 32 && eligible.Count > 0 && slots.Count < MaxChunks)
             {
                 var src = eligible[r.Next(eligible.Count)];
-                Step($"copy_lazy(chunk {src.Id})", "copy_lazy itself crashed");
+                Step($"running copy_lazy(chunk {src.Id})", "copy_lazy itself crashed");
                 var copy = new Slot(slots.Count, Checked(impl.CopyLazy(src.Address), "copy_lazy", slots), (byte[])src.Model.Clone())
                     { Partner = src, IsCopy = true };
                 src.Partner = copy;
@@ -80,6 +80,7 @@ internal static class LazyCopyTests
     /// <summary>Every chunk against its model; the first difference is said in terms of what was just done.</summary>
     private static void Compare(List<Slot> slots, string doing, Slot touched, Slot? partner, int at, int len)
     {
+        Step($"reading every chunk after {doing}", "reading a chunk faulted: chunks must stay readable (PROT_READ) while they share memory");
         foreach (var s in slots)
         {
             var mem = Memory(s.Address);
@@ -122,9 +123,11 @@ internal static class LazyCopyTests
         new Random(Seed).NextBytes(pattern);
         Step("filling a chunk", "writing a fresh chunk from Allocate crashed: it must be readable and writable");
         pattern.CopyTo(Memory(src));
+        Step("running copy_lazy on a filled chunk", "copy_lazy itself crashed");
         nint copy = impl.CopyLazy(src);
         Require(copy != src, "copy_lazy returned the source itself: a copy is a second chunk");
         RequireShared(src, copy, "right after copy_lazy");
+        Step("reading the whole lazy copy", "reading a lazy copy faulted: both chunks must stay readable (PROT_READ) while they share memory");
         Require(Memory(copy).SequenceEqual(pattern), "the lazy copy does not read like its source");
         RequireShared(src, copy, "after reading the whole copy");
     }

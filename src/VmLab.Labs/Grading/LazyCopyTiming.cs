@@ -75,7 +75,7 @@ internal static class LazyCopyTiming
         pattern.CopyTo(LazyCopyTests.Memory(src));
         Mapping? e = null;
         nint lazy = 0;
-        Step("copy_lazy of a filled chunk", "copy_lazy itself crashed");
+        Step("running copy_lazy on a filled chunk", "copy_lazy itself crashed");
         var (ec, lc) = Interleaved.Pair(round,
             () => Clock.Time(() => e = EagerCopy(src)),
             () => Clock.Time(() => lazy = impl.CopyLazy(src)));
@@ -86,7 +86,7 @@ internal static class LazyCopyTiming
         if (run.Wrong is null && !LazyCopyTests.Memory(lazy).SequenceEqual(pattern))
             run.Wrong = "a lazy copy did not read like its source";
         int at = r.Next(Size);
-        Step($"the first write to a lazy copy, at offset 0x{at:x}", "a write to a lazily copied chunk faulted and nothing split it");
+        Step($"writing a lazy copy for the first time, at offset 0x{at:x}", "a write to a lazily copied chunk faulted and nothing split it");
         var (ew, lw) = Interleaved.Pair(round, () => Clock.Time(() => Flip(e!.Address, at)), () => Clock.Time(() => Flip(lazy, at)));
         run.FirstWrite.Add(ew, lw);
         if (run.Wrong is null && !LazyCopyTests.Memory(lazy).SequenceEqual(e!.Span))

@@ -28,23 +28,37 @@ internal static class LazyCopyTiming
         var impl = t.LazyCopy!;
         Measure(impl, new Run(), rounds: 1);     // JIT, the first faults, the student's bookkeeping: discarded
         var run = Measure(impl, new Run(), Rounds);
-        Require(run.Wrong is null, $"during the timing run {run.Wrong} (lazy_copy_stress says more)");
         var copy = run.Copy.ToTimings();
         var write = run.FirstWrite.ToTimings();
         var point = new SweepPoint(LazyCopyStrategy.Segv, Size, copy.SpreadA.Median, copy.SpreadB.Median,
-            write.SpreadA.Median, write.SpreadB.Median, copy.AOverB, write.BOverA, Correct: true);
-        var verdict = firstWrite
+            write.SpreadA.Median, write.SpreadB.Median, copy.AOverB, write.BOverA, Correct: run.Wrong is null);
+        var verdict = Judge(point, firstWrite);
+        t.Notes.Add($"{verdict.Claim}: {verdict.Status}: {verdict.Reason}");
+        t.Verdict = Decide(verdict, run.NotLazy, run.Wrong);
+    }
+
+    /// <summary>The claim's verdict from one measured point, as `vmlab lazycopy` computes it.</summary>
+    internal static Verdict Judge(SweepPoint point, bool firstWrite)
+    {
+        var v = firstWrite
             ? LazyCopyJudge.Judge([point], new Dictionary<LazyCopyStrategy, LazyCopyCostModel>())[^1]
             : LazyCopyJudge.Copy(point, model: null);
-        string claim = firstWrite ? LazyCopyJudge.FirstWriteClaim : LazyCopyJudge.MuchFasterClaim;
-        t.Notes.Add($"{claim}: {verdict.Status}: {verdict.Reason}");
+        return v with { Claim = firstWrite ? LazyCopyJudge.FirstWriteClaim : LazyCopyJudge.MuchFasterClaim };
+    }
+
+    /// <summary>
+    /// Pass or fail, from the verdict and what the same run saw: copies that read wrong fail; a confirmed claim
+    /// passes; a claim that did not hold passes as explained only when every copy was lazy
+    /// (<paramref name="notLazy"/> null), since only then can this machine's costs be the reason. The text for a
+    /// passing test; a <see cref="GradeFailure"/> otherwise.
+    /// </summary>
+    internal static string Decide(Verdict verdict, string? notLazy, string? wrong)
+    {
+        Require(wrong is null, $"during the timing run {wrong} (lazy_copy_stress says more)");
         if (verdict.Status == VerdictStatus.Confirmed)
-        {
-            t.Verdict = $"confirmed: {verdict.Reason}";
-            return;
-        }
-        Require(run.NotLazy is null, $"\"{claim}\" does not hold here ({verdict.Reason}), and this machine cannot be the reason: {run.NotLazy}, so copy_lazy copied the chunk");
-        t.Verdict = $"explained (the copies were lazy; the claim depends on this machine's costs): {verdict.Reason}";
+            return $"confirmed: {verdict.Reason}";
+        Require(notLazy is null, $"\"{verdict.Claim}\" does not hold here ({verdict.Reason}), and this machine cannot be the reason: {notLazy}, so copy_lazy copied the chunk");
+        return $"explained (the copies were lazy; the claim depends on this machine's costs): {verdict.Reason}";
     }
 
     private static Run Measure(ILazyCopy impl, Run run, int rounds)

@@ -95,7 +95,7 @@ internal static class LazyCopyTests
             if (at < 0 && s == partner)
                 throw new GradeFailure($"{doing} changed the source (chunk {s.Id}): it {got}");
             if (s == partner)
-                throw new GradeFailure($"after {doing}, {s.Role} changed: it {got}. copy_lazy shares a writable page (both chunks must stay read-only until the first write splits them)");
+                throw new GradeFailure($"after {doing}, {s.Role} changed: it {got}. copy_lazy shares a writable page (both chunks must stay read-only until a write splits them, and the split must give the written chunk memory of its own)");
             if (s == touched && d >= at && d < at + len)
                 throw new GradeFailure($"after {doing}, {s.Role} {got}: the write did not land where it was made");
             if (s == touched)

@@ -107,8 +107,15 @@ static int split_region(struct vmlab_region *r, uintptr_t page, int is_write)
     while (__atomic_exchange_n(&r->splitting, 1, __ATOMIC_ACQUIRE))
         sched_yield();
     int ok = have_populate && access_possible(page, 1);
+    size_t len = r->end - r->start;
+    /* The copy reads the whole region: a page that cannot be read would fault inside this handler, where
+     * SIGSEGV is blocked and the kernel kills the process. Populating it first also maps every page in one
+     * call instead of one fault per page (a second view made by mremap starts with no page tables). */
+    if (!ok && have_populate && madvise((void *)r->start, len, MADV_POPULATE_READ) != 0) {
+        __atomic_store_n(&r->splitting, 0, __ATOMIC_RELEASE);
+        return 0;
+    }
     if (!ok) {
-        size_t len = r->end - r->start;
         void *fresh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (fresh != MAP_FAILED) {
             memcpy(fresh, (void *)r->start, len);

@@ -81,18 +81,15 @@ public class X86CpuBench
     [Benchmark(OperationsPerInvoke = (int)Instructions)]
     public StopReason ComputeLoopMmu() => _compute.Run(Instructions);
 
-    /// <summary>Rounds of each loop, alternating with the teaching-ISA CPU's tight loop on the same MMU (its
-    /// CpuBench figure is the yardstick), printed as instructions per second of process CPU time, so that
+    /// <summary>Rounds of each loop, alternating, printed as instructions per second of process CPU time, so that
     /// other load on the machine skews the ratio less than the absolute numbers.</summary>
     public static void Quick()
     {
         var b = new X86CpuBench();
         b.Setup();
-        var old = new CpuBench();
-        old.Setup();
         var runs = new (string Name, Func<StopReason> Run)[]
         {
-            ("x86 tight", b.TightLoopMmu), ("x86 compute", b.ComputeLoopMmu), ("isa tight", old.TightLoopMmu),
+            ("x86 tight", b.TightLoopMmu), ("x86 compute", b.ComputeLoopMmu),
         };
         for (int round = 0; round < 5; round++)
             foreach (var (name, run) in runs)

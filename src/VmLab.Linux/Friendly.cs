@@ -13,9 +13,9 @@ public static class Friendly
     /// <summary>The exit status the library ends a faulting program with (ETSBEFRIENDS_EXIT_STATUS in C).</summary>
     public const int FaultExitStatus = 11;
 
-    public const string LibraryFileName = "libetsbefriends.so";
+    internal const string LibraryFileName = "libetsbefriends.so";
 
-    public const string TestProgramFileName = "segfault-test";
+    internal const string TestProgramFileName = "segfault-test";
 
     /// <summary>Names a file that replaces the built-in messages, one per line.</summary>
     public const string MessagesVariable = "FRIENDLY_SEGV_MESSAGES";

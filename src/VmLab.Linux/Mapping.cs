@@ -17,6 +17,9 @@ public sealed unsafe class Mapping : IDisposable
         Length = length;
     }
 
+    /// <summary>
+    /// The last resort when <see cref="Dispose"/> was never called: unmaps the range on the finalizer thread.
+    /// </summary>
     ~Mapping() => Unmap();
 
     // ---- creation ----
@@ -54,10 +57,15 @@ public sealed unsafe class Mapping : IDisposable
     /// <summary>Start address (page-aligned). Throws once disposed.</summary>
     public nint Address => _address != 0 ? _address : throw new ObjectDisposedException(nameof(Mapping));
 
+    /// <summary>Length of the range in bytes: the requested length rounded up to whole pages.</summary>
     public nuint Length { get; }
 
+    /// <summary>Number of pages in the range (<see cref="Length"/> / <see cref="PageSize.Value"/>).</summary>
     public int Pages => (int)((ulong)Length / (ulong)PageSize.Value);
 
+    /// <summary>
+    /// <see cref="Address"/> as a byte pointer; valid only while the mapping is neither disposed nor released.
+    /// </summary>
     public byte* Pointer => (byte*)Address;
 
     /// <summary>The whole range as bytes; touching it faults pages in as usual.</summary>
@@ -70,6 +78,9 @@ public sealed unsafe class Mapping : IDisposable
     /// <summary>Page <paramref name="index"/> as bytes.</summary>
     public Span<byte> PageSpan(int index) => new((void*)PageAddress(index), PageSize.Value);
 
+    /// <summary>
+    /// True once <see cref="Dispose"/> or <see cref="Release"/> gave the range up; <see cref="Address"/> then throws.
+    /// </summary>
     public bool IsDisposed => _address == 0;
 
     // ---- modification ----
@@ -130,5 +141,6 @@ public sealed unsafe class Mapping : IDisposable
             throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, +{length}) is not a page-aligned part of a {Length}-byte mapping");
     }
 
+    /// <summary>"Mapping(0xADDRESS, LENGTH bytes)", or "Mapping(disposed)".</summary>
     public override string ToString() => IsDisposed ? "Mapping(disposed)" : $"Mapping(0x{Address:x}, {Length} bytes)";
 }

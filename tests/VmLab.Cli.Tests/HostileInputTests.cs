@@ -25,28 +25,40 @@ public sealed class HostileInputTests
         return path;
     }
 
-    /// <summary>A program image whose one segment sits on the last page of the address space.</summary>
-    private static byte[] ImageAtTheTop()
+    /// <summary>A static x86-64 ELF whose one segment sits on the last page of the address space and runs past it.</summary>
+    private static byte[] ElfAtTheTop()
     {
         var s = new MemoryStream();
         var w = new BinaryWriter(s);
-        w.Write("VMLABIM1"u8);
+        w.Write([0x7f, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        w.Write((ushort)2);             // ET_EXEC
+        w.Write((ushort)62);            // EM_X86_64
+        w.Write(1);                     // version
         w.Write(0xfffffffffffff000UL);  // entry
-        w.Write(1);                     // one segment
-        w.Write((byte)0);               // .text
-        w.Write(0xfffffffffffff000UL);  // address
-        w.Write(0x2000UL);              // size: runs past the top
-        w.Write(8);
-        w.Write(0UL);
-        w.Write(0);                     // no symbols
+        w.Write(64UL);                  // program headers right after this header
+        w.Write(0UL);                   // no section headers
+        w.Write(0);                     // flags
+        w.Write((ushort)64);
+        w.Write((ushort)56);
+        w.Write((ushort)1);             // one program header
+        w.Write((ushort)64);
+        w.Write((ushort)0);
+        w.Write((ushort)0);
+        w.Write(1);                     // PT_LOAD
+        w.Write(5);                     // R+X
+        w.Write(0UL);                   // offset
+        w.Write(0xfffffffffffff000UL);  // vaddr
+        w.Write(0xfffffffffffff000UL);  // paddr
+        w.Write(8UL);                   // file size
+        w.Write(0x2000UL);              // memory size: runs past the top
+        w.Write(0x1000UL);              // align
         return s.ToArray();
     }
 
     public static TheoryData<int, string[]> Cases()
     {
-        string quad = File("quad.s", ".data\n.quad 0x1ffffffffffffffff\n");
-        string zero = File("zero.s", ".data\n.zero 1073741824\n");
-        string top = FileBytes("top.img", ImageAtTheTop());
+        string source = File("prog.s", ".text\n_start: nop\n");
+        string top = FileBytes("top.elf", ElfAtTheTop());
         string missing = Path.Combine(Dir, "no-such-file");
         var d = new TheoryData<int, string[]>
         {
@@ -57,13 +69,13 @@ public sealed class HostileInputTests
             { 2, ["pagemap", "--pages", "3"] },
             { 2, ["pagemap", "0x1000", "--top", "3"] },
             { 2, ["sim", "map-calls", "0x1000->0x2000", "--perm", "0x81"] },
-            { 2, ["sim", "asm", "--builtin", "hello", "-o", ""] },
-            { 2, ["sim", "asm", quad] },
-            { 2, ["sim", "asm", zero] },
+            { 2, ["sim", "cpu", source] },
+            { 2, ["sim", "disasm", source] },
+            { 2, ["sim", "run", "--program", top] },
             { 2, ["sim", "cpu", top] },
             { 2, ["sim", "disasm", top] },
             { 2, ["sim", "cpu", "/dev/zero"] },
-            { 2, ["sim", "asm", "/dev/urandom"] },
+            { 2, ["sim", "disasm", "/dev/urandom"] },
             { 2, ["maze", "show", "--file", "/dev/zero"] },
             { 2, ["maze", "show", "--file", missing] },
             { 2, ["tour", "--only", "anon,bogus"] },
@@ -71,7 +83,9 @@ public sealed class HostileInputTests
             // Directories, empty strings, missing files.
             { 2, ["sim", "cpu", Dir] },
             { 2, ["sim", "disasm", ""] },
-            { 2, ["sim", "asm", missing] },
+            { 2, ["sim", "disasm", missing] },
+            { 2, ["sim", "cpu", "--builtin", ""] },
+            { 2, ["sim", "cpu", "--builtin", "../p-hello"] },
             { 2, ["maze", "boring", "--file", Dir] },
             { 2, ["maze", "walk", "--file", "", "1", "0"] },
             { 2, ["sim", "walk", "--va", ""] },
@@ -96,7 +110,10 @@ public sealed class HostileInputTests
             { 2, ["maze", "walk", "1", new string('0', 5000)] },
             { 2, ["idempotent", "--seed", "-1"] },
             // Options that used to be ignored, and words that are not choices.
-            { 2, ["sim", "disasm", "--builtin", "fib", "--source", "--json"] },
+            { 2, ["sim", "disasm", "--builtin", "hello", "--source"] },
+            { 2, ["sim", "cpu", "--builtin", "hello", top] },
+            { 2, ["sim", "run", "--program", top, "hello"] },
+            { 2, ["sim", "run", "--json", "fork"] },
             { 2, ["sim", "run", "hello", "--color"] },
             { 2, ["sim", "run", "pipe", "--kernel", ""] },
             { 2, ["completion", "fish"] },

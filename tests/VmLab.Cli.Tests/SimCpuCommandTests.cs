@@ -2,132 +2,160 @@ using System.Text.Json;
 
 namespace VmLab.Cli.Tests;
 
-public class SimCpuCommandTests
+/// <summary><c>sim cpu</c> and <c>sim disasm</c> on the built-in C programs (--builtin NAME) and on files that are
+/// not programs; ELF files a user compiled are in <see cref="SimElfCommandTests"/>.</summary>
+public sealed class SimCpuCommandTests : IDisposable
 {
-    private static string TempFile(string name, string text)
+    private readonly string _dir = Directory.CreateTempSubdirectory("vmlab-cpu-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static JsonElement Json(CliRunner.Result r)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "vmlab-cpu-tests-" + Environment.ProcessId);
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, name);
-        File.WriteAllText(path, text);
-        return path;
+        Assert.True(r.Err.Length == 0, r.Err);
+        return JsonDocument.Parse(r.Out).RootElement.Clone();
     }
 
     [Fact]
-    public void Builtin_hello_prints_and_exits_zero()
+    public void Builtin_hello_runs_on_the_kernel_prints_its_pid_and_exits_zero()
     {
         var r = CliRunner.Run("sim", "cpu", "--builtin", "hello");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("| Hello from user space!", r.Out);
+        Assert.Contains("| Hello, world! I am pid 1", r.Out);
+        Assert.Contains("exit(0)", r.Out);
         Assert.Contains("verdict: CONFIRMED", r.Out);
     }
 
     [Fact]
-    public void Json_has_the_documented_keys_with_measured_values()
+    public void Json_of_a_builtin_has_the_elf_keys_with_measured_values()
     {
-        var r = CliRunner.Run("sim", "cpu", "--builtin", "fib", "--json");
+        var r = CliRunner.Run("sim", "cpu", "--builtin", "hello", "--json");
         Assert.Equal(0, r.ExitCode);
-        using var doc = JsonDocument.Parse(r.Out);
-        var root = doc.RootElement;
-        Assert.True(root.GetProperty("instructions").GetInt64() > 1000);
-        Assert.Equal("syscall", root.GetProperty("stop_reason").GetString());
-        Assert.Equal("6765\n", root.GetProperty("output").GetString());
-        Assert.Equal(0, root.GetProperty("exit_status").GetInt64());
-        Assert.Equal(JsonValueKind.Null, root.GetProperty("fault").ValueKind);
-        Assert.Equal(2UL, root.GetProperty("registers").GetProperty("rax").GetUInt64());
-        Assert.True(root.GetProperty("registers").TryGetProperty("rip", out _));
+        var j = Json(r);
+        Assert.Equal("hello (built-in)", j.GetProperty("program").GetString());
+        Assert.True(j.GetProperty("instructions").GetInt64() > 100);
+        Assert.Equal("exit(0)", j.GetProperty("stop_reason").GetString());
+        Assert.True(j.GetProperty("exited").GetBoolean());
+        Assert.Equal(0, j.GetProperty("exit_status").GetInt64());
+        Assert.Equal("Hello, world! I am pid 1\n", j.GetProperty("console").GetString());
+        Assert.Equal(j.GetProperty("console").GetString(), j.GetProperty("output").GetString());
+        Assert.True(j.GetProperty("syscalls").GetInt64() >= 2);          // getpid, write, exit
+        Assert.Equal(0, j.GetProperty("faults").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, j.GetProperty("trace").ValueKind);
     }
 
     [Fact]
-    public void A_faulting_program_reports_the_fault_and_exits_1()
+    public void The_allocator_allocates_until_the_kernel_says_no_unless_the_budget_ends_first()
     {
-        string f = TempFile("fault.s", ".text\nmov rbx, 0x10\nld8 rax, [rbx]\n");
-        var r = CliRunner.Run("sim", "cpu", f, "--json");
+        var full = Json(CliRunner.Run("sim", "cpu", "--builtin", "allocator", "--json"));
+        Assert.Equal(0, full.GetProperty("exit_status").GetInt64());
+        Assert.Matches(@"^allocator pid 1: [1-9][0-9]* pages, then page_alloc said no\n$", full.GetProperty("console").GetString());
+
+        var r = CliRunner.Run("sim", "cpu", "--builtin", "allocator", "--steps", "2000", "--json");
         Assert.Equal(1, r.ExitCode);
-        using var doc = JsonDocument.Parse(r.Out);
-        var fault = doc.RootElement.GetProperty("fault");
-        Assert.Equal("page_fault", fault.GetProperty("kind").GetString());
-        Assert.Equal(0x10UL, fault.GetProperty("address").GetUInt64());
-        Assert.Equal("fault", doc.RootElement.GetProperty("stop_reason").GetString());
+        var cut = Json(r);
+        Assert.False(cut.GetProperty("exited").GetBoolean());
+        Assert.StartsWith("still running after", cut.GetProperty("stop_reason").GetString());
+        Assert.True(cut.GetProperty("syscalls").GetInt64() > 10);
     }
 
     [Fact]
-    public void Trace_shows_instructions_and_steps_limit_the_run()
+    public void Trace_lists_the_first_instructions_in_gnu_syntax_and_steps_limit_the_run()
     {
-        var r = CliRunner.Run("sim", "cpu", "--builtin", "loop", "--trace", "--steps", "5");
+        var r = CliRunner.Run("sim", "cpu", "--builtin", "hello", "--trace", "--steps", "5");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("add rax, rcx", r.Out);
-        Assert.Contains("rax=0x1", r.Out);
+        Assert.Contains("_start:", r.Out);
+        Assert.Contains("mov %rdi,process_arg", r.Out);
+        Assert.Contains("process_main:", r.Out);
         Assert.Contains("still running after 5 instructions", r.Out);
     }
 
     [Fact]
-    public void Asm_writes_an_image_that_cpu_and_disasm_read()
+    public void Disasm_of_a_builtin_shows_its_functions_and_the_syscall()
     {
-        string src = TempFile("prog.s", ".text\n_start: mov rdi, 7\nmov rax, 2\nsyscall\n");
-        string img = Path.ChangeExtension(src, ".img");
-        var a = CliRunner.Run("sim", "asm", src, "-o", img);
-        Assert.Equal(0, a.ExitCode);
-        Assert.Contains("mov rdi, 7", a.Out);
-        var c = CliRunner.Run("sim", "cpu", img, "--json");
-        using var doc = JsonDocument.Parse(c.Out);
-        Assert.Equal(7, doc.RootElement.GetProperty("exit_status").GetInt64());
-        var d = CliRunner.Run("sim", "disasm", img, "--source");
-        Assert.Equal(0, d.ExitCode);
-        Assert.Contains("mov rdi, 7", d.Out);
-        Assert.Contains("syscall", d.Out);
+        var j = Json(CliRunner.Run("sim", "disasm", "--builtin", "hello", "--syntax", "intel", "--json"));
+        Assert.Equal(0x100000UL, j.GetProperty("entry").GetUInt64());
+        Assert.Equal("intel", j.GetProperty("syntax").GetString());
+        var lines = j.GetProperty("lines").EnumerateArray().ToList();
+        Assert.Contains(lines, l => l.GetProperty("label").GetString() == "process_main");
+        Assert.Contains(lines, l => l.GetProperty("text").GetString() == "syscall");
+        Assert.Equal("4889", lines[0].GetProperty("bytes").GetString()![..4]);   // mov [rip+...], rdi
+    }
+
+    [Fact]
+    public void Every_builtin_name_is_offered_and_an_unknown_one_is_named_with_them()
+    {
+        var r = CliRunner.Run("sim", "cpu", "--builtin", "nosuch");
+        Assert.Equal(2, r.ExitCode);
+        string line = Assert.Single(r.Err.TrimEnd('\n').Split('\n'));
+        Assert.Contains("no program 'nosuch'", line);
+        foreach (string name in new[] { "hello", "allocator", "forker", "alice", "eve", "pipewriter", "pipereader" })
+            Assert.Contains(name, line);
     }
 
     [Theory]
-    [InlineData("asm", "bad.s:2: unknown instruction 'frob'")]
-    [InlineData("cpu", "bad.s:2: unknown instruction 'frob'")]
-    [InlineData("disasm", "bad.s:2: unknown instruction 'frob'")]
-    public void Bad_source_is_one_line_naming_file_line_and_token(string verb, string message)
+    [InlineData("cpu")]
+    [InlineData("disasm")]
+    public void Files_that_are_not_elf_and_missing_files_are_one_line_errors(string verb)
     {
-        string f = TempFile("bad.s", "nop\nfrob rax\n");
-        var r = CliRunner.Run("sim", verb, f);
-        Assert.Equal(2, r.ExitCode);
-        Assert.Equal($"vmlab sim {verb}: {message}", r.Err.Trim());
-        Assert.DoesNotContain("   at ", r.Err);
-    }
-
-    [Fact]
-    public void Missing_file_unknown_builtin_and_damaged_image_are_one_line_errors()
-    {
-        var r1 = CliRunner.Run("sim", "cpu", "/nonexistent/x.s");
+        string source = Path.Combine(_dir, "prog.s");
+        File.WriteAllText(source, ".text\n_start: mov rdi, 7\nmov rax, 2\nsyscall\n");   // assembler source is no program
+        var r1 = CliRunner.Run("sim", verb, source);
         Assert.Equal(2, r1.ExitCode);
-        Assert.Contains("cannot read '/nonexistent/x.s': no such file", r1.Err);
-        var r2 = CliRunner.Run("sim", "cpu", "--builtin", "nosuch");
+        Assert.Contains("not an ELF file", Assert.Single(r1.Err.TrimEnd('\n').Split('\n')));
+        var r2 = CliRunner.Run("sim", verb, "/nonexistent/x.elf");
         Assert.Equal(2, r2.ExitCode);
-        Assert.Contains("no sample 'nosuch'", r2.Err);
-        string img = TempFile("broken.img", "VMLABIM1xx");
-        var r3 = CliRunner.Run("sim", "disasm", img);
+        Assert.Contains("cannot read '/nonexistent/x.elf': no such file", r2.Err);
+        var r3 = CliRunner.Run("sim", verb);
         Assert.Equal(2, r3.ExitCode);
-        Assert.Contains("truncated", r3.Err);
-        Assert.Single(r3.Err.Trim().Split('\n'));
+        Assert.Contains("missing FILE (or --builtin NAME)", r3.Err);
+        var r4 = CliRunner.Run("sim", verb, source, "--builtin", "hello");
+        Assert.Equal(2, r4.ExitCode);
+        Assert.Contains("not both", r4.Err);
     }
 
     [Fact]
-    public void Tour_step_runs_the_builtin_hello()
+    public void The_assembler_verb_is_gone()
+    {
+        var r = CliRunner.Run("sim", "asm", "prog.s");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unknown command 'asm'", r.Err);
+    }
+
+    [Fact]
+    public void Tour_step_runs_the_builtin_hello_on_the_kernel()
     {
         var r = CliRunner.Run("tour", "--only", "sim cpu");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("Hello from user space!", r.Out);
+        Assert.Contains("x86-64", r.Out);
+        Assert.Contains("Hello, world! I am pid 1", r.Out);
     }
 }
 
-public class SimAsmCommandTests
+/// <summary><c>sim run</c> takes a scenario or --program, never both: a scenario used to ignore --program.</summary>
+public sealed class SimRunProgramOrScenarioTests
 {
     [Fact]
-    public void Asm_json_lists_segments_symbols_and_listing()
+    public void A_scenario_name_with_program_is_bad_input_and_runs_nothing()
     {
-        var r = CliRunner.Run("sim", "asm", "--builtin", "hello", "--json");
-        Assert.Equal(0, r.ExitCode);
-        using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
-        var root = doc.RootElement;
-        Assert.Equal(0x100000UL, root.GetProperty("entry").GetUInt64());
-        Assert.Contains(root.GetProperty("symbols").EnumerateArray(), s => s.GetProperty("name").GetString() == "SYS_WRITE");
-        Assert.Contains(root.GetProperty("segments").EnumerateArray(), s => s.GetProperty("kind").GetString() == "data");
-        Assert.Equal("0300000000000000", root.GetProperty("listing").EnumerateArray().First(l => l.GetProperty("source").GetString() == "syscall").GetProperty("bytes").GetString());
+        string elf = Path.Combine(Directory.CreateTempSubdirectory("vmlab-run-").FullName, "hello.elf");
+        File.WriteAllBytes(elf, VmLab.Sim.Elf.ElfPrograms.Bytes("hello")!);
+        foreach (string[] args in new[] { new[] { "sim", "run", "--program", elf, "hello" }, ["sim", "run", "--program", elf, "fork", "--json"] })
+        {
+            var r = CliRunner.Run(args);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal("", r.Out);
+            Assert.Contains("or --program, not both", Assert.Single(r.Err.TrimEnd('\n').Split('\n')));
+        }
+        Assert.Equal(0, CliRunner.Run("sim", "run", "--program", elf).ExitCode);
+    }
+
+    [Fact]
+    public void A_program_option_before_a_scenario_name_is_refused_not_ignored()
+    {
+        var r = CliRunner.Run("sim", "run", "--steps", "5", "hello");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--steps before the scenario name", r.Err);
+        Assert.Equal(0, CliRunner.Run("sim", "run", "hello", "--steps", "5000000").ExitCode);
     }
 }

@@ -1,5 +1,4 @@
 using VmLab.Sim.Kernel;
-using VmLab.Sim.Programs;
 using static VmLab.Labs.Grading.TestContext;
 
 namespace VmLab.Labs.Grading;

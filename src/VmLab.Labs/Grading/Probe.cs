@@ -1,6 +1,5 @@
 using Iced.Intel;
 using VmLab.Sim.Kernel;
-using VmLab.Sim.Programs;
 using VmLab.Sim.X86;
 using static Iced.Intel.AssemblerRegisters;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using Iced.Intel;
 using VmLab.Sim.Kernel;
-using VmLab.Sim.Programs;
 using VmLab.Sim.X86;
 using static Iced.Intel.AssemblerRegisters;
 using static VmLab.Labs.Grading.TestContext;

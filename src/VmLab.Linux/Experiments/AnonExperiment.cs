@@ -29,8 +29,14 @@ public sealed record AnonResult(
 /// </summary>
 public static class AnonExperiment
 {
+    /// <summary>The text written into the fresh page when the caller gives none (ASCII, followed by a zero byte).</summary>
     public const string DefaultMessage = "Hello from anonymous memory";
 
+    /// <summary>
+    /// Maps <paramref name="bytes"/> of private anonymous memory, reads its pagemap entry before and after writing
+    /// <paramref name="message"/>, and after munmap. Throws <see cref="ArgumentOutOfRangeException"/> when the mapping
+    /// cannot hold the message and its zero byte, <see cref="PlatformNotSupportedException"/> off Linux.
+    /// </summary>
     public static unsafe AnonResult Run(int bytes = 4096, string message = DefaultMessage)
     {
         Platform.RequireLinux("anon");

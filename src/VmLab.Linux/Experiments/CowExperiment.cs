@@ -36,6 +36,10 @@ public sealed record CowResult(
     /// <summary>The first write is the slow one (it copies), per page (median ratio), and the copy happened.</summary>
     public bool Holds => Correct && FirstVsSecond.Median > 1;
 
+    /// <summary>
+    /// The two checks a reader sees: every page copied on the child's first write (parent unchanged), and the first
+    /// write slower than the second.
+    /// </summary>
     public IReadOnlyList<Verdict> Verdicts =>
     [
         Verdict.Check("after its first write the child has its own copy of every page, and the parent keeps its data", Correct,
@@ -58,6 +62,11 @@ public static class CowExperiment
     private const ulong ParentPattern = 0x5041_5245_4e54_2121;   // "PARENT!!"
     private const ulong ChildPattern = 0x4348_494c_4421_2121;    // "CHILD!!!"
 
+    /// <summary>
+    /// Forks <paramref name="repeats"/> children (at least 1) over <paramref name="pages"/> private pages (at least 1);
+    /// each child writes every page twice and reports pagemap and timings back. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> below 1, <see cref="PlatformNotSupportedException"/> off Linux.
+    /// </summary>
     public static CowResult Run(int pages = 256, int repeats = 1)
     {
         Platform.RequireLinux("cow");

@@ -27,6 +27,11 @@ public sealed record ForkResult(
 /// </summary>
 public static class ForkExperiment
 {
+    /// <summary>
+    /// Sets a variable to <paramref name="initial"/>, forks, and lets the child write <paramref name="childValue"/>;
+    /// compares the two processes' values and frames. Throws <see cref="ArgumentException"/> when the two values are
+    /// equal (the write would show nothing), <see cref="PlatformNotSupportedException"/> off Linux.
+    /// </summary>
     public static unsafe ForkResult Run(ulong initial = 100, ulong childValue = 200)
     {
         Platform.RequireLinux("fork");

@@ -34,6 +34,10 @@ public sealed record IdempotentResult(
     /// <summary>One fault per page and a correct copy: the single instruction resumed after every fault.</summary>
     public bool Confirmed => Faults == Pages && CopyCorrect;
 
+    /// <summary>
+    /// The two checks a reader sees: one fault per page with a byte-exact copy, and the handler's fault dearer than the
+    /// kernel's minor fault.
+    /// </summary>
     public IReadOnlyList<Verdict> Verdicts =>
     [
         Verdict.Check("one rep movsb resumes after every fault: one fault per page and a byte-exact copy", Confirmed,
@@ -51,6 +55,7 @@ public sealed record IdempotentResult(
 /// </summary>
 public static class IdempotentExperiment
 {
+    /// <summary>Bytes copied when the caller gives no size: 32 KiB, eight 4 KiB pages.</summary>
     public const int DefaultBytes = 32 * 1024;
 
     /// <summary>Runs the copy of <paramref name="bytes"/> bytes (a seeded pattern) into protected pages.</summary>

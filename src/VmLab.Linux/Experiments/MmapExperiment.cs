@@ -17,6 +17,10 @@ public sealed record MmapResult(
     string FlagsAfterWrite,
     string FirstLine)
 {
+    /// <summary>
+    /// The file holds what was stored, its page is file-backed in pagemap, and /proc/self/maps shows the area shared
+    /// ('s').
+    /// </summary>
     public bool Holds => FileMatches && PageIsFileBacked && MapsSaysShared;
 }
 
@@ -32,8 +36,15 @@ public sealed record MmapResult(
 /// </remarks>
 public static class MmapExperiment
 {
+    /// <summary>The first line stored into the mapping (and so into the file); the rest is a repeating pattern.</summary>
     public const string Header = "written through a MAP_SHARED mapping by vmlab mmap\n";
 
+    /// <summary>
+    /// Maps <paramref name="bytes"/> of a file MAP_SHARED, stores through memory, msyncs, unmaps and reads the file
+    /// back with ordinary I/O. <paramref name="path"/> and <paramref name="overwrite"/> follow the file rule in the
+    /// remarks; a path it may not use throws <see cref="InvalidOperationException"/> with a one-line reason, fewer
+    /// bytes than <see cref="Header"/> throw <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
     public static unsafe MmapResult Run(long bytes = 64 * 1024, string? path = null, bool overwrite = false)
     {
         Platform.RequireLinux("mmap");

@@ -32,6 +32,10 @@ public sealed record OnDemandResult(
     /// <summary>One fault per page and every value in place: each page was mapped on its first access.</summary>
     public bool Confirmed => Faults == Pages && ValuesCorrect && FreshPagesZeroed;
 
+    /// <summary>
+    /// The two checks a reader sees: one fault per page with every value in place, and the handler's fault dearer than
+    /// the kernel's minor fault.
+    /// </summary>
     public IReadOnlyList<Verdict> Verdicts =>
     [
         Verdict.Check("each page is mapped on its first access: one fault per page, every value in place", Confirmed,
@@ -49,6 +53,7 @@ public sealed record OnDemandResult(
 /// </summary>
 public static class OnDemandExperiment
 {
+    /// <summary>Pages in the hole when the caller gives no count.</summary>
     public const int DefaultPages = 16;
 
     /// <summary>Runs the demand-paging demonstration over <paramref name="pages"/> pages.</summary>

@@ -29,6 +29,12 @@ public sealed record PthreadResult(
 /// </summary>
 public static class PthreadExperiment
 {
+    /// <summary>
+    /// Writes <paramref name="value"/> from a second thread into one shared page and waits up to
+    /// <paramref name="timeoutMs"/> ms for the main thread to see it; then a forked child writes the same word,
+    /// which the parent must not see. Throws <see cref="InvalidOperationException"/> when the worker thread
+    /// fails, <see cref="PlatformNotSupportedException"/> off Linux.
+    /// </summary>
     public static unsafe PthreadResult Run(ulong value = 0xC0FFEE, int timeoutMs = 5000)
     {
         Platform.RequireLinux("pthread");

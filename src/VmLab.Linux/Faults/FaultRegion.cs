@@ -22,10 +22,14 @@ public sealed class FaultRegion : IDisposable
         Policy = policy;
     }
 
+    /// <summary>The last resort when <see cref="Dispose"/> was never called: unregisters without throwing.</summary>
     ~FaultRegion() => Unregister(throwOnError: false);
 
     // ---- queries ----
 
+    /// <summary>
+    /// First address of the range (page-aligned); faults at [Start, <see cref="End"/>) go to <see cref="Policy"/>.
+    /// </summary>
     public nint Start { get; }
 
     /// <summary>Bytes covered (whole pages).</summary>
@@ -34,13 +38,18 @@ public sealed class FaultRegion : IDisposable
     /// <summary>First address past the region.</summary>
     public nint End => Start + (nint)Length;
 
+    /// <summary>What the SIGSEGV handler does to cure a fault in the range, fixed at registration.</summary>
     public FaultPolicy Policy { get; }
 
+    /// <summary>
+    /// True once <see cref="Dispose"/> unregistered the region; the counters then keep their final values.
+    /// </summary>
     public bool IsDisposed
     {
         get { lock (_lock) return _native == 0; }
     }
 
+    /// <summary>True when <paramref name="address"/> lies in [<see cref="Start"/>, <see cref="End"/>).</summary>
     public bool Contains(nint address) => (nuint)address >= (nuint)Start && (nuint)address < (nuint)End;
 
     /// <summary>Faults the policy cured, counted atomically by the handler; after Dispose, the final count.</summary>
@@ -100,6 +109,7 @@ public sealed class FaultRegion : IDisposable
         }
     }
 
+    /// <summary>"FaultRegion([START, END), POLICY, N faults)", with ", disposed" once unregistered.</summary>
     public override string ToString() =>
         $"FaultRegion([0x{Start:x}, 0x{End:x}), {Policy}, {Faults} faults{(IsDisposed ? ", disposed" : "")})";
 }

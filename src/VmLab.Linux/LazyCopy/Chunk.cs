@@ -39,6 +39,8 @@ public sealed unsafe class Chunk : IDisposable
     /// <summary>True while the chunk still shares frames with another chunk (a write to it will split them).</summary>
     public bool IsShared => !IsDisposed && Backend.IsShared(this);
 
+    /// <summary>True once <see cref="Dispose"/> ran; <see cref="Pointer"/> and <see cref="Span"/> then throw
+    /// <see cref="ObjectDisposedException"/> and <see cref="IsShared"/> is false.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     // ---- modification ----
@@ -78,5 +80,6 @@ public sealed unsafe class Chunk : IDisposable
             throw new ObjectDisposedException(nameof(Chunk));
     }
 
+    /// <summary>"Chunk(STRATEGY, 0xADDRESS, LENGTH bytes)", with ", shared" while it still shares frames.</summary>
     public override string ToString() => $"Chunk({Strategy.Name()}, 0x{Address:x}, {Length} bytes{(IsShared ? ", shared" : "")})";
 }

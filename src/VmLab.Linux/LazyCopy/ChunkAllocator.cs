@@ -41,10 +41,15 @@ public sealed class ChunkAllocator : IDisposable
 
     // ---- queries ----
 
+    /// <summary>The strategy <see cref="Allocate"/> uses when none is named; copies keep their source's strategy.</summary>
     public LazyCopyStrategy Strategy { get; }
 
+    /// <summary>Bytes per chunk, fixed for the allocator's life: a positive multiple of the page size.</summary>
     public int ChunkBytes { get; }
 
+    /// <summary>
+    /// Most live chunks (originals and copies) at once; one more throws <see cref="ChunkLimitException"/>.
+    /// </summary>
     public int MaxChunks { get; }
 
     /// <summary>Spare mappings kept for splits (segv and uffd); see the constructor.</summary>

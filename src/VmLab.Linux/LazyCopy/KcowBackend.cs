@@ -48,6 +48,7 @@ internal sealed class KcowBackend : ChunkBackend
 
     public override Chunk Allocate(int bytes) => Allocate(bytes, populate: false);
 
+    /// <param name="bytes">The chunk's size: the allocator's chunk size.</param>
     /// <param name="populate">MAP_POPULATE: for a chunk about to be written whole (an eager copy), one system
     /// call instead of a fault per page.</param>
     private Chunk Allocate(int bytes, bool populate)

@@ -5,6 +5,7 @@ namespace VmLab.Linux.LazyCopy;
 /// <summary>Percentiles of one per-chunk measurement, in nanoseconds.</summary>
 public sealed record Distribution(double P10, double P50, double P90, double P99, double Max)
 {
+    /// <summary>The percentiles of <paramref name="samples"/> (nearest rank; all zero for no samples).</summary>
     public static Distribution Of(IReadOnlyList<double> samples)
     {
         var s = samples.Order().ToArray();
@@ -60,6 +61,13 @@ public static class LazyCopyExperiment
     /// <summary>Chunks per round: small, so the two sides of a pair stay close and memory stays bounded.</summary>
     public static int RoundsFor(int chunks) => Math.Clamp(chunks / 4, 1, 8);
 
+    /// <summary>
+    /// Measures <paramref name="chunks"/> chunks (at least 1) of <paramref name="chunkBytes"/> bytes with
+    /// <paramref name="strategy"/>, eager and lazy interleaved, after one discarded warm-up round; with
+    /// <paramref name="stress"/> also runs the threaded differential test (seeded by <paramref name="seed"/>). Throws
+    /// <see cref="ArgumentOutOfRangeException"/> for no chunks or a bad chunk size,
+    /// <see cref="PlatformNotSupportedException"/> off Linux.
+    /// </summary>
     public static LazyCopyMeasurement Run(LazyCopyStrategy strategy, int chunkBytes, int chunks, int seed = 1, bool stress = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunks);

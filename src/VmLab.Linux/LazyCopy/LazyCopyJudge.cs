@@ -15,6 +15,7 @@ public sealed record SweepPoint(
     Spread FirstWriteLazyVsEager,
     bool Correct)
 {
+    /// <summary>The medians and per-pair ratios of <paramref name="m"/> that the verdicts and the cost model use.</summary>
     public static SweepPoint Of(LazyCopyMeasurement m) => new(m.Strategy, m.ChunkBytes, m.EagerCopy.P50, m.LazyCopy.P50,
         m.EagerFirstWrite.P50, m.LazyFirstWrite.P50, m.LazyVsEager, m.FirstWriteLazyVsEager, m.Correct);
 }
@@ -40,9 +41,16 @@ public static class LazyCopyJudge
     /// <summary>The yardstick's target: the cheapest first write costs at most this many fork COW faults.</summary>
     public const double ForkCowTarget = 2.0;
 
+    /// <summary>The seed's first claim, as the verdict states it (also the verdict's key in --json).</summary>
     public const string MuchFasterClaim = "lazy copying is much faster than eager copying";
+    /// <summary>The seed's second claim: a lazy copy's first write pays for the split.</summary>
     public const string FirstWriteClaim = "writing to a lazy copy is slower than writing to an eager copy";
+    /// <summary>The correctness claim, from the reads, the sources and the differential test.</summary>
     public const string CorrectClaim = "lazy copies read exactly like eager copies, before and after writes";
+    /// <summary>
+    /// The yardstick claim: the best strategy's first write against the kernel's fork copy-on-write fault
+    /// (<see cref="ForkCowTarget"/>).
+    /// </summary>
     public const string ForkCowClaim = "the cheapest first write to a lazy copy costs at most 2x the kernel's fork copy-on-write fault";
 
     /// <summary>Fits the cost model to one strategy's points (any order, one per size).</summary>
@@ -140,6 +148,7 @@ public static class LazyCopyJudge
             Invariant($"{best}'s first write took {Us(firstWriteNs)}, the kernel's fork COW fault {Us(forkCowNs)} per page: {ratio.AsRatio()} per interleaved round") +
             (ratio.Median <= ForkCowTarget ? "" : $"; {best} copies the whole chunk on its first write, the kernel one page"));
 
+    /// <summary>A byte count as people read it: "4 KiB", "2 MiB", "1 GiB" when exact, else "N B".</summary>
     public static string Size(long bytes) => bytes switch
     {
         >= 1 << 30 when bytes % (1 << 30) == 0 => $"{bytes >> 30} GiB",
@@ -148,6 +157,7 @@ public static class LazyCopyJudge
         _ => $"{bytes} B",
     };
 
+    /// <summary>Nanoseconds shown as microseconds with 2, 1 or 0 decimals by size ("1.25 µs", "350 µs").</summary>
     public static string Us(double ns) => (ns / 1000).ToString(ns < 10_000 ? "0.00" : ns < 1_000_000 ? "0.0" : "0", CultureInfo.InvariantCulture) + " µs";
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -24,14 +24,44 @@ public sealed record LazyCopyReport(
     /// <summary>A fitted cost model: ns = fixed + per-byte x bytes, for each kind of copy.</summary>
     public sealed record CostRow(double EagerFixedNs, double EagerNsPerByte, double LazyFixedNs, double LazyNsPerByte, long? TwiceFasterFromBytes)
     {
+        /// <summary>The eager copy's per-byte cost as microseconds per KiB.</summary>
         public double EagerUsPerKib => EagerNsPerByte * 1024 / 1000;
 
+        /// <summary>The lazy copy's per-byte cost as microseconds per KiB.</summary>
         public double LazyUsPerKib => LazyNsPerByte * 1024 / 1000;
     }
 
     /// <summary>The seed's two claims at one size, from the per-pair ratios.</summary>
     public sealed record Claims(bool LazyCopyMuchFaster, double CopySpeedup, bool LazyFirstWriteSlower, double FirstWriteSlowdown);
 
+    /// <summary>
+    /// One strategy at one chunk size, as --json reports it: medians in nanoseconds per chunk, the checks, the
+    /// percentiles. Every measured field is null when the strategy could not run here (<paramref name="Unavailable"/>).
+    /// </summary>
+    /// <param name="Name">The strategy's command-line name: "segv", "uffd" or "kcow".</param>
+    /// <param name="ChunkBytes">Bytes per chunk (a multiple of the page size).</param>
+    /// <param name="Chunks">Chunks measured (or that would have been, for a skipped strategy).</param>
+    /// <param name="EagerCopyNs">Median time of an eager copy: fresh frames, first-touch faults, memcpy.</param>
+    /// <param name="LazyCopyNs">Median time of a lazy copy: page-table changes only, no byte copied.</param>
+    /// <param name="EagerFirstWriteNs">Median time of one byte written into an eager copy.</param>
+    /// <param name="LazyFirstWriteNs">Median time of one byte written into a lazy copy: it pays the split.</param>
+    /// <param name="LaterWriteNs">Median time to write every page of the lazy copy after its first write.</param>
+    /// <param name="ReadPassNs">Median time to read every cache line of the lazy copy.</param>
+    /// <param name="Correct">Every check held: reads match, sources intact, no stress mismatch.</param>
+    /// <param name="EagerReadPassNs">Median time to read every cache line of the eager copy.</param>
+    /// <param name="EagerWritePassNs">Median time to write every page of the eager copy.</param>
+    /// <param name="ReadsMatch">Lazy copies read exactly like eager copies, before and after writes.</param>
+    /// <param name="SourcesIntact">No write to a copy ever changed its source.</param>
+    /// <param name="StressOperations">Operations the threaded differential test ran.</param>
+    /// <param name="StressMismatches">Reads in that test that differed from the byte-array model (0 when correct).</param>
+    /// <param name="Claims">The seed's two claims at this size, from the per-pair ratios.</param>
+    /// <param name="Distribution">Percentiles per step, keyed by snake_case name ("eager_copy", "lazy_first_write"...).</param>
+    /// <param name="Unavailable">Why the strategy could not run on this machine; null when it ran.</param>
+    /// <param name="Splits">Copies split by their first write during the measured rounds.</param>
+    /// <param name="SpareSplits">Those splits that took a pre-faulted spare mapping instead of fresh frames.</param>
+    /// <param name="Rounds">Interleaved rounds the chunks were measured in.</param>
+    /// <param name="LazyVsEager">Eager copy time / lazy copy time, per interleaved pair.</param>
+    /// <param name="FirstWriteLazyVsEager">Lazy first write / eager first write, per interleaved pair.</param>
     public sealed record StrategyRow(
         string Name, int ChunkBytes, int Chunks,
         double? EagerCopyNs, double? LazyCopyNs, double? EagerFirstWriteNs, double? LazyFirstWriteNs,
@@ -41,9 +71,16 @@ public sealed record LazyCopyReport(
         Dictionary<string, Distribution>? Distribution, string? Unavailable, long? Splits = null, long? SpareSplits = null,
         int? Rounds = null, Spread? LazyVsEager = null, Spread? FirstWriteLazyVsEager = null)
     {
+        /// <summary>
+        /// The row of a strategy that could not run, with <paramref name="reason"/> in <see cref="Unavailable"/> and
+        /// every measurement null.
+        /// </summary>
         public static StrategyRow Skipped(LazyCopyStrategy s, int size, int chunks, string reason) =>
             new(s.Name(), size, chunks, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, reason);
 
+        /// <summary>
+        /// The row of a measured strategy: medians, checks, claims and percentiles of <paramref name="m"/>.
+        /// </summary>
         public static StrategyRow From(LazyCopyMeasurement m) => new(
             m.Strategy.Name(), m.ChunkBytes, m.Chunks,
             m.EagerCopy.P50, m.LazyCopy.P50, m.EagerFirstWrite.P50, m.LazyFirstWrite.P50,
@@ -62,6 +99,11 @@ public sealed record LazyCopyReport(
             null, m.Splits, m.SpareSplits, m.Rounds, m.LazyVsEager, m.FirstWriteLazyVsEager);
     }
 
+    /// <summary>The report of sweep <paramref name="r"/>: one row per strategy and size asked for, skipped
+    /// strategies included with their reason.</summary>
+    /// <param name="r">What the sweep measured and concluded.</param>
+    /// <param name="strategies">The strategies asked for, in report order.</param>
+    /// <param name="sizes">The chunk sizes asked for, in bytes, in report order.</param>
     /// <param name="chunks">Chunks per size as asked (null: each size's default), for the rows of skipped strategies.</param>
     public static LazyCopyReport From(LazyCopySweepResult r, IReadOnlyList<LazyCopyStrategy> strategies, IReadOnlyList<int> sizes, int? chunks)
     {

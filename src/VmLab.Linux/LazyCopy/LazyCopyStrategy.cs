@@ -19,6 +19,7 @@ public enum LazyCopyStrategy
 /// <summary>Names and availability of the strategies.</summary>
 public static class LazyCopyStrategies
 {
+    /// <summary>Every strategy, in the order reports list them: segv, uffd, kcow.</summary>
     public static IReadOnlyList<LazyCopyStrategy> All { get; } = [LazyCopyStrategy.Segv, LazyCopyStrategy.Uffd, LazyCopyStrategy.Kcow];
 
     /// <summary>The name used on the command line ("segv", "uffd", "kcow").</summary>

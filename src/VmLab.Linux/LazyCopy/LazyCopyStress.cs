@@ -11,6 +11,7 @@ public static class LazyCopyStress
     /// it exercised (lazy copies made, whole-chunk comparisons, writes into a chunk that still shared frames).</summary>
     public sealed record Result(long Operations, long Mismatches, long LazyCopies, long Comparisons, long SplittingWrites)
     {
+        /// <summary>Operations and mismatches, for <c>var (ops, bad) = LazyCopyStress.Run(...)</c>.</summary>
         public void Deconstruct(out long operations, out long mismatches) => (operations, mismatches) = (Operations, Mismatches);
     }
 

@@ -4,6 +4,7 @@ namespace VmLab.Linux.LazyCopy;
 
 /// <summary>The kernel's fork copy-on-write fault against the cheapest first write to a lazy copy, interleaved.</summary>
 /// <param name="Best">The strategy whose first write was cheapest in the sweep (at <paramref name="ChunkBytes"/>).</param>
+/// <param name="ChunkBytes">The chunk size of that cheapest first write, in bytes.</param>
 /// <param name="ForkCowNs">The child's first write to a page it shares with its parent: median page, median round.</param>
 /// <param name="FirstWriteNs">The best strategy's first write, median over rounds.</param>
 /// <param name="Ratio">First write / fork COW fault, one ratio per round.</param>
@@ -30,7 +31,12 @@ public static class LazyCopySweep
     /// <summary>Chunks per size when none are asked for: 32 MiB worth, between 8 and 64.</summary>
     public static int DefaultChunks(int chunkBytes) => (int)Math.Clamp((32L << 20) / chunkBytes, 8, 64);
 
+    /// <summary>Measures every strategy at every size, skipping (with the reason) a strategy this kernel cannot
+    /// run, then fits the cost models, measures the fork COW yardstick and judges the seed's claims.</summary>
+    /// <param name="strategies">The strategies to measure.</param>
+    /// <param name="sizes">Chunk sizes in bytes, each a positive multiple of the page size.</param>
     /// <param name="chunks">Chunks per size, or null for <see cref="DefaultChunks"/>.</param>
+    /// <param name="seed">Seed of the stress test's random operations, for reproducible runs.</param>
     public static LazyCopySweepResult Run(IReadOnlyList<LazyCopyStrategy> strategies, IReadOnlyList<int> sizes, int? chunks = null, int seed = 1)
     {
         var measurements = new List<LazyCopyMeasurement>();

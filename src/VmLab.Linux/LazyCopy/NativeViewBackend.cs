@@ -13,6 +13,8 @@ internal class NativeViewBackend : ChunkBackend
     private static bool _initialised;
     private readonly int _spareBytes;   // 0: this backend holds no spare pool
 
+    /// <param name="uffdFd">The userfaultfd the views are write-protected with, or -1 for the SIGSEGV resolver.</param>
+    /// <param name="chunkBytes">Bytes per chunk.</param>
     /// <param name="spares">Pre-faulted spare mappings of <paramref name="chunkBytes"/> kept for splits (0: none).</param>
     protected NativeViewBackend(int uffdFd, int chunkBytes, int spares)
     {

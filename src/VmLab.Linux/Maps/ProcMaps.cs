@@ -10,14 +10,19 @@ public sealed record MapsEntry(ulong Start, ulong End, string Perms, ulong Offse
 {
     // ---- queries ----
 
+    /// <summary>Bytes in the area, End - Start (always whole pages).</summary>
     public ulong Length => End - Start;
 
+    /// <summary>Base pages in the area (<see cref="Length"/> / <see cref="PageSize.Value"/>).</summary>
     public long Pages => (long)(Length / (ulong)PageSize.Value);
 
+    /// <summary>'r' in the first column: PROT_READ.</summary>
     public bool CanRead => Perms.Length > 0 && Perms[0] == 'r';
 
+    /// <summary>'w' in the second column: PROT_WRITE (a private area may still be copy-on-write underneath).</summary>
     public bool CanWrite => Perms.Length > 1 && Perms[1] == 'w';
 
+    /// <summary>'x' in the third column: PROT_EXEC.</summary>
     public bool CanExecute => Perms.Length > 2 && Perms[2] == 'x';
 
     /// <summary>'s' in the fourth column: MAP_SHARED. 'p' is private (copy-on-write).</summary>
@@ -41,6 +46,7 @@ public sealed record MapsEntry(ulong Start, ulong End, string Perms, ulong Offse
     /// <summary>The path, or "[anon]" for anonymous memory.</summary>
     public string Name => Path.Length == 0 ? "[anon]" : Path;
 
+    /// <summary>The line in /proc/PID/maps form, with single spaces (the kernel pads the column before the path).</summary>
     public override string ToString() => $"{Start:x}-{End:x} {Perms} {Offset:x8} {Device} {Inode} {Path}".TrimEnd();
 }
 

@@ -21,6 +21,7 @@ public sealed class KPageCount : IDisposable
     /// <summary>How many mappings share frame <paramref name="pfn"/>.</summary>
     public long Count(ulong pfn) => (long)_table.Read(pfn);
 
+    /// <summary>Closes /proc/kpagecount; later calls to <see cref="Count"/> throw.</summary>
     public void Dispose() => _table.Dispose();
 }
 
@@ -28,14 +29,62 @@ public sealed class KPageCount : IDisposable
 [Flags]
 public enum KPageFlag : ulong
 {
+    /// <summary>No flag set.</summary>
     None = 0,
-    KPF_LOCKED = 1UL << 0, KPF_ERROR = 1UL << 1, KPF_REFERENCED = 1UL << 2, KPF_UPTODATE = 1UL << 3,
-    KPF_DIRTY = 1UL << 4, KPF_LRU = 1UL << 5, KPF_ACTIVE = 1UL << 6, KPF_SLAB = 1UL << 7,
-    KPF_WRITEBACK = 1UL << 8, KPF_RECLAIM = 1UL << 9, KPF_BUDDY = 1UL << 10, KPF_MMAP = 1UL << 11,
-    KPF_ANON = 1UL << 12, KPF_SWAPCACHE = 1UL << 13, KPF_SWAPBACKED = 1UL << 14, KPF_COMPOUND_HEAD = 1UL << 15,
-    KPF_COMPOUND_TAIL = 1UL << 16, KPF_HUGE = 1UL << 17, KPF_UNEVICTABLE = 1UL << 18, KPF_HWPOISON = 1UL << 19,
-    KPF_NOPAGE = 1UL << 20, KPF_KSM = 1UL << 21, KPF_THP = 1UL << 22, KPF_OFFLINE = 1UL << 23,
-    KPF_ZERO_PAGE = 1UL << 24, KPF_IDLE = 1UL << 25, KPF_PGTABLE = 1UL << 26,
+    /// <summary>Locked for I/O or by the kernel at this moment.</summary>
+    KPF_LOCKED = 1UL << 0,
+    /// <summary>An I/O error occurred on the page.</summary>
+    KPF_ERROR = 1UL << 1,
+    /// <summary>Referenced recently (the page-reclaim "accessed" state, fed by the PTE's A bit).</summary>
+    KPF_REFERENCED = 1UL << 2,
+    /// <summary>The contents are valid (read from backing store, or written).</summary>
+    KPF_UPTODATE = 1UL << 3,
+    /// <summary>Modified since it was last written back (fed by the PTE's D bit).</summary>
+    KPF_DIRTY = 1UL << 4,
+    /// <summary>On one of the kernel's LRU lists: a candidate for reclaim.</summary>
+    KPF_LRU = 1UL << 5,
+    /// <summary>On the active LRU list (recently used; reclaimed last).</summary>
+    KPF_ACTIVE = 1UL << 6,
+    /// <summary>Kernel memory of the slab allocator, not a user page.</summary>
+    KPF_SLAB = 1UL << 7,
+    /// <summary>Being written back to its file or swap.</summary>
+    KPF_WRITEBACK = 1UL << 8,
+    /// <summary>Chosen for reclaim as soon as writeback ends.</summary>
+    KPF_RECLAIM = 1UL << 9,
+    /// <summary>Free: owned by the buddy allocator.</summary>
+    KPF_BUDDY = 1UL << 10,
+    /// <summary>Mapped into at least one process's page table.</summary>
+    KPF_MMAP = 1UL << 11,
+    /// <summary>Anonymous memory (heap, stack, MAP_ANONYMOUS), not a file page.</summary>
+    KPF_ANON = 1UL << 12,
+    /// <summary>In the swap cache: has a copy in swap.</summary>
+    KPF_SWAPCACHE = 1UL << 13,
+    /// <summary>Backed by swap (anonymous or shmem) rather than by a file.</summary>
+    KPF_SWAPBACKED = 1UL << 14,
+    /// <summary>First frame of a compound (huge) page.</summary>
+    KPF_COMPOUND_HEAD = 1UL << 15,
+    /// <summary>A later frame of a compound (huge) page.</summary>
+    KPF_COMPOUND_TAIL = 1UL << 16,
+    /// <summary>Part of a hugetlbfs huge page.</summary>
+    KPF_HUGE = 1UL << 17,
+    /// <summary>Cannot be reclaimed (mlocked, or ramfs).</summary>
+    KPF_UNEVICTABLE = 1UL << 18,
+    /// <summary>Hardware reported a memory error: the frame is never used again.</summary>
+    KPF_HWPOISON = 1UL << 19,
+    /// <summary>No frame exists at this PFN (a hole in physical memory).</summary>
+    KPF_NOPAGE = 1UL << 20,
+    /// <summary>Merged by KSM: identical pages of several processes share this frame copy-on-write.</summary>
+    KPF_KSM = 1UL << 21,
+    /// <summary>Part of a transparent huge page (2 MiB on x86-64).</summary>
+    KPF_THP = 1UL << 22,
+    /// <summary>Logically offline (memory ballooning or hot-unplug).</summary>
+    KPF_OFFLINE = 1UL << 23,
+    /// <summary>The shared zero page: what a read of untouched anonymous memory maps.</summary>
+    KPF_ZERO_PAGE = 1UL << 24,
+    /// <summary>Not accessed since it was marked idle through /sys/kernel/mm/page_idle.</summary>
+    KPF_IDLE = 1UL << 25,
+    /// <summary>Holds a page table (a PML4, PDPT, PD or PT level), not data.</summary>
+    KPF_PGTABLE = 1UL << 26,
 }
 
 /// <summary>/proc/kpageflags: what the kernel knows about each physical frame (anon, LRU, dirty…). Root only.</summary>
@@ -63,6 +112,7 @@ public sealed class KPageFlags : IDisposable
         return string.Join(' ', names);
     }
 
+    /// <summary>Closes /proc/kpageflags; later calls to <see cref="Flags"/> throw.</summary>
     public void Dispose() => _table.Dispose();
 }
 

@@ -113,5 +113,6 @@ public sealed unsafe class PageMap : IDisposable
     /// <summary>Closes the file; later reads throw.</summary>
     public void Dispose() => _fd.Dispose();
 
+    /// <summary>"PageMap(/proc/PID/pagemap)".</summary>
     public override string ToString() => $"PageMap({Path})";
 }

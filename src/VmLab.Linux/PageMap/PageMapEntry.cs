@@ -10,14 +10,26 @@ namespace VmLab.Linux;
 public readonly struct PageMapEntry : IEquatable<PageMapEntry>
 {
     // ---- the documented bits ----
-    public const ulong PfnMask = (1UL << 55) - 1;         // bits 0-54: page frame number (when present)
-    public const ulong SoftDirtyBit = 1UL << 55;           // pte written since the last clear_refs "4"
-    public const ulong ExclusiveBit = 1UL << 56;           // page mapped exclusively (one mapper)
-    public const ulong UffdWpBit = 1UL << 57;              // userfaultfd write-protected
-    public const ulong GuardBit = 1UL << 58;               // guard region (MADV_GUARD_INSTALL)
-    public const ulong FileOrSharedAnonBit = 1UL << 61;    // file page or shared anonymous page
-    public const ulong SwappedBit = 1UL << 62;             // page is in swap: bits 0-4 type, 5-54 offset
-    public const ulong PresentBit = 1UL << 63;             // page is in RAM
+    /// <summary>
+    /// Bits 0-54: the page frame number (physical address / 4096) when <see cref="PresentBit"/> is set; zero without
+    /// CAP_SYS_ADMIN.
+    /// </summary>
+    public const ulong PfnMask = (1UL << 55) - 1;
+    /// <summary>Bit 55: the PTE was written since the last "echo 4 > /proc/PID/clear_refs" (soft-dirty tracking).</summary>
+    public const ulong SoftDirtyBit = 1UL << 55;
+    /// <summary>Bit 56: the page is mapped exactly once (not shared copy-on-write with another process).</summary>
+    public const ulong ExclusiveBit = 1UL << 56;
+    /// <summary>Bit 57: the PTE is write-protected by userfaultfd (UFFDIO_WRITEPROTECT).</summary>
+    public const ulong UffdWpBit = 1UL << 57;
+    /// <summary>Bit 58: a guard region installed with MADV_GUARD_INSTALL (Linux 6.13+): any access faults.</summary>
+    public const ulong GuardBit = 1UL << 58;
+    /// <summary>Bit 61: a file page or a shared anonymous page (clear for private anonymous memory).</summary>
+    public const ulong FileOrSharedAnonBit = 1UL << 61;
+    /// <summary>Bit 62: the page is in swap; bits 0-4 then hold the swap type and bits 5-54 the offset.</summary>
+    public const ulong SwappedBit = 1UL << 62;
+    /// <summary>Bit 63: the page is in RAM (the PTE's P bit, as the kernel reports it).</summary>
+    public const ulong PresentBit = 1UL << 63;
+    /// <summary>Width in bits of the swap type field (bits 0-4) of a swapped entry; the offset follows it.</summary>
     public const int SwapTypeBits = 5;
 
     /// <summary>Wraps a raw entry as read from pagemap.</summary>
@@ -97,15 +109,24 @@ public readonly struct PageMapEntry : IEquatable<PageMapEntry>
         _ => "none",
     };
 
+    /// <summary>Two entries are equal when all 64 raw bits are equal (same frame and same flags).</summary>
     public bool Equals(PageMapEntry other) => Raw == other.Raw;
 
+    /// <inheritdoc cref="Equals(PageMapEntry)"/>
     public override bool Equals(object? obj) => obj is PageMapEntry e && Equals(e);
 
+    /// <summary>A hash of the 64 raw bits.</summary>
     public override int GetHashCode() => Raw.GetHashCode();
 
+    /// <summary>Equal raw bits.</summary>
     public static bool operator ==(PageMapEntry a, PageMapEntry b) => a.Raw == b.Raw;
 
+    /// <summary>Different raw bits.</summary>
     public static bool operator !=(PageMapEntry a, PageMapEntry b) => a.Raw != b.Raw;
 
+    /// <summary>
+    /// "pfn PFN [FLAGS] (raw 0x...)", e.g. "pfn 0x1a2b3 [present exclusive] (raw 0x81...)": the frame, the set flags
+    /// and the raw word.
+    /// </summary>
     public override string ToString() => $"pfn {PfnText} [{FlagText}] (raw 0x{Raw:x16})";
 }

@@ -14,6 +14,10 @@ public sealed record ChildExit(int Pid, int? ExitCode, int? Signal, bool TimedOu
     /// <summary>Exited by itself with status 0.</summary>
     public bool Succeeded => ExitCode == 0 && !TimedOut;
 
+    /// <summary>
+    /// One sentence: "child PID exited with status N", "... was killed by signal N" or "... did not finish in time and
+    /// was killed".
+    /// </summary>
     public override string ToString() =>
         TimedOut ? $"child {Pid} did not finish in time and was killed"
         : ExitCode is int c ? $"child {Pid} exited with status {c}"

@@ -3,6 +3,7 @@ namespace VmLab.Linux.Timing;
 /// <summary>A cost that grows linearly with size: <c>FixedNs + NsPerByte x bytes</c>.</summary>
 public sealed record LinearCost(double FixedNs, double NsPerByte)
 {
+    /// <summary>The predicted nanoseconds at <paramref name="bytes"/> bytes.</summary>
     public double At(double bytes) => FixedNs + NsPerByte * bytes;
 
     /// <summary>
@@ -38,7 +39,13 @@ public sealed record LinearCost(double FixedNs, double NsPerByte)
     }
 
     /// <summary>Which term a single size determines.</summary>
-    public enum OnePoint { Fixed, PerByte }
+    public enum OnePoint
+    {
+        /// <summary>A single size gives a fixed cost: the line is flat at the median.</summary>
+        Fixed,
+        /// <summary>A single size gives a per-byte cost: the line goes through the origin and the median.</summary>
+        PerByte,
+    }
 
     /// <summary>
     /// The smallest size from which <paramref name="cheap"/> x <paramref name="factor"/> costs less than

@@ -10,6 +10,7 @@ namespace VmLab.Linux.Timing;
 /// </summary>
 public sealed record PairedTimings(IReadOnlyList<double> A, IReadOnlyList<double> B)
 {
+    /// <summary>Pairs measured (A and B always have the same length).</summary>
     public int Count => A.Count;
 
     /// <summary>Median and quartiles of the A side alone.</summary>
@@ -30,14 +31,20 @@ public sealed class PairRecorder
 {
     private readonly List<double> _a = [], _b = [];
 
+    /// <summary>
+    /// Records one pair: <paramref name="a"/> and <paramref name="b"/> measured back to back (any unit, the same for
+    /// both).
+    /// </summary>
     public void Add(double a, double b)
     {
         _a.Add(a);
         _b.Add(b);
     }
 
+    /// <summary>Pairs recorded so far.</summary>
     public int Count => _a.Count;
 
+    /// <summary>A snapshot of the pairs so far; later <see cref="Add"/>s do not change it.</summary>
     public PairedTimings ToTimings() => new(_a.ToArray(), _b.ToArray());
 }
 

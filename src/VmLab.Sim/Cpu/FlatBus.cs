@@ -26,10 +26,13 @@ public readonly struct FlatBus : IMemoryBus
         _base = baseAddress;
     }
 
+    /// <summary>The bytes behind the bus (the program's memory, readable by the caller between runs).</summary>
     public byte[] Memory => _memory;
 
+    /// <summary>The virtual address of Memory[0].</summary>
     public ulong BaseAddress => _base;
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLoad(ulong va, int size, Access access, Privilege privilege, out ulong value, out MemoryFault fault)
     {
@@ -46,6 +49,7 @@ public readonly struct FlatBus : IMemoryBus
         return false;
     }
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryStore(ulong va, int size, ulong value, Privilege privilege, out MemoryFault fault)
     {
@@ -61,6 +65,7 @@ public readonly struct FlatBus : IMemoryBus
         return false;
     }
 
+    /// <inheritdoc/>
     public bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset)
     {
         ulong off = va - _base;

@@ -4,12 +4,12 @@ namespace VmLab.Sim.Cpu;
 
 /// <summary>
 /// The CPU's only view of memory: virtual addresses in, bytes or a fault out. Implemented by the test buses here
-/// and, in the machine, by MMU + TLB + physical memory. Use a struct implementation with <c>Cpu&lt;TBus&gt;</c>
-/// so the calls are devirtualised and inlined; a class works too (through interface calls).
+/// and, in the machine, by MMU + TLB + physical memory (<see cref="PagedBus"/>). Use a struct implementation with
+/// <c>X86Cpu&lt;TBus&gt;</c> so the calls are devirtualised and inlined; a class works too (through interface calls).
 ///
 /// Contract for every access (the CPU relies on it for "a faulting instruction has no side effects"):
-/// - size is 1, 2, 4 or 8 and va is aligned to it (the CPU checks alignment first), so an access never spans
-///   two pages;
+/// - size is 1, 2, 4 or 8 and va is aligned to it (the CPU splits an unaligned access into aligned pieces and
+///   checks every page before it writes), so an access never spans two pages;
 /// - an access either completes or reports a fault and changes nothing;
 /// - no allocation on any path.
 /// </summary>

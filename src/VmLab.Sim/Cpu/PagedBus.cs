@@ -9,17 +9,20 @@ namespace VmLab.Sim.Cpu;
 /// The machine's bus: every access is translated by one CPU's <see cref="Tlb"/> (a full MMU walk on a miss,
 /// which sets A, and D on a write) and then served from <see cref="PhysicalMemory"/>. Faults are the MMU's:
 /// #PF with CR2 and the real x86 error code, or #GP for a non-canonical address. Nothing changes on a fault.
-/// The code-page window is the frame's own host array, so instruction fetch costs one compare per slot.
+/// The code-page window is the frame's own host array: the CPU's decoded-instruction cache is keyed by it.
 /// The page table in use is the TLB's CR3: the kernel switches processes with <c>Tlb.LoadCr3</c>.
 /// </summary>
 public readonly struct PagedBus(Tlb tlb) : IMemoryBus
 {
     private readonly PhysicalMemory _memory = tlb.Mmu.Memory;
 
+    /// <summary>The TLB every access goes through (its CR3 is the page table in use).</summary>
     public Tlb Tlb => tlb;
 
+    /// <summary>The physical memory the TLB's MMU walks and the accesses land in.</summary>
     public PhysicalMemory Memory => _memory;
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLoad(ulong va, int size, Access access, Privilege privilege, out ulong value, out MemoryFault fault)
     {
@@ -39,6 +42,7 @@ public readonly struct PagedBus(Tlb tlb) : IMemoryBus
         return true;
     }
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryStore(ulong va, int size, ulong value, Privilege privilege, out MemoryFault fault)
     {

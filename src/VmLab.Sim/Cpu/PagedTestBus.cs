@@ -8,9 +8,13 @@ namespace VmLab.Sim.Cpu;
 [Flags]
 public enum PagePerm : ulong
 {
+    /// <summary>Not mapped: every access faults.</summary>
     None = 0,
+    /// <summary>P: the page is mapped.</summary>
     Present = 1,
+    /// <summary>W: stores are allowed.</summary>
     Writable = 2,
+    /// <summary>U: user code may touch it (without it, supervisor only).</summary>
     User = 4,
     /// <summary>Fetches fault (x86 NX, bit 63).</summary>
     NoExecute = 1UL << 63,
@@ -27,6 +31,7 @@ public enum PagePerm : ulong
 /// </summary>
 public sealed class PagedTestMemory
 {
+    /// <summary>Bytes per page and per frame.</summary>
     public const int PageSize = 4096;
     private const ulong FrameMask = 0x000F_FFFF_FFFF_F000UL;
 
@@ -107,6 +112,7 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
 {
     private const ulong FrameMask = 0x000F_FFFF_FFFF_F000UL;
 
+    /// <summary>The memory this bus translates into.</summary>
     public PagedTestMemory Memory => memory;
 
     /// <summary>Translates va for access, or reports the fault an x86 MMU would.</summary>
@@ -132,6 +138,7 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
         return false;
     }
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLoad(ulong va, int size, Access access, Privilege privilege, out ulong value, out MemoryFault fault)
     {
@@ -145,6 +152,7 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
         return true;
     }
 
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryStore(ulong va, int size, ulong value, Privilege privilege, out MemoryFault fault)
     {
@@ -155,6 +163,7 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
         return true;
     }
 
+    /// <inheritdoc/>
     public bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset)
     {
         page = memory.Physical;

@@ -5,20 +5,38 @@ namespace VmLab.Sim.Cpu;
 /// <summary>The sixteen general registers, numbered as in the encoding (x86-64 order).</summary>
 public enum Reg : byte
 {
-    Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15,
-}
-
-/// <summary>What the last cmp/test found. Only cmp and test write the flags; arithmetic leaves them alone.</summary>
-[Flags]
-public enum CpuFlags : ulong
-{
-    None = 0,
-    /// <summary>Equal (cmp), or the AND was zero (test).</summary>
-    Zero = 1,
-    /// <summary>Signed less (cmp), or the AND was negative (test).</summary>
-    Less = 2,
-    /// <summary>Unsigned below (cmp); test clears it.</summary>
-    Below = 4,
+    /// <summary>rax: accumulator; the syscall number and result.</summary>
+    Rax,
+    /// <summary>rcx: counter for rep; syscall leaves the return rip here.</summary>
+    Rcx,
+    /// <summary>rdx: the third syscall argument; the high half of mul/div.</summary>
+    Rdx,
+    /// <summary>rbx: callee-saved.</summary>
+    Rbx,
+    /// <summary>rsp: the stack pointer.</summary>
+    Rsp,
+    /// <summary>rbp: frame pointer (callee-saved).</summary>
+    Rbp,
+    /// <summary>rsi: the second syscall argument; string source.</summary>
+    Rsi,
+    /// <summary>rdi: the first syscall argument and the spawn argument at start; string destination.</summary>
+    Rdi,
+    /// <summary>r8.</summary>
+    R8,
+    /// <summary>r9.</summary>
+    R9,
+    /// <summary>r10.</summary>
+    R10,
+    /// <summary>r11: syscall leaves RFLAGS here.</summary>
+    R11,
+    /// <summary>r12.</summary>
+    R12,
+    /// <summary>r13.</summary>
+    R13,
+    /// <summary>r14.</summary>
+    R14,
+    /// <summary>r15.</summary>
+    R15,
 }
 
 /// <summary>Storage for the general registers, indexable by number.</summary>
@@ -34,12 +52,20 @@ public struct GeneralRegisters
 /// </summary>
 public struct RegisterFile
 {
+    /// <summary>The names of the sixteen general registers, in <see cref="Reg"/> order ("rax" ... "r15").</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+
+    /// <summary>The general registers, indexed by <see cref="Reg"/> number.</summary>
     public GeneralRegisters Gpr;
+
+    /// <summary>The instruction pointer: the next instruction to run.</summary>
     public ulong Rip;
-    public CpuFlags Flags;
-    /// <summary>The x86-64 CPU's RFLAGS (the teaching ISA's CPU uses <see cref="Flags"/> instead).</summary>
+
+    /// <summary>RFLAGS as software sees it (pushfq): the status flags, DF, and the fixed bit 1.</summary>
     public ulong Rflags;
 
+    /// <summary>One general register by name.</summary>
     public ulong this[Reg r]
     {
         readonly get => Gpr[(int)r];
@@ -51,7 +77,7 @@ public struct RegisterFile
     {
         for (int i = 0; i < 16; i++)
             if (Gpr[i] != other.Gpr[i]) return false;
-        return Rip == other.Rip && Flags == other.Flags && Rflags == other.Rflags;
+        return Rip == other.Rip && Rflags == other.Rflags;
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using VmLab.Sim.Asm;
 using static VmLab.Sim.Kernel.KernelLayout;
 
 namespace VmLab.Sim.Elf;

@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using VmLab.Sim.Asm;
 
 namespace VmLab.Sim.Elf;
 
 /// <summary>
 /// The kernel's user programs built from C (native/user/p-NAME.c) by the normal build and embedded in this
 /// assembly as static x86-64 ELF files: hello, allocator, bigdata, forker, forkexit, alice, spawner, hostile,
-/// eve, pipewriter, pipereader. The same names as <see cref="Kernel.UserPrograms"/>; at start rdi holds the
+/// eve, pipewriter, pipereader. At start rdi holds the
 /// spawn argument, which the C library keeps in <c>process_arg</c>.
 /// </summary>
 public static class ElfPrograms

@@ -1,13 +1,17 @@
 using System.Diagnostics;
-using VmLab.Sim.Asm;
 
 namespace VmLab.Sim.Elf;
 
 /// <summary>How a compile ended: an ELF the loader accepts, no usable compiler, or the program did not build.</summary>
 public enum CompileOutcome : byte
 {
+    /// <summary>The program compiled and linked; the loader accepts the ELF.</summary>
     Ok,
+    /// <summary>No usable C compiler: the one named ($VMLAB_CC, else gcc) is missing or does not build x86-64.</summary>
     CompilerMissing,
+    /// <summary>
+    /// The compiler ran and failed, or its output is not a program the loader accepts; the diagnostics say why.
+    /// </summary>
     Failed,
 }
 

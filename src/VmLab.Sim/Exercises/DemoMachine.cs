@@ -14,7 +14,15 @@ public sealed record DemoRegion(ulong Va, ulong Size, ulong Pa, ulong Perm, stri
 /// </summary>
 public sealed class DemoMachine
 {
+    /// <summary>
+    /// The demo's user virtual addresses: UserCode (read-only code page, P|U), UserData (data page, P|W|U|NX) and
+    /// Console (the console page, user-writable, identity-mapped).
+    /// </summary>
     public const ulong UserCode = 0x100000, UserData = 0x101000, Console = 0xB8000;
+    /// <summary>
+    /// LargePage: a 2 MiB page (PS in the PDE, supervisor-only); HugePage: a 1 GiB global page in the high half (PS in
+    /// the PDPTE); Corrupted: a user page whose PTE has reserved address bit 50 set (walks fault with RSVD).
+    /// </summary>
     public const ulong LargePage = 0x8000_0000, HugePage = 0xFFFF_FFFF_C000_0000, Corrupted = 0x300000;
 
     private DemoMachine(PhysicalMemory memory, FrameAllocator frames, PageTable table, Mmu mmu, IReadOnlyList<DemoRegion> regions)
@@ -26,10 +34,15 @@ public sealed class DemoMachine
         Regions = regions;
     }
 
+    /// <summary>The machine's 2 MiB of physical memory.</summary>
     public PhysicalMemory Memory { get; }
+    /// <summary>The frame allocator the table pages and the user pages came from.</summary>
     public FrameAllocator Frames { get; }
+    /// <summary>The one page table (its <see cref="PageTable.Root"/> is what CR3 would hold).</summary>
     public PageTable Table { get; }
+    /// <summary>The MMU to walk the table with, e.g. <c>Mmu.Trace(Table.Root, va, access, privilege)</c>.</summary>
     public Mmu Mmu { get; }
+    /// <summary>The mapped regions in address order, each with what it shows.</summary>
     public IReadOnlyList<DemoRegion> Regions { get; }
 
     /// <summary>Builds the machine; every run gives the same physical layout.</summary>

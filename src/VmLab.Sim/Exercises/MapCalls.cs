@@ -6,8 +6,10 @@ namespace VmLab.Sim.Exercises;
 /// <summary>One vmiter map call, as WeensyOS C++ and as this library's C#.</summary>
 public sealed record MapCall(ulong Va, ulong Pa, ulong Perm)
 {
+    /// <summary>The call as WeensyOS C++ writes it: <c>vmiter(pt3, 0x1000).map(0x5000, PTE_P | PTE_W);</c>.</summary>
     public string C => $"vmiter(pt3, 0x{Va:X}).map(0x{Pa:X}, {Pte.FormatConstants(Perm)});";
 
+    /// <summary>The same call in this library's C#: <c>pt3.Iter(0x1000).Map(0x5000, PTE_P | PTE_W);</c>.</summary>
     public string CSharp => $"pt3.Iter(0x{Va:X}).Map(0x{Pa:X}, {Pte.FormatConstants(Perm).Replace("|", " | ", StringComparison.Ordinal)});";
 }
 

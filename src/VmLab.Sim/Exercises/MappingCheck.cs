@@ -5,15 +5,22 @@ namespace VmLab.Sim.Exercises;
 /// <summary>One observed point of a mapping function: virtual address <see cref="Va"/> translates to <see cref="Pa"/>.</summary>
 public sealed record MappingPair(ulong Va, ulong Pa)
 {
+    /// <summary>"0xVA->0xPA", the notation the exercise's pairs are written in.</summary>
     public override string ToString() => $"0x{Va:x}->0x{Pa:x}";
 }
 
 /// <summary>The rules a set of pairs can break (seed 003, Part A).</summary>
 public enum MappingRule
 {
+    /// <summary>Paging keeps the low 12 bits: va and pa must have the same page offset.</summary>
     PageOffsetNotPreserved,      // the low 12 bits must pass through unchanged
+    /// <summary>One virtual page translated to two different frames: a page table gives each page one frame.</summary>
     VirtualPageToTwoFrames,      // a function maps each virtual page to one frame
+    /// <summary>
+    /// A virtual address whose bits 63:48 are not copies of bit 47: 4-level paging never translates it (#GP).
+    /// </summary>
     NonCanonicalAddress,         // 4-level paging translates only canonical 48-bit addresses
+    /// <summary>A physical address above MAXPHYADDR (52 bits) or past the end of the machine's memory.</summary>
     PhysicalAddressOutOfRange,   // beyond MAXPHYADDR (52 bits) or beyond the machine's memory
 }
 

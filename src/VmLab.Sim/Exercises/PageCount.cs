@@ -20,6 +20,12 @@ public static class PageCount
     /// <summary>Objects up to this many pages are demonstrated on a real table; larger ones get the formula only.</summary>
     public const ulong DemonstrationLimit = 4096;
 
+    /// <summary>
+    /// Counts the pages an object of <paramref name="size"/> bytes at <paramref name="va"/> touches, by formula and, up
+    /// to <see cref="DemonstrationLimit"/> pages, on a real table. Throws <see cref="ArgumentException"/> for size 0, a
+    /// misaligned va when <paramref name="aligned"/> is set, an object that wraps past 2^64 or leaves its canonical
+    /// half.
+    /// </summary>
     public static PageCountResult Compute(ulong va, ulong size, bool aligned)
     {
         if (size == 0) throw new ArgumentException("the object size must be > 0");

@@ -19,8 +19,13 @@ public sealed record TlbDemoResult(ulong Va, ulong OldFrame, ulong NewFrame, IRe
 /// </summary>
 public static class TlbDemo
 {
-    public const ulong Va = 0x200000, GlobalVa = 0x201000;
+    /// <summary>
+    /// Va: the ordinary user page remapped from frame A to frame B; GlobalVa: the page mapped with PTE_G that survives
+    /// a CR3 reload.
+    /// </summary>
+    internal const ulong Va = 0x200000, GlobalVa = 0x201000;
 
+    /// <summary>Runs the demonstration on a fresh machine and reports what each read returned; deterministic.</summary>
     public static TlbDemoResult Run()
     {
         var memory = new PhysicalMemory();

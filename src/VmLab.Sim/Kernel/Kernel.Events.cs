@@ -6,10 +6,19 @@ namespace VmLab.Sim.Kernel;
 /// <summary>What kind of thing the kernel did or saw.</summary>
 public enum KernelEventKind : byte
 {
+    /// <summary>
+    /// A process made a system call (trapped with the syscall instruction); <see cref="KernelEvent.Syscall"/> names it.
+    /// </summary>
     Syscall,
+    /// <summary>
+    /// A process faulted (#PF, #GP, #DE...): fixed by the kernel (copy-on-write) or fatal to the process.
+    /// </summary>
     Fault,
+    /// <summary>The scheduler gave the CPU to another process and loaded its page table into CR3.</summary>
     Switch,
+    /// <summary>A process called exit; every frame it owned is free again.</summary>
     Exit,
+    /// <summary>The memory checker found a broken invariant (a leak, a shared writable frame...); Pid is 0.</summary>
     CheckerError,
 }
 
@@ -20,11 +29,22 @@ public enum KernelEventKind : byte
 /// </summary>
 public sealed record KernelEvent(long Step, KernelEventKind Kind, int Pid, string Text)
 {
+    /// <summary>For a syscall event, the call's name ("fork", "page_alloc"...); null otherwise.</summary>
     public string? Syscall { get; init; }
+    /// <summary>For a fault event, the faulting virtual address (CR2 for a page fault); null otherwise.</summary>
     public ulong? Address { get; init; }
+    /// <summary>For a fault event, "read", "write" or "fetch" (<see cref="Kernel.AccessWord"/>); null otherwise.</summary>
     public string? Access { get; init; }
+    /// <summary>
+    /// For a page fault, the #PF error code (bits P, W/R, U/S, RSVD, I/D); null for other events and other faults.
+    /// </summary>
     public uint? ErrorCode { get; init; }
+    /// <summary>For a page fault, the error code in words ("protection violation, write, user"); null otherwise.</summary>
     public string? Meaning { get; init; }
+    /// <summary>
+    /// For a fault event, true when the kernel fixed it and the process went on (copy-on-write), false when it killed
+    /// the process.
+    /// </summary>
     public bool? Handled { get; init; }
 }
 

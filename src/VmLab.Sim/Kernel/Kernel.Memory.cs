@@ -1,4 +1,4 @@
-using VmLab.Sim.Asm;
+using VmLab.Sim.Elf;
 using VmLab.Sim.Memory;
 using VmLab.Sim.Paging;
 using static VmLab.Sim.Kernel.KernelLayout;

@@ -55,6 +55,9 @@ public sealed partial class Kernel
     // The x86-64 syscall instruction (0f 05): how far back a blocked call's rip goes to run it again.
     private const ulong SyscallLength = 2;
 
+    /// <summary>
+    /// The one pipe pipewrite and piperead share (<see cref="PipeSize"/> bytes), as the kernel's code sees it.
+    /// </summary>
     public KernelPipe Pipe { get; } = new();
 
     /// <summary>pipewrite/piperead calls made (a call restarted after blocking counts once).</summary>

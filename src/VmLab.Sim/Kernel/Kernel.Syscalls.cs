@@ -1,5 +1,4 @@
 using VmLab.Sim.Cpu;
-using VmLab.Sim.Programs;
 using static VmLab.Sim.Kernel.KernelLayout;
 
 namespace VmLab.Sim.Kernel;

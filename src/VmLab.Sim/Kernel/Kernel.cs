@@ -1,5 +1,4 @@
 using System.Text;
-using VmLab.Sim.Asm;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Memory;
@@ -24,6 +23,7 @@ public enum ForkMode : byte
 /// <summary>Kernel build options.</summary>
 public sealed record KernelOptions
 {
+    /// <summary>How fork copies memory (seed 003 E1/E2); ignored when <see cref="Seams"/> is set.</summary>
     public ForkMode Fork { get; init; } = ForkMode.Copy;
 
     /// <summary>Timer preemption every this many user instructions (Cpu.TimerInterval).</summary>
@@ -65,6 +65,10 @@ public sealed partial class Kernel
     private bool _resume;            // false after a yield or a timer interrupt: the next process runs
     private bool _switchPending;     // the slot of _current now holds a different process
 
+    /// <summary>
+    /// Boots a kernel: reserves the null page, kernel image, I/O hole and console, builds kernel_pagetable (identity
+    /// map of every page but page 0, console user-writable) and loads it into CR3. No process runs yet.
+    /// </summary>
     public Kernel(KernelOptions? options = null)
     {
         Options = options ?? new KernelOptions();
@@ -86,15 +90,27 @@ public sealed partial class Kernel
         FreeFramesAtBoot = Frames.FreeFrames;
     }
 
+    /// <summary>The options it was built with (defaults when none were given).</summary>
     public KernelOptions Options { get; }
 
     /// <summary>The functions this kernel was built with: reference, teaching variant or a student's.</summary>
     public KernelSeams Seams { get; }
+    /// <summary>The machine's physical memory, MEMSIZE_PHYSICAL (2 MiB) bytes.</summary>
     public PhysicalMemory Memory { get; }
+    /// <summary>The physical page allocator (kalloc/kfree): who owns every frame.</summary>
     public FrameAllocator Frames { get; }
+    /// <summary>kernel_pagetable: identity-maps physical memory, supervisor-only except the console page.</summary>
     public PageTable KernelPageTable { get; }
+    /// <summary>The MMU every user access goes through (CR0.WP, EFER.NXE on).</summary>
     public Mmu Mmu { get; }
+    /// <summary>
+    /// The one CPU's TLB; the kernel loads CR3 when it switches page tables and after a mapping change.
+    /// </summary>
     public Tlb Tlb { get; }
+    /// <summary>
+    /// The x86-64 CPU that runs user code through <see cref="Tlb"/>, in user mode, preempted every
+    /// <see cref="KernelOptions.Quantum"/> instructions.
+    /// </summary>
     public X86Cpu<PagedBus> Cpu { get; }
 
     /// <summary>Free frames right after boot: what must be free again once every process is gone.</summary>
@@ -106,6 +122,7 @@ public sealed partial class Kernel
     /// <summary>Every process that ever ran, in creation order (pids are reused, records are not).</summary>
     public IReadOnlyList<Process> History => _history;
 
+    /// <summary>Every user fault the kernel handled, in order, whether the process survived it or not.</summary>
     public IReadOnlyList<FaultRecord> Faults => _faults;
 
     /// <summary>Everything processes printed, in order.</summary>
@@ -117,9 +134,16 @@ public sealed partial class Kernel
     /// <summary>Distinct problems the memory checker has reported so far.</summary>
     public IReadOnlyCollection<string> CheckerErrors => _checkerErrors;
 
+    /// <summary>User instructions retired since boot, all processes together.</summary>
     public long Instructions => Cpu.InstructionCount;
+    /// <summary>Kernel entries through the syscall instruction since boot, all processes, restarts included.</summary>
     public long SyscallCount { get; private set; }
+    /// <summary>Times the scheduler switched the CPU to a different process.</summary>
     public long ContextSwitches { get; private set; }
+    /// <summary>
+    /// Fewest free frames seen after any kernel entry (ulong.MaxValue before the first): how close the run came to out
+    /// of memory.
+    /// </summary>
     public ulong MinFreeFrames { get; private set; } = ulong.MaxValue;
 
     /// <summary>When set, kernel events (switches, syscalls, faults) are logged to <see cref="TraceLog"/>.</summary>

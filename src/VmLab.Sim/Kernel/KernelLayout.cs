@@ -28,14 +28,25 @@ namespace VmLab.Sim.Kernel;
 /// </summary>
 public static class KernelLayout
 {
+    /// <summary>4096: the x86-64 base page (WeensyOS PAGESIZE).</summary>
     public const ulong PageSize = 0x1000;
+    /// <summary>2 MiB of physical memory (WeensyOS MEMSIZE_PHYSICAL).</summary>
     public const ulong MemSizePhysical = 0x200000;
+    /// <summary>3 MiB: the end of every process's address space (WeensyOS MEMSIZE_VIRTUAL); the stack ends here.</summary>
     public const ulong MemSizeVirtual = 0x300000;
+    /// <summary>Start of the kernel image (WeensyOS KERNEL_START_ADDR).</summary>
     public const ulong KernelStartAddr = 0x40000;
+    /// <summary>Top of the kernel stack and end of the kernel's reserved frames (WeensyOS KERNEL_STACK_TOP).</summary>
     public const ulong KernelStackTop = 0x80000;
+    /// <summary>Start of the reserved I/O hole (0xA0000-0x100000, BIOS and video memory).</summary>
     public const ulong IoHoleStart = 0xA0000;
+    /// <summary>The CGA console page (WeensyOS CONSOLE_ADDR), user-writable in every page table.</summary>
     public const ulong ConsoleAddr = 0xB8000;
+    /// <summary>
+    /// Where process code is loaded (WeensyOS PROC_START_ADDR): the start of each process's private half.
+    /// </summary>
     public const ulong ProcStartAddr = 0x100000;
+    /// <summary>The virtual page of every process's stack, just below MEMSIZE_VIRTUAL.</summary>
     public const ulong StackPage = MemSizeVirtual - PageSize;
 
     /// <summary>Where the kernel's syscall entry point sits in the kernel image (for the inspect exercise).</summary>

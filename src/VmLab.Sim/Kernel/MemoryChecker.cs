@@ -7,6 +7,7 @@ namespace VmLab.Sim.Kernel;
 /// <summary>What the checker found: problems in words, and the leaked frames.</summary>
 public sealed record CheckReport(IReadOnlyList<string> Errors, IReadOnlyList<ulong> LeakedFrames)
 {
+    /// <summary>True when no invariant was broken (no errors; leaked frames are also listed as errors).</summary>
     public bool Ok => Errors.Count == 0;
 }
 
@@ -22,6 +23,10 @@ public sealed record CheckReport(IReadOnlyList<string> Errors, IReadOnlyList<ulo
 /// </summary>
 public static class MemoryChecker
 {
+    /// <summary>
+    /// Walks every live process's page table and the kernel's against <see cref="Kernel.Frames"/> and reports what
+    /// breaks the invariants above. Changes nothing.
+    /// </summary>
     public static CheckReport Check(Kernel kernel)
     {
         var frames = kernel.Frames;

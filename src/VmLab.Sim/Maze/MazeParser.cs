@@ -5,8 +5,10 @@ namespace VmLab.Sim.Maze;
 /// <summary>A maze file that cannot be read; <see cref="Line"/> is 1-based.</summary>
 public sealed class MazeFormatException(int line, string problem) : Exception($"line {line}: {problem}")
 {
+    /// <summary>The 1-based line of the file where the problem is.</summary>
     public int Line { get; } = line;
 
+    /// <summary>What is wrong with that line, without the "line N:" prefix.</summary>
     public string Problem { get; } = problem;
 }
 

@@ -2,7 +2,15 @@ namespace VmLab.Sim.Maze;
 
 /// <summary>Where a fact about the maze comes from: the seed's text, what its exercises presuppose, or a design
 /// choice of the reconstruction (so that the exercises have interesting answers).</summary>
-public enum MazeFactKind { Seed, Exercise, Design }
+public enum MazeFactKind
+{
+    /// <summary>Stated by the seed's text.</summary>
+    Seed,
+    /// <summary>Not stated, but presupposed by one of the seed's exercises.</summary>
+    Exercise,
+    /// <summary>A choice of this reconstruction, made so that the exercises have interesting answers.</summary>
+    Design,
+}
 
 /// <summary>One checkable statement about a maze.</summary>
 public sealed record MazeFact(MazeFactKind Kind, string Text, Func<Maze, bool> Check);

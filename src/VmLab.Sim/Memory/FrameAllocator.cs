@@ -3,11 +3,17 @@ namespace VmLab.Sim.Memory;
 /// <summary>Who a physical frame belongs to, as the WeensyOS memory viewer colours it.</summary>
 public enum FrameOwner : byte
 {
+    /// <summary>Not allocated: free for the next <see cref="FrameAllocator.TryAllocate"/>.</summary>
     Free,
+    /// <summary>Never handed out: the null page, firmware areas and I/O holes (WeensyOS's "R").</summary>
     Reserved,     // never handed out: the null page, firmware, I/O holes
+    /// <summary>Kernel code, data or a kernel stack (WeensyOS's "K").</summary>
     Kernel,       // kernel code, data, stacks
+    /// <summary>A page-table page at any level, PML4 to PT (what ptiter visits).</summary>
     PageTable,    // a page-table page (any level)
+    /// <summary>A page belonging to process <see cref="FrameInfo.Pid"/> (WeensyOS colours it by pid).</summary>
     Process,      // memory belonging to process Pid
+    /// <summary>The CGA console page (physical 0xB8000 in WeensyOS), which processes may map to print.</summary>
     Console,      // the CGA console page
 }
 
@@ -27,8 +33,10 @@ public sealed class FrameAllocator
     private readonly Stack<ulong> _freed = new();
     private ulong _cursor;                                      // every pfn below it has been handed out once
 
+    /// <summary>Every frame of <paramref name="memory"/> starts free; mark holes with <see cref="Reserve"/>.</summary>
     public FrameAllocator(PhysicalMemory memory) => _memory = memory;
 
+    /// <summary>The physical memory whose frames this allocator hands out.</summary>
     public PhysicalMemory Memory => _memory;
 
     /// <summary>Frames not currently owned.</summary>

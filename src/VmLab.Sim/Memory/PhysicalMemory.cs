@@ -10,9 +10,15 @@ namespace VmLab.Sim.Memory;
 /// </summary>
 public sealed class PhysicalMemory
 {
+    /// <summary>Bytes per frame: 4096, the x86-64 base page size.</summary>
     public const int FrameSize = 4096;
+    /// <summary>
+    /// log2 of <see cref="FrameSize"/>: a physical address shifted right by 12 is its frame number (PFN).
+    /// </summary>
     public const int FrameShift = 12;
+    /// <summary>Size of a machine made without one: 2 MiB, WeensyOS's MEMSIZE_PHYSICAL.</summary>
     public const ulong DefaultSize = 2UL << 20;          // WeensyOS MEMSIZE_PHYSICAL
+    /// <summary>Largest machine: 1 TiB (frames are sparse, so only touched frames cost host memory).</summary>
     public const ulong MaxSize = 1UL << 40;              // 1 TiB keeps the frame directory at 4 MiB
 
     // Two-level directory: chunk (512 frames = 2 MiB) -> frame -> bytes. Both levels fill in lazily.
@@ -183,5 +189,6 @@ public sealed class PhysicalMemory
 public sealed class PhysicalAddressException(ulong address, ulong size)
     : InvalidOperationException($"physical address 0x{address:x} is beyond the end of memory (0x{size:x})")
 {
+    /// <summary>The physical address that was out of range (at or past the end of memory).</summary>
     public ulong Address => address;
 }

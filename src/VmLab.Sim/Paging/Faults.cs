@@ -6,8 +6,16 @@ namespace VmLab.Sim.Paging;
 /// <summary>The kind of memory access being translated: the three cases an x86 page-fault error code distinguishes.</summary>
 public enum Access : byte
 {
+    /// <summary>A data load.</summary>
     Read = 0,
+    /// <summary>
+    /// A data store: sets W/R (bit 1) in a page fault's error code; needs PTE_W at every level (supervisor too when
+    /// CR0.WP = 1).
+    /// </summary>
     Write = 1,
+    /// <summary>
+    /// An instruction fetch: sets I/D (bit 4) in a page fault's error code; faults on a page whose walk has PTE_NX.
+    /// </summary>
     Fetch = 2,       // instruction fetch
 }
 
@@ -15,7 +23,9 @@ public enum Access : byte
 /// pages are reachable. The values index the TLB's permission bits, so they stay 0 and 1.</summary>
 public enum Privilege : byte
 {
+    /// <summary>Kernel mode (CPL 0): may use U=0 pages; a fault has U/S clear in its error code.</summary>
     Supervisor = 0,
+    /// <summary>User mode (CPL 3): needs PTE_U at every level; a fault has U/S (bit 2) set in its error code.</summary>
     User = 1,
 }
 
@@ -23,11 +33,21 @@ public enum Privilege : byte
 [Flags]
 public enum PageFaultError : uint
 {
+    /// <summary>No bit set: a read, by the kernel, of a page that is not present.</summary>
     None = 0,
+    /// <summary>
+    /// P, bit 0: clear means the page (or a table above it) was not present, set means a protection violation.
+    /// </summary>
     Present = 1 << 0,            // P: 0 = not-present page, 1 = protection violation
+    /// <summary>W/R, bit 1: the access was a write.</summary>
     Write = 1 << 1,              // W/R: the access was a write
+    /// <summary>U/S, bit 2: the access came from user mode (CPL 3).</summary>
     User = 1 << 2,               // U/S: the access was a user-mode access
+    /// <summary>
+    /// RSVD, bit 3: a reserved bit was set in a paging-structure entry (e.g. an address bit above MAXPHYADDR).
+    /// </summary>
     ReservedBit = 1 << 3,        // RSVD: a reserved bit was set in some paging-structure entry
+    /// <summary>I/D, bit 4: the access was an instruction fetch (reported when EFER.NXE = 1).</summary>
     InstructionFetch = 1 << 4,   // I/D: the access was an instruction fetch (reported when EFER.NXE = 1)
 }
 
@@ -35,6 +55,7 @@ public enum PageFaultError : uint
 /// #DE (vector 0), which would collide with None; <see cref="MemoryFault.Vector"/> gives the real one.</summary>
 public enum FaultKind : byte
 {
+    /// <summary>No fault: the access or instruction completed.</summary>
     None = 0,
     /// <summary>#DE, vector 0: division by zero, or the one signed quotient that does not fit (MinValue / -1).</summary>
     DivideError = 32,
@@ -53,6 +74,7 @@ public enum FaultKind : byte
 /// </summary>
 public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access Access, PageFaultError ErrorCode)
 {
+    /// <summary>"No fault", equal to <c>default</c>.</summary>
     public static readonly MemoryFault None = default;
 
     /// <summary>A page fault with the error code built from the access: present/protection, write, user, fetch.</summary>
@@ -63,6 +85,7 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
             | (privilege == Privilege.User ? PageFaultError.User : 0)
             | (access == Access.Fetch ? PageFaultError.InstructionFetch : 0));
 
+    /// <summary>True for any fault kind except <see cref="FaultKind.None"/>.</summary>
     public bool IsFault => Kind != FaultKind.None;
 
     /// <summary>The exception vector (0, 13, 14 or 17).</summary>
@@ -106,5 +129,6 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
 /// <summary>Thrown by the convenience accessors that cannot return a fault record.</summary>
 public sealed class MemoryFaultException(MemoryFault fault) : InvalidOperationException(fault.ToString())
 {
+    /// <summary>The fault record the access produced: kind, address, access and error code.</summary>
     public MemoryFault Fault => fault;
 }

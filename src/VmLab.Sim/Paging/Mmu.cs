@@ -19,12 +19,17 @@ public sealed class Mmu
     private int _maxPhysBits = 46;
     private ulong _addressReserved;      // bits 51:MAXPHYADDR, reserved at every level
 
+    /// <summary>
+    /// An MMU walking page tables stored in <paramref name="memory"/>, with CR0.WP, EFER.NXE and CR4.PGE on and a
+    /// 46-bit MAXPHYADDR.
+    /// </summary>
     public Mmu(PhysicalMemory memory)
     {
         _memory = memory;
         _addressReserved = ReservedAddressBits(_maxPhysBits);
     }
 
+    /// <summary>The physical memory the page walk reads entries from (and sets A/D bits in).</summary>
     public PhysicalMemory Memory => _memory;
 
     /// <summary>CR0.WP: when set, supervisor writes honour read-only pages too.</summary>

@@ -25,6 +25,7 @@ public sealed class PageTable
     public static PageTable Create(FrameAllocator allocator, int pid = 0) =>
         new(allocator.Memory, allocator, allocator.Allocate(FrameOwner.PageTable, pid), pid);
 
+    /// <summary>The physical memory holding the table pages.</summary>
     public PhysicalMemory Memory { get; }
 
     /// <summary>Source of new page-table pages for <see cref="VmIter.Map"/>, or null.</summary>
@@ -73,5 +74,6 @@ public sealed record TableEntryLine(int Level, ulong TablePa, int Index, ulong E
     /// <summary>The SDM's name for a table at <paramref name="level"/>.</summary>
     public static string TableName(int level) => level switch { 3 => "PML4", 2 => "PDPT", 1 => "PD", _ => "PT" };
 
+    /// <summary>The entry's set flags in the SDM's letters, as <see cref="Pte.FormatFlags"/> writes them.</summary>
     public string Flags => Pte.FormatFlags(Entry);
 }

@@ -16,6 +16,10 @@ public sealed class PtIter
     private int _level = 3;
     private bool _onPage;
 
+    /// <summary>
+    /// An iterator positioned on the first table page of <paramref name="pt"/> below the root (<see cref="Done"/> at
+    /// once when there is none).
+    /// </summary>
     public PtIter(PageTable pt)
     {
         _memory = pt.Memory;

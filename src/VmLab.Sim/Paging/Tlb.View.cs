@@ -13,6 +13,7 @@ public sealed partial class Tlb
     /// <summary>INVLPGs since the TLB was made, and the address of the last one.</summary>
     public long Invlpgs { get; private set; }
 
+    /// <summary>The virtual address given to the most recent <see cref="Invlpg"/>, or null before the first.</summary>
     public ulong? LastInvlpg { get; private set; }
 
     /// <summary>Entries the TLB can hold.</summary>

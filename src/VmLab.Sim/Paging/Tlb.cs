@@ -42,13 +42,16 @@ public sealed partial class Tlb
         _version = mmu.Version;
     }
 
+    /// <summary>The MMU that walks the page tables on a miss.</summary>
     public Mmu Mmu => _mmu;
 
     /// <summary>The page table in use: the value last loaded with <see cref="LoadCr3"/>.</summary>
     public ulong Cr3 { get; private set; }
 
+    /// <summary>Translations served from a cached entry, without a page walk.</summary>
     public long Hits { get; private set; }
 
+    /// <summary>Translations that needed a page walk (including walks that ended in a fault).</summary>
     public long Misses { get; private set; }
 
     /// <summary>Entries currently valid.</summary>

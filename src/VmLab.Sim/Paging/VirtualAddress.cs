@@ -14,12 +14,19 @@ namespace VmLab.Sim.Paging;
 /// </summary>
 public static class VirtualAddress
 {
+    /// <summary>log2 of the 4 KiB page size: bits 11:0 of an address are the page offset.</summary>
     public const int PageShift = 12;
+    /// <summary>4096 bytes: the size of a level-0 page and of every page-table page.</summary>
     public const ulong PageSize = 1UL << PageShift;
+    /// <summary>Bits 11:0: an address AND this is its offset within its 4 KiB page.</summary>
     public const ulong PageOffsetMask = PageSize - 1;
+    /// <summary>512 entries of 8 bytes in every table page: 9 index bits per level.</summary>
     public const int EntriesPerTable = 512;
+    /// <summary>4 levels: PML4 (3), PDPT (2), PD (1), PT (0).</summary>
     public const int Levels = 4;
+    /// <summary>2^47, the first non-canonical address: the low half is [0, LowEnd).</summary>
     public const ulong LowEnd = 1UL << 47;                      // first non-canonical address
+    /// <summary>0xFFFF800000000000, the first canonical high-half address (bits 63:47 all ones).</summary>
     public const ulong HighStart = 0xFFFF_8000_0000_0000UL;     // first canonical high-half address
 
     /// <summary>The 9-bit index of <paramref name="va"/> into the table at <paramref name="level"/> (3 = PML4).</summary>

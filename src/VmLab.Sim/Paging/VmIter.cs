@@ -30,6 +30,7 @@ public sealed class VmIter
         Restart(va);
     }
 
+    /// <summary>The page table this iterator walks (and that <see cref="Map"/> changes).</summary>
     public PageTable PageTable => _pt;
 
     // ADDRESS QUERIES

@@ -7,6 +7,7 @@ namespace VmLab.Sim.Viewer;
 /// effective permissions of the walk (<see cref="VmIter.Perm"/>) and the leaf entry itself.</summary>
 public readonly record struct MappedRange(ulong Va, ulong End, ulong Pa, ulong Perm, ulong Entry)
 {
+    /// <summary>4 KiB pages in the run, (End - Va) / 4096.</summary>
     public ulong Pages => (End - Va) >> PhysicalMemory.FrameShift;
 }
 

@@ -18,6 +18,10 @@ public sealed class MachineSession
     /// <summary>The most instructions one request may run (stepping, running to an event, replaying).</summary>
     public const long MaxInstructions = 20_000_000;
 
+    /// <summary>
+    /// Boots <paramref name="scenario"/> (a name <see cref="Scenarios.Exists"/> accepts) with events recorded, at step
+    /// 0. Throws <see cref="ArgumentException"/> for an unknown scenario.
+    /// </summary>
     public MachineSession(string scenario, ScenarioOptions? options = null)
     {
         Scenario = scenario;
@@ -25,10 +29,16 @@ public sealed class MachineSession
         Kernel = Boot();
     }
 
+    /// <summary>The scenario's name.</summary>
     public string Scenario { get; }
 
+    /// <summary>The scenario's options (defaults when none were given).</summary>
     public ScenarioOptions Options { get; }
 
+    /// <summary>
+    /// The machine at the current step; replaced by a fresh boot on <see cref="Reset"/> and on a backward
+    /// <see cref="Seek"/>, so do not keep it across those.
+    /// </summary>
     public SimKernel Kernel { get; private set; }
 
     /// <summary>Instructions retired since boot: the position on the timeline.</summary>
@@ -71,6 +81,9 @@ public sealed class MachineSession
     /// <summary>Back to step 0 (the timeline keeps its right end).</summary>
     public void Reset() => Kernel = Boot();
 
+    /// <summary>
+    /// The machine as the web view shows it, with at most <paramref name="maxEvents"/> of the latest kernel events.
+    /// </summary>
     public MachineSnapshot Snapshot(int maxEvents = 200) =>
         MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario, Furthest = Math.Max(Furthest, Step) };
 

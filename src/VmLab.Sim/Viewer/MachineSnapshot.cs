@@ -1,4 +1,3 @@
-using VmLab.Sim.Asm;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
@@ -86,7 +85,7 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
     private static ProcessView Process(SimKernel k, SimProcess p, Dictionary<ulong, List<FrameMapping>> byFrame)
     {
         var regs = new Dictionary<string, ulong>();
-        for (int i = 0; i < 16; i++) regs[Isa.RegisterNames[i]] = p.Registers.Gpr[i];
+        for (int i = 0; i < 16; i++) regs[RegisterFile.Names[i]] = p.Registers.Gpr[i];
         regs["rip"] = p.Registers.Rip;
         return new ProcessView(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent, p.PageTable.Root, regs,
             Instruction(k, p), p.Instructions, p.Syscalls,

@@ -8,7 +8,15 @@ namespace VmLab.Sim.Viewer;
 /// </summary>
 public readonly record struct MapCell(char Glyph, FrameOwner Owner, int Pid, char Access)
 {
+    /// <summary>
+    /// Glyphs of a physical frame, as the WeensyOS viewer draws them: '.' free, 'R' reserved, 'K' kernel, 'C' console,
+    /// 'P' page-table page, 'S' shared (reference count above 1); a process's own frame shows its pid
+    /// (<see cref="PidGlyph"/>).
+    /// </summary>
     public const char Free = '.', Reserved = 'R', Kernel = 'K', Console = 'C', PageTable = 'P', Shared = 'S';
+    /// <summary>
+    /// ' ' an unmapped virtual page, '?' a mapping to a frame outside physical memory, '@' a pid above 35.
+    /// </summary>
     public const char Unmapped = ' ', OutsideMemory = '?', ManyPid = '@';
 
     /// <summary>Access classes of a virtual page: who may touch it (U user, K kernel only), uppercase when writable.</summary>
@@ -41,10 +49,16 @@ public readonly record struct MapCell(char Glyph, FrameOwner Owner, int Pid, cha
         return user ? (writable ? UserWritable : UserReadOnly) : (writable ? KernelWritable : KernelReadOnly);
     }
 
-    public static MapCell Of(FrameInfo info, char access = ' ') => new(FrameGlyph(info), info.Owner, info.Pid, access);
+    /// <summary>
+    /// The cell of a frame with owner <paramref name="info"/> (<see cref="FrameGlyph"/>) and, in a virtual map, the
+    /// mapping's <paramref name="access"/> class.
+    /// </summary>
+    internal static MapCell Of(FrameInfo info, char access = ' ') => new(FrameGlyph(info), info.Owner, info.Pid, access);
 
-    public static readonly MapCell FreeCell = new(Free, FrameOwner.Free, 0, ' ');
-    public static readonly MapCell UnmappedCell = new(Unmapped, FrameOwner.Free, 0, ' ');
+    /// <summary>A free frame's cell.</summary>
+    internal static readonly MapCell FreeCell = new(Free, FrameOwner.Free, 0, ' ');
+    /// <summary>An unmapped virtual page's cell.</summary>
+    internal static readonly MapCell UnmappedCell = new(Unmapped, FrameOwner.Free, 0, ' ');
 }
 
 /// <summary>One row of a map: the address of its first cell and its cells, left to right.</summary>

@@ -23,10 +23,13 @@ public sealed class MemoryViewer
         Options = options ?? new ViewerOptions();
     }
 
+    /// <summary>The processes drawn, in the order given.</summary>
     public IReadOnlyList<ViewerProcess> Processes { get; }
 
+    /// <summary>kernel_pagetable, drawn after physical memory when given; null otherwise.</summary>
     public PageTable? KernelPageTable { get; }
 
+    /// <summary>Row width, virtual range, grouping and colour.</summary>
     public ViewerOptions Options { get; }
 
     // VIEWS (data: what the text shows)
@@ -60,8 +63,10 @@ public sealed class MemoryViewer
         foreach (var p in Processes) { w.WriteLine(); WriteVirtual(w, Virtual(p)); }
     }
 
+    /// <summary>Only the physical memory view, as text.</summary>
     public string RenderPhysical() => ToText(w => WritePhysical(w, Physical()));
 
+    /// <summary>Only <paramref name="process"/>'s address space, as text.</summary>
     public string RenderVirtual(ViewerProcess process) => ToText(w => WriteVirtual(w, Virtual(process)));
 
     /// <summary>Draws a physical view: heading, rows, legend, counts.</summary>

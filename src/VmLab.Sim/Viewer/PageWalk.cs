@@ -11,7 +11,8 @@ public sealed record WalkLevel(int Level, string Table, ulong TablePa, int Index
 /// <summary>The bits a student reads in an entry (SDM table 4-19), plus the kernel's software bit PTE_COW.</summary>
 public sealed record EntryBits(bool P, bool W, bool U, bool A, bool D, bool Ps, bool G, bool Nx, bool Cow)
 {
-    public static EntryBits Of(ulong e) => new((e & PTE_P) != 0, (e & PTE_W) != 0, (e & PTE_U) != 0, (e & PTE_A) != 0,
+    /// <summary>Decodes entry <paramref name="e"/>'s bits.</summary>
+    internal static EntryBits Of(ulong e) => new((e & PTE_P) != 0, (e & PTE_W) != 0, (e & PTE_U) != 0, (e & PTE_A) != 0,
         (e & PTE_D) != 0, (e & PTE_PS) != 0, (e & PTE_G) != 0, (e & PTE_NX) != 0, (e & Kernel.Kernel.PTE_COW) != 0);
 }
 

@@ -13,9 +13,17 @@ public sealed record ViewerObservation(string Claim, bool Holds);
 /// </summary>
 public sealed class ViewerDemo
 {
-    public const ulong KernelStart = 0x40000, KernelEnd = 0x80000, Console = 0xB8000, IoStart = 0xA0000, IoEnd = 0x100000;
-    public const ulong CodeVa = 0x100000, DataVa = 0x102000, SharedVa = 0x200000, StackVa = 0x2FF000;
+    /// <summary>
+    /// The demo's physical layout, WeensyOS's: kernel image [KernelStart, KernelEnd), console page, I/O hole [IoStart,
+    /// IoEnd).
+    /// </summary>
+    internal const ulong KernelStart = 0x40000, KernelEnd = 0x80000, Console = 0xB8000, IoStart = 0xA0000, IoEnd = 0x100000;
+    /// <summary>
+    /// The demo processes' virtual pages: code (read-only), data, the page both share read-only, and the stack page.
+    /// </summary>
+    internal const ulong CodeVa = 0x100000, DataVa = 0x102000, SharedVa = 0x200000, StackVa = 0x2FF000;
 
+    /// <summary>The demos <see cref="Create"/> knows: "processes" and "large".</summary>
     public static IReadOnlyList<string> Names { get; } = ["processes", "large"];
 
     private ViewerDemo(string name, string description, FrameAllocator frames, PageTable kernel, List<ViewerProcess> processes, ulong sharedPa, ViewerOptions options)
@@ -29,10 +37,15 @@ public sealed class ViewerDemo
         Options = options;
     }
 
+    /// <summary>The demo's name, one of <see cref="Names"/>.</summary>
     public string Name { get; }
+    /// <summary>What the demo shows, in one sentence.</summary>
     public string Description { get; }
+    /// <summary>The frame allocator: who owns each frame.</summary>
     public FrameAllocator Frames { get; }
+    /// <summary>The kernel's page table.</summary>
     public PageTable Kernel { get; }
+    /// <summary>The demo's processes, each with its own page table.</summary>
     public IReadOnlyList<ViewerProcess> Processes { get; }
 
     /// <summary>Physical address of the frame both processes map read-only.</summary>

@@ -7,7 +7,7 @@ namespace VmLab.Sim.X86;
 /// An x86-64 processor in 64-bit mode executing real machine code through a memory bus (in the machine: TLB,
 /// MMU, physical memory). Instructions are decoded by Iced once per physical code page and kept as decoded
 /// blocks (see <see cref="XCodeCache"/>); the semantics of the supported subset (docs/x86.md) are written here.
-/// It drives exactly like the teaching-ISA <c>Cpu&lt;TBus&gt;</c>:
+/// A kernel drives it like this:
 /// <code>
 ///   switch (cpu.Run(budget)) { case StopReason.Syscall: ... cpu[Reg.Rax] = result; ... }
 /// </code>
@@ -26,6 +26,10 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     private long _timerRemaining;
     private readonly XCodeCache _code = new();
 
+    /// <summary>
+    /// A CPU at rip 0 with zeroed registers, user privilege, the timer off, reading memory through
+    /// <paramref name="bus"/>.
+    /// </summary>
     public X86Cpu(TBus bus) => _bus = bus;
 
     /// <summary>The bus, by reference (a struct bus is reached without copying).</summary>
@@ -41,6 +45,9 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         set => _regs[r] = value;
     }
 
+    /// <summary>
+    /// The address of the next instruction to run (after a fault: the faulting instruction, which runs again).
+    /// </summary>
     public ulong Rip
     {
         get => _regs.Rip;
@@ -69,6 +76,7 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// <summary>Decoded-instruction cache counters (blocks decoded, blocks dropped because their bytes changed).</summary>
     public long BlocksDecoded => _code.Decoded;
 
+    /// <summary>Decoded blocks dropped because a store changed their code bytes (self-modifying code).</summary>
     public long BlocksInvalidated => _code.Invalidated;
 
     /// <summary>Preempt every this many retired instructions; 0 turns the timer off. Setting it restarts the count.</summary>

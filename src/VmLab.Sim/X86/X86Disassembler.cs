@@ -5,7 +5,11 @@ namespace VmLab.Sim.X86;
 /// <summary>Assembly syntax of <see cref="X86Disassembler"/>: GNU (AT&amp;T, as objdump and gcc print it) or Intel.</summary>
 public enum X86Syntax
 {
+    /// <summary>
+    /// AT&amp;T syntax as objdump -d and gcc -S print it: source before destination, % registers, $ immediates.
+    /// </summary>
     Gnu,
+    /// <summary>Intel syntax as the SDM writes it: destination first, no sigils.</summary>
     Intel,
 }
 

@@ -1,5 +1,5 @@
 using Iced.Intel;
-using VmLab.Sim.Asm;
+using VmLab.Sim.Elf;
 using Assembler = Iced.Intel.Assembler;
 using static VmLab.Sim.Kernel.KernelLayout;
 
@@ -13,6 +13,10 @@ namespace VmLab.Sim.X86;
 /// </summary>
 public static class X86Program
 {
+    /// <summary>
+    /// TextAddress: where the code goes (PROC_START_ADDR, 0x100000); DataAddress: the page after it, where the data
+    /// goes.
+    /// </summary>
     public const ulong TextAddress = ProcStartAddr, DataAddress = ProcStartAddr + PageSize;
 
     /// <summary>Assembles <paramref name="emit"/>'s instructions (at most one page) and adds data.</summary>

@@ -4,9 +4,9 @@ using VmLab.Sim.Kernel;
 namespace VmLab.Sim.Tests.Elf;
 
 /// <summary>
-/// The C ports of the kernel's deterministic programs, run as Linux processes (native/user/host/host-kernel.c:
-/// console on stderr, the pipe on stdout/stdin, pid 1), print what their assembly originals print on the
-/// teaching kernel: the same random messages, the same checksums, the same lines.
+/// The kernel's deterministic C programs built a second time as Linux processes (native/user/host/host-kernel.c:
+/// console on stderr, the pipe on stdout/stdin, pid 1) print what they print on the teaching kernel and on
+/// VmLab's x86-64 CPU alone: the same random messages, the same checksums, the same lines.
 /// </summary>
 public class CPortTests
 {
@@ -31,7 +31,7 @@ public class CPortTests
         return (console.Result, pipe.ToArray());
     }
 
-    private static string RunAssembly(params (string Name, ulong Arg)[] programs)
+    private static string RunOnKernel(params (string Name, ulong Arg)[] programs)
     {
         var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Pipe = PipeKernel.Best });
         foreach (var (name, arg) in programs) Assert.True(k.Spawn(name, arg) > 0);
@@ -44,32 +44,35 @@ public class CPortTests
     [InlineData(1)]
     [InlineData(57)]
     [InlineData(400)]
-    public void The_C_pipe_pair_sends_and_checks_the_same_messages_as_the_assembly_pair(int messages)
+    public void The_pipe_pair_sends_and_checks_the_same_messages_on_Linux_as_on_the_kernel(int messages)
     {
-        var lines = RunAssembly(("pipewriter", (ulong)messages), ("pipereader", (ulong)messages)).Split('\n');
+        var lines = RunOnKernel(("pipewriter", (ulong)messages), ("pipereader", (ulong)messages)).Split('\n');
         var (writer, stream) = RunHost("pipewriter", (ulong)messages);
         var (reader, _) = RunHost("pipereader", (ulong)messages, stream);
         Assert.Equal(messages, stream.Count(b => b == '\n'));
         Assert.Contains(writer.TrimEnd('\n'), lines);
         Assert.Contains(reader.TrimEnd('\n'), lines);
         Assert.StartsWith($"pipewriter: {messages} messages sent, checksum ", writer);
+        Assert.Equal(writer.Split("checksum ")[1], reader.Split("checksum ")[1]);
     }
 
     [Theory]
     [InlineData("hello", 0)]
     [InlineData("alice", 0)]
     [InlineData("alice", 3)]
-    public void The_C_programs_print_the_assembly_programs_lines(string name, ulong arg)
+    public void The_programs_print_the_same_lines_on_Linux_as_on_the_kernel(string name, ulong arg)
     {
-        Assert.Equal(RunAssembly((name, arg)), RunHost(name, arg).Console);
+        string console = RunOnKernel((name, arg));
+        Assert.StartsWith(name == "hello" ? "Hello, world! I am pid 1\n" : "alice (pid 1): round 1\n", console);
+        Assert.Equal(console, RunHost(name, arg).Console);
     }
 
     [Theory]
     [InlineData("hello", 0)]
     [InlineData("alice", 4)]
     [InlineData("bigdata", 0)]
-    public void The_C_programs_on_VmLabs_x86_CPU_print_the_assembly_programs_lines(string name, ulong arg)
+    public void The_programs_alone_on_the_x86_CPU_print_what_they_print_on_the_kernel(string name, ulong arg)
     {
-        Assert.Equal(RunAssembly((name, arg)) + "[exit 0]\n", X86ElfRunner.Run(VmLab.Sim.Elf.ElfPrograms.Image(name)!, arg));
+        Assert.Equal(RunOnKernel((name, arg)) + "[exit 0]\n", X86ElfRunner.Run(VmLab.Sim.Elf.ElfPrograms.Image(name)!, arg));
     }
 }

@@ -1,4 +1,3 @@
-using VmLab.Sim.Asm;
 using VmLab.Sim.Elf;
 
 namespace VmLab.Sim.Tests.Elf;

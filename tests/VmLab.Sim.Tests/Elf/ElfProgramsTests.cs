@@ -1,5 +1,5 @@
 using System.Text;
-using VmLab.Sim.Asm;
+using System.Text.RegularExpressions;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
 using static VmLab.Sim.Paging.Pte;
@@ -9,12 +9,13 @@ namespace VmLab.Sim.Tests.Elf;
 /// <summary>The kernel's programs, compiled from native/user/p-*.c by the build and embedded as ELF.</summary>
 public class ElfProgramsTests
 {
-    public static TheoryData<string> Programs => new(UserPrograms.Names);
+    public static TheoryData<string> Programs => new(ElfPrograms.Names);
 
     [Fact]
-    public void Every_kernel_program_has_a_C_version()
+    public void The_kernel_ships_the_seeds_programs_by_name()
     {
-        Assert.Equal(UserPrograms.Names.Order(), ElfPrograms.Names);
+        Assert.Equal(["alice", "allocator", "bigdata", "eve", "forker", "forkexit", "hello", "hostile", "pipereader", "pipewriter", "spawner"],
+            ElfPrograms.Names);
     }
 
     [Theory]
@@ -69,16 +70,65 @@ public class ElfProgramsTests
         Assert.DoesNotContain(image.Symbols, kv => kv.Key != "message" && kv.Value / 4096 == message / 4096);
     }
 
-    [Fact]
-    public void The_programs_say_what_their_assembly_versions_say()
+    /// <summary>Runs the programs (name, spawn argument) as processes 1, 2, ... on a fresh kernel until all end.</summary>
+    private static VmLab.Sim.Kernel.Kernel RunAll(params (string Name, ulong Arg)[] programs)
     {
-        string Text(string name) => Encoding.Latin1.GetString(ElfPrograms.Image(name)!.Segments[0].Bytes);
-        Assert.Contains("Hello, world! I am pid %d\n", Text("hello"));
-        Assert.Contains("allocator pid %d: %lu pages, then page_alloc said no\n", Text("allocator"));
-        Assert.Contains("pipewriter: %lu messages sent, checksum %lu\n", Text("pipewriter"));
-        Assert.Contains("pipereader: %lu messages received, checksum %lu\n", Text("pipereader"));
-        Assert.Contains("alice (pid %d): round %lu\n", Text("alice"));
-        Assert.Contains("eve: page_alloc(%lu) succeeded? %lu\n", Text("eve"));
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { CheckEvery = 1000 });
+        foreach (var (name, arg) in programs) Assert.True(k.Spawn(name, arg) > 0, $"spawn {name}");
+        k.Run(200_000_000);
+        Assert.Null(k.Panic);
+        Assert.Empty(k.Processes);
+        Assert.Empty(k.CheckerErrors);
+        return k;
+    }
+
+    [Theory]
+    [InlineData("hello", 0, "Hello, world! I am pid 1\n")]
+    [InlineData("bigdata", 0, "Boo! This big data is boring.\n")]
+    [InlineData("alice", 3, "alice (pid 1): round 1\nalice (pid 1): round 2\nalice (pid 1): round 3\n")]
+    [InlineData("eve", 0, "eve: page_alloc(1114112) succeeded? 1\n")]
+    [InlineData("forker", 0, "child: set x = 2\nparent: x = 1\n")]
+    [InlineData("forkexit", 5, "forkexit: 5 children forked and exited\n")]
+    public void Each_program_prints_what_it_is_for_and_exits_zero(string name, ulong arg, string console)
+    {
+        var k = RunAll((name, arg));
+        Assert.Equal(console, k.Console);
+        Assert.Equal(0, k.History.Single(p => p.Pid == 1).ExitStatus);
+        Assert.All(k.History.Where(p => p.Pid != 1), p => Assert.Equal(name == "forkexit" ? 7 : 0, p.ExitStatus));
+    }
+
+    [Fact]
+    public void The_allocator_takes_heap_pages_until_the_kernel_says_no()
+    {
+        var k = RunAll(("allocator", 0));
+        var m = Regex.Match(k.Console, @"^allocator pid 1: (\d+) pages, then page_alloc said no\n$");
+        Assert.True(m.Success, k.Console);
+        Assert.InRange(int.Parse(m.Groups[1].Value), 100, 512);
+    }
+
+    [Fact]
+    public void The_spawner_starts_two_alices_that_run_side_by_side()
+    {
+        var k = RunAll(("spawner", 0));
+        string[] lines = k.Console.TrimEnd('\n').Split('\n');
+        Assert.Contains("spawner: spawn(\"alice\") = 2", lines);
+        Assert.Contains("spawner: spawn(\"alice\") = 3", lines);
+        for (int round = 1; round <= 5; round++)
+        {
+            Assert.Contains($"alice (pid 2): round {round}", lines);
+            Assert.Contains($"alice (pid 3): round {round}", lines);
+        }
+        Assert.Equal(["alice", "alice", "spawner"], k.History.Select(p => p.Name).Order());
+    }
+
+    [Fact]
+    public void The_pipe_pair_delivers_every_message_with_the_same_checksum()
+    {
+        var k = RunAll(("pipewriter", 30), ("pipereader", 30));
+        var sent = Regex.Match(k.Console, @"pipewriter: 30 messages sent, checksum (\d+)\n");
+        var got = Regex.Match(k.Console, @"pipereader: 30 messages received, checksum (\d+)\n");
+        Assert.True(sent.Success && got.Success, k.Console);
+        Assert.Equal(sent.Groups[1].Value, got.Groups[1].Value);
     }
 
     [Theory]

@@ -1,5 +1,4 @@
 using System.Text;
-using VmLab.Sim.Asm;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
 

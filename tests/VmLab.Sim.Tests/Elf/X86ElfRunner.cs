@@ -1,5 +1,5 @@
 using System.Text;
-using VmLab.Sim.Asm;
+using VmLab.Sim.Elf;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.X86;
 using static VmLab.Sim.Kernel.KernelLayout;
@@ -10,8 +10,8 @@ namespace VmLab.Sim.Tests.Elf;
 /// Runs a loaded ELF program alone on VmLab's x86-64 CPU, with the mappings process_setup would give it (text
 /// user read-only, data/bss user read-write no-execute, one stack page under 0x300000, rdi = the argument)
 /// and just the syscalls a lone test program needs: write (the console), exit, getpid (1, the first process)
-/// and yield (nothing else to run); the rest answer -1. Until the teaching kernel
-/// drives the x86 CPU itself, this is how the corpus runs on VmLab.
+/// and yield (nothing else to run); the rest answer -1. A run without the kernel, to compare the kernel's
+/// runs with (CPortTests) and to run the corpus on the CPU alone.
 /// </summary>
 internal static class X86ElfRunner
 {

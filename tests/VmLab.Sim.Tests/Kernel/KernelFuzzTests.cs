@@ -3,7 +3,7 @@ using VmLab.Sim.Kernel;
 namespace VmLab.Sim.Tests.Kernel;
 
 /// <summary>
-/// Hostile user programs (UserPrograms "hostile": random syscalls with random arguments aimed at the kernel,
+/// Hostile user programs (native/user/p-hostile.c: random syscalls with random arguments aimed at the kernel,
 /// the console, other processes and nowhere, plus random loads and stores) against the fixed kernel.
 /// User input must never panic the kernel or break a memory invariant, and when everyone is gone every
 /// frame must be free again.

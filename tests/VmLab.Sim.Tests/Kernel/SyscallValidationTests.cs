@@ -1,7 +1,6 @@
 using VmLab.Sim.X86;
 using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Kernel;
-using VmLab.Sim.Programs;
 
 namespace VmLab.Sim.Tests.Kernel;
 

@@ -1,55 +1,46 @@
-using VmLab.Sim.Asm;
 using VmLab.Sim.X86;
 
 namespace VmLab.Cli.Commands.Sim;
 
-/// <summary><c>vmlab sim disasm</c>: machine code back to assembler text.</summary>
+/// <summary><c>vmlab sim disasm</c>: an x86-64 program's machine code back to assembler text (Iced's formatter).</summary>
 internal static class DisasmCommand
 {
     public static Verb Create()
     {
         var input = new ProgramInput();
-        var syntax = Opt.Choice("--syntax", "assembly syntax for an ELF program: gnu (AT&T, as objdump) or intel", "gnu", "gnu", "intel");
-        var source = Opt.Flag("--source", "print only reassemblable source (no addresses or bytes)");
-        return new Verb("disasm", "disassemble a program image (or source) for the simulated CPU",
+        var syntax = Opt.Choice("--syntax", "assembly syntax: gnu (AT&T, as objdump) or intel", "gnu", "gnu", "intel");
+        return new Verb("disasm", "disassemble an x86-64 program (an ELF file or a built-in C program)",
             """
-            Decodes the program's .text slot by slot, shows .data as bytes and .bss as its size. Labels from the
-            symbol table are shown next to their addresses. The text reassembles to the same bytes.
+            Decodes each executable segment of the program with Iced, the decoder the simulated CPU uses, and
+            prints it in GNU (AT&T) or Intel syntax. Symbols from the ELF symbol table label their addresses
+            and name branch targets. FILE comes from 'vmlab sim cc'; --builtin shows one of the kernel's own C
+            programs (native/user/p-NAME.c) as gcc compiled it.
             """,
-            """{"file","entry","lines":[{"address","bytes","text","label"}]}""",
-            "vmlab sim disasm prog.img", "vmlab sim disasm prog.elf --syntax intel", "vmlab sim disasm --builtin fib --source")
-            .Takes([.. input.Symbols, source, syntax]).Does(ctx =>
+            """{"file","entry","syntax","lines":[{"address","bytes","text","label"}]}""",
+            "vmlab sim disasm --builtin hello", "vmlab sim disasm prog.elf --syntax intel", "vmlab sim disasm --builtin forker --json")
+            .Takes([.. input.Symbols, syntax]).Does(ctx =>
         {
-            if (ctx.Get(source) && ctx.Json)
-                throw new UsageException("give --source or --json, not both");
-            if (ElfCpu.Read(ctx, input, out string elfName) is { } elf)
-                return ctx.Get(source) ? throw new UsageException("--source reassembles the teaching ISA; an ELF program has no such source")
-                    : ElfCpu.Disasm(ctx, elfName, elf, ctx.Get(syntax) == "intel" ? X86Syntax.Intel : X86Syntax.Gnu);
-            if (ctx.Given(syntax)) throw new UsageException("--syntax applies to ELF programs (x86-64); this input is not ELF");
-            var (name, image, _) = input.Read(ctx);
-            var lines = Disassembler.Disassemble(image).ToList();
-            if (ctx.Get(source))
-            {
-                ctx.Out.Write(Disassembler.ToSource(image));
-                return 0;
-            }
+            var (display, _, image) = input.Read(ctx);
+            var style = ctx.Get(syntax) == "intel" ? X86Syntax.Intel : X86Syntax.Gnu;
+            string? Symbol(ulong a) => image.LabelAt(a);
+            var lines = image.Segments.Where(s => s.Executable)
+                .SelectMany(s => X86Disassembler.Disassemble(s.Bytes, s.Address, style, Symbol)).ToList();
             var json = new
             {
-                File = name,
+                File = display,
                 image.Entry,
-                Lines = lines.Select(l => new { l.Address, Bytes = ProgramInput.Hex(l.Bytes), l.Text, l.Label }),
+                Syntax = style.ToString().ToLowerInvariant(),
+                Lines = lines.Select(l => new { l.Address, Bytes = ProgramInput.Hex(l.Bytes), l.Text, Label = Symbol(l.Address) }),
             };
             return ctx.Emit(json, true, r =>
             {
-                r.Title($"vmlab sim disasm: {name}");
-                r.Fact("entry point", $"0x{image.Entry:x}");
+                r.Title($"vmlab sim disasm: {display}");
+                r.Fact("entry point", $"0x{image.Entry:x}" + (Symbol(image.Entry) is { } e ? $" ({e})" : ""));
                 r.Line();
                 foreach (var l in lines)
                 {
-                    if (l.Label is not null) r.Line($"{l.Label}:");
-                    string bytes = ProgramInput.Hex(l.Bytes);
-                    if (bytes.Length > 24) bytes = bytes[..22] + "..";
-                    r.Line($"  {l.Address:x8}  {bytes,-24}  {l.Text}");
+                    if (Symbol(l.Address) is { } label) r.Line($"{label}:");
+                    r.Line($"  {l.Address:x8}  {string.Join(' ', l.Bytes.Select(b => b.ToString("x2"))),-30}  {l.Text}");
                 }
             });
         });

@@ -1,4 +1,3 @@
-using VmLab.Sim.Asm;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.X86;
@@ -16,13 +15,6 @@ internal static class ElfInput
         ElfLoader.TryLoad(bytes, out var image) is { } problem
             ? throw new UsageException($"{Numbers.Clip(path)}: {problem}")
             : image!;
-
-    /// <summary>True when the file starts with the ELF magic (the file is read bounded, a directory is an error).</summary>
-    public static bool IsElfFile(string path, out byte[] bytes)
-    {
-        bytes = InputFile.Read(path, ElfLoader.MaxFileSize);
-        return ElfLoader.IsElf(bytes);
-    }
 
     /// <summary>A fresh kernel with each program spawned in order (pid 1, 2, ...).</summary>
     public static Kernel Boot(IReadOnlyList<(string Name, ProgramImage Image)> programs, bool trace)

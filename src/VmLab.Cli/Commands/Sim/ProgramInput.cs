@@ -1,60 +1,43 @@
 using System.CommandLine;
-using VmLab.Sim.Asm;
-using VmLab.Sim.Programs;
+using VmLab.Sim.Elf;
 
 namespace VmLab.Cli.Commands.Sim;
 
-/// <summary>Where the sim program verbs get their program: a saved image, assembler source, or a built-in sample.</summary>
+/// <summary>Where <c>sim cpu</c> and <c>sim disasm</c> get their program: a static x86-64 ELF file (from
+/// 'vmlab sim cc') or one of the kernel's built-in C programs (native/user/p-NAME.c).</summary>
 internal sealed class ProgramInput
 {
-    /// <summary>Input files larger than this are refused before they are read (sources and images are small).</summary>
-    public const long MaxFileBytes = 16L << 20;
+    public Argument<string?> File { get; } = Opt.Positional("FILE", "a static x86-64 ELF program (build one with 'vmlab sim cc')");
 
-    public Argument<string?> File { get; } = Opt.Positional("FILE", "assembler source (.s) or a program image written by 'vmlab sim asm -o'");
+    public Option<string> Builtin { get; } = Builtins();
 
-    public Option<string> Builtin { get; } = Samples();
-
-    private static Option<string> Samples()
+    private static Option<string> Builtins()
     {
-        string[] names = [.. SamplePrograms.All.Keys];
-        var o = Opt.Parsed("--builtin", $"a built-in sample instead of FILE: {Opt.Words(names)} (spin runs 60 M instructions)", "NAME", "",
-            t => names.Contains(t) ? t : throw new UsageException($"--builtin: no sample '{Numbers.Clip(t)}' (samples: {string.Join(", ", names)})"));
+        string[] names = [.. ElfPrograms.Names];
+        var o = Opt.Parsed("--builtin", $"one of the kernel's C programs instead of FILE: {Opt.Words(names)}", "NAME", "",
+            t => names.Contains(t) ? t : throw new UsageException($"--builtin: no program '{Numbers.Clip(t)}' (programs: {string.Join(", ", names)})"));
         o.CompletionSources.Add(names);
         return o;
     }
 
     public Symbol[] Symbols => [File, Builtin];
 
-    /// <summary>The program named on the command line, with its display name and, for source, the listing.</summary>
-    public (string Name, ProgramImage Image, AsmOutput? Assembly) Read(Ctx ctx)
+    /// <summary>The program named on the command line: what to call it in reports (the file, or "NAME (built-in)"),
+    /// its process name (the file name without extension, or NAME) and the loaded image.</summary>
+    public (string Display, string Name, ProgramImage Image) Read(Ctx ctx)
     {
         string builtin = ctx.Get(Builtin);
         string? file = ctx.Get(File);
         if (builtin.Length > 0)
         {
             if (file is not null) throw new UsageException($"give FILE or --builtin, not both (got '{Numbers.Clip(file)}')");
-            var sample = Assemble(SamplePrograms.Source(builtin)!, builtin + ".s");
-            return ($"{builtin} (built-in)", sample.Image, sample);
+            return ($"{builtin} (built-in)", builtin, ElfPrograms.Image(builtin)!);
         }
         if (file is null) throw new UsageException("missing FILE (or --builtin NAME)");
-        byte[] bytes = InputFile.Read(file, MaxFileBytes);
-        if (ProgramImage.IsImage(bytes))
-        {
-            try { return (file, ProgramImage.Load(bytes), null); }
-            catch (InvalidDataException e) { throw new UsageException($"{file}: {e.Message}"); }
-        }
-        var output = Assemble(System.Text.Encoding.UTF8.GetString(bytes), Path.GetFileName(file));
-        return (file, output.Image, output);
+        return (file, Path.GetFileNameWithoutExtension(file), ElfInput.Load(file));
     }
 
-    /// <summary>Assembles, turning an error into the one-line usage message "file:line: what, at which token".</summary>
-    public static AsmOutput Assemble(string source, string name)
-    {
-        try { return Assembler.AssembleWithListing(source, name); }
-        catch (AsmException e) { throw new UsageException(e.Message); }
-    }
-
-    /// <summary>Bytes as hex; a long run (a large .zero) is cut after 1 KiB and its length said.</summary>
+    /// <summary>Bytes as hex; a long run is cut after 1 KiB and its length said.</summary>
     public static string Hex(ReadOnlySpan<byte> bytes) => bytes.Length <= 1024
         ? Convert.ToHexString(bytes).ToLowerInvariant()
         : Convert.ToHexString(bytes[..1024]).ToLowerInvariant() + $"… ({bytes.Length} bytes)";

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Cli.Commands.Sim;
@@ -105,6 +106,7 @@ internal static class ScenarioCommand
             Tour = extra.Tour,
         }.Takes([.. extra.Options, steps, trace, view, colour.On, colour.Off]).Does(ctx =>
         {
+            RefuseRunOptions(ctx, name);
             var o = new ScenarioOptions { Steps = ctx.Get(steps), Trace = ctx.Get(trace), View = ctx.Get(view) };
             bool colours = colour.Resolve(ctx);
             if (!o.View && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
@@ -145,6 +147,18 @@ internal static class ScenarioCommand
             };
             return ctx.Emit(json, r.Passed, rep => WriteReport(rep, r, o.Trace));
         });
+    }
+
+    /// <summary>Options given to 'sim run' itself (before the scenario's name) belong to --program runs; a scenario
+    /// would silently ignore them, so they are bad input.</summary>
+    private static void RefuseRunOptions(Ctx ctx, string name)
+    {
+        if (ctx.Parse.CommandResult.Parent is not CommandResult run) return;
+        var given = run.Children.OfType<OptionResult>().Where(o => !o.Implicit).Select(o => o.Option.Name).ToList();
+        if (given.Contains("--program"))
+            throw new UsageException($"give a scenario ('{name}') or --program, not both");
+        if (given.Count > 0)
+            throw new UsageException($"{given[0]} before the scenario name is an option of 'sim run --program': put it after '{name}'");
     }
 
     private static void WriteReport(Report rep, ScenarioResult r, bool trace)

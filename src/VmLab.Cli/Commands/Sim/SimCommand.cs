@@ -7,8 +7,8 @@ internal static class SimCommand
         "the simulated machine: x86-64 paging exercises, an x86-64 CPU and the teaching kernel",
         """
         A simulated machine with x86-64 paging (4-level tables, PTE bits, error codes, TLB), an x86-64 CPU that
-        runs C user programs (and a small teaching ISA for the standalone demos), and a WeensyOS-style teaching
-        kernel. Pure managed code: it runs on any OS.
+        runs C user programs (static ELF, built with 'vmlab sim cc'), and a WeensyOS-style teaching kernel.
+        Pure managed code: it runs on any OS.
         """,
         null,
         "vmlab sim walk --va 0x100123 --access write", "vmlab sim run fork", "vmlab sim memory")
@@ -20,7 +20,6 @@ internal static class SimCommand
             WalkCommand.Create(),
             TlbCommand.Create(),
             // Teaching kernel: programs and scenarios.
-            AsmCommand.Create(),
             DisasmCommand.Create(),
             CpuCommand.Create(),
             CcCommand.Create(),

@@ -22,6 +22,7 @@ public static partial class Scenarios
         ("pipe", "H1/H2: pipewriter to pipereader through a kernel pipe (--kernel naive|blocking|batching|best)"),
     ];
 
+    /// <summary>Whether <paramref name="name"/> is a scenario <see cref="Run"/> knows (exact, case-sensitive).</summary>
     public static bool Exists(string name) => All.Any(s => s.Name == name);
 
     /// <summary>Runs a scenario by name; throws ArgumentException for an unknown one.</summary>

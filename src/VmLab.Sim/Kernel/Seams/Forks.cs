@@ -7,8 +7,10 @@ namespace VmLab.Sim.Kernel;
 /// <summary>The reference fork (E2's answer): writable pages copied now, read-only pages shared.</summary>
 public sealed class CopyFork : IFork
 {
+    /// <summary>The one instance (the class has no state).</summary>
     public static CopyFork Instance { get; } = new();
 
+    /// <inheritdoc/>
     public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
     {
         if (k.NewPageTable(childPid) is not { } child) return null;
@@ -33,8 +35,13 @@ public sealed class CopyFork : IFork
 /// kernel's write-fault handler gives the first writer its private copy.</summary>
 public sealed class CowFork : IFork
 {
+    /// <summary>The one instance (the class has no state).</summary>
     public static CowFork Instance { get; } = new();
 
+    /// <summary>
+    /// Builds the child's table sharing every user frame (one more reference each); writable pages lose PTE_W and gain
+    /// PTE_COW in the parent too. Null when memory ran out.
+    /// </summary>
     public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
     {
         if (k.NewPageTable(childPid) is not { } child) return null;
@@ -59,8 +66,13 @@ public sealed class CowFork : IFork
 /// writable frames (each shared frame gets its reference, so exit stays leak-free; the checker flags it).</summary>
 public sealed class NaiveFork : IFork
 {
+    /// <summary>The one instance (the class has no state).</summary>
     public static NaiveFork Instance { get; } = new();
 
+    /// <summary>
+    /// Builds the child's table with copy_mappings alone: writable frames end up shared, which the memory checker
+    /// reports.
+    /// </summary>
     public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
     {
         if (k.NewPageTable(childPid) is not { } child) return null;

@@ -7,8 +7,10 @@ namespace VmLab.Sim.Kernel;
 /// <summary>The reference copy_mappings, free_everything, exit and C1 remap (contracts on the interfaces).</summary>
 public sealed class ReferenceMemory : ICopyMappings, IFreeEverything, IExit, IRemap
 {
+    /// <summary>The one instance (the class has no state).</summary>
     public static ReferenceMemory Instance { get; } = new();
 
+    /// <inheritdoc/>
     public void CopyMappings(PageTable dst, PageTable src)
     {
         var d = dst.Iter();
@@ -17,6 +19,7 @@ public sealed class ReferenceMemory : ICopyMappings, IFreeEverything, IExit, IRe
     }
 
     // The loop starts at PROC_START_ADDR, not 0: the console is user-accessible but belongs to the kernel.
+    /// <inheritdoc/>
     public void FreeEverything(Kernel k, PageTable pt)
     {
         for (var it = pt.Iter(ProcStartAddr); it.Va < MemSizeVirtual && it.Va >= ProcStartAddr; it.Next())
@@ -26,9 +29,12 @@ public sealed class ReferenceMemory : ICopyMappings, IFreeEverything, IExit, IRe
         k.Frames.Free(pt.Root);
     }
 
+    /// <inheritdoc/>
     public void FreeProcess(Kernel k, Process p) => FreeEverything(k, p.PageTable);
 
     // vmiter(pt, va).map(vmiter(pt, targetVa).pa(), PTE_P | PTE_U), with the reference counts kept true.
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">Either address is not a mapped user page.</exception>
     public void Remap(Kernel k, Process p, ulong va, ulong targetVa)
     {
         var src = p.PageTable.Iter(targetVa & ~(PageSize - 1));

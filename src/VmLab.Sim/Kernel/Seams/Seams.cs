@@ -12,6 +12,10 @@ namespace VmLab.Sim.Kernel;
 /// reference counts are not touched: that is the caller's business.</summary>
 public interface ICopyMappings
 {
+    /// <summary>
+    /// Makes <paramref name="dst"/> map every user-half va that <paramref name="src"/> maps, to the same frame with the
+    /// same P, W, U, NX bits (the contract above).
+    /// </summary>
     void CopyMappings(PageTable dst, PageTable src);
 }
 
@@ -20,6 +24,10 @@ public interface ICopyMappings
 /// of pt, the root last. Frames of the kernel half, the console among them, are not the process's.</summary>
 public interface IFreeEverything
 {
+    /// <summary>
+    /// Frees every user frame of <paramref name="pt"/> (one reference each), then its table pages, the root last (the
+    /// contract above).
+    /// </summary>
     void FreeEverything(Kernel k, PageTable pt);
 }
 
@@ -28,6 +36,10 @@ public interface IFreeEverything
 /// reference each. Null when memory runs out, with everything the attempt took given back.</summary>
 public interface IFork
 {
+    /// <summary>
+    /// Builds <paramref name="childPid"/>'s page table from <paramref name="parent"/>'s; null when memory ran out, with
+    /// nothing left allocated (the contract above).
+    /// </summary>
     PageTable? ForkMemory(Kernel k, Process parent, int childPid);
 }
 
@@ -35,6 +47,7 @@ public interface IFork
 /// after the last process exits the free-frame count is what it was at boot. The kernel then retires p.</summary>
 public interface IExit
 {
+    /// <summary>Gives back every frame <paramref name="p"/> owns, page-table pages included (the contract above).</summary>
     void FreeProcess(Kernel k, Process p);
 }
 
@@ -43,6 +56,10 @@ public interface IExit
 /// its pid; -1 (ulong.MaxValue) for a bad pointer, an unknown name, no free slot or no memory.</summary>
 public interface ISpawn
 {
+    /// <summary>
+    /// Starts the program named at user address <paramref name="name"/>; its pid, or -1 as ulong for any bad argument
+    /// (the contract above).
+    /// </summary>
     ulong Spawn(Kernel k, Process p, ulong name);
 }
 
@@ -51,6 +68,10 @@ public interface ISpawn
 /// kernel is a deputy: it must never touch memory that is not the caller's). 0 on success, -1 out of memory.</summary>
 public interface IPageAlloc
 {
+    /// <summary>
+    /// Maps a fresh zeroed page at <paramref name="va"/> for <paramref name="p"/>: 0 on success, -1 as ulong for a bad
+    /// va or no memory (the contract above).
+    /// </summary>
     ulong PageAlloc(Kernel k, Process p, ulong va);
 }
 
@@ -60,8 +81,16 @@ public interface IPageAlloc
 /// (k.Block) or gets 0, is the design question of H2.</summary>
 public interface IPipeKernel
 {
+    /// <summary>
+    /// pipewrite: copies up to <paramref name="len"/> bytes from user address <paramref name="buf"/> into k.Pipe; the
+    /// bytes moved, or -1 as ulong for a bad buffer.
+    /// </summary>
     ulong Write(Kernel k, Process p, ulong buf, ulong len);
 
+    /// <summary>
+    /// piperead: copies up to <paramref name="len"/> bytes from k.Pipe to user address <paramref name="buf"/>; the
+    /// bytes moved, or -1 as ulong for a bad buffer.
+    /// </summary>
     ulong Read(Kernel k, Process p, ulong buf, ulong len);
 }
 
@@ -69,21 +98,42 @@ public interface IPipeKernel
 /// and no byte of memory was written. The frame gains a reference; the one va used to map loses its own.</summary>
 public interface IRemap
 {
+    /// <summary>
+    /// Makes <paramref name="va"/>'s page map the frame behind <paramref name="targetVa"/> read-only, fixing both
+    /// reference counts (the contract above).
+    /// </summary>
     void Remap(Kernel k, Process p, ulong va, ulong targetVa);
 }
 
 /// <summary>The seams a kernel is built with. <see cref="Reference"/> is the working kernel.</summary>
 public sealed record KernelSeams
 {
+    /// <summary>E1 copy_mappings.</summary>
     public ICopyMappings CopyMappings { get; init; } = ReferenceMemory.Instance;
+    /// <summary>E3 free_everything (exit and a failed fork use it).</summary>
     public IFreeEverything FreeEverything { get; init; } = ReferenceMemory.Instance;
+    /// <summary>
+    /// fork's memory half: <see cref="CopyFork"/> by default, <see cref="CowFork"/> or <see cref="NaiveFork"/> for the
+    /// E2 variants.
+    /// </summary>
     public IFork Fork { get; init; } = CopyFork.Instance;
+    /// <summary>exit's memory half.</summary>
     public IExit Exit { get; init; } = ReferenceMemory.Instance;
+    /// <summary>F1 spawn(name).</summary>
     public ISpawn Spawn { get; init; } = ReferenceSyscalls.Instance;
+    /// <summary>
+    /// G1 page_alloc(va): the reference checks its argument; <see cref="HandoutPageAlloc"/> is the confused deputy.
+    /// </summary>
     public IPageAlloc PageAlloc { get; init; } = ReferenceSyscalls.Instance;
+    /// <summary>
+    /// H2 pipewrite/piperead: one of the <see cref="TeachingPipe"/> variants, <see cref="TeachingPipe.Best"/> by
+    /// default.
+    /// </summary>
     public IPipeKernel Pipe { get; init; } = TeachingPipe.Best;
+    /// <summary>C1 remap.</summary>
     public IRemap Remap { get; init; } = ReferenceMemory.Instance;
 
+    /// <summary>The working kernel: every seam its reference implementation.</summary>
     public static KernelSeams Reference { get; } = new();
 
     /// <summary>The seams the older switches name (ForkMode, PipeKernel, Vulnerable).</summary>

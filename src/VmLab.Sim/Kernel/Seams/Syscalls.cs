@@ -7,8 +7,10 @@ namespace VmLab.Sim.Kernel;
 /// table before the kernel acts on it.</summary>
 public sealed class ReferenceSyscalls : ISpawn, IPageAlloc
 {
+    /// <summary>The one instance (the class has no state).</summary>
     public static ReferenceSyscalls Instance { get; } = new();
 
+    /// <inheritdoc/>
     public ulong Spawn(Kernel k, Process p, ulong name)
     {
         Span<byte> one = stackalloc byte[1];
@@ -22,6 +24,7 @@ public sealed class ReferenceSyscalls : ISpawn, IPageAlloc
         return Kernel.Fail;     // no NUL within MaxName bytes
     }
 
+    /// <inheritdoc/>
     public ulong PageAlloc(Kernel k, Process p, ulong va)
     {
         if (!IsUserPage(va) || p.PageTable.Iter(va).Present) return Kernel.Fail;
@@ -36,8 +39,13 @@ public sealed class ReferenceSyscalls : ISpawn, IPageAlloc
 /// kernel, acting for the caller, wipes memory that is not the caller's: a confused deputy.</summary>
 public sealed class HandoutPageAlloc : IPageAlloc
 {
+    /// <summary>The one instance (the class has no state).</summary>
     public static HandoutPageAlloc Instance { get; } = new();
 
+    /// <summary>
+    /// Like the reference for addresses at or above PROC_START_ADDR; below it, zeroes the physical frame at
+    /// <paramref name="va"/> and returns 0 (the bug G1 exploits).
+    /// </summary>
     public ulong PageAlloc(Kernel k, Process p, ulong va)
     {
         if (va % PageSize != 0 || va >= MemSizeVirtual) return Kernel.Fail;

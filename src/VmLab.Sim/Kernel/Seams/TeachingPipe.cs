@@ -7,11 +7,16 @@ namespace VmLab.Sim.Kernel;
 /// reader gives it the CPU at once). <see cref="Best"/>, all three, is the reference.</summary>
 public sealed class TeachingPipe(string name, bool batch, bool block, bool handoff) : IPipeKernel
 {
+    /// <summary>The handout: one byte per call, 0 when the pipe is full or empty (the caller polls).</summary>
     public static TeachingPipe Naive { get; } = new("naive", false, false, false);
+    /// <summary>One byte per call; a caller that cannot progress sleeps until the other side moves.</summary>
     public static TeachingPipe Blocking { get; } = new("blocking", false, true, false);
+    /// <summary>As many bytes as fit per call; still polling.</summary>
     public static TeachingPipe Batching { get; } = new("batching", true, false, false);
+    /// <summary>Batching, blocking and hand-off: the reference pipe.</summary>
     public static TeachingPipe Best { get; } = new("best", true, true, true);
 
+    /// <summary>The instance for <paramref name="variant"/> (<see cref="Best"/> for any value not named).</summary>
     public static TeachingPipe For(PipeKernel variant) => variant switch
     {
         PipeKernel.Naive => Naive,
@@ -20,6 +25,7 @@ public sealed class TeachingPipe(string name, bool batch, bool block, bool hando
         _ => Best,
     };
 
+    /// <inheritdoc/>
     public ulong Write(Kernel k, Process p, ulong buf, ulong len)
     {
         if (len > MaxWrite || !k.UserReadable(p, buf, len)) return Kernel.Fail;   // even when the pipe is full
@@ -33,6 +39,7 @@ public sealed class TeachingPipe(string name, bool batch, bool block, bool hando
         return (ulong)n;
     }
 
+    /// <inheritdoc/>
     public ulong Read(Kernel k, Process p, ulong buf, ulong len)
     {
         if (len > MaxWrite || !k.UserWritable(p, buf, len)) return Kernel.Fail;   // even when the pipe is empty
@@ -46,5 +53,6 @@ public sealed class TeachingPipe(string name, bool batch, bool block, bool hando
         return (ulong)n;
     }
 
+    /// <summary>The variant's name: "naive", "blocking", "batching" or "best".</summary>
     public override string ToString() => name;
 }

@@ -1,8 +1,9 @@
-namespace VmLab.Sim.Programs;
+namespace VmLab.Sim.Kernel;
 
 /// <summary>
 /// How user programs ask for service: the number in rax, arguments in rdi, rsi, rdx, then <c>syscall</c>;
-/// the result comes back in rax (-1 for a refused request). The numbers every program here uses.
+/// the result comes back in rax (-1 for a refused request). The same numbers as the user library's
+/// <c>SYSCALL_*</c> (native/user/lib); docs/isa.md lists them with their registers and results.
 /// </summary>
 public static class SyscallAbi
 {
@@ -32,18 +33,4 @@ public static class SyscallAbi
 
     /// <summary>piperead(buf = rdi, len = rsi): take bytes from the kernel pipe; how many, 0 if empty, -1.</summary>
     public const int PipeRead = 9;
-
-    /// <summary>The numbers above as .equ lines, prepended to every sample program.</summary>
-    public const string Prelude = """
-        .equ SYS_WRITE, 1
-        .equ SYS_EXIT, 2
-        .equ SYS_GETPID, 3
-        .equ SYS_YIELD, 4
-        .equ SYS_PAGE_ALLOC, 5
-        .equ SYS_FORK, 6
-        .equ SYS_SPAWN, 7
-        .equ SYS_PIPEWRITE, 8
-        .equ SYS_PIPEREAD, 9
-
-        """;
 }

@@ -79,7 +79,6 @@ public sealed class HostileInputTests
             { 2, ["maze", "show", "--file", "/dev/zero"] },
             { 2, ["maze", "show", "--file", missing] },
             { 2, ["tour", "--only", "anon,bogus"] },
-            { 2, ["sim", "check-mapping", "--zzz"] },
             // Directories, empty strings, missing files.
             { 2, ["sim", "cpu", Dir] },
             { 2, ["sim", "disasm", ""] },

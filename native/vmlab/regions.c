@@ -39,6 +39,7 @@ struct vmlab_region {
     volatile uint64_t faults;    /* cured by the policy */
     volatile uint64_t refused;   /* inside the range, but the policy could not cure it */
     volatile uint64_t log_next;  /* fault addresses claimed in log[] (may exceed log_capacity) */
+    volatile int splitting;      /* SPLIT_ON_WRITE: one thread splits, the others wait for it */
     uint64_t log_capacity;
     uint64_t *log;
     struct vmlab_region *retired_next;
@@ -96,8 +97,39 @@ static int access_possible(uintptr_t page, int is_write)
     return errno != EFAULT && errno != EINVAL && errno != ENOMEM && errno != EHWPOISON;
 }
 
+/* SPLIT_ON_WRITE: the copy is built in a fresh mapping and moved over the region with
+ * mremap(MREMAP_FIXED), so the range is never a hole another thread could fault on. A thread that faulted
+ * while another was splitting finds the write possible once it has the flag, and splits nothing. */
+static int split_region(struct vmlab_region *r, uintptr_t page, int is_write)
+{
+    if (is_write == 0)
+        return 0;
+    while (__atomic_exchange_n(&r->splitting, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
+    int ok = have_populate && access_possible(page, 1);
+    size_t len = r->end - r->start;
+    /* The copy reads the whole region: a page that cannot be read would fault inside this handler, where
+     * SIGSEGV is blocked and the kernel kills the process. Populating it first also maps every page in one
+     * call instead of one fault per page (a second view made by mremap starts with no page tables). */
+    if (!ok && have_populate && madvise((void *)r->start, len, MADV_POPULATE_READ) != 0) {
+        __atomic_store_n(&r->splitting, 0, __ATOMIC_RELEASE);
+        return 0;
+    }
+    if (!ok) {
+        void *fresh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (fresh != MAP_FAILED) {
+            memcpy(fresh, (void *)r->start, len);
+            ok = mremap(fresh, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)r->start) != MAP_FAILED;
+            if (!ok)
+                munmap(fresh, len);
+        }
+    }
+    __atomic_store_n(&r->splitting, 0, __ATOMIC_RELEASE);
+    return ok;
+}
+
 /* Cures a fault at page under the region's policy; 1 when the access may be retried. */
-static int apply(const struct vmlab_region *r, uintptr_t page, int is_write)
+static int apply(struct vmlab_region *r, uintptr_t page, int is_write)
 {
     switch (r->policy) {
     case VMLAB_POLICY_MAKE_ACCESSIBLE:
@@ -125,6 +157,10 @@ static int apply(const struct vmlab_region *r, uintptr_t page, int is_write)
         }
         break;
     }
+    case VMLAB_POLICY_SPLIT_ON_WRITE:
+        if (!split_region(r, page, is_write))
+            return 0;
+        break;
     default:
         return 0;
     }
@@ -226,7 +262,7 @@ VMLAB_EXPORT int vmlab_region_add(void *start, size_t length, int policy, size_t
                                   struct vmlab_region **out)
 {
     uintptr_t s = (uintptr_t)start;
-    if (policy < VMLAB_POLICY_MAKE_ACCESSIBLE || policy > VMLAB_POLICY_MAP_FRESH_PAGE || length == 0 || !out) {
+    if (policy < VMLAB_POLICY_MAKE_ACCESSIBLE || policy > VMLAB_POLICY_SPLIT_ON_WRITE || length == 0 || !out) {
         errno = EINVAL;
         return -1;
     }

@@ -18,6 +18,10 @@ enum vmlab_policy {
     /* mmap a fresh anonymous RW page at the faulting page (the seed's ondemand.c), never over a mapping that
      * is already there (MAP_FIXED_NOREPLACE). */
     VMLAB_POLICY_MAP_FRESH_PAGE = 3,
+    /* On a write: give the whole region fresh frames holding its current bytes, at the same address,
+     * read-write (the seed's lazy-copy split: "Replacing a Mapping"). For a read-only view of frames shared
+     * with another view; a read fault is refused and passed on. */
+    VMLAB_POLICY_SPLIT_ON_WRITE = 4,
 };
 
 struct vmlab_region;

@@ -1,4 +1,5 @@
 using VmLab.Labs.Grading;
+using VmLab.Linux.Seams;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Labs;
@@ -18,10 +19,11 @@ public static class Catalog
         new("pipe", "003", "H2", "C#", "a pipe kernel with the fewest syscalls per message", typeof(IPipeKernel), "Pipe.cs"),
         new("friendly", "001", "A", "C", "libetsbefriends: encouraging messages instead of \"Segmentation fault\"", null, "libetsbefriends.c")
             { ExtraFiles = ["Makefile", "crash.c"] },
+        new("lazy_copy", "001", "B", "C#", "copy 64 KiB chunks lazily: share the memory read-only, split it on the first write", typeof(ILazyCopy), "LazyCopy.cs"),
     ];
 
     public static IReadOnlyList<GradedTest> Tests { get; } =
-        [.. MemoryTests.All, .. ProcessTests.All, .. SyscallTests.All, .. PipeTests.All, .. FriendlyTests.All];
+        [.. MemoryTests.All, .. ProcessTests.All, .. SyscallTests.All, .. PipeTests.All, .. FriendlyTests.All, .. LazyCopyTests.All];
 
     public static Exercise? Find(string name) => Exercises.FirstOrDefault(e => e.Name == name);
 

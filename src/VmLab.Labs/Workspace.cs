@@ -6,7 +6,7 @@ using VmLab.Sim.Kernel;
 namespace VmLab.Labs;
 
 /// <summary>A student's lab directory: a small C# project of stubs that builds against the installed
-/// VmLab.Sim, and .vmlab/ for the grader's manifest, build output and traces of failing tests.</summary>
+/// VmLab.Sim and VmLab.Linux, and .vmlab/ for the grader's manifest, build output and traces of failing tests.</summary>
 public static class Workspace
 {
     public const string Project = "Lab.csproj";
@@ -28,10 +28,10 @@ public static class Workspace
     {
         if (File.Exists(Path.Combine(dir, Project)))
             throw new ArgumentException($"{dir} already holds a lab workspace ({Project}); pick another directory");
-        string simDll = typeof(Kernel).Assembly.Location;
+        string simDll = typeof(Kernel).Assembly.Location, linuxDll = typeof(VmLab.Linux.Mapping).Assembly.Location;
         var files = new List<(string Name, string Text)>
         {
-            (Project, Template("Lab.csproj.txt").Replace("{{SIM_DLL}}", simDll)),
+            (Project, Template("Lab.csproj.txt").Replace("{{SIM_DLL}}", simDll).Replace("{{LINUX_DLL}}", linuxDll)),
             ("Directory.Build.props", Template("Directory.Build.props.txt")),
         };
         files.AddRange(exercises.Select(e => (e.StubFile, Template(e.StubFile + ".txt"))));

@@ -22,8 +22,7 @@ public class CommandLineTests
     [Fact]
     public void Help_lists_the_verbs_and_exits_zero()
     {
-        var r = CliRunner.Run("--help");
-        Assert.Equal(0, r.ExitCode);
+        var r = CliRunner.Ok("--help");
         Assert.Contains("tour", r.Out);
         Assert.Contains("sim", r.Out);
         Assert.Equal(r.Out, CliRunner.Run().Out);
@@ -33,8 +32,7 @@ public class CommandLineTests
     [Fact]
     public void Help_for_a_verb_is_that_verbs_help()
     {
-        var r = CliRunner.Run("help", "anon");
-        Assert.Equal(0, r.ExitCode);
+        var r = CliRunner.Ok("help", "anon");
         Assert.Contains("--bytes", r.Out);
         Assert.DoesNotContain("lazycopy", r.Out);
     }
@@ -51,6 +49,21 @@ public class CommandLineTests
             var wide = r.Out.Split('\n').Where(l => l.TrimEnd().Length > 80 && !l.StartsWith("  vmlab", StringComparison.Ordinal)).ToList();
             Assert.True(wide.Count == 0, $"{name} --help has lines over 80 columns: {string.Join(" | ", wide)}");
         }
+    }
+
+    [Theory]
+    [InlineData("quiz", "walk", "--seed", "7", "--answers")]
+    [InlineData("sim", "memory", "--demo", "large")]
+    [InlineData("sim", "walk", "--va", "0x100123", "--access", "write")]
+    [InlineData("sim", "map-calls", "0->0x1F000", "0x4019->0x19", "0x1000FF->0x500FF")]
+    [InlineData("maze", "answers")]
+    [InlineData("completion", "bash")]
+    public void Output_in_a_pipe_fits_80_columns_without_escape_codes(params string[] args)
+    {
+        var r = CliRunner.Ok(args);
+        Assert.DoesNotContain('\e', r.Out);
+        var wide = r.Out.Split('\n').Where(l => l.Length > 80).ToList();
+        Assert.True(wide.Count == 0, $"lines over 80 columns: {string.Join(" | ", wide)}");
     }
 
     [Fact]
@@ -89,8 +102,7 @@ public class CommandLineTests
     [Fact]
     public void Version_prints_the_version()
     {
-        var r = CliRunner.Run("--version");
-        Assert.Equal(0, r.ExitCode);
+        var r = CliRunner.Ok("--version");
         Assert.Matches(new Regex(@"^\d+\.\d+\.\d+"), r.Out);
     }
 

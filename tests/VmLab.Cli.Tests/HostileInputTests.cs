@@ -79,7 +79,6 @@ public sealed class HostileInputTests
             { 2, ["maze", "show", "--file", "/dev/zero"] },
             { 2, ["maze", "show", "--file", missing] },
             { 2, ["tour", "--only", "anon,bogus"] },
-            { 2, ["sim", "check-mapping", "--zzz"] },
             // Directories, empty strings, missing files.
             { 2, ["sim", "cpu", Dir] },
             { 2, ["sim", "disasm", ""] },
@@ -117,6 +116,12 @@ public sealed class HostileInputTests
             { 2, ["sim", "run", "hello", "--color"] },
             { 2, ["sim", "run", "pipe", "--kernel", ""] },
             { 2, ["completion", "fish"] },
+            { 2, ["sim", "memory", "--demo", "nosuch"] },
+            { 2, ["sim", "memory", "--limit", "0x1234"] },
+            { 2, ["sim", "memory", "--color", "--no-color"] },
+            { 2, ["web", "--port", "70000"] },
+            { 2, ["web", "--port", "http"] },
+            { 2, ["web", "--host", "not-an-address"] },
             { 2, ["sim"] },
         };
         // Every verb and group refuses an option it does not have, by name.

@@ -142,4 +142,14 @@ public class LazyCopyCommandTests
         Assert.Equal("", r.Out);
         Assert.Single(r.Err.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void Help_says_what_the_chunks_default_is_instead_of_a_meaningless_zero()
+    {
+        var r = CliRunner.Run("lazycopy", "--help");
+        Assert.Equal(0, r.ExitCode);
+        string help = string.Join(' ', r.Out.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--chunks <N> chunks per size, 1 to 16384 [default: 32 MiB worth, 8 to 64: 64 at 64K, 16 at 2M]", help);
+        Assert.DoesNotContain("[default: 0]", help);
+    }
 }

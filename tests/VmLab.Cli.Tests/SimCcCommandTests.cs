@@ -4,25 +4,19 @@ namespace VmLab.Cli.Tests;
 
 public sealed class SimCcCommandTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("vmlab-cc-cli-").FullName;
+    private readonly TempDir _dir = new("vmlab-cc-cli-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
-    private string Source(string name, string text)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Source(string name, string text) => _dir.Write(name, text);
 
     private const string Hello = "#include \"u-lib.h\"\nvoid process_main(void) { console_printf(\"hi from %s\\n\", \"C\"); }\n";
 
     [Fact]
     public void Compiles_and_reports_where_the_program_lives()
     {
-        string src = Source("hi.c", Hello), elf = Path.Combine(_dir, "hi.elf");
-        var r = CliRunner.Run("sim", "cc", src, "-o", elf);
-        Assert.True(r.ExitCode == 0, r.Err);
+        string src = Source("hi.c", Hello), elf = Path.Combine(_dir.Path, "hi.elf");
+        var r = CliRunner.Ok("sim", "cc", src, "-o", elf);
         Assert.True(File.Exists(elf));
         Assert.Contains("0x100000", r.Out);
         Assert.Contains("(_start)", r.Out);
@@ -32,10 +26,9 @@ public sealed class SimCcCommandTests : IDisposable
     public void Json_names_the_output_and_its_segments()
     {
         string src = Source("hi.c", Hello);
-        var r = CliRunner.Run("sim", "cc", src, "--json");
-        Assert.True(r.ExitCode == 0, r.Err);
+        var r = CliRunner.Ok("sim", "cc", src, "--json");
         using var doc = JsonDocument.Parse(r.Out);
-        Assert.Equal(Path.Combine(_dir, "hi.elf"), doc.RootElement.GetProperty("output").GetString());
+        Assert.Equal(Path.Combine(_dir.Path, "hi.elf"), doc.RootElement.GetProperty("output").GetString());
         Assert.Equal(0x100000UL, doc.RootElement.GetProperty("entry").GetUInt64());
         var text = doc.RootElement.GetProperty("segments")[0];
         Assert.Equal("text", text.GetProperty("kind").GetString());
@@ -56,7 +49,7 @@ public sealed class SimCcCommandTests : IDisposable
     [Fact]
     public void Bad_invocations_are_one_line_errors()
     {
-        var missing = CliRunner.Run("sim", "cc", Path.Combine(_dir, "nope.c"));
+        var missing = CliRunner.Run("sim", "cc", Path.Combine(_dir.Path, "nope.c"));
         Assert.Equal(2, missing.ExitCode);
         Assert.Single(missing.Err.Trim().Split('\n'));
         Assert.Contains("no such file", missing.Err);

@@ -8,8 +8,7 @@ public class TourTests
     [Fact]
     public void Json_has_steps_with_verdicts_and_the_counts()
     {
-        var r = CliRunner.Run("tour", "--only", "sim walk,sim tlb,maze walk", "--json");
-        Assert.True(r.ExitCode == 0, r.Err);
+        var r = CliRunner.Ok("tour", "--only", "sim walk,sim tlb,maze walk", "--json");
         var j = JsonNode.Parse(r.Out)!.AsObject();
         var steps = j["steps"]!.AsArray();
         Assert.Equal(3, steps.Count);
@@ -40,8 +39,7 @@ public class TourTests
     [Fact]
     public void The_human_tour_ends_with_a_summary_and_points_further()
     {
-        var r = CliRunner.Run("tour", "--only", "sim tlb");
-        Assert.Equal(0, r.ExitCode);
+        var r = CliRunner.Ok("tour", "--only", "sim tlb");
         Assert.Contains("Summary", r.Out);
         Assert.Contains("Tour complete: 1 steps, 1 confirmed.", r.Out);
         bool web = Program.Build().Subcommands.Any(c => c.Name == "web");
@@ -51,8 +49,7 @@ public class TourTests
     [Fact]
     public void An_unknown_step_is_named_with_the_valid_ones()
     {
-        var r = CliRunner.Run("tour", "--only", "anon,bogus");
-        Assert.Equal(2, r.ExitCode);
+        var r = CliRunner.BadInput("tour", "--only", "anon,bogus");
         Assert.Contains("'bogus'", r.Err);
         Assert.Contains("sim walk", r.Err);
         Assert.Equal("", r.Out);

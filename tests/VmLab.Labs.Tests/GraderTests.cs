@@ -53,6 +53,12 @@ public class GraderTests
     [InlineData("pipe", "PollingPipe", "pipe_two_syscalls", "pipe syscalls per message; the minimum is 2")]
     [InlineData("pipe", "LateCheckPipe", "pipe_bad_buffers", "pipewrite(0x40000, 16) to a full pipe never returned")]
     [InlineData("pipe", "SleepyPipe", "pipe_intact", "the programs did not finish")]
+    [InlineData("lazy_copy", "EagerLazyCopy", "lazy_copy_is_lazy", "copy_lazy copied the chunk")]
+    [InlineData("lazy_copy", "EagerLazyCopy", "lazy_copy_faster", "this machine cannot be the reason: page 0 of the copy is other memory than the source's")]
+    [InlineData("lazy_copy", "UnprotectedSourceLazyCopy", "lazy_copy_stress", "to the source (chunk")]
+    [InlineData("lazy_copy", "NeverSplitLazyCopy", "lazy_copy_first_write", "during the timing run writing a lazy copy at offset 0x")]
+    [InlineData("lazy_copy", "NeverSplitLazyCopy", "lazy_copy_stress", "copy_lazy shares a writable page")]
+    [InlineData("lazy_copy", "NoHandlerLazyCopy", "lazy_copy_stress", "the test process crashed while writing")]
     public void A_wrong_implementation_fails_with_the_reason(string exercise, string type, string test, string reason)
     {
         var report = GradeWrong(exercise, type, test);

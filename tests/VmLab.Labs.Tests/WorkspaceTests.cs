@@ -78,6 +78,9 @@ public class FreshWorkspaceTests(FreshWorkspace ws) : IClassFixture<FreshWorkspa
         string hint = csproj.Split("<HintPath>")[1].Split("</HintPath>")[0];
         Assert.True(File.Exists(hint), hint);
         Assert.Equal(typeof(VmLab.Sim.Kernel.Kernel).Assembly.Location, hint);
+        string linux = csproj.Split("<HintPath>")[2].Split("</HintPath>")[0];      // lazy_copy runs on VmLab.Linux
+        Assert.True(File.Exists(linux), linux);
+        Assert.Equal(typeof(VmLab.Linux.Mapping).Assembly.Location, linux);
     }
 
     [Fact]

@@ -2,18 +2,31 @@
  * (bench/VmLab.Bench/PairedRun.cs runs it beside VmLab, batch for batch). It uses libvmlabref's functions, so
  * it times exactly the code the in-process C figure times, without a .NET runtime in the same address space.
  *
- *   lazycopy-ref SIZE BATCH STEP [WARMUP]
+ *   lazycopy-ref SIZE BATCH STEP [WARMUP [idle-thread|resident=MIB]]
  *
  * STEP is eager (fresh chunk + memcpy), lazy (mprotect + mremap) or split (the first write to a lazy copy,
  * which maps fresh memory). After WARMUP untimed batches (default 1) one batch of BATCH chunks is timed; the
  * output is one line: nanoseconds per chunk.
+ *
+ * idle-thread: the process also runs a second thread, pinned to another CPU, that only sleeps and wakes every
+ * 100 us, as a .NET runtime's helper threads do. It touches no chunk; what it changes is that this address
+ * space is in use on two CPUs, so every page-table change must be made visible on both. The difference between
+ * the two modes is that cost alone (bench/VmLab.Bench/PairedRun.Process.cs times both).
+ *
+ * resident=MIB: before anything is timed, the process maps and touches MIB MiB of private memory it never uses
+ * again, so its page tables are as big as a .NET process's (whose runtime, heap and code keep ~100 MiB or more
+ * resident): what a flush of the whole TLB costs may depend on that in a virtual machine.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 int ref_init(void);
 void *ref_alloc(size_t size);
@@ -23,6 +36,37 @@ void ref_use_spares(int on);
 void ref_free(void *p, size_t size);
 
 enum step { EAGER, LAZY, SPLIT };
+
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    struct timespec t = { 0, 100000 };
+    for (;;)
+        nanosleep(&t, NULL);
+    return NULL;
+}
+
+/* Starts idle_thread on a CPU other than this one (any CPU when there is only one). */
+static int start_idle_thread(void)
+{
+    pthread_t th;
+    pthread_attr_t attr;
+    cpu_set_t set;
+    int here = sched_getcpu(), n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    CPU_ZERO(&set);
+    for (int c = 0; c < n; c++)
+        if (c != here || n == 1)
+            CPU_SET(c, &set);
+    pthread_attr_init(&attr);
+    pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    int rc = pthread_create(&th, &attr, idle_thread, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return -1;
+    struct timespec t = { 0, 2000000 };   /* let it run once on its CPU */
+    nanosleep(&t, NULL);
+    return 0;
+}
 
 static uint64_t now_ns(void)
 {
@@ -61,13 +105,14 @@ static double batch(enum step s, char **src, char **copies, int n, size_t size)
 
 int main(int argc, char **argv)
 {
-    if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: lazycopy-ref SIZE BATCH eager|lazy|split [WARMUP]\n");
+    long resident = argc == 6 && strncmp(argv[5], "resident=", 9) == 0 ? atol(argv[5] + 9) : 0;
+    if (argc < 4 || argc > 6 || (argc == 6 && strcmp(argv[5], "idle-thread") != 0 && resident <= 0)) {
+        fprintf(stderr, "usage: lazycopy-ref SIZE BATCH eager|lazy|split [WARMUP [idle-thread|resident=MIB]]\n");
         return 2;
     }
     size_t size = strtoull(argv[1], NULL, 0);
     int n = atoi(argv[2]);
-    int warmup = argc == 5 ? atoi(argv[4]) : 1;
+    int warmup = argc >= 5 ? atoi(argv[4]) : 1;
     enum step s = strcmp(argv[3], "eager") == 0 ? EAGER : strcmp(argv[3], "lazy") == 0 ? LAZY : strcmp(argv[3], "split") == 0 ? SPLIT : (enum step)-1;
     if (size == 0 || size % 4096 != 0 || n <= 0 || n > 4096 || warmup < 0 || (int)s < 0) {
         fprintf(stderr, "lazycopy-ref: bad arguments\n");
@@ -75,6 +120,20 @@ int main(int argc, char **argv)
     }
     if (ref_init() != 0) {
         fprintf(stderr, "lazycopy-ref: could not register the fault resolver\n");
+        return 1;
+    }
+    if (resident > 0) {
+        size_t bytes = (size_t)resident << 20;
+        char *ballast = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (ballast == MAP_FAILED) {
+            fprintf(stderr, "lazycopy-ref: out of memory\n");
+            return 1;
+        }
+        for (size_t i = 0; i < bytes; i += 4096)
+            ballast[i] = 1;
+    }
+    if (argc == 6 && resident == 0 && start_idle_thread() != 0) {
+        fprintf(stderr, "lazycopy-ref: could not start the idle thread\n");
         return 1;
     }
     ref_use_spares(0);

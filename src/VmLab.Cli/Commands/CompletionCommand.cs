@@ -1,42 +1,29 @@
+using System.CommandLine;
+
 namespace VmLab.Cli.Commands;
 
 /// <summary><c>vmlab completion bash|zsh</c>: a shell snippet that asks vmlab itself for completions.</summary>
 internal static class CompletionCommand
 {
-    public static Verb Create()
+    public static Verb Create() => new Verb("completion", "print a shell script that gives vmlab tab completion (bash or zsh)",
+        """
+        Completions come from vmlab's own parser through its [suggest] directive: 'vmlab "[suggest:N]" "LINE"'
+        prints the words that fit at cursor position N of LINE, one per line. The script wires that into the
+        shell. Load it for this shell, or add the line to your ~/.bashrc or ~/.zshrc.
+        """,
+        null,
+        "vmlab completion bash >> ~/.bashrc", "source <(vmlab completion zsh)", "vmlab \"[suggest:12]\" \"sim walk --a\"")
+        .Takes(new Argument<string>("SHELL") { Description = "bash or zsh" }.AcceptOnlyFromAmong("bash", "zsh")).Does(ctx =>
     {
-        var shell = new System.CommandLine.Argument<string>("SHELL")
-        {
-            Description = "bash or zsh",
-            CustomParser = r => r.Tokens[0].Value is "bash" or "zsh" ? r.Tokens[0].Value
-                : Fail(r, $"SHELL must be bash or zsh (got '{Numbers.Clip(r.Tokens[0].Value)}')"),
-        };
-        shell.CompletionSources.Add(_ => new[] { "bash", "zsh" }.Select(s => new System.CommandLine.Completions.CompletionItem(s)));
-        return new Verb("completion", "print a shell script that gives vmlab tab completion (bash or zsh)",
-            """
-            Completions come from vmlab's own parser through its [suggest] directive: 'vmlab "[suggest:N]" "LINE"'
-            prints the words that fit at cursor position N of LINE, one per line. The script wires that into the
-            shell. Load it for this shell, or add the line to your ~/.bashrc or ~/.zshrc.
-            """,
-            null,
-            "vmlab completion bash >> ~/.bashrc", "source <(vmlab completion zsh)", "vmlab \"[suggest:12]\" \"sim walk --a\"")
-            .Takes(shell).Does(ctx =>
-        {
-            ctx.Out.Write(ctx.Get(shell) == "zsh" ? Zsh : Bash);
-            return 0;
-        });
-    }
-
-    private static string Fail(System.CommandLine.Parsing.ArgumentResult r, string message)
-    {
-        r.AddError(message);
-        return "";
-    }
+        ctx.Out.Write(ctx.Get<string>("SHELL") == "zsh" ? Zsh : Bash);
+        return 0;
+    });
 
     // The whole line minus the program name, and the cursor position within it, is what [suggest] expects.
     private const string Bash = """
         _vmlab_complete() {
-            local line="${COMP_LINE#* }" point=$((COMP_POINT - ${#COMP_LINE} + ${#COMP_LINE#* }))
+            local line="${COMP_LINE#* }"
+            local point=$((COMP_POINT - ${#COMP_LINE} + ${#line}))
             local IFS=$'\n'
             COMPREPLY=($(vmlab "[suggest:${point}]" "${line}" 2>/dev/null))
         }

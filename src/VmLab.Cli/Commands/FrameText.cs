@@ -19,6 +19,13 @@ internal static class FrameText
         "frame numbers are hidden: the kernel reports PFN 0 in /proc/self/pagemap to readers without " +
         $"CAP_SYS_ADMIN (JSON shows null). Run as root (sudo) to also see {whatRootAdds}.";
 
+    /// <summary>The root note, when the frames were hidden.</summary>
+    public static void RootNote(this Report rep, bool hidden, string whatRootAdds)
+    {
+        if (hidden)
+            rep.Note(RootNote(whatRootAdds));
+    }
+
     public static string YesNo(bool value) => value ? "yes" : "no";
 
     /// <summary>Nanoseconds as people read them: "812 ns", "3.41 µs".</summary>

@@ -8,11 +8,12 @@ namespace VmLab.Cli.Commands;
 internal static class LabCommand
 {
     public static Verb Create() => new Verb("lab",
-        "lab workspaces for the coding exercises (003 C1, E1-E4, F1, G1, H2; 001 A) and their autograder",
+        "lab workspaces for the coding exercises (003 C1, E1-E4, F1, G1, H2; 001 A, B) and their autograder",
         """
-        Hands out the seed 003 kernel exercises. 'lab init DIR' writes a C# project of stubs that builds against
-        this vmlab's simulator; 'lab grade DIR' builds it, plugs each function into the teaching kernel in place of
-        the reference, and runs the graded tests, each in its own process with a time limit. See docs/labs.md.
+        Hands out the seed 003 kernel exercises and seed 001's friendly segfaults (C) and lazy copy (C#, on this
+        machine's real memory). 'lab init DIR' writes a project of stubs that builds against this vmlab's libraries;
+        'lab grade DIR' builds it, plugs each function in place of the reference, and runs the graded tests, each in
+        its own process with a time limit. See docs/labs.md.
         """,
         null,
         "vmlab lab list", "vmlab lab init ~/lab1", "vmlab lab grade ~/lab1", "vmlab lab grade --reference")
@@ -40,8 +41,9 @@ internal static class LabCommand
         var exercises = Opt.Text("--exercises", "a comma-separated subset of 'vmlab lab list' (default: all)", "NAME,NAME");
         return new Verb("init", "write a student workspace: stubs, a project that builds offline, a README",
             """
-            Writes DIR/Lab.csproj (referencing this vmlab's VmLab.Sim.dll), one stub file per exercise (signature, the
-            handout's contract, "not implemented yet") and DIR/README.md. Refuses a DIR that already holds a lab.
+            Writes DIR/Lab.csproj (referencing this vmlab's VmLab.Sim.dll and VmLab.Linux.dll), one stub file per
+            exercise (signature, the handout's contract, "not implemented yet") and DIR/README.md. Refuses a DIR that
+            already holds a lab.
             """,
             null, "vmlab lab init ~/lab1", "vmlab lab init ~/lab1 --exercises fork,exit")
             .Takes(dirArg, exercises).Does(ctx =>

@@ -16,7 +16,12 @@ internal static class LazyCopyCommand
         var strategy = Opt.Choice("--strategy", "one strategy, or all", "all", "segv", "uffd", "kcow", "all");
         var sizes = Opt.Parsed<SizeList?>("--sizes", "chunk sizes, comma-separated multiples of the page size (default 4K,16K,64K,256K,1M,2M,8M)", "LIST", null, t => new SizeList(ParseSizes(t, "--sizes")));
         var size = Opt.Parsed<SizeList?>("--size", "one chunk size (the same as --sizes with one size)", "SIZE", null, t => new SizeList(ParseSizes(t, "--size")));
-        var chunks = Opt.Int("--chunks", "chunks per size (default: 32 MiB worth, between 8 and 64)", 0, 1, 16384);
+        // No numeric fallback: the default depends on the size (32 MiB worth, 8 to 64), so help says that instead of a number.
+        var chunks = Opt.Parsed<int?>("--chunks", "chunks per size, 1 to 16384 [default: 32 MiB worth, 8 to 64: 64 at 64K, 16 at 2M]", "N", null, t =>
+        {
+            ulong v = Numbers.Parse(t, "--chunks");
+            return v is >= 1 and <= 16384 ? (int)v : throw new UsageException($"--chunks must be between 1 and 16384 (got {Numbers.Clip(t)})");
+        });
         return new Verb("lazycopy", "copy-on-write chunks: eager vs lazy copies, three ways, checked, timed and swept over sizes",
             """
             Copies chunks eagerly (fresh chunk + memcpy) and lazily (a second mapping of the same frames), checks that
@@ -55,7 +60,7 @@ internal static class LazyCopyCommand
             if (ctx.Given(size) && ctx.Given(sizes))
                 throw new UsageException("give --size or --sizes, not both");
             List<int> swept = (ctx.Given(size) ? ctx.Get(size) : ctx.Given(sizes) ? ctx.Get(sizes) : null)?.Bytes ?? [.. LazyCopySweep.DefaultSizes];
-            int? count = ctx.Given(chunks) ? (int)ctx.Get(chunks) : null;
+            int? count = ctx.Get(chunks);
             foreach (int s in swept)
                 if ((long)s * (count ?? LazyCopySweep.DefaultChunks(s)) > MaxTotalBytes)
                     throw new UsageException($"--size x --chunks must be at most {Numbers.FormatSize(MaxTotalBytes)} per copy set (got {Numbers.FormatSize((long)s * (count ?? LazyCopySweep.DefaultChunks(s)))})");

@@ -114,12 +114,6 @@ internal static class TourCommand
             a.Write(value);
             b.Write(value);
         }
-
-        public override void Write(string? value)
-        {
-            a.Write(value);
-            b.Write(value);
-        }
     }
 
     private static JsonNode? Parse(string text)

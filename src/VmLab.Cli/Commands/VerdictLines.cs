@@ -25,6 +25,9 @@ internal static class VerdictLines
         }
     }
 
+    /// <summary>True when no verdict failed (an explained timing still holds).</summary>
+    public static bool Hold(IEnumerable<LinuxVerdict> verdicts) => LinuxVerdict.ExitCode(verdicts) == 0;
+
     public static string Status(VerdictStatus s) => s switch
     {
         VerdictStatus.Confirmed => "CONFIRMED",

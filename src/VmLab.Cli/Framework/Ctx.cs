@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Spectre.Console;
 
 namespace VmLab.Cli.Framework;
@@ -23,6 +24,12 @@ internal sealed class Ctx(ParseResult parse, Verb verb)
     public T Get<T>(Option<T> option) => parse.GetValue(option)!;
 
     public T Get<T>(Argument<T> argument) => parse.GetValue(argument)!;
+
+    /// <summary>The value of the option or argument called <paramref name="name"/> ("--bytes", "START").</summary>
+    public T Get<T>(string name) => parse.GetValue<T>(name)!;
+
+    /// <summary>True when the user typed the option called <paramref name="name"/>.</summary>
+    public bool Given(string name) => parse.GetResult(name) is OptionResult { Implicit: false };
 
     /// <summary>True when the user typed the option (not just its default).</summary>
     public bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
@@ -120,12 +127,6 @@ internal static class Terminal
             }
             else
                 _line.Append(value);
-        }
-
-        public override void Write(string? value)
-        {
-            foreach (char c in value ?? "")
-                Write(c);
         }
 
         public override void Flush()

@@ -72,10 +72,13 @@ internal sealed class Report(IAnsiConsole console)
         Write(new Text(text + "\n"));
     }
 
-    /// <summary>Text drawn by someone else (the memory viewer), written through unchanged.</summary>
+    /// <summary>Text drawn by someone else (the memory viewer): with colour codes written through unchanged, plain
+    /// text wrapped to the width like any other line.</summary>
     public void Raw(string text)
     {
         Flush();
+        if (!text.Contains('\e'))
+            text = string.Join('\n', text.Split('\n').SelectMany(line => Wrap.Hanging(line, console.Profile.Width)));
         console.Profile.Out.Writer.Write(text);
         console.Profile.Out.Writer.Flush();
         _blank = text.EndsWith("\n\n", StringComparison.Ordinal);
@@ -130,6 +133,9 @@ internal sealed class Report(IAnsiConsole console)
             .Append(holds ? "CONFIRMED" : "NOT CONFIRMED", new Style(holds ? Color.Green : Color.Red, decoration: Decoration.Bold))
             .Append(" - " + text + "\n"));
     }
+
+    /// <summary>The verdict line, worded <paramref name="confirmed"/> or <paramref name="refuted"/>.</summary>
+    public void Verdict(bool holds, string confirmed, string refuted) => Verdict(holds, holds ? confirmed : refuted);
 
     /// <summary>An answer computed from the input: shown as the answer, not as a check that could fail.</summary>
     public void Answer(string text)

@@ -78,21 +78,24 @@ internal static class Runner
 /// <summary>Word wrapping for help text: paragraphs are re-flowed, indented lines (legends, lists) kept.</summary>
 internal static class Wrap
 {
+    /// <summary>Joins each paragraph's source lines (a line not indented continues the one before it, unless that
+    /// one was indented or blank) and lets Spectre wrap the result to <paramref name="width"/>.</summary>
     public static IEnumerable<string> Block(string text, int width)
     {
-        var paragraph = new List<string>();
-        foreach (string raw in text.ReplaceLineEndings("\n").Trim('\n').Split('\n'))
+        var lines = new List<string>();
+        foreach (string line in text.ReplaceLineEndings("\n").Trim('\n').Split('\n'))
         {
-            if (raw.Length > 0 && raw[0] != ' ')
-            {
-                paragraph.Add(raw);
-                continue;
-            }
-            foreach (string l in Words(string.Join(' ', paragraph), width)) yield return l;
-            paragraph.Clear();
-            yield return raw.TrimEnd();
+            if (line.Length > 0 && line[0] != ' ' && lines.Count > 0 && lines[^1] is [not ' ', ..])
+                lines[^1] += " " + line;
+            else
+                lines.Add(line.TrimEnd());
         }
-        foreach (string l in Words(string.Join(' ', paragraph), width)) yield return l;
+        var output = new StringWriter();
+        var console = Terminal.For(output);
+        console.Profile.Width = width;
+        console.Write(new Spectre.Console.Text(string.Join('\n', lines) + "\n"));
+        console.Profile.Out.Writer.Flush();
+        return output.ToString().TrimEnd('\n').Split('\n');
     }
 
     /// <summary>JSON key lists break after commas and spaces, never inside a key.</summary>
@@ -112,19 +115,13 @@ internal static class Wrap
         if (line.Length > 0) yield return line.ToString().TrimEnd();
     }
 
-    public static IEnumerable<string> Words(string text, int width)
+    /// <summary>A line no wider than <paramref name="width"/>: a longer one breaks at its last space that fits and
+    /// goes on under its own indent, two further in (the spacing inside each piece is kept).</summary>
+    public static IEnumerable<string> Hanging(string line, int width)
     {
-        var line = new System.Text.StringBuilder();
-        foreach (string word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (line.Length > 0 && line.Length + 1 + word.Length > width)
-            {
-                yield return line.ToString();
-                line.Clear();
-            }
-            if (line.Length > 0) line.Append(' ');
-            line.Append(word);
-        }
-        if (line.Length > 0) yield return line.ToString();
+        string indent = new(' ', line.Length - line.TrimStart(' ').Length + 2);
+        for (int cut; line.Length > width && (cut = line.LastIndexOf(' ', width)) > indent.Length; line = indent + line[cut..].TrimStart())
+            yield return line[..cut].TrimEnd();
+        yield return line;
     }
 }

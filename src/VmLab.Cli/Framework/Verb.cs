@@ -75,6 +75,15 @@ internal sealed class Verb : Command
         return this;
     }
 
+    /// <summary>The usual action: <paramref name="run"/> computes the result (the --json object); people see it drawn
+    /// by <paramref name="render"/>; exit 0 when <paramref name="holds"/> says the verdict holds, 1 when not.</summary>
+    public Verb Reports<T>(Func<Ctx, T> run, Func<T, bool> holds, Action<Report, T> render) where T : notnull =>
+        Does(ctx =>
+        {
+            var r = run(ctx);
+            return ctx.Emit(r, holds(r), rep => render(rep, r));
+        });
+
     /// <summary>"vmlab sim walk": the verb as the user typed it.</summary>
     public static string PathOf(Command command)
     {

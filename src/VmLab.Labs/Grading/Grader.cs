@@ -106,7 +106,17 @@ public static class Grader
         }
         if (run.Err.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase))
             return new(false, "stack overflow: unbounded recursion in your code?", [run.Err]);
-        string first = run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no message";
+        // The runtime's "Fatal error." says less than the exception line under it; its first sentence is enough.
+        var errLines = run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToList();
+        string first = errLines.FirstOrDefault(l => l.Contains("Exception", StringComparison.Ordinal)) ?? errLines.FirstOrDefault() ?? "no message";
+        if (first.IndexOf(". ", StringComparison.Ordinal) is > 0 and int dot) first = first[..(dot + 1)];
+        // The test's last announced step says when it happened, and what usually causes a crash there.
+        string? step = run.Out.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith(TestContext.StepPrefix, StringComparison.Ordinal));
+        if (step is not null)
+        {
+            string[] parts = step[TestContext.StepPrefix.Length..].Split(TestContext.StepHint, 2);
+            return new(false, $"the test process crashed while {parts[0]}{(parts.Length > 1 ? $": {parts[1]}" : "")} (exit code {run.ExitCode}: {first})", [run.Out, run.Err]);
+        }
         return new(false, $"the test process crashed (exit code {run.ExitCode}): {first}", [run.Out, run.Err]);
     }
 
@@ -130,6 +140,6 @@ public static class Grader
     public static void WriteLine(TextWriter w, TestResult r)
     {
         w.WriteLine($"{r.Name}: {(r.Passed ? "OK" : "FAIL")} ({r.Seconds:0.0}s)");
-        if (!r.Passed) w.WriteLine($"    {r.Reason}");
+        if (r.Reason.Length > 0) w.WriteLine($"    {r.Reason}");
     }
 }

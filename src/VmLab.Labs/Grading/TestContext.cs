@@ -17,6 +17,22 @@ public sealed partial class TestContext(KernelSeams seams)
     /// <summary>Extra lines for the trace of a failing test (the C exercise's program output).</summary>
     public List<string> Notes { get; } = [];
 
+    /// <summary>The lazy-copy implementation under test (seed 001 B), or null for the kernel exercises.</summary>
+    public VmLab.Linux.Seams.ILazyCopy? LazyCopy { get; init; }
+
+    /// <summary>What a passing test has to say (a timing claim's verdict); empty for most tests.</summary>
+    public string Verdict { get; set; } = "";
+
+    /// <summary>Says on stdout, at once, what the test is about to do, so that if the student's code takes the
+    /// whole process down the grader can still say when it happened (and what to check, <paramref name="ifCrash"/>).</summary>
+    public static void Step(string doing, string ifCrash)
+    {
+        Console.Out.WriteLine($"{StepPrefix}{doing}{StepHint}{ifCrash}");
+        Console.Out.Flush();
+    }
+
+    public const string StepPrefix = "step: ", StepHint = " | hint: ";
+
     /// <summary>The kernels this test booted, for the trace of a failing test.</summary>
     public List<Kernel> Kernels { get; } = [];
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using VmLab.Linux.Seams;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Labs.Grading;
@@ -19,11 +20,17 @@ public static class TestHost
         TestContext? ctx = null;
         try
         {
-            var seams = assemblyPath is null || exercise.IsC ? KernelSeams.Reference
-                : SeamSwap.With(exercise, StudentCode.Create(Assembly.LoadFrom(Path.GetFullPath(assemblyPath)), exercise, typeName));
-            ctx = new TestContext(seams) { Library = exercise.IsC ? library ?? VmLab.Linux.Friendly.LibraryPath : null };
+            object? student = assemblyPath is null || exercise.IsC ? null
+                : StudentCode.Create(Assembly.LoadFrom(Path.GetFullPath(assemblyPath)), exercise, typeName);
+            bool lazy = exercise.Seam == typeof(ILazyCopy);
+            var seams = student is null || lazy ? KernelSeams.Reference : SeamSwap.With(exercise, student);
+            ctx = new TestContext(seams)
+            {
+                Library = exercise.IsC ? library ?? VmLab.Linux.Friendly.LibraryPath : null,
+                LazyCopy = lazy ? (ILazyCopy?)student ?? LazyCopySeam.Reference() : null,
+            };
             test.Body(ctx);
-            return new Outcome(true, "", []);
+            return new Outcome(true, ctx.Verdict, []);
         }
         catch (Exception e)
         {
@@ -45,7 +52,7 @@ public static class TestHost
     // The first frame in the student's own code that has a file and line.
     private static string Where(Exception e)
     {
-        var ours = new[] { typeof(Kernel).Assembly, typeof(TestHost).Assembly };
+        var ours = new[] { typeof(Kernel).Assembly, typeof(TestHost).Assembly, typeof(ILazyCopy).Assembly };
         var frame = new StackTrace(e, true).GetFrames().FirstOrDefault(f =>
             f.GetFileName() is not null && f.GetMethod()?.DeclaringType?.Assembly is { } a && !ours.Contains(a));
         return frame is null ? "" : $" (at {Path.GetFileName(frame.GetFileName())}:{frame.GetFileLineNumber()})";

@@ -15,4 +15,12 @@ public enum FaultPolicy
     /// else was mapped into the hole, the fault is passed on instead of destroying that mapping.
     /// </summary>
     MapFreshPage = Interop.Faults.VMLAB_POLICY_MAP_FRESH_PAGE,
+
+    /// <summary>
+    /// On a write, give the whole region fresh frames holding its current bytes, at the same address, read-write
+    /// (seed 001 B's split, "Replacing a Mapping"): for a read-only view of frames shared with another view, made
+    /// by <see cref="Mapping.Duplicate"/>. Afterwards the region owns its frames alone; the other view keeps the
+    /// old ones. A read fault is not cured and is passed on.
+    /// </summary>
+    SplitOnWrite = Interop.Faults.VMLAB_POLICY_SPLIT_ON_WRITE,
 }

@@ -10,6 +10,7 @@ internal static unsafe partial class Interop
         internal const int VMLAB_POLICY_MAKE_ACCESSIBLE = 1;
         internal const int VMLAB_POLICY_MAKE_READABLE = 2;
         internal const int VMLAB_POLICY_MAP_FRESH_PAGE = 3;
+        internal const int VMLAB_POLICY_SPLIT_ON_WRITE = 4;
 
         /// <summary>0 and *out on success; -1 with errno (EINVAL, EEXIST, ENOMEM).</summary>
         [LibraryImport(Libraries.VmLab, EntryPoint = "vmlab_region_add", SetLastError = true)]

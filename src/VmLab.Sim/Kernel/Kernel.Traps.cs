@@ -38,13 +38,12 @@ public sealed partial class Kernel
         string kind = f.Kind switch
         {
             FaultKind.PageFault => "PAGE FAULT",
-            FaultKind.Alignment => "ALIGNMENT FAULT",
             FaultKind.DivideError => "DIVIDE ERROR",
             _ => "GENERAL PROTECTION FAULT",
         };
         string problem = f.Kind == FaultKind.PageFault
             ? (f.ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page"
-            : f.Kind == FaultKind.Alignment ? "misaligned" : f.Kind == FaultKind.DivideError ? "division by zero or overflow"
+            : f.Kind == FaultKind.DivideError ? "division by zero or overflow"
             : f.Address == rip && f.Access == Access.Fetch ? "privileged instruction" : "non-canonical address";
         KillForFault(p, kind, f.Address, access, (uint)f.ErrorCode, rip, problem, f.Kind == FaultKind.PageFault);
     }

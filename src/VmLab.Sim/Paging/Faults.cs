@@ -63,8 +63,6 @@ public enum FaultKind : byte
     GeneralProtection = 13,
     /// <summary>#PF, vector 14: CR2 holds the address, ErrorCode the cause.</summary>
     PageFault = 14,
-    /// <summary>#AC, vector 17: a load, store or fetch not aligned to its size (this ISA requires natural alignment).</summary>
-    Alignment = 17,
 }
 
 /// <summary>
@@ -88,7 +86,7 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
     /// <summary>True for any fault kind except <see cref="FaultKind.None"/>.</summary>
     public bool IsFault => Kind != FaultKind.None;
 
-    /// <summary>The exception vector (0, 13, 14 or 17).</summary>
+    /// <summary>The exception vector (0, 13 or 14).</summary>
     public int Vector => Kind == FaultKind.DivideError ? 0 : (int)Kind;
 
     /// <summary>CR2 after the fault: the linear address for #PF, unchanged (reported as 0) otherwise.</summary>
@@ -98,7 +96,6 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
     public override string ToString() => !IsFault ? "no fault" : Kind switch
     {
         FaultKind.GeneralProtection => $"general-protection fault: 0x{Address:x} is not canonical",
-        FaultKind.Alignment => $"alignment fault: 0x{Address:x} ({AccessWord})",
         FaultKind.DivideError => $"divide error at 0x{Address:x}",
         _ => $"page fault at 0x{Address:x}: error 0x{(uint)ErrorCode:x} ({Describe(ErrorCode)})",
     };
@@ -109,7 +106,6 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
         FaultKind.PageFault => $"PAGE FAULT on 0x{Address:x} ({((ErrorCode & PageFaultError.User) != 0 ? "user" : "kernel")} " +
                                $"{AccessWord}, {((ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page")})",
         FaultKind.GeneralProtection => $"GENERAL PROTECTION FAULT on 0x{Address:x} ({AccessWord})",
-        FaultKind.Alignment => $"ALIGNMENT FAULT on 0x{Address:x} ({AccessWord})",
         _ => $"DIVIDE ERROR at 0x{Address:x}",
     };
 

@@ -7,9 +7,36 @@ namespace VmLab.Cli.Commands.Maze;
 /// <summary>The maze being asked about, and where it came from.</summary>
 internal sealed record MazeInput(MazeModel Maze, string Source, bool IsReconstruction);
 
+/// <summary>A maze verb's run: its parsed values, the maze and where it came from, and k (when the verb takes --k).</summary>
+internal sealed record MazeRun(Ctx Ctx, MazeInput Input, int K)
+{
+    public MazeModel Maze => Input.Maze;
+}
+
+/// <summary>What a maze verb found: its --json object, whether it holds (an answer always does), and its report: a
+/// title, what it computes, then <paramref name="Body"/> after the maze's source.</summary>
+internal sealed record MazeResult(object Json, bool Holds, string Title, string Explanation, Action<Report> Body);
+
 /// <summary>Options and wording shared by the <c>vmlab maze</c> sub-commands.</summary>
 internal static class MazeCli
 {
+    /// <summary>Every maze verb: --file (and --k when <paramref name="steps"/>) before its own
+    /// <paramref name="options"/>, the maze loaded, then <paramref name="solve"/>'s result emitted; a null result
+    /// means the verb printed what was asked itself (exit 0).</summary>
+    public static Verb Solves(this Verb verb, bool steps, Func<MazeRun, MazeResult?> solve, params Symbol[] options) =>
+        verb.Takes([File(), .. steps ? [K()] : Array.Empty<Symbol>(), .. options]).Does(ctx =>
+        {
+            var input = Load(ctx.Get<string?>("--file"));
+            var result = solve(new MazeRun(ctx, input, steps ? (int)ctx.Get<long>("--k") : 0));
+            return result is null ? ExitCode.Ok : ctx.Emit(result.Json, result.Holds, report =>
+            {
+                report.Title(result.Title);
+                report.Explain(result.Explanation);
+                Source(report, input);
+                result.Body(report);
+            });
+        });
+
     /// <summary>The page-table reading of the maze, wrapped for --help.</summary>
     public const string AnalogyText = """
         How the walk is a page-table walk: a room is a page-table page and its two exits are its two entries. The
@@ -36,9 +63,9 @@ internal static class MazeCli
     /// <summary>Maze files larger than this are refused before they are read.</summary>
     public const long MaxFileBytes = 32L << 20;
 
-    public static Option<string?> File() => Opt.Text("--file", "the maze to use (default: the built-in reconstruction of the seed's maze)", "PATH");
+    private static Option<string?> File() => Opt.Text("--file", "the maze to use (default: the built-in reconstruction of the seed's maze)", "PATH");
 
-    public static Option<long> K() => Opt.Int("--k", "number of steps", SeedMaze.K, 1, 64);
+    private static Option<long> K() => Opt.Int("--k", "number of steps", SeedMaze.K, 1, 64);
 
     /// <summary>Reads --file; a malformed file is a usage error naming FILE:LINE.</summary>
     public static MazeInput Load(string? path)
@@ -122,7 +149,7 @@ internal static class MazeCli
     }
 
     /// <summary>The source line every report starts with.</summary>
-    public static void Source(Report report, MazeInput input)
+    private static void Source(Report report, MazeInput input)
     {
         report.Fact("maze", input.IsReconstruction
             ? "built-in reconstruction (the seed's picture is not available; see 'vmlab maze show')"

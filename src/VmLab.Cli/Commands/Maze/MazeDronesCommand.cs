@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VmLab.Sim.Maze;
 using MazeModel = VmLab.Sim.Maze.Maze;
 
@@ -6,74 +7,70 @@ namespace VmLab.Cli.Commands.Maze;
 /// <summary><c>vmlab maze drones</c>: exercise D5.</summary>
 internal static class MazeDronesCommand
 {
-    public static Verb Create()
+    public static Verb Create() => new Verb("drones", "D5: the fewest drones (and their instructions) that make a target reachable in exactly k steps",
+        $$"""
+        Exercise D5. A drone starts in the start room, flies k steps along a bitstring through the maze as it is
+        when the drone is sent, and re-routes one exit of the room it arrives in to any room or a pit. Finds the
+        fewest drones, sent one after another, after which some walk of exactly k steps goes from the start room
+        to the target, and prints each drone's instructions and a walk that proves it.
+
+        The search is exact: the answer is always 0, 1, 2 or impossible. Only rooms that a drone reaches AND that
+        some walk of fewer than k steps passes through ("steering rooms") can change where k-step walks go; if there
+        are none, it is impossible forever (that is isolation: a process cannot change page tables it cannot reach).
+        Otherwise two drones always suffice (a self-loop, then a re-route), so the search tries every one-drone
+        option (each steering room, each exit, each new target) and falls back to the two-drone construction.
+        Mazes whose one-drone search would exceed {{DroneSearch.MaxWork}} room-steps are refused (exit status 1).
+        Proofs: docs/maze.md. As a cross-check, a plain breadth-first search over every sequence of up to two
+        drones (no pruning) runs too, unless it would check more than {{CrossCheckStates}} mazes (fewer for big
+        mazes: at most {{CrossCheckWork}} room-steps); "cross_check" is then null. The verdict requires both to agree.
+
+        Exit status 0 when the target can be made reachable, 1 when it cannot.
+        """,
+        """{"k","start","target","possible","count","drones":[{"path","room","exit","old_target","new_target"}],"walk","reason","drone_rooms":[…],"steering_rooms":[…],"options_tried","cross_check":{"max_drones","states","minimum","plans","agrees"}} ("count" and "walk" are null when impossible; targets are room names or "pit")""",
+        "vmlab maze drones", "vmlab maze drones --start 9 --target 1 --k 3")
+        .Solves(steps: true, run =>
     {
-        var file = MazeCli.File();
-        var kOption = MazeCli.K();
-        var startOption = Opt.Text("--start", "where you (and the drones) start (default: 9, as in the seed)", "ROOM");
-        var targetOption = Opt.Text("--target", "the room to reach (default: 1, as in the seed)", "ROOM");
-        return new Verb("drones", "D5: the fewest drones (and their instructions) that make a target reachable in exactly k steps",
-            $$"""
-            Exercise D5. A drone starts in the start room, flies k steps along a bitstring through the maze as it is
-            when the drone is sent, and re-routes one exit of the room it arrives in to any room or a pit. Finds the
-            fewest drones, sent one after another, after which some walk of exactly k steps goes from the start room
-            to the target, and prints each drone's instructions and a walk that proves it.
-
-            The search is exact: the answer is always 0, 1, 2 or impossible. Only rooms that a drone reaches AND that
-            some walk of fewer than k steps passes through ("steering rooms") can change where k-step walks go; if there
-            are none, it is impossible forever (that is isolation: a process cannot change page tables it cannot reach).
-            Otherwise two drones always suffice (a self-loop, then a re-route), so the search tries every one-drone
-            option (each steering room, each exit, each new target) and falls back to the two-drone construction.
-            Mazes whose one-drone search would exceed {{DroneSearch.MaxWork}} room-steps are refused (exit status 1).
-            Proofs: docs/maze.md. As a cross-check, a plain breadth-first search over every sequence of up to two
-            drones (no pruning) runs too, unless it would check more than {{CrossCheckStates}} mazes (fewer for big
-            mazes: at most {{CrossCheckWork}} room-steps); "cross_check" is then null. The verdict requires both to agree.
-
-            Exit status 0 when the target can be made reachable, 1 when it cannot.
-            """,
-            """{"k","start","target","possible","count","drones":[{"path","room","exit","old_target","new_target"}],"walk","reason","drone_rooms":[…],"steering_rooms":[…],"options_tried","cross_check":{"max_drones","states","minimum","plans","agrees"}} ("count" and "walk" are null when impossible; targets are room names or "pit")""",
-            "vmlab maze drones", "vmlab maze drones --start 9 --target 1 --k 3")
-            .Takes(file, kOption, startOption, targetOption).Does(ctx =>
+        var maze = run.Maze;
+        string start = run.Ctx.Get<string?>("--start") ?? SeedMaze.DroneStart, target = run.Ctx.Get<string?>("--target") ?? SeedMaze.DroneTarget;
+        var plan = DroneSearch.Solve(maze, MazeCli.Room(maze, start, "--start"), MazeCli.Room(maze, target, "--target"), run.K);
+        var cross = CrossCheck(maze, plan);
+        bool holds = plan.Possible && Agrees(plan, cross);
+        return new MazeResult(Json(maze, plan, cross), holds,
+            $"D5: drones to make room {maze.Name(plan.Target)} reachable from room {maze.Name(plan.Start)} in exactly {plan.K} steps",
+            "A drone is a process writing a page-table entry: it can only change a room it can reach. "
+            + "Only rooms that are also passed through by shorter walks steer where walks go.", report =>
         {
-            var input = MazeCli.Load(ctx.Get(file));
-            var maze = input.Maze;
-            string start = ctx.Get(startOption) ?? SeedMaze.DroneStart, target = ctx.Get(targetOption) ?? SeedMaze.DroneTarget;
-            var plan = DroneSearch.Solve(maze, MazeCli.Room(maze, start, "--start"), MazeCli.Room(maze, target, "--target"), (int)ctx.Get(kOption));
-            var cross = CrossCheck(maze, plan);
-            bool holds = plan.Possible && Agrees(plan, cross);
-            return ctx.Emit(Json(maze, plan, cross), holds, report =>
+            report.Fact($"rooms a drone can reach ({plan.K} steps)", MazeCli.List(maze, plan.DroneRooms));
+            report.Fact("of those, rooms that steer walks", MazeCli.List(maze, plan.SteeringRooms));
+            report.Fact("one-drone options tried", plan.OptionsTried);
+            if (plan.Drones.Count > 0)
             {
-                report.Title($"D5: drones to make room {maze.Name(plan.Target)} reachable from room {maze.Name(plan.Start)} in exactly {plan.K} steps");
-                report.Explain("A drone is a process writing a page-table entry: it can only change a room it can reach. "
-                    + "Only rooms that are also passed through by shorter walks steer where walks go.");
-                MazeCli.Source(report, input);
-                report.Fact($"rooms a drone can reach ({plan.K} steps)", MazeCli.List(maze, plan.DroneRooms));
-                report.Fact("of those, rooms that steer walks", MazeCli.List(maze, plan.SteeringRooms));
-                report.Fact("one-drone options tried", plan.OptionsTried);
-                if (plan.Drones.Count > 0)
-                {
-                    report.Section("Drones, sent in this order");
-                    report.Table(["drone", "path", "arrives in", "re-routes", "from", "to"],
-                        plan.Drones.Select((d, i) => (IReadOnlyList<string>)[(i + 1).ToString(), d.Path, maze.Name(d.Room),
-                            $"exit {d.Exit}", maze.TargetName(d.OldTarget), maze.TargetName(d.NewTarget)]));
-                }
-                if (plan.Walk is { } walk)
-                {
-                    var visited = plan.Final.Walk(plan.Start, walk).Visited;
-                    report.Line();
-                    report.Fact("then the walk", $"{walk}: {string.Join(" -> ", visited.Select(maze.TargetName))}");
-                }
+                report.Section("Drones, sent in this order");
+                report.Table(["drone", "path", "arrives in", "re-routes", "from", "to"],
+                    plan.Drones.Select((d, i) => (IReadOnlyList<string>)[(i + 1).ToString(), d.Path, maze.Name(d.Room),
+                        $"exit {d.Exit}", maze.TargetName(d.OldTarget), maze.TargetName(d.NewTarget)]));
+            }
+            if (plan.Walk is { } walk)
+            {
+                var visited = plan.Final.Walk(plan.Start, walk).Visited;
                 report.Line();
-                report.Fact("why", plan.Reason);
-                report.Fact("cross-check", CrossCheckText(plan, cross));
-                report.Verdict(holds, !Agrees(plan, cross)
-                    ? "D5: the exact search and the plain search disagree"
-                    : plan.Possible
-                    ? $"D5: {plan.Drones.Count} drone(s) needed, and that is the minimum"
-                    : $"D5: impossible: no sequence of drones makes room {maze.Name(plan.Target)} reachable in exactly {plan.K} steps");
-            });
+                report.Fact("then the walk", $"{walk}: {string.Join(" -> ", visited.Select(maze.TargetName))}");
+            }
+            report.Line();
+            report.Fact("why", plan.Reason);
+            report.Fact("cross-check", CrossCheckText(plan, cross));
+            report.Verdict(holds, !Agrees(plan, cross)
+                ? "D5: the exact search and the plain search disagree"
+                : plan.Possible
+                ? $"D5: {plan.Drones.Count} drone(s) needed, and that is the minimum"
+                : $"D5: impossible: no sequence of drones makes room {maze.Name(plan.Target)} reachable in exactly {plan.K} steps");
         });
-    }
+    }, Options(start: "where you (and the drones) start (default: 9, as in the seed)",
+        target: "the room to reach (default: 1, as in the seed)"));
+
+    /// <summary>--start and --target, as D5 words them.</summary>
+    internal static Symbol[] Options(string start, string target) =>
+        [Opt.Text("--start", start, "ROOM"), Opt.Text("--target", target, "ROOM")];
 
     /// <summary>Mazes the plain search may check before the cross-check is skipped; fewer for big mazes, since
     /// it keeps one level of mazes in memory and walks each (room-steps bounded by <see cref="CrossCheckWork"/>).</summary>

@@ -12,11 +12,7 @@ internal static class MazeSetCommand
 
     private static Verb Create(bool all)
     {
-        var file = MazeCli.File();
-        var k = MazeCli.K();
-        var rooms = MazeCli.Rooms();
         string[] defaults = all ? ["blue", "red"] : ["blue"];
-        var colours = MazeCli.Colours(string.Join(',', defaults));
         string d = all ? "D1" : "D2";
         return new Verb(all ? "reach-all" : "reach-only", all
                 ? "D1: starting rooms from which every room of a set is reachable in exactly k steps"
@@ -34,33 +30,29 @@ internal static class MazeSetCommand
             all ? """{"k","set":[…],"start_rooms":[…]}""" : """{"k","set":[…],"start_rooms":[…],"vacuous":[…]}""",
             all ? "vmlab maze reach-all" : "vmlab maze reach-only",
             all ? "vmlab maze reach-all --rooms 6,8 --k 3" : "vmlab maze reach-only --colours blue,red --k 3")
-            .Takes(rooms, colours, file, k).Does(ctx =>
+            .Solves(steps: true, run =>
         {
-            var input = MazeCli.Load(ctx.Get(file));
-            var maze = input.Maze;
-            var set = MazeCli.Set(maze, ctx.Get(rooms), ctx.Get(colours), defaults);
-            var answer = all ? MazeExercises.ReachAll(maze, (int)ctx.Get(k), set) : MazeExercises.ReachOnly(maze, (int)ctx.Get(k), set);
+            var maze = run.Maze;
+            var set = MazeCli.Set(maze, run.Ctx.Get<string?>("--rooms"), run.Ctx.Get<string?>("--colours"), defaults);
+            var answer = all ? MazeExercises.ReachAll(maze, run.K, set) : MazeExercises.ReachOnly(maze, run.K, set);
             bool found = answer.StartRooms.Count > 0;
             string setText = MazeCli.List(maze, answer.Set);
-            return ctx.Emit(all ? AllJson(maze, answer) : OnlyJson(maze, answer), found, report =>
-            {
-                report.Title(all
+            return new MazeResult(all ? AllJson(maze, answer) : OnlyJson(maze, answer), found, all
                     ? $"D1: which start rooms reach all of {setText} in exactly {answer.K} steps?"
-                    : $"D2: which start rooms reach only {setText} and pits in exactly {answer.K} steps?");
-                report.Explain((all
+                    : $"D2: which start rooms reach only {setText} and pits in exactly {answer.K} steps?",
+                (all
                     ? "A start room qualifies when the set of rooms its walks of exactly k steps end in contains the whole set."
                     : "A start room qualifies when every walk of exactly k steps ends in a room of the set or falls into a death pit.")
-                    + " The walks of each answer are shown.");
-                MazeCli.Source(report, input);
+                + " The walks of each answer are shown.", report =>
+            {
                 report.Section("Answer");
                 foreach (int s in answer.StartRooms.Take(64))
                     report.Fact($"from room {maze.Name(s)}{(!all && answer.Vacuous.Contains(s) ? " (vacuous)" : "")}", MazeCli.PathsLine(maze, s, answer.K));
-                report.Verdict(found, found
-                    ? $"{d}: start in room {MazeCli.List(maze, answer.StartRooms)}"
-                    : all ? $"D1: no start room reaches all of {setText} in exactly {answer.K} steps"
+                report.Verdict(found, $"{d}: start in room {MazeCli.List(maze, answer.StartRooms)}", all
+                    ? $"D1: no start room reaches all of {setText} in exactly {answer.K} steps"
                     : $"D2: every start room reaches some room outside {setText} in exactly {answer.K} steps");
             });
-        });
+        }, MazeCli.Rooms(), MazeCli.Colours(string.Join(',', defaults)));
     }
 
     internal static object AllJson(VmLab.Sim.Maze.Maze maze, StartRoomsAnswer a) =>

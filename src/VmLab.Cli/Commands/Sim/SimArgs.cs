@@ -15,11 +15,15 @@ internal static class SimArgs
         return new MappingPair(Numbers.Parse(token[..arrow], $"pair '{Numbers.Clip(token)}'"), Numbers.Parse(token[(arrow + 2)..], $"pair '{Numbers.Clip(token)}'"));
     }
 
+    /// <summary>The VA->PA pairs the mapping verbs take as their arguments.</summary>
+    public static System.CommandLine.Argument<string[]> PairsArgument(string description) => Opt.Positionals("VA->PA", description);
+
     /// <summary>All positional pairs; at least one.</summary>
-    public static List<MappingPair> Pairs(IReadOnlyList<string> tokens) =>
-        tokens.Count == 0
-            ? throw new UsageException("give at least one VA->PA pair, e.g. 0x3009->0x19009")
-            : [.. tokens.Select(Pair)];
+    public static List<MappingPair> Pairs(Ctx ctx) => ctx.Get<string[]>("VA->PA") switch
+    {
+        [] => throw new UsageException("give at least one VA->PA pair, e.g. 0x3009->0x19009"),
+        var tokens => [.. tokens.Select(Pair)],
+    };
 
     private const ulong PermissionBits = Pte.PTE_P | Pte.PTE_W | Pte.PTE_U | Pte.PTE_PWT | Pte.PTE_PCD | Pte.PTE_G | Pte.PTE_NX;
 
@@ -52,10 +56,19 @@ internal static class SimArgs
         return perm;
     }
 
+    /// <summary>Each pair as the MMU translated it (--json), and the table both mapping verbs print of it.</summary>
+    public static List<TranslationJson> Translations(IEnumerable<PairCheck> checks) =>
+        [.. checks.Select(c => new TranslationJson(c.Pair.ToString(), c.TranslatedPa is { } pa ? Hex(pa) : null, c.Ok))];
+
+    public static void Translations(Report r, string header, IEnumerable<TranslationJson> translations) =>
+        r.Table(["pair", header, "agrees"], translations.Select(t => (IReadOnlyList<string>)[t.Pair, t.TranslatedPa ?? "fault", t.Ok ? "yes" : "NO"]));
+
     public static string Hex(ulong value) => $"0x{value:x}";
 
     public static string Hex16(ulong value) => $"0x{value:x16}";
 }
+
+internal sealed record TranslationJson(string Pair, string? TranslatedPa, bool Ok);
 
 /// <summary>--color / --no-color for the memory viewers; by default colour only on a terminal without NO_COLOR.</summary>
 internal sealed class ColourOptions
@@ -64,9 +77,19 @@ internal sealed class ColourOptions
 
     public System.CommandLine.Option<bool> Off { get; } = Opt.Flag("--no-color", "letters only");
 
-    public bool Resolve(Ctx ctx)
+    public bool Resolve(Ctx ctx) => Chosen(ctx);
+
+    /// <summary>Both flags, for a verb's option list.</summary>
+    public static System.CommandLine.Symbol[] Flags()
     {
-        bool on = ctx.Get(On), off = ctx.Get(Off);
+        var c = new ColourOptions();
+        return [c.On, c.Off];
+    }
+
+    /// <summary>Colour or not, from the flags the verb was given.</summary>
+    public static bool Chosen(Ctx ctx)
+    {
+        bool on = ctx.Get<bool>("--color"), off = ctx.Get<bool>("--no-color");
         if (on && off) throw new UsageException("give --color or --no-color, not both");
         return !ctx.Json && (on || (!off && Terminal.Colour(ctx.Out)));
     }

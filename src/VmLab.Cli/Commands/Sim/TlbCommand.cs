@@ -18,19 +18,16 @@ internal static class TlbCommand
     {
         Tour = new("The TLB caches translations and never watches the page table: change a mapping without INVLPG and the CPU "
                    + "keeps reading the old frame."),
-    }.Does(ctx =>
+    }.Reports(_ => TlbDemo.Run(), Holds, (r, res) =>
     {
-        var res = TlbDemo.Run();
-        bool holds = res.StaleReadSeen && res.InvlpgFixed && res.GlobalSurvivedCr3Reload;
-        return ctx.Emit(res, holds, r =>
-        {
-            r.Title("A stale TLB entry, and INVLPG");
-            r.Explain($"Virtual page {Hex(res.Va)} first maps frame A at {Hex(res.OldFrame)}, then the PTE is rewritten to frame B at {Hex(res.NewFrame)}.");
-            r.Table(["step", "CPU read", "page table says", "stale", "hits", "misses"],
-                res.Steps.Select(s => (IReadOnlyList<string>)[s.Action, s.Read, s.Expected, s.Stale ? "STALE" : "ok", s.Hits.ToString(), s.Misses.ToString()]));
-            r.Verdict(holds, holds
-                ? "without INVLPG the CPU read the old frame; after INVLPG it read the new one; the global entry survived the CR3 reload"
-                : "the stale read or its cure was not observed");
-        });
+        r.Title("A stale TLB entry, and INVLPG");
+        r.Explain($"Virtual page {Hex(res.Va)} first maps frame A at {Hex(res.OldFrame)}, then the PTE is rewritten to frame B at {Hex(res.NewFrame)}.");
+        r.Table(["step", "CPU read", "page table says", "stale", "hits", "misses"],
+            res.Steps.Select(s => (IReadOnlyList<string>)[s.Action, s.Read, s.Expected, s.Stale ? "STALE" : "ok", s.Hits.ToString(), s.Misses.ToString()]));
+        r.Verdict(Holds(res),
+            "without INVLPG the CPU read the old frame; after INVLPG it read the new one; the global entry survived the CR3 reload",
+            "the stale read or its cure was not observed");
     });
+
+    private static bool Holds(TlbDemoResult r) => r.StaleReadSeen && r.InvlpgFixed && r.GlobalSurvivedCr3Reload;
 }

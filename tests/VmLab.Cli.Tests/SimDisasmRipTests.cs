@@ -27,6 +27,22 @@ public sealed class SimDisasmRipTests : IDisposable
         Assert.DoesNotContain(gnu, t => Regex.IsMatch(t, @"[ ,(]tally\b"));   // never the bare symbol as the operand
     }
 
+    [Fact]
+    public void The_listing_fits_80_columns_with_long_instructions_continued_as_objdump_does()
+    {
+        var r = CliRunner.Run("sim", "disasm", "--builtin", "hello");
+        Assert.True(r.ExitCode == 0, r.Err);
+        string[] lines = r.Out.Split('\n');
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^  [0-9a-f]{8}  [0-9a-f ]{20}  mov %rdi,0x[0-9a-f]+\(%rip\)  # [0-9a-f]+ <process_arg>$"));
+        // an instruction longer than seven bytes goes on with a line of its own at the next address
+        int at = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^  [0-9a-f]{8}  (66 )+(2e )?0f 1f 84 .*nopw"));   // gcc's 9+ byte padding
+        Assert.True(at >= 0 && at + 1 < lines.Length, "no multi-line nopw in hello's listing");
+        Assert.Matches(@"^  [0-9a-f]{8}  ([0-9a-f]{2} ){6}[0-9a-f]{2}  nopw", lines[at]);
+        Assert.Matches(@"^  [0-9a-f]{8}  [0-9a-f]{2}( [0-9a-f]{2}){0,6}$", lines[at + 1]);
+        Assert.Equal(Convert.ToUInt64(lines[at][2..10], 16) + 7, Convert.ToUInt64(lines[at + 1][2..10], 16));
+    }
+
     private static string[] Texts(CliRunner.Result r)
     {
         Assert.True(r.ExitCode == 0 && r.Err.Length == 0, r.Err);

@@ -1,7 +1,7 @@
 // hostile (arg = seed): a random attacker for the kernel fuzz. A xorshift64 generator picks, each round, a
 // syscall (any number, pipes included, with addresses aimed at the kernel half, the console, the user range or
 // anywhere, aligned or not, and lengths small or huge) or a load or store at such an address.
-// Unlike the register-only assembly version, a C program keeps state on its stack, so its own stores skip the
+// A C program keeps state on its stack, so its own stores skip the
 // live part of the stack ([rsp - 128, top)); every other address is fair game.
 #include "lib/u-lib.h"
 

@@ -20,7 +20,7 @@
 #define STACK_PAGE      0x2FF000UL
 #define MEMSIZE_VIRTUAL 0x300000UL
 
-// Syscall numbers (VmLab.Sim.Programs.SyscallAbi): number in rax, arguments in rdi, rsi, rdx, result in rax.
+// Syscall numbers (VmLab.Sim.Kernel.SyscallAbi): number in rax, arguments in rdi, rsi, rdx, result in rax.
 #define SYSCALL_WRITE      1
 #define SYSCALL_EXIT       2
 #define SYSCALL_GETPID     3

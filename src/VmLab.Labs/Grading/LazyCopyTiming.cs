@@ -40,9 +40,7 @@ internal static class LazyCopyTiming
     /// <summary>The claim's verdict from one measured point, as `vmlab lazycopy` computes it.</summary>
     internal static Verdict Judge(SweepPoint point, bool firstWrite)
     {
-        var v = firstWrite
-            ? LazyCopyJudge.Judge([point], new Dictionary<LazyCopyStrategy, LazyCopyCostModel>())[^1]
-            : LazyCopyJudge.Copy(point, model: null);
+        var v = firstWrite ? LazyCopyJudge.FirstWrite(point) : LazyCopyJudge.Copy(point, model: null);
         return v with { Claim = firstWrite ? LazyCopyJudge.FirstWriteClaim : LazyCopyJudge.MuchFasterClaim };
     }
 

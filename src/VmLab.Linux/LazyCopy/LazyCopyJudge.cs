@@ -114,12 +114,16 @@ public static class LazyCopyJudge
             foreach (var p in group.OrderBy(p => p.ChunkBytes))
                 verdicts.Add(Copy(p, models.GetValueOrDefault(group.Key)));
             foreach (var p in group.OrderBy(p => p.ChunkBytes))
-                verdicts.Add(Verdict.Timing($"{name}, {Size(p.ChunkBytes)}: {FirstWriteClaim}", p.FirstWriteLazyVsEager.Median > 1,
-                    Invariant($"the first write to a lazy copy took {Us(p.LazyFirstWriteNs)} against {Us(p.EagerFirstWriteNs)} to an eager copy: {p.FirstWriteLazyVsEager.AsRatio()} per pair") +
-                    (p.FirstWriteLazyVsEager.Median > 1 ? " (the lazy copy's first write pays for the copy)" : "; here the split cost less than a store to an eager copy")));
+                verdicts.Add(FirstWrite(p));
         }
         return verdicts;
     }
+
+    /// <summary>The first-write claim at one size: the lazy copy's first write costs more than an eager copy's.</summary>
+    public static Verdict FirstWrite(SweepPoint p) =>
+        Verdict.Timing($"{p.Strategy.Name()}, {Size(p.ChunkBytes)}: {FirstWriteClaim}", p.FirstWriteLazyVsEager.Median > 1,
+            Invariant($"the first write to a lazy copy took {Us(p.LazyFirstWriteNs)} against {Us(p.EagerFirstWriteNs)} to an eager copy: {p.FirstWriteLazyVsEager.AsRatio()} per pair") +
+            (p.FirstWriteLazyVsEager.Median > 1 ? " (the lazy copy's first write pays for the copy)" : "; here the split cost less than a store to an eager copy"));
 
     /// <summary>The copy claim at one size; when it does not hold, why, from this run's numbers.</summary>
     public static Verdict Copy(SweepPoint p, LazyCopyCostModel? model)

@@ -13,12 +13,29 @@ public enum X86Syntax
     Intel,
 }
 
-/// <summary>One disassembled instruction: where it is, its bytes, its text, and its mnemonic alone.</summary>
-public sealed record X86Line(ulong Address, byte[] Bytes, string Text, string Mnemonic)
+/// <summary>
+/// One disassembled instruction: where it is, its bytes, the instruction's text, its mnemonic alone, and
+/// objdump's comment for a rip-relative operand (the address reached and its symbol), or null.
+/// </summary>
+public sealed record X86Line(ulong Address, byte[] Bytes, string Instruction, string Mnemonic, string? Comment = null)
 {
-    /// <summary>"0000000000401000  48 89 e5              mov %rsp,%rbp", the objdump-like listing line.</summary>
-    public override string ToString() =>
-        $"{Address:x16}  {string.Join(' ', Bytes.Select(b => b.ToString("x2"))),-30} {Text}";
+    /// <summary>The instruction as objdump prints it: the comment, if any, eight spaces after it.</summary>
+    public string Text => Comment is null ? Instruction : $"{Instruction}        {Comment}";
+
+    /// <summary>
+    /// objdump's listing layout for a terminal: seven bytes a line, the rest continued on lines of their own at
+    /// their addresses, and the comment two spaces after the instruction, so a line fits 80 columns.
+    /// </summary>
+    public IEnumerable<string> Listing()
+    {
+        var rows = Bytes.Chunk(7).Select(c => string.Join(' ', c.Select(b => b.ToString("x2")))).DefaultIfEmpty("").ToList();
+        yield return $"  {Address:x8}  {rows[0],-20}  {(Comment is null ? Instruction : $"{Instruction}  {Comment}")}";
+        for (int i = 1; i < rows.Count; i++)
+            yield return $"  {Address + (ulong)(7 * i):x8}  {rows[i]}";
+    }
+
+    /// <summary>The <see cref="Listing"/> lines, joined.</summary>
+    public override string ToString() => string.Join('\n', Listing());
 }
 
 /// <summary>
@@ -52,9 +69,9 @@ public static class X86Disassembler
                 continue;
             }
             formatter.Format(ins, output);
-            string text = output.ToStringAndReset();
-            if (ins.IsIPRelativeMemoryOperand) text += RipComment(ins.IPRelativeMemoryAddress, symbols);
-            lines.Add(new X86Line(at, bytes[offset..(offset + ins.Length)], text, ins.Mnemonic.ToString().ToLowerInvariant()));
+            string? comment = ins.IsIPRelativeMemoryOperand ? RipComment(ins.IPRelativeMemoryAddress, symbols) : null;
+            lines.Add(new X86Line(at, bytes[offset..(offset + ins.Length)], output.ToStringAndReset(),
+                ins.Mnemonic.ToString().ToLowerInvariant(), comment));
         }
         return lines;
     }
@@ -83,7 +100,7 @@ public static class X86Disassembler
 
     /// <summary>objdump's comment after a rip-relative operand: the address reached, and its symbol if known.</summary>
     private static string RipComment(ulong address, Func<ulong, string?>? symbols) =>
-        $"        # {address:x}" + (symbols?.Invoke(address) is { } name ? $" <{name}>" : "");
+        $"# {address:x}" + (symbols?.Invoke(address) is { } name ? $" <{name}>" : "");
 
     private sealed class Resolver(Func<ulong, string?> symbols) : ISymbolResolver
     {

@@ -3,7 +3,7 @@ using VmLab.Sim.X86;
 namespace VmLab.Cli.Commands.Sim;
 
 /// <summary><c>vmlab sim disasm</c>: an x86-64 program's machine code back to assembler text (Iced's formatter).</summary>
-internal static partial class DisasmCommand
+internal static class DisasmCommand
 {
     public static Verb Create()
     {
@@ -40,16 +40,9 @@ internal static partial class DisasmCommand
                 foreach (var l in lines)
                 {
                     if (Symbol(l.Address) is { } label) r.Line($"{label}:");
-                    // objdump's layout: seven bytes a line, the rest on lines of their own, so a listing fits 80 columns
-                    var rows = l.Bytes.Chunk(7).Select(c => string.Join(' ', c.Select(b => b.ToString("x2")))).ToList();
-                    r.Line($"  {l.Address:x8}  {rows[0],-20}  {CommentGap().Replace(l.Text, "  #")}");
-                    for (int i = 1; i < rows.Count; i++)
-                        r.Line($"  {l.Address + (ulong)(7 * i):x8}  {rows[i]}");
+                    foreach (string row in l.Listing()) r.Line(row);
                 }
             });
         });
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(" {2,}#")]
-    private static partial System.Text.RegularExpressions.Regex CommentGap();
 }

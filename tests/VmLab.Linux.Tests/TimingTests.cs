@@ -150,6 +150,28 @@ public class TimingTests
         Assert.All(verdicts.Where(v => v != correctness), v => Assert.NotEqual(VerdictStatus.Failed, v.Status));
     }
 
+    [Theory]
+    // kcow at 64 KiB in three runs on one idle machine: medians 1.81-2.18x, each run's IQR straddling 2x.
+    [InlineData(2.18, 1.71, 2.45)]
+    [InlineData(2.05, 1.62, 2.38)]
+    [InlineData(1.81, 1.57, 2.10)]
+    public void A_ratio_on_the_2x_line_is_explained_in_every_run_not_confirmed_in_some(double median, double q1, double q3)
+    {
+        var p = new SweepPoint(LazyCopyStrategy.Kcow, 65536, 100_000, 100_000 / median, 100, 3000, new Spread(median, q1, q3), new Spread(30, 20, 40), true);
+        var v = LazyCopyJudge.Copy(p, null);
+        Assert.Equal(VerdictStatus.Explained, v.Status);
+        Assert.Contains(median >= 2 ? "fell short of 2x (lower quartile" : "short of 2x", v.Reason);
+        Assert.Contains(FormattableString.Invariant($"{median:0.00}x (IQR {q1:0.00}-{q3:0.00})"), v.Reason);
+    }
+
+    [Fact]
+    public void A_claim_with_three_pairs_in_four_at_2x_or_more_is_confirmed()
+    {
+        var p = new SweepPoint(LazyCopyStrategy.Kcow, 65536, 100_000, 40_000, 100, 3000, new Spread(2.5, 2.0, 2.9), new Spread(30, 20, 40), true);
+        Assert.Equal(VerdictStatus.Confirmed, LazyCopyJudge.Copy(p, null).Status);
+        Assert.False(LazyCopyJudge.IsMuchFaster(new Spread(2.5, 1.99, 2.9)));
+    }
+
     [Fact]
     public void The_fork_cow_yardstick_is_a_timing_verdict()
     {

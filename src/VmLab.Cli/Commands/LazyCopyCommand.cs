@@ -29,8 +29,9 @@ internal static class LazyCopyCommand
             against an eager model), and times every step per chunk, interleaved: each eager step is paired with the
             lazy one done right before or after it (order swapped every round), and the verdicts come from the
             per-pair ratios (median and interquartile range), so a machine whose speed changes from one minute to
-            the next cannot flip them. The seed's claims: lazy copying is much faster (at least 2x) than eager
-            copying, and writing to a lazy copy is slower than writing to an eager copy (the first write pays).
+            the next cannot flip them. The seed's claims: lazy copying is much faster than eager copying (at least
+            2x in three pairs of four: the lower quartile), and writing to a lazy copy is slower than writing to an
+            eager copy (the first write pays).
             Over the sweep a cost model is fitted per strategy (a lazy copy's fixed cost against an eager copy's
             cost per byte) and gives the crossover: the size from which lazy copying wins.
               segv  the seed's method: read-only views; a SIGSEGV handler (native)

@@ -87,7 +87,7 @@ public sealed record LazyCopyReport(
             m.LaterWritePass.P50, m.LazyReadPass.P50, m.Correct,
             m.EagerReadPass.P50, m.EagerWritePass.P50, m.ReadsMatch, m.SourcesIntact,
             m.StressOperations, m.StressMismatches,
-            new Claims(m.LazyVsEager.Median >= LazyCopyJudge.MuchFaster, m.LazyVsEager.Median,
+            new Claims(LazyCopyJudge.IsMuchFaster(m.LazyVsEager), m.LazyVsEager.Median,
                 m.FirstWriteLazyVsEager.Median > 1, m.FirstWriteLazyVsEager.Median),
             new Dictionary<string, Distribution>
             {

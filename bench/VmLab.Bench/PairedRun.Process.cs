@@ -7,13 +7,15 @@ namespace VmLab.Bench;
 /// <summary>
 /// The lazy-copy yardstick as a separate C process (build/native/lazycopy-ref, from native/reference/main/) beside
 /// the in-process C figure and VmLab, in one run: every round times one batch of each side, in an order rotated
-/// every round, so the ratios are per round, from the same moments. The C process runs in two forms: single-
-/// threaded, as a C program is, and with one idle thread on the other CPU (it only sleeps and wakes), as a .NET
-/// process always has: the difference between those two isolates what a second CPU in use by the address space
-/// costs a page-table change (docs/lazy-copy.md has what it came to). Each side's batch also counts the
-/// cross-CPU function-call interrupts (/proc/interrupts CAL, every CPU: TLB shootdowns land there on this
-/// machine; other processes add to it, so compare sides, not absolute counts). The whole comparison runs twice:
-/// unpinned, then with every thread of this process (and so the C processes it starts) pinned to one CPU.
+/// every round, so the ratios are per round, from the same moments. The C process runs in two forms: as a plain
+/// C program is laid out, and laid out as this process is: before its chunks it reserves as much PROT_NONE
+/// address space as this .NET process holds (the GC's and the runtime's reservations), placed by the kernel
+/// right below its libraries, so its chunks land where a .NET process's land. On this PVM guest that placement
+/// alone moves what a 2 MiB lazy copy costs (docs/lazy-copy.md, "Where the 2 MiB gap comes from"); the two C
+/// columns side by side show how much of VmLab / C process is that. Each side's batch also counts the
+/// cross-CPU function-call interrupts (/proc/interrupts CAL, every CPU; other processes add to it, so compare
+/// sides, not absolute counts). `paired-process N pinned` runs everything again with every thread of this
+/// process (and so the C processes it starts) pinned to one CPU.
 /// </summary>
 internal static partial class PairedRun
 {
@@ -24,9 +26,11 @@ internal static partial class PairedRun
         ("split (first write)", "split", "split"),
     ];
 
-    public static void RunAgainstProcess(int rounds)
+    public static void RunAgainstProcess(int rounds, bool pinned)
     {
         RunSides(rounds);
+        if (!pinned)
+            return;
         using (var pin = ProcessPin.ToCurrentCpu())
         {
             Console.WriteLine();
@@ -38,10 +42,12 @@ internal static partial class PairedRun
     private static void RunSides(int rounds)
     {
         string exe = Path.Combine(AppContext.BaseDirectory, "lazycopy-ref");
+        long reserveMiB = ReservedMiB();
         Console.WriteLine();
         Console.WriteLine($"VmLab against the C process ({exe}), {rounds} rounds of one batch of {LazyCopyVsCBench.Batch} chunks per side, order rotated; load average {LoadAverage()}");
+        Console.WriteLine($"C .NET layout = the C process after reserving {reserveMiB} MiB PROT_NONE, as much as this process holds");
         Console.WriteLine("per chunk, medians; ratios are medians of per-round ratios (IQR); CAL = cross-CPU call interrupts per chunk, all CPUs");
-        Console.WriteLine($"{"step",-20} {"chunk",5} {"C proc",9} {"+thread",9} {"C in-pr",9} {"VmLab",9}  {"VmLab/C proc",-20} {"VmLab/C+thread",-20} {"VmLab/C in-proc",-20} CAL: C proc/+thread/in-proc/VmLab");
+        Console.WriteLine($"{"step",-20} {"chunk",5} {"C proc",9} {"C .NETl",9} {"C in-pr",9} {"VmLab",9}  {"VmLab/C proc",-20} {"VmLab/C .NET layout",-20} {"VmLab/C in-proc",-20} CAL: C proc/.NET layout/in-proc/VmLab");
         var categories = Categories().ToDictionary(c => c.Item1);
         foreach (int bytes in new[] { 64 * 1024, 2 * 1024 * 1024 })
         {
@@ -54,7 +60,7 @@ internal static partial class PairedRun
                     var (_, c, vmlab) = categories[category];
                     var sides = new Func<double>[]
                     {
-                        () => RunProcess(exe, bytes, arg, idleThread: false), () => RunProcess(exe, bytes, arg, idleThread: true),
+                        () => RunProcess(exe, bytes, arg, reserveMiB: 0), () => RunProcess(exe, bytes, arg, reserveMiB),
                         () => Time(bench, c), () => Time(bench, vmlab),
                     };
                     var t = new List<double>[sides.Length];
@@ -90,14 +96,15 @@ internal static partial class PairedRun
 
     private static double Med(List<double> xs) => Spread.Of(xs).Median;
 
-    /// <summary>One batch in a fresh C process: nanoseconds per chunk, as it printed them.</summary>
-    private static double RunProcess(string exe, int bytes, string step, bool idleThread)
+    /// <summary>One batch in a fresh C process (after reserving <paramref name="reserveMiB"/> MiB when not 0):
+    /// nanoseconds per chunk, as it printed them.</summary>
+    private static double RunProcess(string exe, int bytes, string step, long reserveMiB)
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { bytes.ToString(CultureInfo.InvariantCulture), LazyCopyVsCBench.Batch.ToString(CultureInfo.InvariantCulture), step, "1" })
             psi.ArgumentList.Add(a);
-        if (idleThread)
-            psi.ArgumentList.Add("idle-thread");
+        if (reserveMiB > 0)
+            psi.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"reserve={reserveMiB}"));
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {exe}");
         string output = p.StandardOutput.ReadToEnd();
         string error = p.StandardError.ReadToEnd();
@@ -119,6 +126,12 @@ internal static partial class PairedRun
         }
         return 0;
     }
+
+    /// <summary>This process's PROT_NONE mappings (reservations: nothing behind them), in MiB.</summary>
+    private static long ReservedMiB() => File.ReadLines("/proc/self/maps")
+        .Select(l => l.Split(' ', 3))
+        .Where(f => f.Length >= 2 && f[1].StartsWith("---", StringComparison.Ordinal))
+        .Sum(f => f[0].Split('-') is [var lo, var hi] ? (long.Parse(hi, NumberStyles.HexNumber) - long.Parse(lo, NumberStyles.HexNumber)) >> 20 : 0);
 
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 }

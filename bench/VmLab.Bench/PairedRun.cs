@@ -37,7 +37,7 @@ internal static partial class PairedRun
                 bench.Cleanup();
             }
         }
-        RunAgainstProcess(rounds);
+        RunAgainstProcess(rounds, pinned: false);
     }
 
     /// <summary>The rounds asked for on the command line (default 25).</summary>

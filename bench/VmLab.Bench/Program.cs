@@ -26,7 +26,7 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "paired-process")
         {
-            PairedRun.RunAgainstProcess(PairedRun.Rounds(args[1..]));
+            PairedRun.RunAgainstProcess(PairedRun.Rounds(args[1..]), args.Contains("pinned"));
             return;
         }
         bool jobGiven = args.Any(a => a is "--job" or "-j");

@@ -2,20 +2,24 @@
  * (bench/VmLab.Bench/PairedRun.cs runs it beside VmLab, batch for batch). It uses libvmlabref's functions, so
  * it times exactly the code the in-process C figure times, without a .NET runtime in the same address space.
  *
- *   lazycopy-ref SIZE BATCH STEP [WARMUP [idle-thread|resident=MIB]]
+ *   lazycopy-ref SIZE BATCH STEP [WARMUP [idle-thread|resident=MIB|reserve=MIB]]
  *
  * STEP is eager (fresh chunk + memcpy), lazy (mprotect + mremap) or split (the first write to a lazy copy,
  * which maps fresh memory). After WARMUP untimed batches (default 1) one batch of BATCH chunks is timed; the
  * output is one line: nanoseconds per chunk.
  *
  * idle-thread: the process also runs a second thread, pinned to another CPU, that only sleeps and wakes every
- * 100 us, as a .NET runtime's helper threads do. It touches no chunk; what it changes is that this address
- * space is in use on two CPUs, so every page-table change must be made visible on both. The difference between
- * the two modes is that cost alone (bench/VmLab.Bench/PairedRun.Process.cs times both).
+ * 100 us. It touches no chunk; on this machine class such a thread makes a 2 MiB lazy copy 20-35 % dearer
+ * (a thread that blocks costs nothing; a .NET process's helper threads block while the bench measures).
  *
  * resident=MIB: before anything is timed, the process maps and touches MIB MiB of private memory it never uses
  * again, so its page tables are as big as a .NET process's (whose runtime, heap and code keep ~100 MiB or more
  * resident): what a flush of the whole TLB costs may depend on that in a virtual machine.
+ *
+ * reserve=MIB: before the chunks, the process reserves MIB MiB of address space (PROT_NONE, nothing touched)
+ * where the kernel puts it: right below the libraries, as a managed runtime's heap and code reservations are.
+ * The chunks then land below the reservation, where they land in a .NET process. On this machine class that
+ * placement alone changes what a 2 MiB lazy copy costs (docs/lazy-copy.md, "Where the 2 MiB gap comes from").
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -106,8 +110,9 @@ static double batch(enum step s, char **src, char **copies, int n, size_t size)
 int main(int argc, char **argv)
 {
     long resident = argc == 6 && strncmp(argv[5], "resident=", 9) == 0 ? atol(argv[5] + 9) : 0;
-    if (argc < 4 || argc > 6 || (argc == 6 && strcmp(argv[5], "idle-thread") != 0 && resident <= 0)) {
-        fprintf(stderr, "usage: lazycopy-ref SIZE BATCH eager|lazy|split [WARMUP [idle-thread|resident=MIB]]\n");
+    long reserve = argc == 6 && strncmp(argv[5], "reserve=", 8) == 0 ? atol(argv[5] + 8) : 0;
+    if (argc < 4 || argc > 6 || (argc == 6 && strcmp(argv[5], "idle-thread") != 0 && resident <= 0 && reserve <= 0)) {
+        fprintf(stderr, "usage: lazycopy-ref SIZE BATCH eager|lazy|split [WARMUP [idle-thread|resident=MIB|reserve=MIB]]\n");
         return 2;
     }
     size_t size = strtoull(argv[1], NULL, 0);
@@ -132,7 +137,11 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < bytes; i += 4096)
             ballast[i] = 1;
     }
-    if (argc == 6 && resident == 0 && start_idle_thread() != 0) {
+    if (reserve > 0 && mmap(NULL, (size_t)reserve << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED) {
+        fprintf(stderr, "lazycopy-ref: could not reserve %ld MiB\n", reserve);
+        return 1;
+    }
+    if (argc == 6 && resident == 0 && reserve == 0 && start_idle_thread() != 0) {
         fprintf(stderr, "lazycopy-ref: could not start the idle thread\n");
         return 1;
     }

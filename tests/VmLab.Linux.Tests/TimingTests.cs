@@ -81,8 +81,8 @@ public class TimingTests
         Assert.Equal(0, LinearCost.WinsFrom(new LinearCost(100_000, 2), lazy));   // wins at every size
     }
 
-    private static SweepPoint Point(int bytes, double eager, double lazy, bool correct = true, LazyCopyStrategy s = LazyCopyStrategy.Segv) =>
-        new(s, bytes, eager, lazy, 100, 300_000, new Spread(eager / lazy, eager / lazy * 0.9, eager / lazy * 1.1), new Spread(3000, 2000, 4000), correct);
+    private static SweepPoint Point(int bytes, double eager, double lazy, bool correct = true, LazyCopyStrategy s = LazyCopyStrategy.Segv, double spread = 0.1) =>
+        new(s, bytes, eager, lazy, 100, 300_000, new Spread(eager / lazy, eager / lazy * (1 - spread), eager / lazy * (1 + spread)), new Spread(3000, 2000, 4000), correct);
 
     [Fact]
     public void At_64K_a_slow_page_table_change_is_explained_with_numbers_from_the_run_and_2M_is_confirmed()
@@ -126,7 +126,7 @@ public class TimingTests
     public void One_size_gives_the_plain_model_a_fixed_lazy_cost_against_a_per_byte_eager_cost()
     {
         // 64 KiB, eager 120 µs, lazy 60 µs: lazy fixed 60 µs, eager 1.83 ns/byte; equal at 32 KiB, 2x at 64 KiB.
-        var m = LazyCopyJudge.Model([Point(65536, 120_000, 60_000)]);
+        var m = LazyCopyJudge.Model([Point(65536, 120_000, 60_000, spread: 0)]);
         Assert.Equal(60_000, m.Lazy.FixedNs, 6);
         Assert.Equal(0, m.Lazy.NsPerByte, 9);
         Assert.Equal(32768, m.CrossoverBytes);
@@ -162,6 +162,24 @@ public class TimingTests
         Assert.Equal(VerdictStatus.Explained, v.Status);
         Assert.Contains(median >= 2 ? "fell short of 2x (lower quartile" : "short of 2x", v.Reason);
         Assert.Contains(FormattableString.Invariant($"{median:0.00}x (IQR {q1:0.00}-{q3:0.00})"), v.Reason);
+    }
+
+    [Fact]
+    public void The_model_never_calls_lazy_copying_2x_faster_at_a_size_whose_verdict_says_it_is_not()
+    {
+        // 4 KiB and 64 KiB both 2.3x in the median pair, but a quarter of the pairs under 2x: the copy verdicts are
+        // explained, so "2x faster from" must not name either size (the median model alone puts it at 4 KiB).
+        var points = new[] { Point(4096, 2.3 * 10_000, 10_000, spread: 0.2), Point(65536, 2.3 * 100_000, 100_000, spread: 0.2) };
+        var model = LazyCopyJudge.Model(points);
+        Assert.Equal(4096, model.CrossoverBytes);
+        Assert.Null(model.TwiceFasterFromBytes);
+        var verdicts = LazyCopyJudge.Judge(points, new Dictionary<LazyCopyStrategy, LazyCopyCostModel> { [LazyCopyStrategy.Segv] = model });
+        var at64 = verdicts.Single(v => v.Claim == $"segv, 64 KiB: {LazyCopyJudge.MuchFasterClaim}");
+        Assert.Equal(VerdictStatus.Explained, at64.Status);
+        Assert.DoesNotContain("2x faster from", at64.Reason);
+        // With 256 KiB at 4x (lower quartile 3.2x), 2x is reached between 64 and 256 KiB.
+        var more = LazyCopyJudge.Model([.. points, Point(262144, 4 * 200_000, 200_000, spread: 0.2)]);
+        Assert.InRange(more.TwiceFasterFromBytes!.Value, 65536 + 4096, 262144);
     }
 
     [Fact]

@@ -72,20 +72,21 @@ public static class LazyCopyJudge
         var eager = new LinearCost(0, perByte);
         var lazy = new LinearCost(a * perByte, b * perByte);
         return new LazyCopyCostModel(eager, lazy,
-            HeldToRun(usable, LinearCost.WinsFrom(eager, lazy), 1, extrapolate: false),
-            HeldToRun(usable, LinearCost.WinsFrom(eager, lazy, MuchFaster), MuchFaster, extrapolate: true));
+            HeldToRun(usable, LinearCost.WinsFrom(eager, lazy), 1, p => p.LazyVsEager.Median, extrapolate: false),
+            HeldToRun(usable, LinearCost.WinsFrom(eager, lazy, MuchFaster), MuchFaster, p => p.LazyVsEager.Q1, extrapolate: true));
     }
 
     /// <summary>
     /// The model's size from which lazy copying is <paramref name="factor"/> times faster, held to what was
-    /// measured. Where no swept size reached the factor: the model's size if it lies beyond the sweep and
-    /// <paramref name="extrapolate"/>, else null. Otherwise it must lie above the size just below the first that
-    /// reached the factor and at or below that one; if the model says otherwise, the two sizes are interpolated
-    /// on the log-log ratio line.
+    /// measured: a size reached the factor when <paramref name="ratio"/> of its pairs did (the median for "wins",
+    /// the lower quartile for "much faster", as the verdicts judge them, so the two never disagree). Where no swept
+    /// size reached it: the model's size if it lies beyond the sweep and <paramref name="extrapolate"/>, else
+    /// null. Otherwise it must lie above the size just below the first that reached the factor and at or below
+    /// that one; if the model says otherwise, the two sizes are interpolated on the log-log ratio line.
     /// </summary>
-    private static long? HeldToRun(List<SweepPoint> sorted, double? model, double factor, bool extrapolate)
+    private static long? HeldToRun(List<SweepPoint> sorted, double? model, double factor, Func<SweepPoint, double> ratio, bool extrapolate)
     {
-        int first = sorted.FindIndex(p => p.LazyVsEager.Median >= factor && p.LazyVsEager.Median > 1);
+        int first = sorted.FindIndex(p => ratio(p) >= factor && ratio(p) > 1);
         if (first < 0)
             return extrapolate && model is double x && sorted.Count > 0 && x > sorted[^1].ChunkBytes && x < 1L << 40 ? PageRound(x) : null;
         var reached = sorted[first];
@@ -94,7 +95,7 @@ public static class LazyCopyJudge
             return Math.Min(PageRound(m), reached.ChunkBytes);
         if (below is null)
             return reached.ChunkBytes;
-        double l1 = Math.Log(below.LazyVsEager.Median / factor), l2 = Math.Log(reached.LazyVsEager.Median / factor);
+        double l1 = Math.Log(ratio(below) / factor), l2 = Math.Log(ratio(reached) / factor);
         double f = l2 > l1 ? -l1 / (l2 - l1) : 1;
         double at = Math.Exp(Math.Log(below.ChunkBytes) + f * (Math.Log(reached.ChunkBytes) - Math.Log(below.ChunkBytes)));
         return Math.Clamp(PageRound(at), below.ChunkBytes + 4096L, reached.ChunkBytes);

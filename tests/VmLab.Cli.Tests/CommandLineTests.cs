@@ -58,6 +58,7 @@ public class CommandLineTests
     [InlineData("sim", "map-calls", "0->0x1F000", "0x4019->0x19", "0x1000FF->0x500FF")]
     [InlineData("maze", "answers")]
     [InlineData("completion", "bash")]
+    [InlineData("maze", "show", "--text")]
     public void Output_in_a_pipe_fits_80_columns_without_escape_codes(params string[] args)
     {
         var r = CliRunner.Ok(args);

@@ -58,12 +58,43 @@ public class CommandLineTests
     [InlineData("sim", "map-calls", "0->0x1F000", "0x4019->0x19", "0x1000FF->0x500FF")]
     [InlineData("maze", "answers")]
     [InlineData("completion", "bash")]
+    [InlineData("maze", "show", "--text")]
+    [InlineData("--help")]
+    [InlineData("sim", "--help")]
     public void Output_in_a_pipe_fits_80_columns_without_escape_codes(params string[] args)
     {
         var r = CliRunner.Ok(args);
         Assert.DoesNotContain('\e', r.Out);
         var wide = r.Out.Split('\n').Where(l => l.Length > 80).ToList();
         Assert.True(wide.Count == 0, $"lines over 80 columns: {string.Join(" | ", wide)}");
+    }
+
+    /// <summary>Where the descriptions of a help's two-column lists (Arguments, Options, Commands) start.</summary>
+    private static int DescriptionColumn(string help)
+    {
+        int column = 0, section = 0;
+        foreach (string line in help.Split('\n'))
+        {
+            if (line is "Arguments:" or "Options:" or "Commands:") section = 1;
+            else if (line.Length == 0 || line[0] != ' ') section = 0;
+            else if (section == 1 && Regex.Match(line, @"^  \S.*?\S  +\S") is { Success: true } m)
+                column = Math.Max(column, m.Length - 1);
+        }
+        return column;
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("sim", "--help")]
+    [InlineData("maze", "--help")]
+    [InlineData("lab", "--help")]
+    [InlineData("quiz", "--help")]
+    public void Help_leaves_most_of_80_columns_to_the_descriptions(params string[] args)
+    {
+        var r = CliRunner.Ok(args);
+        Assert.Contains("--help", r.Out);
+        int column = DescriptionColumn(r.Out);
+        Assert.True(column is > 0 and <= 32, $"descriptions start at column {column}, leaving {80 - column} of 80:\n{r.Out}");
     }
 
     [Fact]
@@ -113,6 +144,8 @@ public class CommandLineTests
         Assert.Contains("--access", Lines(CliRunner.Run("[suggest:12]", "sim walk --a").Out));
         string line = "sim walk --va 0 --access ";
         Assert.Equal(["fetch", "read", "write"], Lines(CliRunner.Run($"[suggest:{line.Length}]", line).Out).Order());
+        // Help names the argument <KIND>; completion still offers its values.
+        Assert.Contains("errorcode", Lines(CliRunner.Run("[suggest:5]", "quiz ").Out));
         var script = CliRunner.Run("completion", "bash");
         Assert.Equal(0, script.ExitCode);
         Assert.Contains("complete -o default -F _vmlab_complete vmlab", script.Out);

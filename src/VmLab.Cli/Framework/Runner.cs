@@ -25,6 +25,7 @@ internal static class Runner
             inner.MaxWidth = Terminal.Width(output);
             help.Action = new DetailedHelp(inner);
         }
+        NameArguments(root);
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         if (parse.Action is ParseErrorAction)
@@ -40,6 +41,20 @@ internal static class Runner
         {
             return ExitCode.Report(e, Verb.PathOf(parse.CommandResult.Command), error);
         }
+    }
+
+    /// <summary>
+    /// Help shows every argument by its name (&lt;KIND&gt;), never by its completion values. A command's row in its
+    /// parent's Commands list carries its arguments, and System.CommandLine sizes the first column by the longest
+    /// row (up to half the width): one argument drawn as &lt;alignment|errorcode|maze|paging|walk&gt; squeezed
+    /// every description of 'vmlab --help' into 38 columns. The values are in the argument's description.
+    /// </summary>
+    private static void NameArguments(Command command)
+    {
+        foreach (var a in command.Arguments)
+            a.HelpName ??= a.Name;
+        foreach (var c in command.Subcommands)
+            NameArguments(c);
     }
 
     /// <summary>System.CommandLine's help, then the verb's details and examples (every verb has some).</summary>

@@ -25,11 +25,13 @@ public sealed record MazeFactCheck(MazeFactKind Kind, string Text, bool Holds);
 /// </summary>
 public static class SeedMaze
 {
-    /// <summary>The reconstruction, in maze-file syntax.</summary>
+    /// <summary>The reconstruction, in maze-file syntax; no line is wider than 80 columns, as
+    /// <c>vmlab maze show --text</c> prints it.</summary>
     public const string Text = """
-        # Seed 003 Part D: a reconstruction of the maze (the seed's picture is not available).
-        # It satisfies every fact the seed's text gives: 1's 0-exit -> 3, 3's 0-exit -> 8, death pits hang off
-        # 3 and 9 (and nowhere else), 6 and 8 are blue, 7 and 9 are red, 1-5 are plain.
+        # Seed 003 Part D: a reconstruction of the maze (the seed's picture is not
+        # available). It satisfies every fact the seed's text gives: 1's 0-exit -> 3,
+        # 3's 0-exit -> 8, death pits hang off 3 and 9 (and nowhere else), 6 and 8
+        # are blue, 7 and 9 are red, 1-5 are plain.
         room 1: 0->3 1->6
         room 2: 0->7 1->9
         room 3: 0->8 1->pit

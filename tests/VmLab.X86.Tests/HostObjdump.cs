@@ -19,7 +19,7 @@ internal static class HostObjdump
     {
         byte[]? elf = ElfPrograms.Bytes(program);
         Assert.NotNull(elf);   // where binutils are, so is the C compiler that built the programs
-        string file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vmlab-objdump-{Environment.ProcessId}-{program}.elf");
+        string file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vmlab-objdump-{program}-{Guid.NewGuid():n}.elf");
         File.WriteAllBytes(file, elf);
         try
         {

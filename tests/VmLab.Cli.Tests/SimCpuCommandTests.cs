@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace VmLab.Cli.Tests;
 
@@ -66,6 +67,7 @@ public sealed class SimCpuCommandTests : IDisposable
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("_start:", r.Out);
         Assert.Matches(@"mov %rdi,0x[0-9a-f]+\(%rip\) +# [0-9a-f]+ <process_arg>", r.Out);   // rip-relative, as objdump shows it
+        Assert.Matches(@"call [0-9a-f]+ <process_main>", r.Out);
         Assert.Contains("process_main:", r.Out);
         Assert.Contains("still running after 5 instructions", r.Out);
     }
@@ -79,6 +81,9 @@ public sealed class SimCpuCommandTests : IDisposable
         var lines = j.GetProperty("lines").EnumerateArray().ToList();
         Assert.Contains(lines, l => l.GetProperty("label").GetString() == "process_main");
         Assert.Contains(lines, l => l.GetProperty("text").GetString() == "syscall");
+        // branch targets as objdump prints them: the address, then the symbol holding it (+ the offset into it)
+        Assert.Contains(lines, l => Regex.IsMatch(l.GetProperty("text").GetString()!, @"^call [0-9a-f]+ <process_main>$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l.GetProperty("text").GetString()!, @"^jmp [0-9a-f]+ <sys_exit\+0x[0-9a-f]+>$"));
         Assert.Equal("4889", lines[0].GetProperty("bytes").GetString()![..4]);   // mov [rip+...], rdi
     }
 

@@ -28,6 +28,19 @@ public sealed class SimDisasmRipTests : IDisposable
     }
 
     [Fact]
+    public void An_element_past_the_start_of_a_global_reads_as_symbol_plus_offset_as_objdump_prints_it()
+    {
+        string src = Path.Combine(_dir, "p.c"), elf = Path.Combine(_dir, "p.elf");
+        File.WriteAllText(src, "#include \"u-lib.h\"\nlong pair[2];\nvoid process_main(void) {\n"
+            + "    pair[1] += 3;\n    console_printf(\"%ld\\n\", pair[1]);\n}\n");
+        var cc = CliRunner.Run("sim", "cc", src, "-o", elf);
+        Assert.True(cc.ExitCode == 0, cc.Err);
+
+        Assert.Contains(Texts(CliRunner.Run("sim", "disasm", elf, "--json")),
+            t => Regex.IsMatch(t, @"\(%rip\)        # [0-9a-f]+ <pair\+0x8>$"));
+    }
+
+    [Fact]
     public void The_listing_fits_80_columns_with_long_instructions_continued_as_objdump_does()
     {
         var r = CliRunner.Run("sim", "disasm", "--builtin", "hello");

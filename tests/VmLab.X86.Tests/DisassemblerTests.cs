@@ -20,10 +20,51 @@ public class DisassemblerTests
     }
 
     [Fact]
-    public void Branch_targets_take_symbol_names_when_given()
+    public void A_branch_target_reads_as_objdump_prints_it_address_then_symbol_in_both_syntaxes()
     {
-        var line = X86Disassembler.One(Code.AsSpan(4), 0x401004, symbols: a => a == 0x401009 ? "process_main" : null);
-        Assert.Equal("call process_main", line.Text);
+        X86Symbol? Main(ulong a) => a >= 0x401009 ? new X86Symbol(0x401009, "process_main") : null;
+        Assert.Equal("call 401009 <process_main>", X86Disassembler.One(Code.AsSpan(4), 0x401004, symbols: Main).Text);
+        Assert.Equal("call 401009 <process_main>",
+            X86Disassembler.One(Code.AsSpan(4), 0x401004, X86Syntax.Intel, Main).Text);
+    }
+
+    [Fact]
+    public void A_target_inside_a_function_is_the_function_plus_its_offset()
+    {
+        // jne -8 at 0x401010: back to 0x40100a, 0xa into the function that starts at 0x401000
+        byte[] loop = [0x75, 0xF8];
+        X86Symbol? Func(ulong a) => a >= 0x401000 ? new X86Symbol(0x401000, "sys_exit") : null;
+        Assert.Equal("jne 40100a <sys_exit+0xa>", X86Disassembler.One(loop, 0x401010, symbols: Func).Text);
+        Assert.Equal("jne 40100a <sys_exit+0xa>", X86Disassembler.One(loop, 0x401010, X86Syntax.Intel, Func).Text);
+        Assert.Equal("jne 0x40100a", X86Disassembler.One(loop, 0x401010).Text);   // no symbols: a stripped file
+    }
+
+    [Fact]
+    public void An_immediate_stays_a_number_even_where_a_symbol_starts()
+    {
+        // mov $0x109000,%esi: objdump names branch targets, not constants that happen to be addresses
+        byte[] mov = [0xBE, 0x00, 0x90, 0x10, 0x00];
+        Assert.Equal("mov $0x109000,%esi",
+            X86Disassembler.One(mov, 0x100000, symbols: a => new X86Symbol(0x109000, "message")).Text);
+    }
+
+    [Fact]
+    public void Every_direct_branch_and_call_of_the_built_in_programs_reads_as_the_hosts_objdump_prints_it()
+    {
+        if (HostObjdump.Path is null) return;   // no binutils here: nothing to compare with
+        foreach (string program in VmLab.Sim.Elf.ElfPrograms.Names)
+            foreach (var syntax in new[] { X86Syntax.Gnu, X86Syntax.Intel })
+            {
+                var image = VmLab.Sim.Elf.ElfPrograms.Image(program)!;
+                // "call 100020 <process_main>", "jne 100060 <process_main+0x40>"; not "jmp *0x100fb0(,%rdx,8)"
+                var branches = HostObjdump.Disassemble(program, syntax == X86Syntax.Intel ? ["-M", "intel"] : [])
+                    .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l.Text, @"^(bnd )?(call|j[a-z]+|loop[a-z]*|xbegin) [0-9a-f]+ "))
+                    .ToList();
+                Assert.True(branches.Count > 10, $"{program}: {branches.Count} branches in objdump's listing");
+                foreach (var (at, text) in branches)
+                    Assert.Equal($"{at:x} {text}",
+                        $"{at:x} " + HostObjdump.Squeeze(X86Disassembler.One(HostObjdump.Bytes(program, at), at, syntax, image.SymbolFor).Text));
+            }
     }
 }
 
@@ -45,7 +86,7 @@ public class RipRelativeTests
     // mov %rdi,0x1ff9(%rip) at 0x100000 (7 bytes): reaches 0x102000, where crt0 keeps process_arg
     private static readonly byte[] Store = [0x48, 0x89, 0x3D, 0xF9, 0x1F, 0x00, 0x00];
 
-    private static string? ProcessArg(ulong a) => a == 0x102000 ? "process_arg" : null;
+    private static X86Symbol? ProcessArg(ulong a) => a >= 0x102000 ? new X86Symbol(0x102000, "process_arg") : null;
 
     [Fact]
     public void A_rip_relative_operand_shows_its_displacement_with_the_address_and_symbol_in_a_comment()
@@ -54,74 +95,25 @@ public class RipRelativeTests
             X86Disassembler.One(Store, 0x100000, X86Syntax.Gnu, ProcessArg).Text);
         Assert.Equal("mov [rip+0x1ff9],rdi        # 102000 <process_arg>",
             X86Disassembler.One(Store, 0x100000, X86Syntax.Intel, ProcessArg).Text);
-        Assert.Equal("mov %rdi,0x1ff9(%rip)        # 102000", X86Disassembler.One(Store, 0x100000).Text);
+        // no symbols (a stripped file): the address alone, as objdump prints it there
+        Assert.Equal("mov %rdi,0x1ff9(%rip)        # 0x102000", X86Disassembler.One(Store, 0x100000).Text);
         // the address depends on where the instruction is; the displacement does not
-        Assert.Equal("mov %rdi,0x1ff9(%rip)        # 103000", X86Disassembler.One(Store, 0x101000).Text);
+        Assert.Equal("mov %rdi,0x1ff9(%rip)        # 103000 <process_arg+0x1000>",
+            X86Disassembler.One(Store, 0x101000, X86Syntax.Gnu, ProcessArg).Text);
     }
 
     [Fact]
-    public void Rip_relative_lines_of_a_built_in_program_read_as_the_hosts_objdump_prints_them()
+    public void Rip_relative_lines_of_the_built_in_programs_read_as_the_hosts_objdump_prints_them()
     {
-        byte[]? elf = VmLab.Sim.Elf.ElfPrograms.Bytes("hello");
-        string? objdump = Environment.GetEnvironmentVariable("PATH")?.Split(':')
-            .Select(d => Path.Combine(d, "objdump")).FirstOrDefault(File.Exists);
-        if (objdump is null) return;   // no binutils here: nothing to compare with
-        Assert.NotNull(elf);           // where binutils are, so is the C compiler that built the programs
-        string file = Path.Combine(Path.GetTempPath(), $"vmlab-rip-{Environment.ProcessId}.elf");
-        File.WriteAllBytes(file, elf);
-        try
+        if (HostObjdump.Path is null) return;   // no binutils here: nothing to compare with
+        foreach (string program in VmLab.Sim.Elf.ElfPrograms.Names)
         {
-            // "0000000000102000 g     O .bss\t0000000000000008 process_arg"
-            var symbols = Run(objdump, "-t", file).Split('\n').Select(l => l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
-                .Where(f => f.Length >= 4 && f[0].Length == 16 && (f[1] == "g" || f[1] == "l"))
-                .Select(f => (Address: Convert.ToUInt64(f[0], 16), Name: f[^1])).ToList();
-            string? Symbol(ulong a) => symbols.FirstOrDefault(s => s.Address == a).Name;
-            var lines = Run(objdump, "-d", "--no-show-raw-insn", file).Split('\n').Where(l => l.Contains("(%rip)")).ToList();
+            var image = VmLab.Sim.Elf.ElfPrograms.Image(program)!;
+            // "mov %rdi,0x1ff9(%rip) # 102000 <process_arg>"
+            var lines = HostObjdump.Disassemble(program).Where(l => l.Text.Contains("(%rip)")).ToList();
             Assert.NotEmpty(lines);
-            foreach (string line in lines)
-            {
-                // "  100000:\tmov    %rdi,0x1ff9(%rip)        # 102000 <process_arg>"
-                string[] parts = line.Split('\t');
-                ulong at = Convert.ToUInt64(parts[0].Trim().TrimEnd(':'), 16);
-                byte[] bytes = Bytes(elf, at);
-                string ours = X86Disassembler.One(bytes, at, X86Syntax.Gnu, Symbol).Text;
-                Assert.Equal(Squeeze(parts[1]), Squeeze(ours));
-            }
+            foreach (var (at, text) in lines)
+                Assert.Equal(text, HostObjdump.Squeeze(X86Disassembler.One(HostObjdump.Bytes(program, at), at, X86Syntax.Gnu, image.SymbolFor).Text));
         }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
-    private static string Run(string program, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardOutput = true };
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
-    }
-
-    private static string Squeeze(string s) => System.Text.RegularExpressions.Regex.Replace(s.Trim(), @"\s+", " ");
-
-    /// <summary>15 bytes of the program at virtual address at, found through the ELF program headers.</summary>
-    private static byte[] Bytes(byte[] elf, ulong at)
-    {
-        ulong phoff = BitConverter.ToUInt64(elf, 0x20);
-        int phentsize = BitConverter.ToUInt16(elf, 0x36), phnum = BitConverter.ToUInt16(elf, 0x38);
-        for (int i = 0; i < phnum; i++)
-        {
-            int h = (int)phoff + i * phentsize;
-            if (BitConverter.ToUInt32(elf, h) != 1) continue;   // PT_LOAD
-            ulong offset = BitConverter.ToUInt64(elf, h + 8), vaddr = BitConverter.ToUInt64(elf, h + 16);
-            ulong filesz = BitConverter.ToUInt64(elf, h + 32);
-            if (at >= vaddr && at < vaddr + filesz)
-            {
-                int start = (int)(offset + (at - vaddr));
-                return elf[start..Math.Min(elf.Length, start + 15)];
-            }
-        }
-        throw new InvalidOperationException($"0x{at:x} is in no loaded segment");
     }
 }

@@ -1,3 +1,5 @@
+using VmLab.Sim.X86;
+
 namespace VmLab.Sim.Elf;
 
 /// <summary>Which part of a program a segment is: code (read/execute), data (read/write), bss (zeroed, read/write).</summary>
@@ -78,7 +80,23 @@ public sealed class ProgramImage
         return _byAddress.TryGetValue(address, out string? name) ? name : null;
     }
 
+    /// <summary>
+    /// The symbol a listing names an address by, found as objdump -d finds it: the nearest one at or below the
+    /// address in the same segment, so a branch into a function reads as function+offset; null when there is none.
+    /// </summary>
+    public X86Symbol? SymbolFor(ulong address)
+    {
+        _byAddress ??= BuildLabelIndex();
+        _starts ??= [.. _byAddress.Keys.Order()];
+        int i = Array.BinarySearch(_starts, address);
+        if (i < 0) i = ~i - 1;   // the last symbol below the address
+        if (i < 0) return null;
+        ulong start = _starts[i];
+        return Segments.Any(s => s.Address <= start && address < s.End) ? new X86Symbol(start, _byAddress[start]) : null;
+    }
+
     private Dictionary<ulong, string>? _byAddress;
+    private ulong[]? _starts;
 
     private Dictionary<ulong, string> BuildLabelIndex()
     {

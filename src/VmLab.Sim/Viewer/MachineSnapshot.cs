@@ -152,6 +152,6 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
         }
         if (n == 0) return $"(no instruction at 0x{rip:x})";
         var image = ElfPrograms.Image(p.Name);
-        return X86Disassembler.One(bytes[..n], rip, X86Syntax.Gnu, image is null ? null : image.LabelAt).Text;
+        return X86Disassembler.One(bytes[..n], rip, X86Syntax.Gnu, image is null ? null : image.SymbolFor).Text;
     }
 }

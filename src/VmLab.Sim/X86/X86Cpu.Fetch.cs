@@ -11,7 +11,7 @@ public sealed partial class X86Cpu<TBus>
 
     /// <summary>The instruction at va as the CPU would fetch it now (through the bus, at <see cref="Privilege"/>),
     /// disassembled; "(bad)" with no bytes when the fetch faults. For traces: call it before <see cref="Step"/>.</summary>
-    public X86Line DisassembleAt(ulong va, X86Syntax syntax = X86Syntax.Gnu, Func<ulong, string?>? symbols = null)
+    public X86Line DisassembleAt(ulong va, X86Syntax syntax = X86Syntax.Gnu, Func<ulong, X86Symbol?>? symbols = null)
     {
         Span<byte> bytes = stackalloc byte[15];
         int n = 0;

@@ -38,23 +38,33 @@ public sealed record X86Line(ulong Address, byte[] Bytes, string Instruction, st
     public override string ToString() => string.Join('\n', Listing());
 }
 
+/// <summary>A name from a program's symbol table and the address it starts at.</summary>
+/// <param name="Address">Where the function or object starts.</param>
+/// <param name="Name">Its name.</param>
+public readonly record struct X86Symbol(ulong Address, string Name);
+
 /// <summary>
 /// The one x86-64 disassembler (trace, web view, <c>sim disasm</c>): Iced's decoder and its GNU or Intel
-/// formatter, with optional symbol names for branch targets and addresses. A rip-relative memory operand is
-/// shown as objdump shows it, in its encoded form with the address it reaches in a comment:
+/// formatter, printing addresses as <c>objdump -d</c> does. A near branch or call names its target by the symbol
+/// that holds it: <c>call 100020 &lt;process_main&gt;</c>, <c>jmp 100070 &lt;sys_exit+0x10&gt;</c> (both
+/// syntaxes). A rip-relative memory operand keeps its encoded form, with the address it reaches in a comment:
 /// <c>mov 0x2e5f(%rip),%eax        # 403010 &lt;counter&gt;</c> (Intel: <c>mov eax,[rip+0x2e5f]        # 403010 &lt;counter&gt;</c>).
+/// With no symbol for an address, it is plain hex, as objdump prints a stripped file: <c>call 0x100020</c>.
 /// Bytes that do not decode come out as "(bad)", one byte at a time, so a listing always moves forward.
 /// </summary>
 public static class X86Disassembler
 {
-    /// <summary>Disassembles code that starts at address, at most max instructions.</summary>
+    /// <summary>
+    /// Disassembles code that starts at address, at most max instructions. symbols gives the symbol at or
+    /// below an address that names it (objdump's nearest preceding symbol), or null.
+    /// </summary>
     public static List<X86Line> Disassemble(ReadOnlySpan<byte> code, ulong address, X86Syntax syntax = X86Syntax.Gnu,
-        Func<ulong, string?>? symbols = null, int max = int.MaxValue)
+        Func<ulong, X86Symbol?>? symbols = null, int max = int.MaxValue)
     {
         byte[] bytes = code.ToArray();
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes), address);
         Formatter formatter = CreateFormatter(syntax, symbols);
-        var output = new StringOutput();
+        var output = new ObjdumpOutput();
         var lines = new List<X86Line>();
         ulong end = address + (ulong)bytes.Length;
         while (decoder.IP < end && lines.Count < max)
@@ -78,14 +88,14 @@ public static class X86Disassembler
 
     /// <summary>The single instruction at the start of bytes (up to 15 are looked at), or "(bad)".</summary>
     public static X86Line One(ReadOnlySpan<byte> bytes, ulong address, X86Syntax syntax = X86Syntax.Gnu,
-        Func<ulong, string?>? symbols = null) =>
+        Func<ulong, X86Symbol?>? symbols = null) =>
         Disassemble(bytes[..Math.Min(bytes.Length, 15)], address, syntax, symbols, 1) is [var line]
             ? line
             : new X86Line(address, [], "(bad)", "(bad)");
 
-    private static Formatter CreateFormatter(X86Syntax syntax, Func<ulong, string?>? symbols)
+    private static Formatter CreateFormatter(X86Syntax syntax, Func<ulong, X86Symbol?>? symbols)
     {
-        ISymbolResolver? resolver = symbols is null ? null : new Resolver(symbols);
+        ISymbolResolver? resolver = symbols is null ? null : new BranchResolver(symbols);
         Formatter f = syntax == X86Syntax.Intel ? new IntelFormatter(resolver) : new GasFormatter(resolver);
         f.Options.FirstOperandCharIndex = 0;
         f.Options.SpaceAfterOperandSeparator = false;
@@ -95,24 +105,32 @@ public static class X86Disassembler
         f.Options.BranchLeadingZeros = false;
         f.Options.SmallHexNumbersInDecimal = false;   // $0x7, as objdump prints it
         f.Options.RipRelativeAddresses = true;        // 0x2e5f(%rip): the encoding; the address goes in RipComment
+        f.Options.ShowSymbolAddress = false;          // ObjdumpOutput puts the address first, objdump's way
+        f.Options.ShowBranchSize = false;             // objdump -M intel: jmp 100070, not jmp short
         return f;
     }
 
-    /// <summary>objdump's comment after a rip-relative operand: the address reached, and its symbol if known.</summary>
-    private static string RipComment(ulong address, Func<ulong, string?>? symbols) =>
-        $"# {address:x}" + (symbols?.Invoke(address) is { } name ? $" <{name}>" : "");
+    /// <summary>objdump's comment after a rip-relative operand: the address reached and the symbol holding it.</summary>
+    private static string RipComment(ulong address, Func<ulong, X86Symbol?>? symbols) =>
+        symbols?.Invoke(address) is not { } s ? $"# 0x{address:x}"
+        : address == s.Address ? $"# {address:x} <{s.Name}>"
+        : $"# {address:x} <{s.Name}+0x{address - s.Address:x}>";
 
-    private sealed class Resolver(Func<ulong, string?> symbols) : ISymbolResolver
+    /// <summary>
+    /// Names near branch and call targets only: objdump leaves immediates and absolute memory operands as
+    /// numbers even where a symbol sits, and names a rip-relative operand in its comment, not in the operand.
+    /// Iced writes the offset into the symbol (<c>sys_exit+0x10</c>).
+    /// </summary>
+    private sealed class BranchResolver(Func<ulong, X86Symbol?> symbols) : ISymbolResolver
     {
         public bool TryGetSymbol(in Instruction instruction, int operand, int instructionOperand, ulong address,
             int addressSize, out SymbolResult symbol)
         {
-            // a rip-relative operand keeps its displacement (Iced would print counter(%rip)); RipComment names it
-            bool ripOperand = instruction.IsIPRelativeMemoryOperand && instructionOperand >= 0
-                && instruction.GetOpKind(instructionOperand) == OpKind.Memory;
-            if (!ripOperand && symbols(address) is { } name)
+            bool branch = instructionOperand >= 0 && instruction.GetOpKind(instructionOperand)
+                is OpKind.NearBranch16 or OpKind.NearBranch32 or OpKind.NearBranch64;
+            if (branch && symbols(address) is { } s)
             {
-                symbol = new SymbolResult(address, name);
+                symbol = new SymbolResult(s.Address, s.Name, FormatterTextKind.Function);
                 return true;
             }
             symbol = default;

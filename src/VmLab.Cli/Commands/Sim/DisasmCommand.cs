@@ -12,8 +12,8 @@ internal static class DisasmCommand
         return new Verb("disasm", "disassemble an x86-64 program (an ELF file or a built-in C program)",
             """
             Decodes each executable segment of the program with Iced, the decoder the simulated CPU uses, and
-            prints it in GNU (AT&T) or Intel syntax. Symbols from the ELF symbol table label their addresses
-            and name branch targets. FILE comes from 'vmlab sim cc'; --builtin shows one of the kernel's own C
+            prints it in GNU (AT&T) or Intel syntax. Symbols from the ELF symbol table label their addresses;
+            branch targets and rip-relative addresses read as objdump -d prints them (100070 <sys_exit+0x10>). FILE comes from 'vmlab sim cc'; --builtin shows one of the kernel's own C
             programs (native/user/p-NAME.c) as gcc compiled it.
             """,
             """{"file","entry","syntax","lines":[{"address","bytes","text","label"}]}""",
@@ -24,7 +24,7 @@ internal static class DisasmCommand
             var style = ctx.Get(syntax) == "intel" ? X86Syntax.Intel : X86Syntax.Gnu;
             string? Symbol(ulong a) => image.LabelAt(a);
             var lines = image.Segments.Where(s => s.Executable)
-                .SelectMany(s => X86Disassembler.Disassemble(s.Bytes, s.Address, style, Symbol)).ToList();
+                .SelectMany(s => X86Disassembler.Disassemble(s.Bytes, s.Address, style, image.SymbolFor)).ToList();
             var json = new
             {
                 File = display,

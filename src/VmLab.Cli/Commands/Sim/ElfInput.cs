@@ -30,12 +30,11 @@ internal static class ElfInput
     public static List<X86Line> Traced(Kernel k, int pid, ProgramImage image, long steps, int maxLines)
     {
         var lines = new List<X86Line>();
-        string? Symbol(ulong a) => image.Symbols.FirstOrDefault(s => s.Value == a).Key;
         while (lines.Count < maxLines && k.Instructions < steps && k.Panic is null && k.Find(pid) is { } p)
         {
             ulong rip = p.Registers.Rip;
             if (image.Segments.FirstOrDefault(s => s.Executable && rip >= s.Address && rip < s.Address + (ulong)s.Bytes.Length) is { } seg)
-                lines.Add(X86Disassembler.One(seg.Bytes.AsSpan((int)(rip - seg.Address)), rip, X86Syntax.Gnu, Symbol));
+                lines.Add(X86Disassembler.One(seg.Bytes.AsSpan((int)(rip - seg.Address)), rip, X86Syntax.Gnu, image.SymbolFor));
             if (k.Run(1) == 0) break;
         }
         return lines;

@@ -78,6 +78,9 @@ public static class X86Disassembler
                 decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes, offset + 1, bytes.Length - offset - 1), at + 1);
                 continue;
             }
+            // objdump writes the scale whenever there is an index: (%rdx,%rax,1), [rax+rax*1]. Iced's option
+            // would also write a scale (and a stray comma in AT&T) where there is none, so it is set per instruction.
+            formatter.Options.AlwaysShowScale = ins.MemoryIndex != Register.None;
             formatter.Format(ins, output);
             string? comment = ins.IsIPRelativeMemoryOperand ? RipComment(ins.IPRelativeMemoryAddress, symbols) : null;
             lines.Add(new X86Line(at, bytes[offset..(offset + ins.Length)], output.ToStringAndReset(),
@@ -107,6 +110,12 @@ public static class X86Disassembler
         f.Options.RipRelativeAddresses = true;        // 0x2e5f(%rip): the encoding; the address goes in RipComment
         f.Options.ShowSymbolAddress = false;          // ObjdumpOutput puts the address first, objdump's way
         f.Options.ShowBranchSize = false;             // objdump -M intel: jmp 100070, not jmp short
+        f.Options.ShowZeroDisplacements = true;       // nopl 0x0(%rax): an encoded zero displacement is shown
+        if (syntax == X86Syntax.Intel)
+        {
+            f.Options.MemorySizeOptions = MemorySizeOptions.Always;   // QWORD PTR on every memory operand
+            f.Options.UppercaseKeywords = true;
+        }
         return f;
     }
 

@@ -11,17 +11,22 @@ public sealed class SimDisasmRipTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>The `sim disasm --json` texts of a user program whose process_main is body, after a global.</summary>
+    private string[] Disassembled(string name, string global, string body, params string[] args)
+    {
+        string src = Path.Combine(_dir, name + ".c"), elf = Path.Combine(_dir, name + ".elf");
+        File.WriteAllText(src, $"#include \"u-lib.h\"\n{global}\nvoid process_main(void) {{\n{body}\n}}\n");
+        var cc = CliRunner.Run("sim", "cc", src, "-o", elf);
+        Assert.True(cc.ExitCode == 0, cc.Err);
+        return Texts(CliRunner.Run(["sim", "disasm", elf, "--json", .. args]));
+    }
+
     [Fact]
     public void A_global_accessed_rip_relative_shows_displacement_address_and_symbol_in_both_syntaxes()
     {
-        string src = Path.Combine(_dir, "g.c"), elf = Path.Combine(_dir, "g.elf");
-        File.WriteAllText(src, "#include \"u-lib.h\"\nint tally;\nvoid process_main(void) {\n"
-            + "    tally += 3;\n    console_printf(\"%d\\n\", tally);\n}\n");
-        var cc = CliRunner.Run("sim", "cc", src, "-o", elf);
-        Assert.True(cc.ExitCode == 0, cc.Err);
-
-        string[] gnu = Texts(CliRunner.Run("sim", "disasm", elf, "--json"));
-        string[] intel = Texts(CliRunner.Run("sim", "disasm", elf, "--syntax", "intel", "--json"));
+        const string Body = "    tally += 3;\n    console_printf(\"%d\\n\", tally);";
+        string[] gnu = Disassembled("g", "int tally;", Body);
+        string[] intel = Disassembled("g", "int tally;", Body, "--syntax", "intel");
         Assert.Contains(gnu, t => Regex.IsMatch(t, @"^\w+ .*0x[0-9a-f]+\(%rip\).*        # [0-9a-f]+ <tally>$"));
         Assert.Contains(intel, t => Regex.IsMatch(t, @"^\w+ .*\[rip\+0x[0-9a-f]+\].*        # [0-9a-f]+ <tally>$"));
         Assert.DoesNotContain(gnu, t => Regex.IsMatch(t, @"[ ,(]tally\b"));   // never the bare symbol as the operand
@@ -30,13 +35,7 @@ public sealed class SimDisasmRipTests : IDisposable
     [Fact]
     public void An_element_past_the_start_of_a_global_reads_as_symbol_plus_offset_as_objdump_prints_it()
     {
-        string src = Path.Combine(_dir, "p.c"), elf = Path.Combine(_dir, "p.elf");
-        File.WriteAllText(src, "#include \"u-lib.h\"\nlong pair[2];\nvoid process_main(void) {\n"
-            + "    pair[1] += 3;\n    console_printf(\"%ld\\n\", pair[1]);\n}\n");
-        var cc = CliRunner.Run("sim", "cc", src, "-o", elf);
-        Assert.True(cc.ExitCode == 0, cc.Err);
-
-        Assert.Contains(Texts(CliRunner.Run("sim", "disasm", elf, "--json")),
+        Assert.Contains(Disassembled("p", "long pair[2];", "    pair[1] += 3;\n    console_printf(\"%ld\\n\", pair[1]);"),
             t => Regex.IsMatch(t, @"\(%rip\)        # [0-9a-f]+ <pair\+0x8>$"));
     }
 

@@ -93,55 +93,16 @@ static const struct lc_view *copy_source(const struct lc_view *v)
     }
 }
 
-/* Fresh frames holding src's bytes, mapped over v in one mmap(MAP_FIXED), as the seed's C maps fresh memory over
- * the view; but the bytes go in first, through a memfd (pwrite: the kernel copies, no page tables involved), so
- * no thread ever reads a half-copied view (rule 5). Page-table changes: the one mmap, as in the C; building the
- * copy in a mapping of its own and moving it over the view cost one more (mremap, a TLB flush of the moved
- * pages), 1.3-2x the seed's C split at 64 KiB. */
-static int split_in_place(struct lc_view *v, const struct lc_view *src)
-{
-    int fd = memfd_create("vmlab-chunk", MFD_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int ok = ftruncate(fd, (off_t)v->size) == 0;
-    for (size_t done = 0; ok && done < v->size; ) {
-        ssize_t n = pwrite(fd, (const char *)src->addr + done, v->size - done, (off_t)done);
-        ok = n > 0;
-        done += ok ? (size_t)n : 0;
-    }
-    /* MAP_POPULATE maps the written pages now: the writes that follow a split do not fault one page at a time. */
-    ok = ok && mmap((void *)v->addr, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) != MAP_FAILED;
-    int e = errno;
-    close(fd);   /* the mapping keeps the file */
-    errno = e;
-    return ok ? 0 : -1;
-}
-
-/* Into a pre-faulted spare (or any populated mapping of v's size): copy, then move it over the view (its pages
- * are mapped already, so the copy needs no faults; the move is the price). Unmaps the spare on failure. */
-static int split_into_spare(struct lc_view *v, const struct lc_view *src, void *spare)
-{
-    memcpy(spare, (void *)src->addr, v->size);
-    if (mremap(spare, v->size, v->size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)v->addr) != MAP_FAILED)
-        return 0;
-    int e = errno;
-    munmap(spare, v->size);
-    errno = e;
-    return -1;
-}
-
 /* Gives v fresh frames holding its current bytes, at the same address (rule 5), writable; the view left
  * behind, if alone, becomes writable too. Runs in the handler: system calls only, no malloc. */
 int lc_split(struct lc_view *v)
 {
+    /* A pre-faulted spare needs no faults for the copy (moving it over the view is the price); without one,
+     * the copy goes through a memfd mapped over the view: the seed's one page-table change. */
     void *spare = v->spares ? (void *)lc_spare_take(v->size) : NULL;
-    int rc = spare ? split_into_spare(v, copy_source(v), spare) : split_in_place(v, copy_source(v));
-    if (rc != 0 && !spare && (errno == EMFILE || errno == ENFILE)) {
-        /* No file descriptor for the memfd: build the copy in an anonymous mapping and move it over the view,
-         * one page-table change dearer but needing no descriptor. */
-        void *fresh = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        rc = fresh == MAP_FAILED ? -1 : split_into_spare(v, copy_source(v), fresh);
-    }
+    void *addr = (void *)v->addr;
+    const void *src = (const void *)copy_source(v)->addr;
+    int rc = spare ? vmlab_replace_from(addr, v->size, src, spare) : vmlab_replace_with_copy(addr, v->size, src);
     if (rc != 0)
         return -1;
     if (spare)

@@ -97,9 +97,9 @@ static int access_possible(uintptr_t page, int is_write)
     return errno != EFAULT && errno != EINVAL && errno != ENOMEM && errno != EHWPOISON;
 }
 
-/* SPLIT_ON_WRITE: the copy is built in a fresh mapping and moved over the region with
- * mremap(MREMAP_FIXED), so the range is never a hole another thread could fault on. A thread that faulted
- * while another was splitting finds the write possible once it has the flag, and splits nothing. */
+/* SPLIT_ON_WRITE: the region is replaced by a copy of itself (vmlab_replace_with_copy), so the range is never
+ * a hole another thread could fault on. A thread that faulted while another was splitting finds the write
+ * possible once it has the flag, and splits nothing. */
 static int split_region(struct vmlab_region *r, uintptr_t page, int is_write)
 {
     if (is_write == 0)
@@ -115,15 +115,8 @@ static int split_region(struct vmlab_region *r, uintptr_t page, int is_write)
         __atomic_store_n(&r->splitting, 0, __ATOMIC_RELEASE);
         return 0;
     }
-    if (!ok) {
-        void *fresh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (fresh != MAP_FAILED) {
-            memcpy(fresh, (void *)r->start, len);
-            ok = mremap(fresh, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)r->start) != MAP_FAILED;
-            if (!ok)
-                munmap(fresh, len);
-        }
-    }
+    if (!ok)
+        ok = vmlab_replace_with_copy((void *)r->start, len, (const void *)r->start) == 0;
     __atomic_store_n(&r->splitting, 0, __ATOMIC_RELEASE);
     return ok;
 }

@@ -30,6 +30,16 @@ VMLAB_EXPORT int vmlab_fault_add_resolver(vmlab_resolver fn);
 /* Faults our handler saw and passed on to the previous handler (faults nobody here owned). */
 VMLAB_EXPORT uint64_t vmlab_fault_chained(void);
 
+/* Internal to libvmlab (replace.c): addr..addr+len becomes fresh frames holding len bytes from src (src may be
+ * addr itself), shared, read-write, at the same address, in one system call that maps over the old pages: the
+ * range is never a hole another thread could fault on, and never half-copied. Async-signal-safe (system calls
+ * and memcpy only). 0, or -1 with errno and the old pages left in place. */
+int vmlab_replace_with_copy(void *addr, size_t len, const void *src);
+
+/* The same through fresh, an already populated mapping of len bytes (a pre-faulted spare): copy into it, then
+ * move it over addr. Unmaps fresh on failure. */
+int vmlab_replace_from(void *addr, size_t len, const void *src, void *fresh);
+
 /* Internal to libvmlab: CLOCK_MONOTONIC in nanoseconds. clock_gettime is async-signal-safe, so the fault path
  * and a forked child may call it. */
 #include <time.h>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static VmLab.Linux.Interop.Sched;
 
 namespace VmLab.Linux.Timing;
 
@@ -9,9 +10,9 @@ namespace VmLab.Linux.Timing;
 /// hypervisor; a runtime's helper threads (garbage collector, JIT, timers) keep the address space in use on
 /// every CPU they run on. Threads started while pinned inherit the pin and keep it after dispose.
 /// </summary>
-public sealed unsafe partial class ProcessPin : IDisposable
+public sealed unsafe class ProcessPin : IDisposable
 {
-    private const int MaskWords = 16;   // 1024 CPUs, glibc's cpu_set_t
+    private const int MaskWords = CpuSetWords;
     private readonly List<(int Tid, ulong[] Mask)> _old = [];
     private bool _disposed;
 
@@ -62,13 +63,4 @@ public sealed unsafe partial class ProcessPin : IDisposable
             .Select(d => int.TryParse(Path.GetFileName(d), out int t) ? t : -1)
             .Where(t => t > 0)
             .ToArray();
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int sched_setaffinity(int pid, nint size, ulong* mask);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int sched_getaffinity(int pid, nint size, ulong* mask);
-
-    [LibraryImport("libc")]
-    private static partial int sched_getcpu();
 }

@@ -47,6 +47,12 @@ public sealed class SimDisasmRipTests : IDisposable
         string[] lines = r.Out.Split('\n');
         Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^  [0-9a-f]{8}  [0-9a-f ]{20}  mov %rdi,0x[0-9a-f]+\(%rip\)  # [0-9a-f]+ <process_arg>$"));
+        // Intel's operand sizes make the line too long for the comment: it goes under the instruction
+        var intel = CliRunner.Run("sim", "disasm", "--builtin", "hello", "--syntax", "intel").Out.Split('\n');
+        Assert.All(intel, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        int movAt = Array.FindIndex(intel, l => Regex.IsMatch(l, @"^  [0-9a-f]{8}  [0-9a-f ]{20}  mov QWORD PTR \[rip\+0x[0-9a-f]+\],rdi$"));
+        Assert.True(movAt >= 0, "no mov QWORD PTR [rip+...],rdi line");
+        Assert.Matches(@"^ {34}# [0-9a-f]+ <process_arg>$", intel[movAt + 1]);
         // an instruction longer than seven bytes goes on with a line of its own at the next address
         int at = Array.FindIndex(lines, l => Regex.IsMatch(l, @"^  [0-9a-f]{8}  (66 )+(2e )?0f 1f 84 .*nopw"));   // gcc's 9+ byte padding
         Assert.True(at >= 0 && at + 1 < lines.Length, "no multi-line nopw in hello's listing");

@@ -24,12 +24,19 @@ public sealed record X86Line(ulong Address, byte[] Bytes, string Instruction, st
 
     /// <summary>
     /// objdump's listing layout for a terminal: seven bytes a line, the rest continued on lines of their own at
-    /// their addresses, and the comment two spaces after the instruction, so a line fits 80 columns.
+    /// their addresses, and the comment two spaces after the instruction, so a line fits 80 columns; a comment
+    /// that would not fit there (Intel's "QWORD PTR" operands are long) goes on the next line, under the
+    /// instruction.
     /// </summary>
     public IEnumerable<string> Listing()
     {
+        const int Width = 80, InstructionColumn = 34;
         var rows = Bytes.Chunk(7).Select(c => string.Join(' ', c.Select(b => b.ToString("x2")))).DefaultIfEmpty("").ToList();
-        yield return $"  {Address:x8}  {rows[0],-20}  {(Comment is null ? Instruction : $"{Instruction}  {Comment}")}";
+        string first = $"  {Address:x8}  {rows[0],-20}  {Instruction}";
+        bool fits = Comment is null || first.Length + 2 + Comment.Length <= Width;
+        yield return Comment is not null && fits ? $"{first}  {Comment}" : first;
+        if (!fits)
+            yield return new string(' ', InstructionColumn) + Comment;
         for (int i = 1; i < rows.Count; i++)
             yield return $"  {Address + (ulong)(7 * i):x8}  {rows[i]}";
     }
@@ -48,7 +55,7 @@ public readonly record struct X86Symbol(ulong Address, string Name);
 /// formatter, printing addresses as <c>objdump -d</c> does. A near branch or call names its target by the symbol
 /// that holds it: <c>call 100020 &lt;process_main&gt;</c>, <c>jmp 100070 &lt;sys_exit+0x10&gt;</c> (both
 /// syntaxes). A rip-relative memory operand keeps its encoded form, with the address it reaches in a comment:
-/// <c>mov 0x2e5f(%rip),%eax        # 403010 &lt;counter&gt;</c> (Intel: <c>mov eax,[rip+0x2e5f]        # 403010 &lt;counter&gt;</c>).
+/// <c>mov 0x2e5f(%rip),%eax        # 403010 &lt;counter&gt;</c> (Intel: <c>mov eax,DWORD PTR [rip+0x2e5f]        # 403010 &lt;counter&gt;</c>).
 /// With no symbol for an address, it is plain hex, as objdump prints a stripped file: <c>call 0x100020</c>.
 /// Bytes that do not decode come out as "(bad)", one byte at a time, so a listing always moves forward.
 /// </summary>

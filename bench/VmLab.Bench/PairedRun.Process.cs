@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using VmLab.Linux;
 using VmLab.Linux.Timing;
 
 namespace VmLab.Bench;
@@ -128,10 +129,9 @@ internal static partial class PairedRun
     }
 
     /// <summary>This process's PROT_NONE mappings (reservations: nothing behind them), in MiB.</summary>
-    private static long ReservedMiB() => File.ReadLines("/proc/self/maps")
-        .Select(l => l.Split(' ', 3))
-        .Where(f => f.Length >= 2 && f[1].StartsWith("---", StringComparison.Ordinal))
-        .Sum(f => f[0].Split('-') is [var lo, var hi] ? (long.Parse(hi, NumberStyles.HexNumber) - long.Parse(lo, NumberStyles.HexNumber)) >> 20 : 0);
+    private static long ReservedMiB() =>
+        (long)(ProcMaps.ReadSelf().Where(e => e.Perms.StartsWith("---", StringComparison.Ordinal))
+            .Aggregate(0UL, (sum, e) => sum + (e.End - e.Start)) >> 20);
 
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 }

@@ -60,7 +60,7 @@ public class CliTests
     {
         var (code, output, _) = Vmlab("lab", "grade", "--reference", "free_everything");
         Assert.Equal(0, code);
-        Assert.Matches(@"^free_everything_all: OK \(\d+\.\d+s\)\nfree_everything_shared: OK \(\d+\.\d+s\)\nScore: 10/10\n$", output.Replace("\r", ""));
+        Assert.Matches(@"^sandbox: .*\nfree_everything_all: OK \(\d+\.\d+s\)\nfree_everything_shared: OK \(\d+\.\d+s\)\nScore: 10/10\n$", output.Replace("\r", ""));
     }
 
     [Fact]

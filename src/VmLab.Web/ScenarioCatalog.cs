@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
 
 namespace VmLab.Web;
 
@@ -19,7 +20,7 @@ internal static class ScenarioCatalog
     private static readonly OptionSpec Steps = new("steps", "int", 50_000_000L, "instruction budget for the whole run", 1, 10_000_000_000);
 
     public static IReadOnlyList<ScenarioSpec> All { get; } =
-        [.. Scenarios.All.Select(s => new ScenarioSpec(s.Name, s.Summary, [.. Options(s.Name), Steps]))];
+        [.. Scenario.All.Select(s => new ScenarioSpec(s.Name, s.Summary, [.. Options(s.Name), Steps]))];
 
     private static IReadOnlyList<OptionSpec> Options(string name) => name switch
     {

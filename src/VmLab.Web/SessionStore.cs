@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
 using VmLab.Sim.Viewer;
 
 namespace VmLab.Web;

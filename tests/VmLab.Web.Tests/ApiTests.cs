@@ -13,7 +13,7 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var json = await api.Get("/api/scenarios");
         var names = json.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
-        Assert.Equal(VmLab.Sim.Kernel.Scenarios.All.Select(s => s.Name), names);
+        Assert.Equal(VmLab.Sim.Scenarios.Scenario.All.Select(s => s.Name), names);
         var fork = json.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "fork");
         Assert.Equal(["naive", "cow", "steps"], fork.GetProperty("options").EnumerateArray().Select(o => o.GetProperty("name").GetString()));
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
 
 namespace VmLab.Web.Tests;
 

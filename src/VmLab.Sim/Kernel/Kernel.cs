@@ -157,6 +157,12 @@ public sealed partial class Kernel
         if (TraceEnabled && TraceLog.Count < 5000) TraceLog.Add($"[{Cpu.InstructionCount,10}] {text}");
     }
 
+    /// <summary>
+    /// Raised after every kernel entry (a syscall, a fault, a timer interrupt, a spent budget) once the kernel has
+    /// handled it: where observers look at the machine (<c>sim run --view</c> draws memory from here).
+    /// </summary>
+    public event Action<Kernel>? Entered;
+
     /// <summary>Lets a scenario adjust a fresh process before it first runs (the C1 exercise hook).</summary>
     public Action<Kernel, Process>? AfterProcessSetup { get; set; }
 
@@ -197,7 +203,8 @@ public sealed partial class Kernel
             {
                 Panic = e.Message;     // already "function: reason", e.g. "kfree: double free of 0x5000"
             }
-            NoteFreeFrames();
+            if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
+            Entered?.Invoke(this);
             // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
             if (reason != StopReason.Budget && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }

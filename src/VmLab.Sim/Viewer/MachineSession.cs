@@ -1,5 +1,6 @@
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Paging;
+using VmLab.Sim.Scenarios;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 
 namespace VmLab.Sim.Viewer;
@@ -19,7 +20,7 @@ public sealed class MachineSession
     public const long MaxInstructions = 20_000_000;
 
     /// <summary>
-    /// Boots <paramref name="scenario"/> (a name <see cref="Scenarios.Exists"/> accepts) with events recorded, at step
+    /// Boots <paramref name="scenario"/> (a name <see cref="Scenario.Exists"/> accepts) with events recorded, at step
     /// 0. Throws <see cref="ArgumentException"/> for an unknown scenario.
     /// </summary>
     public MachineSession(string scenario, ScenarioOptions? options = null)
@@ -109,7 +110,7 @@ public sealed class MachineSession
 
     private SimKernel Boot()
     {
-        var k = Scenarios.Start(Scenario, Options);
+        var k = Scenarios.Scenario.Start(Scenario, Options);
         k.RecordEvents = true;
         return k;
     }

@@ -1,5 +1,6 @@
 using Iced.Intel;
 using VmLab.Sim.Elf;
+using VmLab.Sim.Machine;
 using VmLab.Sim.X86;
 using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Cpu;

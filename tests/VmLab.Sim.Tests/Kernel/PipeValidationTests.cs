@@ -1,4 +1,5 @@
-using VmLab.Sim.X86;
+using VmLab.Sim.Elf;
+using VmLab.Sim.Machine;
 using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Kernel;
 

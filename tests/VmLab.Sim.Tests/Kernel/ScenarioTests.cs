@@ -1,4 +1,5 @@
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
 
 namespace VmLab.Sim.Tests.Kernel;
 
@@ -14,7 +15,7 @@ public class ScenarioTests
     [InlineData("friends")]
     public void Scenario_shows_what_it_claims_with_no_leak_and_no_checker_error(string name)
     {
-        var r = Scenarios.Run(name);
+        var r = Scenario.Run(name);
         Assert.True(r.Passed, r.Verdict + "\n" + r.Console + string.Join("\n", r.CheckerErrors));
         Assert.Null(r.Panic);
         Assert.Equal(0, r.LeakedFrames);
@@ -25,7 +26,7 @@ public class ScenarioTests
     [Fact]
     public void Forkexit_thousands_of_cycles_leak_nothing()
     {
-        var r = Scenarios.Run("forkexit", new ScenarioOptions { Count = 3000 });
+        var r = Scenario.Run("forkexit", new ScenarioOptions { Count = 3000 });
         Assert.True(r.Passed, r.Verdict);
         Assert.Equal(0, r.LeakedFrames);
         Assert.True(r.Processes.Count > 3000);
@@ -35,7 +36,7 @@ public class ScenarioTests
     [Fact]
     public void Naive_fork_breaks_isolation_and_the_checker_flags_it()
     {
-        var r = Scenarios.Run("fork", new ScenarioOptions { Naive = true });
+        var r = Scenario.Run("fork", new ScenarioOptions { Naive = true });
         Assert.True(r.Passed, r.Verdict);
         Assert.Contains("parent: x = 2", r.Console);
         Assert.Contains(r.CheckerErrors, e => e.StartsWith("writable frame shared between processes"));
@@ -44,7 +45,7 @@ public class ScenarioTests
     [Fact]
     public void Copy_on_write_fork_isolates_and_copies_on_the_first_write()
     {
-        var r = Scenarios.Run("fork", new ScenarioOptions { CopyOnWrite = true });
+        var r = Scenario.Run("fork", new ScenarioOptions { CopyOnWrite = true });
         Assert.True(r.Passed, r.Verdict);
         Assert.Contains("parent: x = 1", r.Console);
         Assert.Contains(r.Facts, f => f.Key == "copy-on-write faults" && f.Value != "0");
@@ -54,7 +55,7 @@ public class ScenarioTests
     [Fact]
     public void Bigdata_prints_the_amazing_text_after_one_remap()
     {
-        var r = Scenarios.Run("bigdata");
+        var r = Scenario.Run("bigdata");
         Assert.Equal("CS 61 Is Amazing\n", r.Console);
         Assert.Contains(r.Facts, f => f.Value.StartsWith("Boo!"));
     }
@@ -62,10 +63,10 @@ public class ScenarioTests
     [Fact]
     public void Friends_vulnerable_kernel_lets_eve_stop_alice_and_the_fixed_one_does_not()
     {
-        var bad = Scenarios.Run("friends", new ScenarioOptions { Vulnerable = true });
+        var bad = Scenario.Run("friends", new ScenarioOptions { Vulnerable = true });
         Assert.True(bad.AttackSucceeded);
         Assert.True(bad.AliceProgress < 40);
-        var good = Scenarios.Run("friends");
+        var good = Scenario.Run("friends");
         Assert.False(good.AttackSucceeded);
         Assert.Equal(40, good.AliceProgress);
         Assert.Equal("page_alloc returned -1, eve exited", good.EveStatus);
@@ -74,8 +75,8 @@ public class ScenarioTests
     [Fact]
     public void Scenarios_are_deterministic()
     {
-        var a = Scenarios.Run("spawn");
-        var b = Scenarios.Run("spawn");
+        var a = Scenario.Run("spawn");
+        var b = Scenario.Run("spawn");
         Assert.Equal(a.Console, b.Console);
         Assert.Equal(a.Steps, b.Steps);
     }
@@ -90,7 +91,7 @@ public class PipeTests
     [InlineData(PipeKernel.Best)]
     public void Every_pipe_kernel_delivers_every_byte_in_order(PipeKernel variant)
     {
-        var (pipe, r) = Scenarios.Pipe(variant, 200);
+        var (pipe, r) = Scenario.Pipe(variant, 200);
         Assert.True(pipe.Intact, r.Console);
         Assert.Equal(200, pipe.MessagesDelivered);
         Assert.Empty(r.CheckerErrors);
@@ -100,7 +101,7 @@ public class PipeTests
     [Fact]
     public void The_best_kernel_needs_at_most_two_syscalls_per_message_and_each_technique_helps()
     {
-        double Cost(PipeKernel v) => Scenarios.Pipe(v, 200).Pipe.SyscallsPerMessage;
+        double Cost(PipeKernel v) => Scenario.Pipe(v, 200).Pipe.SyscallsPerMessage;
         double naive = Cost(PipeKernel.Naive), blocking = Cost(PipeKernel.Blocking), batching = Cost(PipeKernel.Batching), best = Cost(PipeKernel.Best);
         Assert.True(best <= 2, $"best: {best}");
         Assert.True(blocking < naive && batching < naive && best < blocking && best < batching,

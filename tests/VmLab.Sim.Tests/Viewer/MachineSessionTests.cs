@@ -1,5 +1,6 @@
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Paging;
+using VmLab.Sim.Scenarios;
 using VmLab.Sim.Viewer;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 
@@ -228,7 +229,7 @@ public class MachineSessionTests
     [Fact]
     public void Every_scenario_starts_and_runs_to_the_end()
     {
-        foreach (var (name, _) in Scenarios.All)
+        foreach (var (name, _) in Scenario.All)
         {
             var s = new MachineSession(name);
             while (!s.Finished) s.StepBy(MachineSession.MaxInstructions);

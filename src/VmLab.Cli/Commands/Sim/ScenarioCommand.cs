@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
+using VmLab.Sim.Viewer;
 
 namespace VmLab.Cli.Commands.Sim;
 
@@ -22,7 +24,7 @@ internal static class ScenarioCommand
         RunProgramCommand.JsonKeys,
         "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50",
         "vmlab sim run --program prog.elf,other.elf --json")
-        .Takes([.. Scenarios.All.Select(s => Create(s.Name, s.Summary))]));
+        .Takes([.. Scenario.All.Select(s => Create(s.Name, s.Summary))]));
 
     /// <summary>A scenario's own options (beyond the common ones) and its tour step.</summary>
     private sealed record Extra(Symbol[] Options, Func<Ctx, ScenarioOptions, ScenarioOptions> Apply, TourStep? Tour, string Json = "");
@@ -107,12 +109,13 @@ internal static class ScenarioCommand
         }.Takes([.. extra.Options, steps, trace, view, colour.On, colour.Off]).Does(ctx =>
         {
             RefuseRunOptions(ctx, name);
-            var o = new ScenarioOptions { Steps = ctx.Get(steps), Trace = ctx.Get(trace), View = ctx.Get(view) };
-            bool colours = colour.Resolve(ctx);
-            if (!o.View && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
+            bool viewing = ctx.Get(view), colours = colour.Resolve(ctx);
+            if (!viewing && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
                 throw new UsageException("--color and --no-color choose how --view draws memory: add --view");
-            o = extra.Apply(ctx, o) with { ViewColor = o.View && colours };
-            ScenarioResult r = ctx.Progress($"running scenario {name}", () => Scenarios.Run(name, o));
+            var recorder = viewing ? new MemoryRecorder(colours) : null;
+            var o = extra.Apply(ctx, new ScenarioOptions { Steps = ctx.Get(steps), Trace = ctx.Get(trace), Watch = recorder is null ? null : recorder.Watch });
+            ScenarioResult r = ctx.Progress($"running scenario {name}", () => Scenario.Run(name, o));
+            var views = recorder?.Views ?? [];
             var json = new
             {
                 r.Scenario,
@@ -143,9 +146,9 @@ internal static class ScenarioCommand
                 r.Passed,
                 r.Verdict,
                 Trace = o.Trace ? r.Trace : null,
-                Views = o.View ? r.Views : null,
+                Views = viewing ? views : null,
             };
-            return ctx.Emit(json, r.Passed, rep => WriteReport(rep, r, o.Trace));
+            return ctx.Emit(json, r.Passed, rep => WriteReport(rep, r, o.Trace, views));
         });
     }
 
@@ -161,7 +164,7 @@ internal static class ScenarioCommand
             throw new UsageException($"{given[0]} before the scenario name is an option of 'sim run --program': put it after '{name}'");
     }
 
-    private static void WriteReport(Report rep, ScenarioResult r, bool trace)
+    private static void WriteReport(Report rep, ScenarioResult r, bool trace, IReadOnlyList<MemorySnapshot> views)
     {
         rep.Title($"vmlab sim run {r.Scenario}");
         rep.Explain(r.Description);
@@ -188,7 +191,7 @@ internal static class ScenarioCommand
             rep.Section("Observed");
             foreach (var f in r.Facts) rep.Fact(f.Key, f.Value);
         }
-        foreach (var v in r.Views)
+        foreach (var v in views)
         {
             rep.Section($"Memory {v.Moment}, after {v.Instruction} instructions");
             rep.Line(v.Text.TrimEnd());

@@ -1,4 +1,7 @@
-namespace VmLab.Sim.Kernel;
+using VmLab.Sim.Kernel;
+using SimKernel = VmLab.Sim.Kernel.Kernel;
+
+namespace VmLab.Sim.Scenarios;
 
 /// <summary>Options every scenario understands; each uses the ones that matter to it.</summary>
 public sealed record ScenarioOptions
@@ -19,10 +22,9 @@ public sealed record ScenarioOptions
     public PipeKernel Pipe { get; init; } = PipeKernel.Best;
     /// <summary>pipe: messages the writer sends (the reader expects every one, in order).</summary>
     public int Messages { get; init; } = 100;
-    /// <summary>Render memory (physical and each process's virtual pages) at its fullest and at the end.</summary>
-    public bool View { get; init; }
-    /// <summary>With <see cref="View"/>: add ANSI colours (one per owner) to the letters.</summary>
-    public bool ViewColor { get; init; }
+    /// <summary>Called with every kernel the scenario boots, before it runs: where an observer hooks in
+    /// (<c>sim run --view</c> watches memory fill through <see cref="SimKernel.Entered"/>).</summary>
+    public Action<SimKernel>? Watch { get; init; }
 }
 
 /// <summary>A process as a scenario reports it.</summary>
@@ -35,7 +37,7 @@ public sealed record ScenarioTable(string Title, IReadOnlyList<string> Headers, 
 /// <summary>Everything a scenario observed. Every number comes from the run.</summary>
 public sealed record ScenarioResult
 {
-    /// <summary>The scenario's name, as given to <see cref="Scenarios.Run"/> ("fork", "pipe"...).</summary>
+    /// <summary>The scenario's name, as given to <see cref="Scenario.Run"/> ("fork", "pipe"...).</summary>
     public required string Scenario { get; init; }
     /// <summary>What the scenario does, in one sentence with the numbers of this run.</summary>
     public required string Description { get; init; }
@@ -80,8 +82,6 @@ public sealed record ScenarioResult
     public IReadOnlyList<ScenarioTable> Tables { get; init; } = [];
     /// <summary>With <see cref="ScenarioOptions.Trace"/>: the first 5000 kernel events as text lines.</summary>
     public IReadOnlyList<string> Trace { get; init; } = [];
-    /// <summary>With <see cref="ScenarioOptions.View"/>: memory at its fullest and at the end.</summary>
-    public IReadOnlyList<MemorySnapshot> Views { get; init; } = [];
     /// <summary>friends only: the JSON contract of seed 003 G1.</summary>
     public bool? AttackSucceeded { get; init; }
     /// <summary>friends only: rounds alice printed (of 40); fewer means eve's page_alloc damaged her.</summary>

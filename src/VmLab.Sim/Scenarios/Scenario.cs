@@ -1,12 +1,13 @@
+using VmLab.Sim.Kernel;
+using SimKernel = VmLab.Sim.Kernel.Kernel;
 
-
-namespace VmLab.Sim.Kernel;
+namespace VmLab.Sim.Scenarios;
 
 /// <summary>
 /// The runnable scenarios of `vmlab sim run`: each boots a fresh kernel, starts programs, runs to completion
 /// (or the step budget), checks memory, and says whether what it set out to show held. Deterministic.
 /// </summary>
-public static partial class Scenarios
+public static partial class Scenario
 {
     /// <summary>Name and one-line description of every scenario, in teaching order.</summary>
     public static IReadOnlyList<(string Name, string Summary)> All { get; } =
@@ -44,8 +45,12 @@ public static partial class Scenarios
         };
     }
 
-    private static Kernel Boot(ScenarioOptions o, ForkMode fork = ForkMode.Copy, bool vulnerable = false) =>
-        new(new KernelOptions { Fork = fork, CheckEvery = 1, Vulnerable = vulnerable }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
+    private static SimKernel Boot(ScenarioOptions o, ForkMode fork = ForkMode.Copy, bool vulnerable = false)
+    {
+        var k = new SimKernel(new KernelOptions { Fork = fork, CheckEvery = 1, Vulnerable = vulnerable }) { TraceEnabled = o.Trace };
+        o.Watch?.Invoke(k);
+        return k;
+    }
 
     private static ScenarioResult Hello(ScenarioOptions o)
     {
@@ -91,7 +96,7 @@ public static partial class Scenarios
     }
 
     /// <summary>Checks memory, then reports. leaked_frames counts frames the checker found unreachable.</summary>
-    internal static ScenarioResult Finish(Kernel k, string name, string description, ScenarioOptions o, bool passed, string verdict,
+    internal static ScenarioResult Finish(SimKernel k, string name, string description, ScenarioOptions o, bool passed, string verdict,
         IReadOnlyList<KeyValuePair<string, string>>? facts = null, IReadOnlyList<ScenarioTable>? tables = null,
         bool brokenOnPurpose = false)
     {
@@ -120,11 +125,10 @@ public static partial class Scenarios
             Facts = facts ?? [],
             Tables = tables ?? [],
             Trace = [.. k.TraceLog],
-            Views = k.RecordFullest ? [.. k.Filling, .. new[] { k.Fullest, k.Snapshot("at the end") }.OfType<MemorySnapshot>()] : [],
         };
     }
 
-    private static string Problems(Kernel k, CheckReport report) =>
+    private static string Problems(SimKernel k, CheckReport report) =>
         k.Panic is { } panic ? $"the kernel panicked: {panic}"
         : report.LeakedFrames.Count > 0 ? $"{report.LeakedFrames.Count} frame(s) leaked"
         : k.CheckerErrors.Count > 0 ? $"the checker found {k.CheckerErrors.Count} problem(s)"

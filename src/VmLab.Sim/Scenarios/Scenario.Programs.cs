@@ -1,13 +1,16 @@
-namespace VmLab.Sim.Kernel;
+using VmLab.Sim.Kernel;
+using SimKernel = VmLab.Sim.Kernel.Kernel;
 
-public static partial class Scenarios
+namespace VmLab.Sim.Scenarios;
+
+public static partial class Scenario
 {
     /// <summary>
     /// The report of a run of the user's own programs (`sim run --program`) on <paramref name="k"/>, in the
     /// scenario shape ("program"): it passes when every process exited, with any status, nothing was killed, the
     /// kernel did not panic, and memory is clean (checked as every scenario checks it).
     /// </summary>
-    public static ScenarioResult Programs(Kernel k)
+    public static ScenarioResult Programs(SimKernel k)
     {
         var killed = k.History.FirstOrDefault(p => p.KillReason is not null);
         int running = k.Processes.Count;

@@ -1,11 +1,13 @@
 using VmLab.Sim.Elf;
+using VmLab.Sim.Kernel;
 using VmLab.Sim.Paging;
 using static VmLab.Sim.Kernel.KernelLayout;
 using static VmLab.Sim.Paging.Pte;
+using SimKernel = VmLab.Sim.Kernel.Kernel;
 
-namespace VmLab.Sim.Kernel;
+namespace VmLab.Sim.Scenarios;
 
-public static partial class Scenarios
+public static partial class Scenario
 {
     private static ScenarioResult Inspect(ScenarioOptions o)
     {
@@ -62,7 +64,7 @@ public static partial class Scenarios
 
     private static ScenarioResult BigData(ScenarioOptions o)
     {
-        (string Console, Kernel Kernel) Run(bool remap, out bool untouched)
+        (string Console, SimKernel Kernel) Run(bool remap, out bool untouched)
         {
             var k = Boot(o);
             bool same = true;

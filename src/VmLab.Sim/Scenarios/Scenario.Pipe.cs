@@ -1,16 +1,20 @@
-namespace VmLab.Sim.Kernel;
+using VmLab.Sim.Kernel;
+using SimKernel = VmLab.Sim.Kernel.Kernel;
+
+namespace VmLab.Sim.Scenarios;
 
 /// <summary>What the pipe scenario measured (seed 003 H1/H2).</summary>
 public sealed record PipeRun(string Kernel, int Messages, int MessagesDelivered, bool Intact, long PipeSyscalls,
     double SyscallsPerMessage, long Instructions, long ContextSwitches);
 
-public static partial class Scenarios
+public static partial class Scenario
 {
     /// <summary>Runs pipewriter and pipereader for <paramref name="messages"/> messages on one pipe variant.</summary>
     public static (PipeRun Pipe, ScenarioResult Result) Pipe(PipeKernel variant, int messages, ScenarioOptions? options = null)
     {
         var o = options ?? new ScenarioOptions();
-        var k = new Kernel(new KernelOptions { CheckEvery = 1000, Pipe = variant }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
+        var k = new SimKernel(new KernelOptions { CheckEvery = 1000, Pipe = variant }) { TraceEnabled = o.Trace };
+        o.Watch?.Invoke(k);
         k.Spawn("pipewriter", (ulong)messages);
         k.Spawn("pipereader", (ulong)messages);
         // A run that used its whole instruction budget was stopped, not finished: say so instead of "lost".
@@ -24,7 +28,7 @@ public static partial class Scenarios
         string name = run.Kernel;
         bool ok = intact && (variant != PipeKernel.Best || run.SyscallsPerMessage <= 2);
         var result = Finish(k, "pipe",
-            $"pipewriter sends {messages} random messages through the kernel pipe ({Kernel.PipeSize} bytes); pipereader checks them. Kernel: {name}.",
+            $"pipewriter sends {messages} random messages through the kernel pipe ({SimKernel.PipeSize} bytes); pipereader checks them. Kernel: {name}.",
             o, ok, ok ? $"{messages} messages delivered intact and in order, {run.SyscallsPerMessage} pipe syscalls per message"
                       : intact ? $"delivered intact, but {run.SyscallsPerMessage} syscalls per message is above the minimum of 2"
                       : outOfBudget ? $"ran out of its step budget ({o.Steps} instructions) before all {messages} messages were through: raise --steps"

@@ -1,7 +1,10 @@
 using VmLab.Sim.Elf;
-namespace VmLab.Sim.Kernel;
+using VmLab.Sim.Kernel;
+using SimKernel = VmLab.Sim.Kernel.Kernel;
 
-public static partial class Scenarios
+namespace VmLab.Sim.Scenarios;
+
+public static partial class Scenario
 {
     /// <summary>
     /// A scenario's machine just before its first instruction: the kernel booted as <see cref="Run"/> boots it
@@ -9,10 +12,10 @@ public static partial class Scenarios
     /// options give the same machine. bigdata starts with C1's one mapping change. Throws ArgumentException
     /// for an unknown name.
     /// </summary>
-    public static Kernel Start(string name, ScenarioOptions? options = null)
+    public static SimKernel Start(string name, ScenarioOptions? options = null)
     {
         var o = options ?? new ScenarioOptions();
-        Kernel k;
+        SimKernel k;
         switch (name)
         {
             case "hello" or "inspect":
@@ -49,7 +52,8 @@ public static partial class Scenarios
                 k.Spawn("eve", k.Find(alice)!.PageTable.Root);
                 break;
             case "pipe":
-                k = new Kernel(new KernelOptions { CheckEvery = 1000, Pipe = o.Pipe }) { TraceEnabled = o.Trace };
+                k = new SimKernel(new KernelOptions { CheckEvery = 1000, Pipe = o.Pipe }) { TraceEnabled = o.Trace };
+                o.Watch?.Invoke(k);
                 k.Spawn("pipewriter", (ulong)o.Messages);
                 k.Spawn("pipereader", (ulong)o.Messages);
                 break;

@@ -84,9 +84,10 @@ public sealed class MachineSession
 
     /// <summary>
     /// The machine as the web view shows it, with at most <paramref name="maxEvents"/> of the latest kernel events.
+    /// Its "finished" is the session's (<see cref="Finished"/>): a spent instruction budget ends the run too.
     /// </summary>
     public MachineSnapshot Snapshot(int maxEvents = 200) =>
-        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step) };
+        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step), Finished = Finished };
 
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
     public PageWalk? Walk(int pid, ulong va, Access access) => PageWalk.Of(Kernel, pid, va, access);

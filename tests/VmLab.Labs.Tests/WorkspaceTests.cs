@@ -102,6 +102,18 @@ public sealed class WorkspaceInitTests : IDisposable
     }
 
     [Fact]
+    public void Without_bubblewrap_the_grader_says_so_and_still_grades()
+    {
+        var missing = Sandbox.Probe("/nonexistent/bwrap");
+        Assert.Null(missing.Bwrap);
+        Assert.StartsWith("sandbox: bubblewrap is not installed", missing.Note);
+        var report = Grader.Grade(new GradeOptions { Filter = "copy_mappings_process", Sandbox = missing });
+        Assert.Equal([missing.Note], report.Notes);
+        Assert.True(report.FullMarks, report.Tests[0].Reason);
+        Assert.StartsWith("sandbox: ", Sandbox.Current.Note);
+    }
+
+    [Fact]
     public void The_test_filter_matches_a_name_exactly_or_an_exercise()
     {
         Assert.Equal(["fork_isolation"], Catalog.Select("fork_isolation").Select(t => t.Name));

@@ -86,6 +86,12 @@ internal static class LabCommand
             """{"score","max_score","tests":[{"name","exercise","points","passed","reason","seconds"}]}""",
             "vmlab lab grade ~/lab1", "vmlab lab grade ~/lab1 fork", "vmlab lab grade ~/lab1 --exercises fork,exit --format gradescope -o results.json",
             "vmlab lab grade --reference --json")
+        {
+            Tour = new("The labs hand the kernel's functions to students; the grader plugs a student's function in place of " +
+                "the kernel's own, builds only the exercise files in a project of its own and runs each test in a sandboxed " +
+                "process with WeensyOS's memory checks after every kernel entry. Here it grades the kernel's own remap, as " +
+                "'lab grade --reference' does to check an installation.", "--reference", "bigdata"),
+        }
             .Takes(args, reference, timeout, exercises, format, output).Does(ctx =>
             {
                 bool refMode = ctx.Get(reference);

@@ -132,7 +132,8 @@ public sealed class WorkspaceBuild : IDisposable
         }
         var copied = sources.Values.Select(p => Path.GetRelativePath(workspace, p)).ToList();
         var ignored = Directory.EnumerateFileSystemEntries(workspace).Select(Path.GetFileName).OfType<string>()
-            .Where(f => !copied.Contains(f) && !Catalog.Exercises.Any(e => e.StubFile == f) && f is not ".vmlab" and not "README.md" and not "bin" and not "obj")
+            .Where(f => !copied.Any(c => c == f || c.StartsWith(f + "/", StringComparison.Ordinal)) && !Catalog.Exercises.Any(e => e.StubFile == f)
+                        && f is not ".vmlab" and not "README.md" and not "bin" and not "obj")
             .Order(StringComparer.Ordinal).ToList();
         return new WorkspaceBuild(workspace, exercises, root, errors, copied, ignored) { _sources = sources };
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Xml;
 using System.Xml.Linq;
 
 namespace VmLab.Labs.Grading;
@@ -19,6 +20,7 @@ public static class Formats
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Gradescope's results.json: one test per graded test (name, score, max_score, output, status) and the total.</summary>
@@ -48,11 +50,14 @@ public static class Formats
                 new XAttribute("classname", $"vmlab.{t.Exercise}"),
                 new XAttribute("name", t.Name),
                 new XAttribute("time", Seconds(t.Seconds)),
-                t.Passed ? null : new XElement("failure", new XAttribute("message", t.Reason), new XAttribute("type", "fail"), $"{t.Name} ({t.Points} points): {t.Reason}"),
-                t.Passed && t.Reason.Length > 0 ? new XElement("system-out", t.Reason) : null)),
-            new XElement("system-out", string.Join("\n", [.. report.Notes, $"Score: {report.Score}/{report.MaxScore}"])));
+                t.Passed ? null : new XElement("failure", new XAttribute("message", Xml(t.Reason)), new XAttribute("type", "fail"), Xml($"{t.Name} ({t.Points} points): {t.Reason}")),
+                t.Passed && t.Reason.Length > 0 ? new XElement("system-out", Xml(t.Reason)) : null)),
+            new XElement("system-out", Xml(string.Join("\n", [.. report.Notes, $"Score: {report.Score}/{report.MaxScore}"]))));
         return new XDocument(new XDeclaration("1.0", "utf-8", null), new XElement("testsuites", suite)).Declaration + "\n" + new XElement("testsuites", suite) + "\n";
     }
+
+    // A reason can quote what a student's program printed: characters XML 1.0 cannot hold become U+FFFD.
+    private static string Xml(string text) => string.Concat(text.Select(c => XmlConvert.IsXmlChar(c) || char.IsSurrogate(c) ? c : '\uFFFD'));
 
     private static string Seconds(double s) => s.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -88,7 +88,19 @@ public static class Grader
     // A trace from an earlier run would describe code that is gone.
     private static void RemoveTraces(string workspace, IEnumerable<GradedTest> tests)
     {
-        foreach (var t in tests) File.Delete(Path.Combine(workspace, ".vmlab", t.Name + ".trace"));
+        string dir = Path.Combine(workspace, ".vmlab");
+        if (!Directory.Exists(dir)) return;
+        foreach (var t in tests)
+        {
+            try
+            {
+                File.Delete(Path.Combine(dir, t.Name + ".trace"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a read-only submission: nothing stale can be written there either
+            }
+        }
     }
 
     private static void SaveTrace(string workspace, GradedTest t, TestRunner.Outcome outcome)

@@ -22,7 +22,7 @@ public sealed class Sandbox
     /// <summary>One line for the grade's output: what isolates the tests.</summary>
     public string Note { get; }
 
-    private static readonly Lazy<Sandbox> Probed = new(Probe);
+    private static readonly Lazy<Sandbox> Probed = new(() => Probe("/usr/bin/bwrap"));
 
     /// <summary>Probed once per process: bwrap present, and able to start a program with these options.</summary>
     public static Sandbox Current => Probed.Value;
@@ -47,9 +47,10 @@ public sealed class Sandbox
         return (Bwrap, a);
     }
 
-    private static Sandbox Probe()
+    /// <summary>The sandbox bwrap at <paramref name="bwrap"/> gives: tries it once on a shell command.</summary>
+    internal static Sandbox Probe(string bwrap)
     {
-        const string Path = "/usr/bin/bwrap";
+        string Path = bwrap;
         if (!File.Exists(Path)) return new(null, "sandbox: bubblewrap is not installed (apt-get install bubblewrap); tests run in process groups with setrlimit caps only");
         string dir = Directory.CreateTempSubdirectory("vmlab-sandbox-").FullName;
         try

@@ -90,9 +90,9 @@ public sealed partial class TestContext(KernelSeams seams)
     /// <summary>The memory checker's finding, said as what went wrong for the program.</summary>
     public static string Explain(string checkerError, string what, Kernel? k = null)
     {
-        if (k is not null && LeakedTable().Match(checkerError) is { Success: true } leak
-            && k.History.FirstOrDefault(h => h.PageTable.Root == Convert.ToUInt64(leak.Groups[1].Value, 16)) is { } owner
-            && k.Frames.Owned(FrameOwner.PageTable, owner.Pid).Count == 1)
+        if (k is not null && LeakedTable().IsMatch(checkerError)
+            && MemoryChecker.Check(k).LeakedFrames.Where(pa => k.Frames.Info(pa).Owner == FrameOwner.PageTable).ToList() is { Count: > 0 } tables
+            && tables.All(pa => k.History.Any(h => h.PageTable.Root == pa)))
             return $"{what} leaked memory: {checkerError["leaked frame: ".Length..]}: it was a process's root table page: free the root table page (p.PageTable.Root) too, after the others";
         if (SharedWritable().Match(checkerError) is { Success: true } m)
             return $"child write reached the parent: {what} shares a writable frame at va 0x{m.Groups[2].Value} (frame 0x{m.Groups[1].Value}, pids {m.Groups[3].Value})";

@@ -28,7 +28,7 @@ public static class Catalog
         Kernel<IPageAlloc>("page_alloc", "G1", "page_alloc(va) that refuses to be a confused deputy", "PageAlloc.cs",
             (s, x) => s with { PageAlloc = x }, (x, g) => new GuardedPageAlloc(x, g)),
         Kernel<IPipeKernel>("pipe", "H2", "a pipe kernel with the fewest syscalls per message", "Pipe.cs",
-            (s, x) => s with { Pipe = x }, (x, g) => new GuardedPipe(x, g)),
+            (s, x) => s with { PipeKernel = x }, (x, g) => new GuardedPipe(x, g)),
         new("friendly", "001", "A", "C", "libetsbefriends: encouraging messages instead of \"Segmentation fault\"", null, "libetsbefriends.c")
             { ExtraFiles = ["Makefile", "crash.c"] },
         new("lazy_copy", "001", "B", "C#", "copy 64 KiB chunks lazily: share the memory read-only, split it on the first write", typeof(ILazyCopy), "LazyCopy.cs")

@@ -112,6 +112,13 @@ internal static partial class CSharpBuild
             message += " (dynamic binds by reflection at run time: graded code may not use it)";
         if (message.Contains("error CS0227", StringComparison.Ordinal))
             message += " (graded code is compiled without unsafe)";
+        // The kernel's internals are not in the assemblies graded code sees: say why, not only that.
+        bool hidden = message.Contains("error CS0122", StringComparison.Ordinal)
+                      || (message.Contains("error CS1061", StringComparison.Ordinal) && (message.Contains("'Kernel'", StringComparison.Ordinal) || message.Contains("'Process'", StringComparison.Ordinal)));
+        if (hidden)
+            message += message.Contains("'Seams'", StringComparison.Ordinal) || message.Contains("Kernel.Seams", StringComparison.Ordinal)
+                ? " (k.Seams holds the kernel's own seams, the reference answers to every kernel exercise: graded code may not use it)"
+                : " (that is not part of the kernel API graded code may use; README.md lists it)";
         return message;
     }
 

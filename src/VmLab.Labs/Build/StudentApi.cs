@@ -17,7 +17,7 @@ internal static class StudentApi
     [
         "VmLab.Sim.Kernel.ICopyMappings", "VmLab.Sim.Kernel.IFreeEverything", "VmLab.Sim.Kernel.IFork", "VmLab.Sim.Kernel.IExit",
         "VmLab.Sim.Kernel.ISpawn", "VmLab.Sim.Kernel.IPageAlloc", "VmLab.Sim.Kernel.IPipeKernel", "VmLab.Sim.Kernel.IRemap",
-        "VmLab.Sim.Kernel.KernelLayout", "VmLab.Sim.Kernel.KernelPipe", "VmLab.Sim.Kernel.ProcessState", "VmLab.Sim.Kernel.NotImplementedYetException",
+        "VmLab.Sim.Kernel.KernelLayout", "VmLab.Sim.Kernel.PipeRing", "VmLab.Sim.Kernel.ProcessState", "VmLab.Sim.Kernel.NotImplementedYetException",
         "VmLab.Sim.Memory.FrameAllocator", "VmLab.Sim.Memory.FrameInfo", "VmLab.Sim.Memory.FrameOwner", "VmLab.Sim.Memory.PhysicalMemory",
         "VmLab.Sim.Memory.PhysicalAddressException",
         "VmLab.Sim.Paging.PageTable", "VmLab.Sim.Paging.VmIter", "VmLab.Sim.Paging.PtIter", "VmLab.Sim.Paging.Pte",
@@ -80,21 +80,35 @@ internal static class StudentApi
         ("T:System.Runtime.ControlledExecution", "aborting threads"),
     ];
 
+    private static readonly System.Reflection.Assembly[] Ours = [typeof(Kernel).Assembly, typeof(Mapping).Assembly];
+
     /// <summary>The ban file's text for graded code.</summary>
     public static string BannedSymbols()
     {
         var lines = new List<string> { "// Written by vmlab's grader: what graded code may not name, and why." };
         lines.AddRange(Platform.Select(b => $"{b.Id};{b.Why}: {Sandbox}, so it may not use this"));
-        foreach (var assembly in new[] { typeof(Kernel).Assembly, typeof(Mapping).Assembly })
+        var whole = WholeTypes.Concat(Reached()).ToHashSet();
+        foreach (var assembly in Ours)
             foreach (var t in assembly.GetExportedTypes().OrderBy(t => t.FullName, StringComparer.Ordinal))
-                lines.AddRange(Bans(t));
+                lines.AddRange(Bans(t, whole));
         return string.Join("\n", lines) + "\n";
     }
 
-    private static IEnumerable<string> Bans(Type t)
+    // What an allowed member hands out may be used too (k.Pipe's type, k.Frames' type), whatever its name.
+    private static IEnumerable<string> Reached() =>
+        from t in Ours.SelectMany(a => a.GetExportedTypes())
+        where SomeMembers.ContainsKey(t.FullName!)
+        from m in t.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+        where SomeMembers[t.FullName!].Any(a => m.Name == a.Split('(')[0])
+        let type = m switch { PropertyInfo p => p.PropertyType, MethodInfo mi => mi.ReturnType, FieldInfo f => f.FieldType, _ => null }
+        let bare = type is null ? null : Nullable.GetUnderlyingType(type) ?? type
+        where bare is not null && Ours.Contains(bare.Assembly) && !bare.IsGenericType && !SomeMembers.ContainsKey(bare.FullName!)
+        select bare.FullName!.Replace('+', '.');
+
+    private static IEnumerable<string> Bans(Type t, HashSet<string> whole)
     {
         string name = t.FullName!.Replace('+', '.');
-        if (t.IsNested || WholeTypes.Contains(name)) yield break;        // a banned outer type bans its nested ones
+        if (t.IsNested || whole.Contains(name)) yield break;        // a banned outer type bans its nested ones
         if (!SomeMembers.TryGetValue(name, out var allowed))
         {
             yield return $"{DocId.Of(t)};{Why(t)}";

@@ -18,4 +18,3 @@ public sealed record GradeReport(int Score, int MaxScore, IReadOnlyList<TestResu
 
 /// <summary>A test's verdict, in words a student can act on.</summary>
 public sealed class GradeFailure(string reason) : Exception(reason);
-

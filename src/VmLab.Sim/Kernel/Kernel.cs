@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Elf;
@@ -37,6 +38,12 @@ public sealed record KernelOptions
 
     /// <summary>The confused-deputy build: page_alloc trusts its argument (seed 003 G1). Never the default.</summary>
     public bool Vulnerable { get; init; }
+
+    /// <summary>Wall-clock time every <see cref="Kernel.Run"/> call together may take, checked between CPU slices
+    /// (at least once a quantum): when it is spent, <see cref="Kernel.OutOfTime"/> is set and Run returns. A
+    /// syscall-heavy program can cost microseconds an instruction, so an instruction budget alone does not bound
+    /// time. Unlimited by default.</summary>
+    public TimeSpan WallTime { get; init; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>The kernel's replaceable functions. When set, Fork, Pipe and Vulnerable are not consulted:
     /// they only name seams (<see cref="KernelSeams.From"/>).</summary>
@@ -173,13 +180,15 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// Runs processes until none is runnable, <paramref name="maxInstructions"/> more instructions retire, or
-    /// the kernel panics. Returns the instructions retired by this call.
+    /// Runs processes until none is runnable, <paramref name="maxInstructions"/> more instructions retire, the
+    /// kernel panics, or <see cref="KernelOptions.WallTime"/> is spent. Returns the instructions retired by this call.
     /// </summary>
     public long Run(long maxInstructions)
     {
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
+        long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
         while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
+               && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
@@ -201,8 +210,22 @@ public sealed partial class Kernel
             // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
             if (reason != StopReason.Budget && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }
+        _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
     }
+
+    /// <summary>True once the runs have spent <see cref="KernelOptions.WallTime"/>: the machine stopped on the clock,
+    /// not because its programs were done.</summary>
+    public bool OutOfTime { get; private set; }
+
+    private long _runTicks;
+
+    private bool ClockSpent(long began, long limit) =>
+        OutOfTime = limit != long.MaxValue && _runTicks + (Stopwatch.GetTimestamp() - began) >= limit;
+
+    private long TimeLimitTicks() => Options.WallTime == Timeout.InfiniteTimeSpan
+        ? long.MaxValue
+        : (long)Math.Min(Options.WallTime.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2.0);
 
     /// <summary>Ends a process from outside (a test harness, a scenario's time limit), freeing its memory.</summary>
     public void Kill(int pid, string reason)

@@ -15,7 +15,8 @@ internal static class ScenarioCommand
         programs written in C (native/user/p-*.c, compiled to static x86-64 ELF), runs their machine code on the
         simulated x86-64 CPU through the MMU and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped frames, kernel frames
         mapped for users, writable frames shared between processes. Deterministic. Every scenario takes
-        --steps N (instruction budget), --trace (kernel events), --view (memory maps) and --json.
+        --steps N (instruction budget), --timeout N (seconds of wall time, default 30), --trace (kernel events),
+        --view (memory maps) and --json.
         Your own programs: 'vmlab sim run --program A.elf[,B.elf]' (build them with 'vmlab sim cc') starts each as a
         process in order and reports the same JSON, with each process's exit_status and the console.
         """,
@@ -95,19 +96,20 @@ internal static class ScenarioCommand
         var extra = ExtraFor(name);
         var steps = Opt.Int("--steps", "instruction budget", 50_000_000, 1, 10_000_000_000);
         var trace = Opt.Flag("--trace", "list kernel events: context switches, syscalls with arguments and results, faults");
+        var timeout = TimeLimit.Option();
         var view = Opt.Flag("--view", "show memory WeensyOS-style as it fills (each quarter of free memory used), at its " +
             "fullest and at the end: physical frames by owner and each live process's virtual pages (legend: 'vmlab sim memory --help')");
         var colour = new ColourOptions();
         return new Verb(name, summary, "",
-            "{\"scenario\",\"steps\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}" + extra.Json,
+            "{\"scenario\",\"steps\",\"out_of_time\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}" + extra.Json,
             $"vmlab sim run {name}" + (extra.Tour is { Args.Length: > 0 } t ? " " + string.Join(' ', t.Args) : ""),
             $"vmlab sim run {name} --trace --json")
         {
             Tour = extra.Tour,
-        }.Takes([.. extra.Options, steps, trace, view, colour.On, colour.Off]).Does(ctx =>
+        }.Takes([.. extra.Options, steps, trace, timeout, view, colour.On, colour.Off]).Does(ctx =>
         {
             RefuseRunOptions(ctx, name);
-            var o = new ScenarioOptions { Steps = ctx.Get(steps), Trace = ctx.Get(trace), View = ctx.Get(view) };
+            var o = new ScenarioOptions { Steps = ctx.Get(steps), WallTime = TimeLimit.Get(ctx, timeout), Trace = ctx.Get(trace), View = ctx.Get(view) };
             bool colours = colour.Resolve(ctx);
             if (!o.View && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
                 throw new UsageException("--color and --no-color choose how --view draws memory: add --view");
@@ -117,6 +119,7 @@ internal static class ScenarioCommand
             {
                 r.Scenario,
                 r.Steps,
+                r.OutOfTime,
                 r.Processes,
                 r.Faults,
                 r.FreeFramesBefore,

@@ -5,6 +5,8 @@ public sealed record ScenarioOptions
 {
     /// <summary>Instruction budget for the whole run.</summary>
     public long Steps { get; init; } = 50_000_000;
+    /// <summary>Wall-clock limit for the whole run (<see cref="KernelOptions.WallTime"/>); unlimited by default.</summary>
+    public TimeSpan WallTime { get; init; } = Timeout.InfiniteTimeSpan;
     /// <summary>Log kernel events (switches, syscalls, faults) into <see cref="ScenarioResult.Trace"/>.</summary>
     public bool Trace { get; init; }
     /// <summary>fork: the copy_mappings-only fork (E2's wrong answer).</summary>
@@ -41,6 +43,8 @@ public sealed record ScenarioResult
     public required string Description { get; init; }
     /// <summary>Instructions the CPU retired.</summary>
     public required long Steps { get; init; }
+    /// <summary>The run was stopped by <see cref="ScenarioOptions.WallTime"/> before it ended.</summary>
+    public bool OutOfTime { get; init; }
     /// <summary>Every process that ran, in creation order, as it ended (or stood when the budget ran out).</summary>
     public required IReadOnlyList<ProcessSummary> Processes { get; init; }
     /// <summary>Every user fault the kernel handled, in order.</summary>

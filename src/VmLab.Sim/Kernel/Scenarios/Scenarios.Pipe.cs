@@ -10,7 +10,7 @@ public static partial class Scenarios
     public static (PipeRun Pipe, ScenarioResult Result) Pipe(PipeKernel variant, int messages, ScenarioOptions? options = null)
     {
         var o = options ?? new ScenarioOptions();
-        var k = new Kernel(new KernelOptions { CheckEvery = 1000, Pipe = variant }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
+        var k = new Kernel(new KernelOptions { CheckEvery = 1000, Pipe = variant, WallTime = o.WallTime }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
         k.Spawn("pipewriter", (ulong)messages);
         k.Spawn("pipereader", (ulong)messages);
         // A run that used its whole instruction budget was stopped, not finished: say so instead of "lost".

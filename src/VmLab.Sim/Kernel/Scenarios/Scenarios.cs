@@ -45,7 +45,7 @@ public static partial class Scenarios
     }
 
     private static Kernel Boot(ScenarioOptions o, ForkMode fork = ForkMode.Copy, bool vulnerable = false) =>
-        new(new KernelOptions { Fork = fork, CheckEvery = 1, Vulnerable = vulnerable }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
+        new(new KernelOptions { Fork = fork, CheckEvery = 1, Vulnerable = vulnerable, WallTime = o.WallTime }) { TraceEnabled = o.Trace, RecordFullest = o.View, ViewColor = o.ViewColor };
 
     private static ScenarioResult Hello(ScenarioOptions o)
     {
@@ -98,11 +98,14 @@ public static partial class Scenarios
         var report = k.Panic is null ? k.Check() : new CheckReport([], []);
         bool clean = brokenOnPurpose || (k.Panic is null && k.CheckerErrors.Count == 0 && report.LeakedFrames.Count == 0
                      && (k.Processes.Count > 0 || k.Frames.FreeFrames == k.FreeFramesAtBoot));
+        if (k.OutOfTime)
+            (passed, verdict) = (false, $"stopped by its time limit ({k.Options.WallTime.TotalSeconds:0.#} s) after {k.Instructions} instructions, before the run ended");
         return new ScenarioResult
         {
             Scenario = name,
             Description = description,
             Steps = k.Instructions,
+            OutOfTime = k.OutOfTime,
             Processes = [.. k.History.Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
                 p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls, $"0x{p.PageTable.Root:x}"))],
             Faults = k.Faults,

@@ -18,7 +18,7 @@ internal static class WebCommand
         "vmlab web", "vmlab web --port 8080 --open")
         .Takes(
             Opt.Int("--port", "port to listen on (0 picks a free one)", 5080, 0, 65535),
-            Opt.Parsed<string?>("--host", "address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 exposes it)", "ADDRESS", null, ListenAddress.Check),
+            Opt.Text("--host", "address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 exposes it)", "ADDRESS"),
             Opt.Flag("--open", "open the page in the default browser"))
         .Does(ctx =>
         {

@@ -1,5 +1,6 @@
 using VmLab.Cli.Framework;
 using VmLab.Sim.Elf;
+using VmLab.Toolchain;
 
 namespace VmLab.Cli.Commands.Sim;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using VmLab.Sim.Elf;
 
-namespace VmLab.Sim.Elf;
+namespace VmLab.Toolchain;
 
 /// <summary>How a compile ended: an ELF the loader accepts, no usable compiler, or the program did not build.</summary>
 public enum CompileOutcome : byte
@@ -28,7 +29,7 @@ public sealed record CompileResult(CompileOutcome Outcome, string Diagnostics, s
 /// </summary>
 public static class UserCompiler
 {
-    private const string Prefix = "VmLab.Sim.UserLib.";
+    private const string Prefix = "VmLab.Toolchain.UserLib.";
     private static readonly string[] s_library = ["u-lib.h", "syscall-asm.h", "crt0.S", "u-syscall.c", "u-lib.c", "user.ld", "cflags"];
 
     /// <summary>A compile that takes longer than this is stopped.</summary>

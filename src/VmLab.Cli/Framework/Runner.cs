@@ -11,7 +11,9 @@ namespace VmLab.Cli.Framework;
 /// </summary>
 internal static class Runner
 {
-    public static int Run(RootCommand root, IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    /// <param name="observe">given (by the tour), every result the verb emits is handed to it too</param>
+    public static int Run(RootCommand root, IReadOnlyList<string> args, TextWriter output, TextWriter error,
+        Action<object, IReadOnlyList<Verdict>>? observe = null)
     {
         // "vmlab" alone and "vmlab help VERB…" are help, as people expect.
         if (args.Count == 0)
@@ -27,7 +29,8 @@ internal static class Runner
         }
         NameArguments(root);
         var parse = root.Parse(args);
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var config = observe is null ? new InvocationConfiguration() : new ObservedRun(observe);
+        (config.Output, config.Error, config.EnableDefaultExceptionHandler) = (output, error, false);
         if (parse.Action is ParseErrorAction)
         {
             error.WriteLine($"{Verb.PathOf(parse.CommandResult.Command)}: {ParseErrors.Describe(parse)}");

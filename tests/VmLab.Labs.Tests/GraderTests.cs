@@ -64,6 +64,16 @@ public class GraderTests(StudentWork work)
     }
 
     [Fact]
+    public void A_library_cannot_reach_into_the_test_process_that_runs_it()
+    {
+        // A correct library that first opens /proc/PPID/mem and /proc/PPID/fd/0 of the test process and kills it if
+        // either opens. The test process is undumpable and, in the sandbox, the library has no capabilities.
+        var result = Assert.Single(work.Report("inspecting").Tests);
+        if (Sandbox.Current.Bwrap is null) return;      // outside the sandbox a root library may do anything: the output says so
+        Assert.True(result.Passed, result.Reason);
+    }
+
+    [Fact]
     public void An_edited_manifest_does_not_shrink_what_the_instructor_grades()
     {
         var report = work.Report("manifest-edited");

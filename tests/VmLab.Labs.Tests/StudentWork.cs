@@ -58,6 +58,7 @@ public sealed class StudentWork : IDisposable
             File.Copy(Path.Combine(AppContext.BaseDirectory, "Solution", "Remap.cs.txt"), Path.Combine(dir, "Remap.cs"), overwrite: true);
             File.WriteAllText(Path.Combine(dir, ".vmlab", "workspace.json"), "[\"bigdata\"]");
         });
+        Make("inspecting", dir => File.Copy(Path.Combine(AppContext.BaseDirectory, "Students", "InspectingFriendly.c.txt"), Path.Combine(dir, "libetsbefriends.c"), overwrite: true));
         Pack("wrong", Wrong, Make);
         Pack("cheat", Cheats, Make);
         var built = WorkspaceBuild.CreateMany([.. workspaces.Select(w => (Path.Combine(_root, w.Name), w.Exercises))]);
@@ -70,6 +71,7 @@ public sealed class StudentWork : IDisposable
             ("broken", "broken", null, [Catalog.Find("fork")!, Catalog.Find("exit")!], 60),
             ("finished-library", "finished-library", "friendly", null, 60),
             ("manifest-edited", "manifest-edited", null, [Catalog.Find("bigdata")!, Catalog.Find("exit")!], 60),
+            ("inspecting", "inspecting", "friendly_null", null, 60),
         };
         foreach (var (file, home) in Home)
             foreach (var e in file.Expects)

@@ -4,10 +4,12 @@ using System.Text.Json.Serialization;
 namespace VmLab.Labs.Grading;
 
 // The typed protocol between the grader and its test child. The grader writes one request document; the child
-// writes the progress document as it goes and the result document once the test body has returned, at paths
-// only the request names (student code can read neither: files, the environment and the command line are
-// banned to it). Nothing is read from the child's stdout, stderr or exit code but the fact that it ended.
-// The schema is these records: every member required, no others allowed (docs/labs.md, "The test protocol").
+// reads it, deletes it, and writes the progress document as it goes and the result document once the test body
+// has returned, at paths only the request names (student C# can read neither: files, the environment and the
+// command line are banned to it). The result carries an HMAC-SHA256 under a key only the request held, so a
+// program the test runs (the C exercise's crashers, which may write files) cannot forge one: the child is
+// undumpable, so they cannot read the key from its memory either. Nothing is read from the child's stdout, stderr
+// or exit code but the fact that it ended. The schema is these records: every member required, no others allowed.
 
 /// <summary>The grader's request: which test, whose code, where the verdict goes, what caps apply.</summary>
 public sealed record TestRequest(
@@ -17,7 +19,8 @@ public sealed record TestRequest(
     [property: JsonRequired] string? Library,
     [property: JsonRequired] string Result,
     [property: JsonRequired] string Progress,
-    [property: JsonRequired] TestLimits Limits)
+    [property: JsonRequired] TestLimits Limits,
+    [property: JsonRequired] string Key)
 {
     public const string Version = "vmlab-test-request/1";
 }
@@ -35,9 +38,20 @@ public sealed record TestVerdict(
     [property: JsonRequired] string Test,
     [property: JsonRequired] bool Passed,
     [property: JsonRequired] string Reason,
-    [property: JsonRequired] IReadOnlyList<string> Trace)
+    [property: JsonRequired] IReadOnlyList<string> Trace,
+    [property: JsonRequired] string Mac)
 {
     public const string Version = "vmlab-test-result/1";
+
+    /// <summary>HMAC-SHA256 (hex) of the verdict's test, outcome and reason under the request's key.</summary>
+    public static string Sign(string keyHex, string test, bool passed, string reason) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Convert.FromHexString(keyHex),
+            System.Text.Encoding.UTF8.GetBytes($"{test}\n{passed}\n{reason}")));
+
+    /// <summary>True when this verdict was signed with <paramref name="keyHex"/>.</summary>
+    public bool SignedWith(string keyHex) =>
+        Mac.Length == 64 && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            Convert.FromHexString(Mac), Convert.FromHexString(Sign(keyHex, Test, Passed, Reason)));
 }
 
 /// <summary>What the test was doing last, so a crash of the whole child can still be explained.</summary>

@@ -16,11 +16,14 @@ public static class TestHost
     {
         var request = Protocol.Read<TestRequest>(requestPath);
         if (request is null || request.Schema != TestRequest.Version) return 2;
+        File.Delete(requestPath);                // the key lives on in this process's memory only
+        ResourceLimits.DenyInspection();
         var l = request.Limits;
         new ResourceLimits(l.DataBytes, l.CpuSeconds, l.Processes, l.FileBytes).ApplyToSelf();
         TestContext.ProgressPath = request.Progress;
         var (passed, reason, trace) = Run(request.Test, request.Assembly, request.Library);
-        Protocol.Write(request.Result, new TestVerdict(TestVerdict.Version, request.Test, passed, reason, trace));
+        Protocol.Write(request.Result, new TestVerdict(TestVerdict.Version, request.Test, passed, reason, trace,
+            TestVerdict.Sign(request.Key, request.Test, passed, reason)));
         return 0;
     }
 

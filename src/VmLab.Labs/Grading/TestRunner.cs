@@ -16,8 +16,9 @@ internal sealed class TestRunner(ChildLauncher launcher, Sandbox sandbox, string
     {
         string dir = Path.Combine(runRoot, test.Name);
         Directory.CreateDirectory(dir);
+        string key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var request = new TestRequest(TestRequest.Version, test.Name, assembly, library, Path.Combine(dir, "result.json"), Path.Combine(dir, "progress.json"),
-            new TestLimits(DataBytes: 2UL << 30, CpuSeconds: (ulong)limit.TotalSeconds + 5, Processes: sandbox.Bwrap is null ? 8192UL : 512UL, FileBytes: 64UL << 20));
+            new TestLimits(DataBytes: 2UL << 30, CpuSeconds: (ulong)limit.TotalSeconds + 5, Processes: sandbox.Bwrap is null ? 8192UL : 512UL, FileBytes: 64UL << 20), key);
         string requestPath = Path.Combine(dir, "request.json");
         Protocol.Write(requestPath, request);
         IEnumerable<string> visible = [Path.GetDirectoryName(launcher.FileName)!, .. launcher.Prefix.Where(Path.IsPathRooted).Select(p => Path.GetDirectoryName(p)!),
@@ -30,7 +31,7 @@ internal sealed class TestRunner(ChildLauncher launcher, Sandbox sandbox, string
             Timeout = limit,
         });
         var verdict = Protocol.Read<TestVerdict>(request.Result);
-        if (verdict is { Schema: TestVerdict.Version } && verdict.Test == test.Name && !exit.TimedOut)
+        if (verdict is { Schema: TestVerdict.Version } && verdict.Test == test.Name && !exit.TimedOut && verdict.SignedWith(key))
             return new Outcome(verdict.Passed, verdict.Reason, verdict.Trace, seconds);
         string crashOutput = Tools.ReadHead(output, 64 << 10);
         // bubblewrap reports its child's death by signal N as exit status 128 + N.
@@ -52,7 +53,7 @@ internal sealed class TestRunner(ChildLauncher launcher, Sandbox sandbox, string
             11 => $"the test process crashed (SIGSEGV){during}{hint}",
             24 => "the test used up its CPU time (SIGXCPU): an infinite loop?",
             25 => "the test wrote more than the file-size cap (SIGXFSZ)",
-            9 => $"the test process was killed (SIGKILL){during}: out of memory?",
+            9 => $"the test process was killed (SIGKILL){during}: by a program it ran, or for using too much memory",
             int s => $"the test process was killed by signal {s}{during}{hint}",
             null => $"the test process ended (exit status {exit.ExitCode}){during} before the test finished{hint}",
         };

@@ -72,6 +72,11 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "setpgid", SetLastError = true)]
         internal static partial int setpgid(int pid, int pgid);
 
+        internal const int PR_SET_DUMPABLE = 4;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "prctl", SetLastError = true)]
+        internal static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
         internal const int P_PID = 1, WEXITED = 4, WNOWAIT = 0x01000000;
 
         // siginfo_t's si_pid is the int at byte offset 16 on x86-64 Linux (after si_signo, si_errno, si_code, padding).

@@ -37,6 +37,16 @@ public sealed record ResourceLimits(ulong DataBytes, ulong CpuSeconds, ulong Pro
         }
     }
 
+    /// <summary>
+    /// Makes this process undumpable (prctl PR_SET_DUMPABLE 0): no core dump, and /proc/PID/mem, /proc/PID/fd and
+    /// ptrace refuse any process without CAP_SYS_PTRACE, even one of the same user, such as a program this process
+    /// runs. A grader's test child does this before it runs student code that may start programs.
+    /// </summary>
+    public static void DenyInspection()
+    {
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw LinuxException.FromLastError("prctl", "PR_SET_DUMPABLE");
+    }
+
     private IEnumerable<(int Resource, ulong Value, string Name)> Each()
     {
         if (DataBytes > 0) yield return (RLIMIT_DATA, DataBytes, "RLIMIT_DATA");

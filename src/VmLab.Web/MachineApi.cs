@@ -24,8 +24,8 @@ internal static class MachineApi
             var root = body.RootElement;
             string scenario = root.TryGetProperty("scenario", out var s) && s.ValueKind == JsonValueKind.String
                 ? s.GetString()! : throw new BadRequest("\"scenario\" is required (a name from GET /api/scenarios)");
-            var options = ScenarioCatalog.Parse(scenario, root.TryGetProperty("options", out var o) ? o : null);
-            return Json(new { Id = store.Create(scenario, options) });
+            var (machine, args) = ScenarioCatalog.Parse(scenario, root.TryGetProperty("options", out var o) ? o : null);
+            return Json(new { Id = store.Create(machine, args) });
         });
 
         app.MapPost("/api/machines/{id}/step", async (HttpContext ctx, string id) =>

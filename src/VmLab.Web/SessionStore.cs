@@ -43,9 +43,9 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
 
     public int Count => _entries.Count;
 
-    public string Create(string scenario, ScenarioOptions options)
+    public string Create(Scenario scenario, ScenarioArgs args)
     {
-        var session = new MachineSession(scenario, options);     // may throw ArgumentException: the caller's 400
+        var session = new MachineSession(scenario, args);
         lock (_createLock)
         {
             EvictIdle();

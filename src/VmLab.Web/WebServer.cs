@@ -91,7 +91,7 @@ public sealed class WebServer : IAsyncDisposable
     // rather than by whoever asks first (perhaps while another machine is busy).
     private static void Warm()
     {
-        var m = new MachineSession("hello");
+        var m = new MachineSession(VmLab.Sim.Scenarios.Scenario.Hello);
         m.StepBy(50);
         System.Text.Json.JsonSerializer.Serialize(Stream.Null, m.Snapshot(), WebJson.Options);
         System.Text.Json.JsonSerializer.Serialize(Stream.Null, TlbView.Of(m.Kernel, 1), WebJson.Options);

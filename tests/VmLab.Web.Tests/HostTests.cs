@@ -118,12 +118,12 @@ public class HostTests
     {
         var clock = new ManualClock();
         var store = new SessionStore(capacity: 3, idleLimit: TimeSpan.FromMinutes(10), clock: clock);
-        string old = store.Create("hello", new ScenarioOptions());
+        string old = store.Create(Scenario.Hello, new ScenarioArgs());
         clock.Now += TimeSpan.FromMinutes(11);
-        string fresh = store.Create("hello", new ScenarioOptions());
+        string fresh = store.Create(Scenario.Hello, new ScenarioArgs());
         Assert.False((await store.UseAsync(old, m => Task.FromResult(m.Step))).Found);
         Assert.True((await store.UseAsync(fresh, m => Task.FromResult(m.Step))).Found);
-        for (int i = 0; i < 10; i++) store.Create("hello", new ScenarioOptions());
+        for (int i = 0; i < 10; i++) store.Create(Scenario.Hello, new ScenarioArgs());
         Assert.Equal(3, store.Count);
         clock.Now += TimeSpan.FromMinutes(11);
         Assert.False((await store.UseAsync(fresh, m => Task.FromResult(m.Step))).Found);      // any request sweeps the idle ones

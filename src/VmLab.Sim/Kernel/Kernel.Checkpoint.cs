@@ -7,9 +7,9 @@ public sealed partial class Kernel
     /// this run (the same scenario and options from boot) and takes what only grows; <paramref name="previous"/>,
     /// an earlier checkpoint of the same run, lends the pages that have not changed since. Changes nothing.
     /// </summary>
-    public KernelCheckpoint Checkpoint(RunRecords records, KernelCheckpoint? previous = null)
+    internal KernelCheckpoint Checkpoint(RunRecords records, KernelCheckpoint? previous = null)
     {
-        Record(records);
+        Keep(records);
         return new KernelCheckpoint
         {
             Step = Instructions,
@@ -31,7 +31,7 @@ public sealed partial class Kernel
     /// Puts this kernel exactly where <paramref name="c"/> was taken. This kernel must run the same scenario with the
     /// same options as the one that took it (any step), and <paramref name="records"/> is that run's.
     /// </summary>
-    public void Restore(KernelCheckpoint c, RunRecords records)
+    internal void Restore(KernelCheckpoint c, RunRecords records)
     {
         for (ulong pfn = 0; pfn < Memory.FrameCount; pfn++) Memory.RestoreFrame(pfn, c.Pages[pfn]);
         Frames.Restore(c.Frames);
@@ -69,7 +69,7 @@ public sealed partial class Kernel
     }
 
     // Appends what grew since records last saw this run; a process goes in once it has ended.
-    private void Record(RunRecords records)
+    private void Keep(RunRecords records)
     {
         for (int i = records.History.Count; i < _history.Count; i++)
         {

@@ -12,7 +12,7 @@ namespace VmLab.Sim.Kernel;
 /// is a prefix of the longest one seen, so the checkpoints of a run keep counts and share one copy here.
 /// A process is kept once it has ended (it never changes again); live ones are in the checkpoints.
 /// </summary>
-public sealed class RunRecords
+internal sealed class RunRecords
 {
     internal List<Process?> History { get; } = [];
     internal List<int> Unended { get; } = [];          // indexes into History still null: alive when last seen
@@ -30,7 +30,7 @@ internal sealed record LiveProcess(Process Copy, KeyValuePair<string, long>[]? S
 /// (<see cref="Kernel.Restore"/>), it is the machine a run to that count leaves, exactly. Physical memory is
 /// kept page by page, sharing every page equal to the previous checkpoint's; the recent events are packed.
 /// </summary>
-public sealed class KernelCheckpoint
+internal sealed class KernelCheckpoint
 {
     internal const int FixedBytes = 16 * 1024;      // allocator, TLB, CPU, processes: a generous estimate
 

@@ -1,137 +1,154 @@
+using System.Reflection;
 using VmLab.Sim.Kernel;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 
 namespace VmLab.Sim.Scenarios;
 
 /// <summary>
-/// The runnable scenarios of `vmlab sim run`: each boots a fresh kernel, starts programs, runs to completion
-/// (or the step budget), checks memory, and says whether what it set out to show held. Deterministic.
+/// One runnable scenario of the teaching kernel, declared in one file of this folder: its name, a summary, the
+/// lesson it teaches, its options, one <c>Boot</c> (the kernel with the seams it needs and its programs started)
+/// and one <c>Judge</c> (did what it set out to show hold). <c>sim run</c>'s sub-verbs, the tour and the web
+/// catalog are made from these values, so the CLI and the web boot the same machine under one name.
+/// A scenario file adds itself to <see cref="All"/> by declaring a static property of this class.
 /// </summary>
-public static partial class Scenario
+public abstract partial class Scenario
 {
-    /// <summary>Name and one-line description of every scenario, in teaching order.</summary>
-    public static IReadOnlyList<(string Name, string Summary)> All { get; } =
-    [
-        ("hello", "one process prints a line and exits; every frame comes back"),
-        ("allocator", "three processes page_alloc until physical memory runs out, then exit"),
-        ("inspect", "B1-B5: PA and permissions of syscall_entry, kernel_pagetable and a program's entry, before/after process_setup"),
-        ("bigdata", "C1: one mapping change, no memory write, changes what a program prints"),
-        ("fork", "E1/E2: child and parent isolation after fork (--naive: copy_mappings only; --cow: copy-on-write)"),
-        ("forkexit", "E3/E4: thousands of fork/exit cycles (--count N); leaked_frames must be 0"),
-        ("spawn", "F1: spawn(\"alice\") twice; two copies of one program side by side"),
-        ("friends", "G1: eve asks page_alloc for alice's page table (--vulnerable: the kernel obeys)"),
-        ("pipe", "H1/H2: pipewriter to pipereader through a kernel pipe (--kernel naive|blocking|batching|best)"),
-    ];
-
-    /// <summary>Whether <paramref name="name"/> is a scenario <see cref="Run"/> knows (exact, case-sensitive).</summary>
-    public static bool Exists(string name) => All.Any(s => s.Name == name);
-
-    /// <summary>Runs a scenario by name; throws ArgumentException for an unknown one.</summary>
-    public static ScenarioResult Run(string name, ScenarioOptions? options = null)
+    private protected Scenario(string name, int order, string summary, string lesson)
     {
-        var o = options ?? new ScenarioOptions();
-        return name switch
-        {
-            "hello" => Hello(o),
-            "allocator" => Allocator(o),
-            "inspect" => Inspect(o),
-            "bigdata" => BigData(o),
-            "fork" => Fork(o),
-            "forkexit" => ForkExit(o),
-            "spawn" => Spawn(o),
-            "friends" => Friends(o),
-            "pipe" => Pipe(o.Pipe, o.Messages, o) is var (pipe, result) ? result with { PipeRun = pipe } : null!,
-            _ => throw new ArgumentException($"unknown scenario '{name}' (try: {string.Join(", ", All.Select(s => s.Name))})"),
-        };
+        Name = name;
+        Order = order;
+        Summary = summary;
+        Lesson = lesson;
     }
 
-    private static SimKernel Boot(ScenarioOptions o, ForkMode fork = ForkMode.Copy, bool vulnerable = false)
+    /// <summary>Every scenario's instruction budget (<c>--steps</c>): the machine stops there.</summary>
+    public static IntOption Steps { get; } = new("steps", "instruction budget", 50_000_000, 1, 10_000_000_000);
+
+    /// <summary>Every scenario, in teaching order.</summary>
+    // Read on first use: the scenarios' own static properties live in other files, initialised in no set order.
+    public static IReadOnlyList<Scenario> All => s_all ??=
+        [.. typeof(Scenario).GetProperties(BindingFlags.Public | BindingFlags.Static)
+            .Where(p => p.PropertyType == typeof(Scenario))
+            .Select(p => (Scenario)p.GetValue(null)!)
+            .OrderBy(s => s.Order)];
+
+    private static IReadOnlyList<Scenario>? s_all;
+
+    /// <summary>The scenario called <paramref name="name"/> (exact, case-sensitive), or null.</summary>
+    public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>The scenario called <paramref name="name"/>; ArgumentException naming the known ones otherwise.</summary>
+    public static Scenario Named(string name) =>
+        Find(name) ?? throw new ArgumentException($"unknown scenario '{name}' (try: {string.Join(", ", All.Select(s => s.Name))})");
+
+    /// <summary>The name: <c>sim run NAME</c>, the web's "scenario".</summary>
+    public string Name { get; }
+
+    /// <summary>Where it comes in the teaching order (lower first).</summary>
+    public int Order { get; }
+
+    /// <summary>One line: what it shows.</summary>
+    public string Summary { get; }
+
+    /// <summary>The lesson, in a few sentences: what to look at and why it matters (the tour says it).</summary>
+    public string Lesson { get; }
+
+    /// <summary>The scenario's own options, then <see cref="Steps"/>.</summary>
+    public IReadOnlyList<ScenarioOption> Options => [.. Own, Steps];
+
+    /// <summary>The option called <paramref name="name"/>, or null.</summary>
+    public ScenarioOption? Option(string name) => Options.FirstOrDefault(o => o.Name == name);
+
+    /// <summary>How the tour runs it: options set beyond their defaults.</summary>
+    public virtual IReadOnlyList<(ScenarioOption Option, object Value)> TourSettings => [];
+
+    /// <summary>The record <see cref="ScenarioResult.Extra"/> holds for this scenario (its own measurements), or null.</summary>
+    public virtual Type? ExtraType => null;
+
+    /// <summary>Options that may not be given together, in words; null when <paramref name="args"/> are fine.
+    /// <paramref name="spell"/> names an option as the caller's user typed it ("--naive" or "naive").</summary>
+    public virtual string? Conflict(ScenarioArgs args, Func<ScenarioOption, string> spell) => null;
+
+    /// <summary>Settings for this scenario from (option name, value) pairs; ArgumentException for a name it does not
+    /// have or a value out of range. Whole numbers may be int or long.</summary>
+    public ScenarioArgs Args(params (string Option, object Value)[] settings)
     {
-        var k = new SimKernel(new KernelOptions { Fork = fork, CheckEvery = 1, Vulnerable = vulnerable }) { TraceEnabled = o.Trace };
-        o.Watch?.Invoke(k);
+        var args = new ScenarioArgs();
+        foreach (var (name, value) in settings)
+        {
+            var option = Option(name) ?? throw new ArgumentException($"scenario '{Name}' has no option '{name}'");
+            args = args.With(option, value is int n ? (long)n : value);
+        }
+        return args;
+    }
+
+    /// <summary>
+    /// The machine just before its first instruction: the kernel booted and the programs started exactly as
+    /// <see cref="Run(ScenarioArgs?)"/> starts them, for viewers that step it themselves. Deterministic.
+    /// </summary>
+    public SimKernel Start(ScenarioArgs? args = null) => BootAny(Checked(args)).Kernel;
+
+    /// <summary>Boots, runs to the end (or the instruction budget), judges and checks memory. Deterministic.</summary>
+    public ScenarioResult Run(ScenarioArgs? args = null)
+    {
+        var a = Checked(args);
+        var booted = BootAny(a);
+        booted.Kernel.Run(a.Steps);
+        var judgement = JudgeAny(booted, a);
+        if (judgement.Extra?.GetType() != ExtraType)
+            throw new InvalidOperationException($"scenario {Name}: its judgement's extra is not a {ExtraType?.Name ?? "null"}");
+        return ScenarioResult.Of(booted.Kernel, Name, judgement);
+    }
+
+    /// <summary>Runs with options given by name (see <see cref="Args"/>).</summary>
+    public ScenarioResult Run(params (string Option, object Value)[] settings) => Run(Args(settings));
+
+    /// <summary>"fork".</summary>
+    public override string ToString() => Name;
+
+    /// <summary>The options this scenario declares (without <see cref="Steps"/>).</summary>
+    private protected virtual IReadOnlyList<ScenarioOption> Own => [];
+
+    private protected abstract Booted BootAny(ScenarioArgs args);
+
+    private protected abstract Judgement JudgeAny(Booted booted, ScenarioArgs args);
+
+    /// <summary>
+    /// A fresh kernel with <paramref name="seams"/> (the reference kernel by default), the memory checker after every
+    /// <paramref name="checkEvery"/> kernel entries, tracing as asked, and the caller's watcher attached.
+    /// </summary>
+    private protected static SimKernel NewKernel(ScenarioArgs args, KernelSeams? seams = null, int checkEvery = 1)
+    {
+        var k = new SimKernel(new KernelOptions { Seams = seams ?? KernelSeams.Reference, CheckEvery = checkEvery }) { TraceEnabled = args.Trace };
+        args.Watch?.Invoke(k);
         return k;
     }
 
-    private static ScenarioResult Hello(ScenarioOptions o)
+    private ScenarioArgs Checked(ScenarioArgs? args)
     {
-        var k = Boot(o);
-        k.Spawn("hello");
-        k.Run(o.Steps);
-        bool printed = k.Console.Contains("Hello, world! I am pid 1");
-        return Finish(k, "hello", "A process with its own page table prints through the write syscall and exits; exit frees every frame it had.",
-            o, printed, printed ? "hello printed its line and exited" : "hello did not print its line");
+        var a = args ?? new ScenarioArgs();
+        return Conflict(a, o => o.Name) is { } problem ? throw new ArgumentException(problem) : a;
     }
+}
 
-    private static ScenarioResult Allocator(ScenarioOptions o)
-    {
-        var k = Boot(o);
-        for (int i = 0; i < 3; i++) k.Spawn("allocator");
-        k.Run(o.Steps);
-        int refused = k.Console.Split('\n').Count(l => l.Contains("page_alloc said no"));
-        bool full = k.MinFreeFrames <= 1 && refused == 3;
-        return Finish(k, "allocator", "Three allocators take heap pages one at a time (yielding between) until page_alloc returns -1: physical memory is full. Then they exit and everything comes back.",
-            o, full, full ? $"memory ran out (lowest free-frame count {k.MinFreeFrames}), all three were refused, nothing crashed"
-                          : $"memory did not run out as expected (lowest free-frame count {k.MinFreeFrames}, {refused} refusals)",
-            [new("lowest free frames", k.MinFreeFrames.ToString()), new("allocators refused", refused.ToString())]);
-    }
+/// <summary>What a scenario's Boot hands its Judge: the kernel, and whatever else the scenario noted while booting.</summary>
+public class Booted(SimKernel kernel)
+{
+    /// <summary>The machine.</summary>
+    public SimKernel Kernel { get; } = kernel;
+}
 
-    private static ScenarioResult Spawn(ScenarioOptions o)
-    {
-        var k = Boot(o);
-        k.Spawn("spawner");
-        var alices = new List<(int Pid, ulong CodeFrame)>();
-        k.AfterProcessSetup = (kk, p) =>
-        {
-            if (p.Name == "alice") alices.Add((p.Pid, p.PageTable.Iter(KernelLayout.ProcStartAddr).Pa));
-        };
-        k.Run(o.Steps);
-        var lines = k.Console.Split('\n');
-        bool bothRan = alices.Count == 2 && alices.All(a => lines.Any(l => l == $"alice (pid {a.Pid}): round 5"));
-        bool separate = alices.Count == 2 && alices[0].CodeFrame != alices[1].CodeFrame;
-        bool ok = bothRan && separate;
-        var facts = alices.Select(a => new KeyValuePair<string, string>($"alice pid {a.Pid}: va 0x100000 ->", $"frame 0x{a.CodeFrame:x}")).ToList();
-        return Finish(k, "spawn", "spawner calls spawn(\"alice\") twice. Each alice gets its own page table, so both run the same code at the same virtual address 0x100000 on different frames (with identity-mapped processes the second copy would land on the first).",
-            o, ok, ok ? "two alices ran side by side, same virtual addresses, different frames"
-                      : "the two alices did not both run to the end on separate frames", facts);
-    }
+/// <summary>A scenario whose Boot notes <typeparamref name="TBooted"/> for its Judge.</summary>
+public abstract class Scenario<TBooted>(string name, int order, string summary, string lesson)
+    : Scenario(name, order, summary, lesson) where TBooted : Booted
+{
+    /// <summary>Builds the kernel with the seams this scenario needs and starts its programs; runs nothing.</summary>
+    private protected abstract TBooted Boot(ScenarioArgs args);
 
-    /// <summary>Checks memory, then reports. leaked_frames counts frames the checker found unreachable.</summary>
-    internal static ScenarioResult Finish(SimKernel k, string name, string description, ScenarioOptions o, bool passed, string verdict,
-        IReadOnlyList<KeyValuePair<string, string>>? facts = null, IReadOnlyList<ScenarioTable>? tables = null,
-        bool brokenOnPurpose = false)
-    {
-        var report = k.Panic is null ? k.Check() : new CheckReport([], []);
-        bool clean = brokenOnPurpose || (k.Panic is null && k.CheckerErrors.Count == 0 && report.LeakedFrames.Count == 0
-                     && (k.Processes.Count > 0 || k.Frames.FreeFrames == k.FreeFramesAtBoot));
-        return new ScenarioResult
-        {
-            Scenario = name,
-            Description = description,
-            Steps = k.Instructions,
-            Processes = [.. k.History.Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
-                p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls, $"0x{p.PageTable.Root:x}"))],
-            Faults = k.Faults,
-            FreeFramesBefore = k.FreeFramesAtBoot,
-            FreeFramesAfter = k.Frames.FreeFrames,
-            MinFreeFrames = k.MinFreeFrames == ulong.MaxValue ? k.Frames.FreeFrames : k.MinFreeFrames,
-            LeakedFrames = report.LeakedFrames.Count,
-            CheckerErrors = [.. k.CheckerErrors],
-            Console = k.Console,
-            Panic = k.Panic,
-            Syscalls = k.SyscallCount,
-            ContextSwitches = k.ContextSwitches,
-            Passed = passed && clean,
-            Verdict = passed && !clean ? verdict + ", but " + Problems(k, report) : verdict,
-            Facts = facts ?? [],
-            Tables = tables ?? [],
-            Trace = [.. k.TraceLog],
-        };
-    }
+    /// <summary>After the run: what held, in words, with what was observed.</summary>
+    private protected abstract Judgement Judge(TBooted booted, ScenarioArgs args);
 
-    private static string Problems(SimKernel k, CheckReport report) =>
-        k.Panic is { } panic ? $"the kernel panicked: {panic}"
-        : report.LeakedFrames.Count > 0 ? $"{report.LeakedFrames.Count} frame(s) leaked"
-        : k.CheckerErrors.Count > 0 ? $"the checker found {k.CheckerErrors.Count} problem(s)"
-        : $"free frames {k.Frames.FreeFrames} != {k.FreeFramesAtBoot} at boot";
+    private protected sealed override Booted BootAny(ScenarioArgs args) => Boot(args);
 
+    private protected sealed override Judgement JudgeAny(Booted booted, ScenarioArgs args) => Judge((TBooted)booted, args);
 }

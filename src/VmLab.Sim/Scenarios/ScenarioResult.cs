@@ -1,31 +1,8 @@
+using System.Text.Json.Serialization;
 using VmLab.Sim.Kernel;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 
 namespace VmLab.Sim.Scenarios;
-
-/// <summary>Options every scenario understands; each uses the ones that matter to it.</summary>
-public sealed record ScenarioOptions
-{
-    /// <summary>Instruction budget for the whole run.</summary>
-    public long Steps { get; init; } = 50_000_000;
-    /// <summary>Log kernel events (switches, syscalls, faults) into <see cref="ScenarioResult.Trace"/>.</summary>
-    public bool Trace { get; init; }
-    /// <summary>fork: the copy_mappings-only fork (E2's wrong answer).</summary>
-    public bool Naive { get; init; }
-    /// <summary>fork: copy-on-write.</summary>
-    public bool CopyOnWrite { get; init; }
-    /// <summary>forkexit: fork/exit cycles.</summary>
-    public int Count { get; init; } = 2000;
-    /// <summary>friends: the kernel that trusts page_alloc's argument.</summary>
-    public bool Vulnerable { get; init; }
-    /// <summary>pipe: the kernel variant and the number of messages.</summary>
-    public PipeKernel Pipe { get; init; } = PipeKernel.Best;
-    /// <summary>pipe: messages the writer sends (the reader expects every one, in order).</summary>
-    public int Messages { get; init; } = 100;
-    /// <summary>Called with every kernel the scenario boots, before it runs: where an observer hooks in
-    /// (<c>sim run --view</c> watches memory fill through <see cref="SimKernel.Entered"/>).</summary>
-    public Action<SimKernel>? Watch { get; init; }
-}
 
 /// <summary>A process as a scenario reports it.</summary>
 public sealed record ProcessSummary(int Pid, string Name, string State, int Parent, long? ExitStatus, string? KillReason,
@@ -37,7 +14,7 @@ public sealed record ScenarioTable(string Title, IReadOnlyList<string> Headers, 
 /// <summary>Everything a scenario observed. Every number comes from the run.</summary>
 public sealed record ScenarioResult
 {
-    /// <summary>The scenario's name, as given to <see cref="Scenario.Run"/> ("fork", "pipe"...).</summary>
+    /// <summary>The scenario's name ("fork", "pipe"...), or "program" for a run of the user's own programs.</summary>
     public required string Scenario { get; init; }
     /// <summary>What the scenario does, in one sentence with the numbers of this run.</summary>
     public required string Description { get; init; }
@@ -80,17 +57,67 @@ public sealed record ScenarioResult
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
     /// <summary>Labelled tables for the human report (inspect's mappings); empty for most scenarios.</summary>
     public IReadOnlyList<ScenarioTable> Tables { get; init; } = [];
-    /// <summary>With <see cref="ScenarioOptions.Trace"/>: the first 5000 kernel events as text lines.</summary>
+    /// <summary>With <see cref="ScenarioArgs.Trace"/>: the first 5000 kernel events as text lines.</summary>
     public IReadOnlyList<string> Trace { get; init; } = [];
-    /// <summary>friends only: the JSON contract of seed 003 G1.</summary>
-    public bool? AttackSucceeded { get; init; }
-    /// <summary>friends only: rounds alice printed (of 40); fewer means eve's page_alloc damaged her.</summary>
-    public long? AliceProgress { get; init; }
-    /// <summary>
-    /// friends only: how eve ended ("killed: ...", "page_alloc obeyed, eve exited" or "page_alloc returned -1, eve
-    /// exited").
-    /// </summary>
-    public string? EveStatus { get; init; }
-    /// <summary>pipe only: what the pipe variant cost.</summary>
-    public PipeRun? PipeRun { get; init; }
+    /// <summary>The scenario's own measurements (a record of <see cref="Scenario.ExtraType"/>), or null. Not serialised
+    /// with the result: `sim run --json` lays its properties out beside the others.</summary>
+    [JsonIgnore]
+    public object? Extra { get; init; }
+
+    /// <summary>Checks memory, then reports what <paramref name="k"/> did under <paramref name="judgement"/>.
+    /// leaked_frames counts frames the checker found unreachable.</summary>
+    public static ScenarioResult Of(SimKernel k, string name, Judgement judgement)
+    {
+        var report = k.Panic is null ? k.Check() : new CheckReport([], []);
+        bool clean = judgement.BrokenOnPurpose || (k.Panic is null && k.CheckerErrors.Count == 0 && report.LeakedFrames.Count == 0
+                     && (k.Processes.Count > 0 || k.Frames.FreeFrames == k.FreeFramesAtBoot));
+        bool passed = judgement.Passed;
+        return new ScenarioResult
+        {
+            Scenario = name,
+            Description = judgement.Description,
+            Steps = k.Instructions,
+            Processes = [.. k.History.Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
+                p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls, $"0x{p.PageTable.Root:x}"))],
+            Faults = k.Faults,
+            FreeFramesBefore = k.FreeFramesAtBoot,
+            FreeFramesAfter = k.Frames.FreeFrames,
+            MinFreeFrames = k.MinFreeFrames == ulong.MaxValue ? k.Frames.FreeFrames : k.MinFreeFrames,
+            LeakedFrames = report.LeakedFrames.Count,
+            CheckerErrors = [.. k.CheckerErrors],
+            Console = k.Console,
+            Panic = k.Panic,
+            Syscalls = k.SyscallCount,
+            ContextSwitches = k.ContextSwitches,
+            Passed = passed && clean,
+            Verdict = passed && !clean ? judgement.Verdict + ", but " + Problems(k, report) : judgement.Verdict,
+            Facts = judgement.Facts,
+            Tables = judgement.Tables,
+            Trace = [.. k.TraceLog],
+            Extra = judgement.Extra,
+        };
+    }
+
+    private static string Problems(SimKernel k, CheckReport report) =>
+        k.Panic is { } panic ? $"the kernel panicked: {panic}"
+        : report.LeakedFrames.Count > 0 ? $"{report.LeakedFrames.Count} frame(s) leaked"
+        : k.CheckerErrors.Count > 0 ? $"the checker found {k.CheckerErrors.Count} problem(s)"
+        : $"free frames {k.Frames.FreeFrames} != {k.FreeFramesAtBoot} at boot";
+}
+
+/// <summary>
+/// A scenario's verdict on its run: what it did (one sentence with this run's numbers), whether what it set out to
+/// show held and why, what it observed. A scenario that breaks the kernel on purpose (a naive fork) says so, and
+/// the memory checker's findings then do not fail it.
+/// </summary>
+public sealed record Judgement(string Description, bool Passed, string Verdict)
+{
+    /// <summary>Observations, in order (name, value).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
+    /// <summary>Labelled tables for the human report.</summary>
+    public IReadOnlyList<ScenarioTable> Tables { get; init; } = [];
+    /// <summary>The run breaks an invariant on purpose: checker errors and leaks are the lesson, not a failure.</summary>
+    public bool BrokenOnPurpose { get; init; }
+    /// <summary>The scenario's own measurements (<see cref="Scenario.ExtraType"/>).</summary>
+    public object? Extra { get; init; }
 }

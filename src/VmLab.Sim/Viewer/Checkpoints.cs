@@ -35,7 +35,7 @@ public sealed class Checkpoints
     private readonly List<Entry> _entries = [];
 
     /// <summary>What only grows in this run, shared by its checkpoints.</summary>
-    public RunRecords Records { get; } = new();
+    internal RunRecords Records { get; } = new();
 
     /// <summary>How many checkpoints are kept.</summary>
     public int Count => _entries.Count;
@@ -44,7 +44,7 @@ public sealed class Checkpoints
     public long Bytes { get; private set; }
 
     /// <summary>The furthest checkpoint.</summary>
-    public KernelCheckpoint Latest => _entries[^1].Checkpoint;
+    internal KernelCheckpoint Latest => _entries[^1].Checkpoint;
 
     /// <summary>The steps of the checkpoints, ascending.</summary>
     public IEnumerable<long> Steps => _entries.Select(e => e.Checkpoint.Step);
@@ -56,7 +56,7 @@ public sealed class Checkpoints
     public TimeSpan LongestGap => _entries.Count == 0 ? TimeSpan.Zero : _entries.Max(e => e.Gap);
 
     /// <summary>The checkpoint at or before <paramref name="step"/> nearest to it (step 0 is always kept).</summary>
-    public KernelCheckpoint AtOrBefore(long step)
+    internal KernelCheckpoint AtOrBefore(long step)
     {
         int lo = 0, hi = _entries.Count - 1;
         while (lo < hi)
@@ -70,7 +70,7 @@ public sealed class Checkpoints
 
     /// <summary>Takes a checkpoint of <paramref name="k"/>, past every one kept, <paramref name="gap"/> of run time
     /// after the latest; then thins if the bounds are passed.</summary>
-    public void Add(SimKernel k, TimeSpan gap)
+    internal void Add(SimKernel k, TimeSpan gap)
     {
         if (_entries.Count > 0 && k.Instructions <= Latest.Step)
             throw new InvalidOperationException($"checkpoints: step {k.Instructions} is not past the latest, {Latest.Step}");

@@ -31,26 +31,26 @@ public sealed class MachineSession
     private bool _pastStep;              // stopped at an event: a fault already handled, the next process dispatched
 
     /// <summary>
-    /// Boots <paramref name="scenario"/> (a name <see cref="Scenario.Exists"/> accepts) with events recorded, at step
-    /// 0. Throws <see cref="ArgumentException"/> for an unknown scenario. <paramref name="checkpoints"/> sets how
-    /// often checkpoints are taken and how many are kept (the defaults when not given).
+    /// Boots <paramref name="scenario"/> as <see cref="Scenario.Start"/> does, with events recorded, at step 0.
+    /// Throws <see cref="ArgumentException"/> for options the scenario refuses together. <paramref name="checkpoints"/>
+    /// sets how often checkpoints are taken and how many are kept (the defaults when not given).
     /// </summary>
-    public MachineSession(string scenario, ScenarioOptions? options = null, Checkpoints? checkpoints = null)
+    public MachineSession(Scenario scenario, ScenarioArgs? args = null, Checkpoints? checkpoints = null)
     {
         Checkpoints = checkpoints ?? new Checkpoints();
         if (Checkpoints.Count > 0) throw new ArgumentException("checkpoints: give a fresh set, not one in use", nameof(checkpoints));
         Scenario = scenario;
-        Options = options ?? new ScenarioOptions();
-        Kernel = Scenarios.Scenario.Start(Scenario, Options);
+        Args = args ?? new ScenarioArgs();
+        Kernel = Scenario.Start(Args);
         Kernel.RecordEvents = true;
         Checkpoints.Add(Kernel, TimeSpan.Zero);
     }
 
-    /// <summary>The scenario's name.</summary>
-    public string Scenario { get; }
+    /// <summary>The scenario the machine runs.</summary>
+    public Scenario Scenario { get; }
 
-    /// <summary>The scenario's options (defaults when none were given).</summary>
-    public ScenarioOptions Options { get; }
+    /// <summary>The scenario's settings (defaults when none were given).</summary>
+    public ScenarioArgs Args { get; }
 
     /// <summary>The machine at the current step (the same object throughout: going back restores it in place).</summary>
     public SimKernel Kernel { get; }
@@ -68,8 +68,8 @@ public sealed class MachineSession
     public long LastReplay { get; private set; }
 
     /// <summary>No process can run (all ended or blocked), the kernel panicked, or the scenario's instruction
-    /// budget (<see cref="ScenarioOptions.Steps"/>) is spent.</summary>
-    public bool Finished => Kernel.Panic is not null || Step >= Options.Steps || !Kernel.Processes.Any(p => p.State == ProcessState.Runnable);
+    /// budget (<see cref="ScenarioArgs.Steps"/>) is spent.</summary>
+    public bool Finished => Kernel.Panic is not null || Step >= Args.Steps || !Kernel.Processes.Any(p => p.State == ProcessState.Runnable);
 
     /// <summary>Runs up to <paramref name="count"/> instructions (1 to <see cref="MaxInstructions"/>), stopping early
     /// once <paramref name="limit"/> has passed (infinite when not given).</summary>
@@ -117,7 +117,7 @@ public sealed class MachineSession
     /// Its "finished" is the session's (<see cref="Finished"/>): a spent instruction budget ends the run too.
     /// </summary>
     public MachineSnapshot Snapshot(int maxEvents = 200) =>
-        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario, Furthest = Math.Max(Furthest, Step), Finished = Finished };
+        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step), Finished = Finished };
 
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
     public PageWalk? Walk(int pid, ulong va, Access access) => PageWalk.Of(Kernel, pid, va, access);
@@ -128,7 +128,7 @@ public sealed class MachineSession
         Kernel.StopAtEvent = untilEvent;
         try
         {
-            long end = before + Math.Min(count, Math.Max(0, Options.Steps - Step));
+            long end = before + Math.Min(count, Math.Max(0, Args.Steps - Step));
             Run(end, untilEvent, limit, Stopwatch.StartNew());
             if (Step > before) _pastStep = false;
             if (untilEvent && Step < end && Kernel.EventCount > events) _pastStep = true;

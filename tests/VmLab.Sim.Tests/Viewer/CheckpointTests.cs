@@ -43,20 +43,27 @@ public class CheckpointTests
         { "friends", "vulnerable" }, { "pipe", "naive" }, { "pipe", "best" }, { "forkexit", "" },
     };
 
-    private static ScenarioOptions Options(string variant) => variant switch
+    private static (Scenario, ScenarioArgs) Run(string scenario, string variant)
     {
-        "cow" => new() { CopyOnWrite = true },
-        "naive" => new() { Naive = true, Pipe = PipeKernel.Naive },
-        "vulnerable" => new() { Vulnerable = true },
-        _ => new() { Count = 150, Messages = 300 },
-    };
+        var s = Scenario.Named(scenario);
+        return (s, (scenario, variant) switch
+        {
+            ("fork", "cow") => s.Args(("cow", true)),
+            ("fork", "naive") => s.Args(("naive", true)),
+            ("pipe", _) => s.Args(("kernel", variant), ("messages", 300)),
+            ("friends", "vulnerable") => s.Args(("vulnerable", true)),
+            ("forkexit", _) => s.Args(("count", 150)),
+            _ => s.Args(),
+        });
+    }
 
     [Theory]
     [MemberData(nameof(Runs))]
     public void Seeking_anywhere_lands_on_exactly_the_machine_a_forward_run_reaches(string scenario, string variant)
     {
         var random = new Random(21);
-        var forward = new MachineSession(scenario, Options(variant), Dense());
+        var (machine, args) = Run(scenario, variant);
+        var forward = new MachineSession(machine, args, Dense());
         var seen = new List<(long Step, string Print)>();
         while (!forward.Finished && forward.Step < 25_000)
         {
@@ -69,7 +76,7 @@ public class CheckpointTests
         seen.Add((forward.Step, Fingerprint(forward)));
         Assert.True(forward.Checkpoints.Count > 2, $"{scenario}: only {forward.Checkpoints.Count} checkpoints over {forward.Step} steps");
 
-        var seeker = new MachineSession(scenario, Options(variant), Dense());
+        var seeker = new MachineSession(machine, args, Dense());
         seeker.StepBy(Math.Min(forward.Step, MachineSession.MaxInstructions));
         foreach (var (step, print) in seen.OrderBy(_ => random.Next()))
         {
@@ -87,7 +94,7 @@ public class CheckpointTests
     [Fact]
     public void A_far_seek_replays_at_most_one_gap_and_the_gaps_are_bounded()
     {
-        var s = new MachineSession("pipe", new ScenarioOptions { Pipe = PipeKernel.Naive, Messages = 1_000_000 });
+        var s = new MachineSession(Scenario.Pipe, Scenario.Pipe.Args(("kernel", "naive"), ("messages", 1_000_000)));
         while (s.Step < 12_000_000 && !s.Finished) s.StepBy(MachineSession.MaxInstructions / 4);
         Assert.InRange(s.Checkpoints.WidestGap, 1, s.Checkpoints.MaxSpacing);
         var random = new Random(3);
@@ -105,8 +112,9 @@ public class CheckpointTests
     [Fact]
     public void Thinning_keeps_the_count_and_bytes_bounded_and_the_seeks_exact()
     {
-        var bounded = new MachineSession("forkexit", new ScenarioOptions { Count = 60 }, Dense(maxCount: 6));
-        var reference = new MachineSession("forkexit", new ScenarioOptions { Count = 60 }, Dense());
+        var sixty = Scenario.ForkExit.Args(("count", 60));
+        var bounded = new MachineSession(Scenario.ForkExit, sixty, Dense(maxCount: 6));
+        var reference = new MachineSession(Scenario.ForkExit, sixty, Dense());
         var prints = new List<(long, string)>();
         while (!reference.Finished)
         {
@@ -123,7 +131,7 @@ public class CheckpointTests
             Assert.Equal(print, Fingerprint(bounded));
         }
 
-        var small = new MachineSession("forkexit", new ScenarioOptions { Count = 60 }, Dense(maxBytes: 400_000));
+        var small = new MachineSession(Scenario.ForkExit, sixty, Dense(maxBytes: 400_000));
         while (!small.Finished) small.StepBy(5000);
         Assert.True(small.Checkpoints.Bytes <= 400_000 || small.Checkpoints.Count == 2, $"{small.Checkpoints.Bytes} bytes in {small.Checkpoints.Count}");
     }
@@ -131,7 +139,7 @@ public class CheckpointTests
     [Fact]
     public void Unchanged_pages_are_shared_between_neighbouring_checkpoints()
     {
-        var s = new MachineSession("spawn", null, Dense());
+        var s = new MachineSession(Scenario.Spawn, null, Dense());
         while (!s.Finished) s.StepBy(1000);
         Assert.True(s.Checkpoints.Count > 3);
         // Each checkpoint of a 2 MiB machine alone would be ~100 KiB of touched frames; shared, they are a fraction.
@@ -149,7 +157,7 @@ public class CheckpointTests
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
                 "CopyOnWriteFaults Pipe PipeSyscalls",
             [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting",
-            [typeof(KernelPipe)] = "_ring _head Count",
+            [typeof(PipeRing)] = "_ring _head Count",
             [typeof(FrameAllocator)] = "_memory _used _freed _cursor",
             [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount",
             [typeof(Tlb)] = "_mmu _entries _mask _version _anyLarge Cr3 Hits Misses Cr3Loads Invlpgs LastInvlpg",

@@ -1,9 +1,8 @@
-using VmLab.Sim.Kernel;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 
 namespace VmLab.Sim.Scenarios;
 
-public static partial class Scenario
+public abstract partial class Scenario
 {
     /// <summary>
     /// The report of a run of the user's own programs (`sim run --program`) on <paramref name="k"/>, in the
@@ -18,7 +17,7 @@ public static partial class Scenario
             : running > 0 ? $"{running} process(es) still running after {k.Instructions} instructions (raise --steps)"
             : killed is not null ? $"pid {killed.Pid} ({killed.Name}) was killed: {killed.KillReason}"
             : $"every program exited ({string.Join(", ", k.History.Select(p => $"{p.Name}: {p.ExitStatus}"))})";
-        return Finish(k, "program", "the user's own ELF programs, each a process on the teaching kernel",
-            new ScenarioOptions(), k.Panic is null && running == 0 && killed is null, verdict);
+        return ScenarioResult.Of(k, "program", new("the user's own ELF programs, each a process on the teaching kernel",
+            k.Panic is null && running == 0 && killed is null, verdict));
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class Kernel
             Events = EventPacking.Pack(_events),
             Counts = (_history.Count, _faults.Count, _checkerErrors.Count, _console.Length, TraceLog.Count),
             Scalars = new(_current, _loaded, _entries, _resume, _switchPending, Panic, SyscallCount, ContextSwitches, MinFreeFrames,
-                EventCount, CopyOnWriteFaults, PipeSyscalls),
+                EventCount, CopyOnWriteFaults, PipeSyscalls, _runTicks, OutOfTime),
         };
     }
 
@@ -65,7 +65,7 @@ public sealed partial class Kernel
         var s = c.Scalars;
         (_current, _loaded, _entries, _resume, _switchPending, Panic) = (s.Current, s.Loaded, s.Entries, s.Resume, s.SwitchPending, s.Panic);
         (SyscallCount, ContextSwitches, MinFreeFrames, EventCount) = (s.SyscallCount, s.ContextSwitches, s.MinFreeFrames, s.EventCount);
-        (CopyOnWriteFaults, PipeSyscalls) = (s.CopyOnWriteFaults, s.PipeSyscalls);
+        (CopyOnWriteFaults, PipeSyscalls, _runTicks, OutOfTime) = (s.CopyOnWriteFaults, s.PipeSyscalls, s.RunTicks, s.OutOfTime);
     }
 
     // Appends what grew since records last saw this run; a process goes in once it has ended.

@@ -155,7 +155,7 @@ public class CheckpointTests
             [typeof(SimKernel)] = "_slots _history _faults _console _checkerErrors _current _loaded _entries _resume _switchPending Options " +
                 "Seams Memory Frames KernelPageTable Mmu Tlb Cpu FreeFramesAtBoot Panic SyscallCount ContextSwitches MinFreeFrames " +
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
-                "CopyOnWriteFaults Pipe PipeSyscalls",
+                "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks",
             [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting",
             [typeof(PipeRing)] = "_ring _head Count",
             [typeof(FrameAllocator)] = "_memory _used _freed _cursor",

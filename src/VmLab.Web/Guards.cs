@@ -134,6 +134,7 @@ internal static class Guards
         ctx.Response.Clear();
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
+        if (status == 429) ctx.Response.Headers.RetryAfter = "1";
         await ctx.Response.WriteAsync(WebServer.ErrorJson(message));
     }
 }

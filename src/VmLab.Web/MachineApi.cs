@@ -34,36 +34,38 @@ internal static class MachineApi
             if (until && request.Count is not null) throw new BadRequest("give \"count\" or \"until\", not both");
             long count = request.Count ?? 1;
             if (count < 1 || count > MachineSession.MaxInstructions) throw new BadRequest(countRange);
-            return Json(Use(store, id, m => until ? m.StepUntilEvent() : m.StepBy(count)));
+            return Json(await Use(store, id, ctx, m => Simulator.Step(m, until ? MachineSession.MaxInstructions : count, until, ctx.RequestAborted)));
         });
 
         app.MapPost("/api/machines/{id}/seek", async (HttpContext ctx, string id) =>
         {
             const string required = "\"step\" is required: a whole number from 0 to the furthest step reached";
             long step = (await WebRequest.Read<SeekMachine>(ctx, _ => required)).Step ?? throw new BadRequest(required);
-            return Json(Use(store, id, m => step >= 0 && step <= m.Furthest ? m.Seek(step)
+            return Json(await Use(store, id, ctx, m => step >= 0 && step <= m.Furthest ? Simulator.Seek(m, step, ctx.RequestAborted)
                 : throw new BadRequest($"\"step\" must be from 0 to {m.Furthest} (the furthest step reached)")));
         });
 
-        app.MapPost("/api/machines/{id}/reset", (string id) => Json(Use(store, id, m => { m.Reset(); return new { m.Step, m.Furthest }; })));
+        app.MapPost("/api/machines/{id}/reset", async (HttpContext ctx, string id) =>
+            Json(await Use(store, id, ctx, m => Task.FromResult<object>(Reset(m)))));
 
         app.MapDelete("/api/machines/{id}", (string id) => store.Remove(id) ? Json(new { Deleted = true }) : throw Unknown(id));
 
-        app.MapGet("/api/machines/{id}", (HttpContext ctx, string id) =>
+        app.MapGet("/api/machines/{id}", async (HttpContext ctx, string id) =>
         {
             int events = IntQuery(ctx, "events", 200, 0, VmLab.Sim.Kernel.Kernel.EventCapacity);
-            return Json(Use(store, id, m => m.Snapshot(events)));
+            return Json(await Use(store, id, ctx, m => Task.FromResult(m.Snapshot(events))));
         });
 
-        app.MapGet("/api/machines/{id}/timeline", (string id) => Json(Use(store, id, m => new
+        app.MapGet("/api/machines/{id}/timeline", async (HttpContext ctx, string id) => Json(await Use(store, id, ctx, m => Task.FromResult<object>(new
         {
             m.Step,
             m.Furthest,
             m.Kernel.EventCount,
-            Events = m.Kernel.Events.Select(e => new { e.Step, e.Kind, e.Pid, e.Text }),
-        })));
+            Events = m.Kernel.Events.Select(e => new { e.Step, e.Kind, e.Pid, e.Text }).ToList(),    // read now, not after the turn
+            Checkpoints = new { m.Checkpoints.Count, m.Checkpoints.Bytes, m.Checkpoints.WidestGap, Steps = m.Checkpoints.Steps.ToList() },
+        }))));
 
-        app.MapGet("/api/machines/{id}/walk", (HttpContext ctx, string id) =>
+        app.MapGet("/api/machines/{id}/walk", async (HttpContext ctx, string id) =>
         {
             int pid = IntQuery(ctx, "pid", null, 0, VmLab.Sim.Kernel.KernelLayout.NProc - 1);
             string? vaText = ctx.Request.Query["va"];
@@ -75,13 +77,13 @@ internal static class MachineApi
                 "exec" or "fetch" => Access.Fetch,
                 var a => throw new BadRequest($"\"access\" must be read, write or exec (got '{Clip(a)}')"),
             };
-            return Json(Use(store, id, m => m.Walk(pid, va, access) ?? throw new BadRequest($"no live process has pid {pid} (0 is the kernel)")));
+            return Json(await Use(store, id, ctx, m => Task.FromResult(m.Walk(pid, va, access) ?? throw new BadRequest($"no live process has pid {pid} (0 is the kernel)"))));
         });
 
-        app.MapGet("/api/machines/{id}/tlb", (HttpContext ctx, string id) =>
+        app.MapGet("/api/machines/{id}/tlb", async (HttpContext ctx, string id) =>
         {
             int pid = IntQuery(ctx, "pid", null, 0, VmLab.Sim.Kernel.KernelLayout.NProc - 1);
-            return Json(Use(store, id, m => TlbView.Of(m.Kernel, pid) ?? throw new BadRequest($"no live process has pid {pid} (0 is the kernel)")));
+            return Json(await Use(store, id, ctx, m => Task.FromResult(TlbView.Of(m.Kernel, pid) ?? throw new BadRequest($"no live process has pid {pid} (0 is the kernel)"))));
         });
     }
 
@@ -89,8 +91,14 @@ internal static class MachineApi
     internal static IResult Json(object value, JsonSerializerOptions? options = null) =>
         Results.Json(value, options ?? WebJson.Options);
 
-    private static T Use<T>(SessionStore store, string id, Func<MachineSession, T> use) =>
-        store.TryUse(id, use, out T result) ? result : throw Unknown(id);
+    private static async Task<T> Use<T>(SessionStore store, string id, HttpContext ctx, Func<MachineSession, Task<T>> use) =>
+        await store.UseAsync(id, use, ctx.RequestAborted) is (true, var result) ? result : throw Unknown(id);
+
+    private static object Reset(MachineSession m)
+    {
+        m.Reset();
+        return new { m.Step, m.Furthest };
+    }
 
     private static BadRequest Unknown(string id) =>
         new($"no machine '{Clip(id)}' (it may have been idle too long): create one with POST /api/machines", 404);

@@ -9,15 +9,26 @@ namespace VmLab.Web;
 /// <summary>
 /// The live machines, one per browser session. Bounded: at most <see cref="Capacity"/>; creating one more
 /// evicts the least recently used, and machines idle longer than <see cref="IdleLimit"/> are dropped. Each
-/// machine is used by one request at a time (its lock).
+/// machine serves one request at a time; the others wait for it without holding a thread, at most
+/// <see cref="QueueLimit"/> per machine (the running one included): one more is refused with 429.
 /// </summary>
-internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null, TimeProvider? clock = null)
+internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null, TimeProvider? clock = null, int queueLimit = 20)
 {
     internal sealed class Entry(MachineSession session, DateTimeOffset now)
     {
+        private long _lastUsed = now.UtcTicks;
+
         public MachineSession Session { get; } = session;
-        public DateTimeOffset LastUsed { get; set; } = now;
-        public object Lock { get; } = new();
+
+        public DateTimeOffset LastUsed
+        {
+            get => new(Interlocked.Read(ref _lastUsed), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _lastUsed, value.UtcTicks);
+        }
+
+        public SemaphoreSlim Turn { get; } = new(1, 1);
+
+        public int Admitted;       // requests running or waiting their turn
     }
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new();
@@ -27,6 +38,8 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
     public int Capacity { get; } = capacity;
 
     public TimeSpan IdleLimit { get; } = idleLimit ?? TimeSpan.FromMinutes(30);
+
+    public int QueueLimit { get; } = queueLimit;
 
     public int Count => _entries.Count;
 
@@ -44,19 +57,42 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
         }
     }
 
-    /// <summary>Runs <paramref name="use"/> on the machine under its lock; null when the id is unknown (or evicted).</summary>
-    public bool TryUse<T>(string id, Func<MachineSession, T> use, out T result)
+    /// <summary>
+    /// Runs <paramref name="use"/> on the machine when its turn comes (after the requests before it); false when
+    /// the id is unknown (or evicted). Throws <see cref="BadRequest"/> 429 when <see cref="QueueLimit"/> requests are
+    /// already running or waiting on this machine.
+    /// </summary>
+    public async Task<(bool Found, T Result)> UseAsync<T>(string id, Func<MachineSession, Task<T>> use, CancellationToken cancel = default)
     {
-        result = default!;
         EvictIdle();
-        if (!_entries.TryGetValue(id, out var entry)) return false;
-        lock (entry.Lock)
+        if (!_entries.TryGetValue(id, out var entry)) return (false, default!);
+        if (Interlocked.Increment(ref entry.Admitted) > QueueLimit)
         {
-            entry.LastUsed = _clock.GetUtcNow();
-            result = use(entry.Session);
+            Interlocked.Decrement(ref entry.Admitted);
+            throw new BadRequest($"machine {id} is busy: {QueueLimit} requests are already running or waiting on it; try again when they are answered", 429);
         }
-        return true;
+        try
+        {
+            await entry.Turn.WaitAsync(cancel);
+            try
+            {
+                entry.LastUsed = _clock.GetUtcNow();
+                return (true, await use(entry.Session));
+            }
+            finally
+            {
+                entry.LastUsed = _clock.GetUtcNow();
+                entry.Turn.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref entry.Admitted);
+        }
     }
+
+    /// <summary>Requests running or waiting on machine <paramref name="id"/>.</summary>
+    public int Admitted(string id) => _entries.TryGetValue(id, out var e) ? Volatile.Read(ref e.Admitted) : 0;
 
     public bool Remove(string id) => _entries.TryRemove(id, out _);
 
@@ -64,6 +100,6 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
     {
         var cutoff = _clock.GetUtcNow() - IdleLimit;
         foreach (var (id, entry) in _entries)
-            if (entry.LastUsed < cutoff) _entries.TryRemove(id, out _);
+            if (entry.LastUsed < cutoff && entry.Admitted == 0) _entries.TryRemove(id, out _);
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using VmLab.Sim.Viewer;
 
 namespace VmLab.Web;
 
@@ -43,7 +44,11 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>Starts Kestrel on <paramref name="host"/>:<paramref name="port"/> (0: any free port), answering to the
     /// names <see cref="HostPolicy.For"/> allows. Throws <see cref="ArgumentException"/> when <paramref name="host"/> is
     /// not an address, <see cref="IOException"/> when it cannot listen there (in use, or not this machine's).</summary>
-    public static async Task<WebServer> StartAsync(string host, int port, CancellationToken cancel = default)
+    public static Task<WebServer> StartAsync(string host, int port, CancellationToken cancel = default) =>
+        StartAsync(host, port, null, cancel);
+
+    /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, serving the machines of <paramref name="store"/>.</summary>
+    internal static async Task<WebServer> StartAsync(string host, int port, SessionStore? store, CancellationToken cancel = default)
     {
         // "1" parses as 0.0.0.1: only dotted or colon forms are taken for addresses.
         IPAddress? ip = host == "localhost" ? null
@@ -67,7 +72,7 @@ public sealed class WebServer : IAsyncDisposable
             else k.Listen(ip, port, Listen);
         });
         var hosts = HostPolicy.For(host);
-        var app = Build(builder, hosts: hosts);
+        var app = Build(builder, store, hosts);
         try
         {
             await app.StartAsync(cancel);
@@ -77,8 +82,20 @@ public sealed class WebServer : IAsyncDisposable
             await app.DisposeAsync();
             throw e as IOException ?? new IOException(FirstLine(e.Message), e);
         }
+        _ = Task.Run(Warm);
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new WebServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"), hosts.Exposed);
+    }
+
+    // The first machine's state costs half a second of JIT and JSON metadata: paid at start, in the background,
+    // rather than by whoever asks first (perhaps while another machine is busy).
+    private static void Warm()
+    {
+        var m = new MachineSession(VmLab.Sim.Scenarios.Scenario.Hello);
+        m.StepBy(50);
+        System.Text.Json.JsonSerializer.Serialize(Stream.Null, m.Snapshot(), WebJson.Options);
+        System.Text.Json.JsonSerializer.Serialize(Stream.Null, TlbView.Of(m.Kernel, 1), WebJson.Options);
+        System.Text.Json.JsonSerializer.Serialize(Stream.Null, m.Walk(1, 0x100000, VmLab.Sim.Paging.Access.Read), WebJson.Options);
     }
 
     /// <summary>The application on any server (Kestrel, or the in-memory test server).</summary>

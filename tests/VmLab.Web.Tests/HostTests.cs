@@ -114,19 +114,19 @@ public class HostTests
     }
 
     [Fact]
-    public void Idle_machines_are_evicted_and_the_store_stays_bounded()
+    public async Task Idle_machines_are_evicted_and_the_store_stays_bounded()
     {
         var clock = new ManualClock();
         var store = new SessionStore(capacity: 3, idleLimit: TimeSpan.FromMinutes(10), clock: clock);
         string old = store.Create(Scenario.Hello, new ScenarioArgs());
         clock.Now += TimeSpan.FromMinutes(11);
         string fresh = store.Create(Scenario.Hello, new ScenarioArgs());
-        Assert.False(store.TryUse(old, m => m.Step, out _));
-        Assert.True(store.TryUse(fresh, m => m.Step, out _));
+        Assert.False((await store.UseAsync(old, m => Task.FromResult(m.Step))).Found);
+        Assert.True((await store.UseAsync(fresh, m => Task.FromResult(m.Step))).Found);
         for (int i = 0; i < 10; i++) store.Create(Scenario.Hello, new ScenarioArgs());
         Assert.Equal(3, store.Count);
         clock.Now += TimeSpan.FromMinutes(11);
-        Assert.False(store.TryUse(fresh, m => m.Step, out _));      // any request sweeps the idle ones
+        Assert.False((await store.UseAsync(fresh, m => Task.FromResult(m.Step))).Found);      // any request sweeps the idle ones
         Assert.Equal(0, store.Count);
     }
 }

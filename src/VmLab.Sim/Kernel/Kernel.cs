@@ -321,7 +321,7 @@ public sealed partial class Kernel
 
     private Process Install(int slot, string name, PageTable pt, int parent)
     {
-        var p = new Process(slot, name, pt, parent) { State = ProcessState.Runnable };
+        var p = new Process(slot, name, pt, parent) { State = ProcessState.Runnable, HistoryIndex = _history.Count };
         _slots[slot] = p;
         _history.Add(p);
         return p;

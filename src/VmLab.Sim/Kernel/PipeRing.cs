@@ -29,4 +29,12 @@ public sealed class PipeRing
         _head = (_head + dst.Length) % _ring.Length;
         Count -= dst.Length;
     }
+
+    internal (byte[] Ring, int Head, int Count) Save() => ([.. _ring], _head, Count);
+
+    internal void Restore((byte[] Ring, int Head, int Count) s)
+    {
+        s.Ring.CopyTo(_ring, 0);
+        (_head, Count) = (s.Head, s.Count);
+    }
 }

@@ -65,8 +65,14 @@ public sealed class Process
     /// <summary>Kernel entries through the syscall instruction (a call restarted after blocking counts each time).</summary>
     public long Syscalls { get; internal set; }
 
+    /// <summary>Its place in <see cref="Kernel.History"/>.</summary>
+    internal int HistoryIndex { get; init; }
+
     /// <summary>Its pending syscall slept and will run again: not counted twice.</summary>
     internal bool Restarting { get; set; }
+
+    /// <summary>A copy of every field (the page-table handle is shared: it holds only the root's address).</summary>
+    internal Process Clone() => (Process)MemberwiseClone();
 
     /// <summary>"pid N NAME STATE", e.g. "pid 2 alice runnable".</summary>
     public override string ToString() => $"pid {Pid} {Name} {State.ToString().ToLowerInvariant()}";

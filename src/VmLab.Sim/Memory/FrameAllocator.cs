@@ -26,7 +26,7 @@ public readonly record struct FrameInfo(FrameOwner Owner, int Pid, int RefCount)
 /// Allocation order is deterministic: frames freed most recently come back first, then never-used frames
 /// in ascending address order, so runs are reproducible.
 /// </summary>
-public sealed class FrameAllocator
+public sealed partial class FrameAllocator
 {
     private readonly PhysicalMemory _memory;
     private readonly Dictionary<ulong, FrameInfo> _used = [];   // pfn -> info, absent means free

@@ -8,7 +8,7 @@ namespace VmLab.Sim.Memory;
 /// a frame gets host memory on its first write, so a machine with 64 GiB of "RAM" costs only the frames it
 /// touches. An untouched frame reads as zeros, exactly like a freshly zeroed frame.
 /// </summary>
-public sealed class PhysicalMemory
+public sealed partial class PhysicalMemory
 {
     /// <summary>Bytes per frame: 4096, the x86-64 base page size.</summary>
     public const int FrameSize = 4096;

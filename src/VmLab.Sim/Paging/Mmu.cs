@@ -12,7 +12,7 @@ namespace VmLab.Sim.Paging;
 /// (P, W/R, U/S, RSVD, I/D) otherwise. It caches nothing: see <see cref="Tlb"/> for the cached path.
 /// The control bits it honours belong to the CPU; they live here so every CPU sharing the walker agrees.
 /// </summary>
-public sealed class Mmu
+public sealed partial class Mmu
 {
     private readonly PhysicalMemory _memory;
     private bool _writeProtect = true, _noExecute = true, _globalPages = true;

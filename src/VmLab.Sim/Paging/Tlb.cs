@@ -16,7 +16,7 @@ namespace VmLab.Sim.Paging;
 /// </summary>
 public sealed partial class Tlb
 {
-    private struct Entry
+    internal struct Entry
     {
         public ulong Tag;       // virtual page number + 1; 0 = invalid
         public ulong Frame;     // physical base of this 4 KiB piece

@@ -197,4 +197,33 @@ public sealed class UntrustedInputTests : IDisposable
         var r = Refused(2, "sim", "cpu", deep);
         Assert.Contains("no such file", r.Err);
     }
+
+    [Fact]
+    public void A_message_file_cannot_drive_the_terminal()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string file = _dir.Write("messages.txt", "\e]0;pwned\a\e[2JKeep going\u009b2J!\n");
+        var r = CliRunner.Run("friendly", "--messages", file, "--", VmLab.Linux.Friendly.TestProgramPath, "null");
+        Assert.Equal(VmLab.Linux.Friendly.FaultExitStatus, r.ExitCode);
+        Assert.Contains("]0;pwned", r.Err);
+        Assert.Contains("Keep going", r.Err);
+        Assert.DoesNotContain(r.Err, c => char.IsControl(c) && c is not '\n');
+    }
+
+    [Fact]
+    public void Friendly_json_keeps_a_bounded_tail_of_a_flood_of_output()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // 64 MiB on stdout, then a fault: memory stays near the tail, and the library's report is still found.
+        var o = Bounded.Run(["friendly", "--json", "--", "sh", "-c",
+            $"head -c {64 << 20} /dev/zero | tr '\\0' x; exec {VmLab.Linux.Friendly.TestProgramPath} null"], Limit);
+        Assert.Equal(VmLab.Linux.Friendly.FaultExitStatus, o.Result.ExitCode);
+        var j = System.Text.Json.Nodes.JsonNode.Parse(o.Result.Out)!;
+        Assert.True((bool)j["faulted"]!);
+        string stdout = (string)j["stdout"]!;
+        Assert.True(stdout.Length <= VmLab.Linux.Friendly.CapturedChars + 100, $"{stdout.Length} characters kept");
+        Assert.StartsWith("[", stdout);
+        Assert.Contains("earlier characters not kept", stdout);
+        Assert.True(o.Allocated < 512L << 20, $"allocated {o.Allocated >> 20} MiB");
+    }
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -55,6 +56,7 @@ static int message_count;
 static char file_text[MAX_FILE_BYTES + 1];
 static char notice[640];                 /* set when the message file was unusable; printed with the fault */
 static const char *program = "this program";
+static char program_name[256];           /* the program's name, scrubbed of control characters */
 static volatile uint64_t rng_state;
 static volatile pid_t reporting_tid;     /* the thread that is writing the report, 0 before any fault */
 
@@ -103,12 +105,36 @@ static void use_builtin_messages(void)
         messages[i] = builtin_messages[i];
 }
 
-/* Reads path into file_text and splits it into lines. Returns the number of messages, or -1 with errno. */
+/* Text from outside (the message file, its name, the program's name) reaches a terminal: a control character
+ * (C0, DEL, or C1 written as UTF-8, U+0080..U+009F) could move the cursor, retitle the window or clear the
+ * screen. Each becomes '?' in place; newlines are kept when keep_newlines. */
+static void scrub(char *s, size_t len, int keep_newlines)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
+            s[i] = s[i + 1] = '?', i++;
+        else if ((c < 0x20 && !(keep_newlines && c == '\n')) || c == 0x7f)
+            s[i] = '?';
+    }
+}
+
+/* Reads path into file_text and splits it into lines. Returns the number of messages, or -1 with errno.
+ * Only a regular file is read: opened without blocking (a FIFO would wait for a writer before main) and
+ * checked with fstat before the first read (a device such as /dev/zero never ends). */
 static int read_message_file(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -1;
+    struct stat st;
+    int unknown = fstat(fd, &st) != 0;
+    if (unknown || !S_ISREG(st.st_mode)) {
+        int e = unknown ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        errno = e;
+        return -1;
+    }
     size_t len = 0;
     while (len < MAX_FILE_BYTES) {
         ssize_t n = read(fd, file_text + len, MAX_FILE_BYTES - len);
@@ -125,6 +151,7 @@ static int read_message_file(const char *path)
         len += (size_t)n;
     }
     close(fd);
+    scrub(file_text, len, 1);
     if (len == MAX_FILE_BYTES && memchr(file_text, '\n', len) != NULL)
         while (file_text[len - 1] != '\n')   /* drop a line cut in half by the size limit */
             len--;
@@ -158,12 +185,17 @@ static void load_messages(void)
         return;
     }
     char reason[160];
-    if (n < 0)
+    if (n < 0 && e == EINVAL)
+        snprintf(reason, sizeof reason, "is not a regular file");
+    else if (n < 0)
         snprintf(reason, sizeof reason, "cannot be read (%s)", strerror(e));
     else
         snprintf(reason, sizeof reason, "has no messages");
-    snprintf(notice, sizeof notice, "friendly: FRIENDLY_SEGV_MESSAGES=%.400s %s; using the built-in messages\n",
-             path, reason);
+    char shown[401];
+    snprintf(shown, sizeof shown, "%s", path);
+    scrub(shown, strlen(shown), 0);
+    snprintf(notice, sizeof notice, "friendly: FRIENDLY_SEGV_MESSAGES=%s %s; using the built-in messages\n",
+             shown, reason);
     use_builtin_messages();
 }
 
@@ -294,8 +326,11 @@ static void install_handler(void)
 __attribute__((constructor)) static void etsbefriends_init(void)
 {
     int saved_errno = errno;             /* invisible to the program: it may inspect errno before any call */
-    if (program_invocation_short_name != NULL && program_invocation_short_name[0] != '\0')
-        program = program_invocation_short_name;
+    if (program_invocation_short_name != NULL && program_invocation_short_name[0] != '\0') {
+        snprintf(program_name, sizeof program_name, "%s", program_invocation_short_name);
+        scrub(program_name, strlen(program_name), 0);
+        program = program_name;
+    }
     seed();
     load_messages();
     etsbefriends_alt_stack_acquire();    /* the main thread's; threads get theirs in pthread_create */

@@ -21,11 +21,12 @@ public static class Workspace
         return [.. Catalog.Exercises.Where(e => list.Contains(e.Name))];
     }
 
-    /// <summary>Writes a fresh workspace; refuses a directory that already holds one (student work is never overwritten).</summary>
-    public static IReadOnlyList<string> Init(string dir, IReadOnlyList<Exercise> exercises)
+    /// <summary>Writes a fresh workspace into a new or empty directory. Never loses a file: a directory that holds a
+    /// workspace is refused, and so is any other non-empty one unless <paramref name="force"/> (then only files of
+    /// the same names as the workspace's are replaced); the file system's root is refused always.</summary>
+    public static IReadOnlyList<string> Init(string dir, IReadOnlyList<Exercise> exercises, bool force = false)
     {
-        if (File.Exists(Path.Combine(dir, Project)))
-            throw new ArgumentException($"{dir} already holds a lab workspace ({Project}); pick another directory");
+        RefuseToOverwrite(dir, force);
         string simDll = typeof(Kernel).Assembly.Location, linuxDll = typeof(VmLab.Linux.Mapping).Assembly.Location;
         var files = new List<(string Name, string Text)>
         {
@@ -39,6 +40,25 @@ public static class Workspace
         foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
         File.WriteAllText(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(exercises.Select(e => e.Name).ToArray()));
         return [.. files.Select(f => f.Name)];
+    }
+
+    private static void RefuseToOverwrite(string dir, bool force)
+    {
+        if (dir.Length == 0)
+            throw new ArgumentException("the workspace directory name is empty");
+        string full = Path.GetFullPath(dir);
+        if (full == Path.GetPathRoot(full))
+            throw new ArgumentException($"{full} is the root directory: give a directory for the workspace, like ~/lab1");
+        if (File.Exists(full))
+            throw new ArgumentException($"{dir} is a file, not a directory");
+        if (File.Exists(Path.Combine(dir, Project)))
+            throw new ArgumentException($"{dir} already holds a lab workspace ({Project}); pick another directory");
+        if (!Directory.Exists(full) || force)
+            return;
+        var present = Directory.EnumerateFileSystemEntries(full).Take(4).Select(Path.GetFileName).ToList();
+        if (present.Count > 0)
+            throw new ArgumentException($"{dir} is not empty ({string.Join(", ", present.Take(3))}{(present.Count > 3 ? ", …" : "")}): " +
+                                        "give a new or empty directory, or --force to write the workspace's files over any of the same name");
     }
 
     /// <summary>The exercises a workspace was made with.</summary>

@@ -106,8 +106,14 @@ public static class Friendly
         return p.ExitCode;
     }
 
-    /// <summary>Runs PROGRAM with the library preloaded, capturing stdout and stderr (stdin is shared), and parses
-    /// the library's report. A program still running after <paramref name="timeout"/> is killed and
+    /// <summary>How much of each captured stream is kept: its last 64 Ki characters. The library's report is the
+    /// last thing a faulting program writes, so it is always in the tail; a program that prints gigabytes costs
+    /// the time to read them, not the memory.</summary>
+    public const int CapturedChars = 64 * 1024;
+
+    /// <summary>Runs PROGRAM with the library preloaded, capturing the last <see cref="CapturedChars"/> characters of
+    /// stdout and of stderr (stdin is shared; a stream cut short starts with a line saying how much went), and
+    /// parses the library's report. A program still running after <paramref name="timeout"/> is killed and
     /// <see cref="TimeoutException"/> thrown.</summary>
     public static FriendlyRun RunCaptured(string program, IReadOnlyList<string> arguments,
         IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
@@ -115,8 +121,8 @@ public static class Friendly
         var psi = StartInfo(program, arguments, capture: true, environment);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{program}: could not be started");
         // Both pipes drain at once: a child that fills one while we wait on the other would never finish.
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = Tail(p.StandardOutput);
+        var stderr = Tail(p.StandardError);
         if (!p.WaitForExit(timeout ?? Timeout.InfiniteTimeSpan))
         {
             p.Kill(entireProcessTree: true);
@@ -129,6 +135,30 @@ public static class Friendly
     }
 
     // ---- Internals.
+
+    private static async Task<string> Tail(StreamReader reader)
+    {
+        var kept = new System.Text.StringBuilder();
+        var buffer = new char[8192];
+        long dropped = 0;
+        int n;
+        while ((n = await reader.ReadAsync(buffer)) > 0)
+        {
+            kept.Append(buffer, 0, n);
+            if (kept.Length > 2 * CapturedChars)
+            {
+                int cut = kept.Length - CapturedChars;
+                kept.Remove(0, cut);
+                dropped += cut;
+            }
+        }
+        if (kept.Length > CapturedChars)
+        {
+            dropped += kept.Length - CapturedChars;
+            kept.Remove(0, kept.Length - CapturedChars);
+        }
+        return dropped == 0 ? kept.ToString() : $"[{dropped} earlier characters not kept]\n{kept}";
+    }
 
     private static string CheckExecutable(string path, string asTyped)
     {

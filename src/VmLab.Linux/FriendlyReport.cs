@@ -98,8 +98,8 @@ public sealed record FriendlyFault(string Message, string Program, FaultClassifi
 /// <param name="Program">The resolved path that was executed.</param>
 /// <param name="Arguments">Its arguments.</param>
 /// <param name="ExitStatus">The status as a shell reports it: the exit code, or 128 + N when signal N killed it.</param>
-/// <param name="Stdout">Everything it wrote to stdout.</param>
-/// <param name="Stderr">Everything it wrote to stderr.</param>
+/// <param name="Stdout">What it wrote to stdout (the last <see cref="Friendly.CapturedChars"/> characters).</param>
+/// <param name="Stderr">What it wrote to stderr (the last <see cref="Friendly.CapturedChars"/> characters).</param>
 /// <param name="Fault">The library's report, or null when it reported no fault.</param>
 public sealed record FriendlyRun(string Program, IReadOnlyList<string> Arguments, int ExitStatus, string Stdout,
     string Stderr, FriendlyFault? Fault)

@@ -52,7 +52,7 @@ public class ScenarioCommandTests
     {
         var r = CliRunner.Run("sim", "run", "forkexit", "--count", "0");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--count must be between 1 and 1000000", r.Err);
+        Assert.Contains("--count must be between 1 and 5000", r.Err);
     }
 
     [Fact]

@@ -197,4 +197,65 @@ public sealed class UntrustedInputTests : IDisposable
         var r = Refused(2, "sim", "cpu", deep);
         Assert.Contains("no such file", r.Err);
     }
+
+    [Fact]
+    public void A_message_file_cannot_drive_the_terminal()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string file = _dir.Write("messages.txt", "\e]0;pwned\a\e[2JKeep going\u009b2J!\n");
+        var r = CliRunner.Run("friendly", "--messages", file, "--", VmLab.Linux.Friendly.TestProgramPath, "null");
+        Assert.Equal(VmLab.Linux.Friendly.FaultExitStatus, r.ExitCode);
+        Assert.Contains("]0;pwned", r.Err);
+        Assert.Contains("Keep going", r.Err);
+        Assert.DoesNotContain(r.Err, c => char.IsControl(c) && c is not '\n');
+    }
+
+    [Fact]
+    public void Friendly_json_keeps_a_bounded_tail_of_a_flood_of_output()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // 64 MiB on stdout, then a fault: memory stays near the tail, and the library's report is still found.
+        var o = Bounded.Run(["friendly", "--json", "--", "sh", "-c",
+            $"head -c {64 << 20} /dev/zero | tr '\\0' x; exec {VmLab.Linux.Friendly.TestProgramPath} null"], Limit);
+        Assert.Equal(VmLab.Linux.Friendly.FaultExitStatus, o.Result.ExitCode);
+        var j = System.Text.Json.Nodes.JsonNode.Parse(o.Result.Out)!;
+        Assert.True((bool)j["faulted"]!);
+        string stdout = (string)j["stdout"]!;
+        Assert.True(stdout.Length <= VmLab.Linux.Friendly.CapturedChars + 100, $"{stdout.Length} characters kept");
+        Assert.StartsWith("[", stdout);
+        Assert.Contains("earlier characters not kept", stdout);
+        Assert.True(o.Allocated < 512L << 20, $"allocated {o.Allocated >> 20} MiB");
+    }
+
+    [Theory]
+    [InlineData("lazycopy", "--size", "256M", "--chunks", "4")]
+    [InlineData("lazycopy", "--sizes", "32M,48M", "--chunks", "2")]
+    [InlineData("mmap", "--bytes", "1G")]
+    [InlineData("cow", "--pages", "65536", "--repeat", "100")]
+    [InlineData("sim", "run", "forkexit", "--count", "1000000")]
+    public void A_run_past_the_memory_and_time_budget_is_refused_before_it_starts(params string[] args)
+    {
+        var r = Refused(2, args);
+        Assert.Matches("at most|between", r.Err);
+        var help = CliRunner.Ok([.. args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)), "--help"]);
+        Assert.Contains("1 GiB of memory", help.Out);
+    }
+
+    [Fact]
+    public void A_maze_past_its_room_limit_is_refused_and_a_big_one_gets_a_short_report()
+    {
+        string many = _dir.Write("many.maze", string.Concat(Enumerable.Range(0, 250_001).Select(i => $"room x{i}: 0->x0 1->pit\n")));
+        var refused = Bounded.Run(["maze", "show", "--file", many], Limit).Result;
+        Assert.Equal(2, refused.ExitCode);
+        Bounded.OneCleanLine(refused);
+        Assert.Contains("at most 250000", refused.Err);
+
+        var rng = new Random(5);
+        string big = _dir.Write("big.maze", string.Concat(Enumerable.Range(0, 100_000).Select(i =>
+            $"room r{i}: 0->r{rng.Next(100_000)} 1->{(i % 7 == 0 ? "pit" : $"r{rng.Next(100_000)}")}{(i % 3 == 0 ? " colour=blue" : "")}\n")));
+        var o = Bounded.Run(["maze", "answers", "--file", big], Limit);
+        Assert.True(o.Result.ExitCode is 0 or 1, o.Result.Err);
+        Assert.True(o.Result.Out.Length < 64 * 1024, $"{o.Result.Out.Length} characters of report");
+        Assert.Contains("100000 in all", o.Result.Out);
+    }
 }

@@ -5,6 +5,12 @@ namespace VmLab.Cli.Commands;
 /// <summary><c>vmlab cow</c>: the seed's cow program.</summary>
 internal static class CowCommand
 {
+    // Each fork writes every page twice: 65536 pages cost about 0.4 s of CPU a fork, so 100 forks were a minute.
+    private const long MaxPageWrites = 65536 * 16;
+
+    private static int Pages(long pages, long repeat) => pages * repeat <= MaxPageWrites ? (int)pages
+        : throw new UsageException($"--pages x --repeat must be at most {MaxPageWrites} (got {pages} x {repeat})");
+
     public static Verb Create()
     {
         var pages = Opt.Int("--pages", "pages to write", 256, 1, 65536);
@@ -18,7 +24,8 @@ internal static class CowCommand
             The child runs only C code and leaves with _exit (see docs/linux-experiments.md, "fork").
             Each page's two writes are timed back to back, so every first/second ratio sees one moment of the
             machine. A timing that does not hold is EXPLAINED and keeps exit 0; a missing copy is FAILED (exit 1).
-            """,
+            --pages x --repeat is at most 1048576 (65536 pages 16 times).
+            """ + "\n" + Budget.Help,
             "pages, first_write_ns_per_page, second_write_ns_per_page, parent_pfn, child_pfn_before_write, child_pfn_after_write, first_vs_second (median, q1, q3: per-page ratios), verdicts [{claim, status, reason}], ...",
             "vmlab cow", "vmlab cow --pages 1024 --repeat 5")
         {
@@ -29,7 +36,7 @@ internal static class CowCommand
             pages,
             repeat)
 
-        .Reports(ctx => CowExperiment.Run((int)ctx.Get(pages), (int)ctx.Get(repeat)), r => VerdictLines.Hold(r.Verdicts), (rep, r) =>
+        .Reports(ctx => CowExperiment.Run(Pages(ctx.Get(pages), ctx.Get(repeat)), (int)ctx.Get(repeat)), r => VerdictLines.Hold(r.Verdicts), (rep, r) =>
         {
             rep.Intro("cow: copy-on-write after fork",
                 "After fork, parent and child map the same frames, write-protected. A write by either side " +

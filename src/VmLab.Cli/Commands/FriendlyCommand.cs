@@ -28,7 +28,9 @@ internal static class FriendlyCommand
 
             vmlab exits with PROGRAM's exit status (128 + N when signal N killed it), 127 when PROGRAM does not
             exist and 126 when it is not executable. PROGRAM shares vmlab's terminal; when vmlab's output is not
-            the terminal (the tour, --json) its output is captured and passed on.
+            the terminal (the tour, --json) its output is captured and passed on: the last {Friendly.CapturedChars / 1024} Ki characters
+            of each stream (the library's report comes last). Control characters in --messages lines and in the
+            program's name print as '?'.
 
             Without vmlab: LD_PRELOAD=$(vmlab friendly --lib) PROGRAM. Full rules: docs/friendly-segfaults.md.
             """,

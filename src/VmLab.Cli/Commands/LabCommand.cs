@@ -40,28 +40,34 @@ internal static class LabCommand
     {
         var dirArg = Opt.Positional("DIR", "the directory for the workspace");
         var exercises = Opt.Text("--exercises", "a comma-separated subset of 'vmlab lab list' (default: all)", "NAME,NAME");
+        var force = Opt.Flag("--force", "write into a directory that is not empty, replacing files of the workspace's names");
         return new Verb("init", "write a student workspace: stubs, a project that builds offline, a README",
             """
             Writes DIR/Lab.csproj (referencing this vmlab's VmLab.Sim.dll and VmLab.Linux.dll), one stub file per
-            exercise (signature, the handout's contract, "not implemented yet") and DIR/README.md. Refuses a DIR that
-            already holds a lab.
+            exercise (signature, the handout's contract, "not implemented yet") and DIR/README.md. DIR must be new or
+            empty (exit status 2 otherwise, nothing written): --force writes into a non-empty DIR, replacing only files
+            with the workspace's names. A DIR that already holds a lab is refused even then, and so is /.
             """,
             null, "vmlab lab init ~/lab1", "vmlab lab init ~/lab1 --exercises fork,exit")
-            .Takes(dirArg, exercises).Does(ctx =>
+            .Takes(dirArg, exercises, force).Does(ctx =>
             {
                 string dir = ctx.Get(dirArg) ?? throw new UsageException("give the directory for the workspace");
                 string? names = ctx.Get(exercises);
+                if (names is not null && names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0)
+                    throw new UsageException("--exercises names no exercise (see 'vmlab lab list'; leave it out for all)");
                 IReadOnlyList<string> files;
                 try
                 {
-                    files = Workspace.Init(dir, Workspace.Parse(names is null ? [] : [names]));
+                    files = Workspace.Init(dir, Workspace.Parse(names is null ? [] : [names]), ctx.Get(force));
                 }
                 catch (ArgumentException e)
                 {
                     throw new UsageException(e.Message);
                 }
-                ctx.Out.WriteLine($"lab workspace in {dir}: {string.Join(", ", files)}");
-                ctx.Out.WriteLine($"next: fill in the stubs, then 'vmlab lab grade {dir}'");
+                int width = Terminal.Width(ctx.Out);
+                foreach (string line in Wrap.Hanging($"lab workspace in {Shown.Escape(dir)}: {string.Join(", ", files)}", width))
+                    ctx.Out.WriteLine(line);
+                ctx.Out.WriteLine($"next: fill in the stubs, then 'vmlab lab grade {Shown.Escape(dir)}'");
                 return ExitCode.Ok;
             });
     }

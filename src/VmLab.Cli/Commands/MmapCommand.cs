@@ -8,7 +8,8 @@ internal static class MmapCommand
 {
     public static Verb Create()
     {
-        var bytesOption = Opt.Size("--bytes", "file size (K/M suffixes allowed; at most 1G)", 64 * 1024, 64, 1L << 30);
+        // 1G held 2.1 GB (the pattern, the mapping and the read-back, each the file's size); 256M holds 570 MB.
+        var bytesOption = Opt.Size("--bytes", "file size (K/M suffixes allowed; at most 256M)", 64 * 1024, 64, 256L << 20);
         var fileOption = Opt.Text("--file", "use this new file and keep it afterwards (default: a temp file, deleted at the end); " +
                                "PATH must not exist unless --overwrite is given", "PATH");
         var overwrite = Opt.Flag("--overwrite", "allow replacing an existing regular file at PATH");
@@ -17,7 +18,7 @@ internal static class MmapCommand
             Creates a file, maps it MAP_SHARED, writes a pattern through the mapping (plain memory stores, no
             write()), then msync and munmap, and reads the file back with ordinary file I/O to compare. vmlab never
             overwrites a file unless --overwrite is given.
-            """,
+            """ + "\n" + Budget.Help,
             "file_matches, bytes, path, page_is_file_backed, ...",
             "vmlab mmap", "vmlab mmap --bytes 1M --file /tmp/shared.bin")
         {

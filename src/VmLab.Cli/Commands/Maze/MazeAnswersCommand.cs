@@ -1,10 +1,20 @@
 using VmLab.Sim.Maze;
+using MazeModel = VmLab.Sim.Maze.Maze;
 
 namespace VmLab.Cli.Commands.Maze;
 
 /// <summary><c>vmlab maze answers</c>: exercises D1-D5 in one go.</summary>
 internal static class MazeAnswersCommand
 {
+    // A big maze's report stays a page, not megabytes: lists are cut, the JSON has everything.
+    private const int RoomsShown = 24, WalksShown = 8;
+
+    private static void Walks(Report report, MazeModel maze, IReadOnlyList<int> starts, int k)
+    {
+        foreach (int s in starts.Take(WalksShown)) report.Fact($"  walks from {maze.Name(s)}", MazeCli.PathsLine(maze, s, k));
+        if (starts.Count > WalksShown) report.Fact("  …", $"{starts.Count - WalksShown} more start rooms (see --json)");
+    }
+
     public static Verb Create() => Create(MazeDronesCommand.Options(start: "D5's start room (default: 9 when the maze has it)",
         target: "D5's target room (default: 1 when the maze has it)"));
 
@@ -65,25 +75,26 @@ internal static class MazeAnswersCommand
               + "available; 'vmlab maze show' checks each fact). Every answer below is computed from the maze now."
             : $"On the maze in {input.Source}. Every answer below is computed from the maze now.", report =>
         {
-            report.Fact("rooms (0-exit, 1-exit)", string.Join("  ", maze.Rooms.Select(r => $"{r.Name}:{r.Exit0},{r.Exit1}")));
+            report.Fact("rooms (0-exit, 1-exit)", string.Join("  ", maze.Rooms.Take(RoomsShown).Select(r => $"{r.Name}:{r.Exit0},{r.Exit1}"))
+                + (maze.Count > RoomsShown ? $"  … ({maze.Count} in all: 'vmlab maze show')" : ""));
             report.Fact("seed facts that hold", $"{facts.Count(f => f.Holds)} of {facts.Count} (room 1's 0-exit -> 3, "
                 + "room 3's 0-exit -> 8, pits off 3 and 9, 6 and 8 blue, 7 and 9 red, D1/D2/D5 answerable; 'vmlab maze show')");
             report.Fact("blue / red", $"{MazeCli.List(maze, blue)} / {MazeCli.List(maze, maze.RoomsColoured(["red"]))}");
 
             report.Section($"D1: reach all blue and red rooms ({MazeCli.List(maze, blueRed)})");
             report.Fact("answer", ok1 ? $"start in room {MazeCli.List(maze, d1.StartRooms)}" : "no such room");
-            foreach (int s in d1.StartRooms) report.Fact($"  walks from {maze.Name(s)}", MazeCli.PathsLine(maze, s, k));
+            Walks(report, maze, d1.StartRooms, k);
             report.Note("a different start room is a different CR3: only this page table maps every coloured room.");
 
             report.Section($"D2: reach only blue rooms ({MazeCli.List(maze, blue)}) and death pits");
             report.Fact("answer", ok2 ? $"start in room {MazeCli.List(maze, d2.StartRooms)}" : "no such room");
-            foreach (int s in d2.StartRooms) report.Fact($"  walks from {maze.Name(s)}", MazeCli.PathsLine(maze, s, k));
+            Walks(report, maze, d2.StartRooms, k);
             report.Note("the pits are non-present entries: those addresses fault instead of reaching a room.");
 
             report.Section("D3: the most boring start room");
             report.Fact("answer", $"room {MazeCli.List(maze, d3.StartRooms)}: {d3.Minimum} other room(s) reachable"
                 + (d3.StartRooms.Count > 1 ? " (tie)" : ""));
-            foreach (int s in d3.StartRooms) report.Fact($"  walks from {maze.Name(s)}", MazeCli.PathsLine(maze, s, k));
+            Walks(report, maze, d3.StartRooms, k);
             report.Note($"pits do not count; counting the start room itself, the minimum is {d3.MinimumIncludingStart} "
                 + $"(room {MazeCli.List(maze, d3.StartRoomsIncludingStart)}).");
 

@@ -21,11 +21,14 @@ internal static class ScenarioCommand
         --view (memory maps) and --json.
         Your own programs: 'vmlab sim run --program A.elf[,B.elf]' (build them with 'vmlab sim cc') starts each as a
         process in order and reports the same JSON, with each process's exit_status and the console.
-        """,
+        """ + "\n" + RunLimits,
         RunProgramCommand.JsonKeys,
         "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50",
         "vmlab sim run --program prog.elf,other.elf --json")
         .Takes([.. Scenario.All.Select(Create)]));
+
+    private const string RunLimits = "A run that reaches --steps or --timeout stops there and is NOT CONFIRMED (exit 1), saying which. "
+        + Budget.Help;
 
     // Every scenario's own JSON keys (Scenario.ExtraType), present in every scenario's output (null where not its own).
     private static readonly string[] s_extraKeys =
@@ -47,7 +50,7 @@ internal static class ScenarioCommand
         string[] tourArgs = [.. scenario.TourSettings.SelectMany(s => Spell(s.Option, s.Value))];
         string json = "{\"scenario\",\"steps\",\"out_of_time\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}"
             + (scenario.ExtraType is { } extra ? $"; adds {{{string.Join(',', ExtraKeys(extra).Select(k => $"\"{k}\""))}}}" : "");
-        return new Verb(name, scenario.Summary, "", json,
+        return new Verb(name, scenario.Summary, RunLimits, json,
             string.Join(' ', ["vmlab sim run", name, .. tourArgs]), $"vmlab sim run {name} --trace --json")
         {
             Tour = new TourStep(scenario.Lesson, tourArgs),

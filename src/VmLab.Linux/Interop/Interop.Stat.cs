@@ -18,6 +18,22 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "fstat", SetLastError = true)]
         internal static partial int fstat(int fd, byte* buf);
 
+        [LibraryImport(Libraries.Libc, EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int stat(string path, byte* buf);
+
+        /// <summary>st_mode of the file a path names (links followed), without opening it; null when it does not exist.</summary>
+        internal static uint? ModeOf(string path)
+        {
+            byte* buf = stackalloc byte[StructStatSize];
+            if (stat(path, buf) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno is 2 or 20) return null;      // ENOENT, ENOTDIR
+                throw LinuxException.FromLastError("stat");
+            }
+            return *(uint*)(buf + StModeOffset);
+        }
+
         /// <summary>st_mode of an open file descriptor.</summary>
         internal static uint Mode(int fd)
         {

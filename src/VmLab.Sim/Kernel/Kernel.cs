@@ -188,6 +188,7 @@ public sealed partial class Kernel
             long before = Cpu.InstructionCount;
             StopReason reason = Cpu.Run(end - Cpu.InstructionCount);
             p.Registers = Cpu.Registers;
+            bool mayChangeMemory = MayChangeMemory(reason, (long)p.Registers[Reg.Rax]);
             p.Instructions += Cpu.InstructionCount - before;
             try
             {
@@ -199,10 +200,20 @@ public sealed partial class Kernel
             }
             NoteFreeFrames();
             // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
-            if (reason != StopReason.Budget && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
+            if (mayChangeMemory && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }
         return Cpu.InstructionCount - start;
     }
+
+    // Kernel entries after which the checker has something new to see. A timer interrupt, getpid, yield and write
+    // run no seam and change no page table or frame, and WeensyOS-style programs make them in tight loops: a
+    // check after each would cost more than the program. A spent budget is no entry at all.
+    private static bool MayChangeMemory(StopReason reason, long syscall) => reason switch
+    {
+        StopReason.Budget or StopReason.Timer => false,
+        StopReason.Syscall => syscall is not (SyscallAbi.GetPid or SyscallAbi.Yield or SyscallAbi.Write),
+        _ => true,
+    };
 
     /// <summary>Ends a process from outside (a test harness, a scenario's time limit), freeing its memory.</summary>
     public void Kill(int pid, string reason)

@@ -25,7 +25,7 @@ public class WebSnapshotBench
     [GlobalSetup]
     public void Setup()
     {
-        _session = new MachineSession(Scenario);
+        _session = new MachineSession(VmLab.Sim.Scenarios.Scenario.Named(Scenario));
         long fullest = 0, fewestFree = long.MaxValue;
         while (!_session.Finished && _session.Step < 5_000_000)
         {

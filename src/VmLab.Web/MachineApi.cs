@@ -14,8 +14,6 @@ namespace VmLab.Web;
 /// </summary>
 internal static class MachineApi
 {
-    private const int MaxBody = 64 * 1024;
-
     public static void Map(IEndpointRouteBuilder app, SessionStore store)
     {
         app.MapGet("/api/scenarios", () => Json(new { Scenarios = ScenarioCatalog.All }));
@@ -26,8 +24,8 @@ internal static class MachineApi
             var root = body.RootElement;
             string scenario = root.TryGetProperty("scenario", out var s) && s.ValueKind == JsonValueKind.String
                 ? s.GetString()! : throw new BadRequest("\"scenario\" is required (a name from GET /api/scenarios)");
-            var options = ScenarioCatalog.Parse(scenario, root.TryGetProperty("options", out var o) ? o : null);
-            return Json(new { Id = store.Create(scenario, options) });
+            var (machine, args) = ScenarioCatalog.Parse(scenario, root.TryGetProperty("options", out var o) ? o : null);
+            return Json(new { Id = store.Create(machine, args) });
         });
 
         app.MapPost("/api/machines/{id}/step", async (HttpContext ctx, string id) =>
@@ -57,7 +55,7 @@ internal static class MachineApi
 
         app.MapPost("/api/machines/{id}/reset", (string id) => Json(Use(store, id, m => { m.Reset(); return new { m.Step, m.Furthest }; })));
 
-        app.MapDelete("/api/machines/{id}", (string id) => Json(new { Deleted = store.Remove(id) }));
+        app.MapDelete("/api/machines/{id}", (string id) => store.Remove(id) ? Json(new { Deleted = true }) : throw Unknown(id));
 
         app.MapGet("/api/machines/{id}", (HttpContext ctx, string id) =>
         {
@@ -100,7 +98,10 @@ internal static class MachineApi
         Results.Json(value, options ?? WebJson.Options);
 
     private static T Use<T>(SessionStore store, string id, Func<MachineSession, T> use) =>
-        store.TryUse(id, use, out T result) ? result : throw new BadRequest($"no machine '{Clip(id)}' (it may have been idle too long): create one with POST /api/machines", 404);
+        store.TryUse(id, use, out T result) ? result : throw Unknown(id);
+
+    private static BadRequest Unknown(string id) =>
+        new($"no machine '{Clip(id)}' (it may have been idle too long): create one with POST /api/machines", 404);
 
     /// <summary>The request body as JSON (bounded in size); an empty body is {} when allowed.</summary>
     internal static async Task<JsonDocument> Body(HttpContext ctx, bool allowEmpty = false)
@@ -111,7 +112,7 @@ internal static class MachineApi
         while ((n = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0)
         {
             buffer.Write(chunk, 0, n);
-            if (buffer.Length > MaxBody) throw new BadRequest($"the request body is larger than {MaxBody} bytes");
+            if (buffer.Length > WebServer.MaxBody) throw new BadRequest($"the request body is larger than {WebServer.MaxBody} bytes", 413);
         }
         if (buffer.Length == 0)
             return allowEmpty ? JsonDocument.Parse("{}") : throw new BadRequest("the request needs a JSON object body");

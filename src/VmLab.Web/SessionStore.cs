@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
 using VmLab.Sim.Viewer;
 
 namespace VmLab.Web;
@@ -29,9 +30,9 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
 
     public int Count => _entries.Count;
 
-    public string Create(string scenario, ScenarioOptions options)
+    public string Create(Scenario scenario, ScenarioArgs args)
     {
-        var session = new MachineSession(scenario, options);     // may throw ArgumentException: the caller's 400
+        var session = new MachineSession(scenario, args);
         lock (_createLock)
         {
             EvictIdle();

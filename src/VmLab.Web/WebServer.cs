@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
@@ -18,77 +19,90 @@ namespace VmLab.Web;
 /// </summary>
 public sealed class WebServer : IAsyncDisposable
 {
+    /// <summary>The largest request body the API reads (its JSON objects are a few hundred bytes).</summary>
+    public const int MaxBody = 64 * 1024;
+
+    /// <summary>Kestrel's limits on the request line and the headers (its defaults, stated so the docs can).</summary>
+    public const int MaxRequestLine = 8 * 1024, MaxRequestHeaders = 32 * 1024, MaxHeaderCount = 100;
+
     private readonly WebApplication _app;
 
-    private WebServer(WebApplication app, Uri url)
+    private WebServer(WebApplication app, Uri url, bool exposed)
     {
         _app = app;
         Url = url;
+        Exposed = exposed;
     }
 
     /// <summary>Where the page is, e.g. http://127.0.0.1:5080/.</summary>
     public Uri Url { get; }
 
-    /// <summary>Starts Kestrel on <paramref name="host"/>:<paramref name="port"/> (0: any free port).
-    /// Throws <see cref="IOException"/> when the address is in use.</summary>
+    /// <summary>Listening beyond loopback: other machines can reach it.</summary>
+    public bool Exposed { get; }
+
+    /// <summary>Starts Kestrel on <paramref name="host"/>:<paramref name="port"/> (0: any free port), answering to the
+    /// names <see cref="HostPolicy.For"/> allows. Throws <see cref="ArgumentException"/> when <paramref name="host"/> is
+    /// not an address, <see cref="IOException"/> when it cannot listen there (in use, or not this machine's).</summary>
     public static async Task<WebServer> StartAsync(string host, int port, CancellationToken cancel = default)
     {
+        // "1" parses as 0.0.0.1: only dotted or colon forms are taken for addresses.
+        IPAddress? ip = host == "localhost" ? null
+            : host.Any(c => c is '.' or ':') && IPAddress.TryParse(host, out var parsed) ? parsed
+            : throw new ArgumentException($"--host: '{MachineApi.Clip(host)}' is not an IP address (or localhost)");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            if (host == "localhost") k.ListenLocalhost(port);
-            else k.Listen(IPAddress.TryParse(host, out var ip) ? ip : throw new ArgumentException($"--host: '{host}' is not an IP address (or localhost)"), port);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = Guards.DrainLimit;
+            k.Limits.MaxRequestLineSize = MaxRequestLine;
+            k.Limits.MaxRequestHeadersTotalSize = MaxRequestHeaders;
+            k.Limits.MaxRequestHeaderCount = MaxHeaderCount;
+            static void Listen(ListenOptions o)
+            {
+                o.Protocols = HttpProtocols.Http1;
+                o.Use(BareRejections.Middleware);
+            }
+            if (ip is null) k.ListenLocalhost(port, Listen);
+            else k.Listen(ip, port, Listen);
         });
-        var app = Build(builder);
-        await app.StartAsync(cancel);
+        var hosts = HostPolicy.For(host);
+        var app = Build(builder, hosts: hosts);
+        try
+        {
+            await app.StartAsync(cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await app.DisposeAsync();
+            throw e as IOException ?? new IOException(FirstLine(e.Message), e);
+        }
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new WebServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
+        return new WebServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"), hosts.Exposed);
     }
 
     /// <summary>The application on any server (Kestrel, or the in-memory test server).</summary>
-    internal static WebApplication Build(WebApplicationBuilder builder, SessionStore? store = null)
+    internal static WebApplication Build(WebApplicationBuilder builder, SessionStore? store = null, HostPolicy? hosts = null)
     {
+        hosts ??= HostPolicy.Loopback;
         builder.Services.AddRouting();
         var app = builder.Build();
         store ??= new SessionStore();
-        app.Use(async (ctx, next) =>
-        {
-            try
-            {
-                await next(ctx);
-            }
-            catch (BadRequest e)
-            {
-                await Error(ctx, e.Status, e.Message);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException && !ctx.Response.HasStarted)
-            {
-                await Error(ctx, 400, FirstLine(e.Message));
-            }
-            catch (Exception) when (!ctx.Response.HasStarted)
-            {
-                await Error(ctx, 500, "internal error: the request could not be completed");
-            }
-        });
+        Guards.Use(app, hosts);
         var files = new EmbeddedFileProvider(typeof(WebServer).Assembly, "VmLab.Web.wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         MachineApi.Map(app, store);
         ExerciseApi.Map(app);
-        app.MapFallback("/api/{**rest}", (HttpContext ctx) => throw new BadRequest($"no API at {MachineApi.Clip(ctx.Request.Path)}", 404));
+        app.MapFallback("/api/{**rest}", (HttpContext ctx) => throw new BadRequest($"no API at {MachineApi.Clip(ctx.Request.Method)} {MachineApi.Clip(ctx.Request.Path)}", 404));
         return app;
     }
 
-    private static async Task Error(HttpContext ctx, int status, string message)
-    {
-        ctx.Response.Clear();
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new { error = FirstLine(message) }, WebJson.Options));
-    }
+    /// <summary>The one line every refusal is: {"error": "..."}.</summary>
+    internal static string ErrorJson(string message) =>
+        System.Text.Json.JsonSerializer.Serialize(new { error = FirstLine(message) }, WebJson.Options);
 
-    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+    internal static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
     /// <summary>Runs until <paramref name="cancel"/> fires (Ctrl-C) or the host is told to stop (SIGTERM).</summary>
     public Task WaitAsync(CancellationToken cancel) => _app.WaitForShutdownAsync(cancel);
@@ -113,25 +127,34 @@ public static class WebHost
         }
         catch (ArgumentException e)
         {
-            await error.WriteLineAsync($"vmlab web: {e.Message}");
+            await error.WriteLineAsync($"vmlab web: {Printable(e.Message)}");
             return 2;
         }
         catch (IOException e)
         {
-            string why = e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)
+            var socket = e.InnerException as SocketException ?? e.InnerException?.InnerException as SocketException;
+            string why = socket?.SocketErrorCode == SocketError.AddressAlreadyInUse || e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)
                 ? "the address is in use (try --port N)"
-                : e.InnerException?.Message ?? e.Message;
-            await error.WriteLineAsync($"vmlab web: cannot listen on {host}:{port}: {why.Split('\n')[0]}");
+                : socket?.SocketErrorCode == SocketError.AddressNotAvailable
+                    ? "that address is not one of this machine's (try 127.0.0.1, or 0.0.0.0 for every interface)"
+                    : WebServer.FirstLine(socket?.Message ?? e.InnerException?.Message ?? e.Message);
+            await error.WriteLineAsync($"vmlab web: cannot listen on {Printable(MachineApi.Clip(host))}:{port}: {Printable(why)}");
             return 1;
         }
         await using (server)
         {
             await output.WriteLineAsync($"vmlab web: serving the simulated machine at {server.Url} (Ctrl-C stops)");
+            if (server.Exposed)
+                await error.WriteLineAsync($"vmlab web: warning: listening on {host} exposes the machines beyond this computer: " +
+                                           "anyone who can reach it can create, run and delete them (there is no password)");
             if (open) OpenBrowser(server.Url, error);
             await server.WaitAsync(cancel);
         }
         return 0;
     }
+
+    // Input echoed to a terminal: control characters would move the cursor or retitle the window.
+    private static string Printable(string s) => string.Concat(s.Select(c => char.IsControl(c) ? '?' : c));
 
     private static void OpenBrowser(Uri url, TextWriter error)
     {

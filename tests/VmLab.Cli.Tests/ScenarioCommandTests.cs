@@ -34,6 +34,28 @@ public class ScenarioCommandTests
     }
 
     [Fact]
+    public void Every_scenario_is_a_sub_verb_with_its_options_as_flags_and_a_tour_step()
+    {
+        var run = Program.Build().Subcommands.Single(c => c.Name == "sim").Subcommands.Single(c => c.Name == "run");
+        foreach (var scenario in VmLab.Sim.Scenarios.Scenario.All)
+        {
+            var verb = (VmLab.Cli.Framework.Verb)run.Subcommands.Single(c => c.Name == scenario.Name);
+            Assert.Equal(scenario.Summary, verb.Description);
+            Assert.Equal(scenario.Lesson, verb.Tour!.Narrative);
+            foreach (var option in scenario.Options)
+                Assert.Contains(verb.Options, o => o.Name == "--" + option.Name && o.Description == option.Help);
+        }
+    }
+
+    [Fact]
+    public void A_number_out_of_a_scenario_options_range_is_bad_input_naming_the_range()
+    {
+        var r = CliRunner.Run("sim", "run", "forkexit", "--count", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--count must be between 1 and 1000000", r.Err);
+    }
+
+    [Fact]
     public void Naive_fork_is_reported_and_flagged()
     {
         var r = CliRunner.Run("sim", "run", "fork", "--naive", "--json");

@@ -13,9 +13,25 @@ public class ApiTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var json = await api.Get("/api/scenarios");
         var names = json.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
-        Assert.Equal(VmLab.Sim.Kernel.Scenarios.All.Select(s => s.Name), names);
+        Assert.Equal(VmLab.Sim.Scenarios.Scenario.All.Select(s => s.Name), names);
         var fork = json.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "fork");
         Assert.Equal(["naive", "cow", "steps"], fork.GetProperty("options").EnumerateArray().Select(o => o.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task The_catalog_gives_each_option_as_the_simulator_declares_it()
+    {
+        var json = await api.Get("/api/scenarios");
+        var count = json.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "forkexit")
+            .GetProperty("options").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "count");
+        var declared = VmLab.Sim.Scenarios.Scenario.ForkExit.Option("count")!;
+        Assert.Equal(("int", (long)declared.Default, declared.Min, declared.Max, declared.Help),
+            (count.GetProperty("type").GetString(), count.GetProperty("default").GetInt64(), count.GetProperty("min").GetInt64(),
+             count.GetProperty("max").GetInt64(), count.GetProperty("help").GetString()));
+        var kernel = json.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "pipe")
+            .GetProperty("options").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "kernel");
+        Assert.Equal(["naive", "blocking", "batching", "best"], kernel.GetProperty("values").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal("best", kernel.GetProperty("default").GetString());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Machine;
 using static VmLab.Labs.Grading.TestContext;
 
 namespace VmLab.Labs.Grading;

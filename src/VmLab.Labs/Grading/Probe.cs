@@ -1,6 +1,7 @@
 using Iced.Intel;
+using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
-using VmLab.Sim.X86;
+using VmLab.Sim.Machine;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace VmLab.Labs.Grading;

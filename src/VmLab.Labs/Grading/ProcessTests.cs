@@ -1,7 +1,7 @@
 using Iced.Intel;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
-using VmLab.Sim.X86;
+using VmLab.Sim.Machine;
 using static Iced.Intel.AssemblerRegisters;
 using static VmLab.Labs.Grading.TestContext;
 using static VmLab.Sim.Kernel.KernelLayout;

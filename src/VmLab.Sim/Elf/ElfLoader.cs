@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using static VmLab.Sim.Kernel.KernelLayout;
+using static VmLab.Sim.Machine.MachineLayout;
 
 namespace VmLab.Sim.Elf;
 

@@ -2,20 +2,6 @@ using VmLab.Sim.Cpu;
 
 namespace VmLab.Sim.Kernel;
 
-/// <summary>How the kernel pipe behaves (seed 003 H1/H2): each variant switches on one more technique.
-/// Each names a <see cref="TeachingPipe"/>; a lab can plug any <see cref="IPipeKernel"/> instead.</summary>
-public enum PipeKernel : byte
-{
-    /// <summary>The handout: one byte per call, 0 = "try again" (busy polling), the caller keeps the CPU.</summary>
-    Naive,
-    /// <summary>One byte per call, but a reader of an empty pipe (a writer of a full one) sleeps until it changes.</summary>
-    Blocking,
-    /// <summary>As many bytes as fit per call; still polling.</summary>
-    Batching,
-    /// <summary>Batching and blocking, and a write hands the CPU to the reader it woke (scheduling).</summary>
-    Best,
-}
-
 /// <summary>The kernel's pipe: a ring of <see cref="Kernel.PipeSize"/> bytes in kernel memory.</summary>
 public sealed class KernelPipe
 {

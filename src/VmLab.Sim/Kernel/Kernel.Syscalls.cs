@@ -1,4 +1,5 @@
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Machine;
 using static VmLab.Sim.Kernel.KernelLayout;
 
 namespace VmLab.Sim.Kernel;

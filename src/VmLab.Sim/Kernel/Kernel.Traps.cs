@@ -43,7 +43,8 @@ public sealed partial class Kernel
         };
         string problem = f.Kind == FaultKind.PageFault
             ? (f.ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page"
-            : f.Kind == FaultKind.DivideError ? "division by zero or overflow"
+            : f.Cause != FaultCause.None ? f.CauseText
+            : f.Kind == FaultKind.DivideError ? "divide error"
             : f.Address == rip && f.Access == Access.Fetch ? "privileged instruction" : "non-canonical address";
         KillForFault(p, kind, f.Address, access, (uint)f.ErrorCode, rip, problem, f.Kind == FaultKind.PageFault);
     }

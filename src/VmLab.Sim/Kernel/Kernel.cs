@@ -2,6 +2,7 @@ using System.Text;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Memory;
+using VmLab.Sim.Machine;
 using VmLab.Sim.Paging;
 using VmLab.Sim.X86;
 using static VmLab.Sim.Kernel.KernelLayout;
@@ -9,38 +10,18 @@ using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Sim.Kernel;
 
-/// <summary>How fork copies memory (seed 003 E1/E2).</summary>
-public enum ForkMode : byte
-{
-    /// <summary>Copy every writable page now, share read-only pages (with a reference each).</summary>
-    Copy,
-    /// <summary>Share writable pages read-only with PTE_COW; the first write fault copies the page.</summary>
-    CopyOnWrite,
-    /// <summary>copy_mappings only: parent and child share writable frames. Broken on purpose; the checker flags it.</summary>
-    Naive,
-}
-
 /// <summary>Kernel build options.</summary>
 public sealed record KernelOptions
 {
-    /// <summary>How fork copies memory (seed 003 E1/E2); ignored when <see cref="Seams"/> is set.</summary>
-    public ForkMode Fork { get; init; } = ForkMode.Copy;
+    /// <summary>The kernel's replaceable functions (fork's memory, exit's, page_alloc, the pipe...): the reference
+    /// kernel unless a scenario or a lab plugs in a teaching variant or a student's.</summary>
+    public KernelSeams Seams { get; init; } = KernelSeams.Reference;
 
     /// <summary>Timer preemption every this many user instructions (Cpu.TimerInterval).</summary>
     public long Quantum { get; init; } = 1000;
 
     /// <summary>Run the memory checker after every this many kernel entries (0: only when asked).</summary>
     public int CheckEvery { get; init; }
-
-    /// <summary>The pipe variant (seed 003 H2).</summary>
-    public PipeKernel Pipe { get; init; } = PipeKernel.Best;
-
-    /// <summary>The confused-deputy build: page_alloc trusts its argument (seed 003 G1). Never the default.</summary>
-    public bool Vulnerable { get; init; }
-
-    /// <summary>The kernel's replaceable functions. When set, Fork, Pipe and Vulnerable are not consulted:
-    /// they only name seams (<see cref="KernelSeams.From"/>).</summary>
-    public KernelSeams? Seams { get; init; }
 }
 
 /// <summary>A user fault the kernel handled: who, where, what, and whether the process died of it.</summary>
@@ -72,7 +53,7 @@ public sealed partial class Kernel
     public Kernel(KernelOptions? options = null)
     {
         Options = options ?? new KernelOptions();
-        Seams = Options.Seams ?? KernelSeams.From(Options);
+        Seams = Options.Seams;
         Memory = new PhysicalMemory(MemSizePhysical);
         Frames = new FrameAllocator(Memory);
         Frames.Reserve(0, PageSize, FrameOwner.Reserved);
@@ -157,6 +138,12 @@ public sealed partial class Kernel
         if (TraceEnabled && TraceLog.Count < 5000) TraceLog.Add($"[{Cpu.InstructionCount,10}] {text}");
     }
 
+    /// <summary>
+    /// Raised after every kernel entry (a syscall, a fault, a timer interrupt, a spent budget) once the kernel has
+    /// handled it: where observers look at the machine (<c>sim run --view</c> draws memory from here).
+    /// </summary>
+    public event Action<Kernel>? Entered;
+
     /// <summary>Lets a scenario adjust a fresh process before it first runs (the C1 exercise hook).</summary>
     public Action<Kernel, Process>? AfterProcessSetup { get; set; }
 
@@ -198,7 +185,8 @@ public sealed partial class Kernel
             {
                 Panic = e.Message;     // already "function: reason", e.g. "kfree: double free of 0x5000"
             }
-            NoteFreeFrames();
+            if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
+            Entered?.Invoke(this);
             // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
             if (mayChangeMemory && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }

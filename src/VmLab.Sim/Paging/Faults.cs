@@ -57,7 +57,8 @@ public enum FaultKind : byte
 {
     /// <summary>No fault: the access or instruction completed.</summary>
     None = 0,
-    /// <summary>#DE, vector 0: division by zero, or the one signed quotient that does not fit (MinValue / -1).</summary>
+    /// <summary>#DE, vector 0: division by zero, or a quotient that does not fit the destination
+    /// (<see cref="MemoryFault.Cause"/> says which).</summary>
     DivideError = 32,
     /// <summary>#GP(0), vector 13: a non-canonical address (no CR2, no page-fault code).</summary>
     GeneralProtection = 13,
@@ -65,12 +66,29 @@ public enum FaultKind : byte
     PageFault = 14,
 }
 
+/// <summary>What the CPU knows about why an instruction faulted, beyond the kind: the two reasons for #DE
+/// and the privileged instruction behind a #GP. Page faults say theirs in the error code.</summary>
+public enum FaultCause : byte
+{
+    /// <summary>Nothing more to say (every page fault, and a #GP for a non-canonical address).</summary>
+    None = 0,
+    /// <summary>#DE: div or idiv by zero.</summary>
+    DivideByZero,
+    /// <summary>#DE: the quotient does not fit the destination (e.g. idiv of INT64_MIN by -1, or div with
+    /// rdx >= the divisor).</summary>
+    QuotientOverflow,
+    /// <summary>#GP: a privileged instruction (hlt) at user privilege.</summary>
+    PrivilegedInstruction,
+}
+
 /// <summary>
 /// A fault record, enough for a kernel to explain or fix it: the exception, the faulting linear address (CR2
-/// for #PF; the instruction's address for #DE), what the access was, and the #PF error code (0 otherwise).
+/// for #PF; the instruction's address for #DE), what the access was, the #PF error code (0 otherwise), and
+/// for #DE and a privileged #GP the cause.
 /// A value type so that a failed translation allocates nothing. <c>default</c> is "no fault".
 /// </summary>
-public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access Access, PageFaultError ErrorCode)
+public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access Access, PageFaultError ErrorCode,
+    FaultCause Cause = FaultCause.None)
 {
     /// <summary>"No fault", equal to <c>default</c>.</summary>
     public static readonly MemoryFault None = default;
@@ -82,6 +100,18 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
             | (access == Access.Write ? PageFaultError.Write : 0)
             | (privilege == Privilege.User ? PageFaultError.User : 0)
             | (access == Access.Fetch ? PageFaultError.InstructionFetch : 0));
+
+    /// <summary>#DE raised by the div or idiv at rip.</summary>
+    public static MemoryFault Divide(ulong rip, FaultCause cause) => new(FaultKind.DivideError, rip, Access.Fetch, 0, cause);
+
+    /// <summary>The cause in words: "divide by zero", "quotient overflow", "privileged instruction"; "" for none.</summary>
+    public string CauseText => Cause switch
+    {
+        FaultCause.DivideByZero => "divide by zero",
+        FaultCause.QuotientOverflow => "quotient overflow",
+        FaultCause.PrivilegedInstruction => "privileged instruction",
+        _ => "",
+    };
 
     /// <summary>True for any fault kind except <see cref="FaultKind.None"/>.</summary>
     public bool IsFault => Kind != FaultKind.None;
@@ -96,7 +126,7 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
     public override string ToString() => !IsFault ? "no fault" : Kind switch
     {
         FaultKind.GeneralProtection => $"general-protection fault: 0x{Address:x} is not canonical",
-        FaultKind.DivideError => $"divide error at 0x{Address:x}",
+        FaultKind.DivideError => Cause == FaultCause.None ? $"divide error at 0x{Address:x}" : $"divide error at 0x{Address:x}: {CauseText}",
         _ => $"page fault at 0x{Address:x}: error 0x{(uint)ErrorCode:x} ({Describe(ErrorCode)})",
     };
 
@@ -106,7 +136,7 @@ public readonly record struct MemoryFault(FaultKind Kind, ulong Address, Access 
         FaultKind.PageFault => $"PAGE FAULT on 0x{Address:x} ({((ErrorCode & PageFaultError.User) != 0 ? "user" : "kernel")} " +
                                $"{AccessWord}, {((ErrorCode & PageFaultError.Present) != 0 ? "protection problem" : "missing page")})",
         FaultKind.GeneralProtection => $"GENERAL PROTECTION FAULT on 0x{Address:x} ({AccessWord})",
-        _ => $"DIVIDE ERROR at 0x{Address:x}",
+        _ => Cause == FaultCause.None ? $"DIVIDE ERROR at 0x{Address:x}" : $"DIVIDE ERROR at 0x{Address:x} ({CauseText})",
     };
 
     private string AccessWord => Access switch { Access.Write => "write", Access.Fetch => "fetch", _ => "read" };

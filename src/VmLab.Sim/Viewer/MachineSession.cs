@@ -1,5 +1,6 @@
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Paging;
+using VmLab.Sim.Scenarios;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 
 namespace VmLab.Sim.Viewer;
@@ -19,21 +20,21 @@ public sealed class MachineSession
     public const long MaxInstructions = 20_000_000;
 
     /// <summary>
-    /// Boots <paramref name="scenario"/> (a name <see cref="Scenarios.Exists"/> accepts) with events recorded, at step
-    /// 0. Throws <see cref="ArgumentException"/> for an unknown scenario.
+    /// Boots <paramref name="scenario"/> as <see cref="Scenario.Start"/> does, with events recorded, at step 0.
+    /// Throws <see cref="ArgumentException"/> for options the scenario refuses together.
     /// </summary>
-    public MachineSession(string scenario, ScenarioOptions? options = null)
+    public MachineSession(Scenario scenario, ScenarioArgs? args = null)
     {
         Scenario = scenario;
-        Options = options ?? new ScenarioOptions();
+        Args = args ?? new ScenarioArgs();
         Kernel = Boot();
     }
 
-    /// <summary>The scenario's name.</summary>
-    public string Scenario { get; }
+    /// <summary>The scenario the machine runs.</summary>
+    public Scenario Scenario { get; }
 
-    /// <summary>The scenario's options (defaults when none were given).</summary>
-    public ScenarioOptions Options { get; }
+    /// <summary>The scenario's settings (defaults when none were given).</summary>
+    public ScenarioArgs Args { get; }
 
     /// <summary>
     /// The machine at the current step; replaced by a fresh boot on <see cref="Reset"/> and on a backward
@@ -48,8 +49,8 @@ public sealed class MachineSession
     public long Furthest { get; private set; }
 
     /// <summary>No process can run (all ended or blocked), the kernel panicked, or the scenario's instruction
-    /// budget (<see cref="ScenarioOptions.Steps"/>) is spent.</summary>
-    public bool Finished => Kernel.Panic is not null || Step >= Options.Steps || !Kernel.Processes.Any(p => p.State == ProcessState.Runnable);
+    /// budget (<see cref="ScenarioArgs.Steps"/>) is spent.</summary>
+    public bool Finished => Kernel.Panic is not null || Step >= Args.Steps || !Kernel.Processes.Any(p => p.State == ProcessState.Runnable);
 
     /// <summary>Runs up to <paramref name="count"/> instructions (1 to <see cref="MaxInstructions"/>).</summary>
     public StepResult StepBy(long count)
@@ -83,9 +84,10 @@ public sealed class MachineSession
 
     /// <summary>
     /// The machine as the web view shows it, with at most <paramref name="maxEvents"/> of the latest kernel events.
+    /// Its "finished" is the session's (<see cref="Finished"/>): a spent instruction budget ends the run too.
     /// </summary>
     public MachineSnapshot Snapshot(int maxEvents = 200) =>
-        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario, Furthest = Math.Max(Furthest, Step) };
+        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step), Finished = Finished };
 
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
     public PageWalk? Walk(int pid, ulong va, Access access) => PageWalk.Of(Kernel, pid, va, access);
@@ -96,7 +98,7 @@ public sealed class MachineSession
         Kernel.StopAtEvent = untilEvent;
         try
         {
-            Kernel.Run(Math.Min(count, Math.Max(0, Options.Steps - Step)));
+            Kernel.Run(Math.Min(count, Math.Max(0, Args.Steps - Step)));
         }
         finally
         {
@@ -108,7 +110,7 @@ public sealed class MachineSession
 
     private SimKernel Boot()
     {
-        var k = Scenarios.Start(Scenario, Options);
+        var k = Scenario.Start(Args);
         k.RecordEvents = true;
         return k;
     }

@@ -147,7 +147,7 @@ public sealed partial class X86Cpu<TBus>
                 case XKind.Hlt:
                     if (Privilege == Privilege.User)
                     {
-                        Fail(new MemoryFault(FaultKind.GeneralProtection, rip, Access.Fetch, 0));
+                        Fail(new MemoryFault(FaultKind.GeneralProtection, rip, Access.Fetch, 0, FaultCause.PrivilegedInstruction));
                         goto Fault;
                     }
                     reason = StopReason.Halt;

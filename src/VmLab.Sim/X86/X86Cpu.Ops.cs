@@ -219,30 +219,10 @@ public sealed partial class X86Cpu<TBus>
     {
         if (!Source1(ref op, next, out ulong d)) return false;
         int size = op.Size;
-        ulong m = Mask(size);
         ulong lo = size == 1 ? ReadReg(0, 2) & 0xFF : ReadReg(0, size);
         ulong hi = size == 1 ? (ReadReg(0, 2) >> 8) & 0xFF : ReadReg(2, size);
-        ulong q, r;
-        if (d == 0) return DivideError(op, next);
-        if (op.Sub == 0)
-        {
-            UInt128 dividend = ((UInt128)hi << (size * 8)) | lo;
-            UInt128 quot = dividend / d;
-            if (quot > m) return DivideError(op, next);
-            q = (ulong)quot;
-            r = (ulong)(dividend % d);
-        }
-        else
-        {
-            Int128 dividend = size == 8 ? (Int128)(((UInt128)hi << 64) | lo)
-                : (Int128)SignExtend((hi << (size * 8)) | lo, size * 2);
-            Int128 divisor = SignExtend(d, size);
-            Int128 quot = dividend / divisor;
-            long min = SignExtend(SignBit(size), size);
-            if (quot < min || quot > -(min + 1)) return DivideError(op, next);
-            q = (ulong)(long)quot & m;
-            r = (ulong)(long)(dividend % divisor) & m;
-        }
+        FaultCause cause = XDivide.Divide(op.Sub == 1, size, hi, lo, d, out ulong q, out ulong r);
+        if (cause != FaultCause.None) return Fail(MemoryFault.Divide(next - op.Len, cause));
         if (size == 1) WriteReg(0, 2, (r << 8) | q);
         else
         {
@@ -251,7 +231,4 @@ public sealed partial class X86Cpu<TBus>
         }
         return true;
     }
-
-    private bool DivideError(in XOp op, ulong next) =>
-        Fail(new MemoryFault(FaultKind.DivideError, next - op.Len, Access.Fetch, 0));
 }

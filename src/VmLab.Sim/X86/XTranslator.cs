@@ -27,7 +27,10 @@ internal static class XTranslator
             return false;
         switch (ins.Mnemonic)
         {
-            case Mnemonic.Nop or Mnemonic.Endbr64 or Mnemonic.Endbr32 or Mnemonic.Pause:
+            // fences order memory between CPUs (and against non-temporal stores, which are #UD here): with one
+            // CPU they are no-ops; gcc emits mfence for seq-cst fences at -Os
+            case Mnemonic.Nop or Mnemonic.Endbr64 or Mnemonic.Endbr32 or Mnemonic.Pause
+                or Mnemonic.Mfence or Mnemonic.Lfence or Mnemonic.Sfence:
                 op.Kind = XKind.Nop; return true;
             case Mnemonic.Add: return Alu(ins, ref op, AluOp.Add);
             case Mnemonic.Or: return Alu(ins, ref op, AluOp.Or);

@@ -1,6 +1,7 @@
 using System.Text;
 using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
+using VmLab.Toolchain;
 
 namespace VmLab.Sim.Tests.Elf;
 

@@ -1,4 +1,5 @@
 using VmLab.Sim.Elf;
+using VmLab.Toolchain;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Sim.Tests.Elf;

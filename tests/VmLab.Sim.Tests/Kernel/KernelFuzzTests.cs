@@ -10,9 +10,9 @@ namespace VmLab.Sim.Tests.Kernel;
 /// </summary>
 public class KernelFuzzTests
 {
-    private static (long Syscalls, VmLab.Sim.Kernel.Kernel Kernel) Fuzz(ForkMode fork, long syscalls, int seed)
+    private static (long Syscalls, VmLab.Sim.Kernel.Kernel Kernel) Fuzz(IFork fork, long syscalls, int seed)
     {
-        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Fork = fork, CheckEvery = 20_000, Quantum = 300 });
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Seams = KernelSeams.Reference with { Fork = fork }, CheckEvery = 20_000, Quantum = 300 });
         var rng = new Random(seed);
         while (k.SyscallCount < syscalls)
         {
@@ -38,7 +38,7 @@ public class KernelFuzzTests
     [Fact]
     public void A_million_hostile_syscalls_never_panic_or_corrupt_the_kernel()
     {
-        var (syscalls, k) = Fuzz(ForkMode.Copy, 1_000_000, seed: 61);
+        var (syscalls, k) = Fuzz(CopyFork.Instance, 1_000_000, seed: 61);
         Assert.True(syscalls >= 1_000_000);
         AssertClean(k);
         Assert.NotEmpty(k.Faults);                                   // hostile accesses were caught and killed
@@ -49,7 +49,7 @@ public class KernelFuzzTests
     [Fact]
     public void Hostile_syscalls_with_copy_on_write_fork_stay_clean()
     {
-        var (_, k) = Fuzz(ForkMode.CopyOnWrite, 200_000, seed: 62);
+        var (_, k) = Fuzz(CowFork.Instance, 200_000, seed: 62);
         AssertClean(k);
         Assert.True(k.CopyOnWriteFaults > 0);
     }

@@ -1,5 +1,6 @@
 using Iced.Intel;
 using VmLab.Sim.Elf;
+using VmLab.Sim.Machine;
 using VmLab.Sim.X86;
 using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Cpu;
@@ -12,8 +13,7 @@ namespace VmLab.Sim.Tests.Kernel;
 
 public class KernelTests
 {
-    private static VmLab.Sim.Kernel.Kernel Boot(ForkMode fork = ForkMode.Copy) =>
-        new(new KernelOptions { Fork = fork, CheckEvery = 1 });
+    private static VmLab.Sim.Kernel.Kernel Boot() => new(new KernelOptions { CheckEvery = 1 });
 
     [Fact]
     public void Every_program_assembles()
@@ -144,7 +144,7 @@ public class CopyOnWritePipeTests
             a.Syscall(SyscallAbi.PipeWrite, msg, 2);
             a.Syscall(SyscallAbi.Exit, 0);
         }, "..ok"u8);
-        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Fork = ForkMode.CopyOnWrite, CheckEvery = 1 });
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Seams = KernelSeams.Reference with { Fork = CowFork.Instance }, CheckEvery = 1 });
         k.Spawn(image, "cowpipe");
         k.Run(100_000);
         Assert.Null(k.Panic);

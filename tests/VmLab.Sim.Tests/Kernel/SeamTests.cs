@@ -1,17 +1,20 @@
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
 
 namespace VmLab.Sim.Tests.Kernel;
 
 public class SeamTests
 {
     [Fact]
-    public void The_old_switches_name_seam_implementations()
+    public void A_scenario_option_picks_a_seam_implementation()
     {
-        Assert.Same(CopyFork.Instance, KernelSeams.From(new KernelOptions()).Fork);
-        Assert.Same(CowFork.Instance, KernelSeams.From(new KernelOptions { Fork = ForkMode.CopyOnWrite }).Fork);
-        Assert.Same(NaiveFork.Instance, KernelSeams.From(new KernelOptions { Fork = ForkMode.Naive }).Fork);
-        Assert.Same(TeachingPipe.Naive, KernelSeams.From(new KernelOptions { Pipe = PipeKernel.Naive }).Pipe);
-        Assert.Same(HandoutPageAlloc.Instance, KernelSeams.From(new KernelOptions { Vulnerable = true }).PageAlloc);
+        Assert.Same(CopyFork.Instance, Scenario.Fork.Start().Seams.Fork);
+        Assert.Same(CowFork.Instance, Scenario.Fork.Start(Scenario.Fork.Args(("cow", true))).Seams.Fork);
+        Assert.Same(NaiveFork.Instance, Scenario.Fork.Start(Scenario.Fork.Args(("naive", true))).Seams.Fork);
+        Assert.Same(TeachingPipe.Naive, Scenario.Pipe.Start(Scenario.Pipe.Args(("kernel", "naive"))).Seams.Pipe);
+        Assert.Same(TeachingPipe.Best, Scenario.Pipe.Start().Seams.Pipe);
+        Assert.Same(HandoutPageAlloc.Instance, Scenario.Friends.Start(Scenario.Friends.Args(("vulnerable", true))).Seams.PageAlloc);
+        Assert.Same(ReferenceSyscalls.Instance, Scenario.Friends.Start().Seams.PageAlloc);
         Assert.Same(ReferenceSyscalls.Instance, new VmLab.Sim.Kernel.Kernel().Seams.PageAlloc);
     }
 

@@ -1,3 +1,5 @@
+using VmLab.Sim.Elf;
+using VmLab.Sim.Machine;
 using VmLab.Sim.X86;
 using static Iced.Intel.AssemblerRegisters;
 using VmLab.Sim.Kernel;

@@ -1,5 +1,6 @@
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Paging;
+using VmLab.Sim.Scenarios;
 using VmLab.Sim.Viewer;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
 
@@ -9,7 +10,7 @@ namespace VmLab.Sim.Tests.Viewer;
 /// events say what the kernel did.</summary>
 public class MachineSessionTests
 {
-    private static readonly ScenarioOptions Cow = new() { CopyOnWrite = true };
+    private static readonly ScenarioArgs Cow = Scenario.Fork.Args(("cow", true));
 
     private static string Fingerprint(MachineSession s)
     {
@@ -23,9 +24,9 @@ public class MachineSessionTests
     [Fact]
     public void Stepping_one_instruction_at_a_time_reaches_the_same_machine_as_one_long_run()
     {
-        var single = new MachineSession("fork", Cow);
+        var single = new MachineSession(Scenario.Fork, Cow);
         for (int i = 0; i < 400; i++) single.StepBy(1);
-        var bulk = new MachineSession("fork", Cow);
+        var bulk = new MachineSession(Scenario.Fork, Cow);
         bulk.StepBy(400);
         Assert.Equal(bulk.Step, single.Step);
         Assert.Equal(Fingerprint(bulk), Fingerprint(single));
@@ -34,9 +35,9 @@ public class MachineSessionTests
     [Fact]
     public void Stopping_at_events_leaves_the_machine_a_plain_run_reaches()
     {
-        var byEvents = new MachineSession("spawn");
+        var byEvents = new MachineSession(Scenario.Spawn);
         for (int i = 0; i < 60; i++) byEvents.StepUntilEvent();
-        var plain = new MachineSession("spawn");
+        var plain = new MachineSession(Scenario.Spawn);
         plain.StepBy(byEvents.Step);
         static string State(MachineSession s)
         {
@@ -54,7 +55,7 @@ public class MachineSessionTests
     [Fact]
     public void Seeking_back_replays_to_exactly_the_earlier_machine()
     {
-        var s = new MachineSession("spawn");
+        var s = new MachineSession(Scenario.Spawn);
         s.StepBy(3000);
         string at3000 = Fingerprint(s);
         s.StepBy(5000);
@@ -70,7 +71,7 @@ public class MachineSessionTests
     [Fact]
     public void Running_to_the_next_event_stops_at_each_syscall_switch_and_fault()
     {
-        var s = new MachineSession("fork", Cow);
+        var s = new MachineSession(Scenario.Fork, Cow);
         var kinds = new List<KernelEventKind>();
         while (!s.Finished && kinds.Count < 500)
         {
@@ -92,7 +93,7 @@ public class MachineSessionTests
     [Fact]
     public void At_the_copy_on_write_fault_the_walk_explains_it_and_one_step_later_the_page_is_private()
     {
-        var s = new MachineSession("fork", Cow);
+        var s = new MachineSession(Scenario.Fork, Cow);
         while (!s.Kernel.Events.Any(e => e.Kind == KernelEventKind.Fault) && !s.Finished) s.StepUntilEvent();
         var fault = s.Kernel.Events.First(e => e.Kind == KernelEventKind.Fault);
         s.Seek(fault.Step);                                  // just before the write
@@ -118,7 +119,7 @@ public class MachineSessionTests
     [Fact]
     public void Walking_changes_nothing_in_the_machine()
     {
-        var s = new MachineSession("hello");
+        var s = new MachineSession(Scenario.Hello);
         s.StepBy(5);
         string before = Fingerprint(s);
         var pid = s.Kernel.Processes[0].Pid;
@@ -126,7 +127,7 @@ public class MachineSessionTests
             s.Walk(pid, va, Access.Read);
         Assert.Equal(before, Fingerprint(s));
         s.StepBy(100);
-        var fresh = new MachineSession("hello");
+        var fresh = new MachineSession(Scenario.Hello);
         fresh.StepBy(105);
         Assert.Equal(Fingerprint(fresh), Fingerprint(s));
     }
@@ -134,7 +135,7 @@ public class MachineSessionTests
     [Fact]
     public void The_snapshot_names_owners_kinds_levels_and_user_mappings_of_frames()
     {
-        var s = new MachineSession("spawn");
+        var s = new MachineSession(Scenario.Spawn);
         s.StepBy(20_000);
         var snap = s.Snapshot();
         var k = s.Kernel;
@@ -160,7 +161,7 @@ public class MachineSessionTests
     [Fact]
     public void The_snapshot_and_the_terminal_viewer_agree_on_every_page_and_frame()
     {
-        var s = new MachineSession("fork", Cow);
+        var s = new MachineSession(Scenario.Fork, Cow);
         s.StepBy(14);                                           // after fork: parent and child share pages
         var snap = s.Snapshot();
         var viewer = new MemoryViewer(s.Kernel.Frames, s.Kernel.Processes.Select(p => new ViewerProcess(p.Pid, p.Name, p.PageTable)));
@@ -187,12 +188,12 @@ public class MachineSessionTests
     [Fact]
     public void The_vulnerable_friends_kernel_shows_checker_errors_in_events_and_snapshot()
     {
-        var s = new MachineSession("friends", new ScenarioOptions { Vulnerable = true });
+        var s = new MachineSession(Scenario.Friends, Scenario.Friends.Args(("vulnerable", true)));
         while (!s.Finished) s.StepBy(1_000_000);
         var snap = s.Snapshot();
         Assert.NotEmpty(snap.CheckerErrors);
         Assert.Contains(s.Kernel.Events, e => e.Kind == KernelEventKind.CheckerError);
-        var fixedKernel = new MachineSession("friends");
+        var fixedKernel = new MachineSession(Scenario.Friends);
         while (!fixedKernel.Finished) fixedKernel.StepBy(1_000_000);
         Assert.Empty(fixedKernel.Snapshot().CheckerErrors);
     }
@@ -200,7 +201,7 @@ public class MachineSessionTests
     [Fact]
     public void The_tlb_counts_cr3_loads_and_invlpgs_and_lists_its_entries()
     {
-        var s = new MachineSession("fork", Cow);
+        var s = new MachineSession(Scenario.Fork, Cow);
         long loadsAtBoot = s.Kernel.Tlb.Cr3Loads;
         while (!s.Kernel.Events.Any(e => e.Kind == KernelEventKind.Fault) && !s.Finished) s.StepUntilEvent();
         var fault = s.Kernel.Events.First(e => e.Kind == KernelEventKind.Fault);
@@ -218,7 +219,7 @@ public class MachineSessionTests
     [Fact]
     public void Events_are_bounded()
     {
-        var s = new MachineSession("forkexit", new ScenarioOptions { Count = 3000 });
+        var s = new MachineSession(Scenario.ForkExit, Scenario.ForkExit.Args(("count", 3000)));
         while (!s.Finished) s.StepBy(10_000_000);
         Assert.True(s.Kernel.EventCount > SimKernel.EventCapacity);
         Assert.Equal(SimKernel.EventCapacity, s.Kernel.Events.Count);
@@ -228,12 +229,13 @@ public class MachineSessionTests
     [Fact]
     public void Every_scenario_starts_and_runs_to_the_end()
     {
-        foreach (var (name, _) in Scenarios.All)
+        foreach (var scenario in Scenario.All)
         {
-            var s = new MachineSession(name);
+            var s = new MachineSession(scenario);
             while (!s.Finished) s.StepBy(MachineSession.MaxInstructions);
-            Assert.True(s.Step > 0, name);
+            Assert.True(s.Step > 0, scenario.Name);
         }
-        Assert.Throws<ArgumentException>(() => new MachineSession("nope"));
+        Assert.Throws<ArgumentException>(() => Scenario.Named("nope"));
+        Assert.Throws<ArgumentException>(() => new MachineSession(Scenario.Fork, Scenario.Fork.Args(("naive", true), ("cow", true))));
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using VmLab.Cli.Framework;
 using VmLab.Linux;
 using VmLab.Sim.Elf;
+using VmLab.Toolchain;
 
 namespace VmLab.Cli.Commands.Sim;
 

@@ -1,4 +1,5 @@
 using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
 
 namespace VmLab.Cli.Commands.Sim;
 
@@ -23,7 +24,7 @@ internal static class RunProgramCommand
             var images = files.Select(f => (Name: Path.GetFileNameWithoutExtension(f), Image: ElfInput.Load(f))).ToList();
             var k = ElfInput.Boot(images, ctx.Get(trace));
             ctx.Progress("running programs", () => k.Run(ctx.Get(steps)));
-            var result = Scenarios.Programs(k);
+            var result = Scenario.Programs(k);
             return ctx.Emit(result, result.Passed, rep =>
             {
                 rep.Title($"vmlab sim run --program {string.Join(',', files.Select(f => Path.GetFileName(f)))}");

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using VmLab.Sim.Kernel;
+using System.Text.Json.Nodes;
+using VmLab.Sim.Scenarios;
+using VmLab.Sim.Viewer;
 
 namespace VmLab.Cli.Commands.Sim;
 
@@ -22,131 +24,98 @@ internal static class ScenarioCommand
         RunProgramCommand.JsonKeys,
         "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50",
         "vmlab sim run --program prog.elf,other.elf --json")
-        .Takes([.. Scenarios.All.Select(s => Create(s.Name, s.Summary))]));
+        .Takes([.. Scenario.All.Select(Create)]));
 
-    /// <summary>A scenario's own options (beyond the common ones) and its tour step.</summary>
-    private sealed record Extra(Symbol[] Options, Func<Ctx, ScenarioOptions, ScenarioOptions> Apply, TourStep? Tour, string Json = "");
+    // Every scenario's own JSON keys (Scenario.ExtraType), present in every scenario's output (null where not its own).
+    private static readonly string[] s_extraKeys =
+        [.. Scenario.All.Select(s => s.ExtraType).OfType<Type>().SelectMany(ExtraKeys).Distinct()];
 
-    private static Extra ExtraFor(string name)
+    private static IEnumerable<string> ExtraKeys(Type extra) =>
+        extra.GetProperties().Select(p => JsonOutput.Options.PropertyNamingPolicy!.ConvertName(p.Name));
+
+    /// <summary>A scenario's sub-verb: its options as typed flags, its lesson as its tour step.</summary>
+    private static Verb Create(Scenario scenario)
     {
-        switch (name)
-        {
-            case "fork":
-                var naive = Opt.Flag("--naive", "fork with copy_mappings only (seed 003 E2): the checker must flag it");
-                var cow = Opt.Flag("--cow", "copy-on-write fork: pages shared read-only, copied on the first write");
-                return new([naive, cow], (ctx, o) => ctx.Get(naive) && ctx.Get(cow)
-                    ? throw new UsageException("--naive and --cow are different forks: pick one")
-                    : o with { Naive = ctx.Get(naive), CopyOnWrite = ctx.Get(cow) },
-                    new("fork makes a child with its own page table: writable pages are copied, read-only ones " +
-                        "shared. The child writes x = 2; the parent still reads x = 1. Try --naive to see why " +
-                        "copying the mappings alone is not enough, and --cow for copy-on-write."));
-            case "forkexit":
-                var count = Opt.Int("--count", "fork/exit cycles", 2000, 1, 1_000_000);
-                return new([count], (ctx, o) => o with { Count = (int)ctx.Get(count) },
-                    new("Thousands of fork/exit cycles: exit must give back every page and every page-table page, " +
-                        "or free memory shrinks a little each time. leaked_frames must be 0.", "--count", "1000"));
-            case "friends":
-                var vulnerable = Opt.Flag("--vulnerable", "the handout kernel: page_alloc zeroes whatever page it is given");
-                return new([vulnerable], (ctx, o) => o with { Vulnerable = ctx.Get(vulnerable) },
-                    new("A confused deputy: eve passes the address of alice's page table to page_alloc. The fixed " +
-                        "kernel checks that the address is a user page the caller may own and returns -1; alice " +
-                        "runs on. (--vulnerable shows the kernel wiping alice's page table for eve.)"),
-                    "; adds {\"attack_succeeded\",\"alice_progress\",\"eve_status\"}");
-            case "pipe":
-                var kernel = Opt.Choice("--kernel", "naive: 1 byte per call, busy polling (the handout); blocking: sleep on an " +
-                    "empty or full pipe; batching: whole messages per call; best: batching + blocking + handing the CPU to " +
-                    "the woken reader", "best", "naive", "blocking", "batching", "best");
-                var messages = Opt.Int("--messages", "messages to send", 100, 1, 1_000_000);
-                return new([kernel, messages], (ctx, o) => o with
-                {
-                    Pipe = ctx.Get(kernel) switch
-                    {
-                        "naive" => PipeKernel.Naive,
-                        "blocking" => PipeKernel.Blocking,
-                        "batching" => PipeKernel.Batching,
-                        _ => PipeKernel.Best,
-                    },
-                    Messages = (int)ctx.Get(messages),
-                },
-                    new("H2: the same two programs through four kernels. Blocking, batching and scheduling each cut " +
-                        "the syscalls a message costs; together they reach the minimum, one write and one read.",
-                        "--kernel", "best", "--messages", "200"),
-                    "; adds {\"kernel\",\"messages\",\"messages_delivered\",\"intact\",\"syscalls_per_message\",\"instructions\"}");
-            case "inspect":
-                return Plain(new("B1-B5: where syscall_entry, kernel_pagetable and a program's entry map, with which " +
-                    "permission bits, before and after process_setup. No PTE_U on kernel pages is kernel isolation."));
-            case "bigdata":
-                return Plain(new("C1: one mapping change in process setup, and not one byte of memory written, changes what " +
-                    "bigdata prints to \"CS 61 Is Amazing\"."));
-            case "spawn":
-                return Plain(new("F1: spawn(\"alice\") twice. Each copy has its own page table, so both run at virtual " +
-                    "address 0x100000 on different frames, interleaved by the timer."));
-            case "hello":
-                return Plain(new("The teaching kernel runs a user program with its own page table; exit gives every frame back."));
-            default:
-                return Plain(null);
-        }
-    }
-
-    private static Extra Plain(TourStep? tour) => new([], (_, o) => o, tour);
-
-    private static Verb Create(string name, string summary)
-    {
-        var extra = ExtraFor(name);
-        var steps = Opt.Int("--steps", "instruction budget", 50_000_000, 1, 10_000_000_000);
+        string name = scenario.Name;
+        var options = scenario.Options.Select(o => (Scenario: o, Flag: Flag(o))).ToList();
         var trace = Opt.Flag("--trace", "list kernel events: context switches, syscalls with arguments and results, faults");
         var view = Opt.Flag("--view", "show memory WeensyOS-style as it fills (each quarter of free memory used), at its " +
             "fullest and at the end: physical frames by owner and each live process's virtual pages (legend: 'vmlab sim memory --help')");
         var colour = new ColourOptions();
-        return new Verb(name, summary, "",
-            "{\"scenario\",\"steps\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}" + extra.Json,
-            $"vmlab sim run {name}" + (extra.Tour is { Args.Length: > 0 } t ? " " + string.Join(' ', t.Args) : ""),
-            $"vmlab sim run {name} --trace --json")
+        string[] tourArgs = [.. scenario.TourSettings.SelectMany(s => Spell(s.Option, s.Value))];
+        string json = "{\"scenario\",\"steps\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}"
+            + (scenario.ExtraType is { } extra ? $"; adds {{{string.Join(',', ExtraKeys(extra).Select(k => $"\"{k}\""))}}}" : "");
+        return new Verb(name, scenario.Summary, "", json,
+            string.Join(' ', ["vmlab sim run", name, .. tourArgs]), $"vmlab sim run {name} --trace --json")
         {
-            Tour = extra.Tour,
-        }.Takes([.. extra.Options, steps, trace, view, colour.On, colour.Off]).Does(ctx =>
+            Tour = new TourStep(scenario.Lesson, tourArgs),
+        }.Takes([.. options.Select(o => o.Flag), trace, view, colour.On, colour.Off]).Does(ctx =>
         {
             RefuseRunOptions(ctx, name);
-            var o = new ScenarioOptions { Steps = ctx.Get(steps), Trace = ctx.Get(trace), View = ctx.Get(view) };
-            bool colours = colour.Resolve(ctx);
-            if (!o.View && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
+            bool viewing = ctx.Get(view), colours = colour.Resolve(ctx);
+            if (!viewing && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
                 throw new UsageException("--color and --no-color choose how --view draws memory: add --view");
-            o = extra.Apply(ctx, o) with { ViewColor = o.View && colours };
-            ScenarioResult r = ctx.Progress($"running scenario {name}", () => Scenarios.Run(name, o));
-            var json = new
-            {
-                r.Scenario,
-                r.Steps,
-                r.Processes,
-                r.Faults,
-                r.FreeFramesBefore,
-                r.FreeFramesAfter,
-                r.MinFreeFrames,
-                r.LeakedFrames,
-                r.CheckerErrors,
-                r.Console,
-                r.Panic,
-                r.Syscalls,
-                r.ContextSwitches,
-                Facts = r.Facts.ToDictionary(f => f.Key, f => f.Value),
-                Tables = r.Tables,
-                Kernel = r.PipeRun?.Kernel,
-                Messages = r.PipeRun?.Messages,
-                MessagesDelivered = r.PipeRun?.MessagesDelivered,
-                Intact = r.PipeRun?.Intact,
-                SyscallsPerMessage = r.PipeRun?.SyscallsPerMessage,
-                PipeSyscalls = r.PipeRun?.PipeSyscalls,
-                Instructions = r.Steps,
-                r.AttackSucceeded,
-                r.AliceProgress,
-                r.EveStatus,
-                r.Passed,
-                r.Verdict,
-                Trace = o.Trace ? r.Trace : null,
-                Views = o.View ? r.Views : null,
-            };
-            return ctx.Emit(json, r.Passed, rep => WriteReport(rep, r, o.Trace));
+            var recorder = viewing ? new MemoryRecorder(colours) : null;
+            var args = new ScenarioArgs { Trace = ctx.Get(trace), Watch = recorder is null ? null : recorder.Watch };
+            foreach (var (option, flag) in options)
+                args = args.With(option, Value(ctx, flag));
+            if (scenario.Conflict(args, o => "--" + o.Name) is { } conflict) throw new UsageException(conflict);
+            ScenarioResult r = ctx.Progress($"running scenario {name}", () => scenario.Run(args));
+            var views = recorder?.Views ?? [];
+            return ctx.Emit(Json(r, args.Trace, viewing ? views : null), r.Passed, rep => WriteReport(rep, r, args.Trace, views));
         });
+    }
+
+    /// <summary>The flag a scenario option becomes: --NAME, typed and range-checked by its kind.</summary>
+    private static Option Flag(ScenarioOption o) => o.Kind switch
+    {
+        OptionKind.Flag => Opt.Flag("--" + o.Name, o.Help),
+        OptionKind.Int => Opt.Int("--" + o.Name, o.Help, (long)o.Default, o.Min!.Value, o.Max!.Value),
+        _ => Opt.Choice("--" + o.Name, o.Help, (string)o.Default, [.. o.Values!]),
+    };
+
+    private static object Value(Ctx ctx, Option flag) => flag switch
+    {
+        Option<bool> b => ctx.Get(b),
+        Option<long> n => ctx.Get(n),
+        Option<string> c => ctx.Get(c),
+        _ => throw new InvalidOperationException($"{flag.Name}: no value of a known kind"),
+    };
+
+    private static IEnumerable<string> Spell(ScenarioOption option, object value) =>
+        value is true ? ["--" + option.Name] : value is false ? [] : ["--" + option.Name, value.ToString()!];
+
+    /// <summary>The --json object: the run, the scenario's own measurements, then the verdict.</summary>
+    private static JsonObject Json(ScenarioResult r, bool trace, IReadOnlyList<MemorySnapshot>? views)
+    {
+        var json = JsonOutput.ToNode(new
+        {
+            r.Scenario,
+            r.Steps,
+            r.Processes,
+            r.Faults,
+            r.FreeFramesBefore,
+            r.FreeFramesAfter,
+            r.MinFreeFrames,
+            r.LeakedFrames,
+            r.CheckerErrors,
+            r.Console,
+            r.Panic,
+            r.Syscalls,
+            r.ContextSwitches,
+            Facts = r.Facts.ToDictionary(f => f.Key, f => f.Value),
+            r.Tables,
+        })!.AsObject();
+        foreach (string key in s_extraKeys) json[key] = null;
+        if (r.Extra is not null)
+            foreach (var (key, value) in JsonOutput.ToNode(r.Extra)!.AsObject())
+                json[key] = value?.DeepClone();
+        json["instructions"] = r.Steps;
+        json["passed"] = r.Passed;
+        json["verdict"] = r.Verdict;
+        json["trace"] = trace ? JsonOutput.ToNode(r.Trace) : null;
+        json["views"] = views is null ? null : JsonOutput.ToNode(views);
+        return json;
     }
 
     /// <summary>Options given to 'sim run' itself (before the scenario's name) belong to --program runs; a scenario
@@ -161,7 +130,7 @@ internal static class ScenarioCommand
             throw new UsageException($"{given[0]} before the scenario name is an option of 'sim run --program': put it after '{name}'");
     }
 
-    private static void WriteReport(Report rep, ScenarioResult r, bool trace)
+    private static void WriteReport(Report rep, ScenarioResult r, bool trace, IReadOnlyList<MemorySnapshot> views)
     {
         rep.Title($"vmlab sim run {r.Scenario}");
         rep.Explain(r.Description);
@@ -188,7 +157,7 @@ internal static class ScenarioCommand
             rep.Section("Observed");
             foreach (var f in r.Facts) rep.Fact(f.Key, f.Value);
         }
-        foreach (var v in r.Views)
+        foreach (var v in views)
         {
             rep.Section($"Memory {v.Moment}, after {v.Instruction} instructions");
             rep.Line(v.Text.TrimEnd());

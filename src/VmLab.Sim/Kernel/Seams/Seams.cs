@@ -135,14 +135,6 @@ public sealed record KernelSeams
 
     /// <summary>The working kernel: every seam its reference implementation.</summary>
     public static KernelSeams Reference { get; } = new();
-
-    /// <summary>The seams the older switches name (ForkMode, PipeKernel, Vulnerable).</summary>
-    public static KernelSeams From(KernelOptions o) => new()
-    {
-        Fork = o.Fork switch { ForkMode.CopyOnWrite => CowFork.Instance, ForkMode.Naive => NaiveFork.Instance, _ => CopyFork.Instance },
-        Pipe = TeachingPipe.For(o.Pipe),
-        PageAlloc = o.Vulnerable ? HandoutPageAlloc.Instance : ReferenceSyscalls.Instance,
-    };
 }
 
 /// <summary>What a lab stub throws until the student writes the function.</summary>

@@ -16,15 +16,6 @@ public sealed class TeachingPipe(string name, bool batch, bool block, bool hando
     /// <summary>Batching, blocking and hand-off: the reference pipe.</summary>
     public static TeachingPipe Best { get; } = new("best", true, true, true);
 
-    /// <summary>The instance for <paramref name="variant"/> (<see cref="Best"/> for any value not named).</summary>
-    public static TeachingPipe For(PipeKernel variant) => variant switch
-    {
-        PipeKernel.Naive => Naive,
-        PipeKernel.Blocking => Blocking,
-        PipeKernel.Batching => Batching,
-        _ => Best,
-    };
-
     /// <inheritdoc/>
     public ulong Write(Kernel k, Process p, ulong buf, ulong len)
     {

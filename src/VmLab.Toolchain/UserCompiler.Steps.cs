@@ -1,10 +1,11 @@
 using System.Text;
+using VmLab.Sim.Elf;
 
-namespace VmLab.Sim.Elf;
+namespace VmLab.Toolchain;
 
 public static partial class UserCompiler
 {
-    private const string Prefix = "VmLab.Sim.UserLib.";
+    private const string Prefix = "VmLab.Toolchain.UserLib.";
 
     // The user library as it is written to the temporary directory: the headers a program includes (VmLab's
     // u-lib.h and WeensyOS's u-lib.hh, lib.hh, process.hh, x86-64.h), its sources, the linker script, the flags.

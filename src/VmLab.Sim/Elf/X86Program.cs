@@ -1,9 +1,8 @@
 using Iced.Intel;
-using VmLab.Sim.Elf;
 using Assembler = Iced.Intel.Assembler;
-using static VmLab.Sim.Kernel.KernelLayout;
+using static VmLab.Sim.Machine.MachineLayout;
 
-namespace VmLab.Sim.X86;
+namespace VmLab.Sim.Elf;
 
 /// <summary>
 /// A small x86-64 program written with Iced's code assembler, for probes that must do exactly one thing

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace VmLab.Sim.Elf;
+namespace VmLab.Toolchain;
 
 /// <summary>How one run of the compiler ended.</summary>
 internal enum RunEnd : byte { Exited, NotStarted, TimedOut }

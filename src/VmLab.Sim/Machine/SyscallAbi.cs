@@ -1,4 +1,4 @@
-namespace VmLab.Sim.Kernel;
+namespace VmLab.Sim.Machine;
 
 /// <summary>
 /// How user programs ask for service: the number in rax, arguments in rdi, rsi, rdx, then <c>syscall</c>;

@@ -1,6 +1,7 @@
 using System.Text;
+using VmLab.Sim.Elf;
 
-namespace VmLab.Sim.Elf;
+namespace VmLab.Toolchain;
 
 /// <summary>How a compile ended: an ELF the loader accepts, no usable compiler, or the program did not build.</summary>
 public enum CompileOutcome : byte

@@ -25,7 +25,7 @@ public enum PagePerm : ulong
 }
 
 /// <summary>
-/// A paged-like memory for tests and benchmarks: a single-level table of x86-style entries (frame number and
+/// A paged-like memory for tests: a single-level table of x86-style entries (frame number and
 /// P/W/U/NX bits) over an array of 4 KiB frames. Not the machine's MMU; it gives the CPU the same kinds of
 /// answers (present/permission faults with real error codes) and counts the faults it reports.
 /// </summary>

@@ -1,0 +1,123 @@
+using System.Text.Json.Serialization;
+using VmLab.Sim.Kernel;
+using SimKernel = VmLab.Sim.Kernel.Kernel;
+
+namespace VmLab.Sim.Scenarios;
+
+/// <summary>A process as a scenario reports it.</summary>
+public sealed record ProcessSummary(int Pid, string Name, string State, int Parent, long? ExitStatus, string? KillReason,
+    long Instructions, long Syscalls, string PageTableRoot);
+
+/// <summary>A labelled table for the human report (inspect's mappings).</summary>
+public sealed record ScenarioTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
+
+/// <summary>Everything a scenario observed. Every number comes from the run.</summary>
+public sealed record ScenarioResult
+{
+    /// <summary>The scenario's name ("fork", "pipe"...), or "program" for a run of the user's own programs.</summary>
+    public required string Scenario { get; init; }
+    /// <summary>What the scenario does, in one sentence with the numbers of this run.</summary>
+    public required string Description { get; init; }
+    /// <summary>Instructions the CPU retired.</summary>
+    public required long Steps { get; init; }
+    /// <summary>Every process that ran, in creation order, as it ended (or stood when the budget ran out).</summary>
+    public required IReadOnlyList<ProcessSummary> Processes { get; init; }
+    /// <summary>Every user fault the kernel handled, in order.</summary>
+    public required IReadOnlyList<FaultRecord> Faults { get; init; }
+    /// <summary>Free frames right after boot.</summary>
+    public required ulong FreeFramesBefore { get; init; }
+    /// <summary>
+    /// Free frames at the end of the run; equal to <see cref="FreeFramesBefore"/> once every process is gone and
+    /// nothing leaked.
+    /// </summary>
+    public required ulong FreeFramesAfter { get; init; }
+    /// <summary>Fewest free frames at any kernel entry: the run's peak memory use.</summary>
+    public required ulong MinFreeFrames { get; init; }
+    /// <summary>Frames the memory checker found owned but reachable from no page table at the end.</summary>
+    public required int LeakedFrames { get; init; }
+    /// <summary>
+    /// Distinct problems the memory checker reported during and after the run; empty when memory stayed consistent.
+    /// </summary>
+    public required IReadOnlyList<string> CheckerErrors { get; init; }
+    /// <summary>Everything the processes printed, in order.</summary>
+    public required string Console { get; init; }
+    /// <summary>
+    /// The kernel's panic message ("kfree: double free of 0x5000"), or null when the kernel never failed.
+    /// </summary>
+    public required string? Panic { get; init; }
+    /// <summary>Syscall instructions executed, all processes together.</summary>
+    public required long Syscalls { get; init; }
+    /// <summary>Times the scheduler switched the CPU to a different process.</summary>
+    public required long ContextSwitches { get; init; }
+    /// <summary>What the scenario set out to show held.</summary>
+    public required bool Passed { get; init; }
+    /// <summary><see cref="Passed"/> explained in one sentence from what was observed.</summary>
+    public required string Verdict { get; init; }
+    /// <summary>Scenario-specific observations, in order (name, value).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
+    /// <summary>Labelled tables for the human report (inspect's mappings); empty for most scenarios.</summary>
+    public IReadOnlyList<ScenarioTable> Tables { get; init; } = [];
+    /// <summary>With <see cref="ScenarioArgs.Trace"/>: the first 5000 kernel events as text lines.</summary>
+    public IReadOnlyList<string> Trace { get; init; } = [];
+    /// <summary>The scenario's own measurements (a record of <see cref="Scenario.ExtraType"/>), or null. Not serialised
+    /// with the result: `sim run --json` lays its properties out beside the others.</summary>
+    [JsonIgnore]
+    public object? Extra { get; init; }
+
+    /// <summary>Checks memory, then reports what <paramref name="k"/> did under <paramref name="judgement"/>.
+    /// leaked_frames counts frames the checker found unreachable.</summary>
+    public static ScenarioResult Of(SimKernel k, string name, Judgement judgement)
+    {
+        var report = k.Panic is null ? k.Check() : new CheckReport([], []);
+        bool clean = judgement.BrokenOnPurpose || (k.Panic is null && k.CheckerErrors.Count == 0 && report.LeakedFrames.Count == 0
+                     && (k.Processes.Count > 0 || k.Frames.FreeFrames == k.FreeFramesAtBoot));
+        bool passed = judgement.Passed;
+        return new ScenarioResult
+        {
+            Scenario = name,
+            Description = judgement.Description,
+            Steps = k.Instructions,
+            Processes = [.. k.History.Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
+                p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls, $"0x{p.PageTable.Root:x}"))],
+            Faults = k.Faults,
+            FreeFramesBefore = k.FreeFramesAtBoot,
+            FreeFramesAfter = k.Frames.FreeFrames,
+            MinFreeFrames = k.MinFreeFrames == ulong.MaxValue ? k.Frames.FreeFrames : k.MinFreeFrames,
+            LeakedFrames = report.LeakedFrames.Count,
+            CheckerErrors = [.. k.CheckerErrors],
+            Console = k.Console,
+            Panic = k.Panic,
+            Syscalls = k.SyscallCount,
+            ContextSwitches = k.ContextSwitches,
+            Passed = passed && clean,
+            Verdict = passed && !clean ? judgement.Verdict + ", but " + Problems(k, report) : judgement.Verdict,
+            Facts = judgement.Facts,
+            Tables = judgement.Tables,
+            Trace = [.. k.TraceLog],
+            Extra = judgement.Extra,
+        };
+    }
+
+    private static string Problems(SimKernel k, CheckReport report) =>
+        k.Panic is { } panic ? $"the kernel panicked: {panic}"
+        : report.LeakedFrames.Count > 0 ? $"{report.LeakedFrames.Count} frame(s) leaked"
+        : k.CheckerErrors.Count > 0 ? $"the checker found {k.CheckerErrors.Count} problem(s)"
+        : $"free frames {k.Frames.FreeFrames} != {k.FreeFramesAtBoot} at boot";
+}
+
+/// <summary>
+/// A scenario's verdict on its run: what it did (one sentence with this run's numbers), whether what it set out to
+/// show held and why, what it observed. A scenario that breaks the kernel on purpose (a naive fork) says so, and
+/// the memory checker's findings then do not fail it.
+/// </summary>
+public sealed record Judgement(string Description, bool Passed, string Verdict)
+{
+    /// <summary>Observations, in order (name, value).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
+    /// <summary>Labelled tables for the human report.</summary>
+    public IReadOnlyList<ScenarioTable> Tables { get; init; } = [];
+    /// <summary>The run breaks an invariant on purpose: checker errors and leaks are the lesson, not a failure.</summary>
+    public bool BrokenOnPurpose { get; init; }
+    /// <summary>The scenario's own measurements (<see cref="Scenario.ExtraType"/>).</summary>
+    public object? Extra { get; init; }
+}

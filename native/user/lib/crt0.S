@@ -7,11 +7,12 @@ _start:
         movq %rdi, process_arg(%rip)
         xorl %ebp, %ebp                 // the outermost frame, for anyone walking frame pointers
         andq $-16, %rsp                 // the ABI's alignment at a call
-        leaq __init_array_start(%rip), %rbx     // rbx and r12 survive the calls (callee-saved)
-        leaq __init_array_end(%rip), %r12
+        movl $__init_array_start, %ebx  // rbx and r12 survive the calls (callee-saved); the program
+        movl $__init_array_end, %r12d   // is below 4 GiB (user.ld), so 32-bit addresses suffice
 1:      cmpq %r12, %rbx
         je 2f
-        call *(%rbx)
+        movq (%rbx), %rax
+        call *%rax
         addq $8, %rbx
         jmp 1b
 2:      call process_main

@@ -43,6 +43,7 @@ public sealed partial class Kernel
     private int _current;            // slot of the process that ran last
     private int _loaded = -1;        // slot whose page table the TLB holds, -1 after any mapping change
     private int _entries;            // kernel entries, for CheckEvery
+    private bool _changedOutside;    // memory may have changed outside a kernel entry since the last check
     private bool _resume;            // false after a yield or a timer interrupt: the next process runs
     private bool _switchPending;     // the slot of _current now holds a different process
 
@@ -166,6 +167,7 @@ public sealed partial class Kernel
     public long Run(long maxInstructions)
     {
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
+        _changedOutside = true;     // between runs anyone may have changed memory (a scenario hook, a test)
         while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
@@ -188,14 +190,19 @@ public sealed partial class Kernel
             if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
             Entered?.Invoke(this);
             // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
-            if (mayChangeMemory && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
+            if ((mayChangeMemory || _changedOutside) && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null)
+            {
+                Check();
+                _changedOutside = false;
+            }
         }
         return Cpu.InstructionCount - start;
     }
 
     // Kernel entries after which the checker has something new to see. A timer interrupt, getpid, yield and write
     // run no seam and change no page table or frame, and WeensyOS-style programs make them in tight loops: a
-    // check after each would cost more than the program. A spent budget is no entry at all.
+    // check after each would cost more than the program (still, the first entry of a run is checked, since a
+    // hook or a test may have changed memory before it). A spent budget is no entry at all.
     private static bool MayChangeMemory(StopReason reason, long syscall) => reason switch
     {
         StopReason.Budget or StopReason.Timer => false,

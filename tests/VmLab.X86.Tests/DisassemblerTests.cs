@@ -20,6 +20,17 @@ public class DisassemblerTests
     }
 
     [Fact]
+    public void A_three_operand_imul_keeps_its_three_operands_when_source_and_destination_are_the_same_register()
+    {
+        // imul $0x64,%rsi,%rsi; imul $0x7,%rsi,%rdx; imul %rdx,%rsi: objdump -d prints the first with three operands
+        byte[] code = [0x48, 0x6B, 0xF6, 0x64, 0x48, 0x6B, 0xD6, 0x07, 0x48, 0x0F, 0xAF, 0xF2];
+        Assert.Equal(["imul $0x64,%rsi,%rsi", "imul $0x7,%rsi,%rdx", "imul %rdx,%rsi"],
+            X86Disassembler.Disassemble(code, 0x100027).Select(l => l.Text));
+        Assert.Equal(["imul rsi,rsi,0x64", "imul rdx,rsi,0x7", "imul rsi,rdx"],
+            X86Disassembler.Disassemble(code, 0x100027, X86Syntax.Intel).Select(l => l.Text));
+    }
+
+    [Fact]
     public void A_branch_target_reads_as_objdump_prints_it_address_then_symbol_in_both_syntaxes()
     {
         X86Symbol? Main(ulong a) => a >= 0x401009 ? new X86Symbol(0x401009, "process_main") : null;

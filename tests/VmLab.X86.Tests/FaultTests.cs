@@ -116,6 +116,20 @@ public class FaultTests
     }
 
     [Fact]
+    public void A_read_modify_write_of_a_missing_page_faults_as_a_write_as_hardware_reports_it()
+    {
+        // the read half of add/inc/xchg/bts... is checked as a write: error code W|U, not U
+        var m = new X86Machine(a => { a.inc(__qword_ptr[0x900000]); });
+        Assert.Equal(StopReason.Fault, m.Run());
+        Assert.Equal(PageFaultError.Write | PageFaultError.User, m.Cpu.LastFault.ErrorCode);
+        Assert.Equal(Access.Write, m.Cpu.LastFault.Access);
+        // a compare only reads
+        m = new X86Machine(a => { a.cmp(__qword_ptr[0x900000], 1); });
+        Assert.Equal(StopReason.Fault, m.Run());
+        Assert.Equal(PageFaultError.User, m.Cpu.LastFault.ErrorCode);
+    }
+
+    [Fact]
     public void Unsupported_and_undefined_instructions_stop_as_invalid_opcode_naming_the_mnemonic()
     {
         var m = new X86Machine(a => { a.mov(eax, 1); a.cpuid(); });

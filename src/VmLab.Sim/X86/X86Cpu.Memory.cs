@@ -48,24 +48,27 @@ public sealed partial class X86Cpu<TBus>
         return op.Addr32 ? (uint)a : a;
     }
 
+    /// <summary>A load; access is Write for the read half of a read-modify-write, which x86 checks (and
+    /// faults) as a write: a RMW of a read-only page faults with W set before anything changes, and one that
+    /// straddles into such a page faults on the first page that refuses the write.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Load(ulong va, int size, out ulong value)
+    private bool Load(ulong va, int size, out ulong value, Access access = Access.Read)
     {
         if ((va & (ulong)(size - 1)) == 0)
         {
-            if (_bus.TryLoad(va, size, Access.Read, Privilege, out value, out MemoryFault fault)) return true;
+            if (_bus.TryLoad(va, size, access, Privilege, out value, out MemoryFault fault)) return true;
             return Fail(fault);
         }
-        return LoadSplit(va, size, out value);
+        return LoadSplit(va, size, out value, access);
     }
 
     /// <summary>An unaligned load, byte by byte (the bus only takes naturally aligned accesses).</summary>
-    private bool LoadSplit(ulong va, int size, out ulong value)
+    private bool LoadSplit(ulong va, int size, out ulong value, Access access)
     {
         value = 0;
         for (int i = 0; i < size; i++)
         {
-            if (!_bus.TryLoad(va + (ulong)i, 1, Access.Read, Privilege, out ulong b, out MemoryFault fault))
+            if (!_bus.TryLoad(va + (ulong)i, 1, access, Privilege, out ulong b, out MemoryFault fault))
             {
                 value = 0;
                 return Fail(fault);
@@ -134,14 +137,15 @@ public sealed partial class X86Cpu<TBus>
         }
     }
 
-    /// <summary>Reads the destination (first operand) of a generic form; ea is its address when in memory.</summary>
+    /// <summary>Reads the destination (first operand) of a generic form; ea is its address when in memory.
+    /// A destination that will be written back is read with write permission (see <see cref="Load"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Dest(ref XOp op, ulong next, out ulong v, out ulong ea)
+    private bool Dest(ref XOp op, ulong next, out ulong v, out ulong ea, bool readOnly = false)
     {
         if (op.Form is XForm.MR or XForm.MI or XForm.M)
         {
             ea = Ea(ref op, next);
-            return Load(ea, op.Size, out v);
+            return Load(ea, op.Size, out v, readOnly ? Access.Read : Access.Write);
         }
         ea = 0;
         v = ReadReg(op.Dst, op.Size);

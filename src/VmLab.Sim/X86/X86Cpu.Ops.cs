@@ -92,11 +92,12 @@ public sealed partial class X86Cpu<TBus>
 
     private bool AluGeneric(ref XOp op, ulong next)
     {
-        if (!Dest(ref op, next, out ulong a, out ulong ea) || !Source(ref op, next, op.Size, out ulong b)) return false;
-        LazyFlags saved = _f;
         var alu = (AluOp)op.Sub;
+        bool compare = alu is AluOp.Cmp or AluOp.Test;
+        if (!Dest(ref op, next, out ulong a, out ulong ea, compare) || !Source(ref op, next, op.Size, out ulong b)) return false;
+        LazyFlags saved = _f;
         ulong r = Alu(alu, a, b, op.Size);
-        if (alu is AluOp.Cmp or AluOp.Test || WriteDest(ref op, ea, r)) return true;
+        if (compare || WriteDest(ref op, ea, r)) return true;
         _f = saved;
         return false;
     }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
@@ -130,7 +131,7 @@ public sealed partial class X86Cpu<TBus>
         if (DestIsMemory(ref op))
         {
             ea = Ea(ref op, next) + (ulong)((offset >> BitOperations.Log2((uint)bits)) * size);
-            if (!Load(ea, size, out a)) return false;
+            if (!Load(ea, size, out a, op.Sub == 0 ? Access.Read : Access.Write)) return false;
         }
         else a = ReadReg(op.Dst, size);
         int bit = (int)(offset & (bits - 1));

@@ -88,6 +88,8 @@ public static class X86Disassembler
             // objdump writes the scale whenever there is an index: (%rdx,%rax,1), [rax+rax*1]. Iced's option
             // would also write a scale (and a stray comma in AT&T) where there is none, so it is set per instruction.
             formatter.Options.AlwaysShowScale = ins.MemoryIndex != Register.None;
+            // Iced's pseudo-op shortens imul $7,%rsi,%rsi to imul $7,%rsi; objdump keeps the three operands
+            formatter.Options.UsePseudoOps = ins.Mnemonic != Mnemonic.Imul;
             formatter.Format(ins, output);
             string? comment = ins.IsIPRelativeMemoryOperand ? RipComment(ins.IPRelativeMemoryAddress, symbols) : null;
             lines.Add(new X86Line(at, bytes[offset..(offset + ins.Length)], output.ToStringAndReset(),

@@ -1,5 +1,6 @@
 using System.Text;
 using Iced.Intel;
+using Xunit.Abstractions;
 
 namespace VmLab.X86.Tests.Diff;
 
@@ -9,7 +10,7 @@ namespace VmLab.X86.Tests.Diff;
 /// ones the sequence leaves undefined) and the same data bytes. Fixed seed, so a failure reproduces.
 /// The count is set by VMLAB_X86_FUZZ_COUNT (default 100,000).
 /// </summary>
-public class DifferentialTests
+public class DifferentialTests(ITestOutputHelper output)
 {
     private static int Count => int.TryParse(Environment.GetEnvironmentVariable("VMLAB_X86_FUZZ_COUNT"), out int n) && n > 0 ? n : 100_000;
 
@@ -17,9 +18,10 @@ public class DifferentialTests
     public void Random_sequences_end_identically_on_the_host_cpu_and_on_vmlab()
     {
         var gen = new SequenceGenerator(seed: 16_2026);
-        var vm = new VmLabCpu();
+        IVmLabRunner flat = new FlatVmLab(), paged = new PagedVmLab(), stepped = new PagedVmLab();
+        var counts = new ClassCounts();
         var failures = new List<string>();
-        int total = Count, done = 0, signals = 0;
+        int total = Count, done = 0, signals = 0, faulting = 0;
         const int batch = 5000;
         while (done < total && failures.Count < 5)
         {
@@ -28,23 +30,53 @@ public class DifferentialTests
             var host = HostCpu.Run(cases);
             for (int i = 0; i < cases.Count && failures.Count < 5; i++)
             {
-                X86Outcome mine = vm.Run(cases[i]);
+                X86Case c = cases[i];
                 if (host[i].Signal != X86Outcome.SigIll) signals++;
-                string? diff = Compare(cases[i], host[i], mine);
-                if (diff is not null) failures.Add($"case {done + i}:\n{Describe(cases[i])}{diff}");
+                if (c.Faulting) faulting++;
+                X86Outcome mine = paged.Run(c);
+                string? diff = Compare(c, host[i], mine, paged.Name)
+                    ?? (c.Faulting ? null : Compare(c, host[i], flat.Run(c), flat.Name))
+                    ?? Compare(c, host[i], stepped.Run(c, rip => counts.Retired(c, rip)), "paged, one step at a time");
+                if (diff is not null) failures.Add($"case {done + i}:\n{Describe(c)}{diff}");
+                else counts.Ended(c, mine);
             }
             done += cases.Count;
         }
+        output.WriteLine($"{done} sequences ({faulting} reaching past the data page): {counts.Table()}");
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
         Assert.Equal(total, done);
         Assert.True(signals < total / 2, $"{signals} of {total} sequences ended in a fault: the generator is off");
+        List<string> low = counts.BelowFloor(total);
+        Assert.True(low.Count == 0, $"classes under their floor: {string.Join("; ", low)}\nall: {counts.Table()}");
     }
 
-    private static string? Compare(X86Case c, X86Outcome host, X86Outcome mine)
+    [Fact]
+    public void The_docs_list_exactly_the_classes_the_fuzzer_is_held_to()
+    {
+        string doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs/x86.md"));
+        const string open = "<!-- fuzzer classes -->", close = "<!-- /fuzzer classes -->";
+        int a = doc.IndexOf(open, StringComparison.Ordinal), b = doc.IndexOf(close, StringComparison.Ordinal);
+        Assert.True(a >= 0 && b > a, "docs/x86.md has no fuzzer class list");
+        var listed = doc[(a + open.Length)..b].Split('`').Where((_, k) => k % 2 == 1).ToList();
+        Assert.Equal(ClassCounts.Listed.Order(), listed.Order());
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "VmLab.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository above " + AppContext.BaseDirectory);
+    }
+
+    private static string? Compare(X86Case c, X86Outcome host, X86Outcome mine, string runner)
     {
         var sb = new StringBuilder();
         if (host.Signal != mine.Signal) sb.AppendLine($"  signal: host {host.Signal}, vmlab {mine.Signal}");
         if (host.Rip != mine.Rip) sb.AppendLine($"  rip: host 0x{host.Rip:x}, vmlab 0x{mine.Rip:x}");
+        if (host.Signal == X86Outcome.SigSegv
+            && (host.FaultAddress != mine.FaultAddress || host.ErrorCode != mine.ErrorCode || host.Vector != mine.Vector))
+            sb.AppendLine($"  fault: host vector {host.Vector} at 0x{host.FaultAddress:x} error 0x{host.ErrorCode:x}, " +
+                          $"vmlab vector {mine.Vector} at 0x{mine.FaultAddress:x} error 0x{mine.ErrorCode:x}");
         for (int i = 0; i < 16; i++)
             if (host.Regs[i] != mine.Regs[i]) sb.AppendLine($"  {Names[i]}: host 0x{host.Regs[i]:x}, vmlab 0x{mine.Regs[i]:x}");
         ulong mask = (SequenceGenerator.Status | 0x400) & ~c.UndefinedAt.GetValueOrDefault(host.Rip, SequenceGenerator.Status);
@@ -56,7 +88,13 @@ public class DifferentialTests
                 sb.AppendLine($"  data[{i}]: host 0x{host.Data[i]:x2}, vmlab 0x{mine.Data[i]:x2}");
                 break;
             }
-        return sb.Length == 0 ? null : sb.ToString();
+        for (int i = 0; i < X86Case.TailSize; i++)
+            if (host.Tail[i] != mine.Tail[i])
+            {
+                sb.AppendLine($"  data[{4096 - X86Case.TailSize + i}]: host 0x{host.Tail[i]:x2}, vmlab 0x{mine.Tail[i]:x2}");
+                break;
+            }
+        return sb.Length == 0 ? null : $"  ({runner})\n" + sb;
     }
 
     private static readonly string[] Names = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
@@ -70,6 +108,7 @@ public class DifferentialTests
         while (decoder.IP < X86Case.CodeVa + (ulong)c.Code.Length)
         {
             decoder.Decode(out Instruction ins);
+            if (ins.Code == Code.Int3) continue;   // the padding before an instruction cut by the page end
             formatter.Format(ins, output);
             sb.AppendLine($"  {ins.IP:x}: {output.ToStringAndReset()}");
         }

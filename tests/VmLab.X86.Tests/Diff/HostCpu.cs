@@ -28,6 +28,7 @@ internal static class HostCpu
                 foreach (ulong r in c.Regs) w.Write(r);
                 w.Write(c.Rflags);
                 w.Write(c.Data);
+                w.Write(c.Tail);
             }
         });
         var results = new List<X86Outcome>(cases.Count);
@@ -55,7 +56,11 @@ internal static class HostCpu
             var o = new X86Outcome { Signal = (int)r.ReadUInt32(), Rip = r.ReadUInt64() };
             for (int k = 0; k < 16; k++) o.Regs[k] = r.ReadUInt64();
             o.Rflags = r.ReadUInt64();
+            o.FaultAddress = r.ReadUInt64();
+            o.ErrorCode = r.ReadUInt64();
+            o.Vector = r.ReadUInt64();
             o.Data = r.ReadBytes(X86Case.DataSize);
+            o.Tail = r.ReadBytes(X86Case.TailSize);
             results.Add(o);
         }
     }

@@ -9,7 +9,7 @@ namespace VmLab.X86.Tests.Diff;
 /// encoder. String instructions get their pointers and count set up first. The generator tracks which status
 /// flags are undefined so far and never emits an instruction that reads one.
 /// </summary>
-internal sealed class SequenceGenerator(int seed)
+internal sealed partial class SequenceGenerator(int seed)
 {
     private static readonly HashSet<Mnemonic> Tested =
     [
@@ -39,26 +39,49 @@ internal sealed class SequenceGenerator(int seed)
         regs[4] = X86Case.StackStart;
         var data = new byte[X86Case.DataSize];
         _rng.NextBytes(data);
+        var tail = new byte[X86Case.TailSize];
+        _rng.NextBytes(tail);
         ulong flags = ((ulong)_rng.Next() & Status) | 0x202;
         var code = new List<byte>();
         var undefinedAt = new Dictionary<ulong, ulong>();
         ulong undefined = 0;
         int depth = 0, count = _rng.Next(1, 13);
+        // one case in six reaches for the read-only or unmapped page, or runs into the no-execute data page
+        int faultAt = _rng.Next(6) == 0 ? _rng.Next(count) : -1;
+        var fault = new FaultPlan();
         for (int k = 0; k < count; k++)
         {
-            if (_rng.Next(12) == 0) StringOp(code, ref undefined, undefinedAt);
+            if (k == faultAt) FaultGroup(code, ref undefined, ref depth, undefinedAt, fault);
+            else if (_rng.Next(14) == 0) DivideGroup(code, ref undefined, undefinedAt);
+            else if (_rng.Next(20) == 0) BitCountGroup(code, ref undefined, undefinedAt);
+            else if (_rng.Next(12) == 0) StringOp(code, ref undefined, undefinedAt);
             else if (_rng.Next(10) == 0) ControlFlow(code, ref undefined, ref depth, undefinedAt);
-            else
-                for (int tries = 0; tries < 500; tries++)
-                {
-                    undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
-                    if (TryRandom(code, ref undefined, ref depth, undefinedAt)) break;
-                }
+            else RandomInstruction(code, ref undefined, ref depth, undefinedAt);
         }
         undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
         code.Add(0x0F);
         code.Add(0x0B);   // ud2
-        return new X86Case { Code = code.ToArray(), Regs = regs, Rflags = flags, Data = data, UndefinedAt = undefinedAt };
+        if (fault.PageEnd is { } end)
+        {
+            // an instruction whose first bytes end the code page and whose rest would be on the data page
+            while (code.Count < 4096 - end.Length) code.Add(0xCC);
+            code.AddRange(end);
+        }
+        return new X86Case
+        {
+            Code = code.ToArray(), Regs = regs, Rflags = flags, Data = data, Tail = tail, UndefinedAt = undefinedAt,
+            Faulting = faultAt >= 0, Straddles = fault.Straddles,
+        };
+    }
+
+    /// <summary>One random instruction from the tested classes (retrying until one is acceptable).</summary>
+    private void RandomInstruction(List<byte> code, ref ulong undefined, ref int depth, Dictionary<ulong, ulong> undefinedAt, ulong? target = null)
+    {
+        for (int tries = 0; tries < 500; tries++)
+        {
+            undefinedAt[X86Case.CodeVa + (ulong)code.Count] = undefined;
+            if (TryRandom(code, ref undefined, ref depth, undefinedAt, target)) break;
+        }
     }
 
     public const ulong Status = 0x8D5;   // CF PF AF ZF SF OF
@@ -66,7 +89,8 @@ internal sealed class SequenceGenerator(int seed)
     private ulong Value() => _rng.Next(3) == 0 ? Interesting[_rng.Next(Interesting.Length)]
         : _rng.Next(3) == 0 ? (ulong)_rng.Next(-300, 300) : (ulong)_rng.NextInt64() ^ ((ulong)_rng.Next() << 63);
 
-    private bool TryRandom(List<byte> code, ref ulong undefined, ref int depth, Dictionary<ulong, ulong> undefinedAt)
+    private bool TryRandom(List<byte> code, ref ulong undefined, ref int depth, Dictionary<ulong, ulong> undefinedAt,
+        ulong? target = null)
     {
         ulong ip = X86Case.CodeVa + (ulong)code.Count;
         var bytes = new byte[16];
@@ -81,9 +105,19 @@ internal sealed class SequenceGenerator(int seed)
         if ((IcedFlags(ins.RflagsRead) & undefined) != 0) return false;
         bool keepsMemory = ins.Mnemonic is Mnemonic.Lea or Mnemonic.Nop;
         var setup = new List<byte>();
-        if ((ins.Op0Kind == OpKind.Memory || ins.Op1Kind == OpKind.Memory) && !keepsMemory)
+        bool memory = ins.Op0Kind == OpKind.Memory || ins.Op1Kind == OpKind.Memory;
+        if (target is not null && (!memory || keepsMemory)) return false;
+        if (memory && !keepsMemory)
         {
-            if (_rng.Next(3) == 0)
+            if (target is { } at0)
+            {
+                ins.MemoryBase = Register.RIP;
+                ins.MemoryIndex = Register.None;
+                ins.MemoryIndexScale = 1;
+                ins.MemoryDisplacement64 = at0;
+                ins.MemoryDisplSize = 8;
+            }
+            else if (_rng.Next(3) == 0)
             {
                 // base + index * scale + disp8: set the two registers up first, so the address lands in the data
                 Register b = Gprs[_rng.Next(Gprs.Length)], x = Gprs[_rng.Next(Gprs.Length)];

@@ -82,9 +82,9 @@ internal static class CcCommand
     // A source must be a regular file gcc can compile: a FIFO would hang the compile, a device never ends.
     private static void CheckSource(string f)
     {
-        string? kind = f.Length == 0 ? throw new UsageException("a source file name is empty") : FileKind.Of(f);
-        if (kind is null) throw new UsageException($"cannot read '{Numbers.Clip(f)}': no such file");
-        if (kind != "regular file") throw new UsageException($"'{Numbers.Clip(f)}' is a {kind}, not a source file");
+        var kind = f.Length == 0 ? throw new UsageException("a source file name is empty") : KindOf(f);
+        if (kind == FileKind.Missing) throw new UsageException($"cannot read '{Numbers.Clip(f)}': no such file");
+        if (kind != FileKind.Regular) throw new UsageException($"'{Numbers.Clip(f)}' is {FileKinds.Describe(kind)}, not a source file");
         if (UserCompiler.LanguageOf(f) is null)
             throw new UsageException($"'{Numbers.Clip(f)}': not a C, C++ or assembler source (name it .c, .cc, .cpp, .S or .s)");
         if (new FileInfo(f).Length > UserCompiler.MaxSourceBytes)
@@ -95,15 +95,26 @@ internal static class CcCommand
     private static void CheckOutput(string outPath, string[] sources)
     {
         if (outPath.Length == 0) throw new UsageException("--output needs a file name");
-        string? kind = FileKind.Of(outPath);
-        if (kind is not null and not "regular file")
-            throw new UsageException($"--output: '{Numbers.Clip(outPath)}' is a {kind}; the program is written to a regular file");
+        var kind = KindOf(outPath);
+        if (kind is not (FileKind.Missing or FileKind.Regular))
+            throw new UsageException($"--output: '{Numbers.Clip(outPath)}' is {FileKinds.Describe(kind)}; the program is written to a regular file");
         string full = Path.GetFullPath(outPath);
         if (sources.Any(s => Path.GetFullPath(s) == full))
             throw new UsageException($"--output: '{Numbers.Clip(outPath)}' is one of the sources; name another file");
         string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && FileKind.Of(dir) != "directory")
+        if (dir is not null && KindOf(dir) != FileKind.Directory)
             throw new UsageException($"--output: no directory '{Numbers.Clip(dir)}' to write '{Numbers.Clip(Path.GetFileName(full))}' in");
+    }
+
+    // stat(2) on Linux; elsewhere what .NET can tell (no FIFOs or devices to fear from a name there).
+    private static FileKind KindOf(string path)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try { return FileKinds.Of(path); }
+            catch (LinuxException e) { throw new RefusedException($"cannot look at '{Numbers.Clip(path)}': {e.Message}"); }
+        }
+        return Directory.Exists(path) ? FileKind.Directory : File.Exists(path) ? FileKind.Regular : FileKind.Missing;
     }
 
     private static string[] CheckAll(string[] values, string option)

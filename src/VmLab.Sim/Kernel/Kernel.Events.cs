@@ -104,7 +104,7 @@ public sealed partial class Kernel
     private void RecordSyscall(Process p, long number, ulong a0, ulong a1)
     {
         if (!RecordEvents && !TraceEnabled) return;
-        string name = SyscallName(number);
+        string name = SyscallAbi.Name(number);
         string result = p.Alive ? ((long)p.Registers[Reg.Rax]).ToString() : "-";
         Record(new(Cpu.InstructionCount, KernelEventKind.Syscall, p.Pid, $"pid {p.Pid} {name}(0x{a0:x}, 0x{a1:x}) = {result}") { Syscall = name });
         if (p.State == ProcessState.Exited)
@@ -118,18 +118,4 @@ public sealed partial class Kernel
         if (!_syscallsByName.TryGetValue(p, out var counts)) _syscallsByName[p] = counts = [];
         counts[name] = counts.GetValueOrDefault(name) + 1;
     }
-
-    private static string SyscallName(long number) => number switch
-    {
-        SyscallAbi.Write => "write",
-        SyscallAbi.Exit => "exit",
-        SyscallAbi.GetPid => "getpid",
-        SyscallAbi.Yield => "yield",
-        SyscallAbi.PageAlloc => "page_alloc",
-        SyscallAbi.Fork => "fork",
-        SyscallAbi.Spawn => "spawn",
-        SyscallAbi.PipeWrite => "pipewrite",
-        SyscallAbi.PipeRead => "piperead",
-        _ => $"#{number}",
-    };
 }

@@ -59,4 +59,73 @@ public sealed class SimCcCommandTests : IDisposable
         Assert.Single(noCompiler.Err.Trim().Split('\n'));
         Assert.Contains("no C compiler", noCompiler.Err);
     }
+
+    [Fact]
+    public void A_WeensyOS_style_Cxx_program_builds_with_a_students_flags()
+    {
+        string src = Source("p-spin.cc", """
+            #include "u-lib.hh"
+            extern uint8_t end[];
+            void process_main() {
+                uintptr_t heap = round_up((uintptr_t) end, PAGESIZE);
+                assert(sys_page_alloc((void*) heap) == 0, "no page");
+                console_printf(CPOS(1, 0), COLOR_NORMAL, "%s %d\n", WHO, min(3, max(1, LEVEL)));
+                sys_exit();
+            }
+            """);
+        var json = CliRunner.Json("sim", "cc", src, "-O1", "-DWHO=\"spin\"", "-D", "LEVEL=2", "-g", "-o", Path.Combine(_dir.Path, "spin.elf"));
+        Assert.Equal("1", json["optimization"]!.GetValue<string>());
+        Assert.Equal("c++", json["languages"]![0]!.GetValue<string>());
+        var run = CliRunner.Json("sim", "cpu", Path.Combine(_dir.Path, "spin.elf"));
+        Assert.Equal("spin 2\n", run["console"]!.GetValue<string>());
+        CliRunner.BadInput("sim", "cc", src, "-O9");
+    }
+
+    [Fact]
+    public void The_output_is_a_regular_file_never_a_device_or_a_source()
+    {
+        string src = Source("hi.c", Hello);
+        var dev = CliRunner.BadInput("sim", "cc", src, "-o", "/dev/zero");
+        Assert.Contains("character device", dev.Err);
+        Assert.True(dev.Err.Trim().Length <= 200);
+        CliRunner.BadInput("sim", "cc", src, "-o", src);
+        Assert.Equal(Hello, File.ReadAllText(src));
+        CliRunner.BadInput("sim", "cc", src, "-o", Path.Combine(_dir.Path, "no-such-dir", "hi.elf"));
+        var input = CliRunner.BadInput("sim", "cc", "/dev/zero");
+        Assert.Contains("not a source file", input.Err);
+    }
+
+    [Fact]
+    public void An_include_of_dev_zero_ends_quickly_in_one_line()
+    {
+        string src = Source("zero.c", "#include \"/dev/zero\"\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var r = CliRunner.BadInput("sim", "cc", src);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.Contains("memory", r.Err);
+        Assert.True(r.Err.Trim().Length <= 200, r.Err);
+    }
+
+    [Fact]
+    public void Sigterm_during_a_compile_removes_the_temporary_directory()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string tmp = Path.Combine(_dir.Path, "tmp");
+        Directory.CreateDirectory(tmp);
+        string fifo = Path.Combine(_dir.Path, "pipe");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", [fifo])) mk.WaitForExit();
+        string src = Source("stuck.c", $"#include \"{fifo}\"\n");
+        string host = Environment.ProcessPath is { } p && Path.GetFileName(p) == "dotnet" ? p : "dotnet";
+        var psi = new System.Diagnostics.ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "vmlab.dll"), "sim", "cc", src }) psi.ArgumentList.Add(a);
+        psi.Environment["TMPDIR"] = tmp;
+        using var vmlab = System.Diagnostics.Process.Start(psi)!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Directory.GetDirectories(tmp, "vmlab-cc-*").Length == 0 && DateTime.UtcNow < deadline && !vmlab.HasExited) Thread.Sleep(50);
+        Assert.NotEmpty(Directory.GetDirectories(tmp, "vmlab-cc-*"));
+        Thread.Sleep(500);                       // gcc is now waiting on the FIFO
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", vmlab.Id.ToString()])) kill.WaitForExit();
+        Assert.True(vmlab.WaitForExit(20_000), "vmlab did not end after SIGTERM");
+        Assert.Empty(Directory.GetDirectories(tmp, "vmlab-cc-*"));
+    }
 }

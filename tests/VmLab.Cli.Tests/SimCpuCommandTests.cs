@@ -63,13 +63,13 @@ public sealed class SimCpuCommandTests : IDisposable
     [Fact]
     public void Trace_lists_the_first_instructions_in_gnu_syntax_and_steps_limit_the_run()
     {
-        var r = CliRunner.Run("sim", "cpu", "--builtin", "hello", "--trace", "--steps", "5");
+        var r = CliRunner.Run("sim", "cpu", "--builtin", "hello", "--trace", "--steps", "10");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("_start:", r.Out);
         Assert.Matches(@"mov %rdi,0x[0-9a-f]+\(%rip\) +# [0-9a-f]+ <process_arg>", r.Out);   // rip-relative, as objdump shows it
         Assert.Matches(@"call [0-9a-f]+ <process_main>", r.Out);
         Assert.Contains("process_main:", r.Out);
-        Assert.Contains("still running after 5 instructions", r.Out);
+        Assert.Contains("still running after 10 instructions", r.Out);
     }
 
     [Fact]

@@ -44,6 +44,58 @@ int strcmp(const char* a, const char* b) {
     return (unsigned char)*a - (unsigned char)*b;
 }
 
+void* memchr(const void* s, int c, size_t n) {
+    const unsigned char* p = s;
+    for (; n; n--, p++)
+        if (*p == (unsigned char)c) return (void*)p;
+    return 0;
+}
+
+size_t strnlen(const char* s, size_t maxlen) {
+    size_t n = 0;
+    while (n < maxlen && s[n]) n++;
+    return n;
+}
+
+char* strcpy(char* dst, const char* src) {
+    char* d = dst;
+    while ((*d++ = *src++)) {}
+    return dst;
+}
+
+// C's strncpy: at most n bytes, the rest of the n filled with NULs (so no terminator when src is long).
+char* strncpy(char* dst, const char* src, size_t n) {
+    size_t i = 0;
+    for (; i < n && src[i]; i++) dst[i] = src[i];
+    for (; i < n; i++) dst[i] = '\0';
+    return dst;
+}
+
+int strncmp(const char* a, const char* b, size_t n) {
+    for (; n && *a && *a == *b; n--) a++, b++;
+    return n ? (unsigned char)*a - (unsigned char)*b : 0;
+}
+
+char* strchr(const char* s, int c) {
+    for (;; s++) {
+        if (*s == (char)c) return (char*)s;
+        if (!*s) return 0;
+    }
+}
+
+// A 64-bit linear congruential generator (Knuth's MMIX constants); rand() returns its top 31 bits, which are
+// the well-mixed ones. The state is an ordinary global, so fork copies it.
+static uint64_t rand_state = 1;
+
+void srand(unsigned seed) {
+    rand_state = seed;
+}
+
+int rand(void) {
+    rand_state = rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (int)(rand_state >> 33);
+}
+
 // A bounded output cursor: counts everything, stores what fits (the last byte is kept for the NUL).
 struct out {
     char* buf;

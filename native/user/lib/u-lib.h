@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PAGESIZE        4096UL
 #define PROC_START_ADDR 0x100000UL
 #define HEAP_START      0x110000UL
@@ -57,12 +61,31 @@ ssize_t sys_piperead(void* buf, size_t len);
 // Any syscall with any arguments (for programs that test the kernel's checks).
 long sys_call(long number, uint64_t a0, uint64_t a1, uint64_t a2);
 
+// The CGA console page (WeensyOS's `console`): 25 rows of 80 cells, each a character in the low byte and its
+// colour in the high byte, mapped user-writable at 0xB8000 in every process (one page shared by all). The
+// kernel's console log (what `vmlab sim run` prints) is a separate stream: sys_write and console_printf go there.
+#define CONSOLE_COLUMNS 80
+#define CONSOLE_ROWS    25
+#define CPOS(row, col)  ((row) * CONSOLE_COLUMNS + (col))
+#define CROW(cpos)      ((cpos) / CONSOLE_COLUMNS)
+#define CCOL(cpos)      ((cpos) % CONSOLE_COLUMNS)
+#define END_CPOS        (CONSOLE_ROWS * CONSOLE_COLUMNS)
+extern volatile uint16_t console[CONSOLE_ROWS * CONSOLE_COLUMNS];
+extern volatile int cursorpos;      // the console page's last word, as in WeensyOS
+
 // Formatted console output: %d %i %u %x %X %s %c %p %%, with l/ll/z sizes, a width, '0' and '-' flags.
 // Each call is one write, so a line is never interleaved with another process's output. Returns bytes
 // written (lines longer than 255 bytes are cut).
 int console_printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
 int vsnprintf(char* buf, size_t size, const char* format, va_list ap);
 int snprintf(char* buf, size_t size, const char* format, ...) __attribute__((format(printf, 3, 4)));
+
+// Console output at a position (WeensyOS's console_puts/console_vprintf): the text goes to the kernel's console
+// log in one write, and into the CGA cells from cpos on in `color`; '\n' blanks the rest of its row. Returns the
+// position after the text (wrapping to 0 at END_CPOS). console_clear blanks every cell and sets cursorpos to 0.
+int console_puts(int cpos, int color, const char* s, size_t len);
+int console_vprintf(int cpos, int color, const char* format, va_list ap);
+void console_clear(void);
 
 // panic(format, ...): prints "PANIC: " and the message, then exits with status 1. assert(x) panics with the
 // file, line and expression when x is false.
@@ -77,6 +100,18 @@ void* memmove(void* dst, const void* src, size_t n);
 int memcmp(const void* a, const void* b, size_t n);
 size_t strlen(const char* s);
 int strcmp(const char* a, const char* b);
+void* memchr(const void* s, int c, size_t n);
+size_t strnlen(const char* s, size_t maxlen);
+char* strcpy(char* dst, const char* src);
+char* strncpy(char* dst, const char* src, size_t n);
+int strncmp(const char* a, const char* b, size_t n);
+char* strchr(const char* s, int c);
+
+// rand(): 0 .. RAND_MAX from a generator in the process's own memory (a forked child continues the parent's
+// sequence); srand(seed) restarts it. The same sequence on every run: no hidden entropy.
+#define RAND_MAX 0x7FFFFFFF
+int rand(void);
+void srand(unsigned seed);
 
 // xorshift64: the generator the kernel's programs use; *state must start non-zero.
 static inline uint64_t rand_next(uint64_t* state) {
@@ -87,5 +122,9 @@ static inline uint64_t rand_next(uint64_t* state) {
     *state = x;
     return x;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -31,7 +31,7 @@ internal static class SeamSwap
         _ when exercise.Seam == typeof(IExit) => KernelSeams.Reference with { Exit = (IExit)implementation },
         _ when exercise.Seam == typeof(ISpawn) => KernelSeams.Reference with { Spawn = (ISpawn)implementation },
         _ when exercise.Seam == typeof(IPageAlloc) => KernelSeams.Reference with { PageAlloc = (IPageAlloc)implementation },
-        _ when exercise.Seam == typeof(IPipeKernel) => KernelSeams.Reference with { Pipe = (IPipeKernel)implementation },
+        _ when exercise.Seam == typeof(IPipeKernel) => KernelSeams.Reference with { PipeKernel = (IPipeKernel)implementation },
         _ => throw new ArgumentException($"no kernel seam for {exercise.Name}"),
     };
 }

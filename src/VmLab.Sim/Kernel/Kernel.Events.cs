@@ -1,4 +1,5 @@
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Machine;
 using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.Kernel;
@@ -20,10 +21,14 @@ public enum KernelEventKind : byte
     Exit,
     /// <summary>The memory checker found a broken invariant (a leak, a shared writable frame...); Pid is 0.</summary>
     CheckerError,
+    /// <summary>The timer interrupted a process (traced only: too many to keep as events).</summary>
+    Timer,
+    /// <summary>A process went to sleep in a syscall (traced only).</summary>
+    Sleep,
 }
 
 /// <summary>
-/// One kernel event, structured (the trace log's lines are text for people). <see cref="Step"/> is the
+/// One kernel event, structured; its <see cref="Text"/> is the trace log's line. <see cref="Step"/> is the
 /// instruction count when it happened. Faults carry the address, the access, the #PF error code and its
 /// meaning, and whether the kernel fixed it (copy-on-write) or killed the process.
 /// </summary>
@@ -48,73 +53,69 @@ public sealed record KernelEvent(long Step, KernelEventKind Kind, int Pid, strin
     public bool? Handled { get; init; }
 }
 
+// THE ONE WAY AN EVENT IS RECORDED: Record puts it in the trace (with TraceEnabled) and among the events (with
+// RecordEvents); nothing else writes either.
 public sealed partial class Kernel
 {
     /// <summary>How many recent events <see cref="Events"/> keeps; older ones are dropped (counted in <see cref="EventCount"/>).</summary>
-    public const int EventCapacity = 4096;
+    internal const int EventCapacity = 4096;
+
+    private const int TraceCapacity = 5000;
 
     private readonly Queue<KernelEvent> _events = new();
     private readonly Dictionary<Process, Dictionary<string, long>> _syscallsByName = [];
 
     /// <summary>When set, the kernel records structured events (<see cref="Events"/>). Off by default: scenarios
     /// run by the CLI do not pay for them.</summary>
-    public bool RecordEvents { get; set; }
+    internal bool RecordEvents { get; set; }
 
     /// <summary>When set, <see cref="Run"/> returns as soon as an event has been recorded.</summary>
-    public bool StopAtEvent { get; set; }
+    internal bool StopAtEvent { get; set; }
 
     /// <summary>The most recent events, oldest first (at most <see cref="EventCapacity"/>).</summary>
-    public IReadOnlyCollection<KernelEvent> Events => _events;
+    internal IReadOnlyCollection<KernelEvent> Events => _events;
 
     /// <summary>Events recorded since boot, including those no longer kept.</summary>
-    public long EventCount { get; private set; }
+    internal long EventCount { get; private set; }
 
-    private void Note(KernelEvent e)
+    /// <summary>When set, every event's text goes to <see cref="TraceLog"/>, timer interrupts and sleeps too.</summary>
+    internal bool TraceEnabled { get; set; }
+
+    /// <summary>The first 5000 events of a traced run, one line each: "[step] text".</summary>
+    internal List<string> TraceLog { get; } = [];
+
+    /// <summary>A live process's syscalls by name (recorded with <see cref="RecordEvents"/>).</summary>
+    internal IReadOnlyDictionary<string, long> SyscallsByName(Process p) =>
+        _syscallsByName.TryGetValue(p, out var counts) ? counts : new Dictionary<string, long>();
+
+    /// <summary>read, write or fetch: how JSON and the kernel's messages name an access.</summary>
+    internal static string AccessWord(Access access) => access switch { Access.Write => "write", Access.Fetch => "fetch", _ => "read" };
+
+    private void Record(KernelEvent e)
     {
-        if (!RecordEvents) return;
+        if (TraceEnabled && TraceLog.Count < TraceCapacity) TraceLog.Add($"[{e.Step,10}] {e.Text}");
+        if (!RecordEvents || e.Kind is KernelEventKind.Timer or KernelEventKind.Sleep) return;
         EventCount++;
         if (_events.Count == EventCapacity) _events.Dequeue();
         _events.Enqueue(e);
     }
 
-    /// <summary>A live process's syscalls by name (recorded with <see cref="RecordEvents"/>).</summary>
-    public IReadOnlyDictionary<string, long> SyscallsByName(Process p) =>
-        _syscallsByName.TryGetValue(p, out var counts) ? counts : new Dictionary<string, long>();
-
-    private void NoteSwitch(Process p) =>
-        Note(new(Cpu.InstructionCount, KernelEventKind.Switch, p.Pid, $"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}"));
-
-    // The syscall entry seen from outside: its arguments before, its result (or the caller's end) after.
-    private void SyscallTrap(Process p)
+    // A syscall seen from outside: its arguments, its result (or the caller's end), and an exit if it was one.
+    private void RecordSyscall(Process p, long number, ulong a0, ulong a1)
     {
-        long number = (long)p.Registers[Reg.Rax];
-        ulong a0 = p.Registers[Reg.Rdi], a1 = p.Registers[Reg.Rsi];
-        Syscall(p);
+        if (!RecordEvents && !TraceEnabled) return;
+        string name = SyscallAbi.Name(number);
+        string result = p.Alive ? ((long)p.Registers[Reg.Rax]).ToString() : "-";
+        Record(new(Cpu.InstructionCount, KernelEventKind.Syscall, p.Pid, $"pid {p.Pid} {name}(0x{a0:x}, 0x{a1:x}) = {result}") { Syscall = name });
+        if (p.State == ProcessState.Exited)
+            Record(new(Cpu.InstructionCount, KernelEventKind.Exit, p.Pid, $"pid {p.Pid} ({p.Name}) exited with status {p.ExitStatus}"));
         if (!RecordEvents) return;
-        string name = SyscallName(number);
+        if (!p.Alive)
+        {
+            _syscallsByName.Remove(p);
+            return;
+        }
         if (!_syscallsByName.TryGetValue(p, out var counts)) _syscallsByName[p] = counts = [];
         counts[name] = counts.GetValueOrDefault(name) + 1;
-        string result = p.Alive ? ((long)p.Registers[Reg.Rax]).ToString() : "-";
-        Note(new(Cpu.InstructionCount, KernelEventKind.Syscall, p.Pid, $"pid {p.Pid} {name}(0x{a0:x}, 0x{a1:x}) = {result}") { Syscall = name });
-        if (!p.Alive) _syscallsByName.Remove(p);
-        if (p.State == ProcessState.Exited)
-            Note(new(Cpu.InstructionCount, KernelEventKind.Exit, p.Pid, $"pid {p.Pid} ({p.Name}) exited with status {p.ExitStatus}"));
     }
-
-    // Only a page fault has an error code; the other faults are explained by their text.
-    private void NoteFault(Process p, ulong address, string access, uint? pageFaultError, bool handled, string text) =>
-        Note(new(Cpu.InstructionCount, KernelEventKind.Fault, p.Pid, text)
-        {
-            Address = address,
-            Access = access,
-            ErrorCode = pageFaultError,
-            Meaning = pageFaultError is { } e ? MemoryFault.Describe((PageFaultError)e) : null,
-            Handled = handled,
-        });
-
-    private void NoteCheckerError(string error) =>
-        Note(new(Cpu.InstructionCount, KernelEventKind.CheckerError, 0, error));
-
-    /// <summary>read, write or fetch: how JSON and the kernel's messages name an access.</summary>
-    public static string AccessWord(Access access) => access switch { Access.Write => "write", Access.Fetch => "fetch", _ => "read" };
 }

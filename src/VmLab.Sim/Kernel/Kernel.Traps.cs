@@ -5,35 +5,10 @@ namespace VmLab.Sim.Kernel;
 
 public sealed partial class Kernel
 {
-    // The kernel entry: what stopped the CPU decides what happens to the process.
-    private void Trap(Process p, StopReason reason)
-    {
-        switch (reason)
-        {
-            case StopReason.Budget: break;
-            case StopReason.Timer: Log($"timer interrupt in pid {p.Pid}"); Preempt(); break;
-            case StopReason.Syscall: SyscallTrap(p); break;
-            case StopReason.Fault: UserFault(p, Cpu.LastFault); break;
-            case StopReason.Halt:     // only reachable at kernel privilege: user hlt is #GP (a Fault)
-                KillForFault(p, "GENERAL PROTECTION", p.Registers.Rip, "fetch", 0, p.Registers.Rip, "hlt is privileged");
-                break;
-            case StopReason.InvalidOpcode:
-                InvalidOpcode(p);
-                break;
-        }
-    }
-
-    // A page fault on a copy-on-write page is the kernel's business; every other user fault kills the process.
+    // A user fault the kernel does not fix (Trap tried copy-on-write first) kills the process, in words.
     private void UserFault(Process p, in MemoryFault f)
     {
         ulong rip = p.Registers.Rip;
-        if (f.Kind == FaultKind.PageFault && f.Access == Access.Write && (f.ErrorCode & PageFaultError.Present) != 0
-            && CopyOnWriteFault(p, f.Address))
-        {
-            NoteFault(p, f.Address, "write", (uint)f.ErrorCode, handled: true,
-                $"copy-on-write fault on 0x{f.Address:x} (pid {p.Pid}, write to a shared read-only page): the kernel copied the page");
-            return;
-        }
         string access = f.Access switch { Access.Write => "write", Access.Fetch => "fetch", _ => "read" };
         string kind = f.Kind switch
         {
@@ -64,9 +39,12 @@ public sealed partial class Kernel
     private void KillWith(Process p, string kind, ulong address, string access, uint error, ulong rip, bool pageFault, string message)
     {
         _faults.Add(new FaultRecord(p.Pid, kind, address, access, error, rip, true, message));
-        _console.Append(message).Append('\n');
-        Log(message);
-        NoteFault(p, address, access, pageFault ? error : null, handled: false, message);
+        _console.Append(message).Append('\n');     // on the machine's console, as WeensyOS prints it
+        Record(new(Cpu.InstructionCount, KernelEventKind.Fault, p.Pid, message)
+        {
+            Address = address, Access = access, ErrorCode = pageFault ? error : null,
+            Meaning = pageFault ? MemoryFault.Describe((PageFaultError)error) : null, Handled = false,
+        });
         Terminate(p, ProcessState.Killed, message);
     }
 }

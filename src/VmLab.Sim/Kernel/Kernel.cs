@@ -1,6 +1,7 @@
 using System.Text;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Elf;
+using VmLab.Sim.Machine;
 using VmLab.Sim.Memory;
 using VmLab.Sim.Paging;
 using VmLab.Sim.X86;
@@ -9,47 +10,32 @@ using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Sim.Kernel;
 
-/// <summary>Kernel build options.</summary>
-public sealed record KernelOptions
-{
-    /// <summary>The kernel's replaceable functions (fork's memory, exit's, page_alloc, the pipe...): the reference
-    /// kernel unless a scenario or a lab plugs in a teaching variant or a student's.</summary>
-    public KernelSeams Seams { get; init; } = KernelSeams.Reference;
-
-    /// <summary>Timer preemption every this many user instructions (Cpu.TimerInterval).</summary>
-    public long Quantum { get; init; } = 1000;
-
-    /// <summary>Run the memory checker after every this many kernel entries (0: only when asked).</summary>
-    public int CheckEvery { get; init; }
-}
-
-/// <summary>A user fault the kernel handled: who, where, what, and whether the process died of it.</summary>
-public sealed record FaultRecord(int Pid, string Kind, ulong Address, string Access, uint ErrorCode, ulong Rip, bool Killed, string Message);
-
 /// <summary>
-/// A WeensyOS-style teaching kernel on the simulated machine: boot builds kernel_pagetable (identity map,
-/// kernel isolation, user-writable console); processes get their own page tables; a round-robin scheduler
-/// with timer preemption runs them on one CPU through the MMU and TLB; syscalls validate every argument.
-/// Kernel bugs panic with "function: reason" (<see cref="Panic"/>); user mistakes kill only the process.
+/// A WeensyOS-style teaching kernel on the simulated machine. This file is its kernel.cc, top to bottom: boot
+/// builds kernel_pagetable; process_setup gives each process its own page table; the run loop dispatches a process
+/// to the CPU and takes the CPU back at every exception (a syscall, a fault, the timer); the syscall entry checks
+/// every argument and calls the seam (<see cref="KernelSeams"/>) that does the work; schedule is round robin.
+/// What a seam may call is in Kernel.Api.cs, what tools may read in Kernel.State.cs, how events are recorded in
+/// Kernel.Events.cs, the words a dying process gets in Kernel.Traps.cs. Kernel bugs panic with "function: reason"
+/// (<see cref="Panic"/>); user mistakes kill only the process.
 /// </summary>
 public sealed partial class Kernel
 {
-    private readonly Process?[] _slots = new Process?[NProc];
-    private readonly List<Process> _history = [];
-    private readonly List<FaultRecord> _faults = [];
+    private readonly Process?[] _slots = new Process?[NProc];      // ptable: slot 0 unused, pid = slot
     private readonly StringBuilder _console = new();
-    private readonly HashSet<string> _checkerErrors = [];
     private int _current;            // slot of the process that ran last
     private int _loaded = -1;        // slot whose page table the TLB holds, -1 after any mapping change
     private int _entries;            // kernel entries, for CheckEvery
     private bool _resume;            // false after a yield or a timer interrupt: the next process runs
     private bool _switchPending;     // the slot of _current now holds a different process
 
+    // BOOT (kernel_start)
+
     /// <summary>
-    /// Boots a kernel: reserves the null page, kernel image, I/O hole and console, builds kernel_pagetable (identity
-    /// map of every page but page 0, console user-writable) and loads it into CR3. No process runs yet.
+    /// Boots: reserves the null page, kernel image, I/O hole and console, builds kernel_pagetable (identity map of
+    /// every page but page 0, console user-writable) and loads it into CR3. No process runs yet.
     /// </summary>
-    public Kernel(KernelOptions? options = null)
+    internal Kernel(KernelOptions? options = null)
     {
         Options = options ?? new KernelOptions();
         Seams = Options.Seams;
@@ -70,99 +56,55 @@ public sealed partial class Kernel
         FreeFramesAtBoot = Frames.FreeFrames;
     }
 
-    /// <summary>The options it was built with (defaults when none were given).</summary>
-    public KernelOptions Options { get; }
+    // PROCESS SETUP
 
-    /// <summary>The functions this kernel was built with: reference, teaching variant or a student's.</summary>
-    public KernelSeams Seams { get; }
-    /// <summary>The machine's physical memory, MEMSIZE_PHYSICAL (2 MiB) bytes.</summary>
-    public PhysicalMemory Memory { get; }
-    /// <summary>The physical page allocator (kalloc/kfree): who owns every frame.</summary>
-    public FrameAllocator Frames { get; }
-    /// <summary>kernel_pagetable: identity-maps physical memory, supervisor-only except the console page.</summary>
-    public PageTable KernelPageTable { get; }
-    /// <summary>The MMU every user access goes through (CR0.WP, EFER.NXE on).</summary>
-    public Mmu Mmu { get; }
-    /// <summary>
-    /// The one CPU's TLB; the kernel loads CR3 when it switches page tables and after a mapping change.
-    /// </summary>
-    public Tlb Tlb { get; }
-    /// <summary>
-    /// The x86-64 CPU that runs user code through <see cref="Tlb"/>, in user mode, preempted every
-    /// <see cref="KernelOptions.Quantum"/> instructions.
-    /// </summary>
-    public X86Cpu<PagedBus> Cpu { get; }
+    /// <summary>Starts <paramref name="name"/> (a C program in <see cref="ElfPrograms"/>) with rdi = arg.
+    /// Returns the pid, or -1 when the name is unknown, no slot is free, or memory ran out.</summary>
+    internal int Spawn(string name, ulong arg = 0) => Spawn(name, arg, parent: 0);
 
-    /// <summary>Free frames right after boot: what must be free again once every process is gone.</summary>
-    public ulong FreeFramesAtBoot { get; }
+    /// <summary>Starts a program image under a name of the caller's choosing (tests, custom programs).</summary>
+    internal int Spawn(ProgramImage image, string name, ulong arg = 0) => Start(image, name, arg, parent: 0);
 
-    /// <summary>Live processes (runnable or blocked), by pid.</summary>
-    public IReadOnlyList<Process> Processes => [.. _slots.OfType<Process>().Where(p => p.Alive)];
+    private int Spawn(string name, ulong arg, int parent) =>
+        ElfPrograms.Image(name) is { } image ? Start(image, name, arg, parent) : -1;
 
-    /// <summary>Every process that ever ran, in creation order (pids are reused, records are not).</summary>
-    public IReadOnlyList<Process> History => _history;
-
-    /// <summary>Every user fault the kernel handled, in order, whether the process survived it or not.</summary>
-    public IReadOnlyList<FaultRecord> Faults => _faults;
-
-    /// <summary>Everything processes printed, in order.</summary>
-    public string Console => _console.ToString();
-
-    /// <summary>Set when the kernel itself failed ("kfree: double free of 0x5000"); the machine stops.</summary>
-    public string? Panic { get; private set; }
-
-    /// <summary>Distinct problems the memory checker has reported so far.</summary>
-    public IReadOnlyCollection<string> CheckerErrors => _checkerErrors;
-
-    /// <summary>User instructions retired since boot, all processes together.</summary>
-    public long Instructions => Cpu.InstructionCount;
-    /// <summary>Kernel entries through the syscall instruction since boot, all processes, restarts included.</summary>
-    public long SyscallCount { get; private set; }
-    /// <summary>Times the scheduler switched the CPU to a different process.</summary>
-    public long ContextSwitches { get; private set; }
-    /// <summary>
-    /// Fewest free frames seen after any kernel entry (ulong.MaxValue before the first): how close the run came to out
-    /// of memory.
-    /// </summary>
-    public ulong MinFreeFrames { get; private set; } = ulong.MaxValue;
-
-    /// <summary>When set, kernel events (switches, syscalls, faults) are logged to <see cref="TraceLog"/>.</summary>
-    public bool TraceEnabled { get; set; }
-
-    /// <summary>The first 5000 kernel events of a traced run.</summary>
-    public List<string> TraceLog { get; } = [];
-
-    internal void Log(string text)
+    private int Start(ProgramImage image, string name, ulong arg, int parent)
     {
-        if (TraceEnabled && TraceLog.Count < 5000) TraceLog.Add($"[{Cpu.InstructionCount,10}] {text}");
+        int slot = FreeSlot();
+        if (slot < 0 || ProcessSetup(slot, image) is not { } pt) return -1;
+        var p = Install(slot, name, pt, parent);
+        p.Registers.Rip = image.Entry;
+        p.Registers[Reg.Rsp] = MemSizeVirtual;
+        p.Registers[Reg.Rdi] = arg;
+        AfterProcessSetup?.Invoke(this, p);
+        return p.Pid;
     }
 
     /// <summary>
-    /// Raised after every kernel entry (a syscall, a fault, a timer interrupt, a spent budget) once the kernel has
-    /// handled it: where observers look at the machine (<c>sim run --view</c> draws memory from here).
+    /// process_setup: a new page table (<see cref="NewPageTable"/>: the kernel half copied from kernel_pagetable),
+    /// each segment of <paramref name="image"/> on fresh frames (text P|U, data and bss P|W|U|NX) and one stack page
+    /// below MEMSIZE_VIRTUAL. Null when memory runs out; nothing is left behind.
     /// </summary>
-    public event Action<Kernel>? Entered;
-
-    /// <summary>Lets a scenario adjust a fresh process before it first runs (the C1 exercise hook).</summary>
-    public Action<Kernel, Process>? AfterProcessSetup { get; set; }
-
-    /// <summary>The process in <paramref name="pid"/>'s slot if it is alive.</summary>
-    public Process? Find(int pid) => pid is > 0 and < NProc && _slots[pid] is { Alive: true } p ? p : null;
-
-    /// <summary>Runs the memory checker now; its findings are added to <see cref="CheckerErrors"/>.</summary>
-    public CheckReport Check()
+    private PageTable? ProcessSetup(int pid, ProgramImage image)
     {
-        var report = MemoryChecker.Check(this);
-        foreach (var e in report.Errors)
-            if (_checkerErrors.Add(e)) NoteCheckerError(e);
-        return report;
+        if (NewPageTable(pid) is not { } pt) return null;
+        foreach (var seg in image.Segments)
+        {
+            ulong perm = seg.Writable ? PTE_P | PTE_W | PTE_U | PTE_NX : PTE_P | PTE_U;
+            foreach (var (va, bytes) in seg.Pages())
+                if (!IsUserPage(va) || !MapFresh(pt, va, perm, bytes.Span)) return Abandon(pt);
+        }
+        if (!MapFresh(pt, StackPage, PTE_P | PTE_W | PTE_U | PTE_NX, [])) return Abandon(pt);
+        return pt;
     }
+
+    // RUN: schedule a process, run it until the CPU stops, handle why it stopped
 
     /// <summary>
     /// Runs processes until none is runnable, <paramref name="maxInstructions"/> more instructions retire, or
     /// the kernel panics. Returns the instructions retired by this call.
     /// </summary>
-    public long Run(long maxInstructions)
+    internal long Run(long maxInstructions)
     {
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
@@ -191,23 +133,133 @@ public sealed partial class Kernel
         return Cpu.InstructionCount - start;
     }
 
-    /// <summary>Ends a process from outside (a test harness, a scenario's time limit), freeing its memory.</summary>
-    public void Kill(int pid, string reason)
+    // EXCEPTION ENTRY (exception in kernel.cc): what stopped the CPU decides what happens to the process.
+    private void Trap(Process p, StopReason reason)
     {
-        if (Panic is not null || Find(pid) is not { } p) return;
-        try
+        switch (reason)
         {
-            Terminate(p, ProcessState.Killed, reason);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            Panic = e.Message;
+            case StopReason.Budget: break;
+            case StopReason.Timer:
+                Record(new(Cpu.InstructionCount, KernelEventKind.Timer, p.Pid, $"timer interrupt in pid {p.Pid}"));
+                Yield();
+                break;
+            case StopReason.Syscall: Syscall(p); break;
+            case StopReason.Fault when CopyOnWriteFault(p, Cpu.LastFault): break;     // fixed: p runs on
+            case StopReason.Fault: UserFault(p, Cpu.LastFault); break;                 // p dies (Kernel.Traps.cs)
+            case StopReason.Halt:     // only reachable at kernel privilege: user hlt is #GP (a Fault)
+                KillForFault(p, "GENERAL PROTECTION", p.Registers.Rip, "fetch", 0, p.Registers.Rip, "hlt is privileged");
+                break;
+            case StopReason.InvalidOpcode: InvalidOpcode(p); break;
         }
     }
 
-    // SCHEDULING
+    // A write to a PTE_COW page: the last sharer takes the page back writable; anyone else gets a private copy.
+    // False when the fault is anything else, or when there is no memory for the copy (then p dies of it).
+    private bool CopyOnWriteFault(Process p, in MemoryFault f)
+    {
+        if (f.Kind != FaultKind.PageFault || f.Access != Access.Write || (f.ErrorCode & PageFaultError.Present) == 0
+            || !CopyOnWrite(p, f.Address)) return false;
+        Record(new(Cpu.InstructionCount, KernelEventKind.Fault, p.Pid,
+            $"copy-on-write fault on 0x{f.Address:x} (pid {p.Pid}, write to a shared read-only page): the kernel copied the page")
+        {
+            Address = f.Address, Access = "write", ErrorCode = (uint)f.ErrorCode, Meaning = MemoryFault.Describe(f.ErrorCode), Handled = true,
+        });
+        return true;
+    }
 
-    // Round robin: the slot after the current one that can run, the current one last.
+    private bool CopyOnWrite(Process p, ulong va)
+    {
+        if (va >= MemSizeVirtual) return false;
+        var it = p.PageTable.Iter(va & ~(PageSize - 1));
+        ulong e = it.Entry;
+        if (!it.User || (e & PTE_COW) == 0) return false;
+        ulong old = it.Pa, perm = ((e & MappingPerm) | PTE_W) & ~PTE_COW;
+        CopyOnWriteFaults++;
+        if (Frames.Info(old).RefCount == 1)
+        {
+            it.Map(old, perm);
+        }
+        else
+        {
+            if (!Frames.TryAllocate(FrameOwner.Process, p.Pid, out ulong copy)) return false;
+            Memory.FrameSpan(old).CopyTo(Memory.FrameSpan(copy));
+            it.Map(copy, perm);    // the leaf table exists, so this allocates nothing
+            Frames.Free(old);
+        }
+        Tlb.Invlpg(va);
+        return true;
+    }
+
+    // SYSCALL ENTRY: number in rax, arguments in rdi, rsi, result in rax (Machine/SyscallAbi.cs). Every argument is
+    // untrusted: a bad one makes the call return -1 and changes nothing. The seams do the work.
+    private void Syscall(Process p)
+    {
+        SyscallCount++;
+        p.Syscalls++;
+        ref var r = ref p.Registers;
+        ulong a0 = r[Reg.Rdi], a1 = r[Reg.Rsi];
+        long number = (long)r[Reg.Rax];
+        switch (number)
+        {
+            case SyscallAbi.Write: r[Reg.Rax] = SysWrite(p, a0, a1); break;
+            case SyscallAbi.Exit: SysExit(p, a0); break;
+            case SyscallAbi.GetPid: r[Reg.Rax] = (ulong)p.Pid; break;
+            case SyscallAbi.Yield: r[Reg.Rax] = 0; Yield(); break;
+            case SyscallAbi.PageAlloc: r[Reg.Rax] = Seams.PageAlloc.PageAlloc(this, p, a0); break;
+            case SyscallAbi.Fork: r[Reg.Rax] = SysFork(p); break;
+            case SyscallAbi.Spawn: r[Reg.Rax] = Seams.Spawn.Spawn(this, p, a0); break;
+            case SyscallAbi.PipeWrite: r[Reg.Rax] = SysPipe(p, write: true, a0, a1); break;
+            case SyscallAbi.PipeRead: r[Reg.Rax] = SysPipe(p, write: false, a0, a1); break;
+            default: r[Reg.Rax] = Fail; break;
+        }
+        RecordSyscall(p, number, a0, a1);
+    }
+
+    /// <summary>write(buf, len): prints len bytes at buf. len ≤ MaxWrite; every byte must be user-readable in
+    /// the caller's page table (a kernel address, an unmapped page, a wrap past the top: -1). Returns len.</summary>
+    private ulong SysWrite(Process p, ulong buf, ulong len)
+    {
+        if (len > MaxWrite) return Fail;
+        Span<byte> bytes = stackalloc byte[(int)len];
+        if (!TryCopyFromUser(p, buf, bytes)) return Fail;
+        Print(bytes);
+        return len;
+    }
+
+    /// <summary>exit(status): ends the caller and frees every frame it owned (the exit seam), page tables included.</summary>
+    private void SysExit(Process p, ulong status)
+    {
+        p.ExitStatus = (long)status;
+        Terminate(p, ProcessState.Exited, null);
+        Yield();
+    }
+
+    /// <summary>fork(): a copy of the caller: its memory by the fork seam, its registers and name. Returns the
+    /// child's pid to the parent and 0 to the child; -1 when no slot or no memory is left.</summary>
+    private ulong SysFork(Process parent)
+    {
+        int slot = FreeSlot();
+        if (slot < 0) return Fail;
+        var pt = Seams.Fork.ForkMemory(this, parent, slot);
+        MappingsChanged();     // a copy-on-write fork changed the parent's table too
+        if (pt is null) return Fail;
+        var child = Install(slot, parent.Name, pt, parent.Pid);
+        child.Registers = parent.Registers;
+        child.Registers[Reg.Rax] = 0;
+        return (ulong)child.Pid;
+    }
+
+    /// <summary>pipewrite/piperead(buf, len) by the pipe seam. A call that slept (<see cref="Block"/>) runs again
+    /// when woken: it counts once.</summary>
+    private ulong SysPipe(Process p, bool write, ulong buf, ulong len)
+    {
+        if (!p.Restarting) PipeSyscalls++;
+        else SyscallCount--;     // the same call again after a sleep: not a new one
+        p.Restarting = false;
+        return write ? Seams.PipeKernel.Write(this, p, buf, len) : Seams.PipeKernel.Read(this, p, buf, len);
+    }
+
+    // SCHEDULE: round robin, the slot after the current one that can run, the current one last.
     private Process? PickNext()
     {
         for (int i = 1; i <= NProc; i++)
@@ -222,15 +274,13 @@ public sealed partial class Kernel
     private Process? PickCurrentOrNext() =>
         _slots[_current] is { State: ProcessState.Runnable } p ? p : PickNext();
 
-    private void Preempt() => _resume = false;
-
+    // run(p): a context switch loads p's page table into CR3 (flushing the TLB) and its registers into the CPU.
     private void Dispatch(Process p)
     {
         if (p.Pid != _current || _switchPending)
         {
             ContextSwitches++;
-            Log($"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}");
-            NoteSwitch(p);
+            Record(new(Cpu.InstructionCount, KernelEventKind.Switch, p.Pid, $"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}"));
             Cpu.TimerInterval = Options.Quantum;     // a fresh quantum for the process coming in
             _current = p.Pid;
             _switchPending = false;
@@ -243,18 +293,7 @@ public sealed partial class Kernel
         Cpu.Registers = p.Registers;
     }
 
-    /// <summary>After any change to a live page table: the next dispatch reloads CR3 (flushing the TLB).</summary>
-    public void MappingsChanged() => _loaded = -1;
-
-    private void Terminate(Process p, ProcessState state, string? reason)
-    {
-        Seams.Exit.FreeProcess(this, p);
-        p.State = state;
-        p.KillReason = reason;
-        _slots[p.Pid] = null;
-        if (p.Pid == _current) _switchPending = true;
-        MappingsChanged();
-    }
+    // PROCESS TABLE
 
     private int FreeSlot()
     {
@@ -271,34 +310,20 @@ public sealed partial class Kernel
         return p;
     }
 
-    /// <summary>Starts <paramref name="name"/> (a C program in <see cref="ElfPrograms"/>) with rdi = arg.
-    /// Returns the pid, or -1 when the name is unknown, no slot is free, or memory ran out.</summary>
-    public int Spawn(string name, ulong arg = 0) => Spawn(name, arg, parent: 0);
-
-    /// <summary>Starts a program image under a name of the caller's choosing (tests, custom programs).</summary>
-    public int Spawn(ProgramImage image, string name, ulong arg = 0) => Start(image, name, arg, parent: 0);
-
-    private int Spawn(string name, ulong arg, int parent) =>
-        ElfPrograms.Image(name) is { } image ? Start(image, name, arg, parent) : -1;
-
-    private int Start(ProgramImage image, string name, ulong arg, int parent)
+    // The end of a process, by exit or by a fault: the exit seam gives back its memory, the slot is free again.
+    private void Terminate(Process p, ProcessState state, string? reason)
     {
-        int slot = FreeSlot();
-        if (slot < 0 || ProcessSetup(slot, image) is not { } pt) return -1;
-        var p = Install(slot, name, pt, parent);
-        p.Registers.Rip = image.Entry;
-        p.Registers[Reg.Rsp] = MemSizeVirtual;
-        p.Registers[Reg.Rdi] = arg;
-        AfterProcessSetup?.Invoke(this, p);
-        return p.Pid;
+        Seams.Exit.FreeProcess(this, p);
+        p.State = state;
+        p.KillReason = reason;
+        _slots[p.Pid] = null;
+        if (p.Pid == _current) _switchPending = true;
+        MappingsChanged();
     }
 
-    internal void Print(ReadOnlySpan<byte> bytes)
+    private void Print(ReadOnlySpan<byte> bytes)
     {
         const int ConsoleLimit = 1 << 20;    // keep a hostile printer from eating the host
         if (_console.Length < ConsoleLimit) _console.Append(Encoding.Latin1.GetString(bytes));
     }
-
-    internal IEnumerable<Process> LiveProcesses => _slots.OfType<Process>();
-
 }

@@ -33,4 +33,19 @@ public static class SyscallAbi
 
     /// <summary>piperead(buf = rdi, len = rsi): take bytes from the kernel pipe; how many, 0 if empty, -1.</summary>
     public const int PipeRead = 9;
+
+    /// <summary>The call's name as traces and the web's events show it ("page_alloc"), or "#N" for an unknown one.</summary>
+    public static string Name(long number) => number switch
+    {
+        Write => "write",
+        Exit => "exit",
+        GetPid => "getpid",
+        Yield => "yield",
+        PageAlloc => "page_alloc",
+        Fork => "fork",
+        Spawn => "spawn",
+        PipeWrite => "pipewrite",
+        PipeRead => "piperead",
+        _ => $"#{number}",
+    };
 }

@@ -40,7 +40,7 @@ file sealed class PipeScenario() : Scenario<Booted>("pipe", 90,
     // The checker after every 1000th kernel entry: a naive pipe makes hundreds of thousands of them.
     private protected override Booted Boot(ScenarioArgs args)
     {
-        var k = NewKernel(args, KernelSeams.Reference with { Pipe = args.Get(Variant) }, checkEvery: 1000);
+        var k = NewKernel(args, KernelSeams.Reference with { PipeKernel = args.Get(Variant) }, checkEvery: 1000);
         k.Spawn("pipewriter", (ulong)args.Get(Messages));
         k.Spawn("pipereader", (ulong)args.Get(Messages));
         return new(k);

@@ -69,7 +69,7 @@ public sealed partial class FloorTests
         return rooms;
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "VmLab.slnx"))) return dir.FullName;

@@ -33,7 +33,7 @@ public class CPortTests
 
     private static string RunOnKernel(params (string Name, ulong Arg)[] programs)
     {
-        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Seams = KernelSeams.Reference with { Pipe = TeachingPipe.Best } });
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { Seams = KernelSeams.Reference with { PipeKernel = TeachingPipe.Best } });
         foreach (var (name, arg) in programs) Assert.True(k.Spawn(name, arg) > 0);
         k.Run(500_000_000);
         Assert.Empty(k.Processes);

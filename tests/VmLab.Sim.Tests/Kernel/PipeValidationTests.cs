@@ -19,7 +19,7 @@ public class PipeValidationTests
             a.mov(rax, SyscallAbi.Exit);
             a.syscall();
         }, "ok"u8);
-        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { CheckEvery = 1, Seams = KernelSeams.Reference with { Pipe = Pipe(variant) } });
+        var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { CheckEvery = 1, Seams = KernelSeams.Reference with { PipeKernel = Pipe(variant) } });
         if (fillPipe) k.Pipe.Push(new byte[VmLab.Sim.Kernel.Kernel.PipeSize]);
         int pid = k.Spawn(image, "probe");
         k.Run(1000);

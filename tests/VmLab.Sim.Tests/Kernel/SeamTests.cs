@@ -11,8 +11,8 @@ public class SeamTests
         Assert.Same(CopyFork.Instance, Scenario.Fork.Start().Seams.Fork);
         Assert.Same(CowFork.Instance, Scenario.Fork.Start(Scenario.Fork.Args(("cow", true))).Seams.Fork);
         Assert.Same(NaiveFork.Instance, Scenario.Fork.Start(Scenario.Fork.Args(("naive", true))).Seams.Fork);
-        Assert.Same(TeachingPipe.Naive, Scenario.Pipe.Start(Scenario.Pipe.Args(("kernel", "naive"))).Seams.Pipe);
-        Assert.Same(TeachingPipe.Best, Scenario.Pipe.Start().Seams.Pipe);
+        Assert.Same(TeachingPipe.Naive, Scenario.Pipe.Start(Scenario.Pipe.Args(("kernel", "naive"))).Seams.PipeKernel);
+        Assert.Same(TeachingPipe.Best, Scenario.Pipe.Start().Seams.PipeKernel);
         Assert.Same(HandoutPageAlloc.Instance, Scenario.Friends.Start(Scenario.Friends.Args(("vulnerable", true))).Seams.PageAlloc);
         Assert.Same(ReferenceSyscalls.Instance, Scenario.Friends.Start().Seams.PageAlloc);
         Assert.Same(ReferenceSyscalls.Instance, new VmLab.Sim.Kernel.Kernel().Seams.PageAlloc);

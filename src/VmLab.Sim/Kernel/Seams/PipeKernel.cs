@@ -2,6 +2,25 @@ using static VmLab.Sim.Kernel.KernelLayout;
 
 namespace VmLab.Sim.Kernel;
 
+/// <summary>H2 the pipe kernel: pipewrite(buf, len) and piperead(buf, len) on k.Pipe. A buffer that is not
+/// wholly user-readable (write) or user-writable (read) returns -1, whatever the pipe holds. Otherwise they
+/// return the bytes moved; how many per call, and whether a caller that cannot progress sleeps
+/// (k.Block) or gets 0, is the design question of H2.</summary>
+public interface IPipeKernel
+{
+    /// <summary>
+    /// pipewrite: copies up to <paramref name="len"/> bytes from user address <paramref name="buf"/> into k.Pipe; the
+    /// bytes moved, or -1 as ulong for a bad buffer.
+    /// </summary>
+    ulong Write(Kernel k, Process p, ulong buf, ulong len);
+
+    /// <summary>
+    /// piperead: copies up to <paramref name="len"/> bytes from k.Pipe to user address <paramref name="buf"/>; the
+    /// bytes moved, or -1 as ulong for a bad buffer.
+    /// </summary>
+    ulong Read(Kernel k, Process p, ulong buf, ulong len);
+}
+
 /// <summary>The pipe kernels of seed 003 H1/H2, one technique switched on at a time: batching (as many bytes
 /// as fit per call), blocking (a caller that cannot progress sleeps), hand-off (a write that wakes the
 /// reader gives it the CPU at once). <see cref="Best"/>, all three, is the reference.</summary>
@@ -46,4 +65,13 @@ public sealed class TeachingPipe(string name, bool batch, bool block, bool hando
 
     /// <summary>The variant's name: "naive", "blocking", "batching" or "best".</summary>
     public override string ToString() => name;
+}
+
+public sealed partial record KernelSeams
+{
+    /// <summary>
+    /// H2 pipewrite/piperead: one of the <see cref="TeachingPipe"/> variants, <see cref="TeachingPipe.Best"/> by
+    /// default.
+    /// </summary>
+    public IPipeKernel PipeKernel { get; init; } = TeachingPipe.Best;
 }

@@ -4,6 +4,18 @@ using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Sim.Kernel;
 
+/// <summary>fork's memory half: a new page table for childPid (start from k.NewPageTable) whose user half
+/// matches the parent's: writable pages copied onto fresh frames, read-only pages shared with one more
+/// reference each. Null when memory runs out, with everything the attempt took given back.</summary>
+public interface IFork
+{
+    /// <summary>
+    /// Builds <paramref name="childPid"/>'s page table from <paramref name="parent"/>'s; null when memory ran out, with
+    /// nothing left allocated (the contract above).
+    /// </summary>
+    PageTable? ForkMemory(Kernel k, Process parent, int childPid);
+}
+
 /// <summary>The reference fork (E2's answer): writable pages copied now, read-only pages shared.</summary>
 public sealed class CopyFork : IFork
 {
@@ -81,4 +93,13 @@ public sealed class NaiveFork : IFork
             if (it.User) k.Frames.AddReference(it.Pa);
         return child;
     }
+}
+
+public sealed partial record KernelSeams
+{
+    /// <summary>
+    /// fork's memory half: <see cref="CopyFork"/> by default, <see cref="CowFork"/> or <see cref="NaiveFork"/> for the
+    /// E2 variants.
+    /// </summary>
+    public IFork Fork { get; init; } = CopyFork.Instance;
 }

@@ -1,4 +1,4 @@
-using VmLab.Sim.Elf;
+using VmLab.Sim.Cpu;
 using VmLab.Sim.Memory;
 using VmLab.Sim.Paging;
 using static VmLab.Sim.Kernel.KernelLayout;
@@ -6,34 +6,38 @@ using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Sim.Kernel;
 
+// THE SEAMS' API: everything a seam (a lab exercise, a teaching variant) may call on the kernel it is given, and
+// nothing else is public. The lab stubs name these members; changing one breaks every student's code.
 public sealed partial class Kernel
 {
+    /// <summary>-1 as a syscall result.</summary>
+    public const ulong Fail = ulong.MaxValue;
+
     /// <summary>Software bit 9 (ignored by the MMU): this read-only page is writable copy-on-write.</summary>
     public const ulong PTE_COW = 1UL << 9;
-
-    /// <summary>Write faults on copy-on-write pages the kernel resolved.</summary>
-    public long CopyOnWriteFaults { get; private set; }
 
     /// <summary>The permission bits a mapping copies (P, W, U, NX, COW); A and D belong to the walk that set them.</summary>
     public const ulong MappingPerm = PTE_P | PTE_W | PTE_U | PTE_NX | PTE_COW;
 
+    /// <summary>Bytes the kernel pipe holds.</summary>
+    public const int PipeSize = 256;
+
+    // The x86-64 syscall instruction (0f 05): how far back a blocked call's rip goes to run it again.
+    private const ulong SyscallLength = 2;
+
+    /// <summary>The machine's physical memory, MEMSIZE_PHYSICAL (2 MiB) bytes.</summary>
+    public PhysicalMemory Memory { get; }
+
+    /// <summary>The physical page allocator (kalloc/kfree, reference counts): who owns every frame.</summary>
+    public FrameAllocator Frames { get; }
+
+    /// <summary>The one CPU's TLB: a seam that changes a live mapping of the running process calls Invlpg.</summary>
+    public Tlb Tlb { get; }
+
     /// <summary>
-    /// process_setup: a new page table for <paramref name="pid"/> with the kernel half copied from
-    /// kernel_pagetable, each segment of <paramref name="image"/> on fresh frames (text P|U, data and bss
-    /// P|W|U|NX) and one stack page below MEMSIZE_VIRTUAL. Null when memory runs out; nothing is left behind.
+    /// The one pipe pipewrite and piperead share (<see cref="PipeSize"/> bytes): Count, Space, Push, Pop.
     /// </summary>
-    private PageTable? ProcessSetup(int pid, ProgramImage image)
-    {
-        if (NewPageTable(pid) is not { } pt) return null;
-        foreach (var seg in image.Segments)
-        {
-            ulong perm = seg.Writable ? PTE_P | PTE_W | PTE_U | PTE_NX : PTE_P | PTE_U;
-            foreach (var (va, bytes) in seg.Pages())
-                if (!IsUserPage(va) || !MapFresh(pt, va, perm, bytes.Span)) return Abandon(pt);
-        }
-        if (!MapFresh(pt, StackPage, PTE_P | PTE_W | PTE_U | PTE_NX, [])) return Abandon(pt);
-        return pt;
-    }
+    public PipeRing Pipe { get; } = new();
 
     /// <summary>An empty table for pid with [0, PROC_START_ADDR) mapped exactly as kernel_pagetable maps it.
     /// Null when memory runs out.</summary>
@@ -69,38 +73,6 @@ public sealed partial class Kernel
         return null;
     }
 
-    /// <summary>A write to a PTE_COW page: the last sharer takes the page back writable; anyone else gets a
-    /// private copy. False when the page is not copy-on-write, or when there is no memory for the copy.</summary>
-    private bool CopyOnWriteFault(Process p, ulong va)
-    {
-        if (va >= MemSizeVirtual) return false;
-        var it = p.PageTable.Iter(va & ~(PageSize - 1));
-        ulong e = it.Entry;
-        if (!it.User || (e & PTE_COW) == 0) return false;
-        ulong old = it.Pa, perm = ((e & MappingPerm) | PTE_W) & ~PTE_COW;
-        CopyOnWriteFaults++;
-        if (Frames.Info(old).RefCount == 1)
-        {
-            it.Map(old, perm);
-        }
-        else
-        {
-            if (!Frames.TryAllocate(FrameOwner.Process, p.Pid, out ulong copy)) return false;
-            Memory.FrameSpan(old).CopyTo(Memory.FrameSpan(copy));
-            it.Map(copy, perm);    // the leaf table exists, so this allocates nothing
-            Frames.Free(old);
-        }
-        Tlb.Invlpg(va);
-        return true;
-    }
-
-    /// <summary>The C1 exercise's one mapping change, by the remap seam (see <see cref="IRemap"/>).</summary>
-    public void Remap(Process p, ulong va, ulong targetVa)
-    {
-        Seams.Remap.Remap(this, p, va, targetVa);
-        MappingsChanged();
-    }
-
     // USER MEMORY, seen through the process's own page table with user permissions
 
     /// <summary>True when every byte of [va, va+len) is below MEMSIZE_VIRTUAL and mapped P|U in p's page
@@ -116,7 +88,7 @@ public sealed partial class Kernel
         for (ulong page = va & ~(PageSize - 1); page < va + len; page += PageSize)
         {
             var it = p.PageTable.Iter(page);
-            if (it.User && (it.Entry & PTE_COW) != 0 && !CopyOnWriteFault(p, page)) return false;
+            if (it.User && (it.Entry & PTE_COW) != 0 && !CopyOnWrite(p, page)) return false;
         }
         return len == 0 || p.PageTable.Iter(va).RangePerm(len, PTE_P | PTE_W | PTE_U);
     }
@@ -147,4 +119,38 @@ public sealed partial class Kernel
             Memory.WriteByte(it.Find(va + (ulong)i).Pa, src[i]);
         return true;
     }
+
+    // SLEEP, WAKE, YIELD, START
+
+    /// <summary>Puts p to sleep inside its syscall: rip is rewound so the same call runs again once
+    /// <see cref="WakeAll"/> makes p runnable. Return its result from the syscall.</summary>
+    public ulong Block(Process p)
+    {
+        p.Registers.Rip -= SyscallLength;
+        p.Restarting = true;
+        p.State = ProcessState.Blocked;
+        _resume = false;
+        Record(new(Cpu.InstructionCount, KernelEventKind.Sleep, p.Pid, $"pid {p.Pid} blocks on the pipe"));
+        return p.Registers[Reg.Rax];        // rax keeps the syscall number for the restart
+    }
+
+    /// <summary>Makes every blocked process runnable; true if there was one.</summary>
+    public bool WakeAll()
+    {
+        bool any = false;
+        foreach (var q in LiveProcesses)
+            if (q.State == ProcessState.Blocked)
+            {
+                q.State = ProcessState.Runnable;
+                any = true;
+            }
+        return any;
+    }
+
+    /// <summary>Ends the caller's turn when this syscall returns: the scheduler picks the next process.</summary>
+    public void Yield() => _resume = false;
+
+    /// <summary>Starts the program called name (see <see cref="Elf.ElfPrograms"/>) as a child of parent. Returns its
+    /// pid, or -1 when the name is unknown, no slot is free, or memory ran out.</summary>
+    public int StartProgram(string name, Process parent) => Spawn(name, 0, parent.Pid);
 }

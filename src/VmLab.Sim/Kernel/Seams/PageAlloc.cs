@@ -3,27 +3,20 @@ using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Sim.Kernel;
 
-/// <summary>The reference spawn and page_alloc: every argument is checked against the caller's own page
-/// table before the kernel acts on it.</summary>
-public sealed class ReferenceSyscalls : ISpawn, IPageAlloc
+/// <summary>G1 page_alloc(va): maps a fresh zeroed page P|W|U|NX at va for p. va must be page-aligned, in
+/// [PROC_START_ADDR, MEMSIZE_VIRTUAL) and not yet mapped; anything else returns -1 and changes nothing (the
+/// kernel is a deputy: it must never touch memory that is not the caller's). 0 on success, -1 out of memory.</summary>
+public interface IPageAlloc
 {
-    /// <summary>The one instance (the class has no state).</summary>
-    public static ReferenceSyscalls Instance { get; } = new();
+    /// <summary>
+    /// Maps a fresh zeroed page at <paramref name="va"/> for <paramref name="p"/>: 0 on success, -1 as ulong for a bad
+    /// va or no memory (the contract above).
+    /// </summary>
+    ulong PageAlloc(Kernel k, Process p, ulong va);
+}
 
-    /// <inheritdoc/>
-    public ulong Spawn(Kernel k, Process p, ulong name)
-    {
-        Span<byte> one = stackalloc byte[1];
-        var chars = new char[MaxName];
-        for (int i = 0; i < MaxName; i++)
-        {
-            if (!k.TryCopyFromUser(p, name + (ulong)i, one)) return Kernel.Fail;
-            if (one[0] == 0) return k.StartProgram(new string(chars, 0, i), p) is int pid and > 0 ? (ulong)pid : Kernel.Fail;
-            chars[i] = (char)one[0];
-        }
-        return Kernel.Fail;     // no NUL within MaxName bytes
-    }
-
+public sealed partial class ReferenceSyscalls : IPageAlloc
+{
     /// <inheritdoc/>
     public ulong PageAlloc(Kernel k, Process p, ulong va)
     {
@@ -56,4 +49,12 @@ public sealed class HandoutPageAlloc : IPageAlloc
         }
         return ReferenceSyscalls.Instance.PageAlloc(k, p, va);
     }
+}
+
+public sealed partial record KernelSeams
+{
+    /// <summary>
+    /// G1 page_alloc(va): the reference checks its argument; <see cref="HandoutPageAlloc"/> is the confused deputy.
+    /// </summary>
+    public IPageAlloc PageAlloc { get; init; } = ReferenceSyscalls.Instance;
 }

@@ -1,0 +1,133 @@
+using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
+using VmLab.Sim.X86;
+using static VmLab.Sim.Kernel.KernelLayout;
+
+namespace VmLab.Sim.Kernel;
+
+/// <summary>Kernel build options.</summary>
+internal sealed record KernelOptions
+{
+    /// <summary>The kernel's replaceable functions (fork's memory, exit's, page_alloc, the pipe...): the reference
+    /// kernel unless a scenario or a lab plugs in a teaching variant or a student's.</summary>
+    public KernelSeams Seams { get; init; } = KernelSeams.Reference;
+
+    /// <summary>Timer preemption every this many user instructions (Cpu.TimerInterval).</summary>
+    public long Quantum { get; init; } = 1000;
+
+    /// <summary>Run the memory checker after every this many kernel entries (0: only when asked).</summary>
+    public int CheckEvery { get; init; }
+}
+
+/// <summary>A user fault the kernel handled: who, where, what, and whether the process died of it.</summary>
+public sealed record FaultRecord(int Pid, string Kind, ulong Address, string Access, uint ErrorCode, ulong Rip, bool Killed, string Message);
+
+// WHAT TOOLS SEE: the machine's parts, the process table, counters, and the hooks scenarios and viewers use.
+// Internal: the scenarios, the viewer, the CLI, the web and the grader read it; seams do not.
+public sealed partial class Kernel
+{
+    private readonly List<Process> _history = [];
+    private readonly List<FaultRecord> _faults = [];
+    private readonly HashSet<string> _checkerErrors = [];
+
+    /// <summary>The options it was built with (defaults when none were given).</summary>
+    internal KernelOptions Options { get; }
+
+    /// <summary>The functions this kernel was built with: reference, teaching variant or a student's.</summary>
+    internal KernelSeams Seams { get; }
+
+    /// <summary>kernel_pagetable: identity-maps physical memory, supervisor-only except the console page.</summary>
+    internal PageTable KernelPageTable { get; }
+
+    /// <summary>The MMU every user access goes through (CR0.WP, EFER.NXE on).</summary>
+    internal Mmu Mmu { get; }
+
+    /// <summary>The x86-64 CPU that runs user code through <see cref="Tlb"/>, in user mode, preempted every
+    /// <see cref="KernelOptions.Quantum"/> instructions.</summary>
+    internal X86Cpu<PagedBus> Cpu { get; }
+
+    /// <summary>Free frames right after boot: what must be free again once every process is gone.</summary>
+    internal ulong FreeFramesAtBoot { get; }
+
+    /// <summary>Live processes (runnable or blocked), by pid.</summary>
+    internal IReadOnlyList<Process> Processes => [.. _slots.OfType<Process>().Where(p => p.Alive)];
+
+    internal IEnumerable<Process> LiveProcesses => _slots.OfType<Process>();
+
+    /// <summary>Every process that ever ran, in creation order (pids are reused, records are not).</summary>
+    internal IReadOnlyList<Process> History => _history;
+
+    /// <summary>Every user fault that killed a process, in order.</summary>
+    internal IReadOnlyList<FaultRecord> Faults => _faults;
+
+    /// <summary>Everything processes printed, and every fault message, in order.</summary>
+    internal string Console => _console.ToString();
+
+    /// <summary>Set when the kernel itself failed ("kfree: double free of 0x5000"); the machine stops.</summary>
+    internal string? Panic { get; private set; }
+
+    /// <summary>Distinct problems the memory checker has reported so far.</summary>
+    internal IReadOnlyCollection<string> CheckerErrors => _checkerErrors;
+
+    /// <summary>User instructions retired since boot, all processes together.</summary>
+    internal long Instructions => Cpu.InstructionCount;
+
+    /// <summary>Kernel entries through the syscall instruction since boot, all processes, restarts included.</summary>
+    internal long SyscallCount { get; private set; }
+
+    /// <summary>pipewrite/piperead calls made (a call restarted after blocking counts once).</summary>
+    internal long PipeSyscalls { get; private set; }
+
+    /// <summary>Times the scheduler switched the CPU to a different process.</summary>
+    internal long ContextSwitches { get; private set; }
+
+    /// <summary>Write faults on copy-on-write pages the kernel resolved.</summary>
+    internal long CopyOnWriteFaults { get; private set; }
+
+    /// <summary>Fewest free frames seen after any kernel entry (ulong.MaxValue before the first): how close the run came
+    /// to out of memory.</summary>
+    internal ulong MinFreeFrames { get; private set; } = ulong.MaxValue;
+
+    /// <summary>Raised after every kernel entry (a syscall, a fault, a timer interrupt, a spent budget) once the kernel has
+    /// handled it: where observers look at the machine (<c>sim run --view</c> draws memory from here).</summary>
+    internal event Action<Kernel>? Entered;
+
+    /// <summary>Lets a scenario adjust a fresh process before it first runs (the C1 exercise hook).</summary>
+    internal Action<Kernel, Process>? AfterProcessSetup { get; set; }
+
+    /// <summary>The process in <paramref name="pid"/>'s slot if it is alive.</summary>
+    internal Process? Find(int pid) => pid is > 0 and < NProc && _slots[pid] is { Alive: true } p ? p : null;
+
+    /// <summary>Runs the memory checker now; its findings are added to <see cref="CheckerErrors"/>.</summary>
+    internal CheckReport Check()
+    {
+        var report = MemoryChecker.Check(this);
+        foreach (var e in report.Errors)
+            if (_checkerErrors.Add(e)) Record(new(Cpu.InstructionCount, KernelEventKind.CheckerError, 0, e));
+        return report;
+    }
+
+    /// <summary>Ends a process from outside (a test harness, a scenario's time limit), freeing its memory.</summary>
+    internal void Kill(int pid, string reason)
+    {
+        if (Panic is not null || Find(pid) is not { } p) return;
+        try
+        {
+            Terminate(p, ProcessState.Killed, reason);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            Panic = e.Message;
+        }
+    }
+
+    /// <summary>The C1 exercise's one mapping change, by the remap seam (see <see cref="IRemap"/>).</summary>
+    internal void Remap(Process p, ulong va, ulong targetVa)
+    {
+        Seams.Remap.Remap(this, p, va, targetVa);
+        MappingsChanged();
+    }
+
+    /// <summary>After any change to a live page table: the next dispatch reloads CR3 (flushing the TLB).</summary>
+    internal void MappingsChanged() => _loaded = -1;
+}

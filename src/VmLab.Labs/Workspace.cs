@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Text.Json;
-using VmLab.Labs.Grading;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Labs;
@@ -51,50 +49,6 @@ public static class Workspace
             throw new ArgumentException($"{dir} is not a lab workspace (make one with 'vmlab lab init {dir}')");
         string[] names = JsonSerializer.Deserialize<string[]>(File.ReadAllText(path)) ?? [];
         return [.. names.Select(Catalog.Find).OfType<Exercise>()];
-    }
-
-    /// <summary>dotnet build of the workspace into .vmlab/bin. Returns the assembly, or the first errors.</summary>
-    public static (string? Assembly, string? Error) Build(string dir, TimeSpan limit)
-    {
-        string output = Path.Combine(Path.GetFullPath(dir), ".vmlab", "bin");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var r = ChildProcess.Run(dotnet, ["build", Path.Combine(Path.GetFullPath(dir), Project), "-o", output, "-nologo", "-v:q",
-            "--disable-build-servers", "-clp:NoSummary"], limit, dir,
-            new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" });
-        if (r.TimedOut) return (null, $"the build took longer than {limit.TotalSeconds:0} s");
-        if (r.ExitCode != 0)
-        {
-            var errors = r.Out.Split('\n').Where(l => l.Contains(": error ")).Select(Shorten).Distinct().Take(3).ToList();
-            return (null, errors.Count > 0 ? string.Join("; ", errors) : $"dotnet build exited with {r.ExitCode}: {r.Err.Trim()}");
-        }
-        string dll = Path.Combine(output, "Lab.dll");
-        return File.Exists(dll) ? (dll, null) : (null, $"the build made no {dll}");
-    }
-
-    /// <summary>make in the workspace (the C exercise). Returns the built library, or make's first errors.</summary>
-    public static (string? Library, string? Error) Make(string dir, TimeSpan limit)
-    {
-        string full = Path.GetFullPath(dir);
-        var r = ChildProcess.Run("make", ["-C", full, "libetsbefriends.so"], limit, full);
-        if (r.TimedOut) return (null, $"make took longer than {limit.TotalSeconds:0} s");
-        if (r.ExitCode != 0)
-        {
-            var errors = (r.Err + r.Out).Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Select(l => l.Trim()).Take(3).ToList();
-            return (null, errors.Count > 0 ? string.Join("; ", errors) : $"make exited with {r.ExitCode}");
-        }
-        string lib = Path.Combine(full, "libetsbefriends.so");
-        return File.Exists(lib) ? (lib, null) : (null, "make built no libetsbefriends.so");
-    }
-
-    // "/home/s/lab/Fork.cs(12,5): error CS1002: ; expected [/home/s/lab/Lab.csproj]" -> "Fork.cs(12,5): error CS1002: ; expected"
-    private static string Shorten(string line)
-    {
-        line = line.Trim();
-        int bracket = line.LastIndexOf(" [", StringComparison.Ordinal);
-        if (bracket > 0) line = line[..bracket];
-        int paren = line.IndexOf('(');
-        int slash = paren > 0 ? line.LastIndexOf('/', paren) : -1;
-        return slash >= 0 ? line[(slash + 1)..] : line;
     }
 
     internal static string Template(string name)

@@ -59,6 +59,55 @@ public class QuizTests
         Assert.Contains(all, p => p.Answer.StartsWith("No fault", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Each_answer_in_the_short_form_is_marked_right_and_a_wrong_one_gets_the_worked_solution(string kind)
+    {
+        for (int seed = 0; seed < 12; seed++)
+        {
+            var sheet = Quizzes.Make(kind, seed);
+            var right = QuizCheck.Mark(sheet, [.. sheet.Problems.Select(p => QuizCheck.Say(p.Key))]);
+            Assert.All(right, m => Assert.True(m.Correct, $"{kind} seed {seed}: '{m.Given}' for {m.Question}"));
+            var wrong = QuizCheck.Mark(sheet, ["", "something else entirely", "0x123456789", "maybe"]);
+            Assert.All(wrong, m => Assert.False(m.Correct, $"{kind} seed {seed}: '{m.Given}' passed for {m.Question}"));
+            Assert.All(wrong, m => Assert.Equal(sheet.Problems.First(p => p.Question == m.Question).Answer, m.Answer));
+        }
+    }
+
+    [Fact]
+    public void Answers_are_read_for_what_they_say_not_their_wording()
+    {
+        Assert.True(QuizCheck.Matches("yes", "Yes. It is a valid mapping"));
+        Assert.False(QuizCheck.Matches("yes", "No, two frames for one page"));
+        Assert.True(QuizCheck.Matches("3 1 3", "3 virtual pages, between 1 and 3 physical"));
+        Assert.False(QuizCheck.Matches("3 1 3", "3"));
+        Assert.True(QuizCheck.Matches("2 2 2", "2 2"));
+        Assert.True(QuizCheck.Matches("pa 0x6372", "pa 0x6372 via PML4[0], PDPT[2]"));
+        Assert.False(QuizCheck.Matches("pa 0x6372", "a page fault"));
+        Assert.True(QuizCheck.Matches("fault 0x6", "it faults with error code 0x6"));
+        Assert.False(QuizCheck.Matches("fault 0x6", "it faults with error code 0x7"));
+        Assert.True(QuizCheck.Matches("none", "no fault"));
+        Assert.True(QuizCheck.Matches("rooms 2 5 pit", "5, 2 and a death pit"));
+        Assert.False(QuizCheck.Matches("rooms 2 5 pit", "2 and 5"));
+        Assert.Equal(["a", "b"], QuizCheck.ParseAnswers("a\n\n# a comment\nb\n"));
+        Assert.Equal(["a", "b"], QuizCheck.ParseAnswers("[\"a\", \"b\"]"));
+        Assert.Equal(["a", "b"], QuizCheck.ParseAnswers("{\"answers\": [\"a\", \"b\"]}"));
+        Assert.Equal(["x"], QuizCheck.ParseAnswers("{\"kind\":\"walk\",\"seed\":1,\"problems\":[{\"question\":\"q\",\"answer\":\"x\"}]}"));
+        Assert.Throws<ArgumentException>(() => QuizCheck.ParseAnswers("{\"answers\": 3}"));
+    }
+
+    [Fact]
+    public void The_maze_is_named_as_VmLabs_drawing_and_kernel_mode_questions_state_the_control_bits()
+    {
+        Assert.All(Enumerable.Range(0, 5).SelectMany(s => Quizzes.Make("maze", s).Problems),
+            p => Assert.Contains("VmLab's drawing of the seed's maze", p.Question));
+        var kernel = Enumerable.Range(0, 10).SelectMany(s => Quizzes.Make("errorcode", s).Problems.Concat(Quizzes.Make("walk", s).Problems))
+            .Where(p => p.Question.Contains("kernel-mode", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(kernel);
+        Assert.All(kernel, p => Assert.Contains("CR0.WP=1", p.Question));
+        Assert.All(kernel, p => Assert.Contains("without SMEP or SMAP", p.Question));
+    }
+
     [Fact]
     public void An_unknown_kind_is_refused_by_name()
     {

@@ -63,6 +63,8 @@ internal static class FriendlyCommand
                 throw new UsageException("no program given (usage: vmlab friendly -- PROGRAM [ARGS…])");
             if (messageFile is { Length: 0 })
                 throw new UsageException("--messages needs a file name");
+            if (messageFile is not null)
+                InputFile.RequireRegular(messageFile);   // the library would open a FIFO and wait before main
 
             var environment = new Dictionary<string, string?>();
             if (messageFile is not null) environment[Friendly.MessagesVariable] = Path.GetFullPath(messageFile);
@@ -98,12 +100,12 @@ internal static class FriendlyCommand
         }
         catch (FileNotFoundException e)
         {
-            ctx.Err.WriteLine($"{ctx.Path}: {e.Message}");
+            Shown.Error(ctx.Err, ctx.Path, e.Message);
             return 127;
         }
         catch (UnauthorizedAccessException e)
         {
-            ctx.Err.WriteLine($"{ctx.Path}: {e.Message}");
+            Shown.Error(ctx.Err, ctx.Path, e.Message);
             return 126;
         }
 

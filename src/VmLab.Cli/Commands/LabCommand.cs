@@ -12,12 +12,13 @@ internal static class LabCommand
         """
         Hands out the seed 003 kernel exercises and seed 001's friendly segfaults (C) and lazy copy (C#, on this
         machine's real memory). 'lab init DIR' writes a project of stubs that builds against this vmlab's libraries;
-        'lab grade DIR' builds it, plugs each function in place of the reference, and runs the graded tests, each in
-        its own process with a time limit. See docs/labs.md.
+        'lab grade DIR' builds its exercise files in a project of the grader's own, plugs each function in place of the
+        reference, and runs the graded tests, each in a sandboxed process of its own with limits. 'lab gradescope'
+        writes an autograder bundle for Gradescope. See docs/labs.md.
         """,
         null,
-        "vmlab lab list", "vmlab lab init ~/lab1", "vmlab lab grade ~/lab1", "vmlab lab grade --reference")
-        .Takes(List(), Init(), Grade(), RunTest());
+        "vmlab lab list", "vmlab lab init ~/lab1", "vmlab lab grade ~/lab1", "vmlab lab grade --reference", "vmlab lab gradescope -o autograder")
+        .Takes(List(), Init(), Grade(), Gradescope(), RunTest());
 
     private static Verb List() => new Verb("list", "the exercises: handout part, what to write, points", "",
         """{"exercises":[{"name","seed","part","points","language"}]}""", "vmlab lab list", "vmlab lab list --json")
@@ -67,58 +68,113 @@ internal static class LabCommand
 
     private static Verb Grade()
     {
-        var args = Opt.Positionals("DIR", "the workspace (not with --reference), then an optional test-name filter");
+        var args = Opt.Positionals("DIR", "the workspace (not with --reference), then an optional test or exercise name");
         var reference = Opt.Flag("--reference", "grade the tool's own kernel through the same path (an installation check)");
         var timeout = Opt.Int("--timeout", "time limit per test in seconds (the C exercise's: three times that)", 60, 1, 3600);
-        return new Verb("grade", "build a workspace and run its graded tests (Score: x/y); --reference grades the built-in kernel",
+        var exercises = Opt.Text("--exercises", "grade exactly these exercises, whatever DIR/.vmlab/workspace.json says", "NAME,NAME");
+        var format = Opt.Choice("--format", "text (xv6 style), json, gradescope (results.json) or junit (XML)", "text", Formats.Names);
+        var output = Opt.Text("--output", "write the gradescope or junit document to FILE instead of stdout", "FILE", "-o");
+        return new Verb("grade", "build a workspace's exercise files pristine and run its graded tests (Score: x/y)",
             """
-            Builds DIR, then runs each graded test in a child process: "name: OK (0.3s)" or "name: FAIL" with the reason,
-            then Score: x/y. FILTER keeps tests whose name contains it (or an exercise name). A failing test's trace is
-            saved as DIR/.vmlab/TEST.trace. Exit status 0 only with full marks.
+            Copies the exercise files 'lab list' names (nothing else: not DIR's project, Makefile or build settings) into
+            a project the grader owns, builds them with the grader's rules (student API only, no reflection, unsafe,
+            interop, files, processes or threads; the C file with the grader's compiler command), then runs each
+            graded test in a sandboxed child process of its own: "name: OK (0.3s)" or "name: FAIL" with the reason,
+            then Score: x/y. A test or exercise name keeps only its tests. A failing test's trace is saved as
+            DIR/.vmlab/TEST.trace. Exit status 0 only with full marks.
             """,
             """{"score","max_score","tests":[{"name","exercise","points","passed","reason","seconds"}]}""",
-            "vmlab lab grade ~/lab1", "vmlab lab grade ~/lab1 fork", "vmlab lab grade --reference --json")
-            .Takes(args, reference, timeout).Does(ctx =>
+            "vmlab lab grade ~/lab1", "vmlab lab grade ~/lab1 fork", "vmlab lab grade ~/lab1 --exercises fork,exit --format gradescope -o results.json",
+            "vmlab lab grade --reference --json")
+        {
+            Tour = new("The labs hand the kernel's functions to students; the grader plugs a student's function in place of " +
+                "the kernel's own, builds only the exercise files in a project of its own and runs each test in a sandboxed " +
+                "process with WeensyOS's memory checks after every kernel entry. Here it grades the kernel's own remap, as " +
+                "'lab grade --reference' does to check an installation.", "--reference", "bigdata"),
+        }
+            .Takes(args, reference, timeout, exercises, format, output).Does(ctx =>
             {
-                bool json = ctx.Json, refMode = ctx.Get(reference);
+                bool refMode = ctx.Get(reference);
+                string fmt = ctx.Json ? "json" : ctx.Get(format);
                 var positionals = ctx.Get(args) ?? [];
                 string? dir = refMode ? null : positionals.FirstOrDefault() ?? throw new UsageException("give the workspace directory (or --reference)");
                 if (positionals.Length > (refMode ? 1 : 2)) throw new UsageException($"unexpected argument '{positionals[^1]}'");
                 string? filter = positionals.Skip(refMode ? 0 : 1).FirstOrDefault();
-                if (filter is not null && !Catalog.Tests.Any(t => t.Name.Contains(filter, StringComparison.Ordinal) || t.Exercise == filter))
-                    throw new UsageException($"no test matches '{filter}' (see 'vmlab lab list')");
+                if (filter is not null && Catalog.Select(filter).Count == 0)
+                    throw new UsageException($"no test or exercise is named '{filter}' (see 'vmlab lab list')");
+                if (dir is not null && !Directory.Exists(dir)) throw new UsageException($"{dir} is not a directory");
+                string? file = ctx.Get(output);
+                if (file is not null && fmt is "text" or "json") throw new UsageException("--output goes with --format gradescope or junit");
                 GradeReport report;
                 try
                 {
-                    var options = new GradeOptions { Workspace = dir, Filter = filter, TestTimeout = TimeSpan.FromSeconds(ctx.Get(timeout)) };
-                    report = Grader.Grade(options, json ? null : r => Grader.WriteLine(ctx.Out, r));
+                    var chosen = ctx.Get(exercises) is { } names ? Workspace.Parse([names]) : null;
+                    var options = new GradeOptions { Workspace = dir, Filter = filter, Exercises = chosen, TestTimeout = TimeSpan.FromSeconds(ctx.Get(timeout)) };
+                    bool text = fmt == "text";
+                    report = Grader.Grade(options, text ? r => Grader.WriteLine(ctx.Out, r) : null, text ? n => ctx.Out.WriteLine(n) : null);
                 }
                 catch (ArgumentException e)
                 {
                     throw new UsageException(e.Message);
                 }
-                if (json)
-                    ctx.WriteJson(new { report.Score, report.MaxScore, report.Tests });
-                else
+                switch (fmt)
                 {
-                    if (report.BuildError is { } error) ctx.Out.WriteLine($"build failed: {error}");
-                    ctx.Out.WriteLine($"Score: {report.Score}/{report.MaxScore}");
+                    case "json":
+                        ctx.WriteJson(new { report.Score, report.MaxScore, report.Tests });
+                        break;
+                    case "gradescope" or "junit":
+                        string doc = fmt == "gradescope" ? Formats.Gradescope(report) : Formats.Junit(report);
+                        if (file is null) ctx.Out.Write(doc);
+                        else File.WriteAllText(file, doc);
+                        break;
+                    default:
+                        ctx.Out.WriteLine($"Score: {report.Score}/{report.MaxScore}");
+                        break;
                 }
                 return report.FullMarks ? ExitCode.Ok : ExitCode.NotConfirmed;
             });
     }
 
-    /// <summary>The grader's child: one test in a fresh process, its outcome as one JSON line. Hidden from help.</summary>
+    private static Verb Gradescope()
+    {
+        var output = Opt.Text("--output", "the directory for the autograder bundle (created; must not exist or be empty)", "DIR", "-o");
+        var exercises = Opt.Text("--exercises", "the exercises the bundle grades (default: all)", "NAME,NAME");
+        return new Verb("gradescope", "write a Gradescope autograder bundle (setup.sh, run_autograder) that grades with this vmlab",
+            """
+            Writes DIR/setup.sh (installs the .NET SDK, gcc, binutils and bubblewrap, and this vmlab, which the bundle
+            carries in DIR/vmlab), DIR/run_autograder (grades /autograder/submission with 'lab grade --exercises LIST
+            --format gradescope' into /autograder/results/results.json; VMLAB, VMLAB_SUBMISSION and VMLAB_RESULTS
+            override the paths) and DIR/README.md. Zip DIR's contents and upload them as the autograder.
+            """,
+            null, "vmlab lab gradescope -o autograder --exercises fork,exit")
+            .Takes(output, exercises).Does(ctx =>
+            {
+                string dir = ctx.Get(output) ?? throw new UsageException("give the bundle's directory with -o DIR");
+                IReadOnlyList<Exercise> chosen;
+                try
+                {
+                    chosen = Workspace.Parse(ctx.Get(exercises) is { } names ? [names] : []);
+                    var files = GradescopeBundle.Write(dir, chosen, Path.GetDirectoryName(ChildLauncher.Locate().FileName)!);
+                    ctx.Out.WriteLine($"autograder bundle in {dir}: {string.Join(", ", files)}");
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException(e.Message);
+                }
+                ctx.Out.WriteLine($"grades {string.Join(", ", chosen.Select(e => e.Name))} ({chosen.Sum(e => e.Points)} points); zip the directory's contents and upload them to Gradescope");
+                return ExitCode.Ok;
+            });
+    }
+
+    /// <summary>The grader's child: one test, its verdict written where the request says. Hidden from help.</summary>
     private static Verb RunTest()
     {
-        var test = Opt.Text("--test", "the graded test to run", "NAME");
-        var assembly = Opt.Text("--assembly", "the built student assembly (none: the reference)", "PATH");
-        var type = Opt.Text("--type", "the class to use when the assembly holds several", "CLASS");
-        var library = Opt.Text("--library", "the built libetsbefriends.so (the C exercise; none: the tool's)", "PATH");
+        var request = Opt.Text("--request", "the grader's request document (vmlab-test-request/1)", "FILE");
         return new Verb("run-test", "(used by lab grade) run one graded test in this process",
-            "The grader starts this once per test. Prints {\"passed\",\"reason\",\"trace\"} on one line.", null,
-            "vmlab lab run-test --test fork_isolation") { Hidden = true }
-            .Takes(test, assembly, type, library).Does(ctx =>
-                Grader.RunChild(ctx.Get(test) ?? throw new UsageException("give --test NAME"), ctx.Get(assembly), ctx.Get(type), ctx.Get(library), ctx.Out));
+            "The grader starts this once per test, and reads the verdict from the result document the request names.", null,
+            "vmlab lab run-test --request request.json") { Hidden = true }
+            .Takes(request).Does(ctx =>
+                TestHost.Serve(ctx.Get(request) ?? throw new UsageException("give --request FILE")) == 0 ? ExitCode.Ok
+                : throw new UsageException("the request is not a vmlab-test-request/1 document"));
     }
 }

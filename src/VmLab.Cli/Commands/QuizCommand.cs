@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VmLab.Cli.Framework;
 using VmLab.Labs.Quiz;
 
 namespace VmLab.Cli.Commands;
@@ -10,11 +11,14 @@ internal static class QuizCommand
         $"""
         {Quizzes.Count} freshly generated problems of one kind. The same kind and seed give the same problems on every
         machine, so a class can share a seed; --answers adds the solution, computed by the simulator (mapping checker,
-        page counter, MMU walk, maze). Kinds: {string.Join("; ", Quizzes.Kinds.Select(k => $"{k.Kind}: {k.Summary}"))}.
+        page counter, MMU walk, maze). --check FILE marks your answers (one per line, or JSON: a list of strings,
+        an object with an "answers" list, or the --json sheet with an "answer" each; - reads stdin) and shows the worked solution of
+        each wrong one. Kinds: {string.Join("; ", Quizzes.Kinds.Select(k => $"{k.Kind}: {k.Summary}"))}.
         """,
-        """{"kind","seed","problems":[{"question","answer"}]} ("answer" only with --answers)""",
-        "vmlab quiz paging --seed 7", "vmlab quiz walk --seed 7 --answers", "vmlab quiz maze --json")
-        .Takes(Kind(), Opt.Int("--seed", "the problem set", 1, 0, int.MaxValue), Opt.Flag("--answers", "show each problem's answer"))
+        """{"kind","seed","problems":[{"question","answer"}]} ("answer" only with --answers); with --check: {"kind","seed","score","max_score","problems":[{"question","given","correct","expected","answer"}]}""",
+        "vmlab quiz paging --seed 7", "vmlab quiz walk --seed 7 --answers", "vmlab quiz maze --json", "vmlab quiz alignment --seed 7 --check answers.txt")
+        .Takes(Kind(), Opt.Int("--seed", "the problem set", 1, 0, int.MaxValue), Opt.Flag("--answers", "show each problem's answer"),
+            Opt.Text("--check", "mark the answers in FILE (- for stdin): one per line, or JSON", "FILE"))
         .Does(ctx =>
         {
             string k = ctx.Get<string?>("KIND") ?? "paging";
@@ -22,6 +26,7 @@ internal static class QuizCommand
             if (!Quizzes.Kinds.Any(q => q.Kind == k))
                 throw new UsageException($"unknown quiz kind '{k}' (try: {string.Join(", ", Quizzes.Kinds.Select(q => q.Kind))})");
             var sheet = Quizzes.Make(k, (int)ctx.Get<long>("--seed"));
+            if (ctx.Get<string?>("--check") is { } file) return Check(ctx, sheet, file);
             var json = new { sheet.Kind, sheet.Seed, Problems = sheet.Problems.Select(p => show ? (object)new { p.Question, p.Answer } : new { p.Question }) };
             return ctx.Emit(json, true, rep =>
             {
@@ -35,6 +40,47 @@ internal static class QuizCommand
                 if (!show) rep.Line($"(vmlab quiz {k} --seed {sheet.Seed} --answers shows the solutions)");
             });
         });
+
+    // Marks the answers: each right or wrong, the expected short answer and the worked solution for wrong ones.
+    private static int Check(Ctx ctx, QuizSheet sheet, string file)
+    {
+        string text = file == "-" ? ReadStdin() : System.Text.Encoding.UTF8.GetString(InputFile.Read(file, 1 << 20));
+        IReadOnlyList<MarkedAnswer> marked;
+        try
+        {
+            marked = QuizCheck.Mark(sheet, QuizCheck.ParseAnswers(text));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        int score = marked.Count(m => m.Correct);
+        var json = new
+        {
+            sheet.Kind, sheet.Seed, Score = score, MaxScore = marked.Count,
+            Problems = marked.Select(m => new { m.Question, m.Given, m.Correct, m.Expected, m.Answer }),
+        };
+        return ctx.Emit(json, score == marked.Count, rep =>
+        {
+            rep.Line($"quiz {sheet.Kind}, seed {sheet.Seed}: {score} of {marked.Count} right");
+            foreach (var (m, i) in marked.Select((m, i) => (m, i + 1)))
+            {
+                rep.Fact($"{i}.", m.Question);
+                rep.Fact("", m.Correct ? $"right: {m.Given}" : $"wrong: you said \"{(m.Given.Length == 0 ? "(nothing)" : m.Given)}\"; the answer is {m.Expected}");
+                if (!m.Correct) rep.Fact("", $"worked solution: {m.Answer}");
+            }
+            rep.Flush();
+        });
+    }
+
+    // At most 1 MiB from stdin: answers are a few lines.
+    private static string ReadStdin()
+    {
+        var buffer = new char[(1 << 20) + 1];
+        int n = Console.In.ReadBlock(buffer, 0, buffer.Length);
+        if (n > 1 << 20) throw new UsageException("the answers on stdin are larger than 1 MiB");
+        return new string(buffer, 0, n);
+    }
 
     private static Argument<string?> Kind()
     {

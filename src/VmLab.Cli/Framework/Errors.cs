@@ -13,7 +13,7 @@ internal static class ExitCode
 {
     public const int Ok = 0, NotConfirmed = 1, Refused = 1, Usage = 2, Internal = 70;
 
-    /// <summary>Writes "PATH: message" and returns the documented code. Never an exception type name or stack:
+    /// <summary>Writes "PATH: message" (escaped, one line, at most 200 bytes) and returns the documented code. Never an exception type name or stack:
     /// an unexpected failure is still one line, with the words it carries.</summary>
     public static int Report(Exception e, string path, TextWriter error)
     {
@@ -22,11 +22,12 @@ internal static class ExitCode
             UsageException => (Usage, e.Message),
             FileNotFoundException or DirectoryNotFoundException => (Refused, e.Message),
             RefusedException or LinuxException or PlatformNotSupportedException or IOException
-                or UnauthorizedAccessException or InvalidOperationException => (Refused, e.Message),
+                or UnauthorizedAccessException or InvalidOperationException
+                or System.Net.Sockets.SocketException => (Refused, e.Message),
             OutOfMemoryException or InsufficientExecutionStackException => (Refused, "ran out of memory or stack for this input"),
             _ => (Internal, "internal error: " + e.Message),
         };
-        error.WriteLine($"{path}: {OneLine(text)}");
+        Shown.Error(error, path, text);
         return code;
     }
 

@@ -1,15 +1,15 @@
+using VmLab.Linux;
+
 namespace VmLab.Cli.Framework;
 
-/// <summary>Reads a user's input file with its size checked before reading, and the read itself bounded: a
-/// directory, a device such as /dev/zero or a huge file is one clear line, never an out-of-memory crash or a hang.</summary>
+/// <summary>Reads a user's input file with its kind and size checked before it is opened, and the read itself
+/// bounded: a directory, a FIFO, a device such as /dev/zero or a huge file is one clear line, never an
+/// out-of-memory crash or a hang.</summary>
 internal static class InputFile
 {
     public static byte[] Read(string path, long maxBytes)
     {
-        if (path.Length == 0)
-            throw new UsageException("the file name is empty");
-        if (Directory.Exists(path))
-            throw new UsageException($"'{Numbers.Clip(path)}' is a directory, not a file");
+        RequireRegular(path);
         var info = new FileInfo(path);
         if (!info.Exists)
             throw new UsageException($"cannot read '{Numbers.Clip(path)}': no such file");
@@ -38,6 +38,26 @@ internal static class InputFile
         {
             throw new RefusedException($"cannot read '{Numbers.Clip(path)}': {e.Message}");
         }
+    }
+
+    /// <summary>Refuses, without opening it, anything but an existing regular file: opening a FIFO waits for a
+    /// writer that may never come, and a device never ends. Bad input (exit 2) except a path vmlab may not look
+    /// into (exit 1).</summary>
+    public static void RequireRegular(string path)
+    {
+        if (path.Length == 0)
+            throw new UsageException("the file name is empty");
+        if (!OperatingSystem.IsLinux())
+        {
+            if (Directory.Exists(path))
+                throw new UsageException($"'{Numbers.Clip(path)}' is a directory, not a file");
+            return;
+        }
+        var kind = FileKinds.Of(path);
+        if (kind == FileKind.Missing)
+            throw new UsageException($"cannot read '{Numbers.Clip(path)}': no such file");
+        if (kind != FileKind.Regular)
+            throw new UsageException($"'{Numbers.Clip(path)}' is {FileKinds.Describe(kind)}, not a regular file");
     }
 
     public static string ReadText(string path, long maxBytes) => System.Text.Encoding.UTF8.GetString(Read(path, maxBytes));

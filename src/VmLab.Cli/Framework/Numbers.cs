@@ -55,6 +55,6 @@ internal static class Numbers
         _ => $"{bytes} B",
     };
 
-    /// <summary>A user's token, cut short so one error line stays one line.</summary>
-    public static string Clip(string token) => token.Length > 40 ? token[..40] + "…" : token;
+    /// <summary>A user's token, escaped and cut short so one error line stays one short line.</summary>
+    public static string Clip(string token) => Shown.Token(token);
 }

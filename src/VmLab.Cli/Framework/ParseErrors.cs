@@ -18,6 +18,10 @@ internal static class ParseErrors
                 : command.Subcommands.Count > 0 ? $"unknown command '{Numbers.Clip(token)}'"
                 : $"unexpected argument '{Numbers.Clip(token)}'";
             var guesses = option || command.Subcommands.Count > 0 ? Suggestions(parse, token) : [];
+            // A guess never reads the same as the token: '--seed ' (a space typed inside the quotes) is told so.
+            if (token.Trim() != token && guesses.Contains(token.Trim()))
+                return $"{what} (the quotes hold a space around '{Numbers.Clip(token.Trim())}': leave it out)";
+            guesses.RemoveAll(g => g == Numbers.Clip(token));
             return guesses.Count > 0
                 ? $"{what} (did you mean {Opt.Words(guesses.Select(g => $"'{g}'").ToList())}?)"
                 : $"{what} (see '{Verb.PathOf(command)} --help')";

@@ -20,7 +20,7 @@ internal sealed class Report(IAnsiConsole console)
 
     public void Title(string title)
     {
-        Write(new Rule(Markup.Escape(title)) { Justification = Justify.Left, Style = new Style(Color.Blue) });
+        Write(new Rule(Markup.Escape(Safe(title))) { Justification = Justify.Left, Style = new Style(Color.Blue) });
         _blank = false;
     }
 
@@ -35,7 +35,7 @@ internal sealed class Report(IAnsiConsole console)
     /// <summary>A paragraph, wrapped to the width, followed by a blank line.</summary>
     public void Explain(string text)
     {
-        Write(new Text(text + "\n"));
+        Write(new Text(Safe(text) + "\n"));
         console.WriteLine();
         _blank = true;
     }
@@ -53,11 +53,11 @@ internal sealed class Report(IAnsiConsole console)
     }
 
     /// <summary>One observed fact; consecutive facts share one aligned block.</summary>
-    public void Fact(string label, object? value) => _facts.Add((label, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
+    public void Fact(string label, object? value) => _facts.Add((Safe(label), Safe(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
 
     /// <summary>A note the reader should not miss (privileges, limits).</summary>
     public void Note(string text) =>
-        Write(new Padder(new Paragraph().Append("note: ", new Style(Color.Yellow)).Append(text), new Padding(2, 0, 0, 0)));
+        Write(new Padder(new Paragraph().Append("note: ", new Style(Color.Yellow)).Append(Safe(text)), new Padding(2, 0, 0, 0)));
 
     /// <summary>A line as given (listings, traces); wrapped only when wider than the console.</summary>
     public void Line(string text = "")
@@ -69,7 +69,7 @@ internal sealed class Report(IAnsiConsole console)
             _blank = true;
             return;
         }
-        Write(new Text(text + "\n"));
+        Write(new Text(Safe(text) + "\n"));
     }
 
     /// <summary>Text drawn by someone else (the memory viewer): with colour codes written through unchanged, plain
@@ -100,7 +100,7 @@ internal sealed class Report(IAnsiConsole console)
             table.AddColumn(column);
         }
         foreach (var r in all)
-            table.AddRow(r.Select(c => (IRenderable)new Text(c)).ToArray());
+            table.AddRow(r.Select(c => (IRenderable)new Text(Safe(c))).ToArray());
         Write(new Padder(table, new Padding(2, 0, 0, 1)));
     }
 
@@ -110,7 +110,7 @@ internal sealed class Report(IAnsiConsole console)
         var chart = new BarChart().Width(Math.Min(console.Profile.Width - 2, 72)).Label(Markup.Escape(title)).LeftAlignLabel();
         chart.ValueFormatter = (v, c) => $"{v.ToString("0.##", c)} {unit}";
         foreach (var (label, value) in items)
-            chart.AddItem(Markup.Escape(label), value, Color.Blue);
+            chart.AddItem(Markup.Escape(Safe(label)), value, Color.Blue);
         Write(new Padder(chart, new Padding(2, 0, 0, 0)));
     }
 
@@ -131,7 +131,7 @@ internal sealed class Report(IAnsiConsole console)
         console.WriteLine();
         Write(new Paragraph().Append("verdict: ")
             .Append(holds ? "CONFIRMED" : "NOT CONFIRMED", new Style(holds ? Color.Green : Color.Red, decoration: Decoration.Bold))
-            .Append(" - " + text + "\n"));
+            .Append(" - " + Safe(text) + "\n"));
     }
 
     /// <summary>The verdict line, worded <paramref name="confirmed"/> or <paramref name="refuted"/>.</summary>
@@ -142,7 +142,7 @@ internal sealed class Report(IAnsiConsole console)
     {
         Flush();
         console.WriteLine();
-        Write(new Paragraph().Append("answer: ", new Style(Color.Blue, decoration: Decoration.Bold)).Append(text + "\n"));
+        Write(new Paragraph().Append("answer: ", new Style(Color.Blue, decoration: Decoration.Bold)).Append(Safe(text) + "\n"));
     }
 
     /// <summary>Writes pending facts as one block.</summary>
@@ -159,6 +159,10 @@ internal sealed class Report(IAnsiConsole console)
         console.Write(grid);
         _blank = false;
     }
+
+    /// <summary>Whatever a verb hands the report may hold input (a symbol name, a program's output): control
+    /// characters are shown as escapes, never sent to the terminal.</summary>
+    private static string Safe(string text) => Shown.EscapeKeepingLines(text);
 
     private static bool IsNumeric(string s) =>
         s.Length > 0 && (char.IsDigit(s[0]) || (s[0] == '-' && s.Length > 1 && char.IsDigit(s[1])));

@@ -26,11 +26,19 @@ internal static class Runner
             help.Action = new DetailedHelp(inner);
         }
         NameArguments(root);
-        var parse = root.Parse(args);
+        if (Directives.Problem(args) is { } problem)
+        {
+            Shown.Error(error, "vmlab", problem);
+            return ExitCode.Usage;
+        }
+        var parse = root.Parse(args, Parsing);
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        // Help clears parse errors, but "vmlab help bogus" or "vmlab bogus --help" names no command: say so.
+        if (parse.Action is not ParseErrorAction && parse.UnmatchedTokens.Count > 0)
+            parse = root.Parse([.. args.Where(a => !HelpTokens.Contains(a))], Parsing);
         if (parse.Action is ParseErrorAction)
         {
-            error.WriteLine($"{Verb.PathOf(parse.CommandResult.Command)}: {ParseErrors.Describe(parse)}");
+            Shown.Error(error, Verb.PathOf(parse.CommandResult.Command), ParseErrors.Describe(parse));
             return ExitCode.Usage;
         }
         try
@@ -42,6 +50,12 @@ internal static class Runner
             return ExitCode.Report(e, Verb.PathOf(parse.CommandResult.Command), error);
         }
     }
+
+    /// <summary>Response files are off: vmlab has no use for them, and "@FILE" would read any file (a FIFO, a
+    /// device, /etc/passwd) before a word of the command line is checked. "@x" is an ordinary token.</summary>
+    private static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
+
+    private static readonly string[] HelpTokens = ["--help", "-h", "-?", "/?", "/h"];
 
     /// <summary>
     /// Help shows every argument by its name (&lt;KIND&gt;), never by its completion values. A command's row in its

@@ -1,3 +1,5 @@
+using VmLab.Labs.Build;
+using VmLab.Linux;
 using static VmLab.Labs.Grading.TestContext;
 
 namespace VmLab.Labs.Grading;
@@ -14,7 +16,12 @@ internal static class FriendlyTests
         new("friendly_messages", "friendly", 5, $"{Runs} runs of the null crasher show at least {Wanted} different messages (srand)", Messages),
         new("friendly_kinds", "friendly", 5, "a write to a read-only page, a read of an unmapped page and a stack overflow (sigaltstack) each end the same way", Kinds),
         new("friendly_quiet", "friendly", 3, "the null crasher is handled, and a program that never faults runs exactly as without the library", Quiet),
+        new("friendly_signal_safe", "friendly", 4, "the SIGSEGV handler calls only async-signal-safe functions (write, _exit, ...; rand, as the seed asks), read from the built library's code", SignalSafe),
     ];
+
+    /// <summary>What a handler may call: POSIX's async-signal-safe functions (signal-safety(7)), raw system calls,
+    /// errno's address (to save and restore it), and rand, which the seed itself has the handler use to pick a message.</summary>
+    private static readonly HashSet<string> HandlerSafe = [.. CBuild.AsyncSignalSafe, "syscall", "gettid", "__errno_location", "rand", "random", "rand_r", "__stack_chk_fail"];
 
     private const string Prelude = """
         #include <stdio.h>
@@ -41,37 +48,46 @@ internal static class FriendlyTests
     // Writes and compiles one crasher into a fresh directory; the path of the program.
     private static string Compile(TestContext t, string kind)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "vmlab-crash-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
+        string dir = Directory.CreateTempSubdirectory("vmlab-crash-").FullName;
+        t.Cleanup.Add(dir);
         string src = Path.Combine(dir, kind + ".c"), exe = Path.Combine(dir, kind);
         File.WriteAllText(src, Prelude + "    " + Crashers[kind].Body + "\n}\n");
-        var r = ChildProcess.Run("cc", ["-O0", "-o", exe, src], TimeSpan.FromSeconds(60));
-        Require(r.ExitCode == 0, $"the grader could not compile its {kind} crasher (is a C compiler installed?): {r.Err.Trim()}");
+        string cc = Tools.Find("cc") ?? Tools.Find("gcc") ?? throw new GradeFailure("the grader could not find a C compiler (cc) for its crasher programs");
+        var (exit, output) = Tools.Run(cc, ["-O0", "-o", exe, src], dir, BuildLimits.Default);
+        Require(exit.ExitCode == 0, $"the grader could not compile its {kind} crasher: {output.Trim()}");
         t.Notes.Add($"crasher {kind}: {exe}");
         return exe;
     }
 
-    private static ChildProcess.Result RunWith(TestContext t, string exe, bool preload = true)
+    private sealed record Ran(int? ExitCode, int? Signal, bool TimedOut, string Out, string Err);
+
+    // Runs a program (with the library preloaded) bounded, in a process group of its own, output into files.
+    private static Ran RunWith(TestContext t, string exe, bool preload = true)
     {
-        var env = new Dictionary<string, string> { ["LD_PRELOAD"] = preload ? t.Library! : "" };
-        var r = ChildProcess.Run(exe, [], TimeSpan.FromSeconds(10), environment: env);
-        t.Notes.Add($"run {Path.GetFileName(exe)}: exit {r.ExitCode}{(r.TimedOut ? " (timed out)" : "")}; stdout: {r.Out.Trim()}; stderr: {r.Err.Trim()}");
+        string dir = Path.GetDirectoryName(exe)!, stdout = Path.Combine(dir, "stdout"), stderr = Path.Combine(dir, "stderr");
+        var env = Tools.ToolEnvironment(Path.GetTempPath());
+        if (preload) env["LD_PRELOAD"] = t.Library!;
+        var (exit, _) = LimitedProcess.Run(new LimitedStart(exe, [], env, stdout, stderr) { WorkingDirectory = dir, Timeout = TimeSpan.FromSeconds(10) });
+        var r = new Ran(exit.ExitCode, exit.Signal, exit.TimedOut, Tools.ReadHead(stdout, 64 << 10), Tools.ReadHead(stderr, 64 << 10));
+        t.Notes.Add($"run {Path.GetFileName(exe)}: {exit}; stdout: {r.Out.Trim()}; stderr: {r.Err.Trim()}");
         return r;
     }
 
-    // The message: what the library printed, whichever stream it chose, without the crasher's own line.
-    private static string Message(ChildProcess.Result r) =>
-        string.Join("\n", (r.Err + r.Out).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l != "crasher starts"));
+    // The message: what the library wrote on stderr.
+    private static string Message(Ran r) =>
+        string.Join("\n", r.Err.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 
     private static string Check(TestContext t, string kind, string? exe = null)
     {
         var r = RunWith(t, exe ?? Compile(t, kind));
         string what = Crashers[kind].What;
         Require(!r.TimedOut, $"{what}: the program hung (does the handler return into the fault again?)");
-        Require(r.ExitCode != 128 + 11, $"{what}: the program was killed by SIGSEGV: no handler ran{(kind == "stack" ? " (a stack overflow needs sigaltstack and SA_ONSTACK)" : "")}");
-        Require(r.ExitCode < 128, $"{what}: the program was killed by signal {r.ExitCode - 128}");
+        Require(r.Signal != 11, $"{what}: the program was killed by SIGSEGV: no handler ran{(kind == "stack" ? " (a stack overflow needs sigaltstack and SA_ONSTACK)" : "")}");
+        Require(r.Signal is null, $"{what}: the program was killed by signal {r.Signal}");
+        string extra = string.Join(" | ", r.Out.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l != "crasher starts"));
+        Require(extra.Length == 0, $"{what}: the message went to stdout (\"{extra}\"): write it to stderr (fd 2), where error messages go");
         string message = Message(r);
-        Require(message.Length > 0, $"{what}: the program exited ({r.ExitCode}) without a message");
+        Require(message.Length > 0, $"{what}: the program exited ({r.ExitCode}) without a message on stderr");
         Require(!message.Contains("Segmentation fault", StringComparison.OrdinalIgnoreCase), $"{what}: the message is still \"Segmentation fault\"");
         Require(r.ExitCode == FaultStatus, $"{what}: exit status {r.ExitCode}, want {FaultStatus}");
         return message;
@@ -94,6 +110,18 @@ internal static class FriendlyTests
             if (i % 4 == 3) Thread.Sleep(1100);     // a student seeding with time(NULL) gets a new second
         }
         Require(seen.Count >= Wanted, $"{seen.Count} different message(s) in {Runs} runs, want at least {Wanted}: pick at random (seed with srand) from {Wanted} or more");
+    }
+
+    private static void SignalSafe(TestContext t)
+    {
+        string dir = Directory.CreateTempSubdirectory("vmlab-handler-").FullName;
+        t.Cleanup.Add(dir);
+        var handlers = HandlerCalls.Read(t.Library!, dir);
+        t.Notes.Add("handlers and the C library functions they reach: " + string.Join("; ", handlers.Select(h => $"{h.Key}: {string.Join(", ", h.Value)}")));
+        Require(handlers.Count > 0, "no signal handler found in the library: the constructor must install one with sigaction (sa_sigaction = your handler)");
+        foreach (var (handler, calls) in handlers)
+            if (calls.FirstOrDefault(c => !HandlerSafe.Contains(c)) is { } unsafeCall)
+                throw new GradeFailure($"the signal handler {handler} calls {unsafeCall}, which is not async-signal-safe (the fault may have interrupted it mid-call): in a handler use write(2, ...) and _exit, see signal-safety(7)");
     }
 
     private static void Quiet(TestContext t)

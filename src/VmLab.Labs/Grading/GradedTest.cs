@@ -1,5 +1,3 @@
-using VmLab.Sim.Kernel;
-
 namespace VmLab.Labs;
 
 /// <summary>One graded test: a name to filter on, the exercise it grades, its points, what it checks (for
@@ -13,25 +11,10 @@ public sealed record TestResult(string Name, string Exercise, int Points, bool P
 public sealed record GradeReport(int Score, int MaxScore, IReadOnlyList<TestResult> Tests, string? BuildError)
 {
     public bool FullMarks => BuildError is null && Score == MaxScore && MaxScore > 0;
+
+    /// <summary>What the output says before the tests: how the code was built, what isolates the tests.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }
 
 /// <summary>A test's verdict, in words a student can act on.</summary>
 public sealed class GradeFailure(string reason) : Exception(reason);
-
-/// <summary>The reference seams, so tests can name the piece under test.</summary>
-internal static class SeamSwap
-{
-    /// <summary>The reference kernel with exercise's seam replaced by implementation.</summary>
-    public static KernelSeams With(Exercise exercise, object implementation) => implementation switch
-    {
-        _ when exercise.Seam == typeof(IRemap) => KernelSeams.Reference with { Remap = (IRemap)implementation },
-        _ when exercise.Seam == typeof(ICopyMappings) => KernelSeams.Reference with { CopyMappings = (ICopyMappings)implementation },
-        _ when exercise.Seam == typeof(IFreeEverything) => KernelSeams.Reference with { FreeEverything = (IFreeEverything)implementation },
-        _ when exercise.Seam == typeof(IFork) => KernelSeams.Reference with { Fork = (IFork)implementation },
-        _ when exercise.Seam == typeof(IExit) => KernelSeams.Reference with { Exit = (IExit)implementation },
-        _ when exercise.Seam == typeof(ISpawn) => KernelSeams.Reference with { Spawn = (ISpawn)implementation },
-        _ when exercise.Seam == typeof(IPageAlloc) => KernelSeams.Reference with { PageAlloc = (IPageAlloc)implementation },
-        _ when exercise.Seam == typeof(IPipeKernel) => KernelSeams.Reference with { PipeKernel = (IPipeKernel)implementation },
-        _ => throw new ArgumentException($"no kernel seam for {exercise.Name}"),
-    };
-}

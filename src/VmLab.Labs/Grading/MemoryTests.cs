@@ -105,8 +105,9 @@ internal static class MemoryTests
         var tables = k.Frames.Owned(FrameOwner.PageTable, 7);
         var pages = k.Frames.Owned(FrameOwner.Process, 7);
         Require(pages.Count == 0, $"{pages.Count} user page(s) still allocated after free_everything, e.g. 0x{pages.FirstOrDefault():x}");
+        Require(tables is not [var only] || only != pt.Root, $"the root table page 0x{pt.Root:x} is still allocated after free_everything: free the root table page (pt.Root) too, after the others");
         Require(tables.Count == 0, $"{tables.Count} page-table page(s) still allocated after free_everything, e.g. 0x{tables.FirstOrDefault():x}" +
-            (tables.Contains(pt.Root) ? " (the root among them)" : "") + ": free every page-table page, root last");
+            (tables.Contains(pt.Root) ? " (the root table page among them)" : "") + ": free every page-table page, root last");
         Require(k.Frames.Info(ConsoleAddr).Owner == FrameOwner.Console, "free_everything freed the console page: it belongs to the kernel");
         Require(k.Frames.FreeFrames == free, $"free frames {k.Frames.FreeFrames} after free_everything, {free} before building the table");
         RequireClean(k, "free_everything");

@@ -5,8 +5,8 @@ namespace VmLab.Labs.Grading;
 /// <summary>Finds the student's implementation of an exercise's seam in their built assembly.</summary>
 internal static class StudentCode
 {
-    /// <summary>An instance of the one public class implementing exercise's seam (or of typeName when given).</summary>
-    public static object Create(Assembly assembly, Exercise exercise, string? typeName)
+    /// <summary>An instance of the one class implementing exercise's seam.</summary>
+    public static object Create(Assembly assembly, Exercise exercise)
     {
         var seam = exercise.Seam ?? throw new ArgumentException($"{exercise.Name} is not a C# exercise");
         Type[] types;
@@ -18,8 +18,7 @@ internal static class StudentCode
         {
             throw new GradeFailure($"your assembly could not be loaded: {e.LoaderExceptions.FirstOrDefault()?.Message}");
         }
-        var candidates = types.Where(t => t is { IsClass: true, IsAbstract: false } && seam.IsAssignableFrom(t)
-                                          && (typeName is null || t.FullName == typeName || t.Name == typeName)).ToList();
+        var candidates = types.Where(t => t is { IsClass: true, IsAbstract: false } && seam.IsAssignableFrom(t)).ToList();
         if (candidates.Count == 0)
             throw new GradeFailure($"no class implements {seam.Name} (it belongs in {exercise.StubFile})");
         if (candidates.Count > 1)
@@ -29,9 +28,13 @@ internal static class StudentCode
             return Activator.CreateInstance(candidates[0])
                    ?? throw new GradeFailure($"{candidates[0].Name} could not be created");
         }
-        catch (Exception e) when (e is MissingMethodException or TargetInvocationException)
+        catch (MissingMethodException e)
         {
-            throw new GradeFailure($"{candidates[0].Name} could not be created: {(e.InnerException ?? e).Message} (it needs a public constructor without parameters)");
+            throw new GradeFailure($"{candidates[0].Name} could not be created: {e.Message} (it needs a public constructor without parameters)");
+        }
+        catch (TargetInvocationException e)
+        {
+            throw new GradeFailure($"{candidates[0].Name}'s constructor failed: {SeamGuard.Describe(e, assembly)}");
         }
     }
 }

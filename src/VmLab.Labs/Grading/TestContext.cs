@@ -17,28 +17,31 @@ public sealed partial class TestContext(KernelSeams seams)
     /// <summary>Extra lines for the trace of a failing test (the C exercise's program output).</summary>
     public List<string> Notes { get; } = [];
 
+    /// <summary>Directories the test made, removed when it ends.</summary>
+    public List<string> Cleanup { get; } = [];
+
     /// <summary>The lazy-copy implementation under test (seed 001 B), or null for the kernel exercises.</summary>
     public VmLab.Linux.Seams.ILazyCopy? LazyCopy { get; init; }
 
     /// <summary>What a passing test has to say (a timing claim's verdict); empty for most tests.</summary>
     public string Verdict { get; set; } = "";
 
-    /// <summary>Says on stdout, at once, what the test is about to do, so that if the student's code takes the
-    /// whole process down the grader can still say when it happened (and what to check, <paramref name="ifCrash"/>).</summary>
+    /// <summary>Where <see cref="Step"/> writes (the request's progress document); nowhere when null.</summary>
+    public static string? ProgressPath { get; set; }
+
+    /// <summary>Says, at once, what the test is about to do, so that if the student's code takes the whole
+    /// process down the grader can still say when it happened (and what to check, <paramref name="ifCrash"/>).</summary>
     public static void Step(string doing, string ifCrash)
     {
-        Console.Out.WriteLine($"{StepPrefix}{doing}{StepHint}{ifCrash}");
-        Console.Out.Flush();
+        if (ProgressPath is { } path) Protocol.Write(path, new TestProgress(TestProgress.Version, doing, ifCrash));
     }
-
-    public const string StepPrefix = "step: ", StepHint = " | hint: ";
 
     /// <summary>The kernels this test booted, for the trace of a failing test.</summary>
     public List<Kernel> Kernels { get; } = [];
 
-    public Kernel Boot(int checkEvery = 1)
+    public Kernel Boot(KernelSeams? seams = null)
     {
-        var k = new Kernel(new KernelOptions { Seams = Seams, CheckEvery = checkEvery }) { TraceEnabled = true };
+        var k = new Kernel(new KernelOptions { Seams = seams ?? Seams, CheckEvery = 1 }) { TraceEnabled = true };
         Kernels.Add(k);
         return k;
     }
@@ -60,7 +63,7 @@ public sealed partial class TestContext(KernelSeams seams)
             if (strict && k.CheckerErrors.Count > 0) break;
         }
         if (!strict) return;
-        if (k.CheckerErrors.FirstOrDefault() is { } first) throw new GradeFailure(Explain(first, what));
+        if (k.CheckerErrors.FirstOrDefault() is { } first) throw new GradeFailure(Explain(first, what, k));
         Require(k.Panic is null, $"kernel panic: {k.Panic}");
     }
 
@@ -68,23 +71,29 @@ public sealed partial class TestContext(KernelSeams seams)
     /// gone) every frame back.</summary>
     public static void RequireClean(Kernel k, string what)
     {
-        if (k.CheckerErrors.FirstOrDefault() is { } seen) throw new GradeFailure(Explain(seen, what));
+        if (k.CheckerErrors.FirstOrDefault() is { } seen) throw new GradeFailure(Explain(seen, what, k));
         Require(k.Panic is null, $"kernel panic: {k.Panic}");
         var report = k.Check();
-        if (k.CheckerErrors.FirstOrDefault() is { } first) throw new GradeFailure(Explain(first, what));
+        if (k.CheckerErrors.FirstOrDefault() is { } first) throw new GradeFailure(Explain(first, what, k));
         if (k.Processes.Count == 0 && k.Frames.FreeFrames != k.FreeFramesAtBoot)
         {
             ulong lost = k.FreeFramesAtBoot - k.Frames.FreeFrames;
-            var tables = k.Frames.Owned(FrameOwner.PageTable);
+            var tables = k.Frames.Owned(FrameOwner.PageTable).Where(pa => k.Frames.Info(pa).Pid != 0).ToList();
+            var roots = tables.Intersect(k.History.Select(h => h.PageTable.Root)).ToList();
             throw new GradeFailure($"{what}: every process is gone but {lost} frame(s) never came back"
-                + (tables.Count > 0 ? $" ({tables.Count} of them page-table pages, e.g. 0x{tables[0]:x}): free the page-table pages too" : ""));
+                + (roots.Count == tables.Count && roots.Count > 0 ? $" ({roots.Count} of them the root table page of a process, e.g. 0x{roots[0]:x}): free the root table page (p.PageTable.Root) too, after the others"
+                   : tables.Count > 0 ? $" ({tables.Count} of them page-table pages, e.g. 0x{tables[0]:x}): free the page-table pages too" : ""));
         }
         Require(report.LeakedFrames.Count == 0, $"{what}: frame 0x{report.LeakedFrames.FirstOrDefault():x} leaked");
     }
 
     /// <summary>The memory checker's finding, said as what went wrong for the program.</summary>
-    public static string Explain(string checkerError, string what)
+    public static string Explain(string checkerError, string what, Kernel? k = null)
     {
+        if (k is not null && LeakedTable().IsMatch(checkerError)
+            && MemoryChecker.Check(k).LeakedFrames.Where(pa => k.Frames.Info(pa).Owner == FrameOwner.PageTable).ToList() is { Count: > 0 } tables
+            && tables.All(pa => k.History.Any(h => h.PageTable.Root == pa)))
+            return $"{what} leaked memory: {checkerError["leaked frame: ".Length..]}: it was a process's root table page: free the root table page (p.PageTable.Root) too, after the others";
         if (SharedWritable().Match(checkerError) is { Success: true } m)
             return $"child write reached the parent: {what} shares a writable frame at va 0x{m.Groups[2].Value} (frame 0x{m.Groups[1].Value}, pids {m.Groups[3].Value})";
         if (checkerError.StartsWith("freed but mapped", StringComparison.Ordinal))
@@ -94,8 +103,15 @@ public sealed partial class TestContext(KernelSeams seams)
                    + (checkerError.Contains("(pagetable", StringComparison.Ordinal) ? ": free the page-table pages too" : "");
         if (checkerError.StartsWith("reference count", StringComparison.Ordinal))
             return $"{what} left a reference count wrong: {checkerError} (each mapping of a shared frame needs its reference)";
+        if (checkerError.StartsWith("kernel mapping missing: ", StringComparison.Ordinal))
+            return $"{what}: {checkerError["kernel mapping missing: ".Length..]} (WeensyOS check_page_table_mappings; k.NewPageTable(pid) gives a table that already maps the kernel half: keep it as it is)";
+        if (checkerError.StartsWith("page-table page of another process: ", StringComparison.Ordinal))
+            return $"{what}: {checkerError["page-table page of another process: ".Length..]} (WeensyOS check_page_table_ownership: a page table's pages belong to its own process; make a child's table with k.NewPageTable(childPid))";
         return $"{what}: {checkerError}";
     }
+
+    [GeneratedRegex(@"^leaked frame: 0x([0-9a-f]+) \(pagetable")]
+    private static partial Regex LeakedTable();
 
     [GeneratedRegex(@"^writable frame shared between processes: 0x([0-9a-f]+) \(va 0x([0-9a-f]+)\) is mapped by pids (.*)$")]
     private static partial Regex SharedWritable();

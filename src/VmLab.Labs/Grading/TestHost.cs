@@ -1,60 +1,58 @@
-using System.Diagnostics;
-using System.Reflection;
+using VmLab.Linux;
 using VmLab.Linux.Seams;
 using VmLab.Sim.Kernel;
 
 namespace VmLab.Labs.Grading;
 
-/// <summary>Runs one graded test in this process (the grader's child): the seam under test comes from the
-/// student's assembly, or is the reference; everything else is the reference kernel.</summary>
+/// <summary>
+/// The grader's child: runs one graded test in this process and writes the verdict where the request says.
+/// Order matters: the caps are applied before any student code is loaded, and the verdict is written only
+/// after the test body has returned, by this code, to a path student code cannot learn.
+/// </summary>
 public static class TestHost
 {
-    /// <summary>What the child reports to the grader.</summary>
-    public sealed record Outcome(bool Passed, string Reason, IReadOnlyList<string> Trace);
+    /// <summary>Runs the request at <paramref name="requestPath"/>; 0 when a verdict was written, 2 for a bad request.</summary>
+    public static int Serve(string requestPath)
+    {
+        var request = Protocol.Read<TestRequest>(requestPath);
+        if (request is null || request.Schema != TestRequest.Version) return 2;
+        var l = request.Limits;
+        new ResourceLimits(l.DataBytes, l.CpuSeconds, l.Processes, l.FileBytes).ApplyToSelf();
+        TestContext.ProgressPath = request.Progress;
+        var (passed, reason, trace) = Run(request.Test, request.Assembly, request.Library);
+        Protocol.Write(request.Result, new TestVerdict(TestVerdict.Version, request.Test, passed, reason, trace));
+        return 0;
+    }
 
-    public static Outcome Run(string testName, string? assemblyPath, string? typeName, string? library = null)
+    /// <summary>One test with the student's seam from <paramref name="assemblyPath"/> (the reference when null).</summary>
+    public static (bool Passed, string Reason, IReadOnlyList<string> Trace) Run(string testName, string? assemblyPath, string? library)
     {
         var test = Catalog.Tests.FirstOrDefault(t => t.Name == testName);
-        if (test is null) return new Outcome(false, $"no test named {testName}", []);
+        if (test is null) return (false, $"no test named {testName}", []);
         var exercise = Catalog.Find(test.Exercise)!;
         TestContext? ctx = null;
         try
         {
             object? student = assemblyPath is null || exercise.IsC ? null
-                : StudentCode.Create(Assembly.LoadFrom(Path.GetFullPath(assemblyPath)), exercise, typeName);
+                : StudentCode.Create(System.Reflection.Assembly.LoadFrom(Path.GetFullPath(assemblyPath)), exercise);
             bool lazy = exercise.Seam == typeof(ILazyCopy);
-            var seams = student is null || lazy ? KernelSeams.Reference : SeamSwap.With(exercise, student);
+            var seams = student is null || lazy ? KernelSeams.Reference : exercise.With(KernelSeams.Reference, student);
             ctx = new TestContext(seams)
             {
-                Library = exercise.IsC ? library ?? VmLab.Linux.Friendly.LibraryPath : null,
-                LazyCopy = lazy ? (ILazyCopy?)student ?? LazyCopySeam.Reference() : null,
+                Library = exercise.IsC ? library ?? Friendly.LibraryPath : null,
+                LazyCopy = !lazy ? null : student is null ? LazyCopySeam.Reference() : (ILazyCopy)exercise.Guard!(student, new SeamGuard(exercise)),
             };
             test.Body(ctx);
-            return new Outcome(true, ctx.Verdict, []);
+            return (true, ctx.Verdict, []);
         }
         catch (Exception e)
         {
-            return new Outcome(false, Reason(e), [Reason(e), .. ctx?.Trace() ?? []]);
+            string reason = SeamGuard.Describe(e, null);
+            return (false, reason, [reason, .. ctx?.Trace() ?? []]);
         }
-    }
-
-    /// <summary>An exception, said for a student: our verdicts as they are, kernel failures as a panic, their
-    /// own exceptions with the line that threw.</summary>
-    public static string Reason(Exception e) => e switch
-    {
-        GradeFailure g => g.Message,
-        NotImplementedYetException n => n.Message,
-        TargetInvocationException { InnerException: { } inner } => Reason(inner),
-        InvalidOperationException or ArgumentException => $"kernel panic: {e.Message}{Where(e)}",
-        _ => $"your code threw {e.GetType().Name}: {e.Message}{Where(e)}",
-    };
-
-    // The first frame in the student's own code that has a file and line.
-    private static string Where(Exception e)
-    {
-        var ours = new[] { typeof(Kernel).Assembly, typeof(TestHost).Assembly, typeof(ILazyCopy).Assembly };
-        var frame = new StackTrace(e, true).GetFrames().FirstOrDefault(f =>
-            f.GetFileName() is not null && f.GetMethod()?.DeclaringType?.Assembly is { } a && !ours.Contains(a));
-        return frame is null ? "" : $" (at {Path.GetFileName(frame.GetFileName())}:{frame.GetFileLineNumber()})";
+        finally
+        {
+            foreach (string dir in ctx?.Cleanup ?? []) if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 }

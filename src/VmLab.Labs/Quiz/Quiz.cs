@@ -6,8 +6,13 @@ using static VmLab.Sim.Paging.Pte;
 
 namespace VmLab.Labs.Quiz;
 
-/// <summary>One generated problem; the answer is what the simulator computed, worked out.</summary>
-public sealed record QuizProblem(string Question, string Answer);
+/// <summary>One generated problem; the answer is what the simulator computed, worked out. Key is the short form
+/// an answer is marked against (see <see cref="QuizCheck"/>): "yes", "3 3 4", "pa 0x1a2b", "fault 0x6",
+/// "none", "room 8", "rooms 2 5 pit".</summary>
+public sealed record QuizProblem(string Question, string Answer)
+{
+    public string Key { get; init; } = "";
+}
 
 /// <summary>A quiz: its kind, the seed that made it, the problems.</summary>
 public sealed record QuizSheet(string Kind, int Seed, IReadOnlyList<QuizProblem> Problems);
@@ -25,7 +30,7 @@ public static class Quizzes
         ("alignment", "A5-A7: how many virtual and physical pages does an object overlap?"),
         ("walk", "B: a four-level page table; translate an address for an access, or say where the walk stops"),
         ("errorcode", "B: an access meets a page table entry: does it fault, and with which error code?"),
-        ("maze", "D: walk the maze by bitstring; which rooms can two steps reach?"),
+        ("maze", "D: walk VmLab's drawing of the seed's maze by bitstring; which rooms can two steps reach?"),
     ];
 
     public const int Count = 4;
@@ -71,7 +76,7 @@ public static class Quizzes
         var verdict = MappingCheck.Check(pairs);
         string list = string.Join(", ", pairs.Select(p => $"P(0x{p.Va:x}) = 0x{p.Pa:x}"));
         return new QuizProblem($"Can a mapping function with {list} be a valid x86-64 virtual memory mapping function?",
-            (verdict.Valid ? "Yes. " : "No. ") + verdict.Reason);
+            (verdict.Valid ? "Yes. " : "No. ") + verdict.Reason) { Key = verdict.Valid ? "yes" : "no" };
     }
 
     private static QuizProblem Alignment(Random r)
@@ -82,7 +87,8 @@ public static class Quizzes
         var c = PageCount.Compute(va, size, aligned);
         string what = aligned ? $"a page-aligned object at 0x{va:x}" : $"an object at va 0x{va:x} (not page-aligned)";
         return new QuizProblem($"{what} has size {size} (0x{size:x}) bytes. How many virtual pages does it overlap, and how many physical pages can it overlap?",
-            $"{c.VirtualPages} virtual page(s): {c.VirtualFormula}. Physical: between {c.MinPhysicalPages} and {c.MaxPhysicalPages} ({c.PhysicalFormula}); {c.Explanation}.");
+            $"{c.VirtualPages} virtual page(s): {c.VirtualFormula}. Physical: between {c.MinPhysicalPages} and {c.MaxPhysicalPages} ({c.PhysicalFormula}); {c.Explanation}.")
+            { Key = $"{c.VirtualPages} {c.MinPhysicalPages} {c.MaxPhysicalPages}" };
     }
 
     // A fresh machine with a few user and kernel mappings, and its MMU.
@@ -111,6 +117,10 @@ public static class Quizzes
     private static string Say(Access a, Privilege p) =>
         $"a {(p == Privilege.User ? "user-mode" : "kernel-mode")} {(a == Access.Write ? "write" : a == Access.Fetch ? "instruction fetch" : "read")}";
 
+    // What a kernel-mode access may do depends on control bits; the machine's are stated, not assumed.
+    private static string Machine(Privilege p) => p == Privilege.User ? "" :
+        " (The CPU runs with CR0.WP=1, so a kernel write to a read-only page faults, and without SMEP or SMAP, so the kernel may read, write and execute user pages; EFER.NXE=1.)";
+
     private static string Layout(PageTable t, IEnumerable<(ulong Va, ulong Perm)> mapped) =>
         string.Join("; ", mapped.Select(m => $"va 0x{m.Va:x} -> pa 0x{t.Iter(m.Va).Pa:x} ({FormatConstants(m.Perm)})"));
 
@@ -124,7 +134,8 @@ public static class Quizzes
         string answer = trace.Pa is { } pa
             ? $"pa 0x{pa:x}: the walk reads {steps}; the leaf allows it ({FormatConstants(trace.Rights)})."
             : $"{trace.Fault}: the walk reads {steps} and stops there ({PageFaultErrorText(trace.Fault)}).";
-        return new QuizProblem($"A page table maps {Layout(table, mapped)}. What happens on {Say(access, privilege)} of 0x{va:x}? Name the table entries the walk reads.", answer);
+        return new QuizProblem($"A page table maps {Layout(table, mapped)}. What happens on {Say(access, privilege)} of 0x{va:x}? Name the table entries the walk reads.{Machine(privilege)}", answer)
+            { Key = trace.Pa is { } p ? $"pa 0x{p:x}" : $"fault 0x{(uint)trace.Fault.ErrorCode:x}" };
     }
 
     private static string PageFaultErrorText(MemoryFault f) =>
@@ -140,8 +151,8 @@ public static class Quizzes
         ulong target = va + (ulong)r.Next(0, 4096);
         bool ok = mmu.TryTranslate(table.Root, target, access, privilege, out ulong pa, out var fault);
         string entry = present ? $"is mapped {FormatConstants(perm)}" : "is not mapped";
-        return new QuizProblem($"The page of 0x{target:x} {entry}. Does {Say(access, privilege)} of 0x{target:x} fault, and with which page-fault error code?",
-            ok ? $"No fault: it reaches pa 0x{pa:x}." : $"Yes: {fault}; {PageFaultErrorText(fault)}.");
+        return new QuizProblem($"The page of 0x{target:x} {entry}. Does {Say(access, privilege)} of 0x{target:x} fault, and with which page-fault error code?{Machine(privilege)}",
+            ok ? $"No fault: it reaches pa 0x{pa:x}." : $"Yes: {fault}; {PageFaultErrorText(fault)}.") { Key = ok ? "none" : $"0x{(uint)fault.ErrorCode:x}" };
     }
 
     private static QuizProblem MazeProblem(Random r)
@@ -153,11 +164,13 @@ public static class Quizzes
             string bits = string.Concat(Enumerable.Range(0, r.Next(2, 5)).Select(_ => r.Next(2) == 0 ? '0' : '1'));
             var walk = maze.Walk(start, bits);
             string path = string.Join(" -> ", walk.Visited.Select(maze.TargetName));
-            return new QuizProblem($"In the seed's maze, start in room {maze.Name(start)} and follow the bits {bits}. Where do you end up?",
-                walk.FellIntoPit ? $"In a death pit after {walk.PitStep} step(s): {path}." : $"Room {maze.TargetName(walk.End)}: {path}.");
+            return new QuizProblem($"In VmLab's drawing of the seed's maze (vmlab maze show), start in room {maze.Name(start)} and follow the bits {bits}. Where do you end up?",
+                walk.FellIntoPit ? $"In a death pit after {walk.PitStep} step(s): {path}." : $"Room {maze.TargetName(walk.End)}: {path}.")
+                { Key = walk.FellIntoPit ? "pit" : $"room {maze.TargetName(walk.End)}" };
         }
         var reach = maze.Reach(start, SeedMaze.K);
-        return new QuizProblem($"In the seed's maze, which rooms can you reach from room {maze.Name(start)} in exactly two steps?",
-            $"{(reach.Rooms.Count == 0 ? "none" : string.Join(", ", reach.Rooms.Select(maze.Name)))}{(reach.Pit ? ", and a death pit" : "")} (all four bitstrings 00, 01, 10, 11 walked).");
+        return new QuizProblem($"In VmLab's drawing of the seed's maze (vmlab maze show), which rooms can you reach from room {maze.Name(start)} in exactly two steps?",
+            $"{(reach.Rooms.Count == 0 ? "none" : string.Join(", ", reach.Rooms.Select(maze.Name)))}{(reach.Pit ? ", and a death pit" : "")} (all four bitstrings 00, 01, 10, 11 walked).")
+            { Key = "rooms " + string.Join(" ", reach.Rooms.Select(maze.Name).Order(StringComparer.Ordinal).Concat(reach.Pit ? ["pit"] : [])) };
     }
 }

@@ -9,6 +9,7 @@ internal static unsafe partial class Interop
     {
         internal const uint S_IFMT = 0xF000;
         internal const uint S_IFREG = 0x8000;
+        internal const uint S_IFDIR = 0x4000, S_IFIFO = 0x1000, S_IFCHR = 0x2000, S_IFBLK = 0x6000, S_IFSOCK = 0xC000;
 
         // NOTE: struct stat on x86-64 Linux is 144 bytes: st_dev (8), st_ino (8), st_nlink (8), then st_mode
         // (4) at offset 24. Only st_mode is read, so the struct is kept as an opaque buffer.
@@ -17,6 +18,17 @@ internal static unsafe partial class Interop
 
         [LibraryImport(Libraries.Libc, EntryPoint = "fstat", SetLastError = true)]
         internal static partial int fstat(int fd, byte* buf);
+
+        // NOTE: stat is a symbol of its own since glibc 2.33 (before, a macro over __xstat).
+        [LibraryImport(Libraries.Libc, EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int stat(string path, byte* buf);
+
+        /// <summary>st_mode of the file <paramref name="path"/> names (symbolic links followed), or -1 with errno.</summary>
+        internal static long PathMode(string path)
+        {
+            byte* buf = stackalloc byte[StructStatSize];
+            return stat(path, buf) != 0 ? -1 : *(uint*)(buf + StModeOffset);
+        }
 
         /// <summary>st_mode of an open file descriptor.</summary>
         internal static uint Mode(int fd)

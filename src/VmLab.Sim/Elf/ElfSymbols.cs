@@ -10,8 +10,13 @@ namespace VmLab.Sim.Elf;
 /// </summary>
 internal static class ElfSymbols
 {
-    private const int ShEntSize = 64, SymSize = 24, MaxSections = 4096, MaxSymbols = 1 << 20;
+    private const int ShEntSize = 64, SymSize = 24, MaxSections = 4096;
     private const uint ShtSymtab = 2;
+
+    /// <summary>Limits that keep a crafted file to milliseconds and megabytes: the longest name (C++ and Rust
+    /// mangled names stay well under it), all names together, symbols over all tables, and symbol tables (a
+    /// linker writes one).</summary>
+    public const int MaxNameBytes = 4096, MaxNameTotal = 4 << 20, MaxSymbols = 1 << 20, MaxTables = 16;
 
     public static Dictionary<string, ulong> Read(ReadOnlySpan<byte> elf)
     {
@@ -23,30 +28,67 @@ internal static class ElfSymbols
         if (shnum > MaxSections) throw Bad($"{shnum} sections (at most {MaxSections})");
         if (shoff > (ulong)elf.Length || (ulong)elf.Length - shoff < (ulong)(shnum * ShEntSize))
             throw Bad($"truncated: {shnum} section headers at offset 0x{shoff:x} run past the end of the file ({elf.Length} bytes)");
+        var seen = new HashSet<(ulong Offset, ulong Size, uint Link)>();
+        var budget = new Budget();
         for (int s = 0; s < shnum; s++)
         {
             var sh = Section(elf, shoff, s);
             if (U32(sh, 4) != ShtSymtab) continue;
             uint link = U32(sh, 40);
             if (link >= shnum) throw Bad($"symbol table {s} names string table {link}, which does not exist");
-            var table = Contents(elf, sh, s);
-            var strings = Contents(elf, Section(elf, shoff, (int)link), (int)link);
-            int count = Math.Min(table.Length / SymSize, MaxSymbols);
-            for (int i = 1; i < count; i++)
-            {
-                var sym = table.Slice(i * SymSize, SymSize);
-                uint nameAt = U32(sym, 0);
-                int type = sym[4] & 0xf;
-                ushort shndx = U16(sym, 6);
-                if (nameAt == 0 || nameAt >= strings.Length || shndx == 0 || type > 2) continue;   // NOTYPE, OBJECT, FUNC
-                var rest = strings[(int)nameAt..];
-                int nul = rest.IndexOf((byte)0);
-                string name = Encoding.UTF8.GetString(nul < 0 ? rest : rest[..nul]);
-                if (name.Length > 0) symbols.TryAdd(name, U64(sym, 8));
-            }
+            if (!seen.Add((U64(sh, 24), U64(sh, 32), link))) continue;      // the same table twice: read once
+            if (seen.Count > MaxTables) throw Bad($"more than {MaxTables} symbol tables");
+            ReadTable(Contents(elf, sh, s), Contents(elf, Section(elf, shoff, (int)link), (int)link), s, symbols, budget);
         }
         return symbols;
     }
+
+    private sealed class Budget
+    {
+        public long Symbols, NameBytes;
+    }
+
+    private static void ReadTable(ReadOnlySpan<byte> table, ReadOnlySpan<byte> strings, int index,
+        Dictionary<string, ulong> symbols, Budget budget)
+    {
+        int count = table.Length / SymSize;
+        if ((budget.Symbols += count) > MaxSymbols)
+            throw Bad($"more than {MaxSymbols} symbols");
+        for (int i = 1; i < count; i++)
+        {
+            var sym = table.Slice(i * SymSize, SymSize);
+            uint nameAt = U32(sym, 0);
+            int type = sym[4] & 0xf;
+            ushort shndx = U16(sym, 6);
+            if (nameAt == 0 || nameAt >= strings.Length || shndx == 0 || type > 2) continue;   // NOTYPE, OBJECT, FUNC
+            var rest = strings[(int)nameAt..];
+            int nul = rest[..Math.Min(rest.Length, MaxNameBytes + 1)].IndexOf((byte)0);
+            if (nul < 0)
+                throw Bad(rest.Length > MaxNameBytes
+                    ? $"symbol {i} of section {index} has a name longer than {MaxNameBytes} bytes"
+                    : $"symbol {i} of section {index} has a name that runs off the end of its string table");
+            if ((budget.NameBytes += nul) > MaxNameTotal)
+                throw Bad($"symbol names add up to more than {MaxNameTotal >> 20} MiB");
+            string name = Printable(Encoding.UTF8.GetString(rest[..nul]));
+            if (name.Length > 0) symbols.TryAdd(name, U64(sym, 8));
+        }
+    }
+
+    /// <summary>A name as it may be printed: a control or formatting character (an escape sequence that would
+    /// set a terminal's title or clear its screen, a bidi override) is written as \xNN or \u{NNNN}.</summary>
+    internal static string Printable(string name)
+    {
+        if (!name.Any(Unsafe))
+            return name;
+        var sb = new StringBuilder(name.Length + 8);
+        foreach (char c in name)
+            sb.Append(!Unsafe(c) ? c.ToString() : c < '\u0100' ? $"\\x{(int)c:x2}" : $"\\u{{{(int)c:x4}}}");
+        return sb.ToString();
+    }
+
+    private static bool Unsafe(char c) => char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Control
+        or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator
+        or System.Globalization.UnicodeCategory.ParagraphSeparator;
 
     private static ReadOnlySpan<byte> Section(ReadOnlySpan<byte> elf, ulong shoff, int index) =>
         elf.Slice((int)shoff + index * ShEntSize, ShEntSize);

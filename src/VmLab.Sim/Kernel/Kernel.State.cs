@@ -17,6 +17,12 @@ internal sealed record KernelOptions
 
     /// <summary>Run the memory checker after every this many kernel entries (0: only when asked).</summary>
     public int CheckEvery { get; init; }
+
+    /// <summary>Wall-clock time every <see cref="Kernel.Run"/> call together may take, checked between CPU slices
+    /// (at least once a quantum): when it is spent, <see cref="Kernel.OutOfTime"/> is set and Run returns. A
+    /// syscall-heavy program can cost microseconds an instruction, so an instruction budget alone does not bound
+    /// time. Unlimited by default.</summary>
+    public TimeSpan WallTime { get; init; } = Timeout.InfiniteTimeSpan;
 }
 
 /// <summary>A user fault the kernel handled: who, where, what, and whether the process died of it.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Elf;
@@ -101,13 +102,15 @@ public sealed partial class Kernel
     // RUN: schedule a process, run it until the CPU stops, handle why it stopped
 
     /// <summary>
-    /// Runs processes until none is runnable, <paramref name="maxInstructions"/> more instructions retire, or
-    /// the kernel panics. Returns the instructions retired by this call.
+    /// Runs processes until none is runnable, <paramref name="maxInstructions"/> more instructions retire, the
+    /// kernel panics, or <see cref="KernelOptions.WallTime"/> is spent. Returns the instructions retired by this call.
     /// </summary>
     internal long Run(long maxInstructions)
     {
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
+        long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
         while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
+               && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
@@ -130,8 +133,22 @@ public sealed partial class Kernel
             // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
             if (reason != StopReason.Budget && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null) Check();
         }
+        _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
     }
+
+    /// <summary>True once the runs have spent <see cref="KernelOptions.WallTime"/>: the machine stopped on the clock,
+    /// not because its programs were done.</summary>
+    internal bool OutOfTime { get; private set; }
+
+    private long _runTicks;
+
+    private bool ClockSpent(long began, long limit) =>
+        OutOfTime = limit != long.MaxValue && _runTicks + (Stopwatch.GetTimestamp() - began) >= limit;
+
+    private long TimeLimitTicks() => Options.WallTime == Timeout.InfiniteTimeSpan
+        ? long.MaxValue
+        : (long)Math.Min(Options.WallTime.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2.0);
 
     // EXCEPTION ENTRY (exception in kernel.cc): what stopped the CPU decides what happens to the process.
     private void Trap(Process p, StopReason reason)

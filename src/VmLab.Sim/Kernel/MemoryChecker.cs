@@ -19,7 +19,11 @@ public sealed record CheckReport(IReadOnlyList<string> Errors, IReadOnlyList<ulo
 /// - kernel frame mapped for users: a user-accessible mapping of a kernel, reserved or page-table frame
 ///   (the console is the one kernel-half page users may touch);
 /// - writable frame shared between processes (read-only sharing, as after fork or COW, is fine);
-/// - reference count different from the number of user mappings of a frame.
+/// - reference count different from the number of user mappings of a frame;
+/// - kernel mapping missing (WeensyOS check_page_table_mappings): a process table that does not map
+///   [0, PROC_START_ADDR) exactly as kernel_pagetable does, the console P|W|U at CONSOLE_ADDR included;
+/// - page-table page of another process (check_page_table_ownership): a table page owned by a pid other than
+///   its table's, or reached from two tables.
 /// </summary>
 public static class MemoryChecker
 {
@@ -34,10 +38,12 @@ public static class MemoryChecker
         var reachable = new HashSet<ulong>();
         var mappings = new Dictionary<ulong, (int Count, int WritablePids, HashSet<int> Pids, ulong Va)>();
 
-        TablePages(kernel.KernelPageTable, "kernel_pagetable", frames, reachable, errors);
+        var tableOf = new Dictionary<ulong, string>();
+        TablePages(kernel.KernelPageTable, "kernel_pagetable", 0, frames, reachable, tableOf, errors);
         foreach (var p in kernel.LiveProcesses)
         {
-            TablePages(p.PageTable, $"pid {p.Pid}", frames, reachable, errors);
+            TablePages(p.PageTable, $"pid {p.Pid}", p.Pid, frames, reachable, tableOf, errors);
+            KernelHalf(kernel.KernelPageTable, p, errors);
             for (var it = p.PageTable.Iter(); it.Va < MemSizeVirtual; it.Next())
             {
                 if (!it.User) continue;
@@ -71,15 +77,41 @@ public static class MemoryChecker
         return new CheckReport(errors, leaks);
     }
 
-    private static void TablePages(PageTable pt, string who, FrameAllocator frames, HashSet<ulong> reachable, List<string> errors)
+    private static void TablePages(PageTable pt, string who, int pid, FrameAllocator frames, HashSet<ulong> reachable,
+        Dictionary<ulong, string> tableOf, List<string> errors)
     {
         void One(ulong pa)
         {
             reachable.Add(pa);
-            if (frames.Info(pa).Owner != FrameOwner.PageTable)
-                errors.Add($"freed but mapped: page-table page 0x{pa:x} of {who} is {frames.Info(pa).Owner.ToString().ToLowerInvariant()}");
+            var info = frames.Info(pa);
+            if (info.Owner != FrameOwner.PageTable)
+                errors.Add($"freed but mapped: page-table page 0x{pa:x} of {who} is {info.Owner.ToString().ToLowerInvariant()}");
+            else if (info.Pid != pid)
+                errors.Add($"page-table page of another process: 0x{pa:x} in the table of {who} belongs to pid {info.Pid}");
+            if (!tableOf.TryAdd(pa, who))
+                errors.Add($"page-table page of another process: 0x{pa:x} is in the tables of {tableOf[pa]} and {who}");
         }
         One(pt.Root);
         for (var it = pt.TablePages(); !it.Done; it.Next()) One(it.Pa);
+    }
+
+    // check_page_table_mappings: below PROC_START_ADDR a process maps what the kernel maps, as the kernel maps it.
+    private static void KernelHalf(PageTable kernel, Process p, List<string> errors)
+    {
+        const ulong Bits = Pte.PTE_P | Pte.PTE_W | Pte.PTE_U | Pte.PTE_NX;
+        var k = kernel.Iter();
+        var u = p.PageTable.Iter();
+        for (ulong va = 0; va < ProcStartAddr; va += PageSize)
+        {
+            k.Find(va);
+            u.Find(va);
+            bool same = k.Present == u.Present && (!k.Present || (k.Pa == u.Pa && (k.Perm & Bits) == (u.Perm & Bits)));
+            if (same) continue;
+            string Say(VmIter i) => i.Present ? $"0x{i.Pa:x} {Pte.FormatConstants(i.Perm & Bits)}" : "nothing";
+            errors.Add(va == ConsoleAddr
+                ? $"kernel mapping missing: pid {p.Pid} maps the console 0x{va:x} to {Say(u)}; every process maps it to 0x{ConsoleAddr:x} PTE_P | PTE_W | PTE_U"
+                : $"kernel mapping missing: pid {p.Pid}'s page table does not map the kernel as kernel_pagetable does: va 0x{va:x} maps {Say(u)}, the kernel maps {Say(k)}");
+            return;     // the first difference says enough
+        }
     }
 }

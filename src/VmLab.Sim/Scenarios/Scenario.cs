@@ -115,11 +115,12 @@ public abstract partial class Scenario
 
     /// <summary>
     /// A fresh kernel with <paramref name="seams"/> (the reference kernel by default), the memory checker after every
-    /// <paramref name="checkEvery"/> kernel entries, tracing as asked, and the caller's watcher attached.
+    /// <paramref name="checkEvery"/> kernel entries, tracing and the wall-time limit as asked, and the caller's
+    /// watcher attached.
     /// </summary>
     private protected static SimKernel NewKernel(ScenarioArgs args, KernelSeams? seams = null, int checkEvery = 1)
     {
-        var k = new SimKernel(new KernelOptions { Seams = seams ?? KernelSeams.Reference, CheckEvery = checkEvery }) { TraceEnabled = args.Trace };
+        var k = new SimKernel(new KernelOptions { Seams = seams ?? KernelSeams.Reference, CheckEvery = checkEvery, WallTime = args.WallTime }) { TraceEnabled = args.Trace };
         args.Watch?.Invoke(k);
         return k;
     }

@@ -112,6 +112,10 @@ public sealed record ScenarioArgs
     /// <summary>Log kernel events (switches, syscalls, faults) into <see cref="ScenarioResult.Trace"/>.</summary>
     public bool Trace { get; init; }
 
+    /// <summary>Wall-clock limit for each kernel the scenario boots (<see cref="VmLab.Sim.Kernel.KernelOptions.WallTime"/>): a run
+    /// that reaches it is stopped and judged as stopped. Unlimited by default (the web steps its machines itself).</summary>
+    public TimeSpan WallTime { get; init; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>Called with every kernel the scenario boots, before it runs: where an observer hooks in
     /// (<c>sim run --view</c> watches memory fill through <see cref="SimKernel.Entered"/>).</summary>
     public Action<SimKernel>? Watch { get; init; }

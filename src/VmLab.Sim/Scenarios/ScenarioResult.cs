@@ -20,6 +20,8 @@ public sealed record ScenarioResult
     public required string Description { get; init; }
     /// <summary>Instructions the CPU retired.</summary>
     public required long Steps { get; init; }
+    /// <summary>The run was stopped by its wall-time limit (<see cref="ScenarioArgs.WallTime"/>) before it ended.</summary>
+    public bool OutOfTime { get; init; }
     /// <summary>Every process that ran, in creation order, as it ended (or stood when the budget ran out).</summary>
     public required IReadOnlyList<ProcessSummary> Processes { get; init; }
     /// <summary>Every user fault the kernel handled, in order.</summary>
@@ -72,11 +74,15 @@ public sealed record ScenarioResult
         bool clean = judgement.BrokenOnPurpose || (k.Panic is null && k.CheckerErrors.Count == 0 && report.LeakedFrames.Count == 0
                      && (k.Processes.Count > 0 || k.Frames.FreeFrames == k.FreeFramesAtBoot));
         bool passed = judgement.Passed;
+        string verdict = judgement.Verdict;
+        if (k.OutOfTime)
+            (passed, verdict) = (false, $"stopped by its time limit ({k.Options.WallTime.TotalSeconds:0.#} s) after {k.Instructions} instructions, before the run ended");
         return new ScenarioResult
         {
             Scenario = name,
             Description = judgement.Description,
             Steps = k.Instructions,
+            OutOfTime = k.OutOfTime,
             Processes = [.. k.History.Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
                 p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls, $"0x{p.PageTable.Root:x}"))],
             Faults = k.Faults,
@@ -90,7 +96,7 @@ public sealed record ScenarioResult
             Syscalls = k.SyscallCount,
             ContextSwitches = k.ContextSwitches,
             Passed = passed && clean,
-            Verdict = passed && !clean ? judgement.Verdict + ", but " + Problems(k, report) : judgement.Verdict,
+            Verdict = passed && !clean ? verdict + ", but " + Problems(k, report) : verdict,
             Facts = judgement.Facts,
             Tables = judgement.Tables,
             Trace = [.. k.TraceLog],

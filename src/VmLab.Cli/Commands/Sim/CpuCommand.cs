@@ -11,39 +11,42 @@ internal static class CpuCommand
         var input = new ProgramInput();
         var stepsOption = Opt.Int("--steps", "stop after N instructions", 100_000_000, 1, 10_000_000_000);
         var traceOption = Opt.Flag("--trace", $"list every instruction executed (Iced's GNU syntax, the first {MaxTrace})");
+        var timeOption = TimeLimit.Option();
         return new Verb("cpu", "run one x86-64 program (an ELF file or a built-in C program) on the simulated CPU",
             """
             Boots the teaching kernel with the program as its only process: the static x86-64 ELF's segments are
             mapped into the process's own page table, and its machine code runs on the simulated x86-64 CPU,
             every fetch, load and store through the MMU and TLB. syscall hands control to the kernel (write,
             exit, getpid, page_alloc, fork, ...: docs/isa.md). The run ends when the program exits or is killed,
-            or after N instructions. FILE comes from 'vmlab sim cc'; --builtin runs one of the kernel's own C
+            or after N instructions or --timeout seconds. FILE comes from 'vmlab sim cc'; --builtin runs one of the kernel's own C
             programs (native/user/p-NAME.c), compiled into vmlab.
             """,
-            """{"program","instructions","stop_reason","exited","exit_status","kill_reason","output","console","syscalls","faults":[…],"trace":[{"address","text"}],"trace_truncated"}""",
+            """{"program","instructions","stop_reason","out_of_time","exited","exit_status","kill_reason","output","console","syscalls","faults":[…],"trace":[{"address","text"}],"trace_truncated"}""",
             "vmlab sim cpu --builtin hello", "vmlab sim cpu --builtin allocator --trace --steps 50", "vmlab sim cpu prog.elf --json")
         {
             Tour = new("User programs are real x86-64 machine code, compiled from C. The simulated CPU fetches each " +
                        "instruction through the MMU and TLB, decodes it with Iced and executes it; 'syscall' stops the " +
                        "CPU and hands the request to the teaching kernel, which prints, maps pages or ends the process.",
                        "--builtin", "hello"),
-        }.Takes([.. input.Symbols, stepsOption, traceOption]).Does(ctx =>
+        }.Takes([.. input.Symbols, stepsOption, traceOption, timeOption]).Does(ctx =>
         {
             var (display, name, image) = input.Read(ctx);
             long steps = ctx.Get(stepsOption);
             bool trace = ctx.Get(traceOption);
-            var k = ElfInput.Boot([(name, image)], trace: false);
+            var limit = TimeLimit.Get(ctx, timeOption);
+            var k = ElfInput.Boot([(name, image)], trace: false, limit);
             var lines = trace ? ElfInput.Traced(k, 1, image, steps, MaxTrace) : [];
             ctx.Progress($"running {name}", () => k.Run(Math.Max(0, steps - k.Instructions)));
             var p = k.History[0];
             bool ok = p.ExitStatus == 0 && k.Panic is null;
             string end = p.KillReason is { } why ? $"killed: {why}" : p.ExitStatus is { } s ? $"exit({s})"
-                : k.Panic is { } panic ? $"kernel panic: {panic}" : $"still running after {k.Instructions} instructions (raise --steps)";
+                : k.Panic is { } panic ? $"kernel panic: {panic}" : k.OutOfTime ? TimeLimit.Stopped(limit, k.Instructions) : $"still running after {k.Instructions} instructions (raise --steps)";
             var json = new
             {
                 Program = display,
                 Instructions = p.Instructions,
                 StopReason = end,
+                k.OutOfTime,
                 Exited = p.ExitStatus is not null,
                 p.ExitStatus,
                 p.KillReason,

@@ -16,10 +16,10 @@ internal static class ElfInput
             ? throw new UsageException($"{Numbers.Clip(path)}: {problem}")
             : image!;
 
-    /// <summary>A fresh kernel with each program spawned in order (pid 1, 2, ...).</summary>
-    public static Kernel Boot(IReadOnlyList<(string Name, ProgramImage Image)> programs, bool trace)
+    /// <summary>A fresh kernel with each program spawned in order (pid 1, 2, ...), its runs limited to <paramref name="wallTime"/>.</summary>
+    public static Kernel Boot(IReadOnlyList<(string Name, ProgramImage Image)> programs, bool trace, TimeSpan wallTime)
     {
-        var k = new Kernel(new KernelOptions { CheckEvery = 1 }) { TraceEnabled = trace };
+        var k = new Kernel(new KernelOptions { CheckEvery = 1, WallTime = wallTime }) { TraceEnabled = trace };
         foreach (var (name, image) in programs)
             if (k.Spawn(image, name) < 0)
                 throw new RefusedException($"the kernel could not start {name} (no free process slot or out of memory)");
@@ -30,7 +30,7 @@ internal static class ElfInput
     public static List<X86Line> Traced(Kernel k, int pid, ProgramImage image, long steps, int maxLines)
     {
         var lines = new List<X86Line>();
-        while (lines.Count < maxLines && k.Instructions < steps && k.Panic is null && k.Find(pid) is { } p)
+        while (lines.Count < maxLines && k.Instructions < steps && k.Panic is null && !k.OutOfTime && k.Find(pid) is { } p)
         {
             ulong rip = p.Registers.Rip;
             if (image.Segments.FirstOrDefault(s => s.Executable && rip >= s.Address && rip < s.Address + (ulong)s.Bytes.Length) is { } seg)

@@ -7,7 +7,7 @@ namespace VmLab.Cli.Commands.Sim;
 internal static class RunProgramCommand
 {
     public const string JsonKeys =
-        "--program: {\"scenario\":\"program\",\"steps\",\"processes\":[{\"pid\",\"name\",\"state\",\"exit_status\",\"kill_reason\",…}],\"faults\",\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\",\"console\",\"passed\",\"verdict\",…}";
+        "--program: {\"scenario\":\"program\",\"steps\",\"out_of_time\",\"processes\":[{\"pid\",\"name\",\"state\",\"exit_status\",\"kill_reason\",…}],\"faults\",\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\",\"console\",\"passed\",\"verdict\",…}";
 
     /// <summary>Gives the run group its own action: with --program it runs those ELF files; without, it asks for a scenario.</summary>
     public static Verb Attach(Verb group)
@@ -15,14 +15,15 @@ internal static class RunProgramCommand
         var programs = Opt.Text("--program", "run your own static x86-64 ELF programs (from 'vmlab sim cc'), comma-separated, each spawned in order", "A.elf[,B.elf]");
         var steps = Opt.Int("--steps", "instruction budget (with --program)", 50_000_000, 1, 10_000_000_000);
         var trace = Opt.Flag("--trace", "list kernel events (with --program): context switches, syscalls, faults");
-        return group.Takes(programs, steps, trace).Does(ctx =>
+        var timeout = TimeLimit.Option();
+        return group.Takes(programs, steps, trace, timeout).Does(ctx =>
         {
             string list = ctx.Get(programs) ?? throw new UsageException("name a scenario (see 'vmlab sim run --help') or give --program A.elf[,B.elf]");
             string[] files = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (files.Length == 0) throw new UsageException("--program: no file named");
             if (files.Length > 16) throw new UsageException($"--program: {files.Length} programs, at most 16 run at once");
             var images = files.Select(f => (Name: Path.GetFileNameWithoutExtension(f), Image: ElfInput.Load(f))).ToList();
-            var k = ElfInput.Boot(images, ctx.Get(trace));
+            var k = ElfInput.Boot(images, ctx.Get(trace), TimeLimit.Get(ctx, timeout));
             ctx.Progress("running programs", () => k.Run(ctx.Get(steps)));
             var result = Scenario.Programs(k);
             return ctx.Emit(result, result.Passed, rep =>

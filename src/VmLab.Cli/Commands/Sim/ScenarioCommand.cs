@@ -17,7 +17,8 @@ internal static class ScenarioCommand
         programs written in C (native/user/p-*.c, compiled to static x86-64 ELF), runs their machine code on the
         simulated x86-64 CPU through the MMU and TLB with timer preemption, then checks memory: leaked frames, freed-but-mapped frames, kernel frames
         mapped for users, writable frames shared between processes. Deterministic. Every scenario takes
-        --steps N (instruction budget), --trace (kernel events), --view (memory maps) and --json.
+        --steps N (instruction budget), --timeout N (seconds of wall time, default 30), --trace (kernel events),
+        --view (memory maps) and --json.
         Your own programs: 'vmlab sim run --program A.elf[,B.elf]' (build them with 'vmlab sim cc') starts each as a
         process in order and reports the same JSON, with each process's exit_status and the console.
         """,
@@ -39,24 +40,25 @@ internal static class ScenarioCommand
         string name = scenario.Name;
         var options = scenario.Options.Select(o => (Scenario: o, Flag: Flag(o))).ToList();
         var trace = Opt.Flag("--trace", "list kernel events: context switches, syscalls with arguments and results, faults");
+        var timeout = TimeLimit.Option();
         var view = Opt.Flag("--view", "show memory WeensyOS-style as it fills (each quarter of free memory used), at its " +
             "fullest and at the end: physical frames by owner and each live process's virtual pages (legend: 'vmlab sim memory --help')");
         var colour = new ColourOptions();
         string[] tourArgs = [.. scenario.TourSettings.SelectMany(s => Spell(s.Option, s.Value))];
-        string json = "{\"scenario\",\"steps\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}"
+        string json = "{\"scenario\",\"steps\",\"out_of_time\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}"
             + (scenario.ExtraType is { } extra ? $"; adds {{{string.Join(',', ExtraKeys(extra).Select(k => $"\"{k}\""))}}}" : "");
         return new Verb(name, scenario.Summary, "", json,
             string.Join(' ', ["vmlab sim run", name, .. tourArgs]), $"vmlab sim run {name} --trace --json")
         {
             Tour = new TourStep(scenario.Lesson, tourArgs),
-        }.Takes([.. options.Select(o => o.Flag), trace, view, colour.On, colour.Off]).Does(ctx =>
+        }.Takes([.. options.Select(o => o.Flag), trace, timeout, view, colour.On, colour.Off]).Does(ctx =>
         {
             RefuseRunOptions(ctx, name);
             bool viewing = ctx.Get(view), colours = colour.Resolve(ctx);
             if (!viewing && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
                 throw new UsageException("--color and --no-color choose how --view draws memory: add --view");
             var recorder = viewing ? new MemoryRecorder(colours) : null;
-            var args = new ScenarioArgs { Trace = ctx.Get(trace), Watch = recorder is null ? null : recorder.Watch };
+            var args = new ScenarioArgs { Trace = ctx.Get(trace), WallTime = TimeLimit.Get(ctx, timeout), Watch = recorder is null ? null : recorder.Watch };
             foreach (var (option, flag) in options)
                 args = args.With(option, Value(ctx, flag));
             if (scenario.Conflict(args, o => "--" + o.Name) is { } conflict) throw new UsageException(conflict);
@@ -92,6 +94,7 @@ internal static class ScenarioCommand
         {
             r.Scenario,
             r.Steps,
+            r.OutOfTime,
             r.Processes,
             r.Faults,
             r.FreeFramesBefore,

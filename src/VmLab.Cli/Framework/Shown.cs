@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+
+namespace VmLab.Cli.Framework;
+
+/// <summary>
+/// Text that came from input (a token, a file name, a symbol, a program's output), made safe to print: control
+/// characters that would move the cursor, set a window title or clear the screen are written as escapes (\e,
+/// \x07, \u{202e}), and an error line is one line of at most <see cref="MaxErrorBytes"/> bytes.
+/// </summary>
+internal static class Shown
+{
+    /// <summary>The longest stderr line vmlab writes, in UTF-8 bytes (so in characters too).</summary>
+    public const int MaxErrorBytes = 200;
+
+    /// <summary>How much of one echoed token an error line shows.</summary>
+    public const int TokenChars = 40;
+
+    /// <summary><paramref name="text"/> with every control or formatting character escaped, newlines included.</summary>
+    public static string Escape(string text) => Escape(text, keepNewlines: false);
+
+    /// <summary>The same, but newlines and tabs kept: for multi-line text a report lays out (a program's output).</summary>
+    public static string EscapeKeepingLines(string text) => Escape(text, keepNewlines: true);
+
+    /// <summary>A user's token for an error message: escaped, and cut after <see cref="TokenChars"/> characters.</summary>
+    public static string Token(string token)
+    {
+        string shown = Escape(token.Length > 4 * TokenChars ? token[..(4 * TokenChars)] : token);
+        return shown.Length > TokenChars || token.Length > 4 * TokenChars ? CutAt(shown, TokenChars) + "…" : shown;
+    }
+
+    /// <summary>"PATH: message" as one line: a library's multi-line message folded, everything escaped, and the
+    /// whole clipped to <see cref="MaxErrorBytes"/> bytes with "…" where it was cut.</summary>
+    public static string ErrorLine(string path, string message)
+    {
+        string folded = string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string line = Escape($"{path}: {folded}");
+        if (Encoding.UTF8.GetByteCount(line) <= MaxErrorBytes)
+            return line;
+        const string more = "…";
+        int budget = MaxErrorBytes - Encoding.UTF8.GetByteCount(more), used = 0, at = 0;
+        while (at < line.Length)
+        {
+            int width = char.IsSurrogatePair(line, at) ? 2 : 1;
+            int bytes = Encoding.UTF8.GetByteCount(line.AsSpan(at, width));
+            if (used + bytes > budget) break;
+            used += bytes;
+            at += width;
+        }
+        return line[..at] + more;
+    }
+
+    /// <summary>Writes <see cref="ErrorLine"/> to <paramref name="error"/>: the one way vmlab reports a failure.</summary>
+    public static void Error(TextWriter error, string path, string message) => error.WriteLine(ErrorLine(path, message));
+
+    private static string CutAt(string text, int chars) =>
+        chars < text.Length && char.IsHighSurrogate(text[chars - 1]) ? text[..(chars - 1)] : text[..Math.Min(chars, text.Length)];
+
+    private static string Escape(string text, bool keepNewlines)
+    {
+        int first = 0;
+        while (first < text.Length && !NeedsEscape(text, first, keepNewlines)) first++;
+        if (first == text.Length)
+            return text;
+        var sb = new StringBuilder(text.Length + 16).Append(text, 0, first);
+        for (int i = first; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsSurrogatePair(text, i))
+            {
+                sb.Append(c).Append(text[++i]);
+                continue;
+            }
+            if (!NeedsEscape(text, i, keepNewlines)) { sb.Append(c); continue; }
+            sb.Append(c switch
+            {
+                '\e' => @"\e",
+                '\n' => @"\n",
+                '\r' => @"\r",
+                '\t' => @"\t",
+                < '\u0100' => $"\\x{(int)c:x2}",
+                _ => $"\\u{{{(int)c:x4}}}",
+            });
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Control characters (C0, DEL, C1: the 8-bit CSI among them), formatting characters (the bidi
+    /// overrides that reorder a line), line and paragraph separators, and halves of a broken surrogate pair.</summary>
+    private static bool NeedsEscape(string text, int i, bool keepNewlines)
+    {
+        char c = text[i];
+        if (keepNewlines && c is '\n' or '\t')
+            return false;
+        if (char.IsHighSurrogate(c))
+            return i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]);
+        if (char.IsLowSurrogate(c))
+            return i == 0 || !char.IsHighSurrogate(text[i - 1]);
+        var category = char.GetUnicodeCategory(c);
+        return category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
+            or UnicodeCategory.ParagraphSeparator;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+
+namespace VmLab.Linux;
+
+/// <summary>What a path names, as stat(2) says: a regular file, a directory, or something whose read may never
+/// end (a FIFO waits for a writer before open even returns, /dev/zero never runs dry).</summary>
+public enum FileKind
+{
+    /// <summary>Nothing by that name.</summary>
+    Missing,
+    /// <summary>A regular file: reading it ends.</summary>
+    Regular,
+    /// <summary>A directory.</summary>
+    Directory,
+    /// <summary>A named pipe: opening it for reading waits for a writer.</summary>
+    Fifo,
+    /// <summary>A character device (/dev/zero, a terminal).</summary>
+    CharacterDevice,
+    /// <summary>A block device (a disk).</summary>
+    BlockDevice,
+    /// <summary>A Unix-domain socket.</summary>
+    Socket,
+    /// <summary>Any other kind.</summary>
+    Other,
+}
+
+/// <summary>Asks for a file's kind without opening it, so a FIFO or a device can be refused before any read.</summary>
+public static class FileKinds
+{
+    /// <summary>The kind of file <paramref name="path"/> names (a symbolic link is followed). A path that does not
+    /// exist, or runs through something that is not a directory, is <see cref="FileKind.Missing"/>; any other
+    /// failure (EACCES on a directory on the way, ELOOP, ENAMETOOLONG) throws <see cref="LinuxException"/>.</summary>
+    public static FileKind Of(string path)
+    {
+        Platform.RequireLinux("FileKinds.Of");
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path.Contains('\0'))
+            return FileKind.Missing;    // no file name holds a NUL: C would see a shorter name
+        long mode = Interop.Stat.PathMode(path);
+        if (mode < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            return errno is Errno.ENOENT or Errno.ENOTDIR ? FileKind.Missing : throw new LinuxException("stat", errno);
+        }
+        return ((uint)mode & Interop.Stat.S_IFMT) switch
+        {
+            Interop.Stat.S_IFREG => FileKind.Regular,
+            Interop.Stat.S_IFDIR => FileKind.Directory,
+            Interop.Stat.S_IFIFO => FileKind.Fifo,
+            Interop.Stat.S_IFCHR => FileKind.CharacterDevice,
+            Interop.Stat.S_IFBLK => FileKind.BlockDevice,
+            Interop.Stat.S_IFSOCK => FileKind.Socket,
+            _ => FileKind.Other,
+        };
+    }
+
+    /// <summary>"a FIFO", "a character device": for "'PATH' is a FIFO, not a regular file".</summary>
+    public static string Describe(FileKind kind) => kind switch
+    {
+        FileKind.Missing => "missing",
+        FileKind.Regular => "a regular file",
+        FileKind.Directory => "a directory",
+        FileKind.Fifo => "a FIFO (named pipe)",
+        FileKind.CharacterDevice => "a character device",
+        FileKind.BlockDevice => "a block device",
+        FileKind.Socket => "a socket",
+        _ => "not a regular file",
+    };
+}

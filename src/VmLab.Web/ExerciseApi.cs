@@ -17,28 +17,27 @@ internal static class ExerciseApi
     {
         app.MapPost("/api/exercises/check-mapping", async (HttpContext ctx) =>
         {
-            using var body = await MachineApi.Body(ctx);
-            return MachineApi.Json(MappingCheck.Check(Pairs(body.RootElement)), WebJson.Plain);
+            var request = await WebRequest.Read<PairsExercise>(ctx, Wrong);
+            return MachineApi.Json(MappingCheck.Check(Pairs(request)), WebJson.Plain);
         });
 
         app.MapPost("/api/exercises/map-calls", async (HttpContext ctx) =>
         {
-            using var body = await MachineApi.Body(ctx);
-            var pairs = Pairs(body.RootElement);
+            var request = await WebRequest.Read<PairsExercise>(ctx, Wrong);
+            var pairs = Pairs(request);
             var verdict = MappingCheck.Check(pairs);
             if (!verdict.Valid) throw new BadRequest($"no valid mapping has these pairs: {verdict.Reason}");
-            ulong perm = body.RootElement.TryGetProperty("perm", out var p) ? Perm(p) : Pte.PTE_P | Pte.PTE_W;
+            ulong perm = request.Perm is { } p ? Perm(p) : Pte.PTE_P | Pte.PTE_W;
             return MachineApi.Json(MapCalls.Realise(pairs, perm), WebJson.Plain);
         });
 
         app.MapPost("/api/exercises/pages", async (HttpContext ctx) =>
         {
-            using var body = await MachineApi.Body(ctx);
-            var root = body.RootElement;
-            ulong va = Addr(root, "va"), size = Addr(root, "size");
+            var request = await WebRequest.Read<PagesExercise>(ctx, Wrong);
+            ulong va = request.Va ?? throw new BadRequest(Wrong("va")), size = request.Size ?? throw new BadRequest(Wrong("size"));
             if (size == 0 || size > 1UL << 40) throw new BadRequest("\"size\" must be from 1 to 2^40 bytes");
             if (va > VirtualAddress.LowEnd - size) throw new BadRequest("the object must lie below 0x800000000000 (the lower canonical half)");
-            bool aligned = !root.TryGetProperty("aligned", out var a) || a.ValueKind != JsonValueKind.False;
+            bool aligned = request.Aligned ?? true;
             if (aligned && (va & 0xFFF) != 0) throw new BadRequest($"\"va\" 0x{va:x} is not page-aligned (set \"aligned\": false)");
             return MachineApi.Json(PageCount.Compute(va, size, aligned), WebJson.Plain);
         });
@@ -70,24 +69,32 @@ internal static class ExerciseApi
         });
     }
 
-    private static List<MappingPair> Pairs(JsonElement root)
+    private static string PairsShape => $"\"pairs\" must be a list of 1 to {MaxPairs} {{\"va\": \"0x...\", \"pa\": \"0x...\"}}";
+
+    private const string PairShape = "each pair must be {\"va\": \"0x...\", \"pa\": \"0x...\"}";
+
+    // The one line a field of the wrong type gets.
+    private static string Wrong(string field) => field switch
     {
-        if (!root.TryGetProperty("pairs", out var arr) || arr.ValueKind != JsonValueKind.Array || arr.GetArrayLength() is 0 or > MaxPairs)
-            throw new BadRequest($"\"pairs\" must be a list of 1 to {MaxPairs} {{\"va\": \"0x...\", \"pa\": \"0x...\"}}");
-        return [.. arr.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.Object ? new MappingPair(Addr(p, "va"), Addr(p, "pa"))
-            : throw new BadRequest("each pair must be {\"va\": \"0x...\", \"pa\": \"0x...\"}"))];
+        "pairs" => PairsShape,
+        "pairs[]" => PairShape,
+        "perm" => "\"perm\" must be like \"PTE_P|PTE_W\"",
+        "aligned" => "\"aligned\" must be true or false",
+        "$" => "the request body must be a JSON object",
+        _ => $"\"{field}\" must be an address like \"0x3009\"",
+    };
+
+    private static List<MappingPair> Pairs(PairsExercise request)
+    {
+        if (request.Pairs is not { Count: > 0 and <= MaxPairs } pairs) throw new BadRequest(PairsShape);
+        return [.. pairs.Select(p => p is null ? throw new BadRequest(PairShape)
+            : new MappingPair(p.Va ?? throw new BadRequest(Wrong("va")), p.Pa ?? throw new BadRequest(Wrong("pa"))))];
     }
 
-    private static ulong Addr(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var v) && (v.ValueKind == JsonValueKind.String ? Address.TryParse(v.GetString(), out ulong a)
-            : v.ValueKind == JsonValueKind.Number & v.TryGetUInt64(out a)) ? a
-            : throw new BadRequest($"\"{name}\" must be an address like \"0x3009\"");
-
-    private static ulong Perm(JsonElement p)
+    private static ulong Perm(string p)
     {
-        if (p.ValueKind != JsonValueKind.String) throw new BadRequest("\"perm\" must be like \"PTE_P|PTE_W\"");
         ulong perm = 0;
-        foreach (string name in p.GetString()!.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (string name in p.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             perm |= name switch
             {
                 "PTE_P" => Pte.PTE_P, "PTE_W" => Pte.PTE_W, "PTE_U" => Pte.PTE_U, "PTE_NX" => Pte.PTE_NX,

@@ -20,35 +20,27 @@ internal static class MachineApi
 
         app.MapPost("/api/machines", async (HttpContext ctx) =>
         {
-            using var body = await Body(ctx);
-            var root = body.RootElement;
-            string scenario = root.TryGetProperty("scenario", out var s) && s.ValueKind == JsonValueKind.String
-                ? s.GetString()! : throw new BadRequest("\"scenario\" is required (a name from GET /api/scenarios)");
-            var (machine, args) = ScenarioCatalog.Parse(scenario, root.TryGetProperty("options", out var o) ? o : null);
+            const string required = "\"scenario\" is required (a name from GET /api/scenarios)";
+            var request = await WebRequest.Read<CreateMachine>(ctx, _ => required);
+            var (machine, args) = ScenarioCatalog.Parse(request.Scenario ?? throw new BadRequest(required), request.Options);
             return Json(new { Id = store.Create(machine, args) });
         });
 
         app.MapPost("/api/machines/{id}/step", async (HttpContext ctx, string id) =>
         {
-            using var body = await Body(ctx, allowEmpty: true);
-            var root = body.RootElement;
-            bool until = root.TryGetProperty("until", out var u)
-                && (u.ValueKind == JsonValueKind.String && u.GetString() == "event" ? true : throw new BadRequest("\"until\" must be \"event\""));
-            long count = 1;
-            if (root.TryGetProperty("count", out var c))
-            {
-                if (until) throw new BadRequest("give \"count\" or \"until\", not both");
-                if (c.ValueKind != JsonValueKind.Number || !c.TryGetInt64(out count) || count < 1 || count > MachineSession.MaxInstructions)
-                    throw new BadRequest($"\"count\" must be a whole number from 1 to {MachineSession.MaxInstructions}");
-            }
+            string countRange = $"\"count\" must be a whole number from 1 to {MachineSession.MaxInstructions}", untilEvent = "\"until\" must be \"event\"";
+            var request = await WebRequest.Read<StepMachine>(ctx, field => field == "until" ? untilEvent : countRange, allowEmpty: true);
+            bool until = request.Until is not null && (request.Until == "event" ? true : throw new BadRequest(untilEvent));
+            if (until && request.Count is not null) throw new BadRequest("give \"count\" or \"until\", not both");
+            long count = request.Count ?? 1;
+            if (count < 1 || count > MachineSession.MaxInstructions) throw new BadRequest(countRange);
             return Json(Use(store, id, m => until ? m.StepUntilEvent() : m.StepBy(count)));
         });
 
         app.MapPost("/api/machines/{id}/seek", async (HttpContext ctx, string id) =>
         {
-            using var body = await Body(ctx);
-            long step = body.RootElement.TryGetProperty("step", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long v) ? v
-                : throw new BadRequest("\"step\" is required: a whole number from 0 to the furthest step reached");
+            const string required = "\"step\" is required: a whole number from 0 to the furthest step reached";
+            long step = (await WebRequest.Read<SeekMachine>(ctx, _ => required)).Step ?? throw new BadRequest(required);
             return Json(Use(store, id, m => step >= 0 && step <= m.Furthest ? m.Seek(step)
                 : throw new BadRequest($"\"step\" must be from 0 to {m.Furthest} (the furthest step reached)")));
         });

@@ -30,8 +30,9 @@ internal static class WebJson
     private sealed class HexConverter : JsonConverter<ulong>
     {
         public override ulong Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.TokenType == JsonTokenType.Number ? reader.GetUInt64()
-            : Address.TryParse(reader.GetString(), out ulong v) ? v : throw new JsonException("not an address");
+            reader.TokenType == JsonTokenType.Number ? reader.TryGetUInt64(out ulong n) ? n : throw new JsonException("not an address")
+            : reader.TokenType == JsonTokenType.String && Address.TryParse(reader.GetString(), out ulong v) ? v
+            : throw new JsonException("not an address");
 
         public override void Write(Utf8JsonWriter writer, ulong value, JsonSerializerOptions options)
         {

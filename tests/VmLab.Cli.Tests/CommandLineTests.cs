@@ -185,6 +185,9 @@ public class CommandLineTests
     [InlineData(new[] { "cow", "--pages", "0" }, "--pages must be between 1 and 65536 (got 0)")]
     [InlineData(new[] { "anon", "--bytes", "2G" }, "--bytes must be between 64 B and 1 GiB (got 2G)")]
     [InlineData(new[] { "sim", "walk", "--va" }, "--va needs a value")]
+    [InlineData(new[] { "sim", "run", "pipe", "--kernel" }, "--kernel needs a value")]
+    [InlineData(new[] { "completion" }, "SHELL is required (see 'vmlab completion --help')")]
+    [InlineData(new[] { "maze" }, "give a command: show, walk, reach, reach-all, reach-only, boring, unreachable, drones or answers (see 'vmlab maze --help')")]
     public void Option_values_are_checked_at_parse_time(string[] args, string message)
     {
         var r = CliRunner.Run(args);

@@ -84,10 +84,35 @@ public class GraderTests(StudentWork work)
         Assert.All(report.Tests, t => Assert.Contains("ended (exit status 0) before the test finished", t.Reason));
     }
 
+    [Theory]
+    [InlineData("(sleep 4; touch {0}) & echo started; exit 0", false)]
+    [InlineData("(sleep 4; touch {0}) & sleep infinity", true)]
+    public void A_child_that_leaves_processes_behind_neither_keeps_the_grader_waiting_nor_outlives_its_test(string script, bool hangs)
+    {
+        string dir = Directory.CreateTempSubdirectory("vmlab-lingerer-").FullName;
+        try
+        {
+            string marker = Path.Combine(dir, "still-running");
+            var child = new ChildLauncher("/bin/sh", ["-c", string.Format(System.Globalization.CultureInfo.InvariantCulture, script, marker), "sh"]);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var report = Grader.Grade(new GradeOptions { Filter = "bigdata_prints", Launcher = child, Sandbox = Sandbox.None, TestTimeout = TimeSpan.FromSeconds(1) });
+            Assert.InRange(clock.Elapsed.TotalSeconds, 0, 3.5);        // the sleeper would have taken 4 s, or forever
+            var result = Assert.Single(report.Tests);
+            Assert.False(result.Passed);
+            Assert.StartsWith(hangs ? "timed out after 1 s" : "the test process ended (exit status 0)", result.Reason);
+            Thread.Sleep(TimeSpan.FromSeconds(4.5) - clock.Elapsed);
+            Assert.False(File.Exists(marker), "a process the test child started outlived its test");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void The_reference_scores_full_marks_through_the_student_path()
     {
-        var report = Grader.Grade(new GradeOptions());
+        var report = work.Report("reference");
         Assert.All(report.Tests, t => Assert.True(t.Passed, $"{t.Name}: {t.Reason}"));
         Assert.Equal(report.MaxScore, report.Score);
         Assert.True(report.FullMarks);

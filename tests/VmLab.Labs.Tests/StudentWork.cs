@@ -64,6 +64,7 @@ public sealed class StudentWork : IDisposable
         for (int i = 0; i < workspaces.Count; i++) _builds[workspaces[i].Name] = built[i];
         var jobs = new List<(string Key, string Workspace, string? Filter, IReadOnlyList<Exercise>? Exercises, int Timeout)>
         {
+            ("reference", "", null, null, 60),
             ("solved", "solved", null, null, 60),
             ("fresh", "fresh", null, null, 60),
             ("broken", "broken", null, [Catalog.Find("fork")!, Catalog.Find("exit")!], 60),
@@ -76,7 +77,7 @@ public sealed class StudentWork : IDisposable
         Parallel.ForEach(jobs.DistinctBy(j => j.Key), new ParallelOptions { MaxDegreeOfParallelism = 2 }, j =>
             _reports[j.Key] = Grader.Grade(new GradeOptions
             {
-                Build = _builds[j.Workspace],
+                Build = j.Workspace.Length == 0 ? null : _builds[j.Workspace],
                 Filter = j.Filter,
                 Exercises = j.Exercises ?? Catalog.Exercises,
                 TestTimeout = TimeSpan.FromSeconds(j.Timeout),

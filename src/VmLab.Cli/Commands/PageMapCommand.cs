@@ -6,62 +6,71 @@ namespace VmLab.Cli.Commands;
 /// <summary><c>vmlab pagemap</c>: a small page-types over /proc/PID/maps and /proc/PID/pagemap.</summary>
 internal static class PageMapCommand
 {
-    public static Verb Create() => new Verb("pagemap", "decode /proc/PID/pagemap: areas with their pages counted by flag, or single pages",
-        $"""
-        A small page-types (the seed's print_map, for a whole process). Without an address: every area of the
-        process from /proc/PID/maps with its pages counted by pagemap flag (present, swapped, file/shared,
-        exclusive, soft-dirty). With ADDRESS or --range: one row per page with the decoded entry, the frame
-        (root), how many mappers share it (/proc/kpagecount) and the kernel's page flags (/proc/kpageflags).
-        Areas with no permissions (address-space reservations) and areas above {PageMapSurvey.MaxScanPages} pages
-        are listed without being read.
-        """,
-        "pid, regions[] or page_rows[], pfn_visible, ...",
-        "vmlab pagemap --top 12", "vmlab pagemap 0x7ffc12340000 --pages 4", "vmlab pagemap --pid 1 --range 0x400000-0x410000 --json")
+    public static Verb Create()
     {
-        Linux = true,
-        Tour = new("Where does all of this live? /proc/self/maps lists a process's areas and /proc/self/pagemap says, " +
-                   "page by page, which are in RAM, shared, exclusive or swapped. Here is vmlab itself, a .NET process: " +
-                   "its 12 areas with the most pages in RAM.", "--top", "12"),
-    }.Takes(
-        Opt.Int("--pid", "the process to inspect (default: this vmlab process itself)", 0, 1, int.MaxValue),
-        Opt.Positional("ADDRESS", "a virtual address (0x hex or decimal); shows the page holding it"),
-        Opt.Int("--pages", $"with ADDRESS: this many pages from there (at most {PageMapSurvey.MaxPageRows})", 1, 1, PageMapSurvey.MaxPageRows),
-        Opt.Text("--range", "every page overlapping [LO, HI)", "LO-HI"),
-        Opt.Flag("--all", "list areas with no present page too (default: only areas with pages in RAM)"),
-        Opt.Int("--top", "list only the N areas with the most pages in RAM (largest first; --json too)", 0, 1, 100_000))
-    .Does(ctx =>
-    {
-        string? at = ctx.Get<string?>("ADDRESS"), lohi = ctx.Get<string?>("--range");
-        int topN = (int)ctx.Get<long>("--top");
-        bool single = at is not null || lohi is not null;
-        if (ctx.Get<bool>("--all") && ctx.Given("--top"))
-            throw new UsageException("give either --all or --top N, not both");
-        if (at is not null && lohi is not null)
-            throw new UsageException("give either ADDRESS or --range, not both");
-        if (ctx.Given("--pages") && at is null)
-            throw new UsageException("--pages counts pages from ADDRESS: give an ADDRESS too");
-        if (single && (ctx.Given("--top") || ctx.Get<bool>("--all")))
-            throw new UsageException("--top and --all choose areas; they do not apply to ADDRESS or --range");
-
-        int? target = ctx.Given("--pid") ? (int)ctx.Get<long>("--pid") : null;
-        PageMapReport r = lohi is not null ? PagesOf(target, ParseRange(lohi))
-            : at is not null ? PagesOf(target, From(Numbers.Parse(at, "ADDRESS"), ctx.Get<long>("--pages")))
-            : PageMapSurvey.Regions(target);
-        if (ctx.Given("--top"))
-            r = r with { Regions = [.. Top(r, topN)] };
-        return ctx.Emit(r, true, rep =>
+        var allOption = Opt.Flag("--all", "list areas with no present page too (default: only areas with pages in RAM)");
+        var pagesOption = Opt.Int("--pages", $"with ADDRESS: this many pages from there (at most {PageMapSurvey.MaxPageRows})", 1, 1, PageMapSurvey.MaxPageRows);
+        var pidOption = Opt.Int("--pid", "the process to inspect (default: this vmlab process itself)", 0, 1, int.MaxValue);
+        var range = Opt.Text("--range", "every page overlapping [LO, HI)", "LO-HI");
+        var topOption = Opt.Int("--top", "list only the N areas with the most pages in RAM (largest first; --json too)", 0, 1, 100_000);
+        var addressOption = Opt.Positional("ADDRESS", "a virtual address (0x hex or decimal); shows the page holding it");
+        return new Verb("pagemap", "decode /proc/PID/pagemap: areas with their pages counted by flag, or single pages",
+            $"""
+            A small page-types (the seed's print_map, for a whole process). Without an address: every area of the
+            process from /proc/PID/maps with its pages counted by pagemap flag (present, swapped, file/shared,
+            exclusive, soft-dirty). With ADDRESS or --range: one row per page with the decoded entry, the frame
+            (root), how many mappers share it (/proc/kpagecount) and the kernel's page flags (/proc/kpageflags).
+            Areas with no permissions (address-space reservations) and areas above {PageMapSurvey.MaxScanPages} pages
+            are listed without being read.
+            """,
+            "pid, regions[] or page_rows[], pfn_visible, ...",
+            "vmlab pagemap --top 12", "vmlab pagemap 0x7ffc12340000 --pages 4", "vmlab pagemap --pid 1 --range 0x400000-0x410000 --json")
         {
-            rep.Title($"pagemap: {(r.Self ? "this vmlab process" : "process")} {r.Pid}");
-            if (single)
-                WritePages(rep, r);
-            else
-                WriteRegions(rep, r, ctx.Get<bool>("--all"), ctx.Given("--top") ? topN : 0);
-            if (!r.PfnVisible)
-                rep.Note(FrameText.RootNote("each page's frame number, how many mappers share it (/proc/kpagecount) and the kernel's page flags (/proc/kpageflags)"));
-            else if (!r.KPageCountReadable)
-                rep.Note($"mapper counts unavailable: {r.KPageCountNote}");
+            Linux = true,
+            Tour = new("Where does all of this live? /proc/self/maps lists a process's areas and /proc/self/pagemap says, " +
+                       "page by page, which are in RAM, shared, exclusive or swapped. Here is vmlab itself, a .NET process: " +
+                       "its 12 areas with the most pages in RAM.", "--top", "12"),
+        }.Takes(
+            pidOption,
+            addressOption,
+            pagesOption,
+            range,
+            allOption,
+            topOption)
+        .Does(ctx =>
+        {
+            string? at = ctx.Get(addressOption), lohi = ctx.Get(range);
+            int topN = (int)ctx.Get(topOption);
+            bool single = at is not null || lohi is not null;
+            if (ctx.Get(allOption) && ctx.Given(topOption))
+                throw new UsageException("give either --all or --top N, not both");
+            if (at is not null && lohi is not null)
+                throw new UsageException("give either ADDRESS or --range, not both");
+            if (ctx.Given(pagesOption) && at is null)
+                throw new UsageException("--pages counts pages from ADDRESS: give an ADDRESS too");
+            if (single && (ctx.Given(topOption) || ctx.Get(allOption)))
+                throw new UsageException("--top and --all choose areas; they do not apply to ADDRESS or --range");
+
+            int? target = ctx.Given(pidOption) ? (int)ctx.Get(pidOption) : null;
+            PageMapReport r = lohi is not null ? PagesOf(target, ParseRange(lohi))
+                : at is not null ? PagesOf(target, From(Numbers.Parse(at, "ADDRESS"), ctx.Get(pagesOption)))
+                : PageMapSurvey.Regions(target);
+            if (ctx.Given(topOption))
+                r = r with { Regions = [.. Top(r, topN)] };
+            return ctx.Emit(r, true, rep =>
+            {
+                rep.Title($"pagemap: {(r.Self ? "this vmlab process" : "process")} {r.Pid}");
+                if (single)
+                    WritePages(rep, r);
+                else
+                    WriteRegions(rep, r, ctx.Get(allOption), ctx.Given(topOption) ? topN : 0);
+                if (!r.PfnVisible)
+                    rep.Note(FrameText.RootNote("each page's frame number, how many mappers share it (/proc/kpagecount) and the kernel's page flags (/proc/kpageflags)"));
+                else if (!r.KPageCountReadable)
+                    rep.Note($"mapper counts unavailable: {r.KPageCountNote}");
+            });
         });
-    });
+    }
 
     private static PageMapReport PagesOf(int? pid, (ulong First, int Count) pages) => PageMapSurvey.Pages(pid, pages.First, pages.Count);
 

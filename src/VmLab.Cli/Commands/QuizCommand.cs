@@ -7,39 +7,46 @@ namespace VmLab.Cli.Commands;
 /// <summary><c>vmlab quiz</c>: seeded practice problems for seed 003 parts A, B and D, answers by the simulator.</summary>
 internal static class QuizCommand
 {
-    public static Verb Create() => new Verb("quiz", "seeded practice problems (paging, alignment, walk, errorcode, maze); --answers shows the worked solutions",
-        $"""
-        {Quizzes.Count} freshly generated problems of one kind. The same kind and seed give the same problems on every
-        machine, so a class can share a seed; --answers adds the solution, computed by the simulator (mapping checker,
-        page counter, MMU walk, maze). --check FILE marks your answers (one per line, or JSON: a list of strings,
-        an object with an "answers" list, or the --json sheet with an "answer" each; - reads stdin) and shows the worked solution of
-        each wrong one. Kinds: {string.Join("; ", Quizzes.Kinds.Select(k => $"{k.Kind}: {k.Summary}"))}.
-        """,
-        """{"kind","seed","problems":[{"question","answer"}]} ("answer" only with --answers); with --check: {"kind","seed","score","max_score","problems":[{"question","given","correct","expected","answer"}]}""",
-        "vmlab quiz paging --seed 7", "vmlab quiz walk --seed 7 --answers", "vmlab quiz maze --json", "vmlab quiz alignment --seed 7 --check answers.txt")
-        .Takes(Kind(), Opt.Int("--seed", "the problem set", 1, 0, int.MaxValue), Opt.Flag("--answers", "show each problem's answer"),
-            Opt.Text("--check", "mark the answers in FILE (- for stdin): one per line, or JSON", "FILE"))
-        .Does(ctx =>
-        {
-            string k = ctx.Get<string?>("KIND") ?? "paging";
-            bool show = ctx.Get<bool>("--answers");
-            if (!Quizzes.Kinds.Any(q => q.Kind == k))
-                throw new UsageException($"unknown quiz kind '{k}' (try: {string.Join(", ", Quizzes.Kinds.Select(q => q.Kind))})");
-            var sheet = Quizzes.Make(k, (int)ctx.Get<long>("--seed"));
-            if (ctx.Get<string?>("--check") is { } file) return Check(ctx, sheet, file);
-            var json = new { sheet.Kind, sheet.Seed, Problems = sheet.Problems.Select(p => show ? (object)new { p.Question, p.Answer } : new { p.Question }) };
-            return ctx.Emit(json, true, rep =>
+    public static Verb Create()
+    {
+        var kind = Opt.Positional("KIND", "paging, walk, errorcode, alignment or maze (default paging)");
+        kind.CompletionSources.Add(Quizzes.Kinds.Select(k => k.Kind).ToArray());
+        var seed = Opt.Int("--seed", "the problem set", 1, 0, int.MaxValue);
+        var answers = Opt.Flag("--answers", "show each problem's answer");
+        var check = Opt.Text("--check", "mark the answers in FILE (- for stdin): one per line, or JSON", "FILE");
+        return new Verb("quiz", "seeded practice problems (paging, alignment, walk, errorcode, maze); --answers shows the worked solutions",
+            $"""
+            {Quizzes.Count} freshly generated problems of one kind. The same kind and seed give the same problems on every
+            machine, so a class can share a seed; --answers adds the solution, computed by the simulator (mapping checker,
+            page counter, MMU walk, maze). --check FILE marks your answers (one per line, or JSON: a list of strings,
+            an object with an "answers" list, or the --json sheet with an "answer" each; - reads stdin) and shows the worked solution of
+            each wrong one. Kinds: {string.Join("; ", Quizzes.Kinds.Select(k => $"{k.Kind}: {k.Summary}"))}.
+            """,
+            """{"kind","seed","problems":[{"question","answer"}]} ("answer" only with --answers); with --check: {"kind","seed","score","max_score","problems":[{"question","given","correct","expected","answer"}]}""",
+            "vmlab quiz paging --seed 7", "vmlab quiz walk --seed 7 --answers", "vmlab quiz maze --json", "vmlab quiz alignment --seed 7 --check answers.txt")
+            .Takes(kind, seed, answers, check)
+            .Does(ctx =>
             {
-                rep.Line($"quiz {k}, seed {sheet.Seed}");
-                foreach (var (p, i) in sheet.Problems.Select((p, i) => (p, i + 1)))
+                string k = ctx.Get(kind) ?? "paging";
+                bool show = ctx.Get(answers);
+                if (!Quizzes.Kinds.Any(q => q.Kind == k))
+                    throw new UsageException($"unknown quiz kind '{k}' (try: {string.Join(", ", Quizzes.Kinds.Select(q => q.Kind))})");
+                var sheet = Quizzes.Make(k, (int)ctx.Get(seed));
+                if (ctx.Get(check) is { } file) return Check(ctx, sheet, file);
+                var json = new { sheet.Kind, sheet.Seed, Problems = sheet.Problems.Select(p => show ? (object)new { p.Question, p.Answer } : new { p.Question }) };
+                return ctx.Emit(json, true, rep =>
                 {
-                    rep.Fact($"{i}.", p.Question);
-                    if (show) rep.Fact("", $"answer: {p.Answer}");
-                }
-                rep.Flush();
-                if (!show) rep.Line($"(vmlab quiz {k} --seed {sheet.Seed} --answers shows the solutions)");
+                    rep.Line($"quiz {k}, seed {sheet.Seed}");
+                    foreach (var (p, i) in sheet.Problems.Select((p, i) => (p, i + 1)))
+                    {
+                        rep.Fact($"{i}.", p.Question);
+                        if (show) rep.Fact("", $"answer: {p.Answer}");
+                    }
+                    rep.Flush();
+                    if (!show) rep.Line($"(vmlab quiz {k} --seed {sheet.Seed} --answers shows the solutions)");
+                });
             });
-        });
+    }
 
     // Marks the answers: each right or wrong, the expected short answer and the worked solution for wrong ones.
     private static int Check(Ctx ctx, QuizSheet sheet, string file)
@@ -80,12 +87,5 @@ internal static class QuizCommand
         int n = Console.In.ReadBlock(buffer, 0, buffer.Length);
         if (n > 1 << 20) throw new UsageException("the answers on stdin are larger than 1 MiB");
         return new string(buffer, 0, n);
-    }
-
-    private static Argument<string?> Kind()
-    {
-        var kind = Opt.Positional("KIND", "paging, walk, errorcode, alignment or maze (default paging)");
-        kind.CompletionSources.Add(Quizzes.Kinds.Select(k => k.Kind).ToArray());
-        return kind;
     }
 }

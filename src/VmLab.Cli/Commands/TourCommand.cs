@@ -60,9 +60,10 @@ internal static class TourCommand
             var error = new StringWriter();
             JsonNode? result = null;
             IReadOnlyList<Verdict> stated = [];
-            int code = Ctx.Observe((o, v) => (result, stated) = (JsonOutput.ToNode(o), v), () => ctx.Json
-                ? Program.Run([.. args, "--json"], output, error)
-                : Program.Run(args, ctx.Out, new Tee(ctx.Err, error)));
+            void Observe(object o, IReadOnlyList<Verdict> v) => (result, stated) = (JsonOutput.ToNode(o), v);
+            int code = ctx.Json
+                ? Runner.Run(Program.Build(), [.. args, "--json"], output, error, Observe)
+                : Runner.Run(Program.Build(), args, ctx.Out, new Tee(ctx.Err, error), Observe);
             result ??= Parse(output.ToString());
             results.Add(new TourResult(command, code, Verdicts.Of(result, stated, code, error.ToString()), result, error.ToString().Trim()));
         }

@@ -6,33 +6,39 @@ namespace VmLab.Cli.Commands;
 /// <summary><c>vmlab web</c>: the simulated machine in a browser (VmLab.Web does the work).</summary>
 internal static class WebCommand
 {
-    public static Verb Create() => new Verb("web", "the simulated machine in a browser: memory, page walks, TLB, processes, step by step",
-        """
-        Starts a local web server and prints its URL. The page runs any `sim run` scenario step by step (one
-        instruction, N, or up to the next syscall, fault, context switch or exit) and back along a timeline, and
-        shows physical memory by owner, a process's virtual pages, the 4-level walk of any page with its bits
-        decoded and the fault explained, the TLB, processes, kernel events and checker errors. Everything is
-        served from the vmlab binary: no network access needed. Ctrl-C stops it; a port in use exits 1.
-        """,
-        null,
-        "vmlab web", "vmlab web --port 8080 --open")
-        .Takes(
-            Opt.Int("--port", "port to listen on (0 picks a free one)", 5080, 0, 65535),
-            Opt.Text("--host", "address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 exposes it)", "ADDRESS"),
-            Opt.Flag("--open", "open the page in the default browser"))
-        .Does(ctx =>
-        {
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += stop;
-            try
+    public static Verb Create()
+    {
+        var host = Opt.Text("--host", "address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 exposes it)", "ADDRESS");
+        var open = Opt.Flag("--open", "open the page in the default browser");
+        var port = Opt.Int("--port", "port to listen on (0 picks a free one)", 5080, 0, 65535);
+        return new Verb("web", "the simulated machine in a browser: memory, page walks, TLB, processes, step by step",
+            """
+            Starts a local web server and prints its URL. The page runs any `sim run` scenario step by step (one
+            instruction, N, or up to the next syscall, fault, context switch or exit) and back along a timeline, and
+            shows physical memory by owner, a process's virtual pages, the 4-level walk of any page with its bits
+            decoded and the fault explained, the TLB, processes, kernel events and checker errors. Everything is
+            served from the vmlab binary: no network access needed. Ctrl-C stops it; a port in use exits 1.
+            """,
+            null,
+            "vmlab web", "vmlab web --port 8080 --open")
+            .Takes(
+                port,
+                host,
+                open)
+            .Does(ctx =>
             {
-                return WebHost.RunAsync(ctx.Get<string?>("--host") ?? "127.0.0.1", (int)ctx.Get<long>("--port"), ctx.Out, ctx.Err, ctx.Get<bool>("--open"), cancel.Token)
-                    .GetAwaiter().GetResult();
-            }
-            finally
-            {
-                Console.CancelKeyPress -= stop;
-            }
-        });
+                using var cancel = new CancellationTokenSource();
+                ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+                Console.CancelKeyPress += stop;
+                try
+                {
+                    return WebHost.RunAsync(ctx.Get(host) ?? "127.0.0.1", (int)ctx.Get(port), ctx.Out, ctx.Err, ctx.Get(open), cancel.Token)
+                        .GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    Console.CancelKeyPress -= stop;
+                }
+            });
+    }
 }

@@ -48,26 +48,15 @@ internal sealed class Ctx(ParseResult parse, Verb verb)
     public int Emit(object json, bool holds, Action<Report> render)
     {
         // An observer (the tour) gets the verdicts too; with --json they come from a report drawn to nowhere.
-        var report = !Json ? Report() : Observer.Value is null ? null : new Report(Terminal.Nowhere());
+        var observer = parse.InvocationConfiguration as ObservedRun;
+        var report = !Json ? Report() : observer is null ? null : new Report(Terminal.Nowhere());
         if (report is not null)
             render(report);
         if (Json)
             WriteJson(json);
         Flush();
-        Observer.Value?.Invoke(json, report?.Verdicts ?? []);
+        observer?.Observe(json, report?.Verdicts ?? []);
         return holds ? ExitCode.Ok : ExitCode.NotConfirmed;
-    }
-
-    private static readonly AsyncLocal<Action<object, IReadOnlyList<Verdict>>?> Observer = new();
-
-    /// <summary>Runs <paramref name="run"/> and hands every result object a verb emits, with the verdicts its report
-    /// states, to <paramref name="observe"/>, whatever the output mode (the tour reads a step's verdicts).</summary>
-    public static T Observe<T>(Action<object, IReadOnlyList<Verdict>> observe, Func<T> run)
-    {
-        var before = Observer.Value;
-        Observer.Value = observe;
-        try { return run(); }
-        finally { Observer.Value = before; }
     }
 
     /// <summary>Writes anything the report still holds (facts are laid out as a block).</summary>
@@ -81,6 +70,13 @@ internal sealed class Ctx(ParseResult parse, Verb verb)
             return work();
         return Terminal.For(Out).Status().Start(status, _ => work());
     }
+}
+
+/// <summary>A run whose verb hands its result object, with the verdicts its report states, to
+/// <paramref name="observe"/>, whatever the output mode (the tour reads each step's verdicts this way).</summary>
+internal sealed class ObservedRun(Action<object, IReadOnlyList<Verdict>> observe) : InvocationConfiguration
+{
+    public void Observe(object result, IReadOnlyList<Verdict> verdicts) => observe(result, verdicts);
 }
 
 /// <summary>How output is drawn: colour only on a terminal without NO_COLOR; 80 columns when not a terminal.</summary>

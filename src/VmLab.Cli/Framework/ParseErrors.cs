@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 
 namespace VmLab.Cli.Framework;
 
@@ -26,15 +27,19 @@ internal static class ParseErrors
                 ? $"{what} (did you mean {Opt.Words(guesses.Select(g => $"'{g}'").ToList())}?)"
                 : $"{what} (see '{Verb.PathOf(command)} --help')";
         }
-        var error = parse.Errors.FirstOrDefault(e => !e.Message.StartsWith("Required command", StringComparison.Ordinal));
+        var error = parse.Errors.FirstOrDefault(e => !IsMissingCommand(e));
         if (error is null)
             return $"give a command: {Opt.Words(command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList())} (see '{Verb.PathOf(command)} --help')";
-        string message = ExitCode.OneLine(error.Message);
-        const string missing = "Required argument missing for option: '";
-        if (message.StartsWith(missing, StringComparison.Ordinal))
-            return $"{message[missing.Length..].TrimEnd('.', '\'')} needs a value";
-        return message.TrimEnd('.');
+        if (error.SymbolResult is OptionResult { Tokens.Count: 0, Option: { Arity.MinimumNumberOfValues: > 0 } valueless })
+            return $"{valueless.Name} needs a value";
+        if (error.SymbolResult is ArgumentResult { Tokens.Count: 0, Argument: { Arity.MinimumNumberOfValues: > 0 } missing })
+            return $"{missing.Name} is required (see '{Verb.PathOf(command)} --help')";
+        return ExitCode.OneLine(error.Message).TrimEnd('.');
     }
+
+    // A group of verbs (sim, maze, lab) has no action of its own: named alone, it needs one of its verbs.
+    private static bool IsMissingCommand(ParseError e) =>
+        e.SymbolResult is CommandResult { Command: { Action: null, Subcommands.Count: > 0 } };
 
     /// <summary>The typo corrections System.CommandLine prints for <paramref name="token"/>, captured.</summary>
     private static List<string> Suggestions(ParseResult parse, string token)

@@ -11,7 +11,9 @@ namespace VmLab.Cli.Framework;
 /// </summary>
 internal static class Runner
 {
-    public static int Run(RootCommand root, IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    /// <param name="observe">given (by the tour), every result the verb emits is handed to it too</param>
+    public static int Run(RootCommand root, IReadOnlyList<string> args, TextWriter output, TextWriter error,
+        Action<object, IReadOnlyList<Verdict>>? observe = null)
     {
         // "vmlab" alone and "vmlab help VERB…" are help, as people expect.
         if (args.Count == 0)
@@ -32,7 +34,8 @@ internal static class Runner
             return ExitCode.Usage;
         }
         var parse = root.Parse(args, Parsing);
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var config = observe is null ? new InvocationConfiguration() : new ObservedRun(observe);
+        (config.Output, config.Error, config.EnableDefaultExceptionHandler) = (output, error, false);
         // Help clears parse errors, but "vmlab help bogus" or "vmlab bogus --help" names no command: say so.
         if (parse.Action is not ParseErrorAction && parse.UnmatchedTokens.Count > 0)
             parse = root.Parse([.. args.Where(a => !HelpTokens.Contains(a))], Parsing);

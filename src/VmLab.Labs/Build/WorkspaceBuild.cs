@@ -84,6 +84,7 @@ public sealed class WorkspaceBuild : IDisposable
     {
         limits ??= BuildLimits.Default;
         string root = Directory.CreateTempSubdirectory("vmlab-build-").FullName;
+        Grading.Interruption.Own(root);
         try
         {
             var builds = list.Select((w, i) => Prepare(Path.GetFullPath(w.Workspace), [.. Catalog.Exercises.Where(w.Exercises.Contains)], Path.Combine(root, $"w{i}"))).ToList();
@@ -104,6 +105,7 @@ public sealed class WorkspaceBuild : IDisposable
         catch
         {
             Directory.Delete(root, recursive: true);
+            Grading.Interruption.Forget(root);
             throw;
         }
     }
@@ -156,6 +158,10 @@ public sealed class WorkspaceBuild : IDisposable
     {
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
         string shared = Path.GetDirectoryName(Root)!;
-        if (Directory.Exists(shared) && !Directory.EnumerateFileSystemEntries(shared).Any()) Directory.Delete(shared);
+        if (Directory.Exists(shared) && !Directory.EnumerateFileSystemEntries(shared).Any())
+        {
+            Directory.Delete(shared);
+            Grading.Interruption.Forget(shared);
+        }
     }
 }

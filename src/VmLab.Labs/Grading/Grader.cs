@@ -54,6 +54,7 @@ public static class Grader
         string? workspace = o.Build?.Workspace ?? o.Workspace;
         var build = o.Build ?? (workspace is null ? null : WorkspaceBuild.Create(workspace, used, o.BuildLimits));
         string runRoot = Directory.CreateTempSubdirectory("vmlab-grade-").FullName;
+        Interruption.Own(runRoot);
         try
         {
             var sandbox = o.Sandbox ?? Sandbox.Current;
@@ -81,6 +82,7 @@ public static class Grader
         finally
         {
             Directory.Delete(runRoot, recursive: true);
+            Interruption.Forget(runRoot);
             if (o.Build is null) build?.Dispose();
         }
     }

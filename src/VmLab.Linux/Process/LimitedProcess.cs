@@ -33,18 +33,39 @@ public sealed record LimitedStart(string Program, IReadOnlyList<string> Args, IR
 /// </summary>
 public static class LimitedProcess
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> Running = new();
+
     /// <summary>Starts, waits, kills the group, reaps. How the program ended (TimedOut when the limit killed it) and
     /// the wall-clock seconds it took.</summary>
     public static (ChildExit Exit, double Seconds) Run(LimitedStart start)
     {
         var clock = Stopwatch.StartNew();
         int pid = Start(start);
-        start.Limits?.ApplyTo(pid);
-        bool ended = WaitExited(pid, start.Timeout);
-        kill(-pid, SIGKILL);           // the group: background descendants too (ESRCH when it is already empty)
-        if (!ended) kill(pid, SIGKILL);
-        var exit = ChildExit.Wait(pid, TimeSpan.FromSeconds(10));
-        return (exit with { TimedOut = !ended }, clock.Elapsed.TotalSeconds);
+        Running[pid] = 0;
+        try
+        {
+            start.Limits?.ApplyTo(pid);
+            bool ended = WaitExited(pid, start.Timeout);
+            kill(-pid, SIGKILL);           // the group: background descendants too (ESRCH when it is already empty)
+            if (!ended) kill(pid, SIGKILL);
+            var exit = ChildExit.Wait(pid, TimeSpan.FromSeconds(10));
+            return (exit with { TimedOut = !ended }, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            Running.TryRemove(pid, out _);
+        }
+    }
+
+    /// <summary>Kills the process group of every program this process is running through <see cref="Run"/> (for a
+    /// caller that is itself being interrupted: they are in groups of their own, so Ctrl-C does not reach them).</summary>
+    public static void KillAll()
+    {
+        foreach (int pid in Running.Keys)
+        {
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+        }
     }
 
     private static unsafe int Start(LimitedStart s)

@@ -5,7 +5,10 @@ namespace VmLab.Cli.Commands.Maze;
 /// <summary><c>vmlab maze answers</c>: exercises D1-D5 in one go.</summary>
 internal static class MazeAnswersCommand
 {
-    public static Verb Create() => new Verb("answers", "solve D1-D5 in one go (built-in maze or --file), with the page-table reading of each",
+    public static Verb Create() => Create(MazeDronesCommand.Options(start: "D5's start room (default: 9 when the maze has it)",
+        target: "D5's target room (default: 1 when the maze has it)"));
+
+    private static Verb Create(DroneRooms rooms) => new Verb("answers", "solve D1-D5 in one go (built-in maze or --file), with the page-table reading of each",
         """
         Solves every exercise of seed 003 Part D on the maze, each computed now from the maze:
           D1 start rooms reaching all blue and red rooms in k steps  (reach-all)
@@ -26,7 +29,7 @@ internal static class MazeAnswersCommand
     }.Solves(steps: true, run =>
     {
         var (input, maze, k) = (run.Input, run.Maze, run.K);
-        string? start = run.Ctx.Get<string?>("--start"), target = run.Ctx.Get<string?>("--target");
+        string? start = run.Ctx.Get(rooms.Start), target = run.Ctx.Get(rooms.Target);
 
         var blueRed = maze.RoomsColoured(["blue", "red"]);
         var blue = maze.RoomsColoured(["blue"]);
@@ -110,6 +113,5 @@ internal static class MazeAnswersCommand
                   + $"D4: {MazeCli.List(maze, d4)}; D5: {(d5 is null ? "skipped" : $"{d5.Drones.Count} drone(s)")}",
                 "not every exercise has an answer on this maze (see above)");
         });
-    }, MazeDronesCommand.Options(start: "D5's start room (default: 9 when the maze has it)",
-        target: "D5's target room (default: 1 when the maze has it)"));
+    }, rooms.Start, rooms.Target);
 }

@@ -23,11 +23,14 @@ internal static class MazeCli
     /// <summary>Every maze verb: --file (and --k when <paramref name="steps"/>) before its own
     /// <paramref name="options"/>, the maze loaded, then <paramref name="solve"/>'s result emitted; a null result
     /// means the verb printed what was asked itself (exit 0).</summary>
-    public static Verb Solves(this Verb verb, bool steps, Func<MazeRun, MazeResult?> solve, params Symbol[] options) =>
-        verb.Takes([File(), .. steps ? [K()] : Array.Empty<Symbol>(), .. options]).Does(ctx =>
+    public static Verb Solves(this Verb verb, bool steps, Func<MazeRun, MazeResult?> solve, params Symbol[] options)
+    {
+        var file = File();
+        var k = K();
+        return verb.Takes([file, .. steps ? [k] : Array.Empty<Symbol>(), .. options]).Does(ctx =>
         {
-            var input = Load(ctx.Get<string?>("--file"));
-            var result = solve(new MazeRun(ctx, input, steps ? (int)ctx.Get<long>("--k") : 0));
+            var input = Load(ctx.Get(file));
+            var result = solve(new MazeRun(ctx, input, steps ? (int)ctx.Get(k) : 0));
             return result is null ? ExitCode.Ok : ctx.Emit(result.Json, result.Holds, report =>
             {
                 report.Title(result.Title);
@@ -36,6 +39,7 @@ internal static class MazeCli
                 result.Body(report);
             });
         });
+    }
 
     /// <summary>The page-table reading of the maze, wrapped for --help.</summary>
     public const string AnalogyText = """

@@ -7,7 +7,10 @@ namespace VmLab.Cli.Commands.Maze;
 /// <summary><c>vmlab maze drones</c>: exercise D5.</summary>
 internal static class MazeDronesCommand
 {
-    public static Verb Create() => new Verb("drones", "D5: the fewest drones (and their instructions) that make a target reachable in exactly k steps",
+    public static Verb Create() => Create(Options(start: "where you (and the drones) start (default: 9, as in the seed)",
+        target: "the room to reach (default: 1, as in the seed)"));
+
+    private static Verb Create(DroneRooms rooms) => new Verb("drones", "D5: the fewest drones (and their instructions) that make a target reachable in exactly k steps",
         $$"""
         Exercise D5. A drone starts in the start room, flies k steps along a bitstring through the maze as it is
         when the drone is sent, and re-routes one exit of the room it arrives in to any room or a pit. Finds the
@@ -31,7 +34,7 @@ internal static class MazeDronesCommand
         .Solves(steps: true, run =>
     {
         var maze = run.Maze;
-        string start = run.Ctx.Get<string?>("--start") ?? SeedMaze.DroneStart, target = run.Ctx.Get<string?>("--target") ?? SeedMaze.DroneTarget;
+        string start = run.Ctx.Get(rooms.Start) ?? SeedMaze.DroneStart, target = run.Ctx.Get(rooms.Target) ?? SeedMaze.DroneTarget;
         var plan = DroneSearch.Solve(maze, MazeCli.Room(maze, start, "--start"), MazeCli.Room(maze, target, "--target"), run.K);
         var cross = CrossCheck(maze, plan);
         bool holds = plan.Possible && Agrees(plan, cross);
@@ -65,12 +68,11 @@ internal static class MazeDronesCommand
                 ? $"D5: {plan.Drones.Count} drone(s) needed, and that is the minimum"
                 : $"D5: impossible: no sequence of drones makes room {maze.Name(plan.Target)} reachable in exactly {plan.K} steps");
         });
-    }, Options(start: "where you (and the drones) start (default: 9, as in the seed)",
-        target: "the room to reach (default: 1, as in the seed)"));
+    }, rooms.Start, rooms.Target);
 
     /// <summary>--start and --target, as D5 words them.</summary>
-    internal static Symbol[] Options(string start, string target) =>
-        [Opt.Text("--start", start, "ROOM"), Opt.Text("--target", target, "ROOM")];
+    internal static DroneRooms Options(string start, string target) =>
+        new(Opt.Text("--start", start, "ROOM"), Opt.Text("--target", target, "ROOM"));
 
     /// <summary>Mazes the plain search may check before the cross-check is skipped; fewer for big mazes, since
     /// it keeps one level of mazes in memory and walks each (room-steps bounded by <see cref="CrossCheckWork"/>).</summary>
@@ -121,3 +123,6 @@ internal static class MazeDronesCommand
         },
     };
 }
+
+/// <summary>D5's --start and --target.</summary>
+internal sealed record DroneRooms(Option<string?> Start, Option<string?> Target);

@@ -14,6 +14,8 @@ internal static class MazeSetCommand
     {
         string[] defaults = all ? ["blue", "red"] : ["blue"];
         string d = all ? "D1" : "D2";
+        var rooms = MazeCli.Rooms();
+        var colours = MazeCli.Colours(string.Join(',', defaults));
         return new Verb(all ? "reach-all" : "reach-only", all
                 ? "D1: starting rooms from which every room of a set is reachable in exactly k steps"
                 : "D2: starting rooms from which only rooms of a set (and pits) are reachable in exactly k steps",
@@ -33,7 +35,7 @@ internal static class MazeSetCommand
             .Solves(steps: true, run =>
         {
             var maze = run.Maze;
-            var set = MazeCli.Set(maze, run.Ctx.Get<string?>("--rooms"), run.Ctx.Get<string?>("--colours"), defaults);
+            var set = MazeCli.Set(maze, run.Ctx.Get(rooms), run.Ctx.Get(colours), defaults);
             var answer = all ? MazeExercises.ReachAll(maze, run.K, set) : MazeExercises.ReachOnly(maze, run.K, set);
             bool found = answer.StartRooms.Count > 0;
             string setText = MazeCli.List(maze, answer.Set);
@@ -52,7 +54,7 @@ internal static class MazeSetCommand
                     ? $"D1: no start room reaches all of {setText} in exactly {answer.K} steps"
                     : $"D2: every start room reaches some room outside {setText} in exactly {answer.K} steps");
             });
-        }, MazeCli.Rooms(), MazeCli.Colours(string.Join(',', defaults)));
+        }, rooms, colours);
     }
 
     internal static object AllJson(VmLab.Sim.Maze.Maze maze, StartRoomsAnswer a) =>

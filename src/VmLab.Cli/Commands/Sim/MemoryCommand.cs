@@ -5,78 +5,85 @@ namespace VmLab.Cli.Commands.Sim;
 /// <summary><c>vmlab sim memory</c>: the WeensyOS memory viewer over a demonstration machine.</summary>
 internal static class MemoryCommand
 {
-    public static Verb Create() => new Verb("memory", "memory viewer: physical frames by owner and each process's virtual pages (WeensyOS style)",
-        $$"""
-        Draws memory as WeensyOS does. Physical memory: one cell per 4 KiB frame, 64 frames a row, the row's first
-        physical address at the left. Then each address space (the kernel's, then each process's): one cell per
-        virtual page from 0 to the limit (default 0x{{ViewerOptions.DefaultVirtualLimit:x}}, WeensyOS MEMSIZE_VIRTUAL), two lines a row.
-        The machine is built for the demonstration without the teaching kernel: a kernel page table identity-mapping
-        memory and two processes with page tables of their own. Maps with more than {{ViewerOptions.DefaultMaxCells}} frames (or pages) are
-        summarised: one cell per N frames, N a power of two, and the heading says so.
+    public static Verb Create()
+    {
+        var colour = new ColourOptions();
+        var demoOption = Opt.Choice("--demo", "the machine to draw; large is a 64 MiB machine, summarised", "processes", [.. ViewerDemo.Names]);
+        var limitOption = Opt.Address("--limit", "end of the virtual range shown (multiple of 4 KiB, up to 0x800000000000)");
+        return new Verb("memory", "memory viewer: physical frames by owner and each process's virtual pages (WeensyOS style)",
+            $$"""
+            Draws memory as WeensyOS does. Physical memory: one cell per 4 KiB frame, 64 frames a row, the row's first
+            physical address at the left. Then each address space (the kernel's, then each process's): one cell per
+            virtual page from 0 to the limit (default 0x{{ViewerOptions.DefaultVirtualLimit:x}}, WeensyOS MEMSIZE_VIRTUAL), two lines a row.
+            The machine is built for the demonstration without the teaching kernel: a kernel page table identity-mapping
+            memory and two processes with page tables of their own. Maps with more than {{ViewerOptions.DefaultMaxCells}} frames (or pages) are
+            summarised: one cell per N frames, N a power of two, and the heading says so.
 
-        Legend, physical memory (and the first line of a virtual row, for the frame the page maps):
-          .  free frame                     R  reserved (null page, I/O hole)
-          K  kernel                         C  console (CGA text page)
-          P  page-table page (any owner)    S  shared frame (reference count > 1)
-          0-9, a-z  a frame of that pid (a = 10 ... z = 35; @ for larger pids)
-          ?  (virtual only) a page mapping an address outside physical memory
-              blank: unmapped
-        Legend, second line of a virtual row (the mapping's effective permissions):
-          U  user read/write     u  user read-only
-          K  kernel-only read/write     k  kernel-only read-only
-        In colour each owner has its colour, page-table pages are in reverse video, shared frames underlined,
-        kernel-only mappings dim; the letters say the same without colour.
-        """,
-        """{"frames", "free_frames", "owners": {free, reserved, kernel, console, page_table, process, pid_N}, "rows": [...], "processes": [{"pid", "name", "mapped_pages", "rows": [...], "access_rows": [...]}], "frames_per_cell", "bytes_per_row", "shared_frames", "kernel": {like a process}, "observations": [{"claim", "holds"}]}""",
-        "vmlab sim memory", "vmlab sim memory --demo large --no-color")
-    {
-        Tour = new("The memory viewer: physical frames by owner (K kernel, R reserved, C console, P page tables, digits for " +
-                   "processes, S shared) and each process's virtual pages with who may access them.",
-                   "--no-color"),
-    }.Takes([
-        Opt.Choice("--demo", "the machine to draw; large is a 64 MiB machine, summarised", "processes", [.. ViewerDemo.Names]),
-        .. ColourOptions.Flags(),
-        Opt.Address("--limit", "end of the virtual range shown (multiple of 4 KiB, up to 0x800000000000)")])
-    .Does(ctx =>
-    {
-        bool color = ColourOptions.Chosen(ctx);
-        ulong? limit = ctx.Get<ulong?>("--limit");
-        if (limit is { } l && (l == 0 || l % 4096 != 0 || l > 0x8000_0000_0000))
-            throw new UsageException($"--limit: 0x{l:x} must be a non-zero multiple of 4 KiB up to 0x800000000000");
-        var demo = ViewerDemo.Create(ctx.Get<string>("--demo"));
-        var viewer = new MemoryViewer(demo.Frames, demo.Processes, demo.Kernel,
-            demo.Options with { Color = color, VirtualLimit = limit ?? demo.Options.VirtualLimit });
-        var observations = demo.Observe();
-        bool holds = observations.All(o => o.Holds);
-        var phys = viewer.Physical();
-        var json = new
+            Legend, physical memory (and the first line of a virtual row, for the frame the page maps):
+              .  free frame                     R  reserved (null page, I/O hole)
+              K  kernel                         C  console (CGA text page)
+              P  page-table page (any owner)    S  shared frame (reference count > 1)
+              0-9, a-z  a frame of that pid (a = 10 ... z = 35; @ for larger pids)
+              ?  (virtual only) a page mapping an address outside physical memory
+                  blank: unmapped
+            Legend, second line of a virtual row (the mapping's effective permissions):
+              U  user read/write     u  user read-only
+              K  kernel-only read/write     k  kernel-only read-only
+            In colour each owner has its colour, page-table pages are in reverse video, shared frames underlined,
+            kernel-only mappings dim; the letters say the same without colour.
+            """,
+            """{"frames", "free_frames", "owners": {free, reserved, kernel, console, page_table, process, pid_N}, "rows": [...], "processes": [{"pid", "name", "mapped_pages", "rows": [...], "access_rows": [...]}], "frames_per_cell", "bytes_per_row", "shared_frames", "kernel": {like a process}, "observations": [{"claim", "holds"}]}""",
+            "vmlab sim memory", "vmlab sim memory --demo large --no-color")
         {
-            Demo = demo.Name,
-            phys.Frames,
-            phys.FreeFrames,
-            Owners = phys.Owners,
-            phys.SharedFrames,
-            phys.FramesPerCell,
-            BytesPerRow = phys.FramesPerCell * 4096 * (ulong)viewer.Options.RowCells,
-            Rows = phys.Rows.Select(r => r.Text).ToArray(),
-            Kernel = viewer.Kernel() is { } k ? Space(k, viewer.Options) : null,
-            Processes = demo.Processes.Select(p => Space(viewer.Virtual(p), viewer.Options)).ToArray(),
-            Observations = observations,
-        };
-        return ctx.Emit(json, holds, r =>
+            Tour = new("The memory viewer: physical frames by owner (K kernel, R reserved, C console, P page tables, digits for " +
+                       "processes, S shared) and each process's virtual pages with who may access them.",
+                       "--no-color"),
+        }.Takes([
+            demoOption,
+            colour.On,
+            colour.Off,
+            limitOption])
+        .Does(ctx =>
         {
-            r.Title($"Memory viewer: demo '{demo.Name}'");
-            r.Explain(demo.Description);
-            var text = new StringWriter();
-            viewer.Write(text);
-            r.Raw(text.ToString());
-            r.Section("What to look for");
-            foreach (var o in observations)
-                r.Line($"  [{(o.Holds ? "seen" : "NOT SEEN")}] {o.Claim}");
-            r.Verdict(holds, "the maps show owners, page tables, sharing and kernel isolation as the page tables and allocator record them",
-                "some expected feature is missing from the maps (see above)");
+            bool color = colour.Resolve(ctx);
+            ulong? limit = ctx.Get(limitOption);
+            if (limit is { } l && (l == 0 || l % 4096 != 0 || l > 0x8000_0000_0000))
+                throw new UsageException($"--limit: 0x{l:x} must be a non-zero multiple of 4 KiB up to 0x800000000000");
+            var demo = ViewerDemo.Create(ctx.Get(demoOption));
+            var viewer = new MemoryViewer(demo.Frames, demo.Processes, demo.Kernel,
+                demo.Options with { Color = color, VirtualLimit = limit ?? demo.Options.VirtualLimit });
+            var observations = demo.Observe();
+            bool holds = observations.All(o => o.Holds);
+            var phys = viewer.Physical();
+            var json = new
+            {
+                Demo = demo.Name,
+                phys.Frames,
+                phys.FreeFrames,
+                Owners = phys.Owners,
+                phys.SharedFrames,
+                phys.FramesPerCell,
+                BytesPerRow = phys.FramesPerCell * 4096 * (ulong)viewer.Options.RowCells,
+                Rows = phys.Rows.Select(r => r.Text).ToArray(),
+                Kernel = viewer.Kernel() is { } k ? Space(k, viewer.Options) : null,
+                Processes = demo.Processes.Select(p => Space(viewer.Virtual(p), viewer.Options)).ToArray(),
+                Observations = observations,
+            };
+            return ctx.Emit(json, holds, r =>
+            {
+                r.Title($"Memory viewer: demo '{demo.Name}'");
+                r.Explain(demo.Description);
+                var text = new StringWriter();
+                viewer.Write(text);
+                r.Raw(text.ToString());
+                r.Section("What to look for");
+                foreach (var o in observations)
+                    r.Line($"  [{(o.Holds ? "seen" : "NOT SEEN")}] {o.Claim}");
+                r.Verdict(holds, "the maps show owners, page tables, sharing and kernel isolation as the page tables and allocator record them",
+                    "some expected feature is missing from the maps (see above)");
+            });
         });
-    });
+    }
 
     /// <summary>One address space for --json; rows[i] starts at i * bytes_per_row.</summary>
     private static object Space(VirtualView v, ViewerOptions options) => new

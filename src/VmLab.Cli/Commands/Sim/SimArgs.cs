@@ -19,7 +19,7 @@ internal static class SimArgs
     public static System.CommandLine.Argument<string[]> PairsArgument(string description) => Opt.Positionals("VA->PA", description);
 
     /// <summary>All positional pairs; at least one.</summary>
-    public static List<MappingPair> Pairs(Ctx ctx) => ctx.Get<string[]>("VA->PA") switch
+    public static List<MappingPair> Pairs(Ctx ctx, System.CommandLine.Argument<string[]> pairs) => ctx.Get(pairs) switch
     {
         [] => throw new UsageException("give at least one VA->PA pair, e.g. 0x3009->0x19009"),
         var tokens => [.. tokens.Select(Pair)],
@@ -77,19 +77,10 @@ internal sealed class ColourOptions
 
     public System.CommandLine.Option<bool> Off { get; } = Opt.Flag("--no-color", "letters only");
 
-    public bool Resolve(Ctx ctx) => Chosen(ctx);
-
-    /// <summary>Both flags, for a verb's option list.</summary>
-    public static System.CommandLine.Symbol[] Flags()
-    {
-        var c = new ColourOptions();
-        return [c.On, c.Off];
-    }
-
     /// <summary>Colour or not, from the flags the verb was given.</summary>
-    public static bool Chosen(Ctx ctx)
+    public bool Resolve(Ctx ctx)
     {
-        bool on = ctx.Get<bool>("--color"), off = ctx.Get<bool>("--no-color");
+        bool on = ctx.Get(On), off = ctx.Get(Off);
         if (on && off) throw new UsageException("give --color or --no-color, not both");
         return !ctx.Json && (on || (!off && Terminal.Colour(ctx.Out)));
     }

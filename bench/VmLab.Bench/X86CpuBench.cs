@@ -87,9 +87,13 @@ public class X86CpuBench
     {
         var b = new X86CpuBench();
         b.Setup();
+        var i = new X86CpuBench();
+        i.Setup();
+        i._tight.Translation = i._compute.Translation = false;
         var runs = new (string Name, Func<StopReason> Run)[]
         {
-            ("x86 tight", b.TightLoopMmu), ("x86 compute", b.ComputeLoopMmu),
+            ("tight, translated", b.TightLoopMmu), ("compute, translated", b.ComputeLoopMmu),
+            ("tight, interpreted", i.TightLoopMmu), ("compute, interpreted", i.ComputeLoopMmu),
         };
         for (int round = 0; round < 5; round++)
             foreach (var (name, run) in runs)
@@ -97,7 +101,7 @@ public class X86CpuBench
                 var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
                 for (int k = 0; k < 5; k++) run();
                 var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-                Console.WriteLine($"{name,-12} {Instructions * 5 / cpu.TotalSeconds / 1e6,7:F1} M instructions/s");
+                Console.WriteLine($"{name,-22} {Instructions * 5 / cpu.TotalSeconds / 1e6,7:F1} M instructions/s");
             }
     }
 

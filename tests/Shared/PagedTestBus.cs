@@ -164,7 +164,7 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
     }
 
     /// <inheritdoc/>
-    public bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset)
+    public bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset)
     {
         page = memory.Physical;
         offset = 0;
@@ -172,7 +172,8 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
         ulong e = vpn < (ulong)memory.Entries.Length ? memory.Entries[(int)vpn] : 0;
         bool ok = (e & (ulong)PagePerm.Present) != 0
             && (privilege == Privilege.Supervisor || (e & (ulong)PagePerm.User) != 0)
-            && (e & (ulong)PagePerm.NoExecute) == 0;
+            && (access != Access.Write || (e & (ulong)PagePerm.Writable) != 0)
+            && (access != Access.Fetch || (e & (ulong)PagePerm.NoExecute) == 0);
         offset = (int)(e & FrameMask);
         return ok;
     }

@@ -66,7 +66,7 @@ public readonly struct FlatBus : IMemoryBus
     }
 
     /// <inheritdoc/>
-    public bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset)
+    public bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset)
     {
         ulong off = va - _base;
         page = _memory;

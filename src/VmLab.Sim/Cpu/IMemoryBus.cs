@@ -22,12 +22,12 @@ public interface IMemoryBus
     bool TryStore(ulong va, int size, ulong value, Privilege privilege, out MemoryFault fault);
 
     /// <summary>
-    /// The fetch fast path: the host bytes of the 4 KiB page starting at va (page-aligned), if user or kernel
-    /// code (per privilege) may be fetched from it; page = backing array, offset = where the page starts in it.
-    /// Returning false is always allowed: the CPU then fetches through <see cref="TryLoad"/> (and gets the fault
-    /// from there). The CPU treats the window like an instruction-TLB entry: it keeps it only until the current
-    /// Run/Step returns (or <c>InvalidateCodeCache</c>), so mapping changes made between runs are always seen.
-    /// Stores into the page are seen at once, since the window is the memory itself.
+    /// The fast path: the host bytes of the 4 KiB page starting at va (page-aligned), if this access (Fetch,
+    /// Read or Write) at this privilege is allowed there now; page = backing array, offset = where the page
+    /// starts in it. A Write answer is given only as a write translation would be (dirty bit set). Returning
+    /// false is always allowed: the CPU then goes through <see cref="TryLoad"/>/<see cref="TryStore"/> (and
+    /// gets any fault from there). The CPU treats the answer like a TLB entry: it keeps it only until the
+    /// current Run/Step returns (or <c>InvalidateCodeCache</c>), so changes made between runs are always seen.
     /// </summary>
-    bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset);
+    bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset);
 }

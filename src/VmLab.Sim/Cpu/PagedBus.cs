@@ -53,16 +53,18 @@ public readonly struct PagedBus(Tlb tlb) : IMemoryBus
         return true;
     }
 
-    /// <summary>Offers the frame behind va when a fetch at this privilege is allowed (the walk sets A).</summary>
-    public bool TryGetCodePage(ulong va, Privilege privilege, out byte[] page, out int offset)
+    /// <summary>Offers the frame behind va when the access at this privilege is allowed (the walk sets A, and
+    /// D for a write). A frame never written reads as zeros and has no array yet: it is not offered for reading.</summary>
+    public bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset)
     {
         offset = 0;
-        if (!tlb.TryTranslate(va, Access.Fetch, privilege, out ulong pa, out _))
+        if (!tlb.TryTranslate(va, access, privilege, out ulong pa, out _)
+            || (access == Access.Read ? _memory.FrameArrayOrNull(pa) : _memory.FrameArray(pa)) is not { } frame)
         {
             page = [];
             return false;
         }
-        page = _memory.FrameArray(pa);
+        page = frame;
         return true;
     }
 }

@@ -23,6 +23,7 @@ public sealed partial class X86Cpu<TBus>
     private void BeginRun()
     {
         _code.NewEpoch();
+        NewHostGeneration();
         _curVpn = ulong.MaxValue;
         _curPage = null;
         Array.Clear(_codeTags);
@@ -30,17 +31,18 @@ public sealed partial class X86Cpu<TBus>
         _f = new LazyFlags { Flags = (_regs.Rflags & Fl.UserWritable) | Fl.Fixed | Fl.IF };
     }
 
-    private void EndRun() => _regs.Rflags = Flags();
+    private void EndRun() => _regs.Rflags = _f.Full();
 
     /// <summary>The decoded instructions starting at rip: a cached block of the code page when the bus offers
     /// the page's bytes, else one instruction fetched through the bus. False with LastFault set when the
-    /// fetch faults.</summary>
-    private bool FetchBlock(ulong rip, out XOp[] ops, out int count)
+    /// fetch faults. block is the cached in-page block (the unit the translator starts from), else null.</summary>
+    private bool FetchBlock(ulong rip, out XOp[] ops, out int count, out XBlock? block)
     {
+        block = null;
         ulong vpn = rip >> 12;
         if (vpn != _curVpn)
         {
-            if (!_bus.TryGetCodePage(rip & ~0xFFFUL, Privilege, out byte[] frame, out int offset)
+            if (!_bus.TryGetPage(rip & ~0xFFFUL, Access.Fetch, Privilege, out byte[] frame, out int offset)
                 || offset < 0 || (long)offset + 4096 > frame.Length)
                 return FetchUncached(rip, out ops, out count);
             _curPage = _code.Page(frame, offset);
@@ -54,10 +56,17 @@ public sealed partial class X86Cpu<TBus>
             b = _code.Block(_curPage, off);
             if (b is null) return FetchStraddling(rip, out ops, out count);
         }
+        block = b;
         ops = b.Ops;
         count = ops.Length;
         return true;
     }
+
+    /// <summary>The decoded page the last fetch found code in.</summary>
+    internal XCodePage? CurrentCodePage => _curPage;
+
+    /// <summary>The decoded-block cache (the translator forms regions from its blocks).</summary>
+    internal XCodeCache CodeCache => _code;
 
     /// <summary>Marks a virtual page as one this run executes from, so a store into it is noticed. The tags
     /// are a small direct-mapped table: when a page's tag is pushed out, stores into it would go unnoticed
@@ -68,6 +77,8 @@ public sealed partial class X86Cpu<TBus>
         if (tag == vpn + 1) return;
         if (tag != 0) _code.NewEpoch();
         tag = vpn + 1;
+        ref HostPage w = ref _writePages[(int)vpn & (HostPages - 1)];
+        if (w.Tag == (vpn | _generation)) w.Tag = 0;   // stores into it must take the slow path from now on
     }
 
     /// <summary>An instruction that starts at the end of the current code page and runs on into the next one:
@@ -82,7 +93,7 @@ public sealed partial class X86Cpu<TBus>
         XBlock? b = _curPage!.Blocks[off];
         if (b is null || b.Tail == 0 || b.CheckedEpoch != _code.Epoch || b.CheckedVpn != vpn2)
         {
-            if (!_bus.TryGetCodePage(va2, Privilege, out byte[] frame2, out int offset2)
+            if (!_bus.TryGetPage(va2, Access.Fetch, Privilege, out byte[] frame2, out int offset2)
                 || offset2 < 0 || (long)offset2 + 4096 > frame2.Length)
                 return FetchUncached(rip, out ops, out count);
             TagCode(vpn2);

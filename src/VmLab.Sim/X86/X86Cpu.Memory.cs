@@ -1,65 +1,85 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using VmLab.Sim.Cpu;
 using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
+/// <summary>One entry of the CPU's host TLB: a page's bytes in host memory, valid while Tag matches.</summary>
+internal struct HostPage
+{
+    public ulong Tag;       // vpn | generation: current only in the run that filled it
+    public byte[] Frame;
+    public nint Offset;     // where the page starts in Frame
+}
+
 public sealed partial class X86Cpu<TBus>
 {
+    // The host TLB: the host bytes of recently used pages, one table for reads and one for writes, filled from
+    // the bus after an access succeeds and dropped at every Run (a new generation), so everything the kernel
+    // changes between runs is seen. Pages this run executes from never get a write entry, so a store into
+    // code always takes the slow path, which notices it.
+    private const int HostPages = 256;
+    private readonly HostPage[] _readPages = new HostPage[HostPages], _writePages = new HostPage[HostPages];
+    private ulong _generation = 1UL << 52;
+
     // Stores into a page this run fetched code from (tagged here by virtual page) make the decoded blocks be
     // checked against memory again before they run.
     private readonly ulong[] _codeTags = new ulong[16];
     private bool _codeWritten;
 
+    /// <summary>A load of 1, 2, 4 or 8 bytes. Access is Write for the read half of a read-modify-write, which
+    /// x86 checks (and faults) as a write: a RMW of a read-only page faults with W set before anything changes,
+    /// and one that straddles into such a page faults on the first page that refuses the write.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong ReadReg(int r, int size)
+    internal bool Load(ulong va, int size, out ulong value, Access access = Access.Read)
     {
-        if (r >= 16) return (byte)(_regs.Gpr[r - 16] >> 8);
-        return _regs.Gpr[r] & Mask(size);
-    }
-
-    /// <summary>Writes as x86-64 does: 32-bit results zero-extend, 8- and 16-bit ones merge.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void WriteReg(int r, int size, ulong v)
-    {
-        if (r >= 16)
+        ulong vpn = va >> 12;
+        ref HostPage e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(access == Access.Write ? _writePages : _readPages),
+            (int)vpn & (HostPages - 1));
+        if (e.Tag == (vpn | _generation) && (va & 0xFFF) <= (ulong)(4096 - size))
         {
-            ref ulong h = ref _regs.Gpr[r - 16];
-            h = (h & ~0xFF00UL) | ((v & 0xFF) << 8);
-            return;
+            value = SizedAccess.Read(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), e.Offset + (nint)(va & 0xFFF)), size);
+            return true;
         }
-        ref ulong g = ref _regs.Gpr[r];
-        g = size switch
-        {
-            8 => v,
-            4 => (uint)v,
-            2 => (g & ~0xFFFFUL) | (ushort)v,
-            _ => (g & ~0xFFUL) | (byte)v,
-        };
+        // the slow path hands its value over in a field: an out argument to a call that is not inlined would
+        // take the address of a local of the translated block, keeping its locals out of registers
+        bool ok = LoadSlow(va, size, access);
+        value = _loaded;
+        return ok;
     }
 
-    /// <summary>The effective address of the instruction's memory operand; next is the following rip.</summary>
+    /// <summary>A store of 1, 2, 4 or 8 bytes: all or nothing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong Ea(ref XOp op, ulong next)
+    internal bool Store(ulong va, int size, ulong value)
     {
-        ulong a = (ulong)op.Disp;
-        if (op.Base < 16) a += _regs.Gpr[op.Base];
-        else if (op.Base == XOp.RipReg) a += next;
-        if (op.Index < 16) a += _regs.Gpr[op.Index] << op.Scale;
-        return op.Addr32 ? (uint)a : a;
-    }
-
-    /// <summary>A load; access is Write for the read half of a read-modify-write, which x86 checks (and
-    /// faults) as a write: a RMW of a read-only page faults with W set before anything changes, and one that
-    /// straddles into such a page faults on the first page that refuses the write.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Load(ulong va, int size, out ulong value, Access access = Access.Read)
-    {
-        if ((va & (ulong)(size - 1)) == 0)
+        ulong vpn = va >> 12;
+        ref HostPage e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_writePages), (int)vpn & (HostPages - 1));
+        if (e.Tag == (vpn | _generation) && (va & 0xFFF) <= (ulong)(4096 - size))
         {
-            if (_bus.TryLoad(va, size, access, Privilege, out value, out MemoryFault fault)) return true;
-            return Fail(fault);
+            SizedAccess.Write(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), e.Offset + (nint)(va & 0xFFF)), size, value);
+            return true;
         }
-        return LoadSplit(va, size, out value, access);
+        return StoreSlow(va, size, value);
+    }
+
+    private ulong _loaded;
+
+    /// <summary>A load the host TLB could not serve: through the bus (and into the host TLB); the value is left
+    /// in _loaded (0 on a fault).</summary>
+    private bool LoadSlow(ulong va, int size, Access access)
+    {
+        ulong value;
+        bool ok;
+        if ((va & (ulong)(size - 1)) != 0) ok = LoadSplit(va, size, out value, access);
+        else if (!_bus.TryLoad(va, size, access, Privilege, out value, out MemoryFault fault)) ok = Fail(fault);
+        else
+        {
+            Fill(access == Access.Write ? _writePages : _readPages, va, access);
+            ok = true;
+        }
+        _loaded = value;
+        return ok;
     }
 
     /// <summary>An unaligned load, byte by byte (the bus only takes naturally aligned accesses).</summary>
@@ -78,17 +98,39 @@ public sealed partial class X86Cpu<TBus>
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Store(ulong va, int size, ulong value)
+    private bool StoreSlow(ulong va, int size, ulong value)
     {
         ulong vpn = va >> 12;
         if (_codeTags[(int)vpn & 15] == vpn + 1) NoteCodeWrite();
-        if ((va & (ulong)(size - 1)) == 0)
-        {
-            if (_bus.TryStore(va, size, value, Privilege, out MemoryFault fault)) return true;
-            return Fail(fault);
-        }
-        return StoreSplit(va, size, value);
+        if ((va & (ulong)(size - 1)) != 0) return StoreSplit(va, size, value);
+        if (!_bus.TryStore(va, size, value, Privilege, out MemoryFault fault)) return Fail(fault);
+        Fill(_writePages, va, Access.Write);
+        return true;
+    }
+
+    /// <summary>Enters the page of va into the host TLB once an access to it has succeeded (never a write entry
+    /// for a page this run executes from).</summary>
+    private void Fill(HostPage[] table, ulong va, Access access)
+    {
+        ulong vpn = va >> 12;
+        if (access == Access.Write && _codeTags[(int)vpn & 15] == vpn + 1) return;
+        if (!_bus.TryGetPage(va & ~0xFFFUL, access, Privilege, out byte[] frame, out int offset)
+            || offset < 0 || (long)offset + 4096 > frame.Length)
+            return;
+        ref HostPage e = ref table[(int)vpn & (HostPages - 1)];
+        e.Tag = vpn | _generation;
+        e.Frame = frame;
+        e.Offset = offset;
+    }
+
+    /// <summary>Every host TLB entry stops matching (a new generation; the tables are cleared when it wraps).</summary>
+    private void NewHostGeneration()
+    {
+        _generation += 1UL << 52;
+        if (_generation != 0) return;
+        _generation = 1UL << 52;
+        Array.Clear(_readPages);
+        Array.Clear(_writePages);
     }
 
     private void NoteCodeWrite()
@@ -123,44 +165,5 @@ public sealed partial class X86Cpu<TBus>
             return _bus.TryStore(va, 1, b, Privilege, out MemoryFault f) || Fail(f);
         // not readable, so not writable either: the store reports the write fault and writes nothing
         return _bus.TryStore(va, 1, 0, Privilege, out MemoryFault wf) ? Fail(readFault) : Fail(wf);
-    }
-
-    /// <summary>Reads the source of a generic form: register, immediate or memory.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Source(ref XOp op, ulong next, int size, out ulong v)
-    {
-        switch (op.Form)
-        {
-            case XForm.RR or XForm.MR: v = ReadReg(op.Src, size); return true;
-            case XForm.RI or XForm.MI or XForm.I: v = (ulong)op.Imm & Mask(size); return true;
-            default: return Load(Ea(ref op, next), size, out v);
-        }
-    }
-
-    /// <summary>Reads the destination (first operand) of a generic form; ea is its address when in memory.
-    /// A destination that will be written back is read with write permission (see <see cref="Load"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Dest(ref XOp op, ulong next, out ulong v, out ulong ea, bool readOnly = false)
-    {
-        if (op.Form is XForm.MR or XForm.MI or XForm.M)
-        {
-            ea = Ea(ref op, next);
-            return Load(ea, op.Size, out v, readOnly ? Access.Read : Access.Write);
-        }
-        ea = 0;
-        v = ReadReg(op.Dst, op.Size);
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool DestIsMemory(ref XOp op) => op.Form is XForm.MR or XForm.MI or XForm.M;
-
-    /// <summary>Writes the destination back: memory may fault (then nothing changed), a register cannot.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool WriteDest(ref XOp op, ulong ea, ulong v)
-    {
-        if (DestIsMemory(ref op)) return Store(ea, op.Size, v);
-        WriteReg(op.Dst, op.Size, v);
-        return true;
     }
 }

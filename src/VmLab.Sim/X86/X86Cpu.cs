@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Paging;
 
@@ -25,6 +26,7 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     private long _timerInterval;
     private long _timerRemaining;
     private readonly XCodeCache _code = new();
+    private readonly XJit<TBus>? _jit = RuntimeFeature.IsDynamicCodeCompiled ? new XJit<TBus>() : null;
 
     /// <summary>
     /// A CPU at rip 0 with zeroed registers, user privilege, the timer off, reading memory through
@@ -81,6 +83,29 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// <summary>Cached blocks dropped because the bytes they were decoded from changed.</summary>
     public long BlocksInvalidated => _code.Invalidated;
 
+    /// <summary>
+    /// Whether hot code runs translated: a block entered <see cref="TranslationThreshold"/> times is compiled, with
+    /// the blocks it reaches in its page, to a .NET method that does exactly what the interpreter does (same
+    /// faults, same instruction counts, the timer exact to the instruction). On by default where the runtime
+    /// compiles dynamic code; a single <see cref="Step"/> is always interpreted.
+    /// </summary>
+    public bool Translation { get; set; } = true;
+
+    /// <summary>How many times the dispatcher enters a block before it is compiled (0: the first time).</summary>
+    public int TranslationThreshold
+    {
+        get => _jit?.Threshold ?? 0;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            if (_jit is not null) _jit.Threshold = value;
+        }
+    }
+
+    /// <summary>Regions compiled so far, and the instructions in them.</summary>
+    public (long Regions, long Instructions, long Entries, long Invalidated) TranslationStats =>
+        _jit is null ? default : (_jit.Compiled, _jit.CompiledInstructions, _jit.Entries, _jit.Invalidated);
+
     /// <summary>Preempt every this many retired instructions; 0 turns the timer off. Setting it restarts the count.</summary>
     public long TimerInterval
     {
@@ -133,19 +158,10 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// against memory at the start of every Run and after a store to a code page).</summary>
     public void InvalidateCodeCache() => _code.Clear();
 
-    private bool Fail(in MemoryFault fault)
+    /// <summary>Records the fault that stops the current instruction; false, for "return Fail(...)".</summary>
+    internal bool Fail(in MemoryFault fault)
     {
         LastFault = fault;
         return false;
     }
-}
-
-/// <summary>RFLAGS bits.</summary>
-internal static class Fl
-{
-    public const ulong CF = 1, Fixed = 2, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, TF = 0x100, IF = 0x200,
-        DF = 0x400, OF = 0x800, AC = 0x40000, ID = 0x200000;
-    public const ulong Status = CF | PF | AF | ZF | SF | OF;
-    /// <summary>What user code can change with popf (TF is left out: single-stepping is not modelled).</summary>
-    public const ulong UserWritable = Status | DF | AC | ID;
 }

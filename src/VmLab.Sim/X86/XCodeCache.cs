@@ -16,6 +16,10 @@ internal sealed class XBlock(XOp[] ops, byte[] bytes, int tail = 0)
     public uint Epoch;
     public uint CheckedEpoch;
     public ulong CheckedVpn;
+    // The translator's: how often the block was entered from the dispatcher, and the compiled region that
+    // starts here (or XRegion.Refused when it cannot be compiled).
+    public int Heat;
+    public XRegion? Region;
 }
 
 /// <summary>The decoded blocks of one physical code page, indexed by the offset they start at.</summary>
@@ -96,10 +100,10 @@ internal sealed class XCodeCache
         {
             decoder.Decode(out Instruction ins);
             if (decoder.LastError == DecoderError.NoMoreBytes) break;
-            XOp op = XTranslator.Translate(ins);
+            XOp op = XDecoder.Decode(ins);
             _scratch.Add(op);
             end += op.Len;
-            if (EndsBlock(op.Kind)) break;
+            if (XCodes.EndsBlock(op.Code)) break;
         }
         if (_scratch.Count == 0) return null;
         Decoded++;
@@ -141,7 +145,7 @@ internal sealed class XCodeCache
         frame2.AsSpan(offset2, 15 - head).CopyTo(bytes[head..]);
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes.ToArray()), (ulong)off);
         decoder.Decode(out Instruction ins);
-        XOp op = XTranslator.Translate(ins);
+        XOp op = XDecoder.Decode(ins);
         // an undecodable sequence may have depended on every byte looked at
         int used = ins.IsInvalid ? 15 : Math.Clamp(ins.Length, head + 1, 15);
         Decoded++;
@@ -156,11 +160,8 @@ internal sealed class XCodeCache
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes.ToArray()), 0);
         decoder.Decode(out Instruction ins);
         truncated = decoder.LastError == DecoderError.NoMoreBytes;
-        return XTranslator.Translate(ins);
+        return XDecoder.Decode(ins);
     }
-
-    private static bool EndsBlock(XKind k) => k is XKind.Invalid or XKind.Call or XKind.CallInd or XKind.Ret
-        or XKind.Jmp or XKind.JmpInd or XKind.Jcc or XKind.Syscall or XKind.Hlt;
 
     private readonly struct FrameKey(byte[] frame, int offset) : IEquatable<FrameKey>
     {

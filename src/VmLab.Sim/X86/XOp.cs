@@ -2,77 +2,108 @@ using System.Runtime.InteropServices;
 
 namespace VmLab.Sim.X86;
 
-/// <summary>What a decoded instruction does. Hot register forms get their own kinds so the interpreter's
-/// switch does the work in one step; everything else goes through the generic operand forms.</summary>
-internal enum XKind : byte
+/// <summary>
+/// What a decoded instruction does: one name per operation. Each name is also the name of the one method that
+/// defines it (in <see cref="XOps{TBus}"/>, found by name), which the interpreter calls through a table and the
+/// block translator calls from the IL it emits, so an instruction's semantics are written once.
+/// </summary>
+internal enum XCode : ushort
 {
     Invalid,
     Nop,
-    // generic two-operand ALU (add or adc sbb and sub xor cmp test): Sub = the ALU operation
-    Alu,
-    AluRR64, AluRI64, AluRR32, AluRI32,
-    Mov, MovRR64, MovRR32, MovRI, MovRM64, MovMR64, MovRM32, MovMR32,
-    IncDecR,        // inc/dec of a 32/64-bit register: Sub 2 = inc, 3 = dec
-    ImulR,          // imul r32/64, r (, imm)
-    ShiftRI,        // shl/shr/sar of a 32/64-bit register by an immediate
-    Movzx, Movsx,
-    Lea,
-    Unary,          // Sub: not neg inc dec
-    Shift,          // Sub: rol ror rcl rcr shl shr sal sar; count from Imm or cl
-    ShiftD,         // shld/shrd: Sub 0 = left, 1 = right
-    Mul1,           // mul/imul r/m: rdx:rax = rax * src
-    Imul2,          // imul r, r/m (, imm)
-    Div,            // Sub 0 = div, 1 = idiv
-    Push, Pop,
-    Call, CallInd, Ret, Jmp, JmpInd, Jcc,
-    Setcc, Cmovcc,
-    Leave, Enter,
-    Convert,        // Sub: cbw cwde cdqe (sign-extend al/ax/eax into the accumulator)
-    ConvertD,       // Sub: cwd cdq cqo (sign of the accumulator into dx/edx/rdx)
-    Bt,             // Sub: bt bts btr btc
-    BitScan,        // Sub: bsf bsr tzcnt lzcnt popcnt
-    Bswap,
-    Xchg, Cmpxchg, Xadd,
-    Str,            // string op, Sub: movs stos lods cmps scas; Rep: 0 none, 1 rep/repe, 2 repne
-    FlagOp,         // Sub: clc stc cmc cld std lahf sahf pushf popf
+    // two-operand ALU: destination r/m, source r/m/imm
+    Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test,
+    // one operand
+    Not, Neg, Inc, Dec,
+    // moves
+    Mov, Movzx, Movsx, Lea, Xchg, Bswap, Cmovcc, Setcc,
+    ExtendAcc,      // cbw cwde cdqe: sign-extend the low half of the accumulator (Size = the result's size)
+    ExtendAccToDx,  // cwd cdq cqo: the accumulator's sign into dx/edx/rdx
+    // multiply and divide
+    Mul, Imul1,     // one operand: rdx:rax = rax * r/m
+    Imul2,          // imul r, r/m
+    Imul3,          // imul r, r/m, imm
+    Div, Idiv,
+    // shifts and rotates: count in cl (CountInCl) or Imm
+    Rol, Ror, Rcl, Rcr, Shl, Shr, Sar, Shld, Shrd,
+    // bits
+    Bt, Bts, Btr, Btc, Bsf, Bsr, Tzcnt, Lzcnt, Popcnt,
+    // atomics (lock is accepted, and means nothing more on one CPU)
+    Xadd, Cmpxchg,
+    // stack and control: branch displacements in Imm are from the next instruction
+    Push, Pop, Call, CallInd, Ret, Jmp, JmpInd, Jcc, Leave, Enter,
+    // strings (Rep says rep/repe or repne)
+    Movs, Stos, Lods, Cmps, Scas,
+    // flags
+    Clc, Stc, Cmc, Cld, Std, Lahf, Sahf, Pushf, Popf,
+    // events: they stop the CPU after retiring (syscall; hlt at supervisor privilege)
     Syscall, Hlt,
 }
 
-/// <summary>Operand forms of the generic kinds: where the destination and source live.</summary>
+/// <summary>Operand forms: where the destination and source live.</summary>
 internal enum XForm : byte
 {
-    RR, RI, RM, MR, MI, R, M, I, None,
+    None, RR, RI, RM, MR, MI, R, M, I,
+}
+
+/// <summary>The repeat prefix of a string instruction.</summary>
+internal enum XRep : byte
+{
+    None,
+    /// <summary>rep (movs stos lods), repe/repz (cmps scas).</summary>
+    Rep,
+    /// <summary>repne/repnz (cmps scas).</summary>
+    Repne,
 }
 
 /// <summary>
-/// One decoded instruction, position-independent (branch targets and rip-relative addresses are stored as
-/// offsets from the next instruction), so a decoded page is valid wherever the frame is mapped.
-/// Register numbers 0-15 are rax..r15; 16-19 are ah, ch, dh, bh.
+/// One decoded instruction, position-independent (branch targets and rip-relative addresses are offsets from
+/// the next instruction), so a decoded page is valid wherever the frame is mapped. Register numbers 0-15 are
+/// rax..r15; 16-19 are ah, ch, dh, bh. Every field means one thing for every code.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct XOp
 {
-    public XKind Kind;
+    public XCode Code;
     public XForm Form;
-    public byte Sub;
-    public byte Size;       // operand size in bytes (destination)
+    public byte Size;       // operand size in bytes (the destination's)
+    public byte SrcSize;    // movzx/movsx source size
     public byte Len;        // instruction length
-    public byte Dst;
-    public byte Src;
-    public byte SrcSize;    // movzx/movsx/movsxd source size; imul 3-operand: 1
+    public byte Dst;        // destination register (R, RR, RI, RM forms)
+    public byte Src;        // source register (RR, MR forms; shld/shrd's fill register)
     public byte Cond;       // condition code 0-15 (o no b ae e ne be a s ns p np l ge le g)
     public byte Base;       // 0-15, NoReg, or RipReg
     public byte Index;      // 0-15 or NoReg
     public byte Scale;      // shift 0-3
-    public byte Rep;
-    public bool Addr32;
-    public ushort Code;     // Iced Code, for messages
-    public long Disp;
-    public long Imm;
+    public XRep Rep;
+    public bool Addr32;     // 32-bit address size
+    public bool CountInCl;  // shifts: the count is cl, not Imm
+    public ushort IcedCode; // Iced's Code, for messages
+    public long Disp;       // memory displacement (rip-relative: from the next instruction)
+    public long Imm;        // the immediate: ALU/mov source, shift count, imul3 factor, ret/enter bytes, branch offset
+    public int Aux;         // SrcSize, Cond, Rep, CountInCl and Len packed (XAux), as the semantics take them
 
     public const byte NoReg = 0xFF;
     public const byte RipReg = 0xFE;
 }
 
-/// <summary>The ALU operations of <see cref="XKind.Alu"/> in x86 /digit order, plus test.</summary>
-internal enum AluOp : byte { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test }
+/// <summary>The small fields an instruction's semantics read only as values, packed into one parameter:
+/// bits 0-3 SrcSize, 4-7 Cond, 8-9 Rep, 10 CountInCl, 11-15 Len.</summary>
+internal static class XAux
+{
+    public static int Pack(in XOp op) =>
+        op.SrcSize | (op.Cond << 4) | ((int)op.Rep << 8) | (op.CountInCl ? 1 << 10 : 0) | (op.Len << 11);
+
+    public static int SrcSize(int aux) => aux & 15;
+    public static int Cond(int aux) => (aux >> 4) & 15;
+    public static XRep Rep(int aux) => (XRep)((aux >> 8) & 3);
+    public static bool CountInCl(int aux) => (aux & (1 << 10)) != 0;
+    public static int Len(int aux) => aux >> 11;
+}
+
+internal static class XCodes
+{
+    /// <summary>Control transfers and events end a decoded block.</summary>
+    public static bool EndsBlock(XCode c) => c is XCode.Invalid or XCode.Call or XCode.CallInd or XCode.Ret
+        or XCode.Jmp or XCode.JmpInd or XCode.Jcc or XCode.Syscall or XCode.Hlt;
+}

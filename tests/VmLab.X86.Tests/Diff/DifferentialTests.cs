@@ -19,6 +19,7 @@ public class DifferentialTests(ITestOutputHelper output)
     {
         var gen = new SequenceGenerator(seed: 16_2026);
         IVmLabRunner flat = new FlatVmLab(), paged = new PagedVmLab(), stepped = new PagedVmLab();
+        var translated = new PagedVmLab(translated: true);
         var counts = new ClassCounts();
         var failures = new List<string>();
         int total = Count, done = 0, signals = 0, faulting = 0;
@@ -36,13 +37,14 @@ public class DifferentialTests(ITestOutputHelper output)
                 X86Outcome mine = paged.Run(c);
                 string? diff = Compare(c, host[i], mine, paged.Name)
                     ?? (c.Faulting ? null : Compare(c, host[i], flat.Run(c), flat.Name))
-                    ?? Compare(c, host[i], stepped.Run(c, rip => counts.Retired(c, rip)), "paged, one step at a time");
+                    ?? Compare(c, host[i], stepped.Run(c, rip => counts.Retired(c, rip)), "paged, one step at a time")
+                    ?? ((done + i) % TranslatedEvery == 0 ? Compare(c, host[i], translated.Run(c), translated.Name, mine) : null);
                 if (diff is not null) failures.Add($"case {done + i}:\n{Describe(c)}{diff}");
                 else counts.Ended(c, mine);
             }
             done += cases.Count;
         }
-        output.WriteLine($"{done} sequences ({faulting} reaching past the data page): {counts.Table()}");
+        output.WriteLine($"{done} sequences ({faulting} reaching past the data page; {translated.Compiled} regions translated): {counts.Table()}");
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
         Assert.Equal(total, done);
         Assert.True(signals < total / 2, $"{signals} of {total} sequences ended in a fault: the generator is off");
@@ -68,9 +70,16 @@ public class DifferentialTests(ITestOutputHelper output)
         throw new InvalidOperationException("cannot find the repository above " + AppContext.BaseDirectory);
     }
 
-    private static string? Compare(X86Case c, X86Outcome host, X86Outcome mine, string runner)
+    /// <summary>Every this many cases also run translated (compiling each costs the JIT a millisecond).</summary>
+    private const int TranslatedEvery = 8;
+
+    /// <summary>The differences between the host's outcome and VmLab's, or null; with the interpreter's outcome,
+    /// also the retired-instruction count (the host does not count).</summary>
+    private static string? Compare(X86Case c, X86Outcome host, X86Outcome mine, string runner, X86Outcome? interpreted = null)
     {
         var sb = new StringBuilder();
+        if (interpreted is not null && interpreted.Retired != mine.Retired)
+            sb.AppendLine($"  retired: interpreted {interpreted.Retired}, translated {mine.Retired}");
         if (host.Signal != mine.Signal) sb.AppendLine($"  signal: host {host.Signal}, vmlab {mine.Signal}");
         if (host.Rip != mine.Rip) sb.AppendLine($"  rip: host 0x{host.Rip:x}, vmlab 0x{mine.Rip:x}");
         if (host.Signal == X86Outcome.SigSegv

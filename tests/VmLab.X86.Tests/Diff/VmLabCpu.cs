@@ -22,7 +22,7 @@ internal sealed class FlatVmLab : IVmLabRunner
     private readonly byte[] _memory = new byte[2 * 4096];
     private readonly X86Cpu<FlatBus> _cpu;
 
-    public FlatVmLab() => _cpu = new X86Cpu<FlatBus>(new FlatBus(_memory, X86Case.CodeVa));
+    public FlatVmLab() => _cpu = new X86Cpu<FlatBus>(new FlatBus(_memory, X86Case.CodeVa)) { Translation = false };
 
     public string Name => "flat";
 
@@ -45,6 +45,7 @@ internal sealed class FlatVmLab : IVmLabRunner
 /// no-execute, the read-only page above it and nothing mapped above that, as the host harness lays them out.
 /// The code and data pages move between two frames from case to case (page-table edits followed by INVLPG or
 /// a CR3 reload, as a kernel does), so a stale TLB entry or decoded block would run the wrong bytes.
+/// Interpreted (the oracle), or translated: every block compiled to IL the first time it runs.
 /// </summary>
 internal sealed class PagedVmLab : IVmLabRunner
 {
@@ -56,8 +57,9 @@ internal sealed class PagedVmLab : IVmLabRunner
     private readonly Random _moves = new(26);
     private ulong _code, _data;
 
-    public PagedVmLab()
+    public PagedVmLab(bool translated = false)
     {
+        Name = translated ? "paged, translated" : "paged";
         var frames = new FrameAllocator(_memory);
         _pt = PageTable.Create(frames);
         for (int i = 0; i < 2; i++)
@@ -75,10 +77,13 @@ internal sealed class PagedVmLab : IVmLabRunner
         _pt.Iter(X86Case.RoVa).Map(ro, Pte.PTE_P | Pte.PTE_U | Pte.PTE_NX);
         _tlb = new Tlb(new Mmu(_memory) { NoExecuteEnable = true });
         _tlb.LoadCr3(_pt.Root);
-        _cpu = new X86Cpu<PagedBus>(new PagedBus(_tlb));
+        _cpu = new X86Cpu<PagedBus>(new PagedBus(_tlb)) { Translation = translated, TranslationThreshold = 0 };
     }
 
-    public string Name => "paged";
+    public string Name { get; }
+
+    /// <summary>Regions the translator compiled so far.</summary>
+    public long Compiled => _cpu.TranslationStats.Regions;
 
     public X86Outcome Run(X86Case c, Action<ulong>? onRetire = null)
     {

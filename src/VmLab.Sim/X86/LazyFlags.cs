@@ -1,0 +1,193 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace VmLab.Sim.X86;
+
+/// <summary>RFLAGS bits.</summary>
+internal static class Fl
+{
+    public const ulong CF = 1, Fixed = 2, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, TF = 0x100, IF = 0x200,
+        DF = 0x400, OF = 0x800, AC = 0x40000, ID = 0x200000;
+    public const ulong Status = CF | PF | AF | ZF | SF | OF;
+    /// <summary>What user code can change with popf (TF is left out: single-stepping is not modelled).</summary>
+    public const ulong UserWritable = Status | DF | AC | ID;
+}
+
+/// <summary>
+/// The arithmetic flags, kept lazily: an ALU instruction records its operands and result, and CF PF AF ZF SF
+/// OF are worked out only when something reads them (a jcc after cmp reads only what it needs). Add-like and
+/// sub-like results use the carry/borrow formulas that stay right with a carry in, so adc/sbb are lazy too.
+/// A block compiled to IL keeps this struct in a local, and the JIT drops every record no one reads, as long
+/// as nothing takes the local's address: so everything here that is not inlined takes the struct by value.
+/// </summary>
+internal struct LazyFlags
+{
+    public const byte Eager = 0, Add = 1, Sub = 2, Logic = 3, Inc = 4, Dec = 5, Adc = 6, Sbb = 7, Mul = 8, Shl = 9,
+        Shr = 10, Sar = 11;
+
+    public byte Op;        // Eager: the status bits are in Flags
+    public byte Size;      // operand bytes
+    public ulong A, B, R;  // operands and result, masked to Size (shifts: B = the count, 1 to width - 1)
+    public ulong Cf;       // inc/dec: the carry they keep; mul: 1 when the product did not fit (CF = OF)
+    public ulong Flags;    // all of RFLAGS; the status bits are current only when Op == Eager
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Mask(int size) => size == 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong SignBit(int size) => 1UL << (size * 8 - 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long SignExtend(ulong v, int size) => size == 8 ? (long)v : (long)(v << (64 - size * 8)) >> (64 - size * 8);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Set(byte op, int size, ulong a, ulong b, ulong r)
+    {
+        Op = op;
+        Size = (byte)size;
+        A = a;
+        B = b;
+        R = r;
+    }
+
+    /// <summary>Full RFLAGS with the status bits computed (inline after a logic instruction, the usual case before
+    /// a rotate or a bit test; the other records through the full computation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ulong Full() =>
+        Op == Eager ? Flags : Op == Logic ? (Flags & ~Fl.Status) | ResultBits(R, Size) : Compute(this);
+
+    /// <summary>Sets all of RFLAGS at once (the status bits become eager).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetAll(ulong flags)
+    {
+        Flags = flags;
+        Op = Eager;
+    }
+
+    private static ulong Compute(LazyFlags f) => (f.Flags & ~Fl.Status) | StatusBits(f);
+
+    private static ulong StatusBits(LazyFlags f)
+    {
+        byte op = f.Op, size = f.Size;
+        ulong a = f.A, b = f.B, r = f.R, sign = SignBit(size);
+        ulong cf, of, af;
+        switch (op)
+        {
+            case Add or Adc or Inc:
+                cf = ((a & b) | ((a | b) & ~r)) & sign;
+                of = (a ^ r) & (b ^ r) & sign;
+                af = (a ^ b ^ r) & Fl.AF;
+                break;
+            case Sub or Sbb or Dec:
+                cf = ((~a & b) | ((~a | b) & r)) & sign;
+                of = (a ^ b) & (a ^ r) & sign;
+                af = (a ^ b ^ r) & Fl.AF;
+                break;
+            case Mul:
+                cf = of = f.Cf;
+                af = 0;
+                break;
+            case Shl:
+                cf = (a >> (size * 8 - (int)b)) & 1;
+                of = ((r & sign) != 0 ? 1UL : 0) ^ cf;
+                af = 0;
+                break;
+            case Shr:
+                cf = (a >> ((int)b - 1)) & 1;
+                of = a & sign;
+                af = 0;
+                break;
+            case Sar:
+                cf = (ulong)(SignExtend(a, size) >> ((int)b - 1)) & 1;
+                of = af = 0;
+                break;
+            default:
+                cf = of = af = 0;
+                break;
+        }
+        ulong bits = af;
+        if (op is Inc or Dec) bits |= f.Cf;
+        else if (cf != 0) bits |= Fl.CF;
+        if (of != 0) bits |= Fl.OF;
+        return bits | ResultBits(r, size);
+    }
+
+    /// <summary>ZF, SF and PF of a result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ResultBits(ulong r, int size)
+    {
+        ulong f = (BitOperations.PopCount((uint)(byte)r) & 1) == 0 ? Fl.PF : 0;
+        if ((r & Mask(size)) == 0) f |= Fl.ZF;
+        if ((r & SignBit(size)) != 0) f |= Fl.SF;
+        return f;
+    }
+
+    /// <summary>CF as 0 or 1: worked out here for the common records (inc/dec after add, adc chains), the
+    /// rest by the full computation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ulong Carry() => Op switch
+    {
+        Logic => 0,
+        Sub => A < B ? 1UL : 0,
+        Add => R < A ? 1UL : 0,
+        Inc or Dec or Mul => Cf,
+        Eager => Flags & Fl.CF,
+        _ => StatusBits(this) & Fl.CF,
+    };
+
+    /// <summary>Condition code 0-15 (o no b ae e ne be a s ns p np l ge le g): the cmp/sub and logic
+    /// cases straight from operands, the rest from the computed flags.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool Cond(int cc)
+    {
+        bool r;
+        if (Op == Sub)
+        {
+            ulong a = A, b = B;
+            switch (cc >> 1)
+            {
+                case 1: r = a < b; break;
+                case 2: r = a == b; break;
+                case 3: r = a <= b; break;
+                case 6: r = SignExtend(a, Size) < SignExtend(b, Size); break;
+                case 7: r = SignExtend(a, Size) <= SignExtend(b, Size); break;
+                default: return FromFlags(this, cc);
+            }
+        }
+        else if (Op == Logic)
+        {
+            ulong v = R;
+            bool neg = (v & SignBit(Size)) != 0;
+            switch (cc >> 1)
+            {
+                case 0 or 1: r = false; break;
+                case 2 or 3: r = v == 0; break;
+                case 4 or 6: r = neg; break;
+                case 7: r = v == 0 || neg; break;
+                default: return FromFlags(this, cc);
+            }
+        }
+        else if (Op != Eager && (cc >> 1) is 2 or 4)
+            r = (cc >> 1) == 2 ? R == 0 : (R & SignBit(Size)) != 0;   // ZF and SF come from the result alone
+        else return FromFlags(this, cc);
+        return r ^ ((cc & 1) != 0);
+    }
+
+    private static bool FromFlags(LazyFlags flags, int cc)
+    {
+        ulong f = flags.Full();
+        bool sfNeOf = ((f & Fl.SF) != 0) != ((f & Fl.OF) != 0);
+        bool r = (cc >> 1) switch
+        {
+            0 => (f & Fl.OF) != 0,
+            1 => (f & Fl.CF) != 0,
+            2 => (f & Fl.ZF) != 0,
+            3 => (f & (Fl.CF | Fl.ZF)) != 0,
+            4 => (f & Fl.SF) != 0,
+            5 => (f & Fl.PF) != 0,
+            6 => sfNeOf,
+            _ => sfNeOf || (f & Fl.ZF) != 0,
+        };
+        return r ^ ((cc & 1) != 0);
+    }
+}

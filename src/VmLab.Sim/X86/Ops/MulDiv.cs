@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
+
+namespace VmLab.Sim.X86;
+
+// mul imul div idiv
+internal static partial class XOps<TBus>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Mul(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Wide(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, false);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Imul1(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Wide(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, true);
+
+    /// <summary>mul/imul r/m: rdx:rax (ax for bytes) = the accumulator times the operand.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Wide(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux, bool signed)
+    {
+        if (!Source1(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong b)) return false;
+        ulong a = Get(ref r, 0, size), lo, hi;
+        if (size == 8)
+        {
+            if (signed)
+            {
+                hi = (ulong)Math.BigMul((long)a, (long)b, out long l);
+                lo = (ulong)l;
+            }
+            else hi = Math.BigMul(a, b, out lo);
+        }
+        else
+        {
+            ulong full = signed ? (ulong)(LazyFlags.SignExtend(a, size) * LazyFlags.SignExtend(b, size)) : a * b;
+            lo = full & LazyFlags.Mask(size);
+            hi = (full >> (size * 8)) & LazyFlags.Mask(size);
+        }
+        bool overflow = signed ? hi != (LazyFlags.SignExtend(lo, size) < 0 ? LazyFlags.Mask(size) : 0) : hi != 0;
+        if (size == 1) Set(ref r, 0, 2, (hi << 8) | lo);
+        else
+        {
+            Set(ref r, 0, size, lo);
+            Set(ref r, 2, size, hi);
+        }
+        MulFlags(ref f, lo, size, overflow);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Imul2(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)
+    {
+        if (!Source(cpu, ref r, next, form, size, src, bas, index, scale, addr32, disp, imm, out ulong b)) return false;
+        Product(ref r, ref f, size, dst, Get(ref r, dst, size), b);
+        return true;
+    }
+
+    /// <summary>imul r, r/m, imm (imm is the factor; the form is that of r, r/m).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Imul3(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)
+    {
+        if (!Source(cpu, ref r, next, form, size, src, bas, index, scale, addr32, disp, 0, out ulong b)) return false;
+        Product(ref r, ref f, size, dst, (ulong)imm & LazyFlags.Mask(size), b);
+        return true;
+    }
+
+    /// <summary>imul's truncated signed product into the destination register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Product(ref GeneralRegisters r, ref LazyFlags f, int size, int dst, ulong a, ulong b)
+    {
+        bool overflow;
+        ulong lo;
+        if (size == 8)
+        {
+            long hi = Math.BigMul((long)a, (long)b, out long l);
+            lo = (ulong)l;
+            overflow = hi != (l >> 63);
+        }
+        else
+        {
+            long full = LazyFlags.SignExtend(a, size) * LazyFlags.SignExtend(b, size);
+            lo = (ulong)full & LazyFlags.Mask(size);
+            overflow = full != LazyFlags.SignExtend(lo, size);
+        }
+        Set(ref r, dst, size, lo);
+        MulFlags(ref f, lo, size, overflow);
+    }
+
+    // CF = OF = the product did not fit; SF ZF PF are undefined by the SDM and follow the low half here, AF is 0
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulFlags(ref LazyFlags f, ulong lo, int size, bool overflow)
+    {
+        f.Cf = overflow ? 1UL : 0;
+        f.Set(LazyFlags.Mul, size, 0, 0, lo);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Div(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Divide(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, false);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Idiv(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Divide(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, true);
+
+    /// <summary>div/idiv: #DE (divide by zero, or quotient overflow) changes nothing, flags included (they are
+    /// undefined after a division and left as they were).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Divide(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux, bool signed)
+    {
+        if (!Source1(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong d)) return false;
+        ulong lo = size == 1 ? Get(ref r, 0, 2) & 0xFF : Get(ref r, 0, size);
+        ulong hi = size == 1 ? (Get(ref r, 0, 2) >> 8) & 0xFF : Get(ref r, 2, size);
+        FaultCause cause = XDivide.Divide(signed, size, hi, lo, d, out ulong q, out ulong rem);
+        if (cause != FaultCause.None) return cpu.Fail(MemoryFault.Divide(next - (ulong)XAux.Len(aux), cause));
+        if (size == 1) Set(ref r, 0, 2, (rem << 8) | q);
+        else
+        {
+            Set(ref r, 0, size, q);
+            Set(ref r, 2, size, rem);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using VmLab.Sim.Cpu;
+
+namespace VmLab.Sim.X86;
+
+// rol ror rcl rcr shl shr sar (SDM vol. 2B): the count is masked to 5 bits (6 for 64-bit); a masked count of
+// 0 changes no flag; OF is defined for count 1 and computed the same way otherwise. shld shrd.
+internal static partial class XOps<TBus>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Rol(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Shift(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, XCode.Rol);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Ror(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Shift(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, XCode.Ror);
+    internal static bool Rcl(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Shift(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, XCode.Rcl);
+    internal static bool Rcr(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Shift(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, XCode.Rcr);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Shl(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Shift(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, XCode.Shl);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Shr(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Shift(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, XCode.Shr);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Sar(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Shift(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, XCode.Sar);
+
+    /// <summary>The masked count: cl, or the immediate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Count(ref GeneralRegisters r, int size, long imm, int aux) =>
+        (int)((XAux.CountInCl(aux) ? R(ref r, 1) : (ulong)imm) & (size == 8 ? 63UL : 31UL));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Shift(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux, XCode code)
+    {
+        int bits = size * 8, count = Count(ref r, size, imm, aux);
+        if (!Dest(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong a, out ulong ea)) return false;
+        if (count == 0)
+            return WriteDest(cpu, ref r, form, size, dst, ea, a);   // still a write: memory is stored, a 32-bit register zero-extended
+        ulong m = LazyFlags.Mask(size), sign = LazyFlags.SignBit(size), v, cf, of;
+        if (size >= 4 && code is XCode.Shl or XCode.Shr or XCode.Sar)
+        {
+            // the count is below the width: the lazy flags can work CF and OF out later
+            v = code == XCode.Shl ? (a << count) & m : code == XCode.Shr ? a >> count
+                : (ulong)(LazyFlags.SignExtend(a, size) >> count) & m;
+            if (!WriteDest(cpu, ref r, form, size, dst, ea, v)) return false;
+            f.Set(code == XCode.Shl ? LazyFlags.Shl : code == XCode.Shr ? LazyFlags.Shr : LazyFlags.Sar, size, a, (ulong)count, v);
+            return true;
+        }
+        switch (code)
+        {
+            case XCode.Rol:
+            {
+                int c = count % bits;
+                v = c == 0 ? a : ((a << c) | (a >> (bits - c))) & m;
+                cf = v & 1;
+                of = ((v & sign) != 0 ? 1UL : 0) ^ cf;
+                return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
+            }
+            case XCode.Ror:
+            {
+                int c = count % bits;
+                v = c == 0 ? a : ((a >> c) | (a << (bits - c))) & m;
+                cf = (v & sign) != 0 ? 1UL : 0;
+                of = cf ^ ((v & (sign >> 1)) != 0 ? 1UL : 0);
+                return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
+            }
+            case XCode.Rcl:   // rotate through CF, a (bits + 1)-bit rotation
+            {
+                int c = size <= 2 ? count % (bits + 1) : count;
+                v = a;
+                cf = f.Carry();
+                for (int k = 0; k < c; k++)
+                {
+                    ulong top = (v & sign) != 0 ? 1UL : 0;
+                    v = ((v << 1) | cf) & m;
+                    cf = top;
+                }
+                of = ((v & sign) != 0 ? 1UL : 0) ^ cf;
+                return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
+            }
+            case XCode.Rcr:
+            {
+                int c = size <= 2 ? count % (bits + 1) : count;
+                v = a;
+                cf = f.Carry();
+                of = ((a & sign) != 0 ? 1UL : 0) ^ cf;
+                for (int k = 0; k < c; k++)
+                {
+                    ulong low = v & 1;
+                    v = (v >> 1) | (cf != 0 ? sign : 0);
+                    cf = low;
+                }
+                return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
+            }
+            case XCode.Shl:
+                v = (a << count) & m;
+                cf = count <= bits ? (a >> (bits - count)) & 1 : 0;
+                of = ((v & sign) != 0 ? 1UL : 0) ^ cf;
+                break;
+            case XCode.Shr:
+                v = a >> count;
+                cf = (a >> (count - 1)) & 1;
+                of = (a & sign) != 0 ? 1UL : 0;
+                break;
+            default:
+            {
+                long sa = LazyFlags.SignExtend(a, size);
+                v = (ulong)(sa >> count) & m;
+                cf = (ulong)(sa >> (count - 1)) & 1;
+                of = 0;
+                break;
+            }
+        }
+        return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.Status, cf, of, LazyFlags.ResultBits(v, size));
+    }
+
+    /// <summary>Writes the result, then the flags in mask (CF, OF, and the result bits given).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Commit(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, XForm form, int size, int dst,
+        ulong ea, ulong v, ulong mask, ulong cf, ulong of, ulong resultBits = 0)
+    {
+        if (!WriteDest(cpu, ref r, form, size, dst, ea, v)) return false;
+        ulong bits = resultBits | (cf != 0 ? Fl.CF : 0) | (of != 0 ? Fl.OF : 0);
+        f.SetAll((f.Full() & ~mask) | (bits & mask));
+        return true;
+    }
+
+    internal static bool Shld(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => ShiftDouble(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, true);
+    internal static bool Shrd(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => ShiftDouble(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, false);
+
+    /// <summary>shld/shrd: shift the destination, filling from the source register.</summary>
+    private static bool ShiftDouble(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux, bool left)
+    {
+        int bits = size * 8, count = Count(ref r, size, imm, aux);
+        if (!Dest(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong a, out ulong ea)) return false;
+        if (count == 0)
+            return WriteDest(cpu, ref r, form, size, dst, ea, a);
+        ulong b = Get(ref r, src, size), m = LazyFlags.Mask(size), sign = LazyFlags.SignBit(size), v, cf;
+        // 16-bit counts above 16 shift through a 32-bit (then 48-bit) pattern dest:src:dest, as Intel does
+        UInt128 pattern;
+        if (left)
+        {
+            pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | a : ((UInt128)a << bits) | b;
+            int width = size == 2 ? 48 : bits * 2;
+            v = (ulong)(pattern >> (width - bits - count)) & m;
+            cf = (ulong)(pattern >> (width - count)) & 1;
+        }
+        else
+        {
+            pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | b : ((UInt128)b << bits) | a;
+            v = (ulong)(pattern >> count) & m;
+            cf = (ulong)(pattern >> (count - 1)) & 1;
+        }
+        ulong of = ((v ^ a) & sign) != 0 ? 1UL : 0;
+        return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.Status, cf, of, LazyFlags.ResultBits(v, size));
+    }
+}

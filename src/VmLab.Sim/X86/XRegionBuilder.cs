@@ -1,0 +1,72 @@
+namespace VmLab.Sim.X86;
+
+/// <summary>One block of a region: its offset in the page, its instructions up to (not including) an invalid
+/// one, and where it ends.</summary>
+internal sealed class XRegionBlock(int offset, XOp[] ops, int count)
+{
+    public readonly int Offset = offset;
+    public readonly XOp[] Ops = ops;
+    /// <summary>Instructions compiled: all but an invalid last one, which stays the interpreter's (#UD).</summary>
+    public readonly int Count = count;
+    public int End => Offset + Ops.Sum(o => o.Len);
+    /// <summary>The last op compiled, when the block ends in a control transfer or event.</summary>
+    public XCode Last => Count == 0 ? XCode.Invalid : Ops[Count - 1].Code;
+}
+
+/// <summary>
+/// Which blocks a region holds: from the entry, every block reachable by direct jumps, conditional branches,
+/// direct calls (the callee, and the return site after the call) and fall-through, within the same code page,
+/// up to <see cref="MaxBlocks"/> blocks and <see cref="MaxInstructions"/> instructions. Indirect branches and
+/// returns leave the region unless they land on one of its blocks.
+/// </summary>
+internal static class XRegionBuilder
+{
+    public const int MaxBlocks = 48, MaxInstructions = 400;
+
+    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry)
+    {
+        var blocks = new List<XRegionBlock>();
+        var seen = new HashSet<int> { entry };
+        var queue = new Queue<int>();
+        queue.Enqueue(entry);
+        int instructions = 0;
+        while (queue.Count > 0 && blocks.Count < MaxBlocks && instructions < MaxInstructions)
+        {
+            int off = queue.Dequeue();
+            XBlock? b = cache.Block(page, off);
+            if (b is null || b.Tail > 0) continue;   // an instruction that runs into the next page stays interpreted
+            int count = b.Ops.Length;
+            if (b.Ops[^1].Code == XCode.Invalid) count--;
+            if (count == 0 && blocks.Count > 0) continue;
+            var block = new XRegionBlock(off, b.Ops, count);
+            blocks.Add(block);
+            instructions += count;
+            foreach (int next in Successors(block))
+                if (next is >= 0 and < 4096 && seen.Add(next)) queue.Enqueue(next);
+        }
+        return blocks;
+    }
+
+    /// <summary>The offsets in the page a block can continue at that are known before it runs.</summary>
+    private static IEnumerable<int> Successors(XRegionBlock b)
+    {
+        if (b.Count < b.Ops.Length) yield break;   // ends at an invalid instruction
+        XOp last = b.Ops[b.Count - 1];
+        int end = b.End;
+        switch (last.Code)
+        {
+            case XCode.Jmp: yield return end + (int)last.Imm; break;
+            case XCode.Jcc:
+                yield return end + (int)last.Imm;
+                yield return end;
+                break;
+            case XCode.Call:
+                yield return end + (int)last.Imm;
+                yield return end;   // where the callee's ret comes back
+                break;
+            case XCode.CallInd: yield return end; break;
+            case XCode.Ret or XCode.JmpInd or XCode.Syscall or XCode.Hlt: break;
+            default: yield return end; break;   // the block stopped at its size limit or the page end
+        }
+    }
+}

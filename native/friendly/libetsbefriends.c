@@ -107,14 +107,15 @@ static void use_builtin_messages(void)
 
 /* Text from outside (the message file, its name, the program's name) reaches a terminal: a control character
  * (C0, DEL, or C1 written as UTF-8, U+0080..U+009F) could move the cursor, retitle the window or clear the
- * screen. Each becomes '?' in place; newlines are kept when keep_newlines. */
+ * screen. Each becomes '?' in place; line ends (\n, \r\n) are kept when keep_newlines. */
 static void scrub(char *s, size_t len, int keep_newlines)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
             s[i] = s[i + 1] = '?', i++;
-        else if ((c < 0x20 && !(keep_newlines && c == '\n')) || c == 0x7f)
+        else if ((c < 0x20 && !(keep_newlines && (c == '\n' || (c == '\r' && i + 1 < len && s[i + 1] == '\n'))))
+                 || c == 0x7f)
             s[i] = '?';
     }
 }

@@ -55,7 +55,7 @@ public class BusyMachineTests
         await using var server = await WebServer.StartAsync("127.0.0.1", 0, store);
         using var client = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(60) };
         // forkexit checks memory after every kernel entry: tens of thousands of instructions a second.
-        string id = store.Create(Scenario.ForkExit, Scenario.ForkExit.Args(("count", 1_000_000)));
+        string id = store.Create(Scenario.ForkExit, Scenario.ForkExit.Args(("count", 5000)));
         var r = await (await client.PostAsJsonAsync($"/api/machines/{id}/step", new { count = 20_000_000 })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(r.GetProperty("time_limited").GetBoolean());
         Assert.InRange(r.GetProperty("retired").GetInt64(), 1, 19_999_999);

@@ -66,7 +66,7 @@ public sealed partial class Kernel
         (_current, _loaded, _entries, _resume, _switchPending, Panic) = (s.Current, s.Loaded, s.Entries, s.Resume, s.SwitchPending, s.Panic);
         (SyscallCount, ContextSwitches, MinFreeFrames, EventCount) = (s.SyscallCount, s.ContextSwitches, s.MinFreeFrames, s.EventCount);
         (CopyOnWriteFaults, PipeSyscalls, _runTicks, OutOfTime) = (s.CopyOnWriteFaults, s.PipeSyscalls, s.RunTicks, s.OutOfTime);
-        _changedOutside = true;     // memory was just rewritten from outside: the next entry checks it
+        _watch.Forget();     // memory was just rewritten from outside: the next check walks it all
     }
 
     // Appends what grew since records last saw this run; a process goes in once it has ended.

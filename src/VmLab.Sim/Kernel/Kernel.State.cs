@@ -104,15 +104,6 @@ public sealed partial class Kernel
     /// <summary>The process in <paramref name="pid"/>'s slot if it is alive.</summary>
     internal Process? Find(int pid) => pid is > 0 and < NProc && _slots[pid] is { Alive: true } p ? p : null;
 
-    /// <summary>Runs the memory checker now; its findings are added to <see cref="CheckerErrors"/>.</summary>
-    internal CheckReport Check()
-    {
-        var report = MemoryChecker.Check(this);
-        foreach (var e in report.Errors)
-            if (_checkerErrors.Add(e)) Record(new(Cpu.InstructionCount, KernelEventKind.CheckerError, 0, e));
-        return report;
-    }
-
     /// <summary>Ends a process from outside (a test harness, a scenario's time limit), freeing its memory.</summary>
     internal void Kill(int pid, string reason)
     {
@@ -130,7 +121,7 @@ public sealed partial class Kernel
     /// <summary>The C1 exercise's one mapping change, by the remap seam (see <see cref="IRemap"/>).</summary>
     internal void Remap(Process p, ulong va, ulong targetVa)
     {
-        Seams.Remap.Remap(this, p, va, targetVa);
+        CheckAroundRemap(p, va, targetVa, () => Seams.Remap.Remap(this, p, va, targetVa));
         MappingsChanged();
     }
 

@@ -27,7 +27,6 @@ public sealed partial class Kernel
     private int _current;            // slot of the process that ran last
     private int _loaded = -1;        // slot whose page table the TLB holds, -1 after any mapping change
     private int _entries;            // kernel entries, for CheckEvery
-    private bool _changedOutside;    // memory may have changed outside a kernel entry since the last check
     private bool _resume;            // false after a yield or a timer interrupt: the next process runs
     private bool _switchPending;     // the slot of _current now holds a different process
 
@@ -108,9 +107,9 @@ public sealed partial class Kernel
     /// </summary>
     internal long Run(long maxInstructions)
     {
+        CheckBetweenRuns();     // between runs anyone may have changed memory (a scenario hook, a test)
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
-        _changedOutside = true;     // between runs anyone may have changed memory (a scenario hook, a test)
         while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
@@ -121,7 +120,7 @@ public sealed partial class Kernel
             long before = Cpu.InstructionCount;
             StopReason reason = Cpu.Run(end - Cpu.InstructionCount);
             p.Registers = Cpu.Registers;
-            bool mayChangeMemory = MayChangeMemory(reason, (long)p.Registers[Reg.Rax]);
+            var asked = p.Registers;     // the syscall's number and arguments, for the checker
             p.Instructions += Cpu.InstructionCount - before;
             try
             {
@@ -133,27 +132,11 @@ public sealed partial class Kernel
             }
             if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
             Entered?.Invoke(this);
-            // A spent budget is not a kernel entry: running N instructions in one call or in N calls checks alike.
-            if (reason != StopReason.Budget && (mayChangeMemory || _changedOutside) && Options.CheckEvery > 0 && ++_entries % Options.CheckEvery == 0 && Panic is null)
-            {
-                Check();
-                _changedOutside = false;
-            }
+            CheckAfterEntry(p, reason, asked);     // the memory checker (Kernel.Checker.cs)
         }
         _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
     }
-
-    // Kernel entries after which the checker has something new to see. A timer interrupt, getpid, yield and write
-    // run no seam and change no page table or frame, and WeensyOS-style programs make them in tight loops: a
-    // check after each would cost more than the program (still, the first entry of a run is checked, since a
-    // hook or a test may have changed memory before it). A spent budget is no entry at all.
-    private static bool MayChangeMemory(StopReason reason, long syscall) => reason switch
-    {
-        StopReason.Budget or StopReason.Timer => false,
-        StopReason.Syscall => syscall is not (SyscallAbi.GetPid or SyscallAbi.Yield or SyscallAbi.Write),
-        _ => true,
-    };
 
     /// <summary>True once the runs have spent <see cref="KernelOptions.WallTime"/>: the machine stopped on the clock,
     /// not because its programs were done.</summary>

@@ -16,5 +16,6 @@ public sealed partial class FrameAllocator
         _freed.Clear();
         for (int i = state.Freed.Length - 1; i >= 0; i--) _freed.Push(state.Freed[i]);
         _cursor = state.Cursor;
+        Version++;
     }
 }

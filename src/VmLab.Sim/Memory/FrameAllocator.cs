@@ -39,6 +39,10 @@ public sealed partial class FrameAllocator
     /// <summary>The physical memory whose frames this allocator hands out.</summary>
     public PhysicalMemory Memory => _memory;
 
+    /// <summary>Changes with every allocation, free, reservation and reference count change: an observer that saw
+    /// the same number saw the same frames.</summary>
+    public long Version { get; private set; }
+
     /// <summary>Frames not currently owned.</summary>
     public ulong FreeFrames => _memory.FrameCount - (ulong)_used.Count;
 
@@ -75,6 +79,7 @@ public sealed partial class FrameAllocator
         if (last >= _memory.FrameCount) throw new PhysicalAddressException(pa + length - 1, _memory.Size);
         for (ulong pfn = first; pfn <= last; pfn++)
             _used[pfn] = new FrameInfo(owner, pid, 1);
+        Version++;
     }
 
     /// <summary>Adds a reference to an owned frame (a shared mapping); returns the new count.</summary>
@@ -83,6 +88,7 @@ public sealed partial class FrameAllocator
         ulong pfn = CheckOwned(pa, "kref");
         var info = _used[pfn];
         _used[pfn] = info with { RefCount = info.RefCount + 1 };
+        Version++;
         return info.RefCount + 1;
     }
 
@@ -93,6 +99,7 @@ public sealed partial class FrameAllocator
         var info = _used[pfn];
         if (info.Owner is FrameOwner.Reserved or FrameOwner.Console)
             throw new InvalidOperationException($"kfree: 0x{pa:x} is a {info.Owner.ToString().ToLowerInvariant()} frame");
+        Version++;
         if (info.RefCount > 1)
         {
             _used[pfn] = info with { RefCount = info.RefCount - 1 };
@@ -133,6 +140,7 @@ public sealed partial class FrameAllocator
     private bool Take(ulong pfn, FrameOwner owner, int pid, out ulong pa)
     {
         _used[pfn] = new FrameInfo(owner, pid, 1);
+        Version++;
         pa = pfn << PhysicalMemory.FrameShift;
         _memory.ZeroFrame(pa);
         return true;

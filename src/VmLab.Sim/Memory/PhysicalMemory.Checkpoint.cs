@@ -19,6 +19,6 @@ public sealed partial class PhysicalMemory
             ZeroFrame(pfn << FrameShift);
             return;
         }
-        bytes.AsSpan().CopyTo(Frame(pfn << FrameShift));
+        bytes.AsSpan().CopyTo(Written(pfn << FrameShift));
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class PhysicalMemory
         Size = size;
         FrameCount = size >> FrameShift;
         _chunks = new byte[]?[]?[(FrameCount + ChunkMask) >> ChunkShift];
+        _changes = new ulong[]?[_chunks.Length];
     }
 
     /// <summary>Bytes of physical memory; valid addresses are [0, Size).</summary>
@@ -59,7 +60,7 @@ public sealed partial class PhysicalMemory
     }
 
     /// <summary>Writes one byte.</summary>
-    public void WriteByte(ulong pa, byte value) => Frame(pa)[pa & (FrameSize - 1)] = value;
+    public void WriteByte(ulong pa, byte value) => Written(pa)[pa & (FrameSize - 1)] = value;
 
     /// <summary>Reads 8 bytes at <paramref name="pa"/>; an access that straddles two frames is split.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -82,7 +83,7 @@ public sealed partial class PhysicalMemory
             Write(pa, b);
             return;
         }
-        BinaryPrimitives.WriteUInt64LittleEndian(Frame(pa).AsSpan(off, 8), value);
+        BinaryPrimitives.WriteUInt64LittleEndian(Written(pa).AsSpan(off, 8), value);
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length bytes starting at <paramref name="pa"/>.</summary>
@@ -109,7 +110,7 @@ public sealed partial class PhysicalMemory
         {
             int off = (int)(pa & (FrameSize - 1));
             int n = Math.Min(FrameSize - off, source.Length);
-            source[..n].CopyTo(Frame(pa).AsSpan(off, n));
+            source[..n].CopyTo(Written(pa).AsSpan(off, n));
             source = source[n..];
             pa += (ulong)n;
         }
@@ -124,21 +125,22 @@ public sealed partial class PhysicalMemory
         if (chunk is null || chunk[pfn & ChunkMask] is null) return;
         chunk[pfn & ChunkMask] = null;
         _touched--;
+        Dropped(pfn);
     }
 
     /// <summary>Fills the frame containing <paramref name="pa"/> with <paramref name="value"/>.</summary>
     public void FillFrame(ulong pa, byte value)
     {
         if (value == 0) ZeroFrame(pa);
-        else Frame(pa).AsSpan().Fill(value);
+        else Written(pa).AsSpan().Fill(value);
     }
 
     /// <summary>The bytes of the frame containing <paramref name="pa"/> (gives the frame host memory).</summary>
-    public Span<byte> FrameSpan(ulong pa) => Frame(pa);
+    public Span<byte> FrameSpan(ulong pa) => Lent(pa);
 
     /// <summary>The host array behind the frame containing <paramref name="pa"/>, created on demand: the bus's
     /// fast path. Valid until the frame is zeroed (freed); callers keep it no longer than one CPU run.</summary>
-    internal byte[] FrameArray(ulong pa) => Frame(pa);
+    internal byte[] FrameArray(ulong pa) => Lent(pa);
 
     /// <summary>The host array behind the frame, or null while the frame is untouched (reads as zeros).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

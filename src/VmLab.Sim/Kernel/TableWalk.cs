@@ -1,0 +1,114 @@
+using VmLab.Sim.Memory;
+using VmLab.Sim.Paging;
+using static VmLab.Sim.Kernel.KernelLayout;
+
+namespace VmLab.Sim.Kernel;
+
+/// <summary>A user-accessible page as a walk saw it: effective permissions (<see cref="VmIter.Perm"/>) and the raw
+/// leaf entry (for PTE_COW).</summary>
+internal readonly record struct UserPage(ulong Va, ulong Pa, ulong Perm, ulong Entry)
+{
+    public bool Writable => (Perm & (Pte.PTE_P | Pte.PTE_W)) == (Pte.PTE_P | Pte.PTE_W);
+    public bool Executable => (Perm & Pte.PTE_NX) == 0;
+    public bool CopyOnWrite => (Entry & Kernel.PTE_COW) != 0;
+}
+
+/// <summary>
+/// What one page table looked like when the checker last walked it: its table pages (root first), the user pages of
+/// [0, MEMSIZE_VIRTUAL) in va order, and, for a process, how its kernel half differs from kernel_pagetable. A walk
+/// is a function of the bytes of its table pages alone, so it stays true while none of them changed
+/// (<see cref="PhysicalMemory.Generation"/>) and none is lent out.
+/// </summary>
+internal sealed class TableWalk
+{
+    private TableWalk(Process? process, PageTable table, ulong[] tablePages, ulong[] generations, UserPage[] pages, string? kernelHalf, long kernelWalk)
+    {
+        Process = process;
+        Table = table;
+        TablePages = tablePages;
+        Generations = generations;
+        Pages = pages;
+        KernelHalf = kernelHalf;
+        KernelWalk = kernelWalk;
+    }
+
+    /// <summary>The process whose table this is; null for kernel_pagetable.</summary>
+    public Process? Process { get; }
+    public PageTable Table { get; }
+    public ulong[] TablePages { get; }
+    public UserPage[] Pages { get; }
+    /// <summary>check_page_table_mappings' finding for this process, or null.</summary>
+    public string? KernelHalf { get; }
+    /// <summary>Which walk of kernel_pagetable <see cref="KernelHalf"/> compared against.</summary>
+    public long KernelWalk { get; }
+    private ulong[] Generations { get; }
+
+    /// <summary>True when one of its table pages was lent out (<see cref="PhysicalMemory.IsLent"/>) as it was walked:
+    /// it must be looked at every time.</summary>
+    public bool Lent => TablePages.Any(Table.Memory.IsLent);
+
+    /// <summary>True while no table page of the walk may have changed since it was made.</summary>
+    public bool Fresh(PhysicalMemory memory)
+    {
+        for (int i = 0; i < TablePages.Length; i++)
+            if (memory.Generation(TablePages[i]) != Generations[i] || memory.IsLent(TablePages[i])) return false;
+        return true;
+    }
+
+    /// <summary>The user page at <paramref name="va"/> (page-aligned), if the walk saw one.</summary>
+    public UserPage? At(ulong va)
+    {
+        int lo = 0, hi = Pages.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >> 1;
+            if (Pages[mid].Va == va) return Pages[mid];
+            if (Pages[mid].Va < va) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return null;
+    }
+
+    /// <summary>Walks kernel_pagetable: its table pages only.</summary>
+    public static TableWalk OfKernel(PageTable kernel, long number) =>
+        new(null, kernel, TablePagesOf(kernel, out var gens), gens, [], null, number);
+
+    /// <summary>Walks a process's table; <paramref name="kernel"/> is the latest walk of kernel_pagetable.</summary>
+    public static TableWalk Of(Process p, TableWalk kernel)
+    {
+        var pt = p.PageTable;
+        var tables = TablePagesOf(pt, out var gens);
+        var pages = new List<UserPage>();
+        for (var it = pt.Iter(); it.Va < MemSizeVirtual; it.Next())
+            if (it.User) pages.Add(new UserPage(it.Va, it.Pa, it.Perm, it.Entry));
+        return new(p, pt, tables, gens, [.. pages], KernelHalfOf(kernel.Table, p), kernel.KernelWalk);
+    }
+
+    private static ulong[] TablePagesOf(PageTable pt, out ulong[] generations)
+    {
+        var pages = new List<ulong> { pt.Root };
+        for (var it = pt.TablePages(); !it.Done; it.Next()) pages.Add(it.Pa);
+        generations = [.. pages.Select(pt.Memory.Generation)];
+        return [.. pages];
+    }
+
+    // check_page_table_mappings: below PROC_START_ADDR a process maps what the kernel maps, as the kernel maps it.
+    private static string? KernelHalfOf(PageTable kernel, Process p)
+    {
+        const ulong Bits = Pte.PTE_P | Pte.PTE_W | Pte.PTE_U | Pte.PTE_NX;
+        var k = kernel.Iter();
+        var u = p.PageTable.Iter();
+        for (ulong va = 0; va < ProcStartAddr; va += PageSize)
+        {
+            k.Find(va);
+            u.Find(va);
+            bool same = k.Present == u.Present && (!k.Present || (k.Pa == u.Pa && (k.Perm & Bits) == (u.Perm & Bits)));
+            if (same) continue;
+            string Say(VmIter i) => i.Present ? $"0x{i.Pa:x} {Pte.FormatConstants(i.Perm & Bits)}" : "nothing";
+            return va == ConsoleAddr
+                ? $"kernel mapping missing: pid {p.Pid} maps the console 0x{va:x} to {Say(u)}; every process maps it to 0x{ConsoleAddr:x} PTE_P | PTE_W | PTE_U"
+                : $"kernel mapping missing: pid {p.Pid}'s page table does not map the kernel as kernel_pagetable does: va 0x{va:x} maps {Say(u)}, the kernel maps {Say(k)}";
+        }
+        return null;
+    }
+}

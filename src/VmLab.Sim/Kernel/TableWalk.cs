@@ -96,6 +96,7 @@ internal sealed class TableWalk
     private static string? KernelHalfOf(PageTable kernel, Process p)
     {
         const ulong Bits = Pte.PTE_P | Pte.PTE_W | Pte.PTE_U | Pte.PTE_NX;
+        if (SameLeafEntries(kernel, p.PageTable)) return null;
         var k = kernel.Iter();
         var u = p.PageTable.Iter();
         for (ulong va = 0; va < ProcStartAddr; va += PageSize)
@@ -110,5 +111,37 @@ internal sealed class TableWalk
                 : $"kernel mapping missing: pid {p.Pid}'s page table does not map the kernel as kernel_pagetable does: va 0x{va:x} maps {Say(u)}, the kernel maps {Say(k)}";
         }
         return null;
+    }
+
+    // The usual case, in 256 entry pairs instead of 256 walks: both tables reach [0, PROC_START_ADDR) through one
+    // leaf table each, with the same permissions above it, and the two leaf tables agree entry by entry. False
+    // says only "look closer".
+    private static bool SameLeafEntries(PageTable kernel, PageTable user)
+    {
+        const ulong Compared = Pte.PTE_PAMASK | Pte.PTE_P | Pte.PTE_W | Pte.PTE_U | Pte.PTE_NX;
+        if (ProcStartAddr > 1UL << 21 || LeafTable(kernel) is not var (kt, kPerm) || LeafTable(user) is not var (ut, uPerm) || kPerm != uPerm)
+            return false;
+        var memory = kernel.Memory;
+        for (ulong i = 0; i < ProcStartAddr / PageSize; i++)
+        {
+            ulong k = memory.ReadU64(kt + i * 8), u = memory.ReadU64(ut + i * 8);
+            if ((k & Pte.PTE_P) != (u & Pte.PTE_P) || ((k & Pte.PTE_P) != 0 && ((k ^ u) & Compared) != 0)) return false;
+        }
+        return true;
+    }
+
+    // The 4 KiB leaf table translating va 0 and the P, W, U, NX of the entries above it; null if there is none.
+    private static (ulong Table, ulong Perm)? LeafTable(PageTable pt)
+    {
+        ulong table = pt.Root, perm = Pte.PTE_P | Pte.PTE_W | Pte.PTE_U, nx = 0;
+        for (int level = 3; level > 0; level--)
+        {
+            ulong e = pt.Memory.ReadU64(table);
+            if ((e & (Pte.PTE_P | Pte.PTE_PS)) != Pte.PTE_P || (e & Pte.PTE_PAMASK) >= pt.Memory.Size) return null;
+            perm &= e;
+            nx |= e & Pte.PTE_NX;
+            table = e & Pte.PTE_PAMASK;
+        }
+        return (table, perm | nx);
     }
 }

@@ -160,7 +160,7 @@ public class CheckpointTests
             [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting",
             [typeof(PipeRing)] = "_ring _head Count",
             [typeof(FrameAllocator)] = "_memory _used _freed _cursor Version",   // Version only moves on: a restore moves it
-            [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount _changes",   // _changes: restored frames count as written
+            [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount _changes ChangeCount",   // change counters: restored frames count as written
             [typeof(Tlb)] = "_mmu _entries _mask _version _anyLarge Cr3 Hits Misses Cr3Loads Invlpgs LastInvlpg",
             [typeof(Mmu)] = "_memory _writeProtect _noExecute _globalPages _maxPhysBits _addressReserved Version Walks",
             [typeof(X86Cpu<PagedBus>)] = "_bus _regs _instructions _timerInterval _timerRemaining _code Privilege LastFault InvalidMnemonic " +

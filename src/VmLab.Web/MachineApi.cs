@@ -34,7 +34,7 @@ internal static class MachineApi
             if (until && request.Count is not null) throw new BadRequest("give \"count\" or \"until\", not both");
             long count = request.Count ?? 1;
             if (count < 1 || count > MachineSession.MaxInstructions) throw new BadRequest(countRange);
-            return Json(await Use(store, id, ctx, m => Simulator.Step(m, until ? MachineSession.MaxInstructions : count, until, ctx.RequestAborted)));
+            return Json(await Use(store, id, ctx, m => Simulator.Step(m, until ? MachineSession.MaxInstructions : count, until, store.RequestLimit, ctx.RequestAborted)));
         });
 
         app.MapPost("/api/machines/{id}/seek", async (HttpContext ctx, string id) =>

@@ -41,6 +41,10 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
 
     public int QueueLimit { get; } = queueLimit;
 
+    /// <summary>The most simulation one step request runs before it answers, saying it stopped for time
+    /// (<see cref="Simulator.RequestLimit"/> unless a test wants a quicker stop).</summary>
+    public TimeSpan RequestLimit { get; init; } = Simulator.RequestLimit;
+
     public int Count => _entries.Count;
 
     /// <summary>Seams every machine boots with over its scenario's own (a student's, from <c>web --workspace</c>).</summary>

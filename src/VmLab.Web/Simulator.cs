@@ -23,8 +23,9 @@ internal static class Simulator
     public static async Task<T> Run<T>(Func<T> work, CancellationToken cancel) =>
         await Task.Factory.StartNew(work, cancel, TaskCreationOptions.DenyChildAttach, Slices).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
 
-    /// <summary>Steps <paramref name="m"/> by <paramref name="count"/> instructions (or to the next event), slice by slice.</summary>
-    public static async Task<object> Step(MachineSession m, long count, bool untilEvent, CancellationToken cancel)
+    /// <summary>Steps <paramref name="m"/> by <paramref name="count"/> instructions (or to the next event), slice by slice,
+    /// for at most about <paramref name="limit"/>.</summary>
+    public static async Task<object> Step(MachineSession m, long count, bool untilEvent, TimeSpan limit, CancellationToken cancel)
     {
         long before = m.Step, events = m.Kernel.EventCount;
         var clock = Stopwatch.StartNew();
@@ -34,7 +35,7 @@ internal static class Simulator
             long left = count - (m.Step - before);
             var r = await Run(() => untilEvent ? m.StepUntilEvent(left, Slice) : m.StepBy(left, Slice), cancel);
             if (r.Finished || r.Retired == 0 || m.Step - before >= count || (untilEvent && m.Kernel.EventCount > events)) break;
-            if (clock.Elapsed >= RequestLimit)
+            if (clock.Elapsed >= limit)
             {
                 timeLimited = true;
                 break;

@@ -51,11 +51,12 @@ public class BusyMachineTests
     [Fact]
     public async Task A_step_that_would_run_for_minutes_stops_at_the_request_time_limit_and_says_so()
     {
-        var store = new SessionStore();
+        // A tenth of a second per request, and a million naive-pipe messages (a syscall every few instructions, tens of
+        // millions of instructions in all): the step stops for time long before its 20 million instructions.
+        var store = new SessionStore { RequestLimit = TimeSpan.FromMilliseconds(100) };
         await using var server = await WebServer.StartAsync("127.0.0.1", 0, store);
         using var client = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(60) };
-        // forkexit checks memory after every kernel entry: tens of thousands of instructions a second.
-        string id = store.Create(Scenario.ForkExit, Scenario.ForkExit.Args(("count", 5000)));
+        string id = store.Create(Scenario.Pipe, Scenario.Pipe.Args(("kernel", "naive"), ("messages", 1_000_000)));
         var r = await (await client.PostAsJsonAsync($"/api/machines/{id}/step", new { count = 20_000_000 })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(r.GetProperty("time_limited").GetBoolean());
         Assert.InRange(r.GetProperty("retired").GetInt64(), 1, 19_999_999);

@@ -157,7 +157,8 @@ public class CheckpointTests
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
                 "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks " +
                 "_watch",   // not saved: the checker's last walks, which a restore forgets
-            [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting",
+            [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting " +
+                "Image",   // saved with the rest by Process.Clone: an immutable image, shared
             [typeof(PipeRing)] = "_ring _head Count",
             [typeof(FrameAllocator)] = "_memory _used _freed _cursor Version",   // Version only moves on: a restore moves it
             [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount _changes ChangeCount",   // change counters: restored frames count as written

@@ -53,6 +53,16 @@ public abstract partial class Scenario
     /// <summary>The lesson, in a few sentences: what to look at and why it matters (the tour says it).</summary>
     public string Lesson { get; }
 
+    /// <summary>The first thing to look at once it has booted, in one line (the web's start screen says it).</summary>
+    public virtual string FirstLook => "Physical memory: the frames each process was given, coloured by owner.";
+
+    /// <summary>What to do next, concretely ("run to the child's first write, then walk 0x... as write").</summary>
+    public virtual string NextStep => "Press Run to next event, then click the event to land just before it.";
+
+    /// <summary>The program image a process of this scenario runs, by process name (its symbols name addresses in
+    /// the web's walk and disassembly): one of the kernel's C programs unless the scenario brings its own.</summary>
+    public virtual VmLab.Sim.Elf.ProgramImage? Image(string process) => VmLab.Sim.Elf.ElfPrograms.Image(process);
+
     /// <summary>The scenario's own options, then <see cref="Steps"/>.</summary>
     public IReadOnlyList<ScenarioOption> Options => [.. Own, Steps];
 

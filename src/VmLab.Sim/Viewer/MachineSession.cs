@@ -117,14 +117,17 @@ public sealed class MachineSession
     /// Its "finished" is the session's (<see cref="Finished"/>): a spent instruction budget ends the run too.
     /// </summary>
     public MachineSnapshot Snapshot(int maxEvents = 200) =>
-        MachineSnapshot.Of(Kernel, maxEvents) with
+        MachineSnapshot.Of(Kernel, maxEvents, Scenario.Image) with
         {
             Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step), Finished = Finished,
             StudentSeams = Args.Seams?.Names ?? [], CheckerFindings = ScenarioResult.Findings(Kernel),
         };
 
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
-    public PageWalk? Walk(int pid, ulong va, Access access) => PageWalk.Of(Kernel, pid, va, access);
+    public PageWalk? Walk(int pid, ulong va, Access access) =>
+        PageWalk.Of(Kernel, pid, va, access) is { } walk
+            ? walk with { Symbol = Kernel.Find(pid) is { } p && Scenario.Image(p.Name)?.SymbolFor(va) is { } s ? (s.Address == va ? s.Name : $"{s.Name}+0x{va - s.Address:x}") : null }
+            : null;
 
     private StepResult Advance(long count, bool untilEvent, TimeSpan? limit)
     {

@@ -48,8 +48,10 @@ internal static class ProgramApi
         });
     }
 
+    // No kind asked for: the first the generator has.
     private static (string Kind, int Seed) KindAndSeed(QuizSource quiz, string kind, string seed)
     {
+        if (kind.Length == 0 && quiz.Kinds.Count > 0) kind = quiz.Kinds[0].Kind;
         if (!quiz.Kinds.Any(k => k.Kind == kind))
             throw new BadRequest($"\"kind\" must be one of {string.Join(", ", quiz.Kinds.Select(k => k.Kind))} (got '{MachineApi.Clip(kind)}')");
         if (seed.Length == 0) return (kind, 1);

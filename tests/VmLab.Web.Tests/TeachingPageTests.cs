@@ -193,6 +193,8 @@ public sealed partial class TeachingPageTests(BrowserFixture browser, StudentSer
         await Expect(page.Locator("#student-seams")).ToContainTextAsync("fork");
         await page.Locator("#events-panel").ScrollIntoViewIfNeededAsync();
         await Picture(page, "web-your-kernel.png");
+        await Click(page, "#run");                             // on to the end: the scenario's verdict on this kernel
+        await Expect(page.Locator("#verdict")).ToContainTextAsync("NOT CONFIRMED - isolation broken");
     });
 
     [BrowserFact]

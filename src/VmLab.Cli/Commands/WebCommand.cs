@@ -62,7 +62,7 @@ internal static class WebCommand
     }
 
     // `vmlab quiz`'s generator and marking, for the page's quiz panel.
-    private static readonly QuizSource Quiz = new(
+    internal static readonly QuizSource Quiz = new(
         [.. VmLab.Labs.Quiz.Quizzes.Kinds],
         (kind, seed) => [.. VmLab.Labs.Quiz.Quizzes.Make(kind, seed).Problems.Select(p => p.Question)],
         (kind, seed, answers) => [.. VmLab.Labs.Quiz.QuizCheck.Mark(VmLab.Labs.Quiz.Quizzes.Make(kind, seed), answers)

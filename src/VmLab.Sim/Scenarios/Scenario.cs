@@ -98,6 +98,25 @@ public abstract partial class Scenario
     /// </summary>
     public SimKernel Start(ScenarioArgs? args = null) => BootAny(Checked(args)).Kernel;
 
+    /// <summary>
+    /// As <see cref="Start"/>, for a viewer that steps the machine itself and wants the scenario's verdict once it has
+    /// run: the kernel, and a function judging it as it stands (what <see cref="Run(ScenarioArgs?)"/> would say, the
+    /// memory checker's findings so far included; it runs no check of its own).
+    /// </summary>
+    public (SimKernel Kernel, Func<(bool Passed, string Verdict)> Judge) Launch(ScenarioArgs? args = null)
+    {
+        var a = Checked(args);
+        var booted = BootAny(a);
+        return (booted.Kernel, () =>
+        {
+            var j = JudgeAny(booted, a);
+            var k = booted.Kernel;
+            if (j.BrokenOnPurpose || !j.Passed) return (j.Passed, k.Panic is { } p && !j.Passed ? $"{j.Verdict} (the kernel panicked: {p})" : j.Verdict);
+            if (k.Panic is { } panic) return (false, $"{j.Verdict}, but the kernel panicked: {panic}");
+            return k.CheckerErrors.Count > 0 ? (false, $"{j.Verdict}, but the checker found {k.CheckerErrors.Count} problem(s)") : (true, j.Verdict);
+        });
+    }
+
     /// <summary>Boots, runs to the end (or the instruction budget), judges and checks memory. Deterministic.</summary>
     public ScenarioResult Run(ScenarioArgs? args = null)
     {

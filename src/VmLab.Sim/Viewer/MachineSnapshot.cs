@@ -52,6 +52,13 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
     /// scenario's own kernel.</summary>
     public IReadOnlyList<string> StudentSeams { get; init; } = [];
 
+    /// <summary>Once the machine has finished: whether what the scenario set out to show held (as `sim run` judges it);
+    /// null before.</summary>
+    public bool? Passed { get; init; }
+
+    /// <summary>Once the machine has finished: the scenario's verdict in words; null before.</summary>
+    public string? Verdict { get; init; }
+
     /// <summary>Each checker error among the kept events at its step, with the event that caused it.</summary>
     public IReadOnlyList<CheckerFinding> CheckerFindings { get; init; } = [];
 

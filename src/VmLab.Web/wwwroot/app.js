@@ -112,7 +112,8 @@ async function refresh() {
     el('span', { text: 'checker errors ' }), el('b', { id: 'checker-count', class: snap.checker_errors.length ? 'bad' : 'good', text: snap.checker_errors.length }),
     snap.student_seams.length ? el('span', { id: 'student-seams', class: 'seams', text: `, your seams: ${snap.student_seams.join(', ')}` }) : '',
     snap.panic ? el('b', { id: 'panic', class: 'bad', text: ` KERNEL PANIC: ${snap.panic}` }) : '',
-    snap.finished ? el('span', { id: 'finished', text: ' - no process can run: finished' }) : '');
+    snap.finished ? el('span', { id: 'finished', text: ' - no process can run: finished' }) : '',
+    snap.verdict ? el('div', { id: 'verdict', class: snap.passed ? 'good' : 'bad', text: `verdict: ${snap.passed ? 'CONFIRMED' : 'NOT CONFIRMED'} - ${snap.verdict}` }) : '');
   $('pid').replaceChildren(el('option', { value: 0, text: 'kernel', selected: state.pid === 0 }),
     ...snap.processes.map(p => el('option', { value: p.pid, selected: p.pid === state.pid, text: `pid ${p.pid} (${p.name})` })));
   drawPhysical($('physical'), snap, state.frame);

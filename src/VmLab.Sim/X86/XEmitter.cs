@@ -37,11 +37,14 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
     ];
 
     [RequiresDynamicCode("compiles x86 blocks to IL")]
-    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks)
+    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts)
     {
         var pieces = new List<XPiece>();
-        foreach (var b in blocks)
+        firstPiece = new int[blocks.Count];
+        for (int k = 0; k < blocks.Count; k++)
         {
+            XRegionBlock b = blocks[k];
+            firstPiece[k] = pieces.Count;
             ulong at = va + (ulong)b.Offset;
             for (int start = 0; start < b.Count || start == 0; start += MaxPiece)
             {
@@ -51,6 +54,7 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
                 if (b.Count == 0) break;
             }
         }
+        pieceCounts = pieces.Select(p => p.Count).ToArray();
         var methods = new DynamicMethod[pieces.Count];
         for (int i = 0; i < pieces.Count; i++)
         {
@@ -58,12 +62,13 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
             new PieceWriter(methods[i].GetILGenerator(), pieces, i).Write();
         }
         var root = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
-            [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType()], typeof(X86Cpu<TBus>), skipVisibility: true);
+            [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
         WriteRoot(root.GetILGenerator(), methods);
         return root.CreateDelegate<XRegionCode<TBus>>();
     }
 
-    /// <summary>Registers and flags in locals; piece after piece until one returns an exit (-1 - reason).</summary>
+    /// <summary>Registers and flags in locals; piece after piece, from the entry piece (argument 2), until one
+    /// returns an exit (-1 - reason).</summary>
     private static void WriteRoot(ILGenerator il, DynamicMethod[] pieces)
     {
         LocalBuilder regs = il.DeclareLocal(typeof(GeneralRegisters)), flags = il.DeclareLocal(typeof(LazyFlags));
@@ -79,6 +84,8 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldind_I8);
         il.Emit(OpCodes.Stloc, budget);
+        il.Emit(OpCodes.Ldarg_2);
+        il.Emit(OpCodes.Stloc, next);
         Label dispatch = il.DefineLabel(), exit = il.DefineLabel();
         var calls = pieces.Select(_ => il.DefineLabel()).ToArray();
         il.MarkLabel(dispatch);

@@ -83,4 +83,27 @@ public class TranslatorRegionTests
             $"{p.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
         Assert.True(t.Cpu.TranslationStats.Entries < 100, $"{t.Cpu.TranslationStats.Entries} region entries: the jumps leave the region");
     }
+
+    [Fact]
+    public void Regions_compiled_in_the_background_take_over_mid_run_and_end_as_interpreted()
+    {
+        var t = new X86Machine(Switch);
+        t.Cpu.TranslateInBackground = true;
+        var i = Interpreted(Switch);
+        // small runs, pausing while nothing has run translated yet: the JIT's thread gets its turn
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        StopReason st;
+        do
+        {
+            st = t.Run(500);
+            if (t.Cpu.TranslationStats.Entries == 0 && waited.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(1);
+        }
+        while (st == StopReason.Budget);
+        Assert.Equal(StopReason.InvalidOpcode, st);
+        Assert.Equal(StopReason.InvalidOpcode, i.Run());
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        Assert.True(t.Cpu.TranslationStats.Entries > 0, "the region compiled in the background never ran");
+        Assert.True(t.Cpu.TranslationProfile.Translated > 0);
+    }
 }

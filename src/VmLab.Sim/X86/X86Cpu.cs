@@ -91,6 +91,21 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// </summary>
     public bool Translation { get; set; } = true;
 
+    /// <summary>
+    /// Whether the JIT compiles translated regions on a thread-pool thread while this CPU goes on interpreting
+    /// (off by default). Compiling a region takes the JIT about a millisecond per instruction; on a machine with
+    /// a spare core a short program no longer waits for it. What runs is the same either way (the interpreter
+    /// and the translator are the same machine), only which instructions run translated depends on timing.
+    /// </summary>
+    public bool TranslateInBackground
+    {
+        get => _jit?.Background ?? false;
+        set
+        {
+            if (_jit is not null) _jit.Background = value;
+        }
+    }
+
     /// <summary>How many times the dispatcher enters a block before it is compiled (0: the first time).</summary>
     public int TranslationThreshold
     {

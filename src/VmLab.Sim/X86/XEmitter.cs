@@ -37,7 +37,8 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
     ];
 
     [RequiresDynamicCode("compiles x86 blocks to IL")]
-    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts)
+    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts,
+        out DynamicMethod[] methods)
     {
         var pieces = new List<XPiece>();
         firstPiece = new int[blocks.Count];
@@ -55,7 +56,7 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
             }
         }
         pieceCounts = pieces.Select(p => p.Count).ToArray();
-        var methods = new DynamicMethod[pieces.Count];
+        methods = new DynamicMethod[pieces.Count];
         for (int i = 0; i < pieces.Count; i++)
         {
             methods[i] = new DynamicMethod($"x86_{pieces[i].Va:x}", typeof(int), PieceArgs, typeof(X86Cpu<TBus>), skipVisibility: true);
@@ -66,6 +67,25 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
         WriteRoot(root.GetILGenerator(), methods);
         return root.CreateDelegate<XRegionCode<TBus>>();
     }
+
+    /// <summary>
+    /// Makes the JIT compile a region's methods now (it compiles a DynamicMethod at its first call), on whatever
+    /// thread calls this, without running an instruction: every piece first compares the budget with its
+    /// length, so with a budget of 0 each one leaves at once, touching only the arguments it is given (here a
+    /// spare CPU and locals). The root is called on the spare CPU, whose registers it copies in and out.
+    /// </summary>
+    [RequiresDynamicCode("compiles x86 blocks to IL")]
+    public static void Precompile(XRegionCode<TBus> root, DynamicMethod[] pieces, X86Cpu<TBus> spare)
+    {
+        GeneralRegisters regs = default;
+        LazyFlags flags = default;
+        long budget = 0;
+        ulong rip = 0;
+        foreach (var m in pieces) m.CreateDelegate<XPieceCode>()(spare, ref regs, ref flags, ref budget, ref rip);
+        root(spare, ref budget, 0);
+    }
+
+    private delegate int XPieceCode(X86Cpu<TBus> cpu, ref GeneralRegisters regs, ref LazyFlags flags, ref long budget, ref ulong rip);
 
     /// <summary>Registers and flags in locals; piece after piece, from the entry piece (argument 2), until one
     /// returns an exit (-1 - reason).</summary>

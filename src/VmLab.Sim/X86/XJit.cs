@@ -24,6 +24,9 @@ internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, in
     public readonly Delegate? Code = code;
     public readonly int Blocks = blocks, Instructions = instructions;
     public uint Epoch;
+    /// <summary>False while the JIT compiles the region's methods on another thread (the block runs interpreted
+    /// meanwhile).</summary>
+    public volatile bool Ready = true;
 }
 
 /// <summary>A compiled region's entry: runs from the piece entry (the first piece of one of its blocks) with left
@@ -41,6 +44,12 @@ internal delegate int XRegionCode<TBus>(X86Cpu<TBus> cpu, ref long left, int ent
 internal sealed class XJit<TBus> where TBus : IMemoryBus
 {
     public int Threshold { get; set; } = 64;
+
+    /// <summary>Whether the JIT compiles regions on a thread-pool thread while the interpreter goes on (see
+    /// <see cref="X86Cpu{TBus}.TranslateInBackground"/>).</summary>
+    public bool Background { get; set; }
+
+    private X86Cpu<TBus>? _spare;
 
     public long Compiled { get; private set; }
     public long CompiledInstructions { get; private set; }
@@ -98,7 +107,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     private XRegion? Current(X86Cpu<TBus> cpu, XBlock block, ulong rip, long left)
     {
         XRegion? region = block.Region;
-        if (region?.Code is null || region.Va != (rip & ~0xFFFUL) || left < region.PieceCounts[block.Entry]) return null;
+        if (region?.Code is null || !region.Ready || region.Va != (rip & ~0xFFFUL) || left < region.PieceCounts[block.Entry]) return null;
         if (region.Epoch != cpu.CodeCache.Epoch)
         {
             if (!region.Page.Frame.AsSpan(region.Page.Offset + region.Lo, region.Bytes.Length).SequenceEqual(region.Bytes))
@@ -126,13 +135,24 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             return;
         }
         int lo = blocks.Min(b => b.Offset), hi = blocks.Max(b => b.End);
-        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts);
+        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, out var methods);
         CompileTicks += Stopwatch.GetTimestamp() - start;
         Compiled++;
         int instructions = blocks.Sum(b => b.Count);
         CompiledInstructions += instructions;
         var region = new XRegion(rip & ~0xFFFUL, page, lo, page.Frame.AsSpan(page.Offset + lo, hi - lo).ToArray(),
-            pieceCounts, code, blocks.Count, instructions) { Epoch = cpu.CodeCache.Epoch };
+            pieceCounts, code, blocks.Count, instructions) { Epoch = cpu.CodeCache.Epoch, Ready = !Background };
+        if (Background)
+        {
+            // the JIT's work (most of a region's cost) on another core; the region runs once it is done. A JIT
+            // failure would be a bug: the region is marked ready anyway so that its first call shows it
+            var spare = _spare ??= new X86Cpu<TBus>(cpu.Bus);
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                try { XEmitter<TBus>.Precompile(code, methods, spare); }
+                finally { region.Ready = true; }
+            }, null);
+        }
         entry.Region = null;
         for (int k = 0; k < blocks.Count; k++)
             if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { Region: null } b && b.Ops == blocks[k].Ops)

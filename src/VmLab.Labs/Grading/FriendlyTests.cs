@@ -33,7 +33,32 @@ internal static class FriendlyTests
         int main(void) {
             printf("crasher starts\n");
             fflush(stdout);
+            fputs("crasher: faulting now\n", stderr);
 
+        """;
+
+    // What the crasher writes on stderr right before its fault: a message before it was printed at load, not by a handler.
+    private const string Marker = "crasher: faulting now";
+
+    // Asks, after the library's constructor ran, which function handles SIGSEGV and SIGBUS: its object and offset.
+    private const string HandlerProbe = """
+        #define _GNU_SOURCE
+        #include <dlfcn.h>
+        #include <signal.h>
+        #include <stdio.h>
+        int main(void) {
+            int sigs[] = { SIGSEGV, SIGBUS };
+            for (int i = 0; i < 2; i++) {
+                struct sigaction sa;
+                if (sigaction(sigs[i], NULL, &sa) != 0) continue;
+                void *h = (sa.sa_flags & SA_SIGINFO) ? (void *)sa.sa_sigaction : (void *)sa.sa_handler;
+                Dl_info info;
+                if (h == (void *)SIG_DFL || h == (void *)SIG_IGN) printf("handler %d none\n", sigs[i]);
+                else if (dladdr(h, &info) && info.dli_fname) printf("handler %d %lx %s\n", sigs[i], (unsigned long)((char *)h - (char *)info.dli_fbase), info.dli_fname);
+                else printf("handler %d %lx ?\n", sigs[i], (unsigned long)h);
+            }
+            return 0;
+        }
         """;
 
     private static readonly Dictionary<string, (string Body, string What)> Crashers = new()
@@ -45,15 +70,15 @@ internal static class FriendlyTests
         ["none"] = ("printf(\"no fault here\\n\"); return 0;", "no fault"),
     };
 
-    // Writes and compiles one crasher into a fresh directory; the path of the program.
+    // Writes and compiles one crasher (or the handler probe) into a fresh directory; the path of the program.
     private static string Compile(TestContext t, string kind)
     {
         string dir = Directory.CreateTempSubdirectory("vmlab-crash-").FullName;
         t.Cleanup.Add(dir);
         string src = Path.Combine(dir, kind + ".c"), exe = Path.Combine(dir, kind);
-        File.WriteAllText(src, Prelude + "    " + Crashers[kind].Body + "\n}\n");
+        File.WriteAllText(src, kind == "probe" ? HandlerProbe : Prelude + "    " + Crashers[kind].Body + "\n}\n");
         string cc = Tools.Find("cc") ?? Tools.Find("gcc") ?? throw new GradeFailure("the grader could not find a C compiler (cc) for its crasher programs");
-        var (exit, output) = Tools.Run(cc, ["-O0", "-o", exe, src], dir, BuildLimits.Default);
+        var (exit, output) = Tools.Run(cc, kind == "probe" ? ["-O0", "-o", exe, src, "-ldl"] : ["-O0", "-o", exe, src], dir, BuildLimits.Default);
         Require(exit.ExitCode == 0, $"the grader could not compile its {kind} crasher: {output.Trim()}");
         t.Notes.Add($"crasher {kind}: {exe}");
         return exe;
@@ -73,20 +98,29 @@ internal static class FriendlyTests
         return r;
     }
 
-    // The message: what the library wrote on stderr.
-    private static string Message(Ran r) =>
-        string.Join("\n", r.Err.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+    private static IEnumerable<string> Lines(string text) => text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0);
+
+    // What the library wrote on stderr before the program's fault (at load) and after it (the message).
+    private static (string Before, string Message) Stderr(Ran r)
+    {
+        var lines = Lines(r.Err).ToList();
+        int at = lines.IndexOf(Marker);
+        return at < 0 ? ("", string.Join("\n", lines)) : (string.Join(" | ", lines.Take(at)), string.Join("\n", lines.Skip(at + 1)));
+    }
 
     private static string Check(TestContext t, string kind, string? exe = null)
     {
         var r = RunWith(t, exe ?? Compile(t, kind));
         string what = Crashers[kind].What;
         Require(!r.TimedOut, $"{what}: the program hung (does the handler return into the fault again?)");
+        Require(Lines(r.Out).Contains("crasher starts"),
+            $"{what}: the program never reached main ({(r.Signal is { } s ? $"signal {s}" : $"exit status {r.ExitCode}")}, stderr \"{string.Join(" | ", Lines(r.Err))}\"): the library ended it while loading; the constructor only installs the handler, the handler ends the program when it faults");
         Require(r.Signal != 11, $"{what}: the program was killed by SIGSEGV: no handler ran{(kind == "stack" ? " (a stack overflow needs sigaltstack and SA_ONSTACK)" : "")}");
         Require(r.Signal is null, $"{what}: the program was killed by signal {r.Signal}");
         string extra = string.Join(" | ", r.Out.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l != "crasher starts"));
         Require(extra.Length == 0, $"{what}: the message went to stdout (\"{extra}\"): write it to stderr (fd 2), where error messages go");
-        string message = Message(r);
+        var (before, message) = Stderr(r);
+        Require(before.Length == 0, $"{what}: the library printed \"{before}\" before the program faulted (while loading): print the message from the SIGSEGV handler, when the fault happens");
         Require(message.Length > 0, $"{what}: the program exited ({r.ExitCode}) without a message on stderr");
         Require(!message.Contains("Segmentation fault", StringComparison.OrdinalIgnoreCase), $"{what}: the message is still \"Segmentation fault\"");
         Require(r.ExitCode == FaultStatus, $"{what}: exit status {r.ExitCode}, want {FaultStatus}");
@@ -116,12 +150,30 @@ internal static class FriendlyTests
     {
         string dir = Directory.CreateTempSubdirectory("vmlab-handler-").FullName;
         t.Cleanup.Add(dir);
-        var handlers = HandlerCalls.Read(t.Library!, dir);
+        var installed = Installed(t);
+        var handlers = HandlerCalls.Read(t.Library!, dir, installed);
         t.Notes.Add("handlers and the C library functions they reach: " + string.Join("; ", handlers.Select(h => $"{h.Key}: {string.Join(", ", h.Value)}")));
-        Require(handlers.Count > 0, "no signal handler found in the library: the constructor must install one with sigaction (sa_sigaction = your handler)");
+        Require(handlers.Count > 0, "no SIGSEGV handler of the library's is installed once its constructor has run: the constructor must install one with sigaction (sa_sigaction = your handler)");
         foreach (var (handler, calls) in handlers)
-            if (calls.FirstOrDefault(c => !HandlerSafe.Contains(c)) is { } unsafeCall)
-                throw new GradeFailure($"the signal handler {handler} calls {unsafeCall}, which is not async-signal-safe (the fault may have interrupted it mid-call): in a handler use write(2, ...) and _exit, see signal-safety(7)");
+            if (calls.Where(c => !HandlerSafe.Contains(c)).ToList() is { Count: > 0 } bad)
+                throw new GradeFailure($"the signal handler {handler} calls {string.Join(", ", bad)}, {(bad.Count == 1 ? "which is" : "which are")} not async-signal-safe (the fault may have interrupted {(bad.Count == 1 ? "it" : "them")} mid-call): in a handler use write(2, ...) and _exit, see signal-safety(7)");
+    }
+
+    // The library's handlers for SIGSEGV and SIGBUS, as offsets in it, asked of a program it was preloaded into.
+    private static List<ulong> Installed(TestContext t)
+    {
+        var r = RunWith(t, Compile(t, "probe"));
+        var lines = Lines(r.Out).Select(l => l.Split(' ', 4)).Where(f => f.Length >= 3 && f[0] == "handler").ToList();
+        Require(lines.Count > 0, $"a program with the library preloaded never reached main ({(r.Signal is { } s ? $"signal {s}" : $"exit status {r.ExitCode}")}): the library ended it while loading; the constructor only installs the handler");
+        var found = new List<ulong>();
+        foreach (var f in lines.Where(f => f[2] != "none"))
+        {
+            ulong offset = ulong.Parse(f[2], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            Require(f.Length == 4 && Path.GetFileName(f[3]) == Path.GetFileName(t.Library),
+                $"the handler for signal {f[1]} is not a function of the library ({(f.Length == 4 ? f[3] : "unknown")}, offset 0x{offset:x}): write the handler in libetsbefriends.c");
+            found.Add(offset);
+        }
+        return found;
     }
 
     private static void Quiet(TestContext t)

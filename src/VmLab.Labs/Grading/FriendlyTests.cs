@@ -8,12 +8,14 @@ namespace VmLab.Labs.Grading;
 /// libetsbefriends.so preloaded. Contract: a segfault ends with an encouraging message and exit status 11.</summary>
 internal static class FriendlyTests
 {
-    private const int Runs = 40, Wanted = 8, FaultStatus = VmLab.Linux.Friendly.FaultExitStatus;
+    // Runs of the null crasher until Wanted different messages showed; a library that showed nothing new for Patience
+    // runs in a row is done (a correct library with exactly 8 messages runs out of patience once in 40000 gradings).
+    private const int Runs = 200, Patience = 80, Wanted = 8, FaultStatus = VmLab.Linux.Friendly.FaultExitStatus;
 
     public static IReadOnlyList<GradedTest> All { get; } =
     [
         new("friendly_null", "friendly", 5, "a read through a null pointer ends with a message (no \"Segmentation fault\") and exit status 11", t => Crash(t, "null")),
-        new("friendly_messages", "friendly", 5, $"{Runs} runs of the null crasher show at least {Wanted} different messages (srand)", Messages),
+        new("friendly_messages", "friendly", 5, $"runs of the null crasher, each a day apart on the clock the library sees, show at least {Wanted} different messages (srand)", Messages),
         new("friendly_kinds", "friendly", 5, "a write to a read-only page, a read of an unmapped page and a stack overflow (sigaltstack) each end the same way", Kinds),
         new("friendly_quiet", "friendly", 3, "the null crasher is handled, and a program that never faults runs exactly as without the library", Quiet),
         new("friendly_signal_safe", "friendly", 4, "the SIGSEGV handler calls only async-signal-safe functions (write, _exit, ...; rand, as the seed asks), read from the built library's code", SignalSafe),
@@ -41,6 +43,30 @@ internal static class FriendlyTests
     private const string Marker = "crasher: faulting now";
 
     // Asks, after the library's constructor ran, which function handles SIGSEGV and SIGBUS: its object and offset.
+    // The clock the library sees in friendly_messages: the real one shifted by VMLAB_CLOCK_SHIFT seconds, so a library
+    // seeding srand with time(NULL) gets a new seed in every run without the grader waiting a second between runs.
+    // Preloaded before the student's library, its time, gettimeofday and clock_gettime are the ones it calls.
+    private const string ShiftedClock = """
+        #define _GNU_SOURCE
+        #include <stdlib.h>
+        #include <sys/syscall.h>
+        #include <sys/time.h>
+        #include <time.h>
+        #include <unistd.h>
+        static long shift(void) { const char *s = getenv("VMLAB_CLOCK_SHIFT"); return s ? atol(s) : 0; }
+        int clock_gettime(clockid_t id, struct timespec *ts) {
+            long r = syscall(SYS_clock_gettime, id, ts);
+            if (r == 0 && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE)) ts->tv_sec += shift();
+            return (int)r;
+        }
+        time_t time(time_t *t) { struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts); if (t) *t = ts.tv_sec; return ts.tv_sec; }
+        int gettimeofday(struct timeval *tv, void *tz) {
+            (void)tz; struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts);
+            if (tv) { tv->tv_sec = ts.tv_sec; tv->tv_usec = ts.tv_nsec / 1000; }
+            return 0;
+        }
+        """;
+
     private const string HandlerProbe = """
         #define _GNU_SOURCE
         #include <dlfcn.h>
@@ -76,9 +102,14 @@ internal static class FriendlyTests
         string dir = Directory.CreateTempSubdirectory("vmlab-crash-").FullName;
         t.Cleanup.Add(dir);
         string src = Path.Combine(dir, kind + ".c"), exe = Path.Combine(dir, kind);
-        File.WriteAllText(src, kind == "probe" ? HandlerProbe : Prelude + "    " + Crashers[kind].Body + "\n}\n");
+        File.WriteAllText(src, kind switch { "probe" => HandlerProbe, "clock" => ShiftedClock, _ => Prelude + "    " + Crashers[kind].Body + "\n}\n" });
         string cc = Tools.Find("cc") ?? Tools.Find("gcc") ?? throw new GradeFailure("the grader could not find a C compiler (cc) for its crasher programs");
-        var (exit, output) = Tools.Run(cc, kind == "probe" ? ["-O0", "-o", exe, src, "-ldl"] : ["-O0", "-o", exe, src], dir, BuildLimits.Default);
+        var (exit, output) = Tools.Run(cc, kind switch
+        {
+            "probe" => ["-O0", "-o", exe, src, "-ldl"],
+            "clock" => ["-O1", "-shared", "-fPIC", "-o", exe, src],
+            _ => ["-O0", "-o", exe, src],
+        }, dir, BuildLimits.Default);
         Require(exit.ExitCode == 0, $"the grader could not compile its {kind} crasher: {output.Trim()}");
         t.Notes.Add($"crasher {kind}: {exe}");
         return exe;
@@ -87,11 +118,12 @@ internal static class FriendlyTests
     private sealed record Ran(int? ExitCode, int? Signal, bool TimedOut, string Out, string Err);
 
     // Runs a program (with the library preloaded) bounded, in a process group of its own, output into files.
-    private static Ran RunWith(TestContext t, string exe, bool preload = true)
+    private static Ran RunWith(TestContext t, string exe, bool preload = true, (string Library, long Shift)? clock = null)
     {
         string dir = Path.GetDirectoryName(exe)!, stdout = Path.Combine(dir, "stdout"), stderr = Path.Combine(dir, "stderr");
-        var env = Tools.ToolEnvironment(Path.GetTempPath());
-        if (preload) env["LD_PRELOAD"] = t.Library!;
+        var env = Tools.ToolEnvironment(dir);
+        if (preload) env["LD_PRELOAD"] = clock is { } c ? $"{c.Library}:{t.Library}" : t.Library!;
+        if (clock is { } shifted) env["VMLAB_CLOCK_SHIFT"] = shifted.Shift.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var (exit, _) = LimitedProcess.Run(new LimitedStart(exe, [], env, stdout, stderr) { WorkingDirectory = dir, Timeout = TimeSpan.FromSeconds(10) });
         var r = new Ran(exit.ExitCode, exit.Signal, exit.TimedOut, Tools.ReadHead(stdout, 64 << 10), Tools.ReadHead(stderr, 64 << 10));
         t.Notes.Add($"run {Path.GetFileName(exe)}: {exit}; stdout: {r.Out.Trim()}; stderr: {r.Err.Trim()}");
@@ -108,18 +140,20 @@ internal static class FriendlyTests
         return at < 0 ? ("", string.Join("\n", lines)) : (string.Join(" | ", lines.Take(at)), string.Join("\n", lines.Skip(at + 1)));
     }
 
-    private static string Check(TestContext t, string kind, string? exe = null)
+    private static string Check(TestContext t, string kind, string? exe = null, (string Library, long Shift)? clock = null)
     {
-        var r = RunWith(t, exe ?? Compile(t, kind));
+        var r = RunWith(t, exe ?? Compile(t, kind), clock: clock);
         string what = Crashers[kind].What;
         Require(!r.TimedOut, $"{what}: the program hung (does the handler return into the fault again?)");
         Require(Lines(r.Out).Contains("crasher starts"),
             $"{what}: the program never reached main ({(r.Signal is { } s ? $"signal {s}" : $"exit status {r.ExitCode}")}, stderr \"{string.Join(" | ", Lines(r.Err))}\"): the library ended it while loading; the constructor only installs the handler, the handler ends the program when it faults");
+        var (before, message) = Stderr(r);
+        if (r.Signal is { } signal && message.Length > 0)
+            throw new GradeFailure($"{what}: the handler printed \"{message.Replace("\n", " | ")}\", then the program was killed by signal {signal} all the same (the shell still says \"Segmentation fault\"): end the program from the handler with _exit({FaultStatus}), not by returning or re-raising");
         Require(r.Signal != 11, $"{what}: the program was killed by SIGSEGV: no handler ran{(kind == "stack" ? " (a stack overflow needs sigaltstack and SA_ONSTACK)" : "")}");
         Require(r.Signal is null, $"{what}: the program was killed by signal {r.Signal}");
         string extra = string.Join(" | ", r.Out.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l != "crasher starts"));
         Require(extra.Length == 0, $"{what}: the message went to stdout (\"{extra}\"): write it to stderr (fd 2), where error messages go");
-        var (before, message) = Stderr(r);
         Require(before.Length == 0, $"{what}: the library printed \"{before}\" before the program faulted (while loading): print the message from the SIGSEGV handler, when the fault happens");
         Require(message.Length > 0, $"{what}: the program exited ({r.ExitCode}) without a message on stderr");
         Require(!message.Contains("Segmentation fault", StringComparison.OrdinalIgnoreCase), $"{what}: the message is still \"Segmentation fault\"");
@@ -136,14 +170,12 @@ internal static class FriendlyTests
 
     private static void Messages(TestContext t)
     {
-        string exe = Compile(t, "null");
+        string exe = Compile(t, "null"), clock = Compile(t, "clock");
         var seen = new HashSet<string>();
-        for (int i = 0; i < Runs && seen.Count < Wanted; i++)
-        {
-            seen.Add(Check(t, "null", exe));
-            if (i % 4 == 3) Thread.Sleep(1100);     // a student seeding with time(NULL) gets a new second
-        }
-        Require(seen.Count >= Wanted, $"{seen.Count} different message(s) in {Runs} runs, want at least {Wanted}: pick at random (seed with srand) from {Wanted} or more");
+        int runs = 0;
+        for (int last = 0; runs < Runs && seen.Count < Wanted && runs - last < Patience; runs++)
+            if (seen.Add(Check(t, "null", exe, (clock, runs * 86_400L)))) last = runs + 1;
+        Require(seen.Count >= Wanted, $"{seen.Count} different message(s) in {runs} runs, want at least {Wanted}: pick at random (seed with srand) from {Wanted} or more");
     }
 
     private static void SignalSafe(TestContext t)

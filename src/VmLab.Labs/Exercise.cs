@@ -31,10 +31,12 @@ public sealed record Exercise(string Name, string Seed, string Part, string Lang
 
     public int Points => Tests.Sum(t => t.Points);
 
-    /// <summary>The reference seams with the student's implementation of this exercise in place, guarded.</summary>
-    internal KernelSeams With(KernelSeams seams, object student)
+    /// <summary>The reference seams with the student's implementation of this exercise in place, guarded (and then
+    /// wrapped by <paramref name="outer"/>, when given).</summary>
+    internal KernelSeams With(KernelSeams seams, object student, Func<object, object>? outer = null)
     {
         var guarded = Guard is null ? student : Guard(student, new SeamGuard(this));
+        if (outer is not null) guarded = outer(guarded);
         seams = Plug is null ? seams : Plug(seams, guarded);
         return Fence is null ? seams : Fence(seams);
     }

@@ -16,7 +16,7 @@ internal static class MachineApi
 {
     public static void Map(IEndpointRouteBuilder app, SessionStore store)
     {
-        app.MapGet("/api/scenarios", () => Json(new { Scenarios = ScenarioCatalog.All }));
+        app.MapGet("/api/scenarios", () => Json(new { Scenarios = ScenarioCatalog.All, StudentSeams = store.Seams?.Names ?? [], Workspace = store.Seams?.Source }));
 
         app.MapPost("/api/machines", async (HttpContext ctx) =>
         {

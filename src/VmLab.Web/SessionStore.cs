@@ -43,9 +43,20 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
 
     public int Count => _entries.Count;
 
+    /// <summary>Seams every machine boots with over its scenario's own (a student's, from <c>web --workspace</c>).</summary>
+    public SeamOverlay? Seams { get; init; }
+
     public string Create(Scenario scenario, ScenarioArgs args)
     {
-        var session = new MachineSession(scenario, args);
+        MachineSession session;
+        try
+        {
+            session = new MachineSession(scenario, args with { Seams = Seams ?? args.Seams });
+        }
+        catch (InvalidOperationException e) when (Seams is not null)
+        {
+            throw new BadRequest($"your kernel panicked while {scenario.Name} booted: {e.Message}", 422);
+        }
         lock (_createLock)
         {
             EvictIdle();

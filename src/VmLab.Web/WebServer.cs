@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using VmLab.Sim.Scenarios;
 using VmLab.Sim.Viewer;
 
 namespace VmLab.Web;
@@ -45,7 +46,12 @@ public sealed class WebServer : IAsyncDisposable
     /// names <see cref="HostPolicy.For"/> allows. Throws <see cref="ArgumentException"/> when <paramref name="host"/> is
     /// not an address, <see cref="IOException"/> when it cannot listen there (in use, or not this machine's).</summary>
     public static Task<WebServer> StartAsync(string host, int port, CancellationToken cancel = default) =>
-        StartAsync(host, port, null, cancel);
+        StartAsync(host, port, (SessionStore?)null, cancel);
+
+    /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, every machine booting with <paramref name="seams"/>
+    /// over its scenario's kernel (a student's seams: <c>vmlab web --workspace</c>).</summary>
+    public static Task<WebServer> StartAsync(string host, int port, SeamOverlay? seams, CancellationToken cancel = default) =>
+        StartAsync(host, port, new SessionStore { Seams = seams }, cancel);
 
     /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, serving the machines of <paramref name="store"/>.</summary>
     internal static async Task<WebServer> StartAsync(string host, int port, SessionStore? store, CancellationToken cancel = default)
@@ -135,12 +141,13 @@ public sealed class WebServer : IAsyncDisposable
 public static class WebHost
 {
     /// <summary>Returns the exit code: 0 after Ctrl-C, 1 when the port is taken, 2 for a bad host.</summary>
-    public static async Task<int> RunAsync(string host, int port, TextWriter output, TextWriter error, bool open, CancellationToken cancel)
+    public static async Task<int> RunAsync(string host, int port, TextWriter output, TextWriter error, bool open, CancellationToken cancel,
+        SeamOverlay? seams = null)
     {
         WebServer server;
         try
         {
-            server = await WebServer.StartAsync(host, port, cancel);
+            server = await WebServer.StartAsync(host, port, seams, cancel);
         }
         catch (ArgumentException e)
         {
@@ -161,6 +168,10 @@ public static class WebHost
         await using (server)
         {
             await output.WriteLineAsync($"vmlab web: serving the simulated machine at {server.Url} (Ctrl-C stops)");
+            if (seams is not null)
+                await output.WriteLineAsync(seams.Names.Count == 0
+                    ? $"vmlab web: every seam in {Printable(seams.Source)} is still the stub: the machines run the reference kernel"
+                    : $"vmlab web: your seams ({Printable(seams.ToString())}, from {Printable(seams.Source)}) run in every machine; the reference kernel for the rest");
             if (server.Exposed)
                 await error.WriteLineAsync($"vmlab web: warning: listening on {host} exposes the machines beyond this computer: " +
                                            "anyone who can reach it can create, run and delete them (there is no password)");

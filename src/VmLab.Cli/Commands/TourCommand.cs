@@ -99,7 +99,10 @@ internal static class TourCommand
             ? $"Tour complete: {s.Steps.Count} steps, {s.Confirmed} confirmed" + (s.Explained > 0 ? $", {s.Explained} explained (a timing that depends on this machine; see the reasons)." : ".")
             : $"Tour complete: {s.Steps.Count} steps, {s.Failed} failed (see above), {s.Confirmed} confirmed, {s.Explained} explained.");
         if (root.Subcommands.Any(c => c.Name == "web"))
+        {
             rep.Line("Next: 'vmlab web' shows the simulated machine in your browser: its page tables, frames and processes.");
+            rep.Line("Your own kernel: 'vmlab lab init DIR', write a seam (DIR/Fork.cs), then 'vmlab sim run fork --workspace DIR' or 'vmlab web --workspace DIR'.");
+        }
         else
             rep.Line("Next: 'vmlab --help' lists every experiment; each has --help with examples and --json.");
         ctx.Flush();

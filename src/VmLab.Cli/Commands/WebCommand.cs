@@ -10,6 +10,7 @@ internal static class WebCommand
     {
         var host = Opt.Text("--host", "address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 exposes it)", "ADDRESS");
         var open = Opt.Flag("--open", "open the page in the default browser");
+        var workspace = Commands.Sim.WorkspaceSeams.Option();
         var port = Opt.Int("--port", "port to listen on (0 picks a free one)", 5080, 0, 65535);
         return new Verb("web", "the simulated machine in a browser: memory, page walks, TLB, processes, step by step",
             """
@@ -18,21 +19,25 @@ internal static class WebCommand
             shows physical memory by owner, a process's virtual pages, the 4-level walk of any page with its bits
             decoded and the fault explained, the TLB, processes, kernel events and checker errors. Everything is
             served from the vmlab binary: no network access needed. Ctrl-C stops it; a port in use exits 1.
+            With --workspace DIR every machine runs your seams (built as 'lab grade' builds them) and the reference
+            kernel for the rest; the page says which seams are yours.
             """,
             null,
-            "vmlab web", "vmlab web --port 8080 --open")
+            "vmlab web", "vmlab web --port 8080 --open", "vmlab web --workspace ~/lab1")
             .Takes(
                 port,
                 host,
-                open)
+                open,
+                workspace)
             .Does(ctx =>
             {
+                var seams = Commands.Sim.WorkspaceSeams.Build(ctx, workspace);
                 using var cancel = new CancellationTokenSource();
                 ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };
                 Console.CancelKeyPress += stop;
                 try
                 {
-                    return WebHost.RunAsync(ctx.Get(host) ?? "127.0.0.1", (int)ctx.Get(port), ctx.Out, ctx.Err, ctx.Get(open), cancel.Token)
+                    return WebHost.RunAsync(ctx.Get(host) ?? "127.0.0.1", (int)ctx.Get(port), ctx.Out, ctx.Err, ctx.Get(open), cancel.Token, seams)
                         .GetAwaiter().GetResult();
                 }
                 finally

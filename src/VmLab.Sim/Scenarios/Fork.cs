@@ -50,7 +50,8 @@ file sealed class ForkScenario() : Scenario<Booted>("fork", 50,
         {
             Facts =
             [
-                new("fork", naive ? "copy_mappings only (E2's wrong answer)" : args.Get(Cow) ? "copy-on-write" : "copy writable pages, share read-only ones"),
+                new("fork", args.Seams?.Names.Contains("fork") == true ? $"yours (Fork.cs from {args.Seams.Source})"
+                    : naive ? "copy_mappings only (E2's wrong answer)" : args.Get(Cow) ? "copy-on-write" : "copy writable pages, share read-only ones"),
                 new("parent saw", line ?? "(no line)"),
                 new("copy-on-write faults", k.CopyOnWriteFaults.ToString()),
                 new("checker flagged writable sharing", flagged ? "yes" : "no"),

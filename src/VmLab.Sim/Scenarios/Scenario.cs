@@ -97,7 +97,7 @@ public abstract partial class Scenario
         var judgement = JudgeAny(booted, a);
         if (judgement.Extra?.GetType() != ExtraType)
             throw new InvalidOperationException($"scenario {Name}: its judgement's extra is not a {ExtraType?.Name ?? "null"}");
-        return ScenarioResult.Of(booted.Kernel, Name, judgement);
+        return ScenarioResult.Of(booted.Kernel, Name, judgement) with { StudentSeams = a.Seams?.Names ?? [] };
     }
 
     /// <summary>Runs with options given by name (see <see cref="Args"/>).</summary>
@@ -114,13 +114,16 @@ public abstract partial class Scenario
     private protected abstract Judgement JudgeAny(Booted booted, ScenarioArgs args);
 
     /// <summary>
-    /// A fresh kernel with <paramref name="seams"/> (the reference kernel by default), the memory checker after every
-    /// <paramref name="checkEvery"/> kernel entries, tracing and the wall-time limit as asked, and the caller's
-    /// watcher attached.
+    /// A fresh kernel with <paramref name="seams"/> (the reference kernel by default) under the caller's overlay
+    /// (<see cref="ScenarioArgs.Seams"/>), the memory checker after every <paramref name="checkEvery"/> kernel entries,
+    /// tracing, events and the wall-time limit as asked, and the caller's watcher attached.
     /// </summary>
     private protected static SimKernel NewKernel(ScenarioArgs args, KernelSeams? seams = null, int checkEvery = 1)
     {
-        var k = new SimKernel(new KernelOptions { Seams = seams ?? KernelSeams.Reference, CheckEvery = checkEvery, WallTime = args.WallTime }) { TraceEnabled = args.Trace };
+        seams ??= KernelSeams.Reference;
+        if (args.Seams is { } overlay) seams = overlay.Apply(seams);
+        var k = new SimKernel(new KernelOptions { Seams = seams, CheckEvery = checkEvery, WallTime = args.WallTime }) { TraceEnabled = args.Trace };
+        if (args.Events) k.RecordEvents = true;
         args.Watch?.Invoke(k);
         return k;
     }

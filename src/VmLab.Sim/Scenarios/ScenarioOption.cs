@@ -120,6 +120,14 @@ public sealed record ScenarioArgs
     /// (<c>sim run --view</c> watches memory fill through <see cref="SimKernel.Entered"/>).</summary>
     public Action<SimKernel>? Watch { get; init; }
 
+    /// <summary>Seams laid over the scenario's own (a student's, from <c>--workspace</c>); null runs the scenario's kernel.</summary>
+    public SeamOverlay? Seams { get; init; }
+
+    /// <summary>Record the kernel's structured events, so that the result can place every checker finding at its step
+    /// beside the event that caused it (<see cref="ScenarioResult.CheckerFindings"/>). Off by default: it costs a
+    /// record per syscall.</summary>
+    public bool Events { get; init; }
+
     /// <summary>The instruction budget (<see cref="Scenario.Steps"/>).</summary>
     public long Steps => Get(Scenario.Steps);
 

@@ -11,6 +11,13 @@ public sealed record ProcessSummary(int Pid, string Name, string State, int Pare
 /// <summary>A labelled table for the human report (inspect's mappings).</summary>
 public sealed record ScenarioTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
 
+/// <summary>The kernel event a checker finding followed: the kernel entry after which the checker saw the problem.</summary>
+public sealed record FindingCause(long Step, string Kind, int Pid, string Text);
+
+/// <summary>One problem the memory checker found, at the step it was found, with the event that caused it (the kernel
+/// entry just handled; null when events were not recorded or the cause is no longer kept).</summary>
+public sealed record CheckerFinding(long Step, string Text, FindingCause? Cause);
+
 /// <summary>Everything a scenario observed. Every number comes from the run.</summary>
 public sealed record ScenarioResult
 {
@@ -41,6 +48,14 @@ public sealed record ScenarioResult
     /// Distinct problems the memory checker reported during and after the run; empty when memory stayed consistent.
     /// </summary>
     public required IReadOnlyList<string> CheckerErrors { get; init; }
+    /// <summary>
+    /// With <see cref="ScenarioArgs.Events"/>: each of <see cref="CheckerErrors"/> found during the run, at its step and
+    /// beside the event that caused it. Empty otherwise (and for problems found only by the final check).
+    /// </summary>
+    public IReadOnlyList<CheckerFinding> CheckerFindings { get; init; } = [];
+    /// <summary>The seams that came from outside the simulator (<see cref="ScenarioArgs.Seams"/>: a student's), by
+    /// exercise name; empty when the scenario ran its own kernel.</summary>
+    public IReadOnlyList<string> StudentSeams { get; init; } = [];
     /// <summary>Everything the processes printed, in order.</summary>
     public required string Console { get; init; }
     /// <summary>
@@ -91,18 +106,37 @@ public sealed record ScenarioResult
             MinFreeFrames = k.MinFreeFrames == ulong.MaxValue ? k.Frames.FreeFrames : k.MinFreeFrames,
             LeakedFrames = report.LeakedFrames.Count,
             CheckerErrors = [.. k.CheckerErrors],
+            CheckerFindings = Findings(k),
             Console = k.Console,
             Panic = k.Panic,
             Syscalls = k.SyscallCount,
             ContextSwitches = k.ContextSwitches,
             Passed = passed && clean,
-            Verdict = passed && !clean ? verdict + ", but " + Problems(k, report) : verdict,
+            Verdict = passed && !clean ? verdict + ", but " + Problems(k, report)
+                : !passed && k.Panic is { } panic && !verdict.Contains(panic, StringComparison.Ordinal) ? $"{verdict} (the kernel panicked: {panic})" : verdict,
             Facts = judgement.Facts,
             Tables = judgement.Tables,
             Trace = [.. k.TraceLog],
             Extra = judgement.Extra,
         };
     }
+
+    /// <summary>Every checker error among <paramref name="k"/>'s recorded events, with the last other event before it
+    /// as its cause (the checker runs right after the kernel entry that event records).</summary>
+    public static IReadOnlyList<CheckerFinding> Findings(SimKernel k)
+    {
+        var found = new List<CheckerFinding>();
+        KernelEvent? cause = null;
+        foreach (var e in k.Events)
+        {
+            if (e.Kind != KernelEventKind.CheckerError) cause = e;
+            else found.Add(new(e.Step, e.Text, cause is null ? null : new(cause.Step, KindName(cause.Kind), cause.Pid, cause.Text)));
+        }
+        return found;
+    }
+
+    /// <summary>How JSON names an event's kind: "syscall", "fault", "switch", "exit", "checker_error".</summary>
+    public static string KindName(KernelEventKind kind) => kind == KernelEventKind.CheckerError ? "checker_error" : kind.ToString().ToLowerInvariant();
 
     private static string Problems(SimKernel k, CheckReport report) =>
         k.Panic is { } panic ? $"the kernel panicked: {panic}"

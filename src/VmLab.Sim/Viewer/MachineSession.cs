@@ -117,7 +117,11 @@ public sealed class MachineSession
     /// Its "finished" is the session's (<see cref="Finished"/>): a spent instruction budget ends the run too.
     /// </summary>
     public MachineSnapshot Snapshot(int maxEvents = 200) =>
-        MachineSnapshot.Of(Kernel, maxEvents) with { Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step), Finished = Finished };
+        MachineSnapshot.Of(Kernel, maxEvents) with
+        {
+            Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step), Finished = Finished,
+            StudentSeams = Args.Seams?.Names ?? [], CheckerFindings = ScenarioResult.Findings(Kernel),
+        };
 
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
     public PageWalk? Walk(int pid, ulong va, Access access) => PageWalk.Of(Kernel, pid, va, access);

@@ -3,6 +3,7 @@ using VmLab.Sim.Elf;
 using VmLab.Sim.Kernel;
 using VmLab.Sim.Memory;
 using VmLab.Sim.Paging;
+using VmLab.Sim.Scenarios;
 using VmLab.Sim.X86;
 using static VmLab.Sim.Kernel.KernelLayout;
 using SimKernel = VmLab.Sim.Kernel.Kernel;
@@ -46,6 +47,13 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
 
     /// <summary>The furthest step the session has reached (the timeline's right end).</summary>
     public long Furthest { get; init; }
+
+    /// <summary>The seams that are a student's (<see cref="ScenarioArgs.Seams"/>), by exercise name; empty for the
+    /// scenario's own kernel.</summary>
+    public IReadOnlyList<string> StudentSeams { get; init; } = [];
+
+    /// <summary>Each checker error among the kept events at its step, with the event that caused it.</summary>
+    public IReadOnlyList<CheckerFinding> CheckerFindings { get; init; } = [];
 
     /// <summary>The most recently ended processes (at most 16), oldest first.</summary>
     public IReadOnlyList<EndedProcess> Ended { get; init; } = [];

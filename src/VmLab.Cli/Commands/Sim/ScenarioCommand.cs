@@ -47,14 +47,15 @@ internal static class ScenarioCommand
         var view = Opt.Flag("--view", "show memory WeensyOS-style as it fills (each quarter of free memory used), at its " +
             "fullest and at the end: physical frames by owner and each live process's virtual pages (legend: 'vmlab sim memory --help')");
         var colour = new ColourOptions();
+        var workspace = WorkspaceSeams.Option();
         string[] tourArgs = [.. scenario.TourSettings.SelectMany(s => Spell(s.Option, s.Value))];
-        string json = "{\"scenario\",\"steps\",\"out_of_time\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"console\",\"passed\",\"verdict\",…}"
+        string json = "{\"scenario\",\"steps\",\"out_of_time\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"checker_findings\":[{\"step\",\"text\",\"cause\"}],\"console\",\"student_seams\":[…],\"passed\",\"verdict\",…}"
             + (scenario.ExtraType is { } extra ? $"; adds {{{string.Join(',', ExtraKeys(extra).Select(k => $"\"{k}\""))}}}" : "");
         return new Verb(name, scenario.Summary, RunLimits, json,
             string.Join(' ', ["vmlab sim run", name, .. tourArgs]), $"vmlab sim run {name} --trace --json")
         {
             Tour = new TourStep(scenario.Lesson, tourArgs),
-        }.Takes([.. options.Select(o => o.Flag), trace, timeout, view, colour.On, colour.Off]).Does(ctx =>
+        }.Takes([.. options.Select(o => o.Flag), trace, timeout, view, colour.On, colour.Off, workspace]).Does(ctx =>
         {
             RefuseRunOptions(ctx, name);
             bool viewing = ctx.Get(view), colours = colour.Resolve(ctx);
@@ -65,9 +66,12 @@ internal static class ScenarioCommand
             foreach (var (option, flag) in options)
                 args = args.With(option, Value(ctx, flag));
             if (scenario.Conflict(args, o => "--" + o.Name) is { } conflict) throw new UsageException(conflict);
-            ScenarioResult r = ctx.Progress($"running scenario {name}", () => scenario.Run(args));
+            // Your seams run with events recorded, so each checker finding is placed at its step beside its cause.
+            if (WorkspaceSeams.Build(ctx, workspace) is { } seams) args = args with { Seams = seams, Events = true };
+            ScenarioResult r = ctx.Progress($"running scenario {name}", () => args.Seams is null ? scenario.Run(args)
+                : WorkspaceSeams.Bounded(() => scenario.Run(args), args.WallTime, $"scenario {name} with your seams"));
             var views = recorder?.Views ?? [];
-            return ctx.Emit(Json(r, args.Trace, viewing ? views : null), r.Passed, rep => WriteReport(rep, r, args.Trace, views));
+            return ctx.Emit(Json(r, args.Trace, viewing ? views : null, args.Seams), r.Passed, rep => WriteReport(rep, r, args.Trace, views, args.Seams));
         });
     }
 
@@ -91,7 +95,7 @@ internal static class ScenarioCommand
         value is true ? ["--" + option.Name] : value is false ? [] : ["--" + option.Name, value.ToString()!];
 
     /// <summary>The --json object: the run, the scenario's own measurements, then the verdict.</summary>
-    private static JsonObject Json(ScenarioResult r, bool trace, IReadOnlyList<MemorySnapshot>? views)
+    private static JsonObject Json(ScenarioResult r, bool trace, IReadOnlyList<MemorySnapshot>? views, SeamOverlay? seams)
     {
         var json = JsonOutput.ToNode(new
         {
@@ -105,6 +109,7 @@ internal static class ScenarioCommand
             r.MinFreeFrames,
             r.LeakedFrames,
             r.CheckerErrors,
+            r.CheckerFindings,
             r.Console,
             r.Panic,
             r.Syscalls,
@@ -116,6 +121,8 @@ internal static class ScenarioCommand
         if (r.Extra is not null)
             foreach (var (key, value) in JsonOutput.ToNode(r.Extra)!.AsObject())
                 json[key] = value?.DeepClone();
+        json["workspace"] = seams?.Source;
+        json["student_seams"] = JsonOutput.ToNode(r.StudentSeams);
         json["instructions"] = r.Steps;
         json["passed"] = r.Passed;
         json["verdict"] = r.Verdict;
@@ -136,10 +143,23 @@ internal static class ScenarioCommand
             throw new UsageException($"{given[0]} before the scenario name is an option of 'sim run --program': put it after '{name}'");
     }
 
-    private static void WriteReport(Report rep, ScenarioResult r, bool trace, IReadOnlyList<MemorySnapshot> views)
+    /// <summary>Each finding at its step, under the event after which the checker saw it (findings of one cause together).</summary>
+    internal static void WriteFindings(Report rep, IReadOnlyList<CheckerFinding> findings)
+    {
+        foreach (var group in findings.Take(10).GroupBy(f => (f.Step, f.Cause)))
+        {
+            var (step, cause) = group.Key;
+            rep.Line(cause is null ? $"    at step {step}:" : $"    at step {step}, right after {cause.Text} (step {cause.Step}, pid {cause.Pid}):");
+            foreach (var f in group) rep.Line("      - " + f.Text);
+        }
+        if (findings.Count > 10) rep.Note($"{findings.Count - 10} more findings (see --json)");
+    }
+
+    private static void WriteReport(Report rep, ScenarioResult r, bool trace, IReadOnlyList<MemorySnapshot> views, SeamOverlay? seams)
     {
         rep.Title($"vmlab sim run {r.Scenario}");
         rep.Explain(r.Description);
+        if (seams is not null) rep.Fact("your seams", WorkspaceSeams.Describe(seams));
         if (trace)
         {
             rep.Section("Kernel events");
@@ -185,7 +205,8 @@ internal static class ScenarioCommand
         else
         {
             rep.Fact("memory checker", $"{r.CheckerErrors.Count} problem(s)");
-            foreach (string e in r.CheckerErrors.Take(10)) rep.Line("    - " + e);
+            if (r.CheckerFindings.Count > 0) WriteFindings(rep, r.CheckerFindings);
+            else foreach (string e in r.CheckerErrors.Take(10)) rep.Line("    - " + e);
         }
         rep.Verdict(r.Passed, r.Verdict);
     }

@@ -1,0 +1,138 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using System.Runtime.Loader;
+using System.Text.RegularExpressions;
+using VmLab.Labs.Grading;
+using VmLab.Sim.Kernel;
+using VmLab.Sim.Scenarios;
+
+namespace VmLab.Labs.Build;
+
+/// <summary>
+/// A student's kernel seams for the simulator's own runs (<c>sim run --workspace</c>, <c>sim memory --workspace</c>,
+/// <c>web --workspace</c>): the seams written in a workspace, built exactly as the grader builds them
+/// (<see cref="WorkspaceBuild"/>: only the stub files, in the grader's project, banned APIs refused), loaded into a
+/// collectible context of their own, every call guarded as in grading. A seam whose file is still the untouched
+/// stub is left to the reference, so a student who wrote fork alone sees fork run. An exception from the
+/// student's code, or a contract the grader checks and their seam broke, is a kernel panic in the grader's words
+/// ("fork: your code threw NullReferenceException at Fork.cs:14: ...").
+/// </summary>
+public static partial class StudentKernel
+{
+    /// <summary>
+    /// Builds the kernel seams of <paramref name="workspace"/> and returns them as an overlay for scenarios. Throws
+    /// <see cref="ArgumentException"/>, one line, for a workspace that is missing, holds no kernel exercise, or does
+    /// not build (the compiler's first error), or whose code has no single class implementing a seam.
+    /// </summary>
+    public static SeamOverlay Build(string workspace, BuildLimits? limits = null)
+    {
+        if (!Directory.Exists(workspace)) throw new ArgumentException($"{workspace} is not a directory");
+        var written = Written(workspace);
+        if (written.Count == 0) return new SeamOverlay(workspace, [], s => s);
+        using var build = WorkspaceBuild.Create(workspace, written, limits);
+        foreach (var e in written)
+            if (build.ErrorFor(e) is { } error)
+                throw new ArgumentException($"{e.StubFile} does not build: {FirstError(error)}");
+        if (build.Assembly is not { } dll) throw new ArgumentException($"{string.Join(", ", written.Select(e => e.StubFile))} built nothing to load");
+        var assembly = Load(dll);
+        foreach (var e in written) Guard(() => StudentCode.Create(assembly, e));     // refuse now, not at the first call
+        return new SeamOverlay(workspace, [.. written.Select(e => e.Name)], seams =>
+        {
+            foreach (var e in written)
+                seams = e.With(seams, StudentCode.Create(assembly, e), guarded => Panicking.Wrap(e, guarded));
+            return seams;
+        });
+    }
+
+    /// <summary>The kernel exercises of <paramref name="workspace"/> (its manifest's, or every one whose stub file is
+    /// there when it has none) whose file is no longer the stub as `lab init` wrote it.</summary>
+    public static IReadOnlyList<Exercise> Written(string workspace)
+    {
+        IReadOnlyList<Exercise> exercises;
+        try
+        {
+            exercises = Labs.Workspace.Exercises(workspace);
+        }
+        catch (ArgumentException)
+        {
+            exercises = [.. Catalog.Exercises.Where(e => File.Exists(Path.Combine(workspace, e.StubFile)))];
+            if (exercises.Count == 0)
+                throw new ArgumentException($"{workspace} holds no exercise files (make a workspace with 'vmlab lab init {workspace}')");
+        }
+        return [.. exercises.Where(e => e.Seam is not null && e.Plug is not null && !Untouched(workspace, e))];
+    }
+
+    private static bool Untouched(string workspace, Exercise e)
+    {
+        string path = Path.Combine(workspace, e.StubFile);
+        if (!File.Exists(path)) return false;       // elsewhere in the tree: the build finds it, or says it is missing
+        static string Plain(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
+        return new FileInfo(path).Length < 1 << 20 && Plain(File.ReadAllText(path)) == Plain(Labs.Workspace.Template(e.StubFile + ".txt"));
+    }
+
+    // "Fork.cs(12,5): error CS1002: ; expected; Fork.cs(14,1): error ..." -> its first error.
+    private static string FirstError(string errors) => NextError().Split(errors, 2)[0];
+
+    [GeneratedRegex(@"; (?=[\w.-]+\.cs\(\d+,\d+\): error )")]
+    private static partial Regex NextError();
+
+    // The bytes, not the path: the grader's directory is gone once the build is disposed, and the symbols come along
+    // so the student's exceptions keep their line numbers.
+    private static Assembly Load(string dll)
+    {
+        var context = new AssemblyLoadContext($"vmlab-student-{Guid.NewGuid():N}", isCollectible: true);
+        using var code = File.OpenRead(dll);
+        string pdb = Path.ChangeExtension(dll, ".pdb");
+        using var symbols = File.Exists(pdb) ? File.OpenRead(pdb) : null;
+        return context.LoadFromStream(code, symbols);
+    }
+
+    private static void Guard(Action create)
+    {
+        try
+        {
+            create();
+        }
+        catch (GradeFailure e)
+        {
+            throw new ArgumentException(e.Message);
+        }
+    }
+}
+
+/// <summary>
+/// Between the kernel and a guarded student seam: what the grader would record as a failed test (a
+/// <see cref="GradeFailure"/>) becomes what a kernel does with a broken function, a panic the kernel catches and
+/// reports ("fork: ..."), instead of an exception escaping the simulator.
+/// </summary>
+internal class Panicking : DispatchProxy
+{
+    private object _seam = null!;
+    private string _name = "";
+
+    internal static object Wrap(Exercise e, object guarded)
+    {
+        var proxy = Create(e.Seam!, typeof(Panicking));
+        ((Panicking)proxy)._seam = guarded;
+        ((Panicking)proxy)._name = e.Name;
+        return proxy;
+    }
+
+    /// <inheritdoc/>
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        try
+        {
+            return targetMethod!.Invoke(_seam, args);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is GradeFailure failure)
+        {
+            throw new InvalidOperationException($"{_name}: {failure.Message}");
+        }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using VmLab.Labs;
+using VmLab.Labs.Build;
+
+namespace VmLab.Cli.Tests;
+
+/// <summary>Student workspaces made once for the class: a fork that shares writable frames, a right fork, a fork that
+/// dereferences null, one that does not compile, and one left as `lab init` wrote it.</summary>
+public sealed class StudentForks : IDisposable
+{
+    private readonly TempDir _dir = new("vmlab-ws-");
+
+    public const string Right = """
+        using VmLab.Sim.Kernel;
+        using VmLab.Sim.Paging;
+        using static VmLab.Sim.Kernel.KernelLayout;
+
+        namespace Lab;
+
+        public sealed class MyFork : IFork
+        {
+            public PageTable? ForkMemory(Kernel k, Process parent, int childPid)
+            {
+                var child = k.NewPageTable(childPid);
+                if (child is null) return null;
+                for (var it = parent.PageTable.Iter(ProcStartAddr); it.Va >= ProcStartAddr && it.Va < MemSizeVirtual; it.Next())
+                {
+                    if (!it.User) continue;
+                    ulong perm = it.Entry & Kernel.MappingPerm;
+                    bool ok;
+                    if (it.Writable) ok = k.MapFresh(child, it.Va, perm, k.Memory.FrameSpan(it.Pa));
+                    else if (ok = child.Iter(it.Va).TryMap(it.Pa, perm)) k.Frames.AddReference(it.Pa);
+                    if (!ok) return k.Abandon(child);
+                }
+                return child;
+            }
+        }
+        """;
+
+    /// <summary>Shares every frame, writable ones too: the child's write reaches the parent.</summary>
+    public static readonly string Wrong = Right.Replace("if (it.Writable) ok = k.MapFresh(child, it.Va, perm, k.Memory.FrameSpan(it.Pa));\n            else ", "");
+
+    public static readonly string Null = Right.Replace("var child = k.NewPageTable(childPid);", "PageTable? child = null; child!.Iter(0);");
+
+    public StudentForks()
+    {
+        Assert.NotEqual(Right, Wrong);
+        WrongDir = Make("wrong", Wrong);
+        RightDir = Make("right", Right);
+        NullDir = Make("null", Null);
+        BrokenDir = Make("broken", Right.Replace("return child;", "return child"));
+        UntouchedDir = Make("untouched", null);
+    }
+
+    public string WrongDir { get; }
+    public string RightDir { get; }
+    public string NullDir { get; }
+    public string BrokenDir { get; }
+    public string UntouchedDir { get; }
+
+    private string Make(string name, string? fork)
+    {
+        string dir = Path.Combine(_dir.Path, name);
+        Workspace.Init(dir, Catalog.Exercises);
+        if (fork is not null) File.WriteAllText(Path.Combine(dir, "Fork.cs"), fork);
+        return dir;
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public class WorkspaceRunTests(StudentForks forks) : IClassFixture<StudentForks>
+{
+    [Fact]
+    public void A_wrong_fork_shows_its_checker_error_at_the_fork()
+    {
+        var r = CliRunner.Run("sim", "run", "fork", "--workspace", forks.WrongDir);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("your seams", r.Out);
+        Assert.Contains("fork (yours", r.Out);
+        Assert.Contains("right after pid 1 fork(", r.Out);
+        Assert.Contains("writable frame shared", r.Out);
+        Assert.Contains("NOT CONFIRMED", r.Out);
+
+        var j = CliRunner.Json("sim", "run", "fork", "--workspace", forks.WrongDir);
+        Assert.Equal(["fork"], j["student_seams"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.False(j["passed"]!.GetValue<bool>());
+        var finding = j["checker_findings"]!.AsArray()[0]!;
+        Assert.StartsWith("writable frame shared", finding["text"]!.GetValue<string>());
+        Assert.Equal("syscall", finding["cause"]!["kind"]!.GetValue<string>());
+        Assert.Contains("fork(", finding["cause"]!["text"]!.GetValue<string>());
+        Assert.Equal(finding["cause"]!["step"]!.GetValue<long>(), finding["step"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void A_right_fork_passes_like_the_reference()
+    {
+        var mine = CliRunner.Json("sim", "run", "fork", "--workspace", forks.RightDir);
+        var reference = CliRunner.Json("sim", "run", "fork");
+        Assert.True(mine["passed"]!.GetValue<bool>(), mine["verdict"]!.ToString());
+        Assert.Equal(["fork"], mine["student_seams"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Empty(reference["student_seams"]!.AsArray());
+        Assert.Equal(reference["console"]!.GetValue<string>(), mine["console"]!.GetValue<string>());
+        Assert.Empty(mine["checker_findings"]!.AsArray());
+    }
+
+    [Fact]
+    public void An_exception_in_the_students_fork_is_a_kernel_panic_with_their_line()
+    {
+        var r = CliRunner.Run("sim", "run", "fork", "--workspace", forks.NullDir);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("KERNEL PANIC", r.Out);
+        Assert.Contains("NullReferenceException", r.Out);
+        Assert.Contains("Fork.cs:", r.Out);
+        Assert.DoesNotContain("at VmLab.", r.Out + r.Err);      // no stack trace: the student's line alone
+        Assert.DoesNotContain("at System.", r.Out + r.Err);
+    }
+
+    [Fact]
+    public void A_workspace_that_does_not_build_is_bad_input_with_the_compilers_first_error()
+    {
+        var r = CliRunner.BadInput("sim", "run", "fork", "--workspace", forks.BrokenDir);
+        Assert.Contains("Fork.cs does not build: Fork.cs(", r.Err);
+        Assert.Contains("error CS1002", r.Err);
+        var missing = CliRunner.BadInput("sim", "run", "fork", "--workspace", forks.BrokenDir + "-nowhere\u001b[2J");
+        Assert.Contains("is not a directory", missing.Err);
+        Assert.DoesNotContain("\u001b", missing.Err);
+        CliRunner.BadInput("web", "--port", "0", "--workspace", forks.BrokenDir);
+    }
+
+    [Fact]
+    public void An_untouched_workspace_runs_the_reference_and_says_so()
+    {
+        var r = CliRunner.Run("sim", "run", "spawn", "--workspace", forks.UntouchedDir);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("still the stub", string.Join(' ', r.Out.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void Sim_memory_draws_the_students_kernel_with_its_findings()
+    {
+        var j = CliRunner.Run("sim", "memory", "--workspace", forks.WrongDir, "--json");
+        Assert.Equal(1, j.ExitCode);
+        var json = JsonNode.Parse(j.Out)!;
+        Assert.Equal("fork", json["scenario"]!.GetValue<string>());
+        Assert.Equal(["fork"], json["student_seams"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.NotEmpty(json["checker_findings"]!.AsArray());
+        Assert.Equal(2, json["processes"]!.AsArray().Count);     // drawn when both forker processes were alive
+        Assert.Equal(0, CliRunner.Run("sim", "memory", "--workspace", forks.RightDir).ExitCode);
+        CliRunner.BadInput("sim", "memory", "--scenario", "fork");
+    }
+
+    [Fact]
+    public async Task The_web_runs_the_students_fork_and_links_the_finding_to_the_fork()
+    {
+        var seams = StudentKernel.Build(forks.WrongDir);
+        await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0, seams);
+        using var http = new HttpClient { BaseAddress = server.Url };
+        var scenarios = await http.GetFromJsonAsync<JsonObject>("api/scenarios");
+        Assert.Equal("fork", scenarios!["student_seams"]![0]!.GetValue<string>());
+        var created = await (await http.PostAsJsonAsync("api/machines", new { scenario = "fork" })).Content.ReadFromJsonAsync<JsonObject>();
+        string id = created!["id"]!.GetValue<string>();
+        await http.PostAsJsonAsync($"api/machines/{id}/step", new { count = 100000 });
+        var state = await http.GetFromJsonAsync<JsonObject>($"api/machines/{id}");
+        Assert.Equal("fork", state!["student_seams"]![0]!.GetValue<string>());
+        var finding = state["checker_findings"]![0]!;
+        Assert.Contains("fork(", finding["cause"]!["text"]!.GetValue<string>());
+        Assert.Equal(finding["cause"]!["step"]!.GetValue<long>(), finding["step"]!.GetValue<long>());
+    }
+}

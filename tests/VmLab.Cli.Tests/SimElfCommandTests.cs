@@ -40,6 +40,30 @@ public sealed class SimElfCommandTests : IDisposable
     }
 
     [Fact]
+    public void Cpu_and_run_agree_on_the_verdict_and_a_fault_says_where_and_why()
+    {
+        string seven = Compile("seven", "sys_exit(7);");
+        string div = Compile("div", "volatile int z = 0; console_printf(\"%d\\n\", 10 / z);");
+        foreach (string elf in new[] { seven, div })
+        {
+            var cpu = CliRunner.Run("sim", "cpu", elf, "--json");
+            var run = CliRunner.Run("sim", "run", "--program", elf, "--json");
+            Assert.Equal(run.ExitCode, cpu.ExitCode);
+            var (c, r) = (Json(cpu), Json(run));
+            Assert.Equal(r.GetProperty("passed").GetBoolean(), c.GetProperty("passed").GetBoolean());
+            Assert.Equal(r.GetProperty("verdict").GetString(), c.GetProperty("verdict").GetString());
+        }
+        var j = Json(CliRunner.Run("sim", "cpu", div, "--json"));
+        Assert.False(j.GetProperty("passed").GetBoolean());
+        var f = Assert.Single(j.GetProperty("faults").EnumerateArray());
+        Assert.Equal(("DIVIDE ERROR", "divide by zero", "SIGFPE", 0), (f.GetProperty("kind").GetString(), f.GetProperty("cause").GetString(),
+            f.GetProperty("signal").GetString(), f.GetProperty("vector").GetInt32()));
+        Assert.StartsWith("process_main+0x", f.GetProperty("where").GetString());
+        Assert.StartsWith("idiv ", f.GetProperty("instruction").GetString());
+        Assert.Matches(@"divide by zero, in process_main\+0x[0-9a-f]+: idiv ", f.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public void Two_programs_run_side_by_side_each_with_its_status()
     {
         string a = Compile("first", "console_printf(\"first %d\\n\", sys_getpid());");

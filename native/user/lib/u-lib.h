@@ -6,7 +6,8 @@
 //
 // Memory (VmLab.Sim KernelLayout): code and read-only data from 0x100000 (read/execute), data and bss on the
 // next page boundary (read/write, no execute), a heap of pages the program asks for with sys_page_alloc
-// (from HEAP_START), one stack page below MEMSIZE_VIRTUAL (4 KiB: keep locals small).
+// (from HEAP_START), a stack below MEMSIZE_VIRTUAL that starts as one page and grows on demand down to
+// STACK_LIMIT (1 MiB), with a guard page under it.
 #ifndef VMLAB_U_LIB_H
 #define VMLAB_U_LIB_H
 
@@ -22,6 +23,7 @@ extern "C" {
 #define PROC_START_ADDR 0x100000UL
 #define HEAP_START      0x110000UL
 #define STACK_PAGE      0x2FF000UL
+#define STACK_LIMIT     0x200000UL
 #define MEMSIZE_VIRTUAL 0x300000UL
 
 // Syscall numbers (VmLab.Sim.Kernel.SyscallAbi): number in rax, arguments in rdi, rsi, rdx, result in rax.

@@ -30,7 +30,22 @@ internal sealed record KernelOptions
 }
 
 /// <summary>A user fault the kernel handled: who, where, what, and whether the process died of it.</summary>
-public sealed record FaultRecord(int Pid, string Kind, ulong Address, string Access, uint ErrorCode, ulong Rip, bool Killed, string Message);
+public sealed record FaultRecord(int Pid, string Kind, ulong Address, string Access, uint ErrorCode, ulong Rip, bool Killed, string Message)
+{
+    /// <summary>Why, in words: "NULL pointer dereference", "stack overflow", "divide by zero", "quotient overflow",
+    /// "missing page", "protection problem", "outside VmLab's x86-64 subset", "invalid opcode", ...</summary>
+    public string Cause { get; init; } = "";
+    /// <summary>Where: the faulting instruction's symbol and offset as objdump names it ("process_main+0x14"), or its
+    /// address when no symbol covers it.</summary>
+    public string Where { get; init; } = "";
+    /// <summary>The faulting instruction in objdump's AT&amp;T syntax ("mov (%rax),%edx"); "" when rip itself could not
+    /// be fetched.</summary>
+    public string Instruction { get; init; } = "";
+    /// <summary>The x86 exception vector: 0 (#DE), 6 (#UD), 13 (#GP), 14 (#PF).</summary>
+    public int Vector { get; init; }
+    /// <summary>The signal Linux sends for the same fault on the real CPU: SIGFPE, SIGILL or SIGSEGV.</summary>
+    public string Signal { get; init; } = "";
+}
 
 // WHAT TOOLS SEE: the machine's parts, the process table, counters, and the hooks scenarios and viewers use.
 // Internal: the scenarios, the viewer, the CLI, the web and the grader read it; seams do not.

@@ -74,7 +74,7 @@ public sealed partial class Kernel
     {
         int slot = FreeSlot();
         if (slot < 0 || ProcessSetup(slot, image) is not { } pt) return -1;
-        var p = Install(slot, name, pt, parent);
+        var p = Install(slot, name, pt, parent, image);
         p.Registers.Rip = image.Entry;
         p.Registers[Reg.Rsp] = MemSizeVirtual;
         p.Registers[Reg.Rdi] = arg;
@@ -180,10 +180,9 @@ public sealed partial class Kernel
                 break;
             case StopReason.Syscall: Syscall(p); break;
             case StopReason.Fault when CopyOnWriteFault(p, Cpu.LastFault): break;     // fixed: p runs on
+            case StopReason.Fault when GrowStack(p, Cpu.LastFault): break;            // fixed: the stack has one more page
             case StopReason.Fault: UserFault(p, Cpu.LastFault); break;                 // p dies (Kernel.Traps.cs)
-            case StopReason.Halt:     // only reachable at kernel privilege: user hlt is #GP (a Fault)
-                KillForFault(p, "GENERAL PROTECTION", p.Registers.Rip, "fetch", 0, p.Registers.Rip, "hlt is privileged");
-                break;
+            case StopReason.Halt: PrivilegedFault(p); break;     // only reachable at kernel privilege: user hlt is #GP (a Fault)
             case StopReason.InvalidOpcode: InvalidOpcode(p); break;
         }
     }
@@ -278,7 +277,7 @@ public sealed partial class Kernel
         var pt = Seams.Fork.ForkMemory(this, parent, slot);
         MappingsChanged();     // a copy-on-write fork changed the parent's table too
         if (pt is null) return Fail;
-        var child = Install(slot, parent.Name, pt, parent.Pid);
+        var child = Install(slot, parent.Name, pt, parent.Pid, parent.Image);
         child.Registers = parent.Registers;
         child.Registers[Reg.Rax] = 0;
         return (ulong)child.Pid;
@@ -337,9 +336,9 @@ public sealed partial class Kernel
         return -1;
     }
 
-    private Process Install(int slot, string name, PageTable pt, int parent)
+    private Process Install(int slot, string name, PageTable pt, int parent, ProgramImage? image)
     {
-        var p = new Process(slot, name, pt, parent) { State = ProcessState.Runnable, HistoryIndex = _history.Count };
+        var p = new Process(slot, name, pt, parent) { State = ProcessState.Runnable, HistoryIndex = _history.Count, Image = image };
         _slots[slot] = p;
         _history.Add(p);
         return p;

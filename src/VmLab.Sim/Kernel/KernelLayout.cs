@@ -26,6 +26,10 @@ public static class KernelLayout
     public const ulong ProcStartAddr = L.ProcStartAddr;
     /// <summary>The virtual page of every process's stack, just below MEMSIZE_VIRTUAL.</summary>
     public const ulong StackPage = L.StackPage;
+    /// <summary>The lowest address the user stack grows down to on demand (1 MiB of stack).</summary>
+    public const ulong StackLimit = L.StackLimit;
+    /// <summary>The page under <see cref="StackLimit"/>: a fault there near rsp is a stack overflow.</summary>
+    public const ulong StackGuardPage = L.StackGuardPage;
     /// <summary>Where the kernel's syscall entry point sits in the kernel image (for the inspect exercise).</summary>
     public const ulong SyscallEntry = L.SyscallEntry;
     /// <summary>Process slots, slot 0 unused (WeensyOS NPROC): at most 15 processes at once.</summary>

@@ -65,6 +65,10 @@ public sealed class Process
     /// <summary>Kernel entries through the syscall instruction (a call restarted after blocking counts each time).</summary>
     public long Syscalls { get; internal set; }
 
+    /// <summary>The program image it was started from (a fork child shares its parent's): symbols for fault
+    /// messages. Null for a process made without one.</summary>
+    internal Elf.ProgramImage? Image { get; init; }
+
     /// <summary>Its place in <see cref="Kernel.History"/>.</summary>
     internal int HistoryIndex { get; init; }
 

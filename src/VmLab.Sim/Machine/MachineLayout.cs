@@ -50,6 +50,11 @@ public static class MachineLayout
     public const ulong ProcStartAddr = 0x100000;
     /// <summary>The virtual page of every process's stack, just below MEMSIZE_VIRTUAL.</summary>
     public const ulong StackPage = MemSizeVirtual - PageSize;
+    /// <summary>The lowest address the user stack may grow down to (1 MiB below MEMSIZE_VIRTUAL): the kernel maps
+    /// a fresh page when a process touches an unmapped page in [StackLimit, StackPage) at or above its rsp - 128.</summary>
+    public const ulong StackLimit = MemSizeVirtual - 0x100000;
+    /// <summary>The guard page under the stack's limit: touching it near rsp is a stack overflow.</summary>
+    public const ulong StackGuardPage = StackLimit - PageSize;
 
     /// <summary>Where the kernel's syscall entry point sits in the kernel image (for the inspect exercise).</summary>
     public const ulong SyscallEntry = 0x40AD0;

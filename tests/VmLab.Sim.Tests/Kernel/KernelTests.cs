@@ -63,7 +63,10 @@ public class KernelTests
         Assert.Null(k.Panic);
         var p = k.History.Single(h => h.Pid == bad);
         Assert.Equal(ProcessState.Killed, p.State);
-        Assert.Equal($"invalid opcode at RIP 0x{p.Registers.Rip:x} (cpuid) (pid {bad})", p.KillReason);
+        Assert.Equal($"invalid opcode at RIP 0x{p.Registers.Rip:x} (cpuid) (pid {bad}): cpuid is a real x86-64 instruction " +
+                     $"outside VmLab's subset (docs/x86.md), in _start+0x{p.Registers.Rip - X86Program.TextAddress:x}: cpuid", p.KillReason);
+        var f = Assert.Single(k.Faults);
+        Assert.Equal(("outside VmLab's x86-64 subset", "_start+", "cpuid", 6, "SIGILL"), (f.Cause, f.Where[..7], f.Instruction, f.Vector, f.Signal));
         Assert.True(p.Registers.Rip > X86Program.TextAddress, "rip stays on the cpuid, after the mov that ran");
         Assert.Equal(1UL, p.Registers[Reg.Rax]);
         Assert.Contains(p.KillReason!, k.Console);

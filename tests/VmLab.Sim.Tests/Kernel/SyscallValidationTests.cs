@@ -88,7 +88,8 @@ public class SyscallValidationTests
         var f = Assert.Single(k.Faults);
         var store = X86Disassembler.Disassemble(poker.Segments[0].Bytes, X86Program.TextAddress)[2];
         Assert.Equal("mov %rax,(%rbx)", store.Text);
-        Assert.Equal($"PAGE FAULT on 0x40000 (pid 1, write, protection problem, rip=0x{store.Address:x})", f.Message);
+        Assert.Equal($"PAGE FAULT on 0x40000 (pid 1, write, protection problem, rip=0x{store.Address:x}): page fault at 0x40000 " +
+                     $"writing (kernel memory, not user-accessible), in _start+0x{store.Address - X86Program.TextAddress:x}: mov %rax,(%rbx)", f.Message);
         Assert.Equal(7u, f.ErrorCode);
         Assert.Contains("Hello, world! I am pid 2", k.Console);
         Assert.Equal(k.FreeFramesAtBoot, k.Frames.FreeFrames);

@@ -157,7 +157,8 @@ public class CheckpointTests
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
                 "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks " +
                 "_changedOutside",   // not saved: a restore sets it, so the first entry after one is checked
-            [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting",
+            [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting " +
+                "Image",   // saved with the rest by Process.Clone: an immutable image, shared
             [typeof(PipeRing)] = "_ring _head Count",
             [typeof(FrameAllocator)] = "_memory _used _freed _cursor",
             [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount",

@@ -1,3 +1,5 @@
+using VmLab.Sim.Scenarios;
+
 namespace VmLab.Cli.Commands.Sim;
 
 /// <summary><c>vmlab sim cpu</c>: one x86-64 program as the only process on the teaching kernel.</summary>
@@ -18,10 +20,11 @@ internal static class CpuCommand
             mapped into the process's own page table, and its machine code runs on the simulated x86-64 CPU,
             every fetch, load and store through the MMU and TLB. syscall hands control to the kernel (write,
             exit, getpid, page_alloc, fork, ...: docs/isa.md). The run ends when the program exits or is killed,
-            or after N instructions or --timeout seconds. FILE comes from 'vmlab sim cc'; --builtin runs one of the kernel's own C
+            or after N instructions or --timeout seconds. The verdict is sim run --program's for the same run: confirmed when
+            every process exited (with any status), none was killed, and memory is clean. FILE comes from 'vmlab sim cc'; --builtin runs one of the kernel's own C
             programs (native/user/p-NAME.c), compiled into vmlab.
             """,
-            """{"program","instructions","stop_reason","out_of_time","exited","exit_status","kill_reason","output","console","syscalls","faults":[…],"trace":[{"address","text"}],"trace_truncated"}""",
+            """{"program","instructions","stop_reason","out_of_time","exited","exit_status","kill_reason","output","console","syscalls","faults":[{"pid","kind","address","access","error_code","rip","killed","message","cause","where","instruction","vector","signal"}],"trace":[{"address","text"}],"trace_truncated","passed","verdict","leaked_frames","checker_errors"}""",
             "vmlab sim cpu --builtin hello", "vmlab sim cpu --builtin allocator --trace --steps 50", "vmlab sim cpu prog.elf --json")
         {
             Tour = new("User programs are real x86-64 machine code, compiled from C. The simulated CPU fetches each " +
@@ -38,7 +41,8 @@ internal static class CpuCommand
             var lines = trace ? ElfInput.Traced(k, 1, image, steps, MaxTrace) : [];
             ctx.Progress($"running {name}", () => k.Run(Math.Max(0, steps - k.Instructions)));
             var p = k.History[0];
-            bool ok = p.ExitStatus == 0 && k.Panic is null;
+            var result = Scenario.Programs(k);     // the verdict sim run --program gives the same run
+            bool ok = result.Passed;
             string end = p.KillReason is { } why ? $"killed: {why}" : p.ExitStatus is { } s ? $"exit({s})"
                 : k.Panic is { } panic ? $"kernel panic: {panic}" : k.OutOfTime ? TimeLimit.Stopped(limit, k.Instructions) : $"still running after {k.Instructions} instructions (raise --steps)";
             var json = new
@@ -56,6 +60,10 @@ internal static class CpuCommand
                 k.Faults,
                 Trace = trace ? lines.Select(l => new { l.Address, l.Text }) : null,
                 TraceTruncated = trace && lines.Count >= MaxTrace,
+                result.Passed,
+                result.Verdict,
+                result.LeakedFrames,
+                result.CheckerErrors,
             };
             return ctx.Emit(json, ok, rep =>
             {
@@ -80,8 +88,7 @@ internal static class CpuCommand
                 rep.Fact("instructions executed", p.Instructions);
                 rep.Fact("syscalls", p.Syscalls);
                 rep.Fact("stop reason", end);
-                rep.Verdict(ok, ok ? $"the program ran {p.Instructions} instructions and exited with status 0"
-                                   : $"the program did not exit with status 0: {end}");
+                rep.Verdict(ok, result.Verdict);
             });
         });
     }

@@ -48,7 +48,8 @@ internal static class Guards
     {
         try
         {
-            if (ctx.Request.ContentLength > WebServer.MaxBody) throw new BadRequest($"the request body is larger than {WebServer.MaxBody} bytes", 413);
+            long limit = ctx.Request.Path.StartsWithSegments("/api/programs") ? ProgramApi.MaxProgram : WebServer.MaxBody;
+            if (ctx.Request.ContentLength > limit) throw new BadRequest($"the request body is larger than {limit} bytes", 413);
             await next(ctx);
             // A refusal without a body (host filtering, routing's 405, no page here): the status says it in JSON.
             if (!ctx.Response.HasStarted && ctx.Response.StatusCode >= 400 && ctx.Response.ContentLength is null or 0

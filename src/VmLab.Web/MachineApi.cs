@@ -16,13 +16,23 @@ internal static class MachineApi
 {
     public static void Map(IEndpointRouteBuilder app, SessionStore store)
     {
-        app.MapGet("/api/scenarios", () => Json(new { Scenarios = ScenarioCatalog.All, StudentSeams = store.Seams?.Names ?? [], Workspace = store.Seams?.Source }));
+        app.MapGet("/api/scenarios", () => Json(new
+        {
+            Scenarios = store.Programs is { } programs ? [ScenarioCatalog.Of(programs), .. ScenarioCatalog.All] : ScenarioCatalog.All,
+            StudentSeams = store.Seams?.Names ?? [], Workspace = store.Seams?.Source,
+        }));
+
+        app.MapGet("/api/scenarios/{name}/lesson", async (HttpContext ctx, string name) =>
+        {
+            var (scenario, _) = ScenarioCatalog.Parse(name, null, store.Programs);
+            return Json(await Lessons.Of(scenario, ctx.RequestAborted));
+        });
 
         app.MapPost("/api/machines", async (HttpContext ctx) =>
         {
             const string required = "\"scenario\" is required (a name from GET /api/scenarios)";
             var request = await WebRequest.Read<CreateMachine>(ctx, _ => required);
-            var (machine, args) = ScenarioCatalog.Parse(request.Scenario ?? throw new BadRequest(required), request.Options);
+            var (machine, args) = ScenarioCatalog.Parse(request.Scenario ?? throw new BadRequest(required), request.Options, store.Programs);
             return Json(new { Id = store.Create(machine, args) });
         });
 
@@ -101,7 +111,7 @@ internal static class MachineApi
     }
 
     private static BadRequest Unknown(string id) =>
-        new($"no machine '{Clip(id)}' (it may have been idle too long): create one with POST /api/machines", 404);
+        new($"no machine '{Clip(id)}' (it may have been idle too long, or the server restarted): create one with POST /api/machines", 404);
 
     /// <summary>The request body as JSON (bounded in size); an empty body is {} when allowed.</summary>
     internal static async Task<JsonDocument> Body(HttpContext ctx, bool allowEmpty = false)

@@ -7,24 +7,34 @@ namespace VmLab.Web;
 internal sealed record OptionSpec(string Name, string Type, object Default, string Help, long? Min = null, long? Max = null,
     IReadOnlyList<string>? Values = null);
 
-internal sealed record ScenarioSpec(string Name, string Summary, IReadOnlyList<OptionSpec> Options);
+/// <summary>A scenario as the page lists it: its options, and the lesson text the scenario itself declares (the tour
+/// says the same lesson), the first thing to look at and the next step to take.</summary>
+internal sealed record ScenarioSpec(string Name, string Summary, IReadOnlyList<OptionSpec> Options)
+{
+    public string Lesson { get; init; } = "";
+    public string FirstLook { get; init; } = "";
+    public string NextStep { get; init; } = "";
+}
 
 /// <summary>The scenarios `sim run` has, with their options, as the simulator declares them (<see cref="Scenario"/>),
 /// and the parsing of an options object into <see cref="ScenarioArgs"/>. Bad input is a <see cref="BadRequest"/> with
 /// one line of explanation.</summary>
 internal static class ScenarioCatalog
 {
-    public static IReadOnlyList<ScenarioSpec> All { get; } =
-        [.. Scenario.All.Select(s => new ScenarioSpec(s.Name, s.Summary, [.. s.Options.Select(Spec)]))];
+    public static IReadOnlyList<ScenarioSpec> All { get; } = [.. Scenario.All.Select(Of)];
+
+    /// <summary>What the page says of <paramref name="s"/>.</summary>
+    public static ScenarioSpec Of(Scenario s) =>
+        new(s.Name, s.Summary, [.. s.Options.Select(Spec)]) { Lesson = s.Lesson, FirstLook = s.FirstLook, NextStep = s.NextStep };
 
     private static OptionSpec Spec(ScenarioOption o) =>
         new(o.Name, o.Kind switch { OptionKind.Flag => "bool", OptionKind.Int => "int", _ => "choice" }, o.Default, o.Help, o.Min, o.Max, o.Values);
 
     /// <summary>The scenario called <paramref name="name"/> and its settings from <paramref name="options"/> (a JSON
     /// object or absent).</summary>
-    public static (Scenario Scenario, ScenarioArgs Args) Parse(string name, JsonElement? options)
+    public static (Scenario Scenario, ScenarioArgs Args) Parse(string name, JsonElement? options, Scenario? programs = null)
     {
-        var scenario = Scenario.Find(name)
+        var scenario = (programs?.Name == name ? programs : Scenario.Find(name))
             ?? throw new BadRequest($"unknown scenario '{name}' (try: {string.Join(", ", All.Select(s => s.Name))})");
         var args = new ScenarioArgs();
         if (options is not { } obj || obj.ValueKind == JsonValueKind.Null) return (scenario, args);

@@ -46,6 +46,12 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
     /// <summary>Seams every machine boots with over its scenario's own (a student's, from <c>web --workspace</c>).</summary>
     public SeamOverlay? Seams { get; init; }
 
+    /// <summary>The user's programs (<c>web --program</c>) as the scenario "program", listed first; null without them.</summary>
+    public ProgramsScenario? Programs { get; init; }
+
+    /// <summary>The quiz generator the page's quiz panel uses (the CLI hands it <c>vmlab quiz</c>'s); null: no quiz.</summary>
+    public QuizSource? Quiz { get; init; }
+
     public string Create(Scenario scenario, ScenarioArgs args)
     {
         MachineSession session;

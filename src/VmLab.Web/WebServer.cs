@@ -51,7 +51,17 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, every machine booting with <paramref name="seams"/>
     /// over its scenario's kernel (a student's seams: <c>vmlab web --workspace</c>).</summary>
     public static Task<WebServer> StartAsync(string host, int port, SeamOverlay? seams, CancellationToken cancel = default) =>
-        StartAsync(host, port, new SessionStore { Seams = seams }, cancel);
+        StartAsync(host, port, new WebOptions { Seams = seams }, cancel);
+
+    /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, with a student's seams, the user's programs and a
+    /// quiz generator as <paramref name="options"/> say.</summary>
+    public static Task<WebServer> StartAsync(string host, int port, WebOptions options, CancellationToken cancel = default) =>
+        StartAsync(host, port, new SessionStore
+        {
+            Seams = options.Seams,
+            Programs = options.Programs is { Count: > 0 } programs ? new ProgramsScenario(programs) : null,
+            Quiz = options.Quiz,
+        }, cancel);
 
     /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, serving the machines of <paramref name="store"/>.</summary>
     internal static async Task<WebServer> StartAsync(string host, int port, SessionStore? store, CancellationToken cancel = default)
@@ -116,6 +126,7 @@ public sealed class WebServer : IAsyncDisposable
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         MachineApi.Map(app, store);
+        ProgramApi.Map(app, store);
         ExerciseApi.Map(app);
         app.MapFallback("/api/{**rest}", (HttpContext ctx) => throw new BadRequest($"no API at {MachineApi.Clip(ctx.Request.Method)} {MachineApi.Clip(ctx.Request.Path)}", 404));
         return app;
@@ -137,17 +148,28 @@ public sealed class WebServer : IAsyncDisposable
     }
 }
 
+/// <summary>What a server's machines run beyond the scenarios: a student's seams (<c>--workspace</c>), the user's own
+/// programs (<c>--program</c>, the scenario "program"), and the quiz generator the page's quiz panel asks.</summary>
+public sealed record WebOptions
+{
+    public SeamOverlay? Seams { get; init; }
+    public IReadOnlyList<(string Name, VmLab.Sim.Elf.ProgramImage Image)>? Programs { get; init; }
+    public QuizSource? Quiz { get; init; }
+}
+
 /// <summary>The `vmlab web` verb's body: start, print one line with the URL, serve until cancelled.</summary>
 public static class WebHost
 {
     /// <summary>Returns the exit code: 0 after Ctrl-C, 1 when the port is taken, 2 for a bad host.</summary>
     public static async Task<int> RunAsync(string host, int port, TextWriter output, TextWriter error, bool open, CancellationToken cancel,
-        SeamOverlay? seams = null)
+        WebOptions? options = null)
     {
+        options ??= new WebOptions();
+        var seams = options.Seams;
         WebServer server;
         try
         {
-            server = await WebServer.StartAsync(host, port, seams, cancel);
+            server = await WebServer.StartAsync(host, port, options, cancel);
         }
         catch (ArgumentException e)
         {
@@ -172,6 +194,8 @@ public static class WebHost
                 await output.WriteLineAsync(seams.Names.Count == 0
                     ? $"vmlab web: every seam in {Printable(seams.Source)} is still the stub: the machines run the reference kernel"
                     : $"vmlab web: your seams ({Printable(seams.ToString())}, from {Printable(seams.Source)}) run in every machine; the reference kernel for the rest");
+            if (options.Programs is { Count: > 0 } programs)
+                await output.WriteLineAsync($"vmlab web: your programs ({Printable(string.Join(", ", programs.Select(p => p.Name)))}) are the scenario 'program', first on the page");
             if (server.Exposed)
                 await error.WriteLineAsync($"vmlab web: warning: listening on {host} exposes the machines beyond this computer: " +
                                            "anyone who can reach it can create, run and delete them (there is no password)");

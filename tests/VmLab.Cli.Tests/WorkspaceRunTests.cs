@@ -167,5 +167,43 @@ public class WorkspaceRunTests(StudentForks forks) : IClassFixture<StudentForks>
         var finding = state["checker_findings"]![0]!;
         Assert.Contains("fork(", finding["cause"]!["text"]!.GetValue<string>());
         Assert.Equal(finding["cause"]!["step"]!.GetValue<long>(), finding["step"]!.GetValue<long>());
+        Assert.True(state["finished"]!.GetValue<bool>());
+        Assert.False(state["passed"]!.GetValue<bool>());
+        Assert.Contains("isolation broken", state["verdict"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_web_runs_a_right_fork_to_the_references_verdict()
+    {
+        await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0, StudentKernel.Build(forks.RightDir));
+        using var http = new HttpClient { BaseAddress = server.Url };
+        var created = await (await http.PostAsJsonAsync("api/machines", new { scenario = "fork" })).Content.ReadFromJsonAsync<JsonObject>();
+        string id = created!["id"]!.GetValue<string>();
+        var before = await http.GetFromJsonAsync<JsonObject>($"api/machines/{id}");
+        Assert.Null(before!["verdict"]);
+        await http.PostAsJsonAsync($"api/machines/{id}/step", new { count = 100000 });
+        var state = await http.GetFromJsonAsync<JsonObject>($"api/machines/{id}");
+        Assert.True(state!["passed"]!.GetValue<bool>(), state["verdict"]?.ToString());
+        Assert.Equal(CliRunner.Json("sim", "run", "fork")["verdict"]!.GetValue<string>(), state["verdict"]!.GetValue<string>());
+        Assert.Empty(state["checker_findings"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task The_pages_quiz_is_vmlab_quizs_own()
+    {
+        await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0, new VmLab.Web.WebOptions { Quiz = Commands.WebCommand.Quiz });
+        using var http = new HttpClient { BaseAddress = server.Url };
+        var sheet = await http.GetFromJsonAsync<JsonObject>("api/quiz?kind=maze&seed=7");
+        var cli = CliRunner.Json("quiz", "maze", "--seed", "7", "--answers");
+        var questions = sheet!["questions"]!.AsArray().Select(q => q!.GetValue<string>()).ToList();
+        Assert.Equal(cli["problems"]!.AsArray().Select(p => p!["question"]!.GetValue<string>()), questions);
+        var answers = VmLab.Labs.Quiz.Quizzes.Make("maze", 7).Problems.Select(p => p.Key).ToList();      // the answers in short
+        var marked = await (await http.PostAsJsonAsync("api/quiz/check", new { kind = "maze", seed = 7, answers })).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.All(marked!["marks"]!.AsArray(), m => Assert.True(m!["correct"]!.GetValue<bool>(), m.ToJsonString()));
+        var wrong = await (await http.PostAsJsonAsync("api/quiz/check", new { kind = "maze", seed = 7, answers = new[] { "room 99" } })).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.False(wrong!["marks"]![0]!["correct"]!.GetValue<bool>());
+        var bad = await http.GetAsync("api/quiz?kind=nosuch");
+        Assert.Equal(400, (int)bad.StatusCode);
+        Assert.Contains("must be one of paging, alignment, walk", await bad.Content.ReadAsStringAsync());
     }
 }

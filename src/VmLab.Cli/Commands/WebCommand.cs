@@ -11,6 +11,7 @@ internal static class WebCommand
         var host = Opt.Text("--host", "address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 exposes it)", "ADDRESS");
         var open = Opt.Flag("--open", "open the page in the default browser");
         var workspace = Commands.Sim.WorkspaceSeams.Option();
+        var programs = Opt.Text("--program", "boot the teaching kernel with your own static x86-64 ELF programs (from 'vmlab sim cc'), comma-separated: the scenario 'program', first on the page", "A.elf[,B.elf]");
         var port = Opt.Int("--port", "port to listen on (0 picks a free one)", 5080, 0, 65535);
         return new Verb("web", "the simulated machine in a browser: memory, page walks, TLB, processes, step by step",
             """
@@ -20,24 +21,29 @@ internal static class WebCommand
             decoded and the fault explained, the TLB, processes, kernel events and checker errors. Everything is
             served from the vmlab binary: no network access needed. Ctrl-C stops it; a port in use exits 1.
             With --workspace DIR every machine runs your seams (built as 'lab grade' builds them) and the reference
-            kernel for the rest; the page says which seams are yours.
+            kernel for the rest; the page says which seams are yours. With --program A.elf[,B.elf] the page opens
+            on your programs (the scenario 'program'), their symbols in the walk and the disassembly; the page's
+            file picker boots one more the same way.
             """,
             null,
-            "vmlab web", "vmlab web --port 8080 --open", "vmlab web --workspace ~/lab1")
+            "vmlab web", "vmlab web --port 8080 --open", "vmlab web --workspace ~/lab1", "vmlab web --program prog.elf")
             .Takes(
                 port,
                 host,
                 open,
-                workspace)
+                workspace,
+                programs)
             .Does(ctx =>
             {
+                var images = Programs(ctx.Get(programs));
                 var seams = Commands.Sim.WorkspaceSeams.Build(ctx, workspace);
+                var options = new WebOptions { Seams = seams, Programs = images, Quiz = Quiz };
                 using var cancel = new CancellationTokenSource();
                 ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };
                 Console.CancelKeyPress += stop;
                 try
                 {
-                    return WebHost.RunAsync(ctx.Get(host) ?? "127.0.0.1", (int)ctx.Get(port), ctx.Out, ctx.Err, ctx.Get(open), cancel.Token, seams)
+                    return WebHost.RunAsync(ctx.Get(host) ?? "127.0.0.1", (int)ctx.Get(port), ctx.Out, ctx.Err, ctx.Get(open), cancel.Token, options)
                         .GetAwaiter().GetResult();
                 }
                 finally
@@ -46,4 +52,19 @@ internal static class WebCommand
                 }
             });
     }
+
+    private static IReadOnlyList<(string Name, VmLab.Sim.Elf.ProgramImage Image)>? Programs(string? list)
+    {
+        if (list is null) return null;
+        string[] files = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (files.Length is 0 or > 16) throw new UsageException("--program: name 1 to 16 ELF files, comma-separated");
+        return [.. files.Select(f => (Path.GetFileNameWithoutExtension(f), Commands.Sim.ElfInput.Load(f)))];
+    }
+
+    // `vmlab quiz`'s generator and marking, for the page's quiz panel.
+    internal static readonly QuizSource Quiz = new(
+        [.. VmLab.Labs.Quiz.Quizzes.Kinds],
+        (kind, seed) => [.. VmLab.Labs.Quiz.Quizzes.Make(kind, seed).Problems.Select(p => p.Question)],
+        (kind, seed, answers) => [.. VmLab.Labs.Quiz.QuizCheck.Mark(VmLab.Labs.Quiz.Quizzes.Make(kind, seed), answers)
+            .Select(m => new QuizMark(m.Given, m.Correct, m.Expected, m.Answer))]);
 }

@@ -47,6 +47,12 @@ public sealed record KernelEvent(long Step, KernelEventKind Kind, int Pid, strin
     /// <summary>For a page fault, the error code in words ("protection violation, write, user"); null otherwise.</summary>
     public string? Meaning { get; init; }
     /// <summary>
+    /// For a syscall handed an address in the kernel's half that is another process's frame (seed 003 G1's confused
+    /// deputy: eve's page_alloc given alice's page table), what that frame is and what the kernel did with it; null
+    /// otherwise.
+    /// </summary>
+    public string? Deputy { get; init; }
+    /// <summary>
     /// For a fault event, true when the kernel fixed it and the process went on (copy-on-write), false when it killed
     /// the process.
     /// </summary>
@@ -100,13 +106,33 @@ public sealed partial class Kernel
         _events.Enqueue(e);
     }
 
+    // A user program never has a reason to pass an address below PROC_START_ADDR: there it names a physical frame
+    // through the kernel's identity map. When that frame is another process's, the caller is asking the kernel to
+    // act on memory that is not its own.
+    private string? Deputy(Process p, ulong address, string result)
+    {
+        if (address < KernelLayout.PageSize || address >= KernelLayout.ProcStartAddr || address % KernelLayout.PageSize != 0) return null;
+        var info = Frames.Info(address);
+        if (info.Pid == 0 || info.Pid == p.Pid || info.Owner is not (VmLab.Sim.Memory.FrameOwner.PageTable or VmLab.Sim.Memory.FrameOwner.Process)) return null;
+        string what = info.Owner == VmLab.Sim.Memory.FrameOwner.PageTable ? (KernelPageTableRootOf(info.Pid) == address ? "page table (its PML4)" : "page-table page") : "page";
+        string owner = Find(info.Pid) is { } victim ? $"pid {info.Pid} ({victim.Name})" : $"pid {info.Pid}";
+        return result == "0"
+            ? $"confused deputy: 0x{address:x} is {owner}'s {what}, and the kernel, acting for pid {p.Pid}, obeyed"
+            : $"0x{address:x} is {owner}'s {what}: the kernel, asked by pid {p.Pid}, refused ({result})";
+    }
+
+    private ulong KernelPageTableRootOf(int pid) => Find(pid)?.PageTable.Root ?? 0;
+
     // A syscall seen from outside: its arguments, its result (or the caller's end), and an exit if it was one.
     private void RecordSyscall(Process p, long number, ulong a0, ulong a1)
     {
         if (!RecordEvents && !TraceEnabled) return;
         string name = SyscallAbi.Name(number);
         string result = p.Alive ? ((long)p.Registers[Reg.Rax]).ToString() : "-";
-        Record(new(Cpu.InstructionCount, KernelEventKind.Syscall, p.Pid, $"pid {p.Pid} {name}(0x{a0:x}, 0x{a1:x}) = {result}") { Syscall = name });
+        Record(new(Cpu.InstructionCount, KernelEventKind.Syscall, p.Pid, $"pid {p.Pid} {name}(0x{a0:x}, 0x{a1:x}) = {result}")
+        {
+            Syscall = name, Deputy = Deputy(p, a0, result),
+        });
         if (p.State == ProcessState.Exited)
             Record(new(Cpu.InstructionCount, KernelEventKind.Exit, p.Pid, $"pid {p.Pid} ({p.Name}) exited with status {p.ExitStatus}"));
         if (!RecordEvents) return;

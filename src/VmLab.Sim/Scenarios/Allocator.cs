@@ -11,6 +11,10 @@ file sealed class AllocatorScenario() : Scenario<Booted>("allocator", 20,
     "Three allocators take heap pages one at a time until page_alloc says no: physical memory is full. " +
     "Then they exit, and every frame comes back. --view shows memory filling up.")
 {
+    public override string FirstLook => "The free-frame count in the summary line: three allocators take pages until page_alloc says -1.";
+
+    public override string NextStep => "Press Run and watch Physical memory fill with the three pids' colours; at the end every frame is free again.";
+
     private const int Allocators = 3;
 
     private protected override Booted Boot(ScenarioArgs args)

@@ -14,6 +14,10 @@ file sealed class BigDataScenario() : Scenario<BigDataScenario.Remapped>("bigdat
     "C1: one mapping change in process setup, and not one byte of memory written, changes what bigdata prints " +
     "to \"CS 61 Is Amazing\".")
 {
+    public override string FirstLook => "The before/after in the lesson: one mapping change, and bigdata prints a different string.";
+
+    public override string NextStep => $"Pick pid 1 and walk 0x{VmLab.Sim.Elf.ElfPrograms.Image("bigdata")!.Symbols["message"]:x} (message) as read: its page maps the frame behind amazing (0x{VmLab.Sim.Elf.ElfPrograms.Image("bigdata")!.Symbols["amazing"]:x}), read-only.";
+
     /// <summary>Whether the frame now behind `message` holds exactly the bytes it held before the change.</summary>
     public sealed class Remapped(SimKernel k) : Booted(k)
     {

@@ -14,6 +14,10 @@ file sealed class ForkScenario() : Scenario<Booted>("fork", 50,
     "writes x = 2; the parent still reads x = 1. Try --naive to see why copying the mappings alone is not " +
     "enough, and --cow for copy-on-write.")
 {
+    public override string FirstLook => "Events: pid 1's fork; then the Virtual memory of pid 2, whose writable pages map frames of its own.";
+
+    public override string NextStep => $"Run to next event until the child writes x (with cow, a copy-on-write fault), click it to land just before, then walk 0x{VmLab.Sim.Elf.ElfPrograms.Image("forker")!.Symbols["x"] & ~0xfffUL:x} in pid 2 as write.";
+
     private static readonly FlagOption Naive = new("naive", "fork with copy_mappings only (seed 003 E2): parent and child share writable frames, and the checker must flag it");
     private static readonly FlagOption Cow = new("cow", "copy-on-write fork: pages shared read-only, copied on the first write");
 

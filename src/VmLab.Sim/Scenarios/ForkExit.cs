@@ -11,6 +11,10 @@ file sealed class ForkExitScenario() : Scenario<Booted>("forkexit", 60,
     "Thousands of fork/exit cycles: exit must give back every page and every page-table page, or free memory " +
     "shrinks a little each time. leaked_frames must be 0.")
 {
+    public override string FirstLook => "The free-frame count and leaked frames: after each fork and exit every frame comes back.";
+
+    public override string NextStep => "Press Run; then drag the timeline back: at any step leaked frames is 0 and free frames returns to the boot count.";
+
     // Each cycle costs the memory checker about 1 ms of CPU: 5,000 cycles is 4 s, a million was a quarter hour.
     private static readonly IntOption Count = new("count", "fork/exit cycles", 2000, 1, 5_000);
 

@@ -22,6 +22,10 @@ file sealed class FriendsScenario() : Scenario<FriendsScenario.Pair>("friends", 
     "the address is a user page the caller may own and returns -1; alice runs on. (--vulnerable shows the kernel " +
     "wiping alice's page table for eve.)")
 {
+    public override string FirstLook => "Events: eve's page_alloc with the address of alice's page table, marked as the deputy's cause.";
+
+    public override string NextStep => "Tick vulnerable, boot, press Run; click a checker finding: it points at eve's page_alloc, the syscall that handed the kernel alice's page.";
+
     private const int Rounds = 40;
 
     private static readonly FlagOption Vulnerable = new("vulnerable", "the handout kernel: page_alloc zeroes whatever page it is given");

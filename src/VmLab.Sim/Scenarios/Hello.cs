@@ -10,6 +10,10 @@ file sealed class HelloScenario() : Scenario<Booted>("hello", 10,
     "one process prints a line and exits; every frame comes back",
     "The teaching kernel runs a user program with its own page table; exit gives every frame back.")
 {
+    public override string FirstLook => "The Physical memory panel: the frames process_setup gave pid 1 (code, data, stack, page tables), and the Console.";
+
+    public override string NextStep => "Run to next event until pid 1's write; then click its code page at 0x100000 and walk it as write: the walk stops at the leaf, which is read-only.";
+
     private protected override Booted Boot(ScenarioArgs args)
     {
         var k = NewKernel(args);

@@ -17,6 +17,10 @@ file sealed class InspectScenario() : Scenario<InspectScenario.Looks>("inspect",
     "B1-B5: where syscall_entry, kernel_pagetable and a program's entry map, with which permission bits, before " +
     "and after process_setup. No PTE_U on kernel pages is kernel isolation.")
 {
+    public override string FirstLook => "The B1-B5 table in the lesson: three addresses in kernel_pagetable before and after process_setup, and in pid 1's table.";
+
+    public override string NextStep => "Pick pid 1, type 0x40ad0 (syscall_entry) in Page walk and walk it as read: the last level has no U bit, so a user access faults.";
+
     /// <summary>The three addresses looked up in kernel_pagetable before and after process_setup, and in the new
     /// process's own table.</summary>
     public sealed class Looks(SimKernel k, (string Name, ulong Va)[] targets) : Booted(k)

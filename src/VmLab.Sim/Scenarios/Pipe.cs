@@ -23,6 +23,10 @@ file sealed class PipeScenario() : Scenario<Booted>("pipe", 90,
     "H2: the same two programs through four kernels. Blocking, batching and scheduling each cut the syscalls a " +
     "message costs; together they reach the minimum, one write and one read.")
 {
+    public override string FirstLook => "Processes: syscalls by name for the writer and the reader; the console counts messages.";
+
+    public override string NextStep => "Boot kernel naive and kernel best with the same messages and compare the syscalls per message.";
+
     // Each word names a teaching pipe seam: one more technique switched on at a time.
     private static readonly ChoiceOption<IPipeKernel> Variant = new("kernel",
         "naive: 1 byte per call, busy polling (the handout); blocking: sleep on an empty or full pipe; batching: whole " +

@@ -21,3 +21,51 @@ public abstract partial class Scenario
             k.Panic is null && running == 0 && killed is null, verdict));
     }
 }
+
+/// <summary>
+/// The user's own programs as a scenario a viewer can boot (<c>vmlab web --program</c>, a file uploaded in the page):
+/// each image started in order on the teaching kernel, judged as <see cref="Scenario.Programs(SimKernel)"/> judges
+/// a <c>sim run --program</c> run. Not among <see cref="Scenario.All"/>: it exists only for the images given.
+/// </summary>
+public sealed class ProgramsScenario : Scenario<Booted>
+{
+    private readonly IReadOnlyList<(string Name, VmLab.Sim.Elf.ProgramImage Image)> _programs;
+
+    /// <summary>A scenario named "program" that starts <paramref name="programs"/> (at least one) in order.</summary>
+    public ProgramsScenario(IReadOnlyList<(string Name, VmLab.Sim.Elf.ProgramImage Image)> programs)
+        : base("program", 1000, $"your programs: {string.Join(", ", programs.Select(p => p.Name))}",
+            "Your own programs, each a process with its own page table: its x86-64 code runs on the simulated CPU " +
+            "through the MMU and TLB, the kernel serving its syscalls. Its symbols name addresses in the walk and " +
+            "the disassembly.")
+    {
+        if (programs.Count == 0) throw new ArgumentException("give at least one program");
+        _programs = programs;
+    }
+
+    /// <summary>The programs' names, in the order they start.</summary>
+    public IReadOnlyList<string> Names => [.. _programs.Select(p => p.Name)];
+
+    /// <inheritdoc/>
+    public override string FirstLook => $"Virtual memory of pid 1 ({_programs[0].Name}): its code, data and stack pages from the ELF file.";
+
+    /// <inheritdoc/>
+    public override string NextStep => $"Walk 0x{_programs[0].Image.Entry:x}, the entry point of {_programs[0].Name}, as exec; then Step and read the instruction at rip in Processes.";
+
+    /// <inheritdoc/>
+    public override VmLab.Sim.Elf.ProgramImage? Image(string process) =>
+        _programs.FirstOrDefault(p => p.Name == process).Image ?? base.Image(process);
+
+    private protected override Booted Boot(ScenarioArgs args)
+    {
+        var k = NewKernel(args);
+        foreach (var (name, image) in _programs)
+            if (k.Spawn(image, name) < 0) throw new ArgumentException($"the kernel could not start {name} (no free process slot or out of memory)");
+        return new(k);
+    }
+
+    private protected override Judgement Judge(Booted booted, ScenarioArgs args)
+    {
+        var r = Programs(booted.Kernel);
+        return new(r.Description, r.Passed, r.Verdict);
+    }
+}

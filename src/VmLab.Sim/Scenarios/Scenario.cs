@@ -53,6 +53,16 @@ public abstract partial class Scenario
     /// <summary>The lesson, in a few sentences: what to look at and why it matters (the tour says it).</summary>
     public string Lesson { get; }
 
+    /// <summary>The first thing to look at once it has booted, in one line (the web's start screen says it).</summary>
+    public virtual string FirstLook => "Physical memory: the frames each process was given, coloured by owner.";
+
+    /// <summary>What to do next, concretely ("run to the child's first write, then walk 0x... as write").</summary>
+    public virtual string NextStep => "Press Run to next event, then click the event to land just before it.";
+
+    /// <summary>The program image a process of this scenario runs, by process name (its symbols name addresses in
+    /// the web's walk and disassembly): one of the kernel's C programs unless the scenario brings its own.</summary>
+    public virtual VmLab.Sim.Elf.ProgramImage? Image(string process) => VmLab.Sim.Elf.ElfPrograms.Image(process);
+
     /// <summary>The scenario's own options, then <see cref="Steps"/>.</summary>
     public IReadOnlyList<ScenarioOption> Options => [.. Own, Steps];
 
@@ -87,6 +97,25 @@ public abstract partial class Scenario
     /// <see cref="Run(ScenarioArgs?)"/> starts them, for viewers that step it themselves. Deterministic.
     /// </summary>
     public SimKernel Start(ScenarioArgs? args = null) => BootAny(Checked(args)).Kernel;
+
+    /// <summary>
+    /// As <see cref="Start"/>, for a viewer that steps the machine itself and wants the scenario's verdict once it has
+    /// run: the kernel, and a function judging it as it stands (what <see cref="Run(ScenarioArgs?)"/> would say, the
+    /// memory checker's findings so far included; it runs no check of its own).
+    /// </summary>
+    public (SimKernel Kernel, Func<(bool Passed, string Verdict)> Judge) Launch(ScenarioArgs? args = null)
+    {
+        var a = Checked(args);
+        var booted = BootAny(a);
+        return (booted.Kernel, () =>
+        {
+            var j = JudgeAny(booted, a);
+            var k = booted.Kernel;
+            if (j.BrokenOnPurpose || !j.Passed) return (j.Passed, k.Panic is { } p && !j.Passed ? $"{j.Verdict} (the kernel panicked: {p})" : j.Verdict);
+            if (k.Panic is { } panic) return (false, $"{j.Verdict}, but the kernel panicked: {panic}");
+            return k.CheckerErrors.Count > 0 ? (false, $"{j.Verdict}, but the checker found {k.CheckerErrors.Count} problem(s)") : (true, j.Verdict);
+        });
+    }
 
     /// <summary>Boots, runs to the end (or the instruction budget), judges and checks memory. Deterministic.</summary>
     public ScenarioResult Run(ScenarioArgs? args = null)

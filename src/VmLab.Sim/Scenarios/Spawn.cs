@@ -14,6 +14,10 @@ file sealed class SpawnScenario() : Scenario<SpawnScenario.Alices>("spawn", 70,
     "F1: spawn(\"alice\") twice. Each copy has its own page table, so both run at virtual address 0x100000 on " +
     "different frames, interleaved by the timer.")
 {
+    public override string FirstLook => "Processes: two alices, both running code at 0x100000, each on frames of its own.";
+
+    public override string NextStep => "Walk 0x100000 in one alice, then in the other: the same virtual address leads to different frames.";
+
     /// <summary>Each alice as process_setup made it: its pid and the frame behind its code page.</summary>
     public sealed class Alices(SimKernel k) : Booted(k)
     {

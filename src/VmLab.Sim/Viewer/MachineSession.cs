@@ -26,6 +26,8 @@ public sealed class MachineSession
     private static readonly TimeSpan PieceTime = TimeSpan.FromMilliseconds(4);
     private const long MinPiece = 64, MaxPiece = 1 << 20;
 
+    private readonly Func<(bool Passed, string Verdict)> _judge;
+    private (long Step, bool Passed, string Verdict)? _verdict;
     private long _piece = 1024;
     private TimeSpan _sinceLatest;       // run time since the machine was at the latest checkpoint's step
     private bool _pastStep;              // stopped at an event: a fault already handled, the next process dispatched
@@ -41,7 +43,7 @@ public sealed class MachineSession
         if (Checkpoints.Count > 0) throw new ArgumentException("checkpoints: give a fresh set, not one in use", nameof(checkpoints));
         Scenario = scenario;
         Args = args ?? new ScenarioArgs();
-        Kernel = Scenario.Start(Args);
+        (Kernel, _judge) = Scenario.Launch(Args);
         Kernel.RecordEvents = true;
         Checkpoints.Add(Kernel, TimeSpan.Zero);
     }
@@ -117,14 +119,30 @@ public sealed class MachineSession
     /// Its "finished" is the session's (<see cref="Finished"/>): a spent instruction budget ends the run too.
     /// </summary>
     public MachineSnapshot Snapshot(int maxEvents = 200) =>
-        MachineSnapshot.Of(Kernel, maxEvents) with
+        MachineSnapshot.Of(Kernel, maxEvents, Scenario.Image) with
         {
             Scenario = Scenario.Name, Furthest = Math.Max(Furthest, Step), Finished = Finished,
             StudentSeams = Args.Seams?.Names ?? [], CheckerFindings = ScenarioResult.Findings(Kernel),
+            Passed = Verdict()?.Passed, Verdict = Verdict()?.Verdict,
         };
 
+    // The scenario's verdict once the machine has finished (judged once per step it finishes at).
+    private (bool Passed, string Verdict)? Verdict()
+    {
+        if (!Finished) return null;
+        if (_verdict is not { } v || v.Step != Step)
+        {
+            var (passed, verdict) = _judge();
+            _verdict = v = (Step, passed, verdict);
+        }
+        return (v.Passed, v.Verdict);
+    }
+
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
-    public PageWalk? Walk(int pid, ulong va, Access access) => PageWalk.Of(Kernel, pid, va, access);
+    public PageWalk? Walk(int pid, ulong va, Access access) =>
+        PageWalk.Of(Kernel, pid, va, access) is { } walk
+            ? walk with { Symbol = Kernel.Find(pid) is { } p && Scenario.Image(p.Name)?.SymbolFor(va) is { } s ? (s.Address == va ? s.Name : $"{s.Name}+0x{va - s.Address:x}") : null }
+            : null;
 
     private StepResult Advance(long count, bool untilEvent, TimeSpan? limit)
     {

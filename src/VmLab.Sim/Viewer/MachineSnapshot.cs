@@ -52,18 +52,28 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
     /// scenario's own kernel.</summary>
     public IReadOnlyList<string> StudentSeams { get; init; } = [];
 
+    /// <summary>Once the machine has finished: whether what the scenario set out to show held (as `sim run` judges it);
+    /// null before.</summary>
+    public bool? Passed { get; init; }
+
+    /// <summary>Once the machine has finished: the scenario's verdict in words; null before.</summary>
+    public string? Verdict { get; init; }
+
     /// <summary>Each checker error among the kept events at its step, with the event that caused it.</summary>
     public IReadOnlyList<CheckerFinding> CheckerFindings { get; init; } = [];
 
     /// <summary>The most recently ended processes (at most 16), oldest first.</summary>
     public IReadOnlyList<EndedProcess> Ended { get; init; } = [];
 
-    /// <summary>The snapshot of <paramref name="k"/> now, with its last <paramref name="maxEvents"/> events.</summary>
-    public static MachineSnapshot Of(SimKernel k, int maxEvents = 200)
+    /// <summary>The snapshot of <paramref name="k"/> now, with its last <paramref name="maxEvents"/> events; each process's
+    /// instruction is disassembled with the symbols of its program (<paramref name="images"/>: the kernel's C programs by
+    /// name when not given).</summary>
+    public static MachineSnapshot Of(SimKernel k, int maxEvents = 200, Func<string, ProgramImage?>? images = null)
     {
         var live = k.Processes;
         var byFrame = new Dictionary<ulong, List<FrameMapping>>();
-        var processes = live.Select(p => Process(k, p, byFrame)).ToList();
+        images ??= ElfPrograms.Image;
+        var processes = live.Select(p => Process(k, p, byFrame, images)).ToList();
         var kernelView = new ProcessView(0, "kernel", "kernel", 0, k.KernelPageTable.Root, new Dictionary<string, ulong>(), "", 0,
             k.SyscallCount, new Dictionary<string, long>(), null, null, Pages(k.KernelPageTable, null, null));
         var levels = TableLevels(k);
@@ -90,13 +100,13 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
         };
     }
 
-    private static ProcessView Process(SimKernel k, SimProcess p, Dictionary<ulong, List<FrameMapping>> byFrame)
+    private static ProcessView Process(SimKernel k, SimProcess p, Dictionary<ulong, List<FrameMapping>> byFrame, Func<string, ProgramImage?> images)
     {
         var regs = new Dictionary<string, ulong>();
         for (int i = 0; i < 16; i++) regs[RegisterFile.Names[i]] = p.Registers.Gpr[i];
         regs["rip"] = p.Registers.Rip;
         return new ProcessView(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent, p.PageTable.Root, regs,
-            Instruction(k, p), p.Instructions, p.Syscalls,
+            Instruction(k, p, images(p.Name)), p.Instructions, p.Syscalls,
             k.SyscallsByName(p), p.ExitStatus, p.KillReason,
             Pages(p.PageTable, p.Pid, byFrame));
     }
@@ -147,7 +157,7 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
 
     // The instruction at rip, read through the process's own page table as the CPU would fetch it (up to the
     // 15 bytes an x86-64 instruction may take, stopping at the first page the user may not read).
-    private static string Instruction(SimKernel k, SimProcess p)
+    private static string Instruction(SimKernel k, SimProcess p, ProgramImage? image)
     {
         ulong rip = p.Registers.Rip;
         Span<byte> bytes = stackalloc byte[15];
@@ -159,7 +169,6 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
             bytes[n] = k.Memory.ReadByte(it.Pa);
         }
         if (n == 0) return $"(no instruction at 0x{rip:x})";
-        var image = ElfPrograms.Image(p.Name);
         return X86Disassembler.One(bytes[..n], rip, X86Syntax.Gnu, image is null ? null : image.SymbolFor).Text;
     }
 }

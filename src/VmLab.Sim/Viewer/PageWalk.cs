@@ -26,6 +26,9 @@ public sealed record WalkFault(string Kind, int Vector, uint ErrorCode, string M
 public sealed record PageWalk(int Pid, ulong Va, string Access, ulong Cr3, IReadOnlyList<WalkLevel> Levels, ulong? Pa,
     WalkFault? Fault, bool InTlb, string Tlb)
 {
+    /// <summary>The program symbol the address falls in ("main+0x12", "x"), when the process's program has one there.</summary>
+    public string? Symbol { get; init; }
+
     /// <summary>
     /// Walks <paramref name="va"/> in <paramref name="pid"/>'s page table (0: kernel_pagetable, as the kernel) with
     /// the machine's own MMU, then puts back any accessed/dirty bit the walk set: looking changes nothing.

@@ -19,6 +19,13 @@ const OWNER_COLOURS = { free: '#f2f2f2', reserved: '#9e9e9e', kernel: '#3465a4',
 export const hex = (n) => '0x' + Number(n).toString(16);
 export const toNum = (h) => parseInt(h, 16);
 
+// Dark letters on light cells (free frames, whose cells the kernel's identity map still draws), white on dark.
+export function inkOn(colour) {
+  const h = colour.slice(1), n = parseInt(h.length === 3 ? [...h].map(c => c + c).join('') : h, 16);
+  const lum = 0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255);
+  return lum > 150 ? '#222' : '#fff';
+}
+
 export function colourOf(frame) {
   if (!frame) return '#fff';
   if (frame.owner === 'page_table' || frame.owner === 'process') return frame.pid === 0 ? OWNER_COLOURS.kernel : PID_COLOURS[frame.pid % PID_COLOURS.length];
@@ -36,7 +43,7 @@ export function drawPhysical(root, snap, selected) {
   root.replaceChildren(...snap.frames.map(f => el('div', {
     class: `cell frame owner-${f.owner}${f.refcount > 1 ? ' shared' : ''}${f.kind === 'page_table' ? ' pt' : ''}${selected === f.index ? ' selected' : ''}`,
     'data-index': f.index, 'data-pa': f.pa, 'data-owner': f.owner, title: describeFrame(f),
-    style: `background:${colourOf(f)}`, text: f.glyph === '.' ? '' : f.glyph,
+    style: `background:${colourOf(f)};color:${inkOn(colourOf(f))}`, text: f.glyph === '.' ? '' : f.glyph,
   })));
 }
 
@@ -59,7 +66,7 @@ export function drawFrameDetails(root, f) {
 
 export function drawVirtual(root, snap, pid, selectedVa) {
   const proc = pid === 0 ? snap.kernel : snap.processes.find(p => p.pid === pid);
-  if (!proc) { root.replaceChildren(el('p', { text: `pid ${pid} is not alive` })); return; }
+  if (!proc) { root.replaceChildren(el('p', { class: 'hint', text: `pid ${pid} is not alive at this step: pick another in the list` })); return; }
   const byVa = new Map(proc.pages.map(p => [toNum(p.va), p]));
   const cells = [];
   for (let va = 0; va < 0x300000; va += 0x1000) {
@@ -68,7 +75,7 @@ export function drawVirtual(root, snap, pid, selectedVa) {
     cells.push(el('div', {
       class: `cell page${p ? '' : ' unmapped'}${p && p.cow ? ' cow' : ''}${selectedVa === va ? ' selected' : ''}`,
       'data-va': hex(va), title: p ? `va ${hex(va)} -> pa ${p.pa} [${p.flags}]${p.cow ? ' copy-on-write' : ''}` : `va ${hex(va)}: unmapped`,
-      style: p ? `background:${colourOf(frame)}` : '', text: p ? p.access : '',
+      style: p ? `background:${colourOf(frame)};color:${inkOn(colourOf(frame))}` : '', text: p ? p.access : '',
     }));
   }
   root.replaceChildren(...cells);
@@ -90,7 +97,7 @@ export function drawWalk(root, walk) {
         el('div', { text: `error code: ${walk.fault.meaning}` }),
         el('div', { class: 'explanation', text: walk.fault.explanation }))
     : el('div', { id: 'walk-result', class: 'ok', text: `physical address ${walk.pa}` });
-  root.replaceChildren(el('div', { class: 'walk-head', text: `${walk.access} of ${walk.va} by ${walk.pid ? 'pid ' + walk.pid : 'the kernel'}, CR3 = ${walk.cr3}` }),
+  root.replaceChildren(el('div', { class: 'walk-head', text: `${walk.access} of ${walk.va}${walk.symbol ? ` (${walk.symbol})` : ''} by ${walk.pid ? 'pid ' + walk.pid : 'the kernel'}, CR3 = ${walk.cr3}` }),
     el('div', { class: 'chain' }, chain), result, el('div', { class: 'tlb-note', text: `TLB: ${walk.tlb}` }));
 }
 
@@ -101,6 +108,7 @@ export function drawTlb(root, tlb) {
   root.replaceChildren(el('div', { text: `hits ${tlb.hits}, misses ${tlb.misses}, ${tlb.entries.length}/${tlb.capacity} entries` }),
     el('div', { id: 'tlb-flushes', text: `CR3 loads ${tlb.cr3_loads} (each flushes the TLB), INVLPGs ${tlb.invlpgs}${tlb.last_invlpg ? ` (last: the page of ${tlb.last_invlpg})` : ''}` }),
     el('div', { class: 'note', text: tlb.note }),
+    el('div', { id: 'tlb-model', class: 'note', text: `What it models: a direct-mapped TLB of ${tlb.capacity} entries (a virtual page can sit only in slot page number mod ${tlb.capacity}), holding the user's translations with their rights; hits and misses count the data reads and writes of user code, not instruction fetches (those go through the CPU's code cache).` }),
     rows.length ? el('table', {}, el('tr', {}, ['slot', 'va', 'pa', 'size', 'user rwx', ''].map(h => el('th', { text: h }))), rows) : '');
 }
 
@@ -120,12 +128,4 @@ export function drawProcesses(root, snap, onPick) {
     snap.ended.map(p => el('tr', { class: 'ended-process' }, el('td', { text: p.pid }), el('td', { text: p.name }), el('td', { text: p.state }),
       el('td', { text: p.parent }), el('td', { text: p.instructions }), el('td', { text: p.syscalls }),
       el('td', { text: p.kill_reason ?? `exit(${p.exit_status})` })))));
-}
-
-export function drawEvents(root, errorsRoot, snap, onPick) {
-  errorsRoot.replaceChildren(...snap.checker_errors.map(e => el('div', { class: 'checker-error', text: `checker: ${e}` })));
-  root.replaceChildren(...snap.events.map(e => el('li', { class: `event ${e.kind}`, 'data-step': e.step, title: 'go to this step', onclick: () => onPick(e) },
-    el('span', { class: 'at', text: `@${e.step}` }), ` ${e.kind.replace('_', ' ')}: ${e.text}`,
-    e.meaning ? el('span', { class: 'meaning', text: ` [error ${hex(e.error_code)}: ${e.meaning}]` }) : '')));
-  root.scrollTop = root.scrollHeight;
 }

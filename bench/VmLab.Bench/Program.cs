@@ -8,12 +8,18 @@ namespace VmLab.Bench;
 /// absolute times drift between runs. `-- paired [rounds]` instead times the lazy-copy categories in alternating
 /// C/VmLab pairs (<see cref="PairedRun"/>), then the seed's lazy copy against a separate C process;
 /// `-- paired-process [rounds]` runs only that last part. `-- x86` prints the x86 CPU's instructions/s
-/// without BenchmarkDotNet (a quick look; the numbers to quote come from X86CpuBench).
+/// without BenchmarkDotNet (a quick look; the numbers to quote come from X86CpuBench). `-- x86-vs-qemu [rounds]`
+/// times C compute programs on `vmlab sim cpu`, qemu-x86_64 and natively (<see cref="X86VsQemu"/>).
 /// </summary>
 public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "x86-vs-qemu")
+        {
+            X86VsQemu.Run(args[1..]);
+            return;
+        }
         if (args.Length > 0 && args[0] == "x86")
         {
             X86CpuBench.Quick();

@@ -51,7 +51,12 @@ public sealed class StudentForks : IDisposable
         NullDir = Make("null", Null);
         BrokenDir = Make("broken", Right.Replace("return child;", "return child"));
         UntouchedDir = Make("untouched", null);
+        // Spins for seconds, far beyond the limits the test sets, then gives up, so no thread spins on for the rest of the run.
+        LoopingDir = Make("looping", Right.Replace("var child = k.NewPageTable(childPid);",
+            "long spins = 0; while (childPid > 0 && spins < 15_000_000_000L) spins++; var child = k.NewPageTable(childPid);"));
     }
+
+    public string LoopingDir { get; }
 
     public string WrongDir { get; }
     public string RightDir { get; }
@@ -127,6 +132,26 @@ public class WorkspaceRunTests(StudentForks forks) : IClassFixture<StudentForks>
         Assert.Contains("is not a directory", missing.Err);
         Assert.DoesNotContain("\u001b", missing.Err);
         CliRunner.BadInput("web", "--port", "0", "--workspace", forks.BrokenDir);
+    }
+
+    [Fact]
+    public async Task A_fork_that_never_returns_stops_its_machine_not_the_server_nor_the_command()
+    {
+        var r = CliRunner.Run("sim", "run", "fork", "--workspace", forks.LoopingDir, "--timeout", "1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("did not come back within 1 s", r.Err);
+
+        await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0, StudentKernel.Build(forks.LoopingDir, callLimit: TimeSpan.FromSeconds(1)));
+        using var http = new HttpClient { BaseAddress = server.Url };
+        var created = await (await http.PostAsJsonAsync("api/machines", new { scenario = "fork" })).Content.ReadFromJsonAsync<JsonObject>();
+        string id = created!["id"]!.GetValue<string>();
+        await http.PostAsJsonAsync($"api/machines/{id}/step", new { count = 100000 });
+        var state = await http.GetFromJsonAsync<JsonObject>($"api/machines/{id}");
+        Assert.Contains("fork: your code did not return within 1 s", state!["panic"]!.GetValue<string>());
+        Assert.True(state["finished"]!.GetValue<bool>());
+        var other = await (await http.PostAsJsonAsync("api/machines", new { scenario = "hello" })).Content.ReadFromJsonAsync<JsonObject>();
+        var stepped = await (await http.PostAsJsonAsync($"api/machines/{other!["id"]}/step", new { count = 1000 })).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(stepped!["retired"]!.GetValue<long>() > 0);       // the server goes on running other machines
     }
 
     [Fact]

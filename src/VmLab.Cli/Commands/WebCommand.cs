@@ -36,7 +36,7 @@ internal static class WebCommand
             .Does(ctx =>
             {
                 var images = Programs(ctx.Get(programs));
-                var seams = Commands.Sim.WorkspaceSeams.Build(ctx, workspace);
+                var seams = Commands.Sim.WorkspaceSeams.Build(ctx, workspace, Commands.Sim.WorkspaceSeams.ServerCallLimit);
                 var options = new WebOptions { Seams = seams, Programs = images, Quiz = Quiz };
                 using var cancel = new CancellationTokenSource();
                 ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };

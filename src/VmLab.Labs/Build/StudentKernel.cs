@@ -24,7 +24,11 @@ public static partial class StudentKernel
     /// <see cref="ArgumentException"/>, one line, for a workspace that is missing, holds no kernel exercise, or does
     /// not build (the compiler's first error), or whose code has no single class implementing a seam.
     /// </summary>
-    public static SeamOverlay Build(string workspace, BuildLimits? limits = null)
+    /// <remarks>With <paramref name="callLimit"/> every call into the student's code runs on a thread of its own and a
+    /// call that has not returned by then panics the kernel ("fork: your code did not return within 10 s"): a server
+    /// (<c>web --workspace</c>) goes on serving, with that thread left spinning. Without it calls run inline (a
+    /// command bounds its whole run instead).</remarks>
+    public static SeamOverlay Build(string workspace, BuildLimits? limits = null, TimeSpan? callLimit = null)
     {
         if (!Directory.Exists(workspace)) throw new ArgumentException($"{workspace} is not a directory");
         var written = Written(workspace);
@@ -39,7 +43,7 @@ public static partial class StudentKernel
         return new SeamOverlay(workspace, [.. written.Select(e => e.Name)], seams =>
         {
             foreach (var e in written)
-                seams = e.With(seams, StudentCode.Create(assembly, e), guarded => Panicking.Wrap(e, guarded));
+                seams = e.With(seams, StudentCode.Create(assembly, e), guarded => Panicking.Wrap(e, guarded, callLimit));
             return seams;
         });
     }
@@ -107,23 +111,45 @@ public static partial class StudentKernel
 /// </summary>
 internal class Panicking : DispatchProxy
 {
+    [ThreadStatic] private static bool t_worker;     // already inside a student's call: nested calls run inline
     private object _seam = null!;
     private string _name = "";
+    private TimeSpan? _limit;
 
-    internal static object Wrap(Exercise e, object guarded)
+    internal static object Wrap(Exercise e, object guarded, TimeSpan? limit)
     {
-        var proxy = Create(e.Seam!, typeof(Panicking));
-        ((Panicking)proxy)._seam = guarded;
-        ((Panicking)proxy)._name = e.Name;
+        var proxy = (Panicking)Create(e.Seam!, typeof(Panicking));
+        (proxy._seam, proxy._name, proxy._limit) = (guarded, e.Name, limit);
         return proxy;
     }
 
     /// <inheritdoc/>
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
+        if (_limit is not { } limit || t_worker) return Call(targetMethod!, args);
+        var call = Task.Factory.StartNew(() =>
+        {
+            t_worker = true;
+            return Call(targetMethod!, args);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        bool done;
         try
         {
-            return targetMethod!.Invoke(_seam, args);
+            done = call.Wait(limit);
+        }
+        catch (AggregateException)
+        {
+            done = true;
+        }
+        if (!done) throw new InvalidOperationException($"{_name}: your code did not return within {limit.TotalSeconds:0} s (an endless loop?): the machine stops here");
+        return call.GetAwaiter().GetResult();
+    }
+
+    private object? Call(MethodInfo targetMethod, object?[]? args)
+    {
+        try
+        {
+            return targetMethod.Invoke(_seam, args);
         }
         catch (TargetInvocationException e) when (e.InnerException is GradeFailure failure)
         {

@@ -141,7 +141,7 @@ public sealed class MachineSession
     /// <summary>The walk of <paramref name="va"/> in <paramref name="pid"/>'s table; null for a pid not alive.</summary>
     public PageWalk? Walk(int pid, ulong va, Access access) =>
         PageWalk.Of(Kernel, pid, va, access) is { } walk
-            ? walk with { Symbol = Kernel.Find(pid) is { } p && Scenario.Image(p.Name)?.SymbolFor(va) is { } s ? (s.Address == va ? s.Name : $"{s.Name}+0x{va - s.Address:x}") : null }
+            ? walk with { Symbol = Kernel.Find(pid) is { } p && (p.Image ?? Scenario.Image(p.Name))?.SymbolFor(va) is { } s ? (s.Address == va ? s.Name : $"{s.Name}+0x{va - s.Address:x}") : null }
             : null;
 
     private StepResult Advance(long count, bool untilEvent, TimeSpan? limit)

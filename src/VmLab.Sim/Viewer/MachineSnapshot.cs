@@ -106,7 +106,7 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
         for (int i = 0; i < 16; i++) regs[RegisterFile.Names[i]] = p.Registers.Gpr[i];
         regs["rip"] = p.Registers.Rip;
         return new ProcessView(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent, p.PageTable.Root, regs,
-            Instruction(k, p, images(p.Name)), p.Instructions, p.Syscalls,
+            Instruction(k, p, p.Image ?? images(p.Name)), p.Instructions, p.Syscalls,
             k.SyscallsByName(p), p.ExitStatus, p.KillReason,
             Pages(p.PageTable, p.Pid, byFrame));
     }

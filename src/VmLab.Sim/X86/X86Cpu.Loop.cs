@@ -22,6 +22,7 @@ public sealed partial class X86Cpu<TBus>
         long n = 0;
         XOp[] ops = _single;
         int i = 0, count = 0;
+        bool resumed = true;   // the first block may start mid-way through a compiled one: it runs, but never heats
         StopReason reason = StopReason.Budget;
         while (n < limit)
         {
@@ -29,10 +30,12 @@ public sealed partial class X86Cpu<TBus>
             {
                 if (!FetchBlock(rip, out ops, out count, out XBlock? block)) goto Fault;
                 i = 0;
+                bool heat = !resumed;
+                resumed = false;
                 if (block is not null && translate)
                 {
                     long left = limit - n;
-                    StopReason? ran = _jit!.TryRun(this, block, rip, ref left);
+                    StopReason? ran = _jit!.TryRun(this, block, rip, ref left, heat);
                     if (ran is { } stop)
                     {
                         n = limit - left;

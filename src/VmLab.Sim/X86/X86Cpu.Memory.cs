@@ -28,6 +28,9 @@ public sealed partial class X86Cpu<TBus>
     private readonly ulong[] _codeTags = new ulong[16];
     private bool _codeWritten;
 
+    /// <summary>Whether this run stored into a page it executes from since the dispatcher last looked.</summary>
+    internal bool CodeWrittenInRegion => _codeWritten;
+
     /// <summary>A load of 1, 2, 4 or 8 bytes. Access is Write for the read half of a read-modify-write, which
     /// x86 checks (and faults) as a write: a RMW of a read-only page faults with W set before anything changes,
     /// and one that straddles into such a page faults on the first page that refuses the write.</summary>

@@ -91,6 +91,21 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// </summary>
     public bool Translation { get; set; } = true;
 
+    /// <summary>
+    /// Whether the JIT compiles translated regions on a thread-pool thread while this CPU goes on interpreting
+    /// (off by default). Compiling a region takes the JIT about a millisecond per instruction; on a machine with
+    /// a spare core a short program no longer waits for it. What runs is the same either way (the interpreter
+    /// and the translator are the same machine), only which instructions run translated depends on timing.
+    /// </summary>
+    public bool TranslateInBackground
+    {
+        get => _jit?.Background ?? false;
+        set
+        {
+            if (_jit is not null) _jit.Background = value;
+        }
+    }
+
     /// <summary>How many times the dispatcher enters a block before it is compiled (0: the first time).</summary>
     public int TranslationThreshold
     {
@@ -105,6 +120,13 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// <summary>Regions compiled so far, and the instructions in them.</summary>
     public (long Regions, long Instructions, long Entries, long Invalidated) TranslationStats =>
         _jit is null ? default : (_jit.Compiled, _jit.CompiledInstructions, _jit.Entries, _jit.Invalidated);
+
+    /// <summary>The translator's profile: instructions retired in compiled regions (the rest were interpreted),
+    /// host time spent building and emitting regions, and why region entries ended (a jump out of the region,
+    /// the budget or timer, an event: syscall, fault, halt).</summary>
+    internal (long Translated, TimeSpan Emit, long ExitLeft, long ExitBudget, long ExitEvent) TranslationProfile =>
+        _jit is null ? default : (_jit.TranslatedInstructions, System.Diagnostics.Stopwatch.GetElapsedTime(0, _jit.CompileTicks),
+            _jit.ExitLeft, _jit.ExitBudget, _jit.ExitEvent);
 
     /// <summary>Preempt every this many retired instructions; 0 turns the timer off. Setting it restarts the count.</summary>
     public long TimerInterval

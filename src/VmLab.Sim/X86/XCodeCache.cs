@@ -17,9 +17,10 @@ internal sealed class XBlock(XOp[] ops, byte[] bytes, int tail = 0)
     public uint CheckedEpoch;
     public ulong CheckedVpn;
     // The translator's: how often the block was entered from the dispatcher, and the compiled region that
-    // starts here (or XRegion.Refused when it cannot be compiled).
+    // holds it as a block start, with its entry piece there (or XRegion.Refused when none can be compiled).
     public int Heat;
     public XRegion? Region;
+    public int Entry;
 }
 
 /// <summary>The decoded blocks of one physical code page, indexed by the offset they start at.</summary>

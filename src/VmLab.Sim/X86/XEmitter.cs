@@ -37,11 +37,15 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
     ];
 
     [RequiresDynamicCode("compiles x86 blocks to IL")]
-    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks)
+    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts,
+        out DynamicMethod[] methods)
     {
         var pieces = new List<XPiece>();
-        foreach (var b in blocks)
+        firstPiece = new int[blocks.Count];
+        for (int k = 0; k < blocks.Count; k++)
         {
+            XRegionBlock b = blocks[k];
+            firstPiece[k] = pieces.Count;
             ulong at = va + (ulong)b.Offset;
             for (int start = 0; start < b.Count || start == 0; start += MaxPiece)
             {
@@ -51,19 +55,40 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
                 if (b.Count == 0) break;
             }
         }
-        var methods = new DynamicMethod[pieces.Count];
+        pieceCounts = pieces.Select(p => p.Count).ToArray();
+        methods = new DynamicMethod[pieces.Count];
         for (int i = 0; i < pieces.Count; i++)
         {
             methods[i] = new DynamicMethod($"x86_{pieces[i].Va:x}", typeof(int), PieceArgs, typeof(X86Cpu<TBus>), skipVisibility: true);
             new PieceWriter(methods[i].GetILGenerator(), pieces, i).Write();
         }
         var root = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
-            [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType()], typeof(X86Cpu<TBus>), skipVisibility: true);
+            [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
         WriteRoot(root.GetILGenerator(), methods);
         return root.CreateDelegate<XRegionCode<TBus>>();
     }
 
-    /// <summary>Registers and flags in locals; piece after piece until one returns an exit (-1 - reason).</summary>
+    /// <summary>
+    /// Makes the JIT compile a region's methods now (it compiles a DynamicMethod at its first call), on whatever
+    /// thread calls this, without running an instruction: every piece first compares the budget with its
+    /// length, so with a budget of 0 each one leaves at once, touching only the arguments it is given (here a
+    /// spare CPU and locals). The root is called on the spare CPU, whose registers it copies in and out.
+    /// </summary>
+    [RequiresDynamicCode("compiles x86 blocks to IL")]
+    public static void Precompile(XRegionCode<TBus> root, DynamicMethod[] pieces, X86Cpu<TBus> spare)
+    {
+        GeneralRegisters regs = default;
+        LazyFlags flags = default;
+        long budget = 0;
+        ulong rip = 0;
+        foreach (var m in pieces) m.CreateDelegate<XPieceCode>()(spare, ref regs, ref flags, ref budget, ref rip);
+        root(spare, ref budget, 0);
+    }
+
+    private delegate int XPieceCode(X86Cpu<TBus> cpu, ref GeneralRegisters regs, ref LazyFlags flags, ref long budget, ref ulong rip);
+
+    /// <summary>Registers and flags in locals; piece after piece, from the entry piece (argument 2), until one
+    /// returns an exit (-1 - reason).</summary>
     private static void WriteRoot(ILGenerator il, DynamicMethod[] pieces)
     {
         LocalBuilder regs = il.DeclareLocal(typeof(GeneralRegisters)), flags = il.DeclareLocal(typeof(LazyFlags));
@@ -79,6 +104,8 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldind_I8);
         il.Emit(OpCodes.Stloc, budget);
+        il.Emit(OpCodes.Ldarg_2);
+        il.Emit(OpCodes.Stloc, next);
         Label dispatch = il.DefineLabel(), exit = il.DefineLabel();
         var calls = pieces.Select(_ => il.DefineLabel()).ToArray();
         il.MarkLabel(dispatch);

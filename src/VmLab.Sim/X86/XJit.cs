@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using VmLab.Sim.Cpu;
@@ -9,25 +10,30 @@ namespace VmLab.Sim.X86;
 /// compiled from the page's bytes [Lo, Hi), a copy of which is kept: it runs only while memory still holds
 /// them (checked once per code-cache epoch, as decoded blocks are).
 /// </summary>
-internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, int entryLength, Delegate? code, int blocks, int instructions)
+internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, int[] pieceCounts, Delegate? code, int blocks, int instructions)
 {
     /// <summary>Marks a block whose region cannot be compiled (its first instruction is not one to compile).</summary>
-    public static readonly XRegion Refused = new(0, null!, 0, [], 0, null, 0, 0);
+    public static readonly XRegion Refused = new(0, null!, 0, [], [], null, 0, 0);
 
     public readonly ulong Va = va;
     public readonly XCodePage Page = page;
     public readonly int Lo = lo;
     public readonly byte[] Bytes = bytes;
-    public readonly int EntryLength = entryLength;
+    /// <summary>The instructions of each piece: an entry needs at least its piece's worth of budget.</summary>
+    public readonly int[] PieceCounts = pieceCounts;
     public readonly Delegate? Code = code;
     public readonly int Blocks = blocks, Instructions = instructions;
     public uint Epoch;
+    /// <summary>False while the JIT compiles the region's methods on another thread (the block runs interpreted
+    /// meanwhile).</summary>
+    public volatile bool Ready = true;
 }
 
-/// <summary>A compiled region's entry: runs from its first block with left instructions of budget, returns
+/// <summary>A compiled region's entry: runs from the piece entry (the first piece of one of its blocks) with left
+/// instructions of budget, returns
 /// why it stopped (as a <see cref="StopReason"/>: Budget means "carry on from rip") with rip, the registers
 /// and flags in the CPU and left reduced by the instructions retired.</summary>
-internal delegate int XRegionCode<TBus>(X86Cpu<TBus> cpu, ref long left) where TBus : IMemoryBus;
+internal delegate int XRegionCode<TBus>(X86Cpu<TBus> cpu, ref long left, int entry) where TBus : IMemoryBus;
 
 /// <summary>
 /// The block translator: a block the dispatcher enters <see cref="Threshold"/> times becomes the entry of a
@@ -39,23 +45,69 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
 {
     public int Threshold { get; set; } = 64;
 
+    /// <summary>Whether the JIT compiles regions on a thread-pool thread while the interpreter goes on (see
+    /// <see cref="X86Cpu{TBus}.TranslateInBackground"/>).</summary>
+    public bool Background { get; set; }
+
+    private X86Cpu<TBus>? _spare;
+
     public long Compiled { get; private set; }
     public long CompiledInstructions { get; private set; }
     public long Entries { get; private set; }
     public long Invalidated { get; private set; }
 
-    /// <summary>Runs the region that starts at block (at rip), compiling it when it has become hot; null when
-    /// the interpreter must run the block (not hot yet, not compilable, stale, or too little budget).</summary>
-    public StopReason? TryRun(X86Cpu<TBus> cpu, XBlock block, ulong rip, ref long left)
+    /// <summary>Where the time goes (the benchmark's profile): instructions retired in regions, host ticks
+    /// (Stopwatch) spent building regions and emitting their IL (the JIT compiles each method at its first
+    /// call: System.Runtime.JitInfo counts that), and why entries ended.</summary>
+    public long TranslatedInstructions { get; private set; }
+    public long CompileTicks { get; private set; }
+    public long ExitLeft { get; private set; }
+    public long ExitBudget { get; private set; }
+    public long ExitEvent { get; private set; }
+
+    /// <summary>Runs the region that holds block (at rip) as one of its block starts, compiling one from here
+    /// when the block has become hot; then, while a region jumps to a block start of another region in the same
+    /// page (an indirect jump, a return, a block no region reached when it was built), that region, without
+    /// going back to the dispatcher. Null when the interpreter must run the block (not hot yet, not compilable,
+    /// stale, or too little budget). heat is false for the block a run resumes at, which may start in the middle
+    /// of a compiled block (after a timer interrupt): it runs interpreted to the next block start rather than
+    /// becoming the entry of a region of its own.</summary>
+    public StopReason? TryRun(X86Cpu<TBus> cpu, XBlock block, ulong rip, ref long left, bool heat)
+    {
+        if (block.Region is null)
+        {
+            if (!heat || block.Heat++ < Threshold || cpu.CurrentCodePage is not { } page) return null;
+            Compile(cpu, page, rip, block);
+        }
+        StopReason? result = null;
+        while (Current(cpu, block, rip, left) is { } region)
+        {
+            Entries++;
+            long before = left;
+            var reason = (StopReason)Unsafe.As<XRegionCode<TBus>>(region.Code!)(cpu, ref left, block.Entry);
+            TranslatedInstructions += before - left;
+            if (before == left && reason == StopReason.Budget) return result;   // nothing ran: the interpreter's turn
+            result = reason;
+            // Budget with more than a piece's worth left: the region jumped somewhere it does not hold (or code was
+            // written); with less, the budget ran out (the quantum's end, or the interpreter finishes a piece)
+            if (reason != StopReason.Budget) ExitEvent++;
+            else if (left >= XEmitter<TBus>.MaxPiece) ExitLeft++;
+            else ExitBudget++;
+            if (reason != StopReason.Budget || cpu.CodeWrittenInRegion) break;
+            rip = cpu.Rip;
+            if ((rip & ~0xFFFUL) != region.Va || region.Page.Blocks[(int)(rip & 0xFFF)] is not { Region: not null } next) break;
+            block = next;
+        }
+        return result;
+    }
+
+    /// <summary>The block's region when it can run now: compiled, for this virtual page, with enough budget for
+    /// the entry piece, and its bytes unchanged (compared once per code-cache epoch; a changed region is dropped
+    /// and the block starts counting again).</summary>
+    private XRegion? Current(X86Cpu<TBus> cpu, XBlock block, ulong rip, long left)
     {
         XRegion? region = block.Region;
-        if (region is null)
-        {
-            if (block.Heat++ < Threshold || cpu.CurrentCodePage is not { } page) return null;
-            region = Compile(cpu, page, rip);
-            block.Region = region;
-        }
-        if (region.Code is null || region.Va != (rip & ~0xFFFUL) || left < region.EntryLength) return null;
+        if (region?.Code is null || !region.Ready || region.Va != (rip & ~0xFFFUL) || left < region.PieceCounts[block.Entry]) return null;
         if (region.Epoch != cpu.CodeCache.Epoch)
         {
             if (!region.Page.Frame.AsSpan(region.Page.Offset + region.Lo, region.Bytes.Length).SequenceEqual(region.Bytes))
@@ -67,21 +119,47 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             }
             region.Epoch = cpu.CodeCache.Epoch;
         }
-        Entries++;
-        return (StopReason)Unsafe.As<XRegionCode<TBus>>(region.Code)(cpu, ref left);
+        return region;
     }
 
+    /// <summary>Compiles the region from entry (the block at rip) and makes it the region of every block it
+    /// starts that has none yet (so a run resumed anywhere in the region, or a jump into it, enters it there).</summary>
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "an XJit exists only where RuntimeFeature.IsDynamicCodeCompiled")]
-    private XRegion Compile(X86Cpu<TBus> cpu, XCodePage page, ulong rip)
+    private void Compile(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry)
     {
+        long start = Stopwatch.GetTimestamp();
         var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF));
-        if (blocks.Count == 0 || blocks[0].Count == 0) return XRegion.Refused;
+        if (blocks.Count == 0 || blocks[0].Count == 0)
+        {
+            entry.Region = XRegion.Refused;
+            return;
+        }
         int lo = blocks.Min(b => b.Offset), hi = blocks.Max(b => b.End);
-        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks);
+        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, out var methods);
+        CompileTicks += Stopwatch.GetTimestamp() - start;
         Compiled++;
         int instructions = blocks.Sum(b => b.Count);
         CompiledInstructions += instructions;
-        return new XRegion(rip & ~0xFFFUL, page, lo, page.Frame.AsSpan(page.Offset + lo, hi - lo).ToArray(),
-            blocks[0].Count, code, blocks.Count, instructions) { Epoch = cpu.CodeCache.Epoch };
+        var region = new XRegion(rip & ~0xFFFUL, page, lo, page.Frame.AsSpan(page.Offset + lo, hi - lo).ToArray(),
+            pieceCounts, code, blocks.Count, instructions) { Epoch = cpu.CodeCache.Epoch, Ready = !Background };
+        if (Background)
+        {
+            // the JIT's work (most of a region's cost) on another core; the region runs once it is done. A JIT
+            // failure would be a bug: the region is marked ready anyway so that its first call shows it
+            var spare = _spare ??= new X86Cpu<TBus>(cpu.Bus);
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                try { XEmitter<TBus>.Precompile(code, methods, spare); }
+                finally { region.Ready = true; }
+            }, null);
+        }
+        entry.Region = null;
+        for (int k = 0; k < blocks.Count; k++)
+            if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { Region: null } b && b.Ops == blocks[k].Ops)
+            {
+                b.Region = region;
+                b.Entry = firstPiece[k];
+            }
+        entry.Region ??= XRegion.Refused;
     }
 }

@@ -17,7 +17,8 @@ internal sealed class XRegionBlock(int offset, XOp[] ops, int count)
 /// Which blocks a region holds: from the entry, every block reachable by direct jumps, conditional branches,
 /// direct calls (the callee, and the return site after the call) and fall-through, within the same code page,
 /// up to <see cref="MaxBlocks"/> blocks and <see cref="MaxInstructions"/> instructions. Indirect branches and
-/// returns leave the region unless they land on one of its blocks.
+/// returns leave the region unless they land on one of its blocks. Blocks that are already a block start of
+/// another region are left out: the region leaves there and the translator chains to that region.
 /// </summary>
 internal static class XRegionBuilder
 {
@@ -30,11 +31,20 @@ internal static class XRegionBuilder
         var queue = new Queue<int>();
         queue.Enqueue(entry);
         int instructions = 0;
-        while (queue.Count > 0 && blocks.Count < MaxBlocks && instructions < MaxInstructions)
+        bool seeded = false;
+        while (blocks.Count < MaxBlocks && instructions < MaxInstructions)
         {
+            if (queue.Count == 0)
+            {
+                if (seeded) break;
+                seeded = true;
+                Seed(page, seen, queue);
+                continue;
+            }
             int off = queue.Dequeue();
             XBlock? b = cache.Block(page, off);
             if (b is null || b.Tail > 0) continue;   // an instruction that runs into the next page stays interpreted
+            if (off != entry && b.Region is { Code: not null }) continue;   // another region's: chained to, not copied
             int count = b.Ops.Length;
             if (b.Ops[^1].Code == XCode.Invalid) count--;
             if (count == 0 && blocks.Count > 0) continue;
@@ -45,6 +55,18 @@ internal static class XRegionBuilder
                 if (next is >= 0 and < 4096 && seen.Add(next)) queue.Enqueue(next);
         }
         return blocks;
+    }
+
+    /// <summary>Then the blocks of the page the dispatcher has entered (the targets of indirect jumps and returns
+    /// seen so far, which no direct branch reaches), hottest first, so that a jump table's cases or a return
+    /// stay in the region.</summary>
+    private static void Seed(XCodePage page, HashSet<int> seen, Queue<int> queue)
+    {
+        var heated = new List<(int Heat, int Offset)>();
+        for (int off = 0; off < page.Blocks.Length; off++)
+            if (page.Blocks[off] is { Heat: > 0, Region: null, Tail: 0 } b && !seen.Contains(off)) heated.Add((b.Heat, off));
+        foreach (var (_, off) in heated.OrderByDescending(h => h.Heat))
+            if (seen.Add(off)) queue.Enqueue(off);
     }
 
     /// <summary>The offsets in the page a block can continue at that are known before it runs.</summary>

@@ -13,14 +13,17 @@ internal static class WorkspaceSeams
 
     public static Option<string?> Option() => Opt.Text("--workspace", Help, "DIR");
 
+    /// <summary>How long one call into a student's seam may take in a server, which must go on serving.</summary>
+    public static readonly TimeSpan ServerCallLimit = TimeSpan.FromSeconds(10);
+
     /// <summary>The workspace's seams, or null without --workspace. A workspace that is missing or does not build is
     /// bad input (exit 2), its compiler's first error in the one line.</summary>
-    public static SeamOverlay? Build(Ctx ctx, Option<string?> option)
+    public static SeamOverlay? Build(Ctx ctx, Option<string?> option, TimeSpan? callLimit = null)
     {
         if (ctx.Get(option) is not { } dir) return null;
         try
         {
-            return ctx.Progress($"building the seams in {Shown.Token(dir)} as the grader does", () => StudentKernel.Build(dir));
+            return ctx.Progress($"building the seams in {Shown.Token(dir)} as the grader does", () => StudentKernel.Build(dir, callLimit: callLimit));
         }
         catch (ArgumentException e)
         {

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using VmLab.Sim.Elf;
+using VmLab.Sim.Kernel;
+
+namespace VmLab.Bench;
+
+/// <summary>
+/// `-- x86-vs-qemu [rounds]`: compute programs (Programs/*.c), each built from one C source for VmLab (the user
+/// flags and library, as `vmlab sim cc` builds) and for the host (static, with native/user/host/host-shim.c), timed
+/// as a student runs them: `vmlab sim cpu PROG.elf` (the Release CLI, start-up and the kernel's memory checker
+/// included), the same host binary under `qemu-x86_64` (TCG), and natively, in alternation, the order rotated
+/// every round. Then the same VmLab programs in this process on a kernel without the memory checker, translated
+/// and interpreted, for the CPU's own speed, and where the translated run's time goes. Medians of wall times,
+/// ratios as medians of per-round ratios. `-- x86-vs-qemu [rounds] [program ...] [--profile]`: the named programs
+/// only; --profile prints only the in-process profile.
+/// </summary>
+internal static partial class X86VsQemu
+{
+    public static readonly string[] Programs = ["sieve", "hash", "interp", "sort", "matmul", "crc"];
+
+    public static void Run(string[] args)
+    {
+        int rounds = args.Length > 0 && int.TryParse(args[0], out int r) && r > 0 ? r : 5;
+        string[] chosen = args.Where(a => Programs.Contains(a)).ToArray();
+        bool profileOnly = args.Contains("--profile");
+        string root = RepoRoot();
+        string vmlab = Path.Combine(root, "src/VmLab.Cli/bin/Release/net10.0/vmlab");
+        if (!File.Exists(vmlab))
+        {
+            Console.Error.WriteLine($"x86-vs-qemu: no Release CLI at {vmlab}: run 'dotnet build -c Release src/VmLab.Cli' first");
+            Environment.ExitCode = 2;
+            return;
+        }
+        string? qemu = OnPath("qemu-x86_64");
+        string dir = Directory.CreateTempSubdirectory("vmlab-x86-vs-qemu-").FullName;
+        try
+        {
+            var builds = (chosen.Length > 0 ? chosen : Programs).Select(p => Build(root, dir, p)).ToList();
+            if (profileOnly)
+            {
+                PrintProfiles(builds.Select(b => new Row(b.Name, 0, 0, 0, 0, 0, 0, 0, InProcess(b.Elf, translation: true),
+                    args.Contains("--interpreted") ? InProcess(b.Elf, translation: false) : null!, "")).ToList());
+                return;
+            }
+            Console.WriteLine($"x86-vs-qemu: {builds.Count} programs, {rounds} rounds, load average {LoadAverage()}, " +
+                              (qemu is null ? "no qemu-x86_64 on PATH" : qemu));
+            var table = builds.Select(b => Measure(b, vmlab, qemu, rounds)).ToList();
+            Print(table, qemu is not null);
+            PrintProfiles(table);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>One program's two builds: the VmLab ELF and the host executable.</summary>
+    private sealed record Built(string Name, string Elf, string Host);
+
+    private sealed record Row(string Name, long Instructions, double Native, double Qemu, double Vmlab, double VmlabPerNative,
+        double VmlabPerQemu, double VmlabRate, Profile Core, Profile Interpreted, string Output);
+
+    private static Row Measure(Built b, string vmlab, string? qemu, int rounds)
+    {
+        string expected = RunProcess(b.Host, []).Output;
+        var (vmOut, instructions) = VmlabJson(vmlab, b.Elf);
+        if (vmOut != expected) Console.WriteLine($"  {b.Name}: VmLab printed {Quote(vmOut)}, the host {Quote(expected)}");
+        var sides = new List<(string Name, Func<double> Time)>
+        {
+            ("native", () => RunProcess(b.Host, []).Seconds),
+            ("vmlab", () => RunProcess(vmlab, ["sim", "cpu", b.Elf, "--steps", "10000000000"]).Seconds),
+        };
+        if (qemu is not null) sides.Add(("qemu", () => RunProcess(qemu, [b.Host]).Seconds));
+        var times = sides.ToDictionary(s => s.Name, _ => new List<double>());
+        for (int round = 0; round < rounds; round++)
+            for (int k = 0; k < sides.Count; k++)
+            {
+                var (name, time) = sides[(k + round) % sides.Count];
+                times[name].Add(time());
+            }
+        double Ratio(string a, string over) => Median(times[a].Zip(times[over], (x, y) => x / y));
+        Profile core = InProcess(b.Elf, translation: true), interpreted = InProcess(b.Elf, translation: false);
+        return new Row(b.Name, instructions, Median(times["native"]), qemu is null ? 0 : Median(times["qemu"]), Median(times["vmlab"]),
+            Ratio("vmlab", "native"), qemu is null ? 0 : Ratio("vmlab", "qemu"), instructions / Median(times["vmlab"]),
+            core, interpreted, vmOut);
+    }
+
+    private static (string Output, long Instructions) VmlabJson(string vmlab, string elf)
+    {
+        var (output, _, _) = RunProcess(vmlab, ["sim", "cpu", elf, "--steps", "10000000000", "--json"]);
+        using var doc = JsonDocument.Parse(output);
+        return (doc.RootElement.GetProperty("console").GetString() ?? "", doc.RootElement.GetProperty("instructions").GetInt64());
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length == 0 ? 0 : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static string Quote(string s) => JsonSerializer.Serialize(s);
+}

@@ -1,0 +1,109 @@
+using Iced.Intel;
+using VmLab.Sim.Cpu;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace VmLab.X86.Tests;
+
+/// <summary>
+/// How hot code becomes regions: a loop is compiled once however often the timer interrupts it, and the
+/// cases an indirect jump reaches run translated. Each program also ends as the interpreter ends it.
+/// </summary>
+public class TranslatorRegionTests
+{
+    /// <summary>A counted loop whose body takes one of two cases through an indirect jump (jmp rdx), as a
+    /// switch's jump table does; the cases add different values and come back to the loop's tail.</summary>
+    private static void Switch(Assembler a)
+    {
+        var loop = a.CreateLabel();
+        var even = a.CreateLabel();
+        var odd = a.CreateLabel();
+        var tail = a.CreateLabel();
+        a.mov(ecx, 20000);
+        a.xor(ebx, ebx);
+        a.Label(ref loop);
+        a.lea(rdx, __[even]);
+        a.lea(rsi, __[odd]);
+        a.test(ecx, 1);
+        a.cmovnz(rdx, rsi);
+        a.jmp(rdx);
+        a.Label(ref even);
+        a.add(rbx, 3);
+        a.jmp(tail);
+        a.Label(ref odd);
+        a.imul(rbx, rbx, 5);
+        a.Label(ref tail);
+        a.dec(ecx);
+        a.jnz(loop);
+        a.ud2();
+    }
+
+    private static X86Machine Interpreted(Action<Assembler> program)
+    {
+        var m = new X86Machine(program);
+        m.Cpu.Translation = false;
+        return m;
+    }
+
+    [Fact]
+    public void A_loop_the_timer_interrupts_at_every_point_is_compiled_once_and_runs_translated()
+    {
+        var t = new X86Machine(Switch);
+        var i = Interpreted(Switch);
+        // 7 is prime to the loop's length: the runs resume at every instruction of it
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 7;
+        StopReason st, si;
+        do
+        {
+            st = t.Run();
+            si = i.Run();
+            Assert.Equal(si, st);
+            Assert.Equal(i.Cpu.Rip, t.Cpu.Rip);
+        }
+        while (st == StopReason.Timer);
+        Assert.Equal(StopReason.InvalidOpcode, st);
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        Assert.Equal(1, t.Cpu.TranslationStats.Regions);
+        // a run of 7 may end inside a block (the interpreter finishes it): most of the loop still runs compiled
+        Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount / 2,
+            $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+    }
+
+    [Fact]
+    public void The_cases_of_an_indirect_jump_run_translated_in_the_loop_region()
+    {
+        var t = new X86Machine(Switch);
+        var i = Interpreted(Switch);
+        Assert.Equal(StopReason.InvalidOpcode, i.Run());
+        Assert.Equal(StopReason.InvalidOpcode, t.Run());
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        var p = t.Cpu.TranslationProfile;
+        Assert.True(p.Translated > t.Cpu.InstructionCount * 99 / 100,
+            $"{p.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+        Assert.True(t.Cpu.TranslationStats.Entries < 100, $"{t.Cpu.TranslationStats.Entries} region entries: the jumps leave the region");
+    }
+
+    [Fact]
+    public void Regions_compiled_in_the_background_take_over_mid_run_and_end_as_interpreted()
+    {
+        var t = new X86Machine(Switch);
+        t.Cpu.TranslateInBackground = true;
+        var i = Interpreted(Switch);
+        // small runs, pausing while nothing has run translated yet: the JIT's thread gets its turn
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        StopReason st;
+        do
+        {
+            st = t.Run(500);
+            if (t.Cpu.TranslationStats.Entries == 0 && waited.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(1);
+        }
+        while (st == StopReason.Budget);
+        Assert.Equal(StopReason.InvalidOpcode, st);
+        Assert.Equal(StopReason.InvalidOpcode, i.Run());
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        Assert.True(t.Cpu.TranslationStats.Entries > 0, "the region compiled in the background never ran");
+        Assert.True(t.Cpu.TranslationProfile.Translated > 0);
+    }
+}

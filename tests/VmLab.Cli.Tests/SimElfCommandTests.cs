@@ -64,6 +64,21 @@ public sealed class SimElfCommandTests : IDisposable
     }
 
     [Fact]
+    public void Trace_shows_the_registers_flags_and_memory_each_instruction_wrote()
+    {
+        string elf = Compile("hi", "console_printf(\"hi\\n\");");
+        var r = CliRunner.Run("sim", "cpu", elf, "--trace", "--steps", "40");
+        Assert.Matches(@"call [0-9a-f]+ <process_main>\n +-> rsp=0x2ffff8 \[0x2ffff8\]=0x10[0-9a-f]+\n", r.Out);   // the return address pushed
+        Assert.Matches(@"xor %ebp,%ebp\n +-> rbp=0x0 CF=0 PF=1 AF=0 ZF=1 SF=0 OF=0\n", r.Out);
+        var j = Json(CliRunner.Run("sim", "cpu", elf, "--trace", "--steps", "40", "--json"));
+        var call = j.GetProperty("trace").EnumerateArray().First(t => t.GetProperty("text").GetString()!.StartsWith("call"));
+        Assert.Equal("0x2ffff8", call.GetProperty("registers").GetProperty("rsp").GetString());
+        var store = Assert.Single(call.GetProperty("memory").EnumerateArray());
+        Assert.Equal((0x2ffff8UL, 8), (store.GetProperty("address").GetUInt64(), store.GetProperty("size").GetInt32()));
+        Assert.Equal("", call.GetProperty("flags").GetString());
+    }
+
+    [Fact]
     public void Two_programs_run_side_by_side_each_with_its_status()
     {
         string a = Compile("first", "console_printf(\"first %d\\n\", sys_getpid());");

@@ -4,32 +4,72 @@ using VmLab.Sim.Elf;
 namespace VmLab.X86.Tests;
 
 /// <summary>
-/// What gcc makes of the atomics at every optimization level, with the user programs' flags: the corpus program
-/// native/user/corpus/atomics.c built for VmLab and for Linux at -O0, -O1, -O2, -O3 and -Os, run on VmLab's
-/// teaching kernel and on the host CPU, must print the same and exit the same. -Os is where gcc turns a
-/// sequentially consistent fence into mfence (elsewhere `lock orq $0,(%rsp)`).
+/// One C source, two CPUs, every gcc level: programs of the differential corpus (native/user/corpus) and each case
+/// of native/user/traps/traps.c are built with the user programs' flags at -O0, -O1, -O2, -O3 and -Os for VmLab and
+/// for Linux (host-shim.c), run on VmLab's teaching kernel and on the host CPU, and must print the same, then exit
+/// with the same status or die of the same fault (the signal Linux sends, against the one VmLab's fault record
+/// names). -Os is where gcc turns a sequentially consistent fence into mfence (elsewhere `lock orq $0,(%rsp)`).
 /// </summary>
 public class GccLevelTests
 {
-    public static TheoryData<string> Levels => new() { "-O0", "-O1", "-O2", "-O3", "-Os" };
+    private static readonly string[] AllLevels = ["-O0", "-O1", "-O2", "-O3", "-Os"];
+
+    // What gcc's levels change most: atomics and fences, 128-bit arithmetic, bit builtins, jump tables and
+    // recursion, struct copies, varargs, page-straddling accesses.
+    private static readonly string[] Corpus = ["atomics", "int128", "bits", "jumps", "structs", "varargs", "straddle"];
+
+    /// <summary>The cases of traps.c (see its switch): #DE at every width, #PF, #GP, #UD, a stack overflow.</summary>
+    private const int TrapCases = 20;
+
+    public static TheoryData<string> Programs() => new(Corpus);
+
+    public static TheoryData<int> Traps() => new(Enumerable.Range(1, TrapCases));
 
     [Theory]
-    [MemberData(nameof(Levels))]
-    public void Atomics_and_fences_run_as_on_the_host_cpu(string level)
+    [MemberData(nameof(Programs))]
+    public void A_corpus_program_runs_as_on_the_host_cpu_at_every_level(string name)
+    {
+        var runs = AtLevels(Path.Combine(RepoRoot, "native/user/corpus", name + ".c"), AllLevels, []);
+        foreach (var (level, host, vmlab) in runs)
+        {
+            Assert.True(host == vmlab, $"{name} {level}: the host printed\n{host}\nVmLab printed\n{vmlab}");
+            Assert.Contains("[exit ", host);
+        }
+    }
+
+    // Every case unoptimized and at one of the other levels in turn: the fault and the output before it.
+    [Theory]
+    [MemberData(nameof(Traps))]
+    public void A_deliberate_fault_is_the_host_cpus_fault(int trapCase)
+    {
+        var runs = AtLevels(Path.Combine(RepoRoot, "native/user/traps/traps.c"), ["-O0", AllLevels[1 + trapCase % 4]], [$"-DCASE={trapCase}"]);
+        foreach (var (level, host, vmlab) in runs)
+        {
+            Assert.True(host == vmlab, $"case {trapCase} {level}: the host printed\n{host}\nVmLab printed\n{vmlab}");
+            Assert.StartsWith($"case {trapCase}\n", host);
+        }
+    }
+
+    // The builds and runs of one source at several levels, side by side (gcc is most of the time).
+    private static List<(string Level, string Host, string VmLab)> AtLevels(string source, string[] levels, string[] extra)
+    {
+        var results = new (string, string, string)[levels.Length];
+        Parallel.For(0, levels.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            var (host, vmlab) = Both(source, [levels[i], .. extra]);
+            results[i] = (levels[i], host, vmlab);
+        });
+        return [.. results];
+    }
+
+    [Fact]
+    public void At_Os_a_seq_cst_fence_is_mfence()
     {
         string dir = Directory.CreateTempSubdirectory("vmlab-gcc-level-").FullName;
         try
         {
-            string lib = Path.Combine(RepoRoot, "native/user/lib"), src = Path.Combine(RepoRoot, "native/user/corpus/atomics.c");
-            string[] flags = [.. File.ReadAllText(Path.Combine(lib, "cflags")).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries), level];
-            string elf = Path.Combine(dir, "atomics.elf"), host = Path.Combine(dir, "atomics");
-            Gcc([.. flags, "-T", Path.Combine(lib, "user.ld"), "-o", elf, src, Path.Combine(lib, "crt0.S"),
-                Path.Combine(lib, "u-syscall.c"), Path.Combine(lib, "u-lib.c"), "-lgcc"]);
-            Gcc([.. flags, "-o", host, src, Path.Combine(RepoRoot, "native/user/host/host-shim.c"), Path.Combine(lib, "u-lib.c"), "-lgcc"]);
-            var image = ElfLoader.Load(File.ReadAllBytes(elf));
-            if (level == "-Os")
-                Assert.Contains(image.Segments, s => s.Bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x0F, 0xAE, 0xF0]) >= 0);   // mfence
-            Assert.Equal(Run(host), RunOnVmLab(image));
+            var image = ElfLoader.Load(File.ReadAllBytes(BuildVmLab(Path.Combine(RepoRoot, "native/user/corpus/atomics.c"), ["-Os"], dir)));
+            Assert.Contains(image.Segments, s => s.Bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x0F, 0xAE, 0xF0]) >= 0);
         }
         finally
         {
@@ -37,22 +77,51 @@ public class GccLevelTests
         }
     }
 
+    private static (string Host, string VmLab) Both(string source, string[] extra)
+    {
+        string dir = Directory.CreateTempSubdirectory("vmlab-gcc-level-").FullName;
+        try
+        {
+            string elf = BuildVmLab(source, extra, dir), host = Path.Combine(dir, "host");
+            Gcc([.. Flags, .. extra, "-o", host, source, Path.Combine(RepoRoot, "native/user/host/host-shim.c"), Path.Combine(Lib, "u-lib.c"), "-lgcc"]);
+            return (Run(host), RunOnVmLab(ElfLoader.Load(File.ReadAllBytes(elf))));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static string BuildVmLab(string source, string[] extra, string dir)
+    {
+        string elf = Path.Combine(dir, "prog.elf");
+        Gcc([.. Flags, .. extra, "-T", Path.Combine(Lib, "user.ld"), "-o", elf, source, Path.Combine(Lib, "crt0.S"),
+            Path.Combine(Lib, "u-syscall.c"), Path.Combine(Lib, "u-lib.c"), "-lgcc"]);
+        return elf;
+    }
+
+    // The console without the kernel's own fault line, then the exit status or the signal Linux would send.
     private static string RunOnVmLab(ProgramImage image)
     {
         var k = new VmLab.Sim.Kernel.Kernel();
-        Assert.True(k.Spawn(image, "atomics") > 0);
-        k.Run(100_000_000);
+        Assert.True(k.Spawn(image, "prog") > 0);
+        k.Run(200_000_000);
         var p = k.History[0];
-        return k.Console + (p.ExitStatus is { } s ? $"[exit {s}]" : $"[killed: {p.KillReason}]");
+        if (p.ExitStatus is { } s) return k.Console + $"[exit {s}]";
+        var f = Assert.Single(k.Faults);
+        return k.Console.Replace(f.Message + "\n", "") + $"[{f.Signal}]";
     }
 
+    // The corpus exits below 128, so a status above 128 is the shell's and .NET's 128 + signal.
     private static string Run(string program)
     {
         using var p = Process.Start(new ProcessStartInfo(program) { RedirectStandardOutput = true })!;
         string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output + $"[exit {p.ExitCode}]";
+        Assert.True(p.WaitForExit(30_000), program + " did not end");
+        return output + (p.ExitCode > 128 ? $"[{SignalName(p.ExitCode - 128)}]" : $"[exit {p.ExitCode}]");
     }
+
+    private static string SignalName(int signal) => signal switch { 4 => "SIGILL", 8 => "SIGFPE", 11 => "SIGSEGV", _ => $"signal {signal}" };
 
     private static void Gcc(string[] args)
     {
@@ -63,6 +132,11 @@ public class GccLevelTests
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, $"gcc {string.Join(' ', args)}\n{err}");
     }
+
+    private static string Lib => Path.Combine(RepoRoot, "native/user/lib");
+
+    private static string[] Flags =>
+        [.. File.ReadAllText(Path.Combine(RepoRoot, "native/user/lib/cflags")).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)];
 
     private static string RepoRoot { get; } = FindRoot();
 

@@ -92,11 +92,42 @@ public static class X86Disassembler
             formatter.Options.UsePseudoOps = ins.Mnemonic != Mnemonic.Imul;
             formatter.Format(ins, output);
             string? comment = ins.IsIPRelativeMemoryOperand ? RipComment(ins.IPRelativeMemoryAddress, symbols) : null;
-            lines.Add(new X86Line(at, bytes[offset..(offset + ins.Length)], output.ToStringAndReset(),
+            byte[] insBytes = bytes[offset..(offset + ins.Length)];
+            lines.Add(new X86Line(at, insBytes, ObjdumpSpelling(ins, insBytes, output.ToStringAndReset(), syntax),
                 ins.Mnemonic.ToString().ToLowerInvariant(), comment));
         }
         return lines;
     }
+
+    // Where objdump spells an instruction otherwise than Iced: movabs for a 64-bit immediate, the short form of a shift or rotate by one (D0-D3 /r:
+    // `sar %rax`, `sar rax,1`), an indirect jmp or call through memory without the size suffix (`jmp *0x10(,%rdx,8)`),
+    // and the prefixes gcc pads a nop with (`data16 cs nopw 0x0(%rax,%rax,1)`: each 0x66 beyond the operand-size one
+    // is a data16, 0x2e is cs).
+    private static string ObjdumpSpelling(in Instruction ins, byte[] bytes, string text, X86Syntax syntax)
+    {
+        if (ins.Code == Code.Mov_r64_imm64 && text.StartsWith("mov ", StringComparison.Ordinal))
+            return "movabs " + text[4..];     // Intel syntax too: `movabs rax,0x5851f42d4c957f2d`
+        if (ShiftByOne.Contains(ins.Code))
+            return syntax == X86Syntax.Gnu ? text.Replace("$0x1,", "") : text.EndsWith(",0x1", StringComparison.Ordinal) ? text[..^3] + "1" : text;
+        if (syntax == X86Syntax.Gnu && ins.Op0Kind == OpKind.Memory && ins.Mnemonic is Mnemonic.Jmp or Mnemonic.Call
+            && text.StartsWith(ins.Mnemonic == Mnemonic.Jmp ? "jmpq *" : "callq *", StringComparison.Ordinal))
+            return (ins.Mnemonic == Mnemonic.Jmp ? "jmp *" : "call *") + text[(text.IndexOf('*') + 1)..];
+        if (ins.Mnemonic == Mnemonic.Nop && ins.Op0Kind == OpKind.Memory)
+        {
+            int i = 0, data16 = 0;
+            bool cs = false;
+            for (; i < bytes.Length && bytes[i] is 0x66 or 0x2E; i++)
+                if (bytes[i] == 0x66) data16++;
+                else cs = true;
+            if (ins.Code == Code.Nop_rm16) data16--;     // the one that makes it nopw
+            return string.Concat(Enumerable.Repeat("data16 ", Math.Max(0, data16))) + (cs ? "cs " : "") + text;
+        }
+        return text;
+    }
+
+    private static readonly HashSet<Code> ShiftByOne =
+        [.. Enum.GetValues<Code>().Where(c => c.ToString() is var n && n.EndsWith("_1", StringComparison.Ordinal)
+            && n.Split('_')[0] is "Rol" or "Ror" or "Rcl" or "Rcr" or "Shl" or "Sal" or "Shr" or "Sar")];
 
     /// <summary>The single instruction at the start of bytes (up to 15 are looked at), or "(bad)".</summary>
     public static X86Line One(ReadOnlySpan<byte> bytes, ulong address, X86Syntax syntax = X86Syntax.Gnu,

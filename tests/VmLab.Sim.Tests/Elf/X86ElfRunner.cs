@@ -8,7 +8,7 @@ namespace VmLab.Sim.Tests.Elf;
 
 /// <summary>
 /// Runs a loaded ELF program alone on VmLab's x86-64 CPU, with the mappings process_setup would give it (text
-/// user read-only, data/bss user read-write no-execute, one stack page under 0x300000, rdi = the argument)
+/// user read-only, data/bss user read-write no-execute, the 1 MiB of stack under 0x300000, rdi = the argument)
 /// and just the syscalls a lone test program needs: write (the console), exit, getpid (1, the first process)
 /// and yield (nothing else to run); the rest answer -1. A run without the kernel, to compare the kernel's
 /// runs with (CPortTests) and to run the corpus on the CPU alone.
@@ -26,7 +26,8 @@ internal static class X86ElfRunner
                 memory.Map(va, frame++, seg.Writable ? PagePerm.UserRw | PagePerm.NoExecute : PagePerm.UserRo);
                 memory.Poke(va, bytes.Span);
             }
-        memory.Map(StackPage, frame, PagePerm.UserRw | PagePerm.NoExecute);
+        for (ulong va = StackLimit; va < MemSizeVirtual; va += PageSize)     // the stack the kernel would grow, mapped up front
+            memory.Map(va, frame++, PagePerm.UserRw | PagePerm.NoExecute);
         var cpu = new X86Cpu<PagedTestBus>(new PagedTestBus(memory)) { Rip = image.Entry };
         cpu[Reg.Rsp] = MemSizeVirtual;
         cpu[Reg.Rdi] = arg;

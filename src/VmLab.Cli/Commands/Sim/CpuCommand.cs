@@ -12,7 +12,7 @@ internal static class CpuCommand
     {
         var input = new ProgramInput();
         var stepsOption = Opt.Int("--steps", "stop after N instructions", 100_000_000, 1, 10_000_000_000);
-        var traceOption = Opt.Flag("--trace", $"list every instruction executed (Iced's GNU syntax, the first {MaxTrace})");
+        var traceOption = Opt.Flag("--trace", $"list every instruction executed (objdump's GNU syntax, the first {MaxTrace}) with the registers, flags and memory it wrote");
         var timeOption = TimeLimit.Option();
         return new Verb("cpu", "run one x86-64 program (an ELF file or a built-in C program) on the simulated CPU",
             """
@@ -24,7 +24,7 @@ internal static class CpuCommand
             every process exited (with any status), none was killed, and memory is clean. FILE comes from 'vmlab sim cc'; --builtin runs one of the kernel's own C
             programs (native/user/p-NAME.c), compiled into vmlab.
             """,
-            """{"program","instructions","stop_reason","out_of_time","exited","exit_status","kill_reason","output","console","syscalls","faults":[{"pid","kind","address","access","error_code","rip","killed","message","cause","where","instruction","vector","signal"}],"trace":[{"address","text"}],"trace_truncated","passed","verdict","leaked_frames","checker_errors"}""",
+            """{"program","instructions","stop_reason","out_of_time","exited","exit_status","kill_reason","output","console","syscalls","faults":[{"pid","kind","address","access","error_code","rip","killed","message","cause","where","instruction","vector","signal"}],"trace":[{"address","text","registers":{"rax":"0x…",…},"flags","memory":[{"address","size","value"}]}],"trace_truncated","passed","verdict","leaked_frames","checker_errors"}""",
             "vmlab sim cpu --builtin hello", "vmlab sim cpu --builtin allocator --trace --steps 50", "vmlab sim cpu prog.elf --json")
         {
             Tour = new("User programs are real x86-64 machine code, compiled from C. The simulated CPU fetches each " +
@@ -38,7 +38,7 @@ internal static class CpuCommand
             bool trace = ctx.Get(traceOption);
             var limit = TimeLimit.Get(ctx, timeOption);
             var k = ElfInput.Boot([(name, image)], trace: false, limit);
-            var lines = trace ? ElfInput.Traced(k, 1, image, steps, MaxTrace) : [];
+            var lines = trace ? StepTrace.Run(k, 1, image, steps, MaxTrace) : [];
             ctx.Progress($"running {name}", () => k.Run(Math.Max(0, steps - k.Instructions)));
             var p = k.History[0];
             var result = Scenario.Programs(k);     // the verdict sim run --program gives the same run
@@ -58,7 +58,11 @@ internal static class CpuCommand
                 k.Console,
                 p.Syscalls,
                 k.Faults,
-                Trace = trace ? lines.Select(l => new { l.Address, l.Text }) : null,
+                Trace = trace ? lines.Select(l => new
+                {
+                    l.Line.Address, l.Line.Text, l.Registers, l.Flags,
+                    Memory = l.Memory.Select(m => new { m.Address, m.Size, m.Value }),
+                }) : null,
                 TraceTruncated = trace && lines.Count >= MaxTrace,
                 result.Passed,
                 result.Verdict,
@@ -73,11 +77,13 @@ internal static class CpuCommand
                 if (trace)
                 {
                     rep.Section("Trace");
-                    foreach (var l in lines)
+                    foreach (var step in lines)
                     {
+                        var l = step.Line;
                         if (image.LabelAt(l.Address) is { } label && image.Symbols.TryGetValue(label, out ulong at) && at == l.Address)
                             rep.Line($"{label}:");
                         rep.Line($"  {l.Address:x8}  {l.Text}");
+                        if (step.Changes.Length > 0) rep.Line($"            -> {step.Changes}");
                     }
                     if (lines.Count >= MaxTrace) rep.Note($"trace shows the first {lines.Count} instructions only");
                 }

@@ -5,7 +5,7 @@ using VmLab.Sim.X86;
 namespace VmLab.Cli.Commands.Sim;
 
 /// <summary>User ELF programs on the teaching kernel: reading them (bounded, one-line errors), running them as
-/// processes, and tracing one instruction at a time.</summary>
+/// and running them as processes (StepTrace traces one instruction at a time).</summary>
 internal static class ElfInput
 {
     /// <summary>The program in an ELF file, or a one-line usage error naming the file and what is wrong.</summary>
@@ -26,19 +26,5 @@ internal static class ElfInput
             if (k.Spawn(image, name) < 0)
                 throw new RefusedException($"the kernel could not start {name} (no free process slot or out of memory)");
         return k;
-    }
-
-    /// <summary>Runs one instruction at a time, disassembling each from the program's own text first.</summary>
-    public static List<X86Line> Traced(Kernel k, int pid, ProgramImage image, long steps, int maxLines)
-    {
-        var lines = new List<X86Line>();
-        while (lines.Count < maxLines && k.Instructions < steps && k.Panic is null && !k.OutOfTime && k.Find(pid) is { } p)
-        {
-            ulong rip = p.Registers.Rip;
-            if (image.Segments.FirstOrDefault(s => s.Executable && rip >= s.Address && rip < s.Address + (ulong)s.Bytes.Length) is { } seg)
-                lines.Add(X86Disassembler.One(seg.Bytes.AsSpan((int)(rip - seg.Address)), rip, X86Syntax.Gnu, image.SymbolFor));
-            if (k.Run(1) == 0) break;
-        }
-        return lines;
     }
 }

@@ -141,6 +141,7 @@ public class CliTests
         try
         {
             string bundle = Path.Combine(dir, "autograder"), submission = Path.Combine(dir, "submission", "nested"), results = Path.Combine(dir, "results");
+            string temp = Directory.CreateDirectory(Path.Combine(dir, "tmp")).FullName;
             var (code, output, err) = Vmlab("lab", "gradescope", "-o", bundle, "--exercises", "bigdata,exit");
             Assert.True(code == 0, err);
             Assert.Contains("grades bigdata, exit (25 points)", output);
@@ -155,6 +156,7 @@ public class CliTests
                     ["VMLAB"] = Path.Combine(bundle, "vmlab", "vmlab"),
                     ["VMLAB_SUBMISSION"] = Path.GetDirectoryName(submission)!,
                     ["VMLAB_RESULTS"] = results,
+                    ["TMPDIR"] = temp,
                 },
             };
             using (var p = System.Diagnostics.Process.Start(psi)!)
@@ -162,6 +164,8 @@ public class CliTests
                 Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)));
                 Assert.Equal(0, p.ExitCode);
             }
+            // The build (dotnet, its compiler server, NuGet) and the tests leave nothing in the temp directory.
+            Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
             var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "results.json"))).RootElement;
             Assert.Equal(10, root.GetProperty("score").GetDouble());
             var tests = root.GetProperty("tests").EnumerateArray().ToList();

@@ -20,6 +20,18 @@ public class GraderTests(StudentWork work)
     [MemberData(nameof(CheatCases))]
     public void A_cheat_earns_no_points(string name) => AssertLoses(StudentWork.Cheats.Single(f => f.ToString() == name));
 
+    public static TheoryData<string> RightCases() => [.. StudentWork.Right.Select(f => f.ToString())];
+
+    [Theory]
+    [MemberData(nameof(RightCases))]
+    public void A_correct_solution_written_another_way_scores_full_marks(string name)
+    {
+        var report = work.Report(StudentWork.Right.Single(f => f.ToString() == name));
+        Assert.NotEmpty(report.Tests);
+        Assert.All(report.Tests, t => Assert.True(t.Passed, $"{name} failed {t.Name}: {t.Reason}"));
+        Assert.True(report.FullMarks);
+    }
+
     private void AssertLoses(StudentFile file)
     {
         Assert.NotEmpty(file.Expects);

@@ -20,6 +20,9 @@ public sealed class StudentWork : IDisposable
     public static readonly IReadOnlyList<StudentFile> Wrong = StudentFile.All("Wrong");
     public static readonly IReadOnlyList<StudentFile> Cheats = StudentFile.All("Cheat");
 
+    /// <summary>Correct solutions written another way than Solution/'s: each must score its exercise's full marks.</summary>
+    public static readonly IReadOnlyList<StudentFile> Right = StudentFile.All("Right");
+
     /// <summary>Which workspace each student file went into.</summary>
     public Dictionary<StudentFile, string> Home { get; } = [];
 
@@ -61,6 +64,7 @@ public sealed class StudentWork : IDisposable
         Make("inspecting", dir => File.Copy(Path.Combine(AppContext.BaseDirectory, "Students", "InspectingFriendly.c.txt"), Path.Combine(dir, "libetsbefriends.c"), overwrite: true));
         Pack("wrong", Wrong, Make);
         Pack("cheat", Cheats, Make);
+        Pack("right", Right, Make);
         var built = WorkspaceBuild.CreateMany([.. workspaces.Select(w => (Path.Combine(_root, w.Name), w.Exercises))]);
         for (int i = 0; i < workspaces.Count; i++) _builds[workspaces[i].Name] = built[i];
         var jobs = new List<(string Key, string Workspace, string? Filter, IReadOnlyList<Exercise>? Exercises, int Timeout)>
@@ -74,7 +78,7 @@ public sealed class StudentWork : IDisposable
             ("inspecting", "inspecting", "friendly_null", null, 60),
         };
         foreach (var (file, home) in Home)
-            foreach (var e in file.Expects)
+            foreach (var e in file.Kind == "Right" ? [new StudentFile.Expect(file.Exercise, "", null)] : file.Expects)
                 jobs.Add((Key(file, e), home, e.Filter, null, e.TimeoutSeconds ?? 60));
         Parallel.ForEach(jobs.DistinctBy(j => j.Key), new ParallelOptions { MaxDegreeOfParallelism = 2 }, j =>
             _reports[j.Key] = Grader.Grade(new GradeOptions
@@ -111,6 +115,9 @@ public sealed class StudentWork : IDisposable
     public GradeReport Report(string key) => _reports[key];
 
     public GradeReport Report(StudentFile f, StudentFile.Expect e) => _reports[Key(f, e)];
+
+    /// <summary>The grading of a correct solution's exercise.</summary>
+    public GradeReport Report(StudentFile right) => _reports[Key(right, new StudentFile.Expect(right.Exercise, "", null))];
 
     public WorkspaceBuild Build(string workspace) => _builds[workspace];
 

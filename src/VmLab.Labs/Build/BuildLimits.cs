@@ -58,13 +58,16 @@ internal static class Tools
         return env;
     }
 
-    /// <summary>Runs a tool bounded by limits in dir; its exit and what it printed (stdout and stderr together, at most 1 MiB).</summary>
+    /// <summary>Runs a tool bounded by limits in dir; its exit and what it printed (stdout and stderr together, at most 1 MiB).
+    /// Its TMPDIR is a directory of its own under dir, removed afterwards: what a killed compiler server or NuGet
+    /// leaves in a temp dir (sockets, scratch, locks) goes with it.</summary>
     public static (ChildExit Exit, string Output) Run(string program, IReadOnlyList<string> args, string dir, BuildLimits limits)
     {
-        string output = Path.Combine(dir, $".out-{Guid.NewGuid():N}");
+        string id = Guid.NewGuid().ToString("N");
+        string output = Path.Combine(dir, $".out-{id}"), temp = Directory.CreateDirectory(Path.Combine(dir, $".tmp-{id}")).FullName;
         try
         {
-            var (exit, _) = LimitedProcess.Run(new LimitedStart(program, args, ToolEnvironment(Path.GetTempPath()), output, output)
+            var (exit, _) = LimitedProcess.Run(new LimitedStart(program, args, ToolEnvironment(temp), output, output)
             {
                 WorkingDirectory = dir,
                 Limits = limits.Limits,
@@ -75,6 +78,14 @@ internal static class Tools
         finally
         {
             File.Delete(output);
+            try
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+            catch (IOException)
+            {
+                // the caller's directory goes as a whole afterwards
+            }
         }
     }
 

@@ -8,12 +8,14 @@ namespace VmLab.Labs.Grading;
 /// libetsbefriends.so preloaded. Contract: a segfault ends with an encouraging message and exit status 11.</summary>
 internal static class FriendlyTests
 {
-    private const int Runs = 40, Wanted = 8, FaultStatus = VmLab.Linux.Friendly.FaultExitStatus;
+    // Runs of the null crasher until Wanted different messages showed; a library that showed nothing new for Patience
+    // runs in a row is done (a correct library with exactly 8 messages runs out of patience once in 40000 gradings).
+    private const int Runs = 200, Patience = 80, Wanted = 8, FaultStatus = VmLab.Linux.Friendly.FaultExitStatus;
 
     public static IReadOnlyList<GradedTest> All { get; } =
     [
         new("friendly_null", "friendly", 5, "a read through a null pointer ends with a message (no \"Segmentation fault\") and exit status 11", t => Crash(t, "null")),
-        new("friendly_messages", "friendly", 5, $"{Runs} runs of the null crasher show at least {Wanted} different messages (srand)", Messages),
+        new("friendly_messages", "friendly", 5, $"runs of the null crasher, each a day apart on the clock the library sees, show at least {Wanted} different messages (srand)", Messages),
         new("friendly_kinds", "friendly", 5, "a write to a read-only page, a read of an unmapped page and a stack overflow (sigaltstack) each end the same way", Kinds),
         new("friendly_quiet", "friendly", 3, "the null crasher is handled, and a program that never faults runs exactly as without the library", Quiet),
         new("friendly_signal_safe", "friendly", 4, "the SIGSEGV handler calls only async-signal-safe functions (write, _exit, ...; rand, as the seed asks), read from the built library's code", SignalSafe),
@@ -33,7 +35,56 @@ internal static class FriendlyTests
         int main(void) {
             printf("crasher starts\n");
             fflush(stdout);
+            fputs("crasher: faulting now\n", stderr);
 
+        """;
+
+    // What the crasher writes on stderr right before its fault: a message before it was printed at load, not by a handler.
+    private const string Marker = "crasher: faulting now";
+
+    // Asks, after the library's constructor ran, which function handles SIGSEGV and SIGBUS: its object and offset.
+    // The clock the library sees in friendly_messages: the real one shifted by VMLAB_CLOCK_SHIFT seconds, so a library
+    // seeding srand with time(NULL) gets a new seed in every run without the grader waiting a second between runs.
+    // Preloaded before the student's library, its time, gettimeofday and clock_gettime are the ones it calls.
+    private const string ShiftedClock = """
+        #define _GNU_SOURCE
+        #include <stdlib.h>
+        #include <sys/syscall.h>
+        #include <sys/time.h>
+        #include <time.h>
+        #include <unistd.h>
+        static long shift(void) { const char *s = getenv("VMLAB_CLOCK_SHIFT"); return s ? atol(s) : 0; }
+        int clock_gettime(clockid_t id, struct timespec *ts) {
+            long r = syscall(SYS_clock_gettime, id, ts);
+            if (r == 0 && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE)) ts->tv_sec += shift();
+            return (int)r;
+        }
+        time_t time(time_t *t) { struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts); if (t) *t = ts.tv_sec; return ts.tv_sec; }
+        int gettimeofday(struct timeval *tv, void *tz) {
+            (void)tz; struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts);
+            if (tv) { tv->tv_sec = ts.tv_sec; tv->tv_usec = ts.tv_nsec / 1000; }
+            return 0;
+        }
+        """;
+
+    private const string HandlerProbe = """
+        #define _GNU_SOURCE
+        #include <dlfcn.h>
+        #include <signal.h>
+        #include <stdio.h>
+        int main(void) {
+            int sigs[] = { SIGSEGV, SIGBUS };
+            for (int i = 0; i < 2; i++) {
+                struct sigaction sa;
+                if (sigaction(sigs[i], NULL, &sa) != 0) continue;
+                void *h = (sa.sa_flags & SA_SIGINFO) ? (void *)sa.sa_sigaction : (void *)sa.sa_handler;
+                Dl_info info;
+                if (h == (void *)SIG_DFL || h == (void *)SIG_IGN) printf("handler %d none\n", sigs[i]);
+                else if (dladdr(h, &info) && info.dli_fname) printf("handler %d %lx %s\n", sigs[i], (unsigned long)((char *)h - (char *)info.dli_fbase), info.dli_fname);
+                else printf("handler %d %lx ?\n", sigs[i], (unsigned long)h);
+            }
+            return 0;
+        }
         """;
 
     private static readonly Dictionary<string, (string Body, string What)> Crashers = new()
@@ -45,15 +96,20 @@ internal static class FriendlyTests
         ["none"] = ("printf(\"no fault here\\n\"); return 0;", "no fault"),
     };
 
-    // Writes and compiles one crasher into a fresh directory; the path of the program.
+    // Writes and compiles one crasher (or the handler probe) into a fresh directory; the path of the program.
     private static string Compile(TestContext t, string kind)
     {
         string dir = Directory.CreateTempSubdirectory("vmlab-crash-").FullName;
         t.Cleanup.Add(dir);
         string src = Path.Combine(dir, kind + ".c"), exe = Path.Combine(dir, kind);
-        File.WriteAllText(src, Prelude + "    " + Crashers[kind].Body + "\n}\n");
+        File.WriteAllText(src, kind switch { "probe" => HandlerProbe, "clock" => ShiftedClock, _ => Prelude + "    " + Crashers[kind].Body + "\n}\n" });
         string cc = Tools.Find("cc") ?? Tools.Find("gcc") ?? throw new GradeFailure("the grader could not find a C compiler (cc) for its crasher programs");
-        var (exit, output) = Tools.Run(cc, ["-O0", "-o", exe, src], dir, BuildLimits.Default);
+        var (exit, output) = Tools.Run(cc, kind switch
+        {
+            "probe" => ["-O0", "-o", exe, src, "-ldl"],
+            "clock" => ["-O1", "-shared", "-fPIC", "-o", exe, src],
+            _ => ["-O0", "-o", exe, src],
+        }, dir, BuildLimits.Default);
         Require(exit.ExitCode == 0, $"the grader could not compile its {kind} crasher: {output.Trim()}");
         t.Notes.Add($"crasher {kind}: {exe}");
         return exe;
@@ -62,31 +118,43 @@ internal static class FriendlyTests
     private sealed record Ran(int? ExitCode, int? Signal, bool TimedOut, string Out, string Err);
 
     // Runs a program (with the library preloaded) bounded, in a process group of its own, output into files.
-    private static Ran RunWith(TestContext t, string exe, bool preload = true)
+    private static Ran RunWith(TestContext t, string exe, bool preload = true, (string Library, long Shift)? clock = null)
     {
         string dir = Path.GetDirectoryName(exe)!, stdout = Path.Combine(dir, "stdout"), stderr = Path.Combine(dir, "stderr");
-        var env = Tools.ToolEnvironment(Path.GetTempPath());
-        if (preload) env["LD_PRELOAD"] = t.Library!;
+        var env = Tools.ToolEnvironment(dir);
+        if (preload) env["LD_PRELOAD"] = clock is { } c ? $"{c.Library}:{t.Library}" : t.Library!;
+        if (clock is { } shifted) env["VMLAB_CLOCK_SHIFT"] = shifted.Shift.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var (exit, _) = LimitedProcess.Run(new LimitedStart(exe, [], env, stdout, stderr) { WorkingDirectory = dir, Timeout = TimeSpan.FromSeconds(10) });
         var r = new Ran(exit.ExitCode, exit.Signal, exit.TimedOut, Tools.ReadHead(stdout, 64 << 10), Tools.ReadHead(stderr, 64 << 10));
         t.Notes.Add($"run {Path.GetFileName(exe)}: {exit}; stdout: {r.Out.Trim()}; stderr: {r.Err.Trim()}");
         return r;
     }
 
-    // The message: what the library wrote on stderr.
-    private static string Message(Ran r) =>
-        string.Join("\n", r.Err.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+    private static IEnumerable<string> Lines(string text) => text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0);
 
-    private static string Check(TestContext t, string kind, string? exe = null)
+    // What the library wrote on stderr before the program's fault (at load) and after it (the message).
+    private static (string Before, string Message) Stderr(Ran r)
     {
-        var r = RunWith(t, exe ?? Compile(t, kind));
+        var lines = Lines(r.Err).ToList();
+        int at = lines.IndexOf(Marker);
+        return at < 0 ? ("", string.Join("\n", lines)) : (string.Join(" | ", lines.Take(at)), string.Join("\n", lines.Skip(at + 1)));
+    }
+
+    private static string Check(TestContext t, string kind, string? exe = null, (string Library, long Shift)? clock = null)
+    {
+        var r = RunWith(t, exe ?? Compile(t, kind), clock: clock);
         string what = Crashers[kind].What;
         Require(!r.TimedOut, $"{what}: the program hung (does the handler return into the fault again?)");
+        Require(Lines(r.Out).Contains("crasher starts"),
+            $"{what}: the program never reached main ({(r.Signal is { } s ? $"signal {s}" : $"exit status {r.ExitCode}")}, stderr \"{string.Join(" | ", Lines(r.Err))}\"): the library ended it while loading; the constructor only installs the handler, the handler ends the program when it faults");
+        var (before, message) = Stderr(r);
+        if (r.Signal is { } signal && message.Length > 0)
+            throw new GradeFailure($"{what}: the handler printed \"{message.Replace("\n", " | ")}\", then the program was killed by signal {signal} all the same (the shell still says \"Segmentation fault\"): end the program from the handler with _exit({FaultStatus}), not by returning or re-raising");
         Require(r.Signal != 11, $"{what}: the program was killed by SIGSEGV: no handler ran{(kind == "stack" ? " (a stack overflow needs sigaltstack and SA_ONSTACK)" : "")}");
         Require(r.Signal is null, $"{what}: the program was killed by signal {r.Signal}");
         string extra = string.Join(" | ", r.Out.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l != "crasher starts"));
         Require(extra.Length == 0, $"{what}: the message went to stdout (\"{extra}\"): write it to stderr (fd 2), where error messages go");
-        string message = Message(r);
+        Require(before.Length == 0, $"{what}: the library printed \"{before}\" before the program faulted (while loading): print the message from the SIGSEGV handler, when the fault happens");
         Require(message.Length > 0, $"{what}: the program exited ({r.ExitCode}) without a message on stderr");
         Require(!message.Contains("Segmentation fault", StringComparison.OrdinalIgnoreCase), $"{what}: the message is still \"Segmentation fault\"");
         Require(r.ExitCode == FaultStatus, $"{what}: exit status {r.ExitCode}, want {FaultStatus}");
@@ -102,26 +170,42 @@ internal static class FriendlyTests
 
     private static void Messages(TestContext t)
     {
-        string exe = Compile(t, "null");
+        string exe = Compile(t, "null"), clock = Compile(t, "clock");
         var seen = new HashSet<string>();
-        for (int i = 0; i < Runs && seen.Count < Wanted; i++)
-        {
-            seen.Add(Check(t, "null", exe));
-            if (i % 4 == 3) Thread.Sleep(1100);     // a student seeding with time(NULL) gets a new second
-        }
-        Require(seen.Count >= Wanted, $"{seen.Count} different message(s) in {Runs} runs, want at least {Wanted}: pick at random (seed with srand) from {Wanted} or more");
+        int runs = 0;
+        for (int last = 0; runs < Runs && seen.Count < Wanted && runs - last < Patience; runs++)
+            if (seen.Add(Check(t, "null", exe, (clock, runs * 86_400L)))) last = runs + 1;
+        Require(seen.Count >= Wanted, $"{seen.Count} different message(s) in {runs} runs, want at least {Wanted}: pick at random (seed with srand) from {Wanted} or more");
     }
 
     private static void SignalSafe(TestContext t)
     {
         string dir = Directory.CreateTempSubdirectory("vmlab-handler-").FullName;
         t.Cleanup.Add(dir);
-        var handlers = HandlerCalls.Read(t.Library!, dir);
+        var installed = Installed(t);
+        var handlers = HandlerCalls.Read(t.Library!, dir, installed);
         t.Notes.Add("handlers and the C library functions they reach: " + string.Join("; ", handlers.Select(h => $"{h.Key}: {string.Join(", ", h.Value)}")));
-        Require(handlers.Count > 0, "no signal handler found in the library: the constructor must install one with sigaction (sa_sigaction = your handler)");
+        Require(handlers.Count > 0, "no SIGSEGV handler of the library's is installed once its constructor has run: the constructor must install one with sigaction (sa_sigaction = your handler)");
         foreach (var (handler, calls) in handlers)
-            if (calls.FirstOrDefault(c => !HandlerSafe.Contains(c)) is { } unsafeCall)
-                throw new GradeFailure($"the signal handler {handler} calls {unsafeCall}, which is not async-signal-safe (the fault may have interrupted it mid-call): in a handler use write(2, ...) and _exit, see signal-safety(7)");
+            if (calls.Where(c => !HandlerSafe.Contains(c)).ToList() is { Count: > 0 } bad)
+                throw new GradeFailure($"the signal handler {handler} calls {string.Join(", ", bad)}, {(bad.Count == 1 ? "which is" : "which are")} not async-signal-safe (the fault may have interrupted {(bad.Count == 1 ? "it" : "them")} mid-call): in a handler use write(2, ...) and _exit, see signal-safety(7)");
+    }
+
+    // The library's handlers for SIGSEGV and SIGBUS, as offsets in it, asked of a program it was preloaded into.
+    private static List<ulong> Installed(TestContext t)
+    {
+        var r = RunWith(t, Compile(t, "probe"));
+        var lines = Lines(r.Out).Select(l => l.Split(' ', 4)).Where(f => f.Length >= 3 && f[0] == "handler").ToList();
+        Require(lines.Count > 0, $"a program with the library preloaded never reached main ({(r.Signal is { } s ? $"signal {s}" : $"exit status {r.ExitCode}")}): the library ended it while loading; the constructor only installs the handler");
+        var found = new List<ulong>();
+        foreach (var f in lines.Where(f => f[2] != "none"))
+        {
+            ulong offset = ulong.Parse(f[2], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            Require(f.Length == 4 && Path.GetFileName(f[3]) == Path.GetFileName(t.Library),
+                $"the handler for signal {f[1]} is not a function of the library ({(f.Length == 4 ? f[3] : "unknown")}, offset 0x{offset:x}): write the handler in libetsbefriends.c");
+            found.Add(offset);
+        }
+        return found;
     }
 
     private static void Quiet(TestContext t)

@@ -67,14 +67,28 @@ internal sealed class GuardedFork(IFork s, SeamGuard g) : IFork
     }
 }
 
-/// <summary>page_alloc's contract: on success va maps a fresh page PTE_P | PTE_W | PTE_U | PTE_NX.</summary>
+/// <summary>page_alloc's contract: on success va maps a fresh page PTE_P | PTE_W | PTE_U | PTE_NX, and no other
+/// page appears (a refused call maps nothing at all).</summary>
 internal sealed class GuardedPageAlloc(IPageAlloc s, SeamGuard g) : IPageAlloc
 {
     public const ulong Promised = PTE_P | PTE_W | PTE_U | PTE_NX;
 
+    private static HashSet<ulong> UserPages(PageTable pt)
+    {
+        var pages = new HashSet<ulong>();
+        for (var it = pt.Iter(ProcStartAddr); it.Va >= ProcStartAddr && it.Va < MemSizeVirtual; it.Next())
+            if (it.Present) pages.Add(it.Va & ~(PageSize - 1));
+        return pages;
+    }
+
     public ulong PageAlloc(Kernel k, Process p, ulong va)
     {
+        var before = UserPages(p.PageTable);
         ulong r = g.Call(s, () => s.PageAlloc(k, p, va));
+        if (UserPages(p.PageTable).FirstOrDefault(page => !before.Contains(page) && (r != 0 || page != va)) is var extra && extra != 0)
+            throw new GradeFailure(r == 0
+                ? $"page_alloc(0x{va:x}) also mapped va 0x{extra:x}: page_alloc maps only the page asked for"
+                : $"page_alloc(0x{va:x}) returned {TestContext.Hex(r)} but mapped va 0x{extra:x}: a refused call changes nothing");
         if (r != 0 || !IsUserPage(va)) return r;      // what other addresses must give is the tests' business
         var it = p.PageTable.Iter(va);
         ulong perm = it.Perm & (PTE_P | PTE_W | PTE_U | PTE_NX);

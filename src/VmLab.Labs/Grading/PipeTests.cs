@@ -13,7 +13,7 @@ internal static class PipeTests
     [
         new("pipe_intact", "pipe", 8, $"pipewriter sends {Messages} random messages, pipereader receives the same bytes in order (checksums)", t => Pipe(t, cheap: false)),
         new("pipe_two_syscalls", "pipe", 7, "at most 2 pipe syscalls per message (one write, one read): batch, block, hand the CPU over", t => Pipe(t, cheap: true)),
-        new("pipe_bad_buffers", "pipe", 5, "pipewrite of a kernel buffer to a full pipe, piperead into a kernel or read-only buffer, either with len > MaxWrite: -1, whatever the pipe holds", BadBuffers),
+        new("pipe_bad_buffers", "pipe", 5, "pipewrite of a kernel buffer to a full pipe, piperead into a kernel or read-only buffer, either with len > MaxWrite: -1, whatever the pipe holds; len = MaxWrite is served", BadBuffers),
         new("pipe_page_boundary", "pipe", 5, "xv6 usertests-style boundaries: valid buffers crossing onto the next page mapped to a frame that is not the next one (bytes intact, no other frame touched), and buffers running into an unmapped page (-1)", PageBoundary),
     ];
 
@@ -89,6 +89,14 @@ internal static class PipeTests
         var bigRead = Probe.Call(t, $"piperead(0x{Probe.Split:x}, {Big}) into a writable buffer", SyscallAbi.PipeRead, Probe.Split, Big,
             setup: k => k.Pipe.Push("0123456789abcdef"u8), layout: (k, p) => Probe.SplitPages(k, p));
         Require(bigRead.Result == -1, $"piperead of {Big} bytes, one more than MaxWrite, returned {bigRead.Result}, want -1: len more than MaxWrite is refused, even for a writable buffer");
-        foreach (var o in new[] { full, empty, readOnly, kernelRead, bigWrite, bigRead }) RequireClean(o.Kernel, "the pipe kernel");
+        const ulong Most = VmLab.Sim.Kernel.KernelLayout.MaxWrite;
+        var mostWrite = Probe.Call(t, $"pipewrite(0x{Probe.Split:x}, {Most}) of a readable buffer", SyscallAbi.PipeWrite, Probe.Split, Most, layout: (k, p) => Probe.SplitPages(k, p));
+        Require(mostWrite.Result > 0,
+            $"pipewrite of exactly MaxWrite ({Most}) bytes of a readable buffer into an empty pipe returned {mostWrite.Result}, want the bytes that fit: len may be MaxWrite itself, only more is refused");
+        var mostRead = Probe.Call(t, $"piperead(0x{Probe.Split:x}, {Most}) into a writable buffer", SyscallAbi.PipeRead, Probe.Split, Most,
+            setup: k => k.Pipe.Push("0123456789abcdef"u8), layout: (k, p) => Probe.SplitPages(k, p));
+        Require(mostRead.Result is > 0 and <= 16,
+            $"piperead of exactly MaxWrite ({Most}) bytes into a writable buffer with 16 bytes waiting returned {mostRead.Result}, want the bytes it moved: len may be MaxWrite itself, only more is refused");
+        foreach (var o in new[] { full, empty, readOnly, kernelRead, bigWrite, bigRead, mostWrite, mostRead }) RequireClean(o.Kernel, "the pipe kernel");
     }
 }

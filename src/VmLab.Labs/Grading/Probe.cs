@@ -33,7 +33,7 @@ internal static class Probe
 
     public static Outcome Call(TestContext t, string what, int number, ulong rdi, ulong rsi = 0, Action<Assembler>? prep = null,
         ReadOnlySpan<byte> data = default, Action<Kernel>? setup = null, Action<Kernel, Process>? layout = null,
-        Action<Kernel, Process>? atExit = null)
+        Action<Kernel, Process>? atExit = null, IReadOnlyDictionary<string, ProgramImage>? programs = null)
     {
         var image = X86Program.Build(a =>
         {
@@ -43,7 +43,7 @@ internal static class Probe
             a.mov(rax, SyscallAbi.Exit);
             a.syscall();
         }, data.IsEmpty ? "probe"u8 : data);
-        var k = atExit is null ? t.Boot() : t.Boot(t.Seams with { Exit = new ExitHook(t.Seams.Exit, atExit) });
+        var k = t.Boot(atExit is null ? t.Seams : t.Seams with { Exit = new ExitHook(t.Seams.Exit, atExit) }, programs);
         setup?.Invoke(k);
         int pid = k.Spawn(image, "probe");
         layout?.Invoke(k, k.Find(pid)!);

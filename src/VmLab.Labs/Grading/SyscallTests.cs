@@ -16,7 +16,7 @@ internal static class SyscallTests
     [
         new("spawn_alice", "spawn", 5, "spawner calls spawn(\"alice\") twice: two new processes run alice to the end", SpawnAlice),
         new("spawn_bad_pointers", "spawn", 5, "spawn of a kernel address (holding \"alice\"), the null page, an unmapped page, a name running off the top, a name longer than MaxName, an unknown name: each -1, nothing started", SpawnBad),
-        new("spawn_page_boundary", "spawn", 5, "pintos-style boundaries: a valid name crossing onto the next page mapped to a frame that is not the next one, a name whose NUL is the last byte of its page (the next page unmapped), a name running into an unmapped page, names of MaxName-1 and MaxName characters", SpawnBoundary),
+        new("spawn_page_boundary", "spawn", 5, "pintos-style boundaries: a valid name crossing onto the next page mapped to a frame that is not the next one, a name whose NUL is the last byte of its page (the next page unmapped), a name running into an unmapped page; a program named with MaxName-1 characters starts, one named with MaxName does not", SpawnBoundary),
         new("page_alloc_fills", "page_alloc", 5, "three allocators take pages until page_alloc says -1; then every frame comes back", PageAllocFills),
         new("page_alloc_friends", "page_alloc", 5, "eve's page_alloc(alice's page table) returns -1 and alice runs all 40 rounds", PageAllocFriends),
         new("page_alloc_bad_addresses", "page_alloc", 5, "unaligned, null, kernel, console, at MEMSIZE_VIRTUAL, far-above and already-mapped (the caller's data page) addresses: -1, memory unchanged", PageAllocBad),
@@ -71,8 +71,16 @@ internal static class SyscallTests
             ("\"alice\" whose NUL is the last byte of its page and ends exactly at the end of its page (the next page unmapped)",
                 Split + 0xffa, "alice\0", false, true, "read the name a byte at a time and stop at the NUL: nothing past it needs to be readable"),
             ("\"alice\" without a NUL, running into an unmapped page", Split + 0xffb, "alice", false, false, "every byte up to the NUL must be user-readable"),
-            ($"a name of MaxName-1 ({MaxName - 1}) characters and its NUL", Split + 0x800, new string('b', MaxName - 1) + "\0", false, false, "an unknown name: -1, and no crash on a name of the longest allowed length"),
-            ($"a name of MaxName ({MaxName}) characters and its NUL", Split + 0x800, new string('b', MaxName) + "\0", false, false, "no NUL within the first MaxName bytes: -1"),
+            ($"a name of MaxName-1 ({MaxName - 1}) characters and its NUL, the longest name there is (the grader gave alice that name)", Split + 0x800,
+                new string('b', MaxName - 1) + "\0", false, true, "MaxName bytes include the NUL: a name of MaxName-1 characters is valid"),
+            ($"a name of MaxName ({MaxName}) characters and its NUL (the grader gave alice that name too)", Split + 0x800, new string('c', MaxName) + "\0", false, false,
+                "no NUL within the first MaxName bytes: -1, even for a program that exists; stop reading after MaxName bytes"),
+        };
+        // Long names of a real program, so that only the MaxName limit tells a valid name from a refused one.
+        var programs = new Dictionary<string, ProgramImage>
+        {
+            [new string('b', MaxName - 1)] = ElfPrograms.Image("alice")!,
+            [new string('c', MaxName)] = ElfPrograms.Image("alice")!,
         };
         foreach (var c in cases)
         {
@@ -81,8 +89,8 @@ internal static class SyscallTests
                 Probe.SplitPages(k, p, c.SecondPage);
                 for (int i = 0; i < c.Name.Length; i++)
                     k.Memory.WriteByte(p.PageTable.Iter(c.At + (ulong)i).Pa, (byte)c.Name[i]);
-            });
-            bool started = o.Kernel.History.Any(h => h.Name == "alice");
+            }, programs: programs);
+            bool started = o.Kernel.History.Any(h => h.Name != "probe");
             if (c.Valid)
                 Require(o.Result > 0 && started, $"spawn of {c.What} returned {o.Result}, want alice's pid: {c.Hint}");
             else

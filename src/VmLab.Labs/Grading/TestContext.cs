@@ -39,9 +39,10 @@ public sealed partial class TestContext(KernelSeams seams)
     /// <summary>The kernels this test booted, for the trace of a failing test.</summary>
     public List<Kernel> Kernels { get; } = [];
 
-    public Kernel Boot(KernelSeams? seams = null)
+    public Kernel Boot(KernelSeams? seams = null, IReadOnlyDictionary<string, VmLab.Sim.Elf.ProgramImage>? programs = null)
     {
-        var k = new Kernel(new KernelOptions { Seams = seams ?? Seams, CheckEvery = 1 }) { TraceEnabled = true };
+        var options = new KernelOptions { Seams = seams ?? Seams, CheckEvery = 1 };
+        var k = new Kernel(programs is null ? options : options with { Programs = programs }) { TraceEnabled = true };
         Kernels.Add(k);
         return k;
     }

@@ -67,7 +67,7 @@ public sealed partial class Kernel
     internal int Spawn(ProgramImage image, string name, ulong arg = 0) => Start(image, name, arg, parent: 0);
 
     private int Spawn(string name, ulong arg, int parent) =>
-        ElfPrograms.Image(name) is { } image ? Start(image, name, arg, parent) : -1;
+        (Options.Programs.GetValueOrDefault(name) ?? ElfPrograms.Image(name)) is { } image ? Start(image, name, arg, parent) : -1;
 
     private int Start(ProgramImage image, string name, ulong arg, int parent)
     {

@@ -8,7 +8,7 @@ namespace VmLab.Web;
 /// first come first served. A request that steps a machine awaits its slices without holding a server thread,
 /// so however many machines are busy, and however many requests queue on one of them, every other request is
 /// answered at once. A request runs at most <see cref="RequestLimit"/> of simulation and says when it stopped
-/// for that (a fork-and-check scenario runs 40 thousand instructions a second, so 20 million would take minutes).
+/// for that (a syscall-heavy scenario runs a few million instructions a second, so 20 million may take longer).
 /// </summary>
 internal static class Simulator
 {

@@ -106,6 +106,9 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         }
     }
 
+    /// <summary>Regions the background JIT has been given and not finished (0 when it is idle).</summary>
+    public int TranslationsPending => _jit?.Pending ?? 0;
+
     /// <summary>How many times the dispatcher enters a block before it is compiled (0: the first time).</summary>
     public int TranslationThreshold
     {

@@ -50,6 +50,10 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     public bool Background { get; set; }
 
     private X86Cpu<TBus>? _spare;
+    private int _pending;
+
+    /// <summary>Regions queued for the background JIT and not yet ready.</summary>
+    public int Pending => Volatile.Read(ref _pending);
 
     public long Compiled { get; private set; }
     public long CompiledInstructions { get; private set; }
@@ -147,10 +151,15 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             // the JIT's work (most of a region's cost) on another core; the region runs once it is done. A JIT
             // failure would be a bug: the region is marked ready anyway so that its first call shows it
             var spare = _spare ??= new X86Cpu<TBus>(cpu.Bus);
+            Interlocked.Increment(ref _pending);
             ThreadPool.UnsafeQueueUserWorkItem(_ =>
             {
                 try { XEmitter<TBus>.Precompile(code, methods, spare); }
-                finally { region.Ready = true; }
+                finally
+                {
+                    region.Ready = true;
+                    Interlocked.Decrement(ref _pending);
+                }
             }, null);
         }
         entry.Region = null;

@@ -125,7 +125,9 @@ public sealed class UntrustedInputTests : IDisposable
         var run = Bounded.Run(["sim", "run", "--program", elf, "--timeout", "1", "--json"], Limit);
         Assert.Equal(1, run.Result.ExitCode);
         Assert.Contains("\"out_of_time\": true", run.Result.Out);
-        var scenario = Bounded.Run(["sim", "run", "forkexit", "--timeout", "1", "--json"], Limit);
+        // a million one-byte messages through the busy-polling pipe: billions of instructions, whatever the checker costs
+        var scenario = Bounded.Run(["sim", "run", "pipe", "--kernel", "naive", "--messages", "1000000", "--steps", "10000000000",
+            "--timeout", "1", "--json"], Limit);
         Assert.Equal(1, scenario.Result.ExitCode);
         Assert.Contains("stopped by its time limit", scenario.Result.Out);
     }

@@ -104,8 +104,12 @@ internal static class ProcessTests
         int pid = k.Spawn(FillThenFork, "filler");
         Run(k, "fork", strict: false);
         var p = k.History.First(h => h.Pid == pid);
+        string outcome = k.History.Count > 1 ? $"made a child (pid {k.History[1].Pid})"
+            : p.ExitStatus is { } status ? $"returned {status}"
+            : p.KillReason is { } why ? $"ended the process ({why})"
+            : $"did not return (the process is {p.State})";
         Require(k.History.Count == 1 && p.ExitStatus == -1,
-            $"fork with memory full returned {p.ExitStatus}; it should return -1 when the child's pages cannot all be had");
+            $"fork with memory full {outcome}; it should return -1 when the child's pages cannot all be had");
         string? seen = k.CheckerErrors.FirstOrDefault();
         if (seen is not null || (k.Processes.Count == 0 && k.Frames.FreeFrames != k.FreeFramesAtBoot))
             throw new GradeFailure($"fork returned -1 with memory full but did not give back what the half-built child took ({(seen is null ? $"{k.FreeFramesAtBoot - k.Frames.FreeFrames} frame(s) never came back" : Explain(seen, "fork"))}): when memory runs out, return k.Abandon(child), which frees what you built");

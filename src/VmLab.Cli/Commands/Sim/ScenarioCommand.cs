@@ -62,7 +62,9 @@ internal static class ScenarioCommand
             if (!viewing && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
                 throw new UsageException("--color and --no-color choose how --view draws memory: add --view");
             var recorder = viewing ? new MemoryRecorder(colours) : null;
-            var args = new ScenarioArgs { Trace = ctx.Get(trace), WallTime = TimeLimit.Get(ctx, timeout), Watch = recorder is null ? null : recorder.Watch };
+            // With --trace events are recorded too, so every checker finding is placed at its step beside its cause (a
+            // confused deputy's syscall); without it a run does not pay for them (forkexit takes twice as long).
+            var args = new ScenarioArgs { Trace = ctx.Get(trace), WallTime = TimeLimit.Get(ctx, timeout), Watch = recorder is null ? null : recorder.Watch, Events = ctx.Get(trace) };
             foreach (var (option, flag) in options)
                 args = args.With(option, Value(ctx, flag));
             if (scenario.Conflict(args, o => "--" + o.Name) is { } conflict) throw new UsageException(conflict);
@@ -153,7 +155,10 @@ internal static class ScenarioCommand
         foreach (var group in findings.Take(10).GroupBy(f => (f.Step, f.Cause)))
         {
             var (step, cause) = group.Key;
-            rep.Line(cause is null ? $"    at step {step}:" : $"    at step {step}, right after {cause.Text} (step {cause.Step}, pid {cause.Pid}):");
+            rep.Line(cause is null ? $"    at step {step}:"
+                : cause.Step == step ? $"    at step {step}, right after {cause.Text} (step {cause.Step}, pid {cause.Pid}):"
+                : $"    at step {step}, caused by {cause.Text} (step {cause.Step}, pid {cause.Pid}):");
+            if (cause?.Deputy is { } deputy) rep.Line($"      cause: {deputy}");
             foreach (var f in group) rep.Line("      - " + f.Text);
         }
         if (findings.Count > 10) rep.Note($"{findings.Count - 10} more findings (see --json)");

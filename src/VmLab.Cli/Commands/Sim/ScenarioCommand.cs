@@ -66,12 +66,16 @@ internal static class ScenarioCommand
             foreach (var (option, flag) in options)
                 args = args.With(option, Value(ctx, flag));
             if (scenario.Conflict(args, o => "--" + o.Name) is { } conflict) throw new UsageException(conflict);
+            // Your seams run in a child process (this same command line there), where a stack overflow ends the child only.
+            if (WorkspaceSeams.RunHosted(ctx, workspace, args.WallTime) is { } hosted) return hosted;
             // Your seams run with events recorded, so each checker finding is placed at its step beside its cause.
             if (WorkspaceSeams.Build(ctx, workspace) is { } seams) args = args with { Seams = seams, Events = true };
             ScenarioResult r = ctx.Progress($"running scenario {name}", () => args.Seams is null ? scenario.Run(args)
                 : WorkspaceSeams.Bounded(() => scenario.Run(args), args.WallTime, $"scenario {name} with your seams"));
             var views = recorder?.Views ?? [];
-            return ctx.Emit(Json(r, args.Trace, viewing ? views : null, args.Seams), r.Passed, rep => WriteReport(rep, r, args.Trace, views, args.Seams));
+            int code = ctx.Emit(Json(r, args.Trace, viewing ? views : null, args.Seams), r.Passed, rep => WriteReport(rep, r, args.Trace, views, args.Seams));
+            WorkspaceSeams.SayPanic(ctx, args.Seams, r.Panic);
+            return code;
         });
     }
 

@@ -55,6 +55,7 @@ internal static class ScenarioCommand
             string.Join(' ', ["vmlab sim run", name, .. tourArgs]), $"vmlab sim run {name} --trace --json")
         {
             Tour = new TourStep(scenario.Lesson, tourArgs),
+            MoreTours = scenario == Scenario.Fork ? [TourWorkspace.Step] : [],
         }.Takes([.. options.Select(o => o.Flag), trace, timeout, view, colour.On, colour.Off, workspace]).Does(ctx =>
         {
             RefuseRunOptions(ctx, name);

@@ -221,6 +221,7 @@ public sealed partial class Kernel
         ref var r = ref p.Registers;
         ulong a0 = r[Reg.Rdi], a1 = r[Reg.Rsi];
         long number = (long)r[Reg.Rax];
+        using var watch = WatchOnBehalf(p);
         switch (number)
         {
             case SyscallAbi.Write: r[Reg.Rax] = SysWrite(p, a0, a1); break;
@@ -234,6 +235,7 @@ public sealed partial class Kernel
             case SyscallAbi.PipeRead: r[Reg.Rax] = SysPipe(p, write: false, a0, a1); break;
             default: r[Reg.Rax] = Fail; break;
         }
+        watch.Dispose();
         RecordSyscall(p, number, a0, a1);
     }
 

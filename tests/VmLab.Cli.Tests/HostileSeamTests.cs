@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using VmLab.Labs;
 
@@ -91,5 +92,39 @@ public class HostileSeamTests(HostileForks forks) : IClassFixture<HostileForks>
         Assert.Matches(@"^vmlab sim run fork: fork: your code threw InvalidOperationException at Fork\.cs:\d+: the child has no page table yet\n$", r.Err);
         Assert.Contains("KERNEL PANIC", r.Out);
         Assert.Contains("NOT CONFIRMED", r.Out);
+    }
+}
+
+/// <summary>web --workspace: each machine's seams in a child process of its own. Whatever a fork does, its machine ends
+/// with one line of JSON naming it (422: the kernel panicked in it; 502: it took its process down) and the server goes on.</summary>
+public class HostileWebTests(HostileForks forks) : IClassFixture<HostileForks>
+{
+    [Theory]
+    [InlineData("recursing", 502, "your fork overflowed the stack (infinite recursion?)")]
+    [InlineData("looping", 422, "fork: your code did not return within 2 s (an endless loop?)")]
+    [InlineData("allocating", 0, "fork")]
+    [InlineData("throwing", 422, "fork: your code threw InvalidOperationException at Fork.cs:")]
+    public async Task A_hostile_fork_ends_its_machine_in_one_line_and_the_server_serves_on(string which, int status, string said)
+    {
+        string dir = which switch { "recursing" => forks.Recursing, "looping" => forks.Looping, "allocating" => forks.Allocating, _ => forks.Throwing };
+        using var build = VmLab.Labs.Build.StudentKernel.Prepare(dir);
+        await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0,
+            new VmLab.Web.WebOptions { Hosting = Commands.Sim.WorkspaceSeams.Hosting(build, TimeSpan.FromSeconds(2)) });
+        using var http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(90) };
+        var scenarios = await http.GetFromJsonAsync<JsonObject>("api/scenarios");
+        Assert.Equal("fork", scenarios!["student_seams"]![0]!.GetValue<string>());
+        string id = (await (await http.PostAsJsonAsync("api/machines", new { scenario = "fork" })).Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+
+        var answer = await http.PostAsJsonAsync($"api/machines/{id}/step", new { count = 100000 });
+        string text = await answer.Content.ReadAsStringAsync();
+        if (status != 0) Assert.Equal(status, (int)answer.StatusCode);
+        else Assert.Contains((int)answer.StatusCode, new[] { 422, 502 });
+        Assert.Single(text.Trim().Split('\n'));
+        Assert.Contains(said, JsonNode.Parse(text)!["error"]!.GetValue<string>());
+        Assert.DoesNotMatch(@"\bat (System|VmLab|Lab)\.\w+\.", text);
+
+        var other = await (await http.PostAsJsonAsync("api/machines", new { scenario = "hello" })).Content.ReadFromJsonAsync<JsonObject>();
+        var stepped = await (await http.PostAsJsonAsync($"api/machines/{other!["id"]}/step", new { count = 1000 })).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(stepped!["retired"]!.GetValue<long>() > 0);       // the server goes on running other machines
     }
 }

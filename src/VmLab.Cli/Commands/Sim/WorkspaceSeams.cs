@@ -32,6 +32,26 @@ internal static class WorkspaceSeams
         }
     }
 
+    /// <summary>The workspace's build, kept on disk for child processes to load, or null without --workspace. A workspace
+    /// that is missing or does not build is bad input (exit 2).</summary>
+    public static StudentBuild? Prepare(Ctx ctx, Option<string?> option)
+    {
+        if (ctx.Get(option) is not { } dir) return null;
+        try
+        {
+            return ctx.Progress($"building the seams in {Shown.Token(dir)} as the grader does", () => StudentKernel.Prepare(dir));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--workspace: {e.Message}");
+        }
+    }
+
+    /// <summary>web --workspace: every machine in a child process of its own hosting <paramref name="build"/>'s seams, each
+    /// call into them limited to <paramref name="callLimit"/>.</summary>
+    public static VmLab.Web.MachineHosting Hosting(StudentBuild build, TimeSpan callLimit) =>
+        new(build.Source, build.Names, async cancel => new HostedMachine(await SeamServer.StartAsync(build, callLimit, cancel)));
+
     /// <summary>
     /// With --workspace DIR holding seams of the student's: builds them, runs this very command line in a child process
     /// that hosts them (<see cref="SeamHost"/>), prints what it printed and returns its exit code; a child that crashed
@@ -40,16 +60,7 @@ internal static class WorkspaceSeams
     /// </summary>
     public static int? RunHosted(Ctx ctx, Option<string?> option, TimeSpan wallTime)
     {
-        if (HostedSeams.Load is not null || ctx.Get(option) is not { } dir) return null;
-        StudentBuild build;
-        try
-        {
-            build = ctx.Progress($"building the seams in {Shown.Token(dir)} as the grader does", () => StudentKernel.Prepare(dir));
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"--workspace: {e.Message}");
-        }
+        if (HostedSeams.Load is not null || Prepare(ctx, option) is not { } build) return null;
         using (build)
         {
             if (build.Assembly is null) return null;
@@ -106,9 +117,37 @@ internal static class HostedSeams
 
     public static (int ExitCode, string Stdout, string Stderr) Run(SeamRequest request, Func<SeamOverlay> load)
     {
+        if (request.Socket is { } socket) return Serve(socket, load);
         Load = load;
         var (output, error) = (new StringWriter(), new StringWriter());
         int code = Program.Run(request.Args, output, error);
         return (code, output.ToString(), error.ToString());
     }
+
+    // One machine server for web --workspace, on the socket the parent waits for; it runs until the parent kills it.
+    private static (int ExitCode, string Stdout, string Stderr) Serve(string socket, Func<SeamOverlay> load)
+    {
+        SeamOverlay seams;
+        try
+        {
+            seams = load();
+        }
+        catch (ArgumentException e)
+        {
+            return (ExitCode.Usage, "", ExitCode.OneLine(e.Message) + "\n");
+        }
+        VmLab.Web.WebServer.StartOnSocketAsync(socket, new VmLab.Web.WebOptions { Seams = seams, Quiz = WebCommand.Quiz }).GetAwaiter().GetResult();
+        Thread.Sleep(Timeout.Infinite);
+        return (ExitCode.Ok, "", "");
+    }
+}
+
+/// <summary>A <see cref="SeamServer"/> as the web sees a machine host.</summary>
+internal sealed class HostedMachine(SeamServer server) : VmLab.Web.IMachineHost
+{
+    public HttpMessageHandler Handler => server.Handler;
+
+    public string? WhyGone() => server.WhyGone();
+
+    public void Dispose() => server.Dispose();
 }

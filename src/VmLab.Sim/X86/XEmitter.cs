@@ -238,18 +238,42 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
                 break;
             }
             case XCode.Ret or XCode.JmpInd or XCode.CallInd:
-                // a return (or indirect jump) to one of the region's blocks stays in the region
-                for (int i = 0; i < _pieces.Count; i++)
-                    if (_pieces[i].Start == 0)
-                    {
-                        il.Emit(OpCodes.Ldloc, _next);
-                        il.Emit(OpCodes.Ldc_I8, (long)_pieces[i].Va);
-                        il.Emit(OpCodes.Beq, _labels[i]);
-                    }
+            {
+                // a return (or indirect jump) to one of the region's blocks stays in the region: a binary search
+                // of the block starts (a switch's jump table reaches dozens of cases)
+                var starts = Enumerable.Range(0, _pieces.Count).Where(i => _pieces[i].Start == 0).OrderBy(i => _pieces[i].Va).ToArray();
+                Label outside = il.DefineLabel();
+                Search(starts, outside);
+                il.MarkLabel(outside);
                 LeaveAtNext(StopReason.Budget);
                 break;
+            }
             default: Goto(end); break;
         }
+    }
+
+    /// <summary>Branches to the piece among starts (sorted by address) that begins at _next, else to outside.</summary>
+    private void Search(ReadOnlySpan<int> starts, Label outside)
+    {
+        if (starts.Length <= 3)
+        {
+            foreach (int i in starts)
+            {
+                il.Emit(OpCodes.Ldloc, _next);
+                il.Emit(OpCodes.Ldc_I8, (long)_pieces[i].Va);
+                il.Emit(OpCodes.Beq, _labels[i]);
+            }
+            il.Emit(OpCodes.Br, outside);
+            return;
+        }
+        int mid = starts.Length / 2;
+        Label upper = il.DefineLabel();
+        il.Emit(OpCodes.Ldloc, _next);
+        il.Emit(OpCodes.Ldc_I8, (long)_pieces[starts[mid]].Va);
+        il.Emit(OpCodes.Bge_Un, upper);
+        Search(starts[..mid], outside);
+        il.MarkLabel(upper);
+        Search(starts[mid..], outside);
     }
 
     /// <summary>Continues at address: a block of the region, or out of it.</summary>

@@ -110,7 +110,7 @@ public sealed partial class Kernel
         CheckBetweenRuns();     // between runs anyone may have changed memory (a scenario hook, a test)
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
-        while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
+        while (Panic is null && !Idle && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
@@ -133,6 +133,7 @@ public sealed partial class Kernel
             if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
             Entered?.Invoke(this);
             CheckAfterEntry(p, reason, asked);     // the memory checker (Kernel.Checker.cs)
+            WatchIdle(p, reason, asked);           // every process yielding forever (Kernel.Idle.cs)
         }
         _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;

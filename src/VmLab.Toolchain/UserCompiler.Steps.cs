@@ -10,10 +10,10 @@ public static partial class UserCompiler
     // The user library as it is written to the temporary directory: the headers a program includes (VmLab's
     // u-lib.h and WeensyOS's u-lib.hh, lib.hh, process.hh, x86-64.h), its sources, the linker script, the flags.
     private static readonly string[] s_library =
-        ["u-lib.h", "u-lib.hh", "lib.hh", "process.hh", "x86-64.h", "syscall-asm.h", "crt0.S", "u-syscall.c", "u-lib.c",
+        ["u-lib.h", "u-lib.hh", "lib.hh", "process.hh", "x86-64.h", "syscall-asm.h", "crt0.S", "u-syscall.c", "u-lib.c", "u-hosted.c", "u-main.c",
          "u-console.c", "u-cxx.cc", "user.ld", "cflags", "cxxflags"];
 
-    private static readonly string[] s_libraryC = ["crt0.S", "u-syscall.c", "u-lib.c", "u-console.c"];
+    private static readonly string[] s_libraryC = ["crt0.S", "u-syscall.c", "u-lib.c", "u-hosted.c", "u-main.c", "u-console.c"];
 
     /// <summary>The flags every user program is built with (native/user/lib/cflags), -O2 included.</summary>
     public static IReadOnlyList<string> Flags => Words(Library("cflags"));
@@ -39,10 +39,10 @@ public static partial class UserCompiler
     }
 
     /// <summary>One run of the compiler: its arguments, and the source it reads on its input (or null).</summary>
-    private sealed record Step(IReadOnlyList<string> Args, byte[]? Input, string? InputName)
+    private sealed record Step(IReadOnlyList<string> Args, byte[]? Input, string? InputName, string? Program = null)
     {
         public string Shown(string compiler) =>
-            compiler + " " + string.Join(' ', Args) + (InputName is null ? "" : " < " + InputName);
+            (Program ?? compiler) + " " + string.Join(' ', Args) + (InputName is null ? "" : " < " + InputName);
     }
 
     // The steps of one compile: the library (C and assembler, always -O2), C++ runtime support when there is C++,
@@ -76,9 +76,12 @@ public static partial class UserCompiler
             steps.Add(new(SourceArgs(path, language, obj, dir, common, cStd, cxx, o), Marked(path, text), path));
         }
         if (anyCxx) steps.Add(new([.. cxx, .. common, "-O2", "-Wall", "-c", "u-cxx.cc"], null, null));
+        // Standard C (main, printf, malloc, ...) is an archive: the linker takes it only for a program that calls
+        // into it, so a WeensyOS-style program links exactly as before
+        steps.Add(new(["rcs", "libvmlab-hosted.a", "u-main.o", "u-hosted.o"], null, null, "ar"));
         var link = new List<string>(common) { "-T", "user.ld", "-o", "a.elf", "crt0.o" };
         link.AddRange(objects);
-        link.AddRange(["u-syscall.o", "u-lib.o", "u-console.o"]);
+        link.AddRange(["libvmlab-hosted.a", "u-syscall.o", "u-lib.o", "u-console.o"]);
         if (anyCxx) link.Add("u-cxx.o");
         link.Add("-lgcc");
         steps.Add(new(link, null, null));

@@ -119,10 +119,12 @@ public static partial class UserCompiler
             foreach (var step in steps)
             {
                 commands.Add(step.Shown(compiler));
-                var end = run.Run(compiler, step.Args, dir, step.Input, true, out int exit, out string said);
+                var end = run.Run(step.Program ?? compiler, step.Args, dir, step.Input, true, out int exit, out string said);
                 log.Append(said);
                 string command = string.Join(" && ", commands);
-                if (end == RunEnd.NotStarted) return new(CompileOutcome.CompilerMissing, log.ToString(), command, null, $"no C compiler '{compiler}' on PATH");
+                if (end == RunEnd.NotStarted)
+                    return new(CompileOutcome.CompilerMissing, log.ToString(), command, null, step.Program is { } tool
+                        ? $"no '{tool}' on PATH (install binutils)" : $"no C compiler '{compiler}' on PATH");
                 if (end == RunEnd.TimedOut)
                     return new(CompileOutcome.OverLimit, log.ToString(), command, null, $"the compiler did not finish within {options.TimeLimit.TotalSeconds:0} s (does it #include a FIFO or a device?)");
                 if (exit != 0)

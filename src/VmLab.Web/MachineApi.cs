@@ -19,7 +19,7 @@ internal static class MachineApi
         app.MapGet("/api/scenarios", () => Json(new
         {
             Scenarios = store.Programs is { } programs ? [ScenarioCatalog.Of(programs), .. ScenarioCatalog.All] : ScenarioCatalog.All,
-            StudentSeams = store.Seams?.Names ?? [], Workspace = store.Seams?.Source,
+            StudentSeams = store.Seams?.Names ?? store.Hosting?.Names ?? [], Workspace = store.Seams?.Source ?? store.Hosting?.Source,
         }));
 
         app.MapGet("/api/scenarios/{name}/lesson", async (HttpContext ctx, string name) =>
@@ -44,7 +44,15 @@ internal static class MachineApi
             if (until && request.Count is not null) throw new BadRequest("give \"count\" or \"until\", not both");
             long count = request.Count ?? 1;
             if (count < 1 || count > MachineSession.MaxInstructions) throw new BadRequest(countRange);
-            return Json(await Use(store, id, ctx, m => Simulator.Step(m, until ? MachineSession.MaxInstructions : count, until, store.RequestLimit, ctx.RequestAborted)));
+            return Json(await Use(store, id, ctx, async m =>
+            {
+                bool panicked = m.Kernel.Panic is not null;
+                var stepped = await Simulator.Step(m, until ? MachineSession.MaxInstructions : count, until, store.RequestLimit, ctx.RequestAborted);
+                // The student's own seam broke the kernel in this step: said as a refusal naming it (the state stays to look at).
+                if (!panicked && m.Kernel.Panic is { } panic && store.Seams?.Names.Any(n => panic.StartsWith(n + ": ", StringComparison.Ordinal)) == true)
+                    throw new BadRequest($"{panic} (the machine stopped at step {m.Step}; its state stays to look at)", 422);
+                return stepped;
+            }));
         });
 
         app.MapPost("/api/machines/{id}/seek", async (HttpContext ctx, string id) =>

@@ -50,6 +50,9 @@ internal sealed class SessionStore(int capacity = 32, TimeSpan? idleLimit = null
     /// <summary>Seams every machine boots with over its scenario's own (a student's, from <c>web --workspace</c>).</summary>
     public SeamOverlay? Seams { get; init; }
 
+    /// <summary>Machines in child processes hosting a student's seams (<c>web --workspace</c>): see <see cref="HostedMachines"/>.</summary>
+    public MachineHosting? Hosting { get; init; }
+
     /// <summary>The user's programs (<c>web --program</c>) as the scenario "program", listed first; null without them.</summary>
     public ProgramsScenario? Programs { get; init; }
 

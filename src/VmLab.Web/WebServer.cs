@@ -28,10 +28,12 @@ public sealed class WebServer : IAsyncDisposable
     public const int MaxRequestLine = 8 * 1024, MaxRequestHeaders = 32 * 1024, MaxHeaderCount = 100;
 
     private readonly WebApplication _app;
+    private readonly HostedMachines? _hosted;
 
-    private WebServer(WebApplication app, Uri url, bool exposed)
+    private WebServer(WebApplication app, Uri url, bool exposed, HostedMachines? hosted = null)
     {
         _app = app;
+        _hosted = hosted;
         Url = url;
         Exposed = exposed;
     }
@@ -56,12 +58,31 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, with a student's seams, the user's programs and a
     /// quiz generator as <paramref name="options"/> say.</summary>
     public static Task<WebServer> StartAsync(string host, int port, WebOptions options, CancellationToken cancel = default) =>
-        StartAsync(host, port, new SessionStore
+        StartAsync(host, port, Store(options), cancel);
+
+    /// <summary>A server for one process's machines on the Unix socket <paramref name="socket"/> (the child that hosts a
+    /// student's seams for <see cref="MachineHosting"/>); loopback names only.</summary>
+    public static async Task<WebServer> StartOnSocketAsync(string socket, WebOptions options, CancellationToken cancel = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
         {
-            Seams = options.Seams,
-            Programs = options.Programs is { Count: > 0 } programs ? new ProgramsScenario(programs) : null,
-            Quiz = options.Quiz,
-        }, cancel);
+            k.AddServerHeader = false;
+            k.ListenUnixSocket(socket, o => o.Protocols = HttpProtocols.Http1);
+        });
+        var app = Build(builder, Store(options));
+        await app.StartAsync(cancel);
+        return new WebServer(app, new Uri("http://localhost/"), exposed: false);
+    }
+
+    private static SessionStore Store(WebOptions options) => new()
+    {
+        Seams = options.Seams,
+        Hosting = options.Hosting,
+        Programs = options.Programs is { Count: > 0 } programs ? new ProgramsScenario(programs) : null,
+        Quiz = options.Quiz,
+    };
 
     /// <summary>As <see cref="StartAsync(string, int, CancellationToken)"/>, serving the machines of <paramref name="store"/>.</summary>
     internal static async Task<WebServer> StartAsync(string host, int port, SessionStore? store, CancellationToken cancel = default)
@@ -88,7 +109,8 @@ public sealed class WebServer : IAsyncDisposable
             else k.Listen(ip, port, Listen);
         });
         var hosts = HostPolicy.For(host);
-        var app = Build(builder, store, hosts);
+        var hosted = store?.Hosting is { } hosting ? new HostedMachines(hosting) : null;
+        var app = Build(builder, store, hosts, hosted);
         try
         {
             await app.StartAsync(cancel);
@@ -96,11 +118,12 @@ public sealed class WebServer : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await app.DisposeAsync();
+            hosted?.Dispose();
             throw e as IOException ?? new IOException(FirstLine(e.Message), e);
         }
         _ = Task.Run(Warm);
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new WebServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"), hosts.Exposed);
+        return new WebServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"), hosts.Exposed, hosted);
     }
 
     // The first machine's state costs half a second of JIT and JSON metadata: paid at start, in the background,
@@ -115,13 +138,14 @@ public sealed class WebServer : IAsyncDisposable
     }
 
     /// <summary>The application on any server (Kestrel, or the in-memory test server).</summary>
-    internal static WebApplication Build(WebApplicationBuilder builder, SessionStore? store = null, HostPolicy? hosts = null)
+    internal static WebApplication Build(WebApplicationBuilder builder, SessionStore? store = null, HostPolicy? hosts = null, HostedMachines? hosted = null)
     {
         hosts ??= HostPolicy.Loopback;
         builder.Services.AddRouting();
         var app = builder.Build();
         store ??= new SessionStore();
         Guards.Use(app, hosts);
+        if (hosted is not null) app.Use(hosted.Handle);
         var files = new EmbeddedFileProvider(typeof(WebServer).Assembly, "VmLab.Web.wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
@@ -145,6 +169,7 @@ public sealed class WebServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _hosted?.Dispose();
     }
 }
 
@@ -153,6 +178,8 @@ public sealed class WebServer : IAsyncDisposable
 public sealed record WebOptions
 {
     public SeamOverlay? Seams { get; init; }
+    /// <summary>Every machine in a child process hosting a student's seams (<c>web --workspace</c>); instead of <see cref="Seams"/>.</summary>
+    public MachineHosting? Hosting { get; init; }
     public IReadOnlyList<(string Name, VmLab.Sim.Elf.ProgramImage Image)>? Programs { get; init; }
     public QuizSource? Quiz { get; init; }
 }
@@ -165,7 +192,7 @@ public static class WebHost
         WebOptions? options = null)
     {
         options ??= new WebOptions();
-        var seams = options.Seams;
+        var seams = options.Seams ?? (options.Hosting is { } h ? new SeamOverlay(h.Source, h.Names, s => s) : null);
         WebServer server;
         try
         {

@@ -47,6 +47,22 @@ public class TourTests
     }
 
     [Fact]
+    public void The_tour_runs_a_fork_written_into_a_fresh_workspace_as_the_students_own_and_removes_it()
+    {
+        var r = CliRunner.Ok("tour", "--only", "sim run fork", "--json");
+        var steps = JsonNode.Parse(r.Out)!["steps"]!.AsArray();
+        Assert.Equal(2, steps.Count);
+        var mine = steps[1]!;
+        string command = mine["command"]!.GetValue<string>();
+        Assert.StartsWith("vmlab sim run fork --workspace /", command);
+        Assert.Equal(["fork"], mine["result"]!["student_seams"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Empty(mine["result"]!["checker_findings"]!.AsArray());
+        Assert.Equal("confirmed", mine["verdicts"]![0]!["status"]!.GetValue<string>());
+        Assert.Equal(steps[0]!["result"]!["console"]!.GetValue<string>(), mine["result"]!["console"]!.GetValue<string>());
+        Assert.False(Directory.Exists(command["vmlab sim run fork --workspace ".Length..]), "the tour's workspace is removed");
+    }
+
+    [Fact]
     public void An_unknown_step_is_named_with_the_valid_ones()
     {
         var r = CliRunner.BadInput("tour", "--only", "anon,bogus");

@@ -139,7 +139,7 @@ public class WorkspaceRunTests(StudentForks forks) : IClassFixture<StudentForks>
     {
         var r = CliRunner.Run("sim", "run", "fork", "--workspace", forks.LoopingDir, "--timeout", "1");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("did not come back within 1 s", r.Err);
+        Assert.Contains("fork: your code did not return within 1 s", r.Err);
 
         await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0, StudentKernel.Build(forks.LoopingDir, callLimit: TimeSpan.FromSeconds(1)));
         using var http = new HttpClient { BaseAddress = server.Url };

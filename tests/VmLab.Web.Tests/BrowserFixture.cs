@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace VmLab.Web.Tests;
 
@@ -30,6 +31,43 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright?.Dispose();
         if (Server is not null) await Server.DisposeAsync();
     }
+
+    /// <summary>
+    /// Opens <paramref name="url"/> in a fresh page of <paramref name="width"/>×<paramref name="height"/>, waits until it
+    /// is idle and runs <paramref name="test"/> on it; a script error in the page fails the test. When it fails, the page
+    /// is saved as build/web-test-NAME.png under the repository root.
+    /// </summary>
+    public async Task InPage(string name, Uri url, Func<IPage, Task> test, int width = 1280, int height = 900)
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing (CI must install it: scripts/install-test-deps.sh)");
+        SetDefaultExpectTimeout(30_000);
+        var page = await Browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        page.SetDefaultTimeout(60_000);            // a loaded build machine is slow; the waits are for events, not time
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        try
+        {
+            await page.GotoAsync(url.ToString());
+            await Idle(page);
+            await test(page);
+            Assert.Empty(errors);
+        }
+        catch
+        {
+            string dir = Path.Combine(RepoRoot, "build");
+            Directory.CreateDirectory(dir);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"web-test-{name}.png"), FullPage = true });
+            throw;
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    /// <summary>Waits until the page has no request running (it marks the body busy while one does).</summary>
+    public static async Task Idle(IPage page) =>
+        await page.WaitForSelectorAsync("body:not([data-busy])", new() { State = WaitForSelectorState.Attached, Timeout = 60_000 });
 
     private static string FindRoot()
     {

@@ -15,35 +15,9 @@ public partial class BrowserTests : IClassFixture<BrowserFixture>
         SetDefaultExpectTimeout(30_000);
     }
 
-    private async Task InPage(string name, Func<IPage, Task> test)
-    {
-        Assert.True(File.Exists(BrowserFixture.Chromium), $"{BrowserFixture.Chromium} is missing (CI must install it: scripts/install-test-deps.sh)");
-        var page = await fixture.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
-        page.SetDefaultTimeout(60_000);            // a loaded build machine is slow; the waits are for events, not time
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-        try
-        {
-            await page.GotoAsync(fixture.Server.Url.ToString());
-            await Idle(page);
-            await test(page);
-            Assert.Empty(errors);
-        }
-        catch
-        {
-            string dir = Path.Combine(BrowserFixture.RepoRoot, "build");
-            Directory.CreateDirectory(dir);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"web-test-{name}.png"), FullPage = true });
-            throw;
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
-    }
+    private Task InPage(string name, Func<IPage, Task> test) => fixture.InPage(name, fixture.Server.Url, test, 1400, 1000);
 
-    private static async Task Idle(IPage page) =>
-        await page.WaitForSelectorAsync("body:not([data-busy])", new() { State = WaitForSelectorState.Attached, Timeout = 60_000 });
+    private static Task Idle(IPage page) => BrowserFixture.Idle(page);
 
     private static async Task Create(IPage page, string scenario, Func<Task>? options = null)
     {

@@ -50,29 +50,7 @@ public sealed class ProgramFixture : IAsyncLifetime
 /// <summary>The user's own programs in the page: opened by `web --program`, or uploaded with the file picker.</summary>
 public sealed class ProgramPageTests(BrowserFixture browser, ProgramFixture program) : IClassFixture<BrowserFixture>, IClassFixture<ProgramFixture>
 {
-    private async Task InPage(Uri url, Func<IPage, Task> test)
-    {
-        Assert.True(File.Exists(BrowserFixture.Chromium), $"{BrowserFixture.Chromium} is missing (CI must install it: scripts/install-test-deps.sh)");
-        SetDefaultExpectTimeout(30_000);
-        var page = await browser.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
-        page.SetDefaultTimeout(60_000);
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-        try
-        {
-            await page.GotoAsync(url.ToString());
-            await Idle(page);
-            await test(page);
-            Assert.Empty(errors);
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
-    }
-
-    private static async Task Idle(IPage page) =>
-        await page.WaitForSelectorAsync("body:not([data-busy])", new() { State = WaitForSelectorState.Attached, Timeout = 60_000 });
+    private static Task Idle(IPage page) => BrowserFixture.Idle(page);
 
     // The program's symbols name what the walk and the disassembly show.
     private async Task SymbolsShow(IPage page)
@@ -97,7 +75,7 @@ public sealed class ProgramPageTests(BrowserFixture browser, ProgramFixture prog
     }
 
     [BrowserFact]
-    public Task Web_program_opens_the_page_on_the_users_program() => InPage(program.Server.Url, async page =>
+    public Task Web_program_opens_the_page_on_the_users_program() => browser.InPage("program", program.Server.Url, async page =>
     {
         await Expect(page.Locator("#summary")).ToContainTextAsync("program:");
         await Expect(page.Locator("#lesson-panel")).ToContainTextAsync("counter");
@@ -105,7 +83,7 @@ public sealed class ProgramPageTests(BrowserFixture browser, ProgramFixture prog
     });
 
     [BrowserFact]
-    public Task A_program_from_sim_cc_uploaded_with_the_file_picker_boots_and_a_bad_file_is_refused_in_words() => InPage(browser.Server.Url, async page =>
+    public Task A_program_from_sim_cc_uploaded_with_the_file_picker_boots_and_a_bad_file_is_refused_in_words() => browser.InPage("program-upload", browser.Server.Url, async page =>
     {
         await page.SetInputFilesAsync("#program-file", program.Elf);
         await Idle(page);

@@ -46,34 +46,6 @@ public sealed class StudentServerFixture : IAsyncLifetime
 public sealed partial class TeachingPageTests(BrowserFixture browser, StudentServerFixture student)
     : IClassFixture<BrowserFixture>, IClassFixture<StudentServerFixture>
 {
-    private async Task InPage(string name, Uri url, Func<IPage, Task> test, int width = 1280, int height = 900)
-    {
-        Assert.True(File.Exists(BrowserFixture.Chromium), $"{BrowserFixture.Chromium} is missing (CI must install it: scripts/install-test-deps.sh)");
-        SetDefaultExpectTimeout(30_000);
-        var page = await browser.Browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        page.SetDefaultTimeout(60_000);
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-        try
-        {
-            await page.GotoAsync(url.ToString());
-            await Idle(page);
-            await test(page);
-            Assert.Empty(errors);
-        }
-        catch
-        {
-            string dir = Path.Combine(Path.GetTempPath(), "vmlab-web-tests");
-            Directory.CreateDirectory(dir);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(dir, $"{name}.png"), FullPage = true });
-            throw;
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
-    }
-
     // The README's pictures are retaken only on request (scripts/screenshots.sh names the folder): a test run never
     // writes into the repository.
     private static async Task Picture(IPage page, string name)
@@ -83,8 +55,9 @@ public sealed partial class TeachingPageTests(BrowserFixture browser, StudentSer
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, name) });
     }
 
-    private static async Task Idle(IPage page) =>
-        await page.WaitForSelectorAsync("body:not([data-busy])", new() { State = WaitForSelectorState.Attached, Timeout = 60_000 });
+    private static Task Idle(IPage page) => BrowserFixture.Idle(page);
+
+    private Task InPage(string name, Uri url, Func<IPage, Task> test, int width = 1280, int height = 900) => browser.InPage(name, url, test, width, height);
 
     private static async Task<long> Step(IPage page) =>
         long.Parse(StepOf().Match(await page.InnerTextAsync("#step-label")).Groups[1].Value);

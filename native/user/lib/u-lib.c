@@ -96,101 +96,200 @@ int rand(void) {
     return (int)(rand_state >> 33);
 }
 
-// A bounded output cursor: counts everything, stores what fits (the last byte is kept for the NUL).
+// An output cursor: counts everything; bounded (flush null), it stores what fits (the last byte is kept for the
+// NUL); streaming, it hands each full buffer to flush and starts over.
 struct out {
     char* buf;
-    size_t size, len;
+    size_t size, len, used;
+    ssize_t (*flush)(const char* s, size_t n);
 };
 
 static void put(struct out* o, char c) {
-    if (o->len + 1 < o->size) o->buf[o->len] = c;
     o->len++;
-}
-
-static void put_padded(struct out* o, const char* s, size_t n, int width, int left, char pad) {
-    int fill = width > (int)n ? width - (int)n : 0;
-    if (!left)
-        for (; fill > 0; fill--) put(o, pad);
-    for (size_t i = 0; i < n; i++) put(o, s[i]);
-    for (; fill > 0; fill--) put(o, ' ');
-}
-
-static void put_number(struct out* o, uint64_t v, int negative, unsigned base, int upper, int width, int left, char pad) {
-    char digits[24];
-    const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    int n = 0;
-    do {
-        digits[sizeof digits - 1 - n++] = set[v % base];
-        v /= base;
-    } while (v);
-    if (negative) {
-        if (pad == '0') {            // the sign goes before the zeros: -0042
-            put(o, '-');
-            width = width > 0 ? width - 1 : 0;
-        } else {
-            digits[sizeof digits - 1 - n++] = '-';
+    if (o->flush) {
+        o->buf[o->used++] = c;
+        if (o->used == o->size) {
+            o->flush(o->buf, o->used);
+            o->used = 0;
         }
+    } else if (o->len < o->size) {
+        o->buf[o->len - 1] = c;
     }
-    put_padded(o, digits + sizeof digits - n, (size_t)n, width, left, pad);
 }
 
-int vsnprintf(char* buf, size_t size, const char* f, va_list ap) {
-    struct out o = {buf, size, 0};
+static void put_fill(struct out* o, char c, int n) {
+    for (; n > 0; n--) put(o, c);
+}
+
+// One conversion's flags, as C (and glibc) read them: "%-+ #0*.*ll d".
+struct spec {
+    int left, plus, space, alt, zero, width, precision;   // precision < 0: none given
+};
+
+// prefix ("-", "0x", ...) and digits, padded to the width: zeros between them when '0' is given without a
+// precision (C says a precision turns the '0' flag off), spaces outside otherwise.
+static void put_field(struct out* o, const struct spec* sp, const char* prefix, const char* digits, int n) {
+    int plen = (int)strlen(prefix);
+    int fill = sp->width - plen - n;
+    if (!sp->left && !(sp->zero && sp->precision < 0)) put_fill(o, ' ', fill);
+    for (int i = 0; i < plen; i++) put(o, prefix[i]);
+    if (!sp->left && sp->zero && sp->precision < 0) put_fill(o, '0', fill);
+    for (int i = 0; i < n; i++) put(o, digits[i]);
+    if (sp->left) put_fill(o, ' ', fill);
+}
+
+static void put_number(struct out* o, const struct spec* sp, uint64_t v, int negative, char conv) {
+    char digits[32];
+    unsigned base = conv == 'o' ? 8 : conv == 'x' || conv == 'X' || conv == 'p' ? 16 : 10;
+    const char* set = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+    int n = 0, end = (int)sizeof digits;
+    for (uint64_t x = v; x; x /= base) digits[end - ++n] = set[x % base];
+    int least = sp->precision < 0 ? 1 : sp->precision;     // %.0d of 0 prints no digit at all
+    if (least > end - 1) least = end - 1;
+    while (n < least) digits[end - ++n] = '0';
+    if (conv == 'o' && sp->alt && (n == 0 || digits[end - n] != '0')) digits[end - ++n] = '0';
+    const char* prefix = negative ? "-" : (conv == 'd' || conv == 'i') && sp->plus ? "+"
+        : (conv == 'd' || conv == 'i') && sp->space ? " " : "";
+    if ((conv == 'x' || conv == 'X') && sp->alt && v) prefix = conv == 'x' ? "0x" : "0X";
+    if (conv == 'p') prefix = "0x";
+    put_field(o, sp, prefix, digits + end - n, n);
+}
+
+// The integer argument of a conversion, by its length modifier: hh, h, (none), l, ll/q/L, j, z, t.
+static uint64_t take_unsigned(va_list* ap, int size) {
+    switch (size) {
+    case -2: return (unsigned char)va_arg(*ap, unsigned);
+    case -1: return (unsigned short)va_arg(*ap, unsigned);
+    case 0: return va_arg(*ap, unsigned);
+    default: return va_arg(*ap, uint64_t);
+    }
+}
+
+static int64_t take_signed(va_list* ap, int size) {
+    switch (size) {
+    case -2: return (signed char)va_arg(*ap, int);
+    case -1: return (short)va_arg(*ap, int);
+    case 0: return va_arg(*ap, int);
+    default: return va_arg(*ap, int64_t);
+    }
+}
+
+// C's printf for everything but floating point (user programs have no SSE): flags - + space # 0, a width and a
+// precision (numbers or *), lengths hh h l ll q L j z t, conversions d i u o x X c s p n %. What glibc prints,
+// so that a program prints the same here as on Linux; %p of NULL is glibc's "(nil)".
+static void format(struct out* out, const char* f, va_list args) {
+    va_list ap;
+    va_copy(ap, args);
     for (; *f; f++) {
         if (*f != '%') {
-            put(&o, *f);
+            put(out, *f);
             continue;
         }
-        int left = 0, width = 0, longs = 0;
-        char pad = ' ';
-        for (f++; *f == '-' || *f == '0'; f++) {
-            if (*f == '-') left = 1;
-            else pad = '0';
+        const char* start = f;
+        struct spec sp = {0, 0, 0, 0, 0, 0, -1};
+        for (f++;; f++) {
+            if (*f == '-') sp.left = 1;
+            else if (*f == '+') sp.plus = 1;
+            else if (*f == ' ') sp.space = 1;
+            else if (*f == '#') sp.alt = 1;
+            else if (*f == '0') sp.zero = 1;
+            else break;
         }
-        for (; *f >= '0' && *f <= '9'; f++) width = width * 10 + (*f - '0');
-        for (; *f == 'l' || *f == 'z'; f++) longs++;
-        if (left) pad = ' ';
-        uint64_t u;
+        if (*f == '*') {
+            sp.width = va_arg(ap, int);
+            if (sp.width < 0) sp.left = 1, sp.width = -sp.width;     // a negative * width means '-'
+            f++;
+        }
+        for (; *f >= '0' && *f <= '9'; f++) sp.width = sp.width * 10 + (*f - '0');
+        if (*f == '.') {
+            sp.precision = 0;
+            if (*++f == '*') {
+                sp.precision = va_arg(ap, int);
+                if (sp.precision < 0) sp.precision = -1;              // a negative * precision is none
+                f++;
+            }
+            for (; *f >= '0' && *f <= '9'; f++) sp.precision = sp.precision * 10 + (*f - '0');
+        }
+        int length = 0;
+        for (;; f++) {
+            if (*f == 'h') length = length <= 0 ? length - 1 : length;
+            else if (*f == 'l' || *f == 'L' || *f == 'q' || *f == 'j' || *f == 'z' || *f == 't') length = 1;
+            else break;
+        }
+        if (length < -2) length = -2;
         switch (*f) {
         case 'd':
         case 'i': {
-            int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
-            u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-            put_number(&o, u, v < 0, 10, 0, width, left, pad);
+            int64_t v = take_signed(&ap, length);
+            put_number(out, &sp, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, *f);
             break;
         }
         case 'u':
+        case 'o':
         case 'x':
         case 'X':
-            u = longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-            put_number(&o, u, 0, *f == 'u' ? 10 : 16, *f == 'X', width, left, pad);
+            put_number(out, &sp, take_unsigned(&ap, length), 0, *f);
             break;
-        case 'p':
-            put(&o, '0');
-            put(&o, 'x');
-            put_number(&o, (uint64_t)va_arg(ap, void*), 0, 16, 0, width > 2 ? width - 2 : 0, left, pad);
+        case 'p': {
+            void* p = va_arg(ap, void*);
+            if (p) {
+                put_number(out, &sp, (uint64_t)p, 0, 'p');
+            } else {
+                sp.precision = -1;
+                put_field(out, &sp, "", "(nil)", 5);
+            }
             break;
+        }
         case 's': {
             const char* s = va_arg(ap, const char*);
-            if (!s) s = "(null)";
-            put_padded(&o, s, strlen(s), width, left, ' ');
+            if (!s) s = sp.precision < 0 || sp.precision >= 6 ? "(null)" : "";
+            int n = (int)(sp.precision < 0 ? strlen(s) : strnlen(s, (size_t)sp.precision));
+            sp.zero = 0;
+            put_field(out, &sp, "", s, n);
             break;
         }
         case 'c': {
             char c = (char)va_arg(ap, int);
-            put_padded(&o, &c, 1, width, left, ' ');
+            sp.zero = 0;
+            put_field(out, &sp, "", &c, 1);
             break;
         }
+        case 'n': {
+            void* p = va_arg(ap, void*);
+            if (length == -2) *(signed char*)p = (signed char)out->len;
+            else if (length == -1) *(short*)p = (short)out->len;
+            else if (length == 0) *(int*)p = (int)out->len;
+            else *(int64_t*)p = (int64_t)out->len;
+            break;
+        }
+        case '%':
+            put(out, '%');
+            break;
         case '\0':
             f--;                     // a lone '%' at the end: print it, stop
-            put(&o, '%');
+            put(out, '%');
             break;
-        default:                     // "%%" and anything unknown print as themselves
-            put(&o, *f);
+        default:                     // an unknown conversion prints as written, as glibc does
+            for (const char* c = start; c <= f; c++) put(out, *c);
             break;
         }
     }
+    va_end(ap);
+}
+
+int vsnprintf(char* buf, size_t size, const char* f, va_list ap) {
+    struct out o = {buf, size, 0, 0, 0};
+    format(&o, f, ap);
     if (size) buf[o.len < size ? o.len : size - 1] = '\0';
+    return (int)o.len;
+}
+
+// The whole text, however long, in writes of at most 512 bytes through write (u-hosted.c's printf).
+int vmlab_vwrite(ssize_t (*write)(const char* s, size_t n), const char* f, va_list ap) {
+    char buf[512];
+    struct out o = {buf, sizeof buf, 0, 0, write};
+    format(&o, f, ap);
+    if (o.used) write(buf, o.used);
     return (int)o.len;
 }
 

@@ -75,7 +75,8 @@ long sys_call(long number, uint64_t a0, uint64_t a1, uint64_t a2);
 extern volatile uint16_t console[CONSOLE_ROWS * CONSOLE_COLUMNS];
 extern volatile int cursorpos;      // the console page's last word, as in WeensyOS
 
-// Formatted console output: %d %i %u %x %X %s %c %p %%, with l/ll/z sizes, a width, '0' and '-' flags.
+// Formatted console output: C's printf without floating point (flags - + space # 0, width and precision, also
+// as *, lengths hh h l ll j z t, conversions d i u o x X c s p n %), printing what glibc prints.
 // Each call is one write, so a line is never interleaved with another process's output. Returns bytes
 // written (lines longer than 255 bytes are cut).
 int console_printf(const char* format, ...) __attribute__((format(printf, 1, 2)));

@@ -18,7 +18,7 @@ internal static class LabCommand
         """,
         null,
         "vmlab lab list", "vmlab lab init ~/lab1", "vmlab lab grade ~/lab1", "vmlab lab grade --reference", "vmlab lab gradescope -o autograder")
-        .Takes(List(), Init(), Grade(), Gradescope(), RunTest());
+        .Takes(List(), Init(), Grade(), Gradescope(), RunTest(), RunSeams());
 
     private static Verb List() => new Verb("list", "the exercises: handout part, what to write, points", "",
         """{"exercises":[{"name","seed","part","points","language"}]}""", "vmlab lab list", "vmlab lab list --json")
@@ -182,5 +182,18 @@ internal static class LabCommand
             .Takes(request).Does(ctx =>
                 TestHost.Serve(ctx.Get(request) ?? throw new UsageException("give --request FILE")) == 0 ? ExitCode.Ok
                 : throw new UsageException("the request is not a vmlab-test-request/1 document"));
+    }
+
+    /// <summary>The child of sim run / sim memory / web --workspace: the student's seams loaded here, under caps, and
+    /// the command (or the machine server) run with them. Hidden from help.</summary>
+    private static Verb RunSeams()
+    {
+        var request = Opt.Text("--request", "the request document (vmlab-seam-request/1)", "FILE");
+        return new Verb("run-seams", "(used by --workspace) run a command with a student's seams in this process",
+            "sim run, sim memory and web start this with --workspace, and read what it printed from the result document the request names.", null,
+            "vmlab lab run-seams --request request.json") { Hidden = true }
+            .Takes(request).Does(ctx =>
+                VmLab.Labs.Build.SeamHost.Serve(ctx.Get(request) ?? throw new UsageException("give --request FILE"), Sim.HostedSeams.Run) == 0 ? ExitCode.Ok
+                : throw new UsageException("the request is not a vmlab-seam-request/1 document"));
     }
 }

@@ -42,30 +42,15 @@ internal static class TourCommand
         for (int i = 0; i < steps.Count; i++)
         {
             var (path, step) = steps[i];
-            string command = $"vmlab {path} {string.Join(' ', step.Args)}".TrimEnd();
-            string[] args = [.. path.Split(' '), .. step.Args];
-            if (!ctx.Json)
+            var (extra, cleanup) = step.Prepare?.Invoke() ?? ([], () => { });
+            try
             {
-                var rep = ctx.Report();
-                rep.Line();
-                rep.Write(new Rule(Markup.Escape($"Step {i + 1} of {steps.Count}: {command}")) { Justification = Justify.Left, Style = new Style(Color.Yellow) });
-                rep.Line();
-                rep.Note(step.Narrative);
-                rep.Line();
-                ctx.Flush();
+                RunStep(ctx, path, step, extra, i, steps.Count, results);
             }
-            // One run per step: with --json its object is the result; for a person the step draws its report and
-            // hands the same object to the tour on the side, so the verdicts come from the run that was shown.
-            var output = new StringWriter();
-            var error = new StringWriter();
-            JsonNode? result = null;
-            IReadOnlyList<Verdict> stated = [];
-            void Observe(object o, IReadOnlyList<Verdict> v) => (result, stated) = (JsonOutput.ToNode(o), v);
-            int code = ctx.Json
-                ? Runner.Run(Program.Build(), [.. args, "--json"], output, error, Observe)
-                : Runner.Run(Program.Build(), args, ctx.Out, new Tee(ctx.Err, error), Observe);
-            result ??= Parse(output.ToString());
-            results.Add(new TourResult(command, code, Verdicts.Of(result, stated, code, error.ToString()), result, error.ToString().Trim()));
+            finally
+            {
+                cleanup();
+            }
         }
 
         var summary = new TourSummary(results,
@@ -77,6 +62,34 @@ internal static class TourCommand
         else
             WriteSummary(ctx, summary, root);
         return summary.Failed == 0 ? ExitCode.Ok : ExitCode.NotConfirmed;
+    }
+
+    private static void RunStep(Ctx ctx, string path, TourStep step, string[] extra, int i, int count, List<TourResult> results)
+    {
+        string command = $"vmlab {path} {string.Join(' ', [.. step.Args, .. extra])}".TrimEnd();
+        string[] args = [.. path.Split(' '), .. step.Args, .. extra];
+        if (!ctx.Json)
+        {
+            var rep = ctx.Report();
+            rep.Line();
+            rep.Write(new Rule(Markup.Escape($"Step {i + 1} of {count}: {command}")) { Justification = Justify.Left, Style = new Style(Color.Yellow) });
+            rep.Line();
+            rep.Note(step.Narrative);
+            rep.Line();
+            ctx.Flush();
+        }
+        // One run per step: with --json its object is the result; for a person the step draws its report and
+        // hands the same object to the tour on the side, so the verdicts come from the run that was shown.
+        var output = new StringWriter();
+        var error = new StringWriter();
+        JsonNode? result = null;
+        IReadOnlyList<Verdict> stated = [];
+        void Observe(object o, IReadOnlyList<Verdict> v) => (result, stated) = (JsonOutput.ToNode(o), v);
+        int code = ctx.Json
+            ? Runner.Run(Program.Build(), [.. args, "--json"], output, error, Observe)
+            : Runner.Run(Program.Build(), args, ctx.Out, new Tee(ctx.Err, error), Observe);
+        result ??= Parse(output.ToString());
+        results.Add(new TourResult(command, code, Verdicts.Of(result, stated, code, error.ToString()), result, error.ToString().Trim()));
     }
 
     private static void WriteSummary(Ctx ctx, TourSummary s, RootCommand root)
@@ -132,8 +145,11 @@ internal static class TourCommand
         foreach (var c in command.Subcommands)
         {
             string path = prefix + c.Name;
-            if (c is Verb { Tour: { } step })
+            if (c is Verb { Tour: { } step } verb)
+            {
                 yield return (path, step);
+                foreach (var more in verb.MoreTours) yield return (path, more);
+            }
             foreach (var inner in Steps(c, path + " "))
                 yield return inner;
         }

@@ -36,8 +36,13 @@ internal static class WebCommand
             .Does(ctx =>
             {
                 var images = Programs(ctx.Get(programs));
-                var seams = Commands.Sim.WorkspaceSeams.Build(ctx, workspace, Commands.Sim.WorkspaceSeams.ServerCallLimit);
-                var options = new WebOptions { Seams = seams, Programs = images, Quiz = Quiz };
+                using var build = Commands.Sim.WorkspaceSeams.Prepare(ctx, workspace);
+                var options = new WebOptions { Programs = images, Quiz = Quiz };
+                // Your seams run in a child process per machine: a fork that overflows the stack ends its machine, not the server.
+                if (build is { Assembly: not null })
+                    options = options with { Hosting = Commands.Sim.WorkspaceSeams.Hosting(build, Commands.Sim.WorkspaceSeams.ServerCallLimit) };
+                else if (build is not null)
+                    options = options with { Seams = new VmLab.Sim.Scenarios.SeamOverlay(build.Source, [], s => s) };
                 using var cancel = new CancellationTokenSource();
                 ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; cancel.Cancel(); };
                 Console.CancelKeyPress += stop;

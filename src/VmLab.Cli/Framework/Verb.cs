@@ -38,6 +38,9 @@ internal sealed class Verb : Command
     /// <summary>How <c>vmlab tour</c> runs this verb, or null to leave it out of the tour.</summary>
     public TourStep? Tour { get; init; }
 
+    /// <summary>Further tour steps of this verb, run right after <see cref="Tour"/> (each with its own setup).</summary>
+    public IReadOnlyList<TourStep> MoreTours { get; init; } = [];
+
     /// <summary>Adds options and arguments; returns this verb for chaining.</summary>
     public Verb Takes(params Symbol[] symbols)
     {
@@ -96,4 +99,9 @@ internal sealed class Verb : Command
 }
 
 /// <summary>A verb's place in the tour: why it is worth seeing, and the arguments it runs with there.</summary>
-internal sealed record TourStep(string Narrative, params string[] Args);
+internal sealed record TourStep(string Narrative, params string[] Args)
+{
+    /// <summary>Makes what the step needs (a workspace, say) and returns the arguments naming it, and how to remove it
+    /// afterwards; null when the step needs nothing.</summary>
+    public Func<(string[] Args, Action Cleanup)>? Prepare { get; init; }
+}

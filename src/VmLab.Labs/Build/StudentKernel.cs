@@ -30,19 +30,46 @@ public static partial class StudentKernel
     /// command bounds its whole run instead).</remarks>
     public static SeamOverlay Build(string workspace, BuildLimits? limits = null, TimeSpan? callLimit = null)
     {
+        using var build = Prepare(workspace, limits);
+        return build.Assembly is { } dll ? Load(build.Source, build.Exercises, dll, callLimit) : new SeamOverlay(workspace, [], s => s);
+    }
+
+    /// <summary>
+    /// Builds the kernel seams of <paramref name="workspace"/> and keeps the build (for a child process to load: see
+    /// <see cref="SeamHost"/>); nothing of the student's runs here. Throws <see cref="ArgumentException"/> as
+    /// <see cref="Build"/> does for a workspace that is missing, holds no kernel exercise or does not build.
+    /// </summary>
+    public static StudentBuild Prepare(string workspace, BuildLimits? limits = null)
+    {
         if (!Directory.Exists(workspace)) throw new ArgumentException($"{workspace} is not a directory");
         var written = Written(workspace);
-        if (written.Count == 0) return new SeamOverlay(workspace, [], s => s);
-        using var build = WorkspaceBuild.Create(workspace, written, limits);
-        foreach (var e in written)
-            if (build.ErrorFor(e) is { } error)
-                throw new ArgumentException($"{e.StubFile} does not build: {FirstError(error)}");
-        if (build.Assembly is not { } dll) throw new ArgumentException($"{string.Join(", ", written.Select(e => e.StubFile))} built nothing to load");
-        var assembly = Load(dll);
-        foreach (var e in written) Guard(() => StudentCode.Create(assembly, e));     // refuse now, not at the first call
-        return new SeamOverlay(workspace, [.. written.Select(e => e.Name)], seams =>
+        if (written.Count == 0) return new StudentBuild(workspace, [], null, null);
+        var build = WorkspaceBuild.Create(workspace, written, limits);
+        try
         {
             foreach (var e in written)
+                if (build.ErrorFor(e) is { } error)
+                    throw new ArgumentException($"{e.StubFile} does not build: {FirstError(error)}");
+            if (build.Assembly is not { } dll) throw new ArgumentException($"{string.Join(", ", written.Select(e => e.StubFile))} built nothing to load");
+            return new StudentBuild(workspace, written, dll, build);
+        }
+        catch
+        {
+            build.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads a built assembly's seams for <paramref name="exercises"/> into this process, as an overlay
+    /// every kernel boots with. Throws <see cref="ArgumentException"/> when the code has no single class implementing
+    /// a seam (its constructor runs here: call it only where the student's code may run).</summary>
+    public static SeamOverlay Load(string source, IReadOnlyList<Exercise> exercises, string dll, TimeSpan? callLimit = null)
+    {
+        var assembly = Load(dll);
+        foreach (var e in exercises) Guard(() => StudentCode.Create(assembly, e));     // refuse now, not at the first call
+        return new SeamOverlay(source, [.. exercises.Select(e => e.Name)], seams =>
+        {
+            foreach (var e in exercises)
                 seams = e.With(seams, StudentCode.Create(assembly, e), guarded => Panicking.Wrap(e, guarded, callLimit));
             return seams;
         });
@@ -126,11 +153,23 @@ internal class Panicking : DispatchProxy
     /// <inheritdoc/>
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
-        if (_limit is not { } limit || t_worker) return Call(targetMethod!, args);
+        string? before = SeamMarker.Enter(_name);
+        try
+        {
+            return _limit is not { } limit || t_worker ? Call(targetMethod!, args) : CallLimited(targetMethod!, args, limit);
+        }
+        finally
+        {
+            SeamMarker.Leave(before);
+        }
+    }
+
+    private object? CallLimited(MethodInfo targetMethod, object?[]? args, TimeSpan limit)
+    {
         var call = Task.Factory.StartNew(() =>
         {
             t_worker = true;
-            return Call(targetMethod!, args);
+            return Call(targetMethod, args);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         bool done;
         try
@@ -141,7 +180,7 @@ internal class Panicking : DispatchProxy
         {
             done = true;
         }
-        if (!done) throw new InvalidOperationException($"{_name}: your code did not return within {limit.TotalSeconds:0} s (an endless loop?): the machine stops here");
+        if (!done) throw new InvalidOperationException($"{_name}: your code did not return within {limit.TotalSeconds:0.#} s (an endless loop?): the machine stops here");
         return call.GetAwaiter().GetResult();
     }
 
@@ -153,6 +192,8 @@ internal class Panicking : DispatchProxy
         }
         catch (TargetInvocationException e) when (e.InnerException is GradeFailure failure)
         {
+            // What their code allocated is garbage now: give it back, or the kernel cannot even report the panic.
+            if (failure.Message.Contains(nameof(OutOfMemoryException), StringComparison.Ordinal)) GC.Collect();
             throw new InvalidOperationException($"{_name}: {failure.Message}");
         }
         catch (TargetInvocationException e) when (e.InnerException is { } inner)
@@ -161,4 +202,22 @@ internal class Panicking : DispatchProxy
             throw;
         }
     }
+}
+
+/// <summary>A workspace's built seams, kept on disk until disposed (a child process loads them from there).</summary>
+public sealed class StudentBuild(string source, IReadOnlyList<Exercise> exercises, string? assembly, WorkspaceBuild? build) : IDisposable
+{
+    /// <summary>The workspace, as the user named it.</summary>
+    public string Source { get; } = source;
+
+    /// <summary>The exercises whose seams are the student's; empty when every seam is still the stub.</summary>
+    public IReadOnlyList<Exercise> Exercises { get; } = exercises;
+
+    /// <summary>The built Lab.dll; null when there is nothing of the student's to run.</summary>
+    public string? Assembly { get; } = assembly;
+
+    /// <summary>The seams' names ("fork", "exit"), in catalog order.</summary>
+    public IReadOnlyList<string> Names => [.. Exercises.Select(e => e.Name)];
+
+    public void Dispose() => build?.Dispose();
 }

@@ -6,15 +6,16 @@ namespace VmLab.Labs.Grading;
 public sealed record ChildLauncher(string FileName, IReadOnlyList<string> Prefix)
 {
     /// <summary>The running vmlab, or the vmlab that sits next to this library (tests, tools).</summary>
-    public static ChildLauncher Locate()
+    /// <param name="verb">the hidden `lab` verb the child runs: run-test, or run-seams (<see cref="SeamHost"/>)</param>
+    public static ChildLauncher Locate(string verb = "run-test")
     {
         string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "vmlab") return new(self, ["lab", "run-test"]);
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "vmlab") return new(self, ["lab", verb]);
         string dir = AppContext.BaseDirectory;
         string apphost = Path.Combine(dir, "vmlab");
-        if (File.Exists(apphost)) return new(apphost, ["lab", "run-test"]);
+        if (File.Exists(apphost)) return new(apphost, ["lab", verb]);
         string dll = Path.Combine(dir, "vmlab.dll");
-        if (File.Exists(dll)) return new(Tools.Dotnet(), ["exec", dll, "lab", "run-test"]);
+        if (File.Exists(dll)) return new(Tools.Dotnet(), ["exec", dll, "lab", verb]);
         throw new InvalidOperationException("cannot find vmlab to run the tests in");
     }
 }

@@ -60,7 +60,7 @@ internal sealed class TestRunner(ChildLauncher launcher, Sandbox sandbox, string
     }
 
     // What the child sees: no variable of the grader's but these (nothing that names the result).
-    private static Dictionary<string, string> Environment()
+    internal static Dictionary<string, string> Environment()
     {
         var env = Tools.ToolEnvironment("/tmp");
         env["HOME"] = "/tmp";

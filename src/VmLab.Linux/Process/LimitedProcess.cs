@@ -22,6 +22,9 @@ public sealed record LimitedStart(string Program, IReadOnlyList<string> Args, IR
 
     /// <summary>Wall-clock limit; the whole process group is killed when it passes.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Ends the program early, as the timeout would (a server's child whose work is no longer wanted).</summary>
+    public CancellationToken Cancel { get; init; }
 }
 
 /// <summary>
@@ -45,7 +48,7 @@ public static class LimitedProcess
         try
         {
             start.Limits?.ApplyTo(pid);
-            bool ended = WaitExited(pid, start.Timeout);
+            bool ended = WaitExited(pid, start.Timeout, start.Cancel);
             kill(-pid, SIGKILL);           // the group: background descendants too (ESRCH when it is already empty)
             if (!ended) kill(pid, SIGKILL);
             var exit = ChildExit.Wait(pid, TimeSpan.FromSeconds(10));
@@ -130,7 +133,7 @@ public static class LimitedProcess
 
     // Waits for the child to end without reaping it (waitid WNOWAIT): while it is a zombie its pid, and so its
     // process group's id, cannot be reused, so the group kill that follows reaches only its own descendants.
-    private static unsafe bool WaitExited(int pid, TimeSpan timeout)
+    private static unsafe bool WaitExited(int pid, TimeSpan timeout, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         byte* info = stackalloc byte[SiginfoSize];
@@ -147,7 +150,7 @@ public static class LimitedProcess
             {
                 return true;
             }
-            if (clock.Elapsed > timeout) return false;
+            if (clock.Elapsed > timeout || cancel.IsCancellationRequested) return false;
             Thread.Sleep(TimeSpan.FromMicroseconds(pauseUs));
             pauseUs = Math.Min(pauseUs * 2, 20_000);
         }

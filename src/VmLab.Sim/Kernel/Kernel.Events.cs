@@ -106,19 +106,75 @@ public sealed partial class Kernel
         _events.Enqueue(e);
     }
 
-    // A user program never has a reason to pass an address below PROC_START_ADDR: there it names a physical frame
-    // through the kernel's identity map. When that frame is another process's, the caller is asking the kernel to
-    // act on memory that is not its own.
-    private string? Deputy(Process p, ulong address, string result)
+    // THE DEPUTY: during a system call the kernel acts for the caller. Every frame it writes or reads in bulk then
+    // (PhysicalMemory.Touch) and every frame an argument names (through the identity map below PROC_START_ADDR, or
+    // through the caller's page table above it) is checked: one that belongs to another process that was there
+    // before the call (not shared with the caller: one reference), or a kernel page table an argument names, is
+    // memory the caller had no right to have touched. The event is marked, and checker findings point at it.
+    private readonly List<(ulong Frame, bool Write)> _touched = [];
+    private ulong _aliveAtEntry;
+    private Action<ulong, bool>? _touch;
+
+    private readonly struct DeputyWatch(Kernel? k) : IDisposable
     {
-        if (address < KernelLayout.PageSize || address >= KernelLayout.ProcStartAddr || address % KernelLayout.PageSize != 0) return null;
-        var info = Frames.Info(address);
-        if (info.Pid == 0 || info.Pid == p.Pid || info.Owner is not (VmLab.Sim.Memory.FrameOwner.PageTable or VmLab.Sim.Memory.FrameOwner.Process)) return null;
-        string what = info.Owner == VmLab.Sim.Memory.FrameOwner.PageTable ? (KernelPageTableRootOf(info.Pid) == address ? "page table (its PML4)" : "page-table page") : "page";
+        public void Dispose()
+        {
+            if (k is not null) k.Memory.Touch = null;
+        }
+    }
+
+    private DeputyWatch WatchOnBehalf(Process p)
+    {
+        _touched.Clear();
+        if (!RecordEvents && !TraceEnabled) return default;
+        _aliveAtEntry = 0;
+        foreach (var q in LiveProcesses) if (q.Alive) _aliveAtEntry |= 1UL << q.Pid;
+        Memory.Touch = _touch ??= (frame, write) =>
+        {
+            // A copy touches one frame thousands of times in a row: keep runs once, and a bounded few in all.
+            if (_touched.Count < 64 && (_touched.Count == 0 || _touched[^1] != (frame, write))) _touched.Add((frame, write));
+        };
+        return new DeputyWatch(this);
+    }
+
+    private string? Deputy(Process p, string name, ulong[] args, string result)
+    {
+        foreach (var (frame, write) in _touched.Distinct().OrderByDescending(t => t.Write))
+            if (Foreign(p, frame, kernelTables: false) is { } whose)
+                return $"confused deputy: in {name}, acting for pid {p.Pid}, the kernel {(write ? "wrote" : "read")} 0x{frame:x}: {whose}";
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (Named(p, args[i]) is not { } frame || Foreign(p, frame, kernelTables: args[i] < KernelLayout.ProcStartAddr) is not { } whose) continue;
+            string arg = $"argument {i + 1} (0x{args[i]:x})";
+            return result == "-1"
+                ? $"{arg} names {whose}: the kernel, asked by pid {p.Pid}, refused (-1)"
+                : $"confused deputy: {arg} names {whose}, and the kernel, acting for pid {p.Pid}, obeyed ({result})";
+        }
+        return null;
+    }
+
+    // The frame an argument names: below PROC_START_ADDR the identity map's (a user program has no reason to pass
+    // such an address), above it what the caller's page table maps there; null for anything else.
+    private ulong? Named(Process p, ulong arg)
+    {
+        if (arg >= KernelLayout.PageSize && arg < KernelLayout.ProcStartAddr && arg % KernelLayout.PageSize == 0) return arg;
+        if (arg < KernelLayout.ProcStartAddr || arg >= KernelLayout.MemSizeVirtual) return null;
+        var it = p.PageTable.Iter(arg & ~(KernelLayout.PageSize - 1));
+        return it.Present && it.Pa < Memory.Size ? it.Pa & ~(KernelLayout.PageSize - 1) : null;
+    }
+
+    // "pid 1 (alice)'s page table (its PML4)" when the frame is not the caller's to touch; null when it is.
+    private string? Foreign(Process p, ulong frame, bool kernelTables)
+    {
+        if (frame >= Memory.Size) return null;
+        var info = Frames.Info(frame);
+        if (info.Owner == VmLab.Sim.Memory.FrameOwner.PageTable && info.Pid == 0)
+            return kernelTables ? $"a page of kernel_pagetable{(frame == KernelPageTable.Root ? " (its PML4)" : "")}" : null;
+        if (info.Pid == 0 || info.Pid == p.Pid || info.RefCount > 1 || (_aliveAtEntry & (1UL << info.Pid)) == 0
+            || info.Owner is not (VmLab.Sim.Memory.FrameOwner.PageTable or VmLab.Sim.Memory.FrameOwner.Process)) return null;
+        string what = info.Owner == VmLab.Sim.Memory.FrameOwner.PageTable ? (KernelPageTableRootOf(info.Pid) == frame ? "page table (its PML4)" : "page-table page") : "page";
         string owner = Find(info.Pid) is { } victim ? $"pid {info.Pid} ({victim.Name})" : $"pid {info.Pid}";
-        return result == "0"
-            ? $"confused deputy: 0x{address:x} is {owner}'s {what}, and the kernel, acting for pid {p.Pid}, obeyed"
-            : $"0x{address:x} is {owner}'s {what}: the kernel, asked by pid {p.Pid}, refused ({result})";
+        return $"{owner}'s {what}";
     }
 
     private ulong KernelPageTableRootOf(int pid) => Find(pid)?.PageTable.Root ?? 0;
@@ -131,7 +187,7 @@ public sealed partial class Kernel
         string result = p.Alive ? ((long)p.Registers[Reg.Rax]).ToString() : "-";
         Record(new(Cpu.InstructionCount, KernelEventKind.Syscall, p.Pid, $"pid {p.Pid} {name}(0x{a0:x}, 0x{a1:x}) = {result}")
         {
-            Syscall = name, Deputy = Deputy(p, a0, result),
+            Syscall = name, Deputy = Deputy(p, name, [a0, a1], result),
         });
         if (p.State == ProcessState.Exited)
             Record(new(Cpu.InstructionCount, KernelEventKind.Exit, p.Pid, $"pid {p.Pid} ({p.Name}) exited with status {p.ExitStatus}"));

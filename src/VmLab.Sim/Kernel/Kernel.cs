@@ -110,11 +110,15 @@ public sealed partial class Kernel
         CheckBetweenRuns();     // between runs anyone may have changed memory (a scenario hook, a test)
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
+        bool ticked = false;     // the last entry was a timer interrupt that changed nothing but whose turn it is
         while (Panic is null && !Idle && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
+            // the same process resumes on the same page table after a timer tick: nothing the CPU caches (decoded
+            // and compiled code, the host TLB) can have changed, so it need not check it all again
+            if (ticked && p.Pid == _current && !_switchPending && _loaded == p.Pid) Cpu.ResumeUnchanged();
             Dispatch(p);
             if (StopAtEvent && EventCount > events) break;     // a context switch: stop before the new process runs
             long before = Cpu.InstructionCount;
@@ -134,6 +138,7 @@ public sealed partial class Kernel
             Entered?.Invoke(this);
             CheckAfterEntry(p, reason, asked);     // the memory checker (Kernel.Checker.cs)
             WatchIdle(p, reason, asked);           // every process yielding forever (Kernel.Idle.cs)
+            ticked = reason == StopReason.Timer && Entered is null;     // a hook may change anything
         }
         _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
@@ -159,7 +164,7 @@ public sealed partial class Kernel
         {
             case StopReason.Budget: break;
             case StopReason.Timer:
-                Record(new(Cpu.InstructionCount, KernelEventKind.Timer, p.Pid, $"timer interrupt in pid {p.Pid}"));
+                if (TraceEnabled) Record(new(Cpu.InstructionCount, KernelEventKind.Timer, p.Pid, $"timer interrupt in pid {p.Pid}"));     // traced only
                 Yield();
                 break;
             case StopReason.Syscall: Syscall(p); break;
@@ -217,6 +222,7 @@ public sealed partial class Kernel
         ref var r = ref p.Registers;
         ulong a0 = r[Reg.Rdi], a1 = r[Reg.Rsi];
         long number = (long)r[Reg.Rax];
+        using var watch = WatchOnBehalf(p);
         switch (number)
         {
             case SyscallAbi.Write: r[Reg.Rax] = SysWrite(p, a0, a1); break;
@@ -230,6 +236,7 @@ public sealed partial class Kernel
             case SyscallAbi.PipeRead: r[Reg.Rax] = SysPipe(p, write: false, a0, a1); break;
             default: r[Reg.Rax] = Fail; break;
         }
+        watch.Dispose();
         RecordSyscall(p, number, a0, a1);
     }
 

@@ -38,10 +38,16 @@ public sealed partial class PhysicalMemory
         return ((_changes[pfn >> ChunkShift]?[pfn & ChunkMask] ?? 0) & LentBit) != 0;
     }
 
+    /// <summary>While set, told of every frame this class writes, zeroes or lends out (true) and every bulk read
+    /// (<see cref="Read"/>, false): what the kernel touches on a process's behalf during one system call. Word reads
+    /// (page walks) are not told.</summary>
+    public Action<ulong, bool>? Touch { get; set; }
+
     // The frame's bytes, about to be written here: the write counts.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte[] Written(ulong pa)
     {
+        Touch?.Invoke(pa & ~(ulong)(FrameSize - 1), true);
         byte[] frame = Frame(pa);
         Change(pa >> FrameShift)++;
         ChangeCount++;
@@ -51,6 +57,7 @@ public sealed partial class PhysicalMemory
     // The frame's bytes, handed to a caller that may write them unseen.
     private byte[] Lent(ulong pa)
     {
+        Touch?.Invoke(pa & ~(ulong)(FrameSize - 1), true);
         byte[] frame = Frame(pa);
         ref ulong c = ref Change(pa >> FrameShift);
         if ((c & LentBit) == 0)

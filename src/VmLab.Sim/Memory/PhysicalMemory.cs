@@ -94,6 +94,7 @@ public sealed partial class PhysicalMemory
         {
             int off = (int)(pa & (FrameSize - 1));
             int n = Math.Min(FrameSize - off, destination.Length);
+            Touch?.Invoke(pa & ~(ulong)(FrameSize - 1), false);
             byte[]? f = FrameOrNull(pa);
             if (f is null) destination[..n].Clear();
             else f.AsSpan(off, n).CopyTo(destination);
@@ -120,6 +121,7 @@ public sealed partial class PhysicalMemory
     public void ZeroFrame(ulong pa)
     {
         CheckRange(pa, 1);
+        Touch?.Invoke(pa & ~(ulong)(FrameSize - 1), true);
         ulong pfn = pa >> FrameShift;
         byte[]?[]? chunk = _chunks[pfn >> ChunkShift];
         if (chunk is null || chunk[pfn & ChunkMask] is null) return;

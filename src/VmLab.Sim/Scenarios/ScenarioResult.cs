@@ -11,8 +11,14 @@ public sealed record ProcessSummary(int Pid, string Name, string State, int Pare
 /// <summary>A labelled table for the human report (inspect's mappings).</summary>
 public sealed record ScenarioTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
 
-/// <summary>The kernel event a checker finding followed: the kernel entry after which the checker saw the problem.</summary>
-public sealed record FindingCause(long Step, string Kind, int Pid, string Text);
+/// <summary>The kernel event that caused a checker finding: the kernel entry after which the checker saw the problem,
+/// or an earlier syscall in which the kernel, acting for its caller, touched another's memory (<see cref="Deputy"/>).</summary>
+public sealed record FindingCause(long Step, string Kind, int Pid, string Text)
+{
+    /// <summary>What the confused deputy did ("confused deputy: in page_alloc, acting for pid 2, the kernel wrote 0x5000:
+    /// pid 1 (alice)'s page table (its PML4)"); null when the cause is simply the entry before the finding.</summary>
+    public string? Deputy { get; init; }
+}
 
 /// <summary>One problem the memory checker found, at the step it was found, with the event that caused it (the kernel
 /// entry just handled; null when events were not recorded or the cause is no longer kept).</summary>
@@ -121,16 +127,23 @@ public sealed record ScenarioResult
         };
     }
 
-    /// <summary>Every checker error among <paramref name="k"/>'s recorded events, with the last other event before it
-    /// as its cause (the checker runs right after the kernel entry that event records).</summary>
+    /// <summary>Every checker error among <paramref name="k"/>'s recorded events, with its cause: the last syscall before
+    /// it in which the kernel acted as a confused deputy (obeyed a call that touched another's memory) when there was
+    /// one, else the last other event before it (the checker runs right after the kernel entry that event records).</summary>
     public static IReadOnlyList<CheckerFinding> Findings(SimKernel k)
     {
         var found = new List<CheckerFinding>();
-        KernelEvent? cause = null;
+        KernelEvent? last = null, deputy = null;
         foreach (var e in k.Events)
         {
-            if (e.Kind != KernelEventKind.CheckerError) cause = e;
-            else found.Add(new(e.Step, e.Text, cause is null ? null : new(cause.Step, KindName(cause.Kind), cause.Pid, cause.Text)));
+            if (e.Kind != KernelEventKind.CheckerError)
+            {
+                last = e;
+                if (e.Deputy?.StartsWith("confused deputy", StringComparison.Ordinal) == true) deputy = e;
+            }
+            else if ((deputy ?? last) is { } cause)
+                found.Add(new(e.Step, e.Text, new(cause.Step, KindName(cause.Kind), cause.Pid, cause.Text) { Deputy = cause.Deputy }));
+            else found.Add(new(e.Step, e.Text, null));
         }
         return found;
     }

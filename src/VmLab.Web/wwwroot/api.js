@@ -23,6 +23,7 @@ function inWords(status, path, error) {
     return 'this machine is gone (the server forgets machines idle for 30 minutes, and all of them when it restarts): choose a scenario to boot a new one';
   if (status === 429) return 'the machine is still working on earlier requests: wait a moment and try again';
   if (status === 413) return path.startsWith('/api/programs') ? 'that file is too big for a program (at most 1 MiB): build it with vmlab sim cc' : 'that request is too big';
+  if (status === 502 && error) return error;      // your kernel's process died: what it did, and that the machine is gone
   if (status >= 500) return `the server failed (${error || 'HTTP ' + status}): reload the page; if it happens again, restart vmlab web`;
   return error || `the server refused (HTTP ${status})`;
 }

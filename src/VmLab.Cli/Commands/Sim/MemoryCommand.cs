@@ -62,6 +62,7 @@ internal static class MemoryCommand
                 throw new UsageException($"--limit: 0x{l:x} must be a non-zero multiple of 4 KiB up to 0x800000000000");
             if (ctx.Given(demoOption) && ctx.Given(workspace)) throw new UsageException("--demo draws a built-in machine, --workspace your kernel: pick one");
             if (ctx.Given(scenarioOption) && !ctx.Given(workspace)) throw new UsageException("--scenario picks what your kernel runs: add --workspace DIR");
+            if (WorkspaceSeams.RunHosted(ctx, workspace, TimeLimit.Get(ctx, timeout)) is { } hosted) return hosted;
             var seams = WorkspaceSeams.Build(ctx, workspace);
             var mine = seams is null ? null : ctx.Progress("running your kernel",
                 () => MemoryOfWorkspace.Run(VmLab.Sim.Scenarios.Scenario.Named(ctx.Get(scenarioOption)), seams, TimeLimit.Get(ctx, timeout)));
@@ -94,7 +95,7 @@ internal static class MemoryCommand
                 CheckerFindings = mine?.Result.CheckerFindings ?? [],
                 Panic = mine?.Result.Panic,
             };
-            return ctx.Emit(json, holds, r =>
+            int code = ctx.Emit(json, holds, r =>
             {
                 r.Title($"Memory viewer: {title}");
                 r.Explain(mine?.Description ?? demo!.Description);
@@ -110,6 +111,8 @@ internal static class MemoryCommand
                 else r.Verdict(holds, "the maps show owners, page tables, sharing and kernel isolation as the page tables and allocator record them",
                     "some expected feature is missing from the maps (see above)");
             });
+            WorkspaceSeams.SayPanic(ctx, seams, mine?.Result.Panic);
+            return code;
         });
     }
 

@@ -61,6 +61,7 @@ internal static class ScenarioCommand
             string.Join(' ', ["vmlab sim run", name, .. tourArgs]), $"vmlab sim run {name} --trace --json")
         {
             Tour = new TourStep(scenario.Lesson, tourArgs),
+            MoreTours = scenario == Scenario.Fork ? [TourWorkspace.Step] : [],
         }.Takes([.. options.Select(o => o.Flag), trace, timeout, view, colour.On, colour.Off, workspace]).Does(ctx =>
         {
             RefuseRunOptions(ctx, name);
@@ -68,16 +69,22 @@ internal static class ScenarioCommand
             if (!viewing && (ctx.Given(colour.On) || ctx.Given(colour.Off)))
                 throw new UsageException("--color and --no-color choose how --view draws memory: add --view");
             var recorder = viewing ? new MemoryRecorder(colours) : null;
-            var args = new ScenarioArgs { Trace = ctx.Get(trace), WallTime = TimeLimit.Get(ctx, timeout), Watch = recorder is null ? null : recorder.Watch };
+            // With --trace events are recorded too, so every checker finding is placed at its step beside its cause (a
+            // confused deputy's syscall); without it a run does not pay for them (forkexit takes twice as long).
+            var args = new ScenarioArgs { Trace = ctx.Get(trace), WallTime = TimeLimit.Get(ctx, timeout), Watch = recorder is null ? null : recorder.Watch, Events = ctx.Get(trace) };
             foreach (var (option, flag) in options)
                 args = args.With(option, Value(ctx, flag));
             if (scenario.Conflict(args, o => "--" + o.Name) is { } conflict) throw new UsageException(conflict);
+            // Your seams run in a child process (this same command line there), where a stack overflow ends the child only.
+            if (WorkspaceSeams.RunHosted(ctx, workspace, args.WallTime) is { } hosted) return hosted;
             // Your seams run with events recorded, so each checker finding is placed at its step beside its cause.
             if (WorkspaceSeams.Build(ctx, workspace) is { } seams) args = args with { Seams = seams, Events = true };
             ScenarioResult r = ctx.Progress($"running scenario {name}", () => args.Seams is null ? scenario.Run(args)
                 : WorkspaceSeams.Bounded(() => scenario.Run(args), args.WallTime, $"scenario {name} with your seams"));
             var views = recorder?.Views ?? [];
-            return ctx.Emit(Json(r, args.Trace, viewing ? views : null, args.Seams), r.Passed, rep => WriteReport(rep, r, args.Trace, views, args.Seams));
+            int code = ctx.Emit(Json(r, args.Trace, viewing ? views : null, args.Seams), r.Passed, rep => WriteReport(rep, r, args.Trace, views, args.Seams));
+            WorkspaceSeams.SayPanic(ctx, args.Seams, r.Panic);
+            return code;
         });
     }
 
@@ -155,7 +162,10 @@ internal static class ScenarioCommand
         foreach (var group in findings.Take(10).GroupBy(f => (f.Step, f.Cause)))
         {
             var (step, cause) = group.Key;
-            rep.Line(cause is null ? $"    at step {step}:" : $"    at step {step}, right after {cause.Text} (step {cause.Step}, pid {cause.Pid}):");
+            rep.Line(cause is null ? $"    at step {step}:"
+                : cause.Step == step ? $"    at step {step}, right after {cause.Text} (step {cause.Step}, pid {cause.Pid}):"
+                : $"    at step {step}, caused by {cause.Text} (step {cause.Step}, pid {cause.Pid}):");
+            if (cause?.Deputy is { } deputy) rep.Line($"      cause: {deputy}");
             foreach (var f in group) rep.Line("      - " + f.Text);
         }
         if (findings.Count > 10) rep.Note($"{findings.Count - 10} more findings (see --json)");

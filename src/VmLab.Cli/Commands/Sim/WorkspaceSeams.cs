@@ -23,12 +23,74 @@ internal static class WorkspaceSeams
         if (ctx.Get(option) is not { } dir) return null;
         try
         {
-            return ctx.Progress($"building the seams in {Shown.Token(dir)} as the grader does", () => StudentKernel.Build(dir, callLimit: callLimit));
+            return HostedSeams.Load is { } load ? load()
+                : ctx.Progress($"building the seams in {Shown.Token(dir)} as the grader does", () => StudentKernel.Build(dir, callLimit: callLimit));
         }
         catch (ArgumentException e)
         {
             throw new UsageException($"--workspace: {e.Message}");
         }
+    }
+
+    /// <summary>The workspace's build, kept on disk for child processes to load, or null without --workspace. A workspace
+    /// that is missing or does not build is bad input (exit 2).</summary>
+    public static StudentBuild? Prepare(Ctx ctx, Option<string?> option)
+    {
+        if (ctx.Get(option) is not { } dir) return null;
+        try
+        {
+            return ctx.Progress($"building the seams in {Shown.Token(dir)} as the grader does", () => StudentKernel.Prepare(dir));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--workspace: {e.Message}");
+        }
+    }
+
+    /// <summary>web --workspace: every machine in a child process of its own hosting <paramref name="build"/>'s seams, each
+    /// call into them limited to <paramref name="callLimit"/>.</summary>
+    public static VmLab.Web.MachineHosting Hosting(StudentBuild build, TimeSpan callLimit) =>
+        new(build.Source, build.Names, async cancel => new HostedMachine(await SeamServer.StartAsync(build, callLimit, cancel)));
+
+    /// <summary>
+    /// With --workspace DIR holding seams of the student's: builds them, runs this very command line in a child process
+    /// that hosts them (<see cref="SeamHost"/>), prints what it printed and returns its exit code; a child that crashed
+    /// or hung is one line naming the seam (exit 1). Null when the command runs here: no --workspace, every seam
+    /// still the stub, or this process is that child.
+    /// </summary>
+    public static int? RunHosted(Ctx ctx, Option<string?> option, TimeSpan wallTime)
+    {
+        if (HostedSeams.Load is not null || Prepare(ctx, option) is not { } build) return null;
+        using (build)
+        {
+            if (build.Assembly is null) return null;
+            var args = ctx.Parse.Tokens.Select(t => t.Value).ToList();
+            SeamResult result;
+            try
+            {
+                // Each call into a seam may take the run's whole time; the child as a whole a little more (it starts .NET).
+                result = ctx.Progress($"running your kernel ({build.Names.Count} seam(s) of yours) in a child process",
+                    () => SeamHost.Run(build, args, callLimit: wallTime, limit: wallTime + ChildStart));
+            }
+            catch (SeamCrashException e)
+            {
+                throw new RefusedException(e.Message);
+            }
+            ctx.Out.Write(result.Stdout);
+            ctx.Err.Write(result.Stderr);
+            return result.ExitCode;
+        }
+    }
+
+    /// <summary>What a child needs beyond the run's own time: starting .NET and loading the seams, on a loaded machine.</summary>
+    private static readonly TimeSpan ChildStart = TimeSpan.FromSeconds(15);
+
+    /// <summary>After a run with the student's seams: when the kernel panicked inside one of them, one line on stderr
+    /// that names it and says what happened ("fork: your code threw NullReferenceException at Fork.cs:14: ...").</summary>
+    public static void SayPanic(Ctx ctx, SeamOverlay? seams, string? panic)
+    {
+        if (seams is not null && panic is not null && seams.Names.Any(n => panic.StartsWith(n + ": ", StringComparison.Ordinal)))
+            Shown.Error(ctx.Err, ctx.Path, ExitCode.OneLine(panic));
     }
 
     /// <summary>"fork (yours, from DIR); the rest: the reference kernel".</summary>
@@ -44,4 +106,48 @@ internal static class WorkspaceSeams
         if (task.Wait(limit + TimeSpan.FromSeconds(5))) return task.GetAwaiter().GetResult();
         throw new RefusedException($"{what} did not come back within {limit.TotalSeconds:0} s: a seam of yours may loop forever (raise --timeout if it is only slow)");
     }
+}
+
+/// <summary>This process as the child of <see cref="WorkspaceSeams.RunHosted"/> (<c>lab run-seams</c>): the student's
+/// seams come from the request's build, loaded on first use, and the command line runs here.</summary>
+internal static class HostedSeams
+{
+    /// <summary>Loads the student's seams; set only in the child.</summary>
+    public static Func<SeamOverlay>? Load { get; private set; }
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(SeamRequest request, Func<SeamOverlay> load)
+    {
+        if (request.Socket is { } socket) return Serve(socket, load);
+        Load = load;
+        var (output, error) = (new StringWriter(), new StringWriter());
+        int code = Program.Run(request.Args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    // One machine server for web --workspace, on the socket the parent waits for; it runs until the parent kills it.
+    private static (int ExitCode, string Stdout, string Stderr) Serve(string socket, Func<SeamOverlay> load)
+    {
+        SeamOverlay seams;
+        try
+        {
+            seams = load();
+        }
+        catch (ArgumentException e)
+        {
+            return (ExitCode.Usage, "", ExitCode.OneLine(e.Message) + "\n");
+        }
+        VmLab.Web.WebServer.StartOnSocketAsync(socket, new VmLab.Web.WebOptions { Seams = seams, Quiz = WebCommand.Quiz }).GetAwaiter().GetResult();
+        Thread.Sleep(Timeout.Infinite);
+        return (ExitCode.Ok, "", "");
+    }
+}
+
+/// <summary>A <see cref="SeamServer"/> as the web sees a machine host.</summary>
+internal sealed class HostedMachine(SeamServer server) : VmLab.Web.IMachineHost
+{
+    public HttpMessageHandler Handler => server.Handler;
+
+    public string? WhyGone() => server.WhyGone();
+
+    public void Dispose() => server.Dispose();
 }

@@ -156,12 +156,14 @@ public class CheckpointTests
                 "Seams Memory Frames KernelPageTable Mmu Tlb Cpu FreeFramesAtBoot Panic SyscallCount ContextSwitches MinFreeFrames " +
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
                 "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks " +
-                "_watch",   // not saved: the checker's last walks, which a restore forgets
+                "_watch " +   // not saved: the checker's last walks, which a restore forgets
+                "_touched _aliveAtEntry _touch",   // not saved: the deputy watch's scratch, alive during one syscall only
             [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting " +
                 "Image",   // saved with the rest by Process.Clone: an immutable image, shared
             [typeof(PipeRing)] = "_ring _head Count",
             [typeof(FrameAllocator)] = "_memory _used _freed _cursor Version",   // Version only moves on: a restore moves it
-            [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount _changes ChangeCount",   // change counters: restored frames count as written
+            [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount _changes ChangeCount " +   // change counters: restored frames count as written
+                "Touch",   // set during one syscall only (the deputy watch), never across a checkpoint
             [typeof(Tlb)] = "_mmu _entries _mask _version _anyLarge Cr3 Hits Misses Cr3Loads Invlpgs LastInvlpg",
             [typeof(Mmu)] = "_memory _writeProtect _noExecute _globalPages _maxPhysBits _addressReserved Version Walks",
             [typeof(X86Cpu<PagedBus>)] = "_bus _regs _instructions _timerInterval _timerRemaining _code Privilege LastFault InvalidMnemonic " +

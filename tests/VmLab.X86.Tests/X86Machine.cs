@@ -55,7 +55,7 @@ internal sealed class X86Machine
 
     public ulong Flags => Cpu.Rflags;
 
-    private sealed class CodeWriterImpl : CodeWriter
+    internal sealed class CodeWriterImpl : CodeWriter
     {
         private readonly List<byte> _bytes = new();
         public override void WriteByte(byte value) => _bytes.Add(value);

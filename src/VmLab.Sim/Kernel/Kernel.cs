@@ -110,11 +110,15 @@ public sealed partial class Kernel
         CheckBetweenRuns();     // between runs anyone may have changed memory (a scenario hook, a test)
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
+        bool ticked = false;     // the last entry was a timer interrupt that changed nothing but whose turn it is
         while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
+            // the same process resumes on the same page table after a timer tick: nothing the CPU caches (decoded
+            // and compiled code, the host TLB) can have changed, so it need not check it all again
+            if (ticked && p.Pid == _current && !_switchPending && _loaded == p.Pid) Cpu.ResumeUnchanged();
             Dispatch(p);
             if (StopAtEvent && EventCount > events) break;     // a context switch: stop before the new process runs
             long before = Cpu.InstructionCount;
@@ -138,6 +142,7 @@ public sealed partial class Kernel
             if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
             Entered?.Invoke(this);
             CheckAfterEntry(p, reason, asked);     // the memory checker (Kernel.Checker.cs)
+            ticked = reason == StopReason.Timer && Entered is null;     // a hook may change anything
         }
         _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
@@ -166,7 +171,7 @@ public sealed partial class Kernel
         {
             case StopReason.Budget: break;
             case StopReason.Timer:
-                Record(new(Cpu.InstructionCount, KernelEventKind.Timer, p.Pid, $"timer interrupt in pid {p.Pid}"));
+                if (TraceEnabled) Record(new(Cpu.InstructionCount, KernelEventKind.Timer, p.Pid, $"timer interrupt in pid {p.Pid}"));     // traced only
                 Yield();
                 break;
             case StopReason.Syscall: Syscall(p); break;

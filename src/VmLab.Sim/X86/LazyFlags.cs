@@ -53,8 +53,12 @@ internal struct LazyFlags
     /// <summary>Full RFLAGS with the status bits computed (inline after a logic instruction, the usual case before
     /// a rotate or a bit test; the other records through the full computation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly ulong Full() =>
-        Op == Eager ? Flags : Op == Logic ? (Flags & ~Fl.Status) | ResultBits(R, Size) : Compute(this);
+    public readonly ulong Full() => FullOf(Op, Size, A, B, R, Cf, Flags);
+
+    /// <summary><see cref="Full"/> of a record held field by field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong FullOf(byte op, byte size, ulong a, ulong b, ulong r, ulong cf, ulong flags) =>
+        op == Eager ? flags : op == Logic ? (flags & ~Fl.Status) | ResultBits(r, size) : Compute(Of(op, size, a, b, r, cf, flags));
 
     /// <summary>Sets all of RFLAGS at once (the status bits become eager).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -125,53 +129,73 @@ internal struct LazyFlags
     /// <summary>CF as 0 or 1: worked out here for the common records (inc/dec after add, adc chains), the
     /// rest by the full computation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly ulong Carry() => Op switch
+    public readonly ulong Carry() => CarryOf(Op, Size, A, B, R, Cf, Flags);
+
+    /// <summary><see cref="Carry"/> of a record held field by field (the translator keeps each field in a local
+    /// of its own, so that the JIT can keep them in registers and drop the ones no instruction reads).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong CarryOf(byte op, byte size, ulong a, ulong b, ulong r, ulong cf, ulong flags) => op switch
     {
         Logic => 0,
-        Sub => A < B ? 1UL : 0,
-        Add => R < A ? 1UL : 0,
-        Inc or Dec or Mul => Cf,
-        Eager => Flags & Fl.CF,
-        _ => StatusBits(this) & Fl.CF,
+        Sub => a < b ? 1UL : 0,
+        Add => r < a ? 1UL : 0,
+        Inc or Dec or Mul => cf,
+        Eager => flags & Fl.CF,
+        _ => StatusBits(Of(op, size, a, b, r, cf, flags)) & Fl.CF,
     };
 
-    /// <summary>Condition code 0-15 (o no b ae e ne be a s ns p np l ge le g): the cmp/sub and logic
-    /// cases straight from operands, the rest from the computed flags.</summary>
+    /// <summary>Condition code 0-15 (o no b ae e ne be a s ns p np l ge le g).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly bool Cond(int cc)
+    public readonly bool Cond(int cc) => CondOf(Op, Size, A, B, R, Cf, Flags, cc);
+
+    /// <summary>Condition code cc of a record held field by field: the cmp/sub and logic cases straight from
+    /// operands, the rest from the computed flags.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool CondOf(byte op, byte size, ulong a, ulong b, ulong res, ulong cf, ulong flags, int cc)
+    {
+        if (op == Sub) return CondAfterSub(size, a, b, res, flags, cc);
+        if (op == Logic) return CondAfterLogic(size, res, flags, cc);
+        if (op != Eager && (cc >> 1) is 2 or 4)
+            return ((cc >> 1) == 2 ? res == 0 : (res & SignBit(size)) != 0) ^ ((cc & 1) != 0);   // ZF and SF: the result alone
+        return FromFlags(Of(op, size, a, b, res, cf, flags), cc);
+    }
+
+    /// <summary><see cref="CondOf"/> of a Sub record (cmp, sub, neg; the translator calls it directly when it
+    /// knows which instruction set the flags).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool CondAfterSub(byte size, ulong a, ulong b, ulong res, ulong flags, int cc)
     {
         bool r;
-        if (Op == Sub)
+        switch (cc >> 1)
         {
-            ulong a = A, b = B;
-            switch (cc >> 1)
-            {
-                case 1: r = a < b; break;
-                case 2: r = a == b; break;
-                case 3: r = a <= b; break;
-                case 6: r = SignExtend(a, Size) < SignExtend(b, Size); break;
-                case 7: r = SignExtend(a, Size) <= SignExtend(b, Size); break;
-                default: return FromFlags(this, cc);
-            }
+            case 1: r = a < b; break;
+            case 2: r = a == b; break;
+            case 3: r = a <= b; break;
+            case 6: r = SignExtend(a, size) < SignExtend(b, size); break;
+            case 7: r = SignExtend(a, size) <= SignExtend(b, size); break;
+            default: return FromFlags(Of(Sub, size, a, b, res, 0, flags), cc);
         }
-        else if (Op == Logic)
-        {
-            ulong v = R;
-            bool neg = (v & SignBit(Size)) != 0;
-            switch (cc >> 1)
-            {
-                case 0 or 1: r = false; break;
-                case 2 or 3: r = v == 0; break;
-                case 4 or 6: r = neg; break;
-                case 7: r = v == 0 || neg; break;
-                default: return FromFlags(this, cc);
-            }
-        }
-        else if (Op != Eager && (cc >> 1) is 2 or 4)
-            r = (cc >> 1) == 2 ? R == 0 : (R & SignBit(Size)) != 0;   // ZF and SF come from the result alone
-        else return FromFlags(this, cc);
         return r ^ ((cc & 1) != 0);
     }
+
+    /// <summary><see cref="CondOf"/> of a Logic record (and, or, xor, test).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool CondAfterLogic(byte size, ulong res, ulong flags, int cc)
+    {
+        bool r, neg = (res & SignBit(size)) != 0;
+        switch (cc >> 1)
+        {
+            case 0 or 1: r = false; break;
+            case 2 or 3: r = res == 0; break;
+            case 4 or 6: r = neg; break;
+            case 7: r = res == 0 || neg; break;
+            default: return FromFlags(Of(Logic, size, 0, 0, res, 0, flags), cc);
+        }
+        return r ^ ((cc & 1) != 0);
+    }
+
+    private static LazyFlags Of(byte op, byte size, ulong a, ulong b, ulong r, ulong cf, ulong flags) =>
+        new() { Op = op, Size = size, A = a, B = b, R = r, Cf = cf, Flags = flags };
 
     private static bool FromFlags(LazyFlags flags, int cc)
     {

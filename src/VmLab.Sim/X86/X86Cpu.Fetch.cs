@@ -20,8 +20,23 @@ public sealed partial class X86Cpu<TBus>
         return X86Disassembler.One(bytes[..n], va, syntax, symbols);
     }
 
+    private bool _unchanged;
+
+    /// <summary>Tells the CPU that since its last Run nothing it caches can have changed: no byte of memory, no
+    /// mapping, no TLB entry, no register but those it left (the kernel took a timer interrupt and resumes the
+    /// same process). The next Run then keeps the code-cache epoch and the host TLB instead of checking every
+    /// decoded block and compiled region against memory again and walking the page table for every page.</summary>
+    internal void ResumeUnchanged() => _unchanged = true;
+
     private void BeginRun()
     {
+        if (_unchanged)
+        {
+            _unchanged = false;
+            _codeWritten = false;
+            _f = new LazyFlags { Flags = (_regs.Rflags & Fl.UserWritable) | Fl.Fixed | Fl.IF };
+            return;
+        }
         _code.NewEpoch();
         NewHostGeneration();
         _curVpn = ulong.MaxValue;

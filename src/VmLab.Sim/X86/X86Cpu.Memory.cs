@@ -37,12 +37,10 @@ public sealed partial class X86Cpu<TBus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool Load(ulong va, int size, out ulong value, Access access = Access.Read)
     {
-        ulong vpn = va >> 12;
-        ref HostPage e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(access == Access.Write ? _writePages : _readPages),
-            (int)vpn & (HostPages - 1));
-        if (e.Tag == (vpn | _generation) && (va & 0xFFF) <= (ulong)(4096 - size))
+        ref byte p = ref HostRead(va, size, access);
+        if (!Unsafe.IsNullRef(ref p))
         {
-            value = SizedAccess.Read(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), e.Offset + (nint)(va & 0xFFF)), size);
+            value = SizedAccess.Read(ref p, size);
             return true;
         }
         // the slow path hands its value over in a field: an out argument to a call that is not inlined would
@@ -56,21 +54,35 @@ public sealed partial class X86Cpu<TBus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool Store(ulong va, int size, ulong value)
     {
-        ulong vpn = va >> 12;
-        ref HostPage e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_writePages), (int)vpn & (HostPages - 1));
-        if (e.Tag == (vpn | _generation) && (va & 0xFFF) <= (ulong)(4096 - size))
-        {
-            SizedAccess.Write(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), e.Offset + (nint)(va & 0xFFF)), size, value);
-            return true;
-        }
-        return StoreSlow(va, size, value);
+        ref byte p = ref HostWrite(va, size);
+        if (Unsafe.IsNullRef(ref p)) return StoreSlow(va, size, value);
+        SizedAccess.Write(ref p, size, value);
+        return true;
     }
+
+    /// <summary>The host TLB's fast path, which the translated code inlines too: where the size bytes at va are
+    /// in host memory when the page has a current entry and the access stays inside it, else a null reference
+    /// (then <see cref="LoadSlow"/> goes through the bus).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref byte HostRead(ulong va, int size, Access access)
+    {
+        ulong vpn = va >> 12;
+        ref HostPage e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(access == Access.Write ? _writePages : _readPages),
+            (int)vpn & (HostPages - 1));
+        if (e.Tag == (vpn | _generation) && (va & 0xFFF) <= (ulong)(4096 - size))
+            return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), e.Offset + (nint)(va & 0xFFF));
+        return ref Unsafe.NullRef<byte>();
+    }
+
+    /// <summary>The same for a store (<see cref="StoreSlow"/> otherwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref byte HostWrite(ulong va, int size) => ref HostRead(va, size, Access.Write);
 
     private ulong _loaded;
 
     /// <summary>A load the host TLB could not serve: through the bus (and into the host TLB); the value is left
     /// in _loaded (0 on a fault).</summary>
-    private bool LoadSlow(ulong va, int size, Access access)
+    internal bool LoadSlow(ulong va, int size, Access access)
     {
         ulong value;
         bool ok;
@@ -101,7 +113,7 @@ public sealed partial class X86Cpu<TBus>
         return true;
     }
 
-    private bool StoreSlow(ulong va, int size, ulong value)
+    internal bool StoreSlow(ulong va, int size, ulong value)
     {
         ulong vpn = va >> 12;
         if (_codeTags[(int)vpn & 15] == vpn + 1) NoteCodeWrite();

@@ -127,9 +127,9 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// <summary>The translator's profile: instructions retired in compiled regions (the rest were interpreted),
     /// host time spent building and emitting regions, and why region entries ended (a jump out of the region,
     /// the budget or timer, an event: syscall, fault, halt).</summary>
-    internal (long Translated, TimeSpan Emit, long ExitLeft, long ExitBudget, long ExitEvent) TranslationProfile =>
+    internal (long Translated, TimeSpan Emit, TimeSpan Jit, long ExitLeft, long ExitBudget, long ExitEvent) TranslationProfile =>
         _jit is null ? default : (_jit.TranslatedInstructions, System.Diagnostics.Stopwatch.GetElapsedTime(0, _jit.CompileTicks),
-            _jit.ExitLeft, _jit.ExitBudget, _jit.ExitEvent);
+            new TimeSpan(_jit.JitTicks), _jit.ExitLeft, _jit.ExitBudget, _jit.ExitEvent);
 
     /// <summary>Preempt every this many retired instructions; 0 turns the timer off. Setting it restarts the count.</summary>
     public long TimerInterval

@@ -21,6 +21,9 @@ internal sealed class XBlock(XOp[] ops, byte[] bytes, int tail = 0)
     public int Heat;
     public XRegion? Region;
     public int Entry;
+    // The region that held the block before Region took it over, while the background JIT compiles Region.
+    public XRegion? Previous;
+    public int PreviousEntry;
 }
 
 /// <summary>The decoded blocks of one physical code page, indexed by the offset they start at.</summary>

@@ -5,22 +5,21 @@ using VmLab.Sim.Cpu;
 
 namespace VmLab.Sim.X86;
 
-/// <summary>One straight run of a region's instructions, compiled as one method: block's ops [Start, Start + Count).</summary>
+/// <summary>One straight run of a region's instructions with one budget check: block's ops [Start, Start + Count).</summary>
 internal readonly record struct XPiece(XRegionBlock Block, int Start, int Count, ulong Va);
 
 /// <summary>
-/// Emits a region as DynamicMethods: its blocks cut into pieces of at most <see cref="MaxPiece"/> instructions,
-/// each piece a method, and a root method that holds the registers (<see cref="GeneralRegisters"/>) and lazy
-/// flags for the whole region and runs one piece after another (the JIT inlines the instructions of one method
-/// only up to a few hundred locals, hence the pieces). In a piece, each instruction calls its
-/// <see cref="XOps{TBus}"/> method with its decoded fields as constant arguments, which the JIT inlines and
-/// folds (methods marked AggressiveInlining; the others get a copy of the flags, so no local's address escapes
-/// into a real call). A branch back to the piece's own start (a small loop) is a loop in the piece; other
-/// branches within the region go through the root. Every piece first takes its length from the budget (or
-/// leaves the region when the budget is short, so the timer stays exact to the instruction); a fault leaves
-/// with rip on the faulting instruction and the budget refunded for the instructions that did not retire.
+/// Emits a region as one DynamicMethod, <c>int (cpu, ref left, entry)</c>: the sixteen guest registers and the
+/// lazy flags are IL locals for the whole region (the JIT keeps them in host registers; they are copied in at
+/// entry and out at every exit), blocks jump to each other with IL branches, and a return or indirect jump to one
+/// of the region's blocks stays in it. The blocks are cut into pieces of at most <see cref="MaxPiece"/>
+/// instructions, each of which first takes its length from the budget or leaves when the budget is short (the
+/// interpreter then runs them one by one), so Run(n) and the timer stay exact to the instruction. The common
+/// instruction forms are emitted as IL here (<c>XEmitter.Ops.cs</c>); the rest call their definition in
+/// <see cref="XOps{TBus}"/>. A fault leaves with rip on the faulting instruction, the state as that instruction
+/// found it, and the budget refunded for the instructions that did not retire.
 /// </summary>
-internal static class XEmitter<TBus> where TBus : IMemoryBus
+internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
 {
     public const int MaxPiece = 8;
     private const BindingFlags Any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
@@ -29,16 +28,48 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
     private static readonly FieldInfo CodeWrittenField = typeof(X86Cpu<TBus>).GetField("_codeWritten", Any)!;
     private static readonly FieldInfo GprField = typeof(RegisterFile).GetField(nameof(RegisterFile.Gpr))!;
     private static readonly FieldInfo RipField = typeof(RegisterFile).GetField(nameof(RegisterFile.Rip))!;
+    private static readonly FieldInfo[] FlagFields = [.. new[] { "Op", "Size", "A", "B", "R", "Cf", "Flags" }
+        .Select(n => typeof(LazyFlags).GetField(n)!)];
+    private const int FOp = 0, FSize = 1, FA = 2, FB = 3, FR = 4, FCf = 5, FFlags = 6;
 
-    private static readonly Type[] PieceArgs =
-    [
-        typeof(X86Cpu<TBus>), typeof(GeneralRegisters).MakeByRefType(), typeof(LazyFlags).MakeByRefType(),
-        typeof(long).MakeByRefType(), typeof(ulong).MakeByRefType(),
-    ];
+    private readonly ILGenerator il;
+    private readonly List<XPiece> _pieces;
+    private readonly Label[] _labels;
+    private readonly LocalBuilder[] _r = new LocalBuilder[16];
+    // the lazy flags record field by field (LazyFlags' Op, Size, A, B, R, Cf, Flags), so that the JIT keeps each
+    // in a register or drops it when no instruction reads it
+    private readonly LocalBuilder[] _fl = new LocalBuilder[FlagFields.Length];
+    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _p, _ok, _slowStore;
+    private readonly Label _exit;
 
+    /// <summary>Instructions emitted as IL here, and those that call their definition, by code (the benchmark's
+    /// profile; regions are emitted on the thread that runs the CPU).</summary>
+    public static long DirectCount;
+    public static readonly Dictionary<XCode, int> HelperCodes = [];
+
+    private XEmitter(ILGenerator il, List<XPiece> pieces)
+    {
+        this.il = il;
+        _pieces = pieces;
+        _labels = pieces.Select(_ => il.DefineLabel()).ToArray();
+        for (int i = 0; i < 16; i++) _r[i] = il.DeclareLocal(typeof(ulong));
+        for (int i = 0; i < _fl.Length; i++) _fl[i] = il.DeclareLocal(FlagFields[i].FieldType);
+        _budget = il.DeclareLocal(typeof(long));
+        _rip = il.DeclareLocal(typeof(ulong));
+        _reason = il.DeclareLocal(typeof(int));
+        (_next, _a, _b, _v, _ea, _t) = (U64(), U64(), U64(), U64(), U64(), U64());
+        _p = il.DeclareLocal(typeof(byte).MakeByRefType());
+        _ok = il.DeclareLocal(typeof(bool));
+        _slowStore = il.DeclareLocal(typeof(bool));
+        _exit = il.DefineLabel();
+    }
+
+    private LocalBuilder U64() => il.DeclareLocal(typeof(ulong));
+
+    /// <summary>The region's code; firstPiece[k] is block k's entry (the index the method takes), pieceCounts the
+    /// instructions of each piece (an entry needs at least that much budget).</summary>
     [RequiresDynamicCode("compiles x86 blocks to IL")]
-    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts,
-        out DynamicMethod[] methods)
+    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts)
     {
         var pieces = new List<XPiece>();
         firstPiece = new int[blocks.Count];
@@ -56,294 +87,254 @@ internal static class XEmitter<TBus> where TBus : IMemoryBus
             }
         }
         pieceCounts = pieces.Select(p => p.Count).ToArray();
-        methods = new DynamicMethod[pieces.Count];
-        for (int i = 0; i < pieces.Count; i++)
-        {
-            methods[i] = new DynamicMethod($"x86_{pieces[i].Va:x}", typeof(int), PieceArgs, typeof(X86Cpu<TBus>), skipVisibility: true);
-            new PieceWriter(methods[i].GetILGenerator(), pieces, i).Write();
-        }
-        var root = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
+        var method = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
             [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
-        WriteRoot(root.GetILGenerator(), methods);
-        return root.CreateDelegate<XRegionCode<TBus>>();
+        new XEmitter<TBus>(method.GetILGenerator(), pieces).Write();
+        return method.CreateDelegate<XRegionCode<TBus>>();
     }
 
-    /// <summary>
-    /// Makes the JIT compile a region's methods now (it compiles a DynamicMethod at its first call), on whatever
-    /// thread calls this, without running an instruction: every piece first compares the budget with its
-    /// length, so with a budget of 0 each one leaves at once, touching only the arguments it is given (here a
-    /// spare CPU and locals). The root is called on the spare CPU, whose registers it copies in and out.
-    /// </summary>
-    [RequiresDynamicCode("compiles x86 blocks to IL")]
-    public static void Precompile(XRegionCode<TBus> root, DynamicMethod[] pieces, X86Cpu<TBus> spare)
+    /// <summary>Makes the JIT compile a region now (it compiles a DynamicMethod at its first call), on whatever
+    /// thread calls this, without running an instruction: with a budget of 0 the entry piece leaves at once,
+    /// touching only the spare CPU it is given.</summary>
+    public static void Precompile(XRegionCode<TBus> code, X86Cpu<TBus> spare)
     {
-        GeneralRegisters regs = default;
-        LazyFlags flags = default;
         long budget = 0;
-        ulong rip = 0;
-        foreach (var m in pieces) m.CreateDelegate<XPieceCode>()(spare, ref regs, ref flags, ref budget, ref rip);
-        root(spare, ref budget, 0);
+        code(spare, ref budget, 0);
     }
 
-    private delegate int XPieceCode(X86Cpu<TBus> cpu, ref GeneralRegisters regs, ref LazyFlags flags, ref long budget, ref ulong rip);
-
-    /// <summary>Registers and flags in locals; piece after piece, from the entry piece (argument 2), until one
-    /// returns an exit (-1 - reason).</summary>
-    private static void WriteRoot(ILGenerator il, DynamicMethod[] pieces)
+    private void Write()
     {
-        LocalBuilder regs = il.DeclareLocal(typeof(GeneralRegisters)), flags = il.DeclareLocal(typeof(LazyFlags));
-        LocalBuilder budget = il.DeclareLocal(typeof(long)), rip = il.DeclareLocal(typeof(ulong)), next = il.DeclareLocal(typeof(int));
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldflda, RegsField);
-        il.Emit(OpCodes.Ldflda, GprField);
-        il.Emit(OpCodes.Ldobj, typeof(GeneralRegisters));
-        il.Emit(OpCodes.Stloc, regs);
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldfld, FlagsField);
-        il.Emit(OpCodes.Stloc, flags);
+        LoadState();
         il.Emit(OpCodes.Ldarg_1);
         il.Emit(OpCodes.Ldind_I8);
-        il.Emit(OpCodes.Stloc, budget);
+        il.Emit(OpCodes.Stloc, _budget);
         il.Emit(OpCodes.Ldarg_2);
-        il.Emit(OpCodes.Stloc, next);
-        Label dispatch = il.DefineLabel(), exit = il.DefineLabel();
-        var calls = pieces.Select(_ => il.DefineLabel()).ToArray();
-        il.MarkLabel(dispatch);
-        il.Emit(OpCodes.Ldloc, next);
-        il.Emit(OpCodes.Switch, calls);
-        il.Emit(OpCodes.Br, exit);   // not reached: every index a piece returns is one of its region's
-        for (int i = 0; i < pieces.Length; i++)
-        {
-            il.MarkLabel(calls[i]);
-            il.Emit(OpCodes.Ldarg_0);
-            il.Emit(OpCodes.Ldloca, regs);
-            il.Emit(OpCodes.Ldloca, flags);
-            il.Emit(OpCodes.Ldloca, budget);
-            il.Emit(OpCodes.Ldloca, rip);
-            il.Emit(OpCodes.Call, pieces[i]);
-            il.Emit(OpCodes.Dup);
-            il.Emit(OpCodes.Stloc, next);
-            il.Emit(OpCodes.Ldc_I4_0);
-            il.Emit(OpCodes.Bge, dispatch);
-            il.Emit(OpCodes.Br, exit);
-        }
-        il.MarkLabel(exit);
+        il.Emit(OpCodes.Switch, _labels);
+        il.Emit(OpCodes.Ldc_I4, (int)StopReason.Budget);   // not reached: every entry is a piece of the region
+        il.Emit(OpCodes.Ret);
+        for (int i = 0; i < _pieces.Count; i++) WritePiece(i);
+        il.MarkLabel(_exit);
+        StoreState();
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldflda, RegsField);
-        il.Emit(OpCodes.Ldflda, GprField);
-        il.Emit(OpCodes.Ldloc, regs);
-        il.Emit(OpCodes.Stobj, typeof(GeneralRegisters));
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, flags);
-        il.Emit(OpCodes.Stfld, FlagsField);
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldflda, RegsField);
-        il.Emit(OpCodes.Ldloc, rip);
+        il.Emit(OpCodes.Ldloc, _rip);
         il.Emit(OpCodes.Stfld, RipField);
         il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldloc, budget);
+        il.Emit(OpCodes.Ldloc, _budget);
         il.Emit(OpCodes.Stind_I8);
-        il.Emit(OpCodes.Ldc_I4_M1);
-        il.Emit(OpCodes.Ldloc, next);
-        il.Emit(OpCodes.Sub);   // -1 - next: the reason
+        il.Emit(OpCodes.Ldloc, _reason);
         il.Emit(OpCodes.Ret);
     }
 
-    /// <summary>One piece: (cpu, ref regs, ref flags, ref budget, ref rip) -> next piece, or -1 - reason.</summary>
-    private sealed class PieceWriter(ILGenerator il, List<XPiece> pieces, int index)
+    private void WritePiece(int index)
     {
-        private readonly XPiece _piece = pieces[index];
-        private readonly LocalBuilder _flags = il.DeclareLocal(typeof(LazyFlags)), _flags2 = il.DeclareLocal(typeof(LazyFlags));
-        private readonly LocalBuilder _next = il.DeclareLocal(typeof(ulong)), _budget = il.DeclareLocal(typeof(long));
-        private readonly LocalBuilder _ok = il.DeclareLocal(typeof(bool));
-        private readonly Label _start = il.DefineLabel();
-
-        public void Write()
+        XPiece piece = _pieces[index];
+        il.MarkLabel(_labels[index]);
+        _known = null;
+        if (piece.Count > 0)
         {
-            il.Emit(OpCodes.Ldarg_2);
-            il.Emit(OpCodes.Ldobj, typeof(LazyFlags));
-            il.Emit(OpCodes.Stloc, _flags);
-            il.Emit(OpCodes.Ldarg_3);
-            il.Emit(OpCodes.Ldind_I8);
-            il.Emit(OpCodes.Stloc, _budget);
-            il.MarkLabel(_start);
             // not enough budget for the whole piece: the interpreter runs it, one instruction at a time
             Label enough = il.DefineLabel();
             il.Emit(OpCodes.Ldloc, _budget);
-            il.Emit(OpCodes.Ldc_I8, (long)_piece.Count);
+            il.Emit(OpCodes.Ldc_I8, (long)piece.Count);
             il.Emit(OpCodes.Bge, enough);
-            Leave(_piece.Va, StopReason.Budget);
+            Leave(piece.Va, StopReason.Budget);
             il.MarkLabel(enough);
-            il.Emit(OpCodes.Ldloc, _budget);
-            il.Emit(OpCodes.Ldc_I8, (long)_piece.Count);
-            il.Emit(OpCodes.Sub);
-            il.Emit(OpCodes.Stloc, _budget);
-            ulong at = _piece.Va;
-            var ops = _piece.Block.Ops;
-            for (int j = _piece.Start; j < _piece.Start + _piece.Count; j++)
-            {
-                Instruction(ops[j], at, _piece.Start + _piece.Count - j);
-                at += ops[j].Len;
-            }
-            if (_piece.Start + _piece.Count < _piece.Block.Count) Continue(index + 1);
-            else End(at);
+            Refund(-piece.Count);
         }
-
-        private void Instruction(in XOp op, ulong at, int notRetired)
+        ulong at = piece.Va;
+        var ops = piece.Block.Ops;
+        for (int j = piece.Start; j < piece.Start + piece.Count; j++)
         {
-            MethodInfo m = XDispatch<TBus>.Method(op.Code);
-            bool inline = (m.MethodImplementationFlags & MethodImplAttributes.AggressiveInlining) != 0;
-            LocalBuilder flags = inline ? _flags : _flags2;
-            if (!inline) Copy(_flags, _flags2);
-            il.Emit(OpCodes.Ldc_I8, (long)(at + op.Len));
-            il.Emit(OpCodes.Stloc, _next);
-            il.Emit(OpCodes.Ldarg_0);
-            il.Emit(OpCodes.Ldarg_1);
-            il.Emit(OpCodes.Ldloca, flags);
-            il.Emit(OpCodes.Ldloca, _next);
-            foreach (int v in (ReadOnlySpan<int>)[(int)op.Form, op.Size, op.Dst, op.Src, op.Base, op.Index, op.Scale, op.Addr32 ? 1 : 0])
-                il.Emit(OpCodes.Ldc_I4, v);
-            il.Emit(OpCodes.Ldc_I8, op.Disp);
-            il.Emit(OpCodes.Ldc_I8, op.Imm);
-            il.Emit(OpCodes.Ldc_I4, op.Aux);
-            il.Emit(OpCodes.Call, m);
-            if (!inline)
-            {
-                // rep string instructions keep the iterations done even when they fault: copy back first
-                il.Emit(OpCodes.Stloc, _ok);
-                Copy(_flags2, _flags);
-                il.Emit(OpCodes.Ldloc, _ok);
-            }
-            Label done = il.DefineLabel();
-            il.Emit(OpCodes.Brtrue, done);
-            Refund(notRetired);
-            Leave(at, StopReason.Fault);
-            il.MarkLabel(done);
+            Instruction(ops[j], at, piece.Start + piece.Count - j);
+            at += ops[j].Len;
+        }
+        if (piece.Start + piece.Count >= piece.Block.Count) End(piece.Block, at);
+        // else: the block's next piece is emitted next
+    }
+
+    /// <summary>One instruction: its IL, then its fault exit (rip on it, the rest of the piece refunded) and,
+    /// after a store, the check for a store into code this run executes from (then the dispatcher goes on at
+    /// the next instruction, decoding afresh, as the interpreter does).</summary>
+    private void Instruction(in XOp op, ulong at, int notRetired)
+    {
+        ulong next = at + op.Len;
+        Label fail = il.DefineLabel(), done = il.DefineLabel();
+        (_op, _opNext, _notRetired) = (op, next, notRetired);
+        if (Direct(op, next, fail))
+        {
+            DirectCount++;
             if (MayStore(op))
             {
-                // a store into code this run executes from: continue in the dispatcher, which decodes afresh
-                Label clean = il.DefineLabel();
-                il.Emit(OpCodes.Ldarg_0);
-                il.Emit(OpCodes.Ldfld, CodeWrittenField);
-                il.Emit(OpCodes.Brfalse, clean);
-                Refund(notRetired - 1);
-                LeaveAtNext(StopReason.Budget);
-                il.MarkLabel(clean);
+                // only a store that took the slow path can have gone into code
+                Label fast = il.DefineLabel();
+                il.Emit(OpCodes.Ldloc, _slowStore);
+                il.Emit(OpCodes.Brfalse, fast);
+                il.Emit(OpCodes.Ldc_I4_0);
+                il.Emit(OpCodes.Stloc, _slowStore);
+                CodeWrittenCheck();
+                il.MarkLabel(fast);
             }
         }
-
-        /// <summary>What follows the block's last instruction.</summary>
-        private void End(ulong end)
+        else
         {
-            XRegionBlock b = _piece.Block;
-            if (b.Count < b.Ops.Length)
-            {
-                Leave(end, StopReason.Budget);   // the invalid instruction: the interpreter raises #UD
-                return;
-            }
-            XOp last = b.Ops[b.Count - 1];
-            switch (last.Code)
-            {
-                case XCode.Syscall: Leave(end, StopReason.Syscall); break;
-                case XCode.Hlt: Leave(end, StopReason.Halt); break;
-                case XCode.Jmp or XCode.Call: Goto(end + (ulong)last.Imm); break;
-                case XCode.Jcc:
-                {
-                    Label taken = il.DefineLabel();
-                    il.Emit(OpCodes.Ldloc, _next);
-                    il.Emit(OpCodes.Ldc_I8, (long)(end + (ulong)last.Imm));
-                    il.Emit(OpCodes.Beq, taken);
-                    Goto(end);
-                    il.MarkLabel(taken);
-                    Goto(end + (ulong)last.Imm);
-                    break;
-                }
-                case XCode.Ret or XCode.JmpInd or XCode.CallInd:
-                    // a return (or indirect jump) to one of the region's blocks stays in the region
-                    for (int i = 0; i < pieces.Count; i++)
-                        if (pieces[i].Start == 0)
-                        {
-                            Label other = il.DefineLabel();
-                            il.Emit(OpCodes.Ldloc, _next);
-                            il.Emit(OpCodes.Ldc_I8, (long)pieces[i].Va);
-                            il.Emit(OpCodes.Bne_Un, other);
-                            Continue(i);
-                            il.MarkLabel(other);
-                        }
-                    LeaveAtNext(StopReason.Budget);
-                    break;
-                default: Goto(end); break;
-            }
+            Helper(op, next, fail);
+            HelperCodes[op.Code] = HelperCodes.GetValueOrDefault(op.Code) + 1;
+            if (MayStore(op)) CodeWrittenCheck();
         }
-
-        /// <summary>Continues at address: this piece again, another piece of the region, or out of it.</summary>
-        private void Goto(ulong address)
-        {
-            int target = pieces.FindIndex(p => p.Start == 0 && p.Va == address);
-            if (target < 0) Leave(address, StopReason.Budget);
-            else Continue(target);
-        }
-
-        private void Continue(int target)
-        {
-            if (target == index)
-            {
-                il.Emit(OpCodes.Br, _start);
-                return;
-            }
-            Save();
-            il.Emit(OpCodes.Ldc_I4, target);
-            il.Emit(OpCodes.Ret);
-        }
-
-        private void Leave(ulong rip, StopReason reason)
-        {
-            il.Emit(OpCodes.Ldarg, 4);
-            il.Emit(OpCodes.Ldc_I8, (long)rip);
-            il.Emit(OpCodes.Stind_I8);
-            Save();
-            il.Emit(OpCodes.Ldc_I4, -1 - (int)reason);
-            il.Emit(OpCodes.Ret);
-        }
-
-        private void LeaveAtNext(StopReason reason)
-        {
-            il.Emit(OpCodes.Ldarg, 4);
-            il.Emit(OpCodes.Ldloc, _next);
-            il.Emit(OpCodes.Stind_I8);
-            Save();
-            il.Emit(OpCodes.Ldc_I4, -1 - (int)reason);
-            il.Emit(OpCodes.Ret);
-        }
-
-        /// <summary>The flags and budget back to the root.</summary>
-        private void Save()
-        {
-            il.Emit(OpCodes.Ldarg_2);
-            il.Emit(OpCodes.Ldloc, _flags);
-            il.Emit(OpCodes.Stobj, typeof(LazyFlags));
-            il.Emit(OpCodes.Ldarg_3);
-            il.Emit(OpCodes.Ldloc, _budget);
-            il.Emit(OpCodes.Stind_I8);
-        }
-
-        private void Refund(int instructions)
-        {
-            if (instructions == 0) return;
-            il.Emit(OpCodes.Ldloc, _budget);
-            il.Emit(OpCodes.Ldc_I8, (long)instructions);
-            il.Emit(OpCodes.Add);
-            il.Emit(OpCodes.Stloc, _budget);
-        }
-
-        private void Copy(LocalBuilder from, LocalBuilder to)
-        {
-            il.Emit(OpCodes.Ldloc, from);
-            il.Emit(OpCodes.Stloc, to);
-        }
-
-        /// <summary>Whether the instruction can store to memory (and so into code).</summary>
-        private static bool MayStore(in XOp op) => op.Form is XForm.MR or XForm.MI or XForm.M
-            || op.Code is XCode.Push or XCode.Call or XCode.CallInd or XCode.Pushf or XCode.Enter or XCode.Movs or XCode.Stos;
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(fail);
+        Refund(notRetired);
+        Leave(at, StopReason.Fault);
+        il.MarkLabel(done);
     }
+
+    // the flags record the instructions emitted so far in this piece leave (null: whatever it was at its start)
+    private (byte Kind, int Size)? _known;
+
+    // the instruction being emitted, for the exits its stores may take
+    private XOp _op;
+    private ulong _opNext;
+    private int _notRetired;
+
+    /// <summary>After an instruction that stored through the slow path (the only one a page this run executes
+    /// from can take: such a page never has a write entry in the host TLB): when it wrote into code, the region
+    /// ends after the instruction and the dispatcher goes on, decoding afresh.</summary>
+    private void CodeWrittenCheck()
+    {
+        Label clean = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, CodeWrittenField);
+        il.Emit(OpCodes.Brfalse, clean);
+        Refund(_notRetired - 1);
+        if (_op.Code == XCode.Call) Leave(_opNext + (ulong)_op.Imm, StopReason.Budget);
+        else if (XCodes.EndsBlock(_op.Code)) LeaveAtNext(StopReason.Budget);
+        else Leave(_opNext, StopReason.Budget);
+        il.MarkLabel(clean);
+    }
+
+    /// <summary>What follows a block's last instruction.</summary>
+    private void End(XRegionBlock b, ulong end)
+    {
+        if (b.Count < b.Ops.Length)
+        {
+            Leave(end, StopReason.Budget);   // the invalid instruction: the interpreter raises #UD
+            return;
+        }
+        XOp last = b.Ops[b.Count - 1];
+        switch (last.Code)
+        {
+            case XCode.Syscall: Leave(end, StopReason.Syscall); break;
+            case XCode.Hlt: Leave(end, StopReason.Halt); break;
+            case XCode.Jmp or XCode.Call: Goto(end + (ulong)last.Imm); break;
+            case XCode.Jcc:
+            {
+                Label taken = il.DefineLabel();
+                Cond(last.Cond);
+                il.Emit(OpCodes.Brtrue, taken);
+                Goto(end);
+                il.MarkLabel(taken);
+                Goto(end + (ulong)last.Imm);
+                break;
+            }
+            case XCode.Ret or XCode.JmpInd or XCode.CallInd:
+                // a return (or indirect jump) to one of the region's blocks stays in the region
+                for (int i = 0; i < _pieces.Count; i++)
+                    if (_pieces[i].Start == 0)
+                    {
+                        il.Emit(OpCodes.Ldloc, _next);
+                        il.Emit(OpCodes.Ldc_I8, (long)_pieces[i].Va);
+                        il.Emit(OpCodes.Beq, _labels[i]);
+                    }
+                LeaveAtNext(StopReason.Budget);
+                break;
+            default: Goto(end); break;
+        }
+    }
+
+    /// <summary>Continues at address: a block of the region, or out of it.</summary>
+    private void Goto(ulong address)
+    {
+        int target = _pieces.FindIndex(p => p.Start == 0 && p.Va == address);
+        if (target >= 0) il.Emit(OpCodes.Br, _labels[target]);
+        else Leave(address, StopReason.Budget);
+    }
+
+    private void Leave(ulong rip, StopReason reason)
+    {
+        il.Emit(OpCodes.Ldc_I8, (long)rip);
+        il.Emit(OpCodes.Stloc, _rip);
+        il.Emit(OpCodes.Ldc_I4, (int)reason);
+        il.Emit(OpCodes.Stloc, _reason);
+        il.Emit(OpCodes.Br, _exit);
+    }
+
+    private void LeaveAtNext(StopReason reason)
+    {
+        il.Emit(OpCodes.Ldloc, _next);
+        il.Emit(OpCodes.Stloc, _rip);
+        il.Emit(OpCodes.Ldc_I4, (int)reason);
+        il.Emit(OpCodes.Stloc, _reason);
+        il.Emit(OpCodes.Br, _exit);
+    }
+
+    private void Refund(int instructions)
+    {
+        if (instructions == 0) return;
+        il.Emit(OpCodes.Ldloc, _budget);
+        il.Emit(OpCodes.Ldc_I8, (long)instructions);
+        il.Emit(OpCodes.Add);
+        il.Emit(OpCodes.Stloc, _budget);
+    }
+
+    /// <summary>The CPU's registers and flags into the locals.</summary>
+    private void LoadState()
+    {
+        for (int i = 0; i < 16; i++)
+        {
+            Gpr(i);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Stloc, _r[i]);
+        }
+        for (int i = 0; i < _fl.Length; i++)
+        {
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldflda, FlagsField);
+            il.Emit(OpCodes.Ldfld, FlagFields[i]);
+            il.Emit(OpCodes.Stloc, _fl[i]);
+        }
+    }
+
+    /// <summary>The locals back into the CPU (at an exit, and before a call of an instruction's definition).</summary>
+    private void StoreState()
+    {
+        for (int i = 0; i < 16; i++)
+        {
+            Gpr(i);
+            il.Emit(OpCodes.Ldloc, _r[i]);
+            il.Emit(OpCodes.Stind_I8);
+        }
+        for (int i = 0; i < _fl.Length; i++)
+        {
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Ldflda, FlagsField);
+            il.Emit(OpCodes.Ldloc, _fl[i]);
+            il.Emit(OpCodes.Stfld, FlagFields[i]);
+        }
+    }
+
+    /// <summary>The address of the CPU's register i.</summary>
+    private void Gpr(int i)
+    {
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldflda, RegsField);
+        il.Emit(OpCodes.Ldflda, GprField);
+        if (i == 0) return;
+        il.Emit(OpCodes.Ldc_I4, i * 8);
+        il.Emit(OpCodes.Add);
+    }
+
+    /// <summary>Whether the instruction can store to memory (and so into code).</summary>
+    private static bool MayStore(in XOp op) => op.Form is XForm.MR or XForm.MI or XForm.M
+        || op.Code is XCode.Push or XCode.Call or XCode.CallInd or XCode.Pushf or XCode.Enter or XCode.Movs or XCode.Stos;
 }

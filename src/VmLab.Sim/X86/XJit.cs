@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime;
 using System.Runtime.CompilerServices;
 using VmLab.Sim.Cpu;
 
@@ -69,6 +70,11 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     public long ExitBudget { get; private set; }
     public long ExitEvent { get; private set; }
 
+    private long _jitTicks;
+
+    /// <summary>The JIT's time compiling the regions' methods (TimeSpan ticks, System.Runtime.JitInfo).</summary>
+    public long JitTicks => Volatile.Read(ref _jitTicks);
+
     /// <summary>Runs the region that holds block (at rip) as one of its block starts, compiling one from here
     /// when the block has become hot; then, while a region jumps to a block start of another region in the same
     /// page (an indirect jump, a return, a block no region reached when it was built), that region, without
@@ -84,11 +90,11 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             Compile(cpu, page, rip, block);
         }
         StopReason? result = null;
-        while (Current(cpu, block, rip, left) is { } region)
+        while (Current(cpu, block, rip, left, out int entry) is { } region)
         {
             Entries++;
             long before = left;
-            var reason = (StopReason)Unsafe.As<XRegionCode<TBus>>(region.Code!)(cpu, ref left, block.Entry);
+            var reason = (StopReason)Unsafe.As<XRegionCode<TBus>>(region.Code!)(cpu, ref left, entry);
             TranslatedInstructions += before - left;
             if (before == left && reason == StopReason.Budget) return result;   // nothing ran: the interpreter's turn
             result = reason;
@@ -108,16 +114,23 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// <summary>The block's region when it can run now: compiled, for this virtual page, with enough budget for
     /// the entry piece, and its bytes unchanged (compared once per code-cache epoch; a changed region is dropped
     /// and the block starts counting again).</summary>
-    private XRegion? Current(X86Cpu<TBus> cpu, XBlock block, ulong rip, long left)
+    private XRegion? Current(X86Cpu<TBus> cpu, XBlock block, ulong rip, long left, out int entry)
     {
         XRegion? region = block.Region;
-        if (region?.Code is null || !region.Ready || region.Va != (rip & ~0xFFFUL) || left < region.PieceCounts[block.Entry]) return null;
+        entry = block.Entry;
+        if (region is { Ready: false } && block.Previous is { } previous)
+        {
+            // the region that replaces it is still being compiled
+            region = previous;
+            entry = block.PreviousEntry;
+        }
+        if (region?.Code is null || !region.Ready || region.Va != (rip & ~0xFFFUL) || left < region.PieceCounts[entry]) return null;
         if (region.Epoch != cpu.CodeCache.Epoch)
         {
             if (!region.Page.Frame.AsSpan(region.Page.Offset + region.Lo, region.Bytes.Length).SequenceEqual(region.Bytes))
             {
                 Invalidated++;
-                block.Region = null;
+                block.Region = block.Previous = null;
                 block.Heat = 0;
                 return null;
             }
@@ -139,7 +152,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             return;
         }
         int lo = blocks.Min(b => b.Offset), hi = blocks.Max(b => b.End);
-        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, out var methods);
+        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts);
         CompileTicks += Stopwatch.GetTimestamp() - start;
         Compiled++;
         int instructions = blocks.Sum(b => b.Count);
@@ -154,7 +167,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             Interlocked.Increment(ref _pending);
             ThreadPool.UnsafeQueueUserWorkItem(_ =>
             {
-                try { XEmitter<TBus>.Precompile(code, methods, spare); }
+                try { Precompile(code, spare); }
                 finally
                 {
                     region.Ready = true;
@@ -162,13 +175,29 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
                 }
             }, null);
         }
+        else Precompile(code, _spare ??= new X86Cpu<TBus>(cpu.Bus));
         entry.Region = null;
         for (int k = 0; k < blocks.Count; k++)
-            if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { Region: null } b && b.Ops == blocks[k].Ops)
+            if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { } b && b.Ops == blocks[k].Ops)
             {
+                // a block another region held moves to this one (which holds the blocks that have run since);
+                // the other runs it until this one is compiled
+                if (b.Region is { Code: not null, Ready: true } held)
+                {
+                    b.Previous = held;
+                    b.PreviousEntry = b.Entry;
+                }
                 b.Region = region;
                 b.Entry = firstPiece[k];
             }
         entry.Region ??= XRegion.Refused;
+    }
+
+    /// <summary>Has the JIT compile the region now, counting its time (<see cref="JitTicks"/>).</summary>
+    private void Precompile(XRegionCode<TBus> code, X86Cpu<TBus> spare)
+    {
+        TimeSpan before = JitInfo.GetCompilationTime(currentThread: true);
+        XEmitter<TBus>.Precompile(code, spare);
+        Interlocked.Add(ref _jitTicks, (JitInfo.GetCompilationTime(currentThread: true) - before).Ticks);
     }
 }

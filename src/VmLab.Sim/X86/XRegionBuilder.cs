@@ -16,9 +16,11 @@ internal sealed class XRegionBlock(int offset, XOp[] ops, int count)
 /// <summary>
 /// Which blocks a region holds: from the entry, every block reachable by direct jumps, conditional branches,
 /// direct calls (the callee, and the return site after the call) and fall-through, within the same code page,
-/// up to <see cref="MaxBlocks"/> blocks and <see cref="MaxInstructions"/> instructions. Indirect branches and
-/// returns leave the region unless they land on one of its blocks. Blocks that are already a block start of
-/// another region are left out: the region leaves there and the translator chains to that region.
+/// up to <see cref="MaxBlocks"/> blocks and <see cref="MaxInstructions"/> instructions, that have run (the JIT's
+/// time grows with the region: code that never ran is not worth it; the region leaves there, and when such a
+/// block becomes hot the region compiled from it takes in the blocks of the earlier regions of the page, so a
+/// loop's code ends up in one method). Indirect branches and returns leave the region unless they land on one
+/// of its blocks.
 /// </summary>
 internal static class XRegionBuilder
 {
@@ -44,7 +46,7 @@ internal static class XRegionBuilder
             int off = queue.Dequeue();
             XBlock? b = cache.Block(page, off);
             if (b is null || b.Tail > 0) continue;   // an instruction that runs into the next page stays interpreted
-            if (off != entry && b.Region is { Code: not null }) continue;   // another region's: chained to, not copied
+            if (off != entry && !Ran(b)) continue;   // never run: the region leaves there
             int count = b.Ops.Length;
             if (b.Ops[^1].Code == XCode.Invalid) count--;
             if (count == 0 && blocks.Count > 0) continue;
@@ -64,10 +66,14 @@ internal static class XRegionBuilder
     {
         var heated = new List<(int Heat, int Offset)>();
         for (int off = 0; off < page.Blocks.Length; off++)
-            if (page.Blocks[off] is { Heat: > 0, Region: null, Tail: 0 } b && !seen.Contains(off)) heated.Add((b.Heat, off));
+            if (page.Blocks[off] is { Tail: 0 } b && Ran(b) && !seen.Contains(off)) heated.Add((b.Region is { Code: not null } ? int.MaxValue : b.Heat, off));
         foreach (var (_, off) in heated.OrderByDescending(h => h.Heat))
             if (seen.Add(off)) queue.Enqueue(off);
     }
+
+    /// <summary>Whether the block has run: entered by the dispatcher, or held by a compiled region (whose blocks
+    /// the dispatcher no longer sees).</summary>
+    private static bool Ran(XBlock b) => b.Heat > 0 || b.Region is { Code: not null };
 
     /// <summary>The offsets in the page a block can continue at that are known before it runs.</summary>
     private static IEnumerable<int> Successors(XRegionBlock b)

@@ -37,18 +37,37 @@ internal static partial class XOps<TBus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Alu(in LazyFlags flags, XCode code, ulong a, ulong b, int size, out byte kind)
     {
+        kind = AluKind(code);
+        return AluValue(code, a, b, size, code is XCode.Adc or XCode.Sbb ? flags.Carry() : 0);
+    }
+
+    /// <summary>The flags record a two-operand ALU instruction leaves.</summary>
+    internal static byte AluKind(XCode code) => code switch
+    {
+        XCode.Add => LazyFlags.Add,
+        XCode.Sub or XCode.Cmp => LazyFlags.Sub,
+        XCode.And or XCode.Test or XCode.Or or XCode.Xor => LazyFlags.Logic,
+        XCode.Adc => LazyFlags.Adc,
+        _ => LazyFlags.Sbb,
+    };
+
+    /// <summary>The two-operand ALU's result, masked to size (carry: CF, read by adc and sbb only; the translator
+    /// calls this too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong AluValue(XCode code, ulong a, ulong b, int size, ulong carry)
+    {
         ulong m = LazyFlags.Mask(size);
         a &= m;
         b &= m;
         switch (code)
         {
-            case XCode.Add: kind = LazyFlags.Add; return (a + b) & m;
-            case XCode.Sub or XCode.Cmp: kind = LazyFlags.Sub; return (a - b) & m;
-            case XCode.And or XCode.Test: kind = LazyFlags.Logic; return a & b;
-            case XCode.Or: kind = LazyFlags.Logic; return a | b;
-            case XCode.Xor: kind = LazyFlags.Logic; return a ^ b;
-            case XCode.Adc: kind = LazyFlags.Adc; return (a + b + flags.Carry()) & m;
-            default: kind = LazyFlags.Sbb; return (a - b - flags.Carry()) & m;
+            case XCode.Add: return (a + b) & m;
+            case XCode.Sub or XCode.Cmp: return (a - b) & m;
+            case XCode.And or XCode.Test: return a & b;
+            case XCode.Or: return a | b;
+            case XCode.Xor: return a ^ b;
+            case XCode.Adc: return (a + b + carry) & m;
+            default: return (a - b - carry) & m;
         }
     }
 
@@ -79,8 +98,15 @@ internal static partial class XOps<TBus>
         if (!Dest(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong a, out ulong ea)) return false;
         ulong v = (a + (ulong)(long)delta) & LazyFlags.Mask(size);
         if (!WriteDest(cpu, ref r, form, size, dst, ea, v)) return false;
+        StepFlags(ref f, size, a, v, delta);
+        return true;
+    }
+
+    /// <summary>inc/dec's flags record (CF kept), once the result is written (the translator calls this too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StepFlags(ref LazyFlags f, int size, ulong a, ulong v, int delta)
+    {
         f.Cf = f.Carry();
         f.Set(delta > 0 ? LazyFlags.Inc : LazyFlags.Dec, size, a, 1, v);
-        return true;
     }
 }

@@ -15,23 +15,8 @@ internal static partial class XOps<TBus>
     private static bool Wide(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux, bool signed)
     {
         if (!Source1(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong b)) return false;
-        ulong a = Get(ref r, 0, size), lo, hi;
-        if (size == 8)
-        {
-            if (signed)
-            {
-                hi = (ulong)Math.BigMul((long)a, (long)b, out long l);
-                lo = (ulong)l;
-            }
-            else hi = Math.BigMul(a, b, out lo);
-        }
-        else
-        {
-            ulong full = signed ? (ulong)(LazyFlags.SignExtend(a, size) * LazyFlags.SignExtend(b, size)) : a * b;
-            lo = full & LazyFlags.Mask(size);
-            hi = (full >> (size * 8)) & LazyFlags.Mask(size);
-        }
-        bool overflow = signed ? hi != (LazyFlags.SignExtend(lo, size) < 0 ? LazyFlags.Mask(size) : 0) : hi != 0;
+        ulong a = Get(ref r, 0, size), lo = WideLow(size, a, b), hi = WideHigh(signed, size, a, b);
+        bool overflow = WideOverflows(signed, size, lo, hi);
         if (size == 1) Set(ref r, 0, 2, (hi << 8) | lo);
         else
         {
@@ -46,7 +31,7 @@ internal static partial class XOps<TBus>
     internal static bool Imul2(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)
     {
         if (!Source(cpu, ref r, next, form, size, src, bas, index, scale, addr32, disp, imm, out ulong b)) return false;
-        Product(ref r, ref f, size, dst, Get(ref r, dst, size), b);
+        Set(ref r, dst, size, Product(ref f, size, Get(ref r, dst, size), b));
         return true;
     }
 
@@ -55,30 +40,53 @@ internal static partial class XOps<TBus>
     internal static bool Imul3(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)
     {
         if (!Source(cpu, ref r, next, form, size, src, bas, index, scale, addr32, disp, 0, out ulong b)) return false;
-        Product(ref r, ref f, size, dst, (ulong)imm & LazyFlags.Mask(size), b);
+        Set(ref r, dst, size, Product(ref f, size, (ulong)imm & LazyFlags.Mask(size), b));
         return true;
     }
 
-    /// <summary>imul's truncated signed product into the destination register.</summary>
+    /// <summary>mul/imul r/m's low half (the translator calls this and the next two too).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Product(ref GeneralRegisters r, ref LazyFlags f, int size, int dst, ulong a, ulong b)
+    internal static ulong WideLow(int size, ulong a, ulong b) => a * b & LazyFlags.Mask(size);
+
+    /// <summary>mul/imul r/m's high half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong WideHigh(bool signed, int size, ulong a, ulong b)
     {
-        bool overflow;
-        ulong lo;
+        if (size == 8) return signed ? (ulong)Math.BigMul((long)a, (long)b, out _) : Math.BigMul(a, b, out _);
+        ulong full = signed ? (ulong)(LazyFlags.SignExtend(a, size) * LazyFlags.SignExtend(b, size)) : a * b;
+        return (full >> (size * 8)) & LazyFlags.Mask(size);
+    }
+
+    /// <summary>Whether the product needs its high half (CF = OF).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool WideOverflows(bool signed, int size, ulong lo, ulong hi) =>
+        signed ? hi != (LazyFlags.SignExtend(lo, size) < 0 ? LazyFlags.Mask(size) : 0) : hi != 0;
+
+    /// <summary>imul's truncated signed product (for the destination register), with its flags.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Product(ref LazyFlags f, int size, ulong a, ulong b)
+    {
+        ulong lo = ProductLow(size, a, b);
+        MulFlags(ref f, lo, size, ProductOverflows(size, a, b));
+        return lo;
+    }
+
+    /// <summary>imul's product truncated to size (the translator calls this and the next one too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong ProductLow(int size, ulong a, ulong b) =>
+        size == 8 ? a * b : (ulong)(LazyFlags.SignExtend(a, size) * LazyFlags.SignExtend(b, size)) & LazyFlags.Mask(size);
+
+    /// <summary>Whether imul's signed product does not fit size (CF = OF).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool ProductOverflows(int size, ulong a, ulong b)
+    {
         if (size == 8)
         {
             long hi = Math.BigMul((long)a, (long)b, out long l);
-            lo = (ulong)l;
-            overflow = hi != (l >> 63);
+            return hi != (l >> 63);
         }
-        else
-        {
-            long full = LazyFlags.SignExtend(a, size) * LazyFlags.SignExtend(b, size);
-            lo = (ulong)full & LazyFlags.Mask(size);
-            overflow = full != LazyFlags.SignExtend(lo, size);
-        }
-        Set(ref r, dst, size, lo);
-        MulFlags(ref f, lo, size, overflow);
+        long full = LazyFlags.SignExtend(a, size) * LazyFlags.SignExtend(b, size);
+        return full != LazyFlags.SignExtend((ulong)full & LazyFlags.Mask(size), size);
     }
 
     // CF = OF = the product did not fit; SF ZF PF are undefined by the SDM and follow the low half here, AF is 0

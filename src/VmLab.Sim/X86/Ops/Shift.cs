@@ -20,6 +20,55 @@ internal static partial class XOps<TBus>
     private static int Count(ref GeneralRegisters r, int size, long imm, int aux) =>
         (int)((XAux.CountInCl(aux) ? R(ref r, 1) : (ulong)imm) & (size == 8 ? 63UL : 31UL));
 
+    /// <summary>shl/shr/sar at 32 or 64 bits by a count of 1 to width - 1: the result, and the lazy flags record
+    /// it leaves, (kind, size, a, count, result).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong ShiftValue(XCode code, ulong a, int count, int size, out byte kind)
+    {
+        kind = ShiftKind(code);
+        return ShiftResult(code, a, count, size);
+    }
+
+    internal static byte ShiftKind(XCode code) => code == XCode.Shl ? LazyFlags.Shl : code == XCode.Shr ? LazyFlags.Shr : LazyFlags.Sar;
+
+    /// <summary>The result of <see cref="ShiftValue"/> (the translator calls this too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong ShiftResult(XCode code, ulong a, int count, int size) => code switch
+    {
+        XCode.Shl => (a << count) & LazyFlags.Mask(size),
+        XCode.Shr => a >> count,
+        _ => (ulong)(LazyFlags.SignExtend(a, size) >> count) & LazyFlags.Mask(size),
+    };
+
+    /// <summary>rol/ror by a count of 1 to 63 (masked, not 0): the result (the translator calls this and the next
+    /// one too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Rotate(XCode code, ulong a, int count, int size)
+    {
+        int bits = size * 8, c = count % bits;
+        if (c == 0) return a;
+        ulong m = LazyFlags.Mask(size);
+        return code == XCode.Rol ? ((a << c) | (a >> (bits - c))) & m : ((a >> c) | (a << (bits - c))) & m;
+    }
+
+    /// <summary>RFLAGS after a rotate that left v: CF and OF from the result, the rest as they were.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong RotateFlags(XCode code, ulong flags, ulong v, int size)
+    {
+        ulong sign = LazyFlags.SignBit(size), cf, of;
+        if (code == XCode.Rol)
+        {
+            cf = v & 1;
+            of = ((v & sign) != 0 ? 1UL : 0) ^ cf;
+        }
+        else
+        {
+            cf = (v & sign) != 0 ? 1UL : 0;
+            of = cf ^ ((v & (sign >> 1)) != 0 ? 1UL : 0);
+        }
+        return (flags & ~(Fl.CF | Fl.OF)) | (cf != 0 ? Fl.CF : 0) | (of != 0 ? Fl.OF : 0);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Shift(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux, XCode code)
     {
@@ -31,30 +80,18 @@ internal static partial class XOps<TBus>
         if (size >= 4 && code is XCode.Shl or XCode.Shr or XCode.Sar)
         {
             // the count is below the width: the lazy flags can work CF and OF out later
-            v = code == XCode.Shl ? (a << count) & m : code == XCode.Shr ? a >> count
-                : (ulong)(LazyFlags.SignExtend(a, size) >> count) & m;
+            v = ShiftValue(code, a, count, size, out byte kind);
             if (!WriteDest(cpu, ref r, form, size, dst, ea, v)) return false;
-            f.Set(code == XCode.Shl ? LazyFlags.Shl : code == XCode.Shr ? LazyFlags.Shr : LazyFlags.Sar, size, a, (ulong)count, v);
+            f.Set(kind, size, a, (ulong)count, v);
             return true;
         }
         switch (code)
         {
-            case XCode.Rol:
-            {
-                int c = count % bits;
-                v = c == 0 ? a : ((a << c) | (a >> (bits - c))) & m;
-                cf = v & 1;
-                of = ((v & sign) != 0 ? 1UL : 0) ^ cf;
-                return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
-            }
-            case XCode.Ror:
-            {
-                int c = count % bits;
-                v = c == 0 ? a : ((a >> c) | (a << (bits - c))) & m;
-                cf = (v & sign) != 0 ? 1UL : 0;
-                of = cf ^ ((v & (sign >> 1)) != 0 ? 1UL : 0);
-                return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
-            }
+            case XCode.Rol or XCode.Ror:
+                v = Rotate(code, a, count, size);
+                if (!WriteDest(cpu, ref r, form, size, dst, ea, v)) return false;
+                f.SetAll(RotateFlags(code, f.Full(), v, size));
+                return true;
             case XCode.Rcl:   // rotate through CF, a (bits + 1)-bit rotation
             {
                 int c = size <= 2 ? count % (bits + 1) : count;

@@ -1,0 +1,625 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
+
+namespace VmLab.Sim.X86;
+
+// The instructions. What an instruction computes is its definition's (XOps: Alu, Product, ShiftValue, StepFlags,
+// LazyFlags.Cond, the CPU's Load and Store with their host-TLB fast path), called here with constant arguments so
+// that the JIT inlines and folds them; what the IL adds is only where operands live (a local per register, the
+// effective address) and the order x86 requires: everything is read, and may fault, before anything is written,
+// the flags last. Anything else, and any form not handled here (high-byte registers, 32-bit addresses, ...), calls
+// the instruction's XOps method as the interpreter does, with the registers and flags stored to the CPU around it.
+internal sealed partial class XEmitter<TBus>
+{
+    private const BindingFlags Static = BindingFlags.NonPublic | BindingFlags.Static;
+    private static readonly MethodInfo AluMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.AluValue), Static)!;
+    private static readonly MethodInfo ProductMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.ProductLow), Static)!;
+    private static readonly MethodInfo OverflowMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.ProductOverflows), Static)!;
+    private static readonly MethodInfo ShiftMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.ShiftResult), Static)!;
+    private static readonly MethodInfo RotateMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.Rotate), Static)!;
+    private static readonly MethodInfo RotateFlagsMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.RotateFlags), Static)!;
+    private static readonly MethodInfo WideLowMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideLow), Static)!;
+    private static readonly MethodInfo WideHighMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideHigh), Static)!;
+    private static readonly MethodInfo WideOverflowsMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideOverflows), Static)!;
+    private static readonly MethodInfo FullMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.FullOf))!;
+    private static readonly MethodInfo CarryMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.CarryOf))!;
+    private static readonly MethodInfo CondMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.CondOf))!;
+    private static readonly MethodInfo CondAfterSubMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.CondAfterSub))!;
+    private static readonly MethodInfo CondAfterLogicMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.CondAfterLogic))!;
+    private static readonly MethodInfo SignExtendMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.SignExtend))!;
+    private static readonly MethodInfo HostReadMethod = typeof(X86Cpu<TBus>).GetMethod("HostRead", Any)!;
+    private static readonly MethodInfo HostWriteMethod = typeof(X86Cpu<TBus>).GetMethod("HostWrite", Any)!;
+    private static readonly MethodInfo LoadSlowMethod = typeof(X86Cpu<TBus>).GetMethod("LoadSlow", Any)!;
+    private static readonly MethodInfo StoreSlowMethod = typeof(X86Cpu<TBus>).GetMethod("StoreSlow", Any)!;
+    private static readonly FieldInfo LoadedField = typeof(X86Cpu<TBus>).GetField("_loaded", Any)!;
+    private static readonly MethodInfo IsNullRefMethod = typeof(Unsafe).GetMethod(nameof(Unsafe.IsNullRef))!.MakeGenericMethod(typeof(byte));
+    private static readonly MethodInfo ReadMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Read))!;
+    private static readonly MethodInfo WriteMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Write))!;
+
+    private static readonly Type[] HelperArgs =
+    [
+        typeof(X86Cpu<TBus>), typeof(GeneralRegisters).MakeByRefType(), typeof(LazyFlags).MakeByRefType(), typeof(ulong).MakeByRefType(),
+        typeof(XForm), typeof(int), typeof(int), typeof(int), typeof(int), typeof(int), typeof(int), typeof(bool), typeof(long),
+        typeof(long), typeof(int),
+    ];
+
+    private static bool IsMem(XForm form) => form is XForm.MR or XForm.MI or XForm.M;
+
+    /// <summary>Emits op as IL when its form is one handled here (false, having emitted nothing, otherwise);
+    /// a fault branches to fail.</summary>
+    private bool Direct(in XOp op, ulong next, Label fail)
+    {
+        if (!Handled(op)) return false;
+        int size = op.Size;
+        switch (op.Code)
+        {
+            case XCode.Nop or XCode.Jmp or XCode.Jcc: break;
+            case XCode.Add or XCode.Or or XCode.Adc or XCode.Sbb or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test:
+            {
+                bool write = op.Code is not (XCode.Cmp or XCode.Test);
+                Dest(op, next, write ? Access.Write : Access.Read, fail);
+                Source(op, next, size, fail);
+                il.Emit(OpCodes.Stloc, _b);
+                il.Emit(OpCodes.Ldc_I4, (int)op.Code);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Ldloc, _b);
+                il.Emit(OpCodes.Ldc_I4, size);
+                if (op.Code is XCode.Adc or XCode.Sbb) Carry();
+                else il.Emit(OpCodes.Ldc_I8, 0L);
+                il.Emit(OpCodes.Call, AluMethod);
+                il.Emit(OpCodes.Stloc, _v);
+                if (write) WriteDest(op, fail);
+                Record(XOps<TBus>.AluKind(op.Code), size, () => Masked(_a, size), () => Masked(_b, size));
+                break;
+            }
+            case XCode.Inc or XCode.Dec:
+                Dest(op, next, Access.Write, fail);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Ldc_I8, op.Code == XCode.Inc ? 1L : -1L);
+                il.Emit(OpCodes.Add);
+                Mask(size);
+                il.Emit(OpCodes.Stloc, _v);
+                WriteDest(op, fail);
+                Carry();   // inc and dec keep CF
+                il.Emit(OpCodes.Stloc, _fl[FCf]);
+                Record(op.Code == XCode.Inc ? LazyFlags.Inc : LazyFlags.Dec, size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldc_I8, 1L));
+                break;
+            case XCode.Neg:
+                Dest(op, next, Access.Write, fail);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Neg);
+                Mask(size);
+                il.Emit(OpCodes.Stloc, _v);
+                WriteDest(op, fail);
+                Record(LazyFlags.Sub, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldloc, _a));
+                break;
+            case XCode.Rol or XCode.Ror:
+                Dest(op, next, Access.Write, fail);
+                il.Emit(OpCodes.Ldc_I4, (int)op.Code);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Ldc_I4, (int)(op.Imm & (size == 8 ? 63 : 31)));
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Call, RotateMethod);
+                il.Emit(OpCodes.Stloc, _v);
+                WriteDest(op, fail);
+                il.Emit(OpCodes.Ldc_I4, (int)op.Code);
+                FlagArgs();
+                il.Emit(OpCodes.Call, FullMethod);
+                il.Emit(OpCodes.Ldloc, _v);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Call, RotateFlagsMethod);
+                il.Emit(OpCodes.Stloc, _fl[FFlags]);
+                il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
+                il.Emit(OpCodes.Stloc, _fl[FOp]);
+                _known = null;
+                break;
+            case XCode.Mul or XCode.Imul1:
+            {
+                bool signed = op.Code == XCode.Imul1;
+                Operand(op, next, fail);
+                il.Emit(OpCodes.Stloc, _b);
+                GetReg(0, size);
+                il.Emit(OpCodes.Stloc, _a);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Ldloc, _b);
+                il.Emit(OpCodes.Call, WideLowMethod);
+                il.Emit(OpCodes.Stloc, _v);
+                il.Emit(OpCodes.Ldc_I4, signed ? 1 : 0);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Ldloc, _b);
+                il.Emit(OpCodes.Call, WideHighMethod);
+                il.Emit(OpCodes.Stloc, _t);
+                il.Emit(OpCodes.Ldc_I4, signed ? 1 : 0);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Ldloc, _v);
+                il.Emit(OpCodes.Ldloc, _t);
+                il.Emit(OpCodes.Call, WideOverflowsMethod);
+                il.Emit(OpCodes.Conv_U8);
+                il.Emit(OpCodes.Stloc, _fl[FCf]);   // CF = OF = the product needs its high half
+                il.Emit(OpCodes.Ldloc, _v);
+                SetReg(0, size);
+                il.Emit(OpCodes.Ldloc, _t);
+                SetReg(2, size);
+                Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldc_I8, 0L));
+                break;
+            }
+            case XCode.ExtendAcc:   // cbw cwde cdqe
+                il.Emit(OpCodes.Ldloc, _r[0]);
+                il.Emit(OpCodes.Ldc_I4, size / 2);
+                il.Emit(OpCodes.Call, SignExtendMethod);
+                SetReg(0, size);
+                break;
+            case XCode.ExtendAccToDx:   // cwd cdq cqo: the accumulator's sign everywhere
+                il.Emit(OpCodes.Ldloc, _r[0]);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Call, SignExtendMethod);
+                il.Emit(OpCodes.Ldc_I4, 63);
+                il.Emit(OpCodes.Shr);
+                SetReg(2, size);
+                break;
+            case XCode.JmpInd or XCode.CallInd:
+                Operand(op, next, fail);
+                il.Emit(OpCodes.Stloc, _b);
+                if (op.Code == XCode.CallInd)
+                {
+                    il.Emit(OpCodes.Ldc_I8, (long)next);
+                    il.Emit(OpCodes.Stloc, _v);
+                    il.Emit(OpCodes.Ldloc, _r[4]);
+                    il.Emit(OpCodes.Ldc_I8, 8L);
+                    il.Emit(OpCodes.Sub);
+                    il.Emit(OpCodes.Stloc, _ea);
+                    Store(8, fail);
+                    il.Emit(OpCodes.Ldloc, _ea);
+                    il.Emit(OpCodes.Stloc, _r[4]);
+                }
+                il.Emit(OpCodes.Ldloc, _b);
+                il.Emit(OpCodes.Stloc, _next);
+                break;
+            case XCode.Not:
+                Dest(op, next, Access.Write, fail);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Not);
+                Mask(size);
+                il.Emit(OpCodes.Stloc, _v);
+                WriteDest(op, fail);
+                break;
+            case XCode.Shl or XCode.Shr or XCode.Sar:
+            {
+                int count = (int)(op.Imm & (size == 8 ? 63 : 31));
+                Dest(op, next, Access.Write, fail);
+                il.Emit(OpCodes.Ldc_I4, (int)op.Code);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Ldc_I4, count);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Call, ShiftMethod);
+                il.Emit(OpCodes.Stloc, _v);
+                WriteDest(op, fail);
+                Record(XOps<TBus>.ShiftKind(op.Code), size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldc_I8, (long)count));
+                break;
+            }
+            case XCode.Mov:
+                if (IsMem(op.Form))
+                {
+                    Source(op, next, size, fail);
+                    il.Emit(OpCodes.Stloc, _v);
+                    Ea(op, next);
+                    il.Emit(OpCodes.Stloc, _ea);
+                    WriteDest(op, fail);
+                }
+                else
+                {
+                    Source(op, next, size, fail);
+                    SetReg(op.Dst, size);
+                }
+                break;
+            case XCode.Movzx or XCode.Movsx:
+                Source(op, next, op.SrcSize, fail);
+                if (op.Code == XCode.Movsx)
+                {
+                    il.Emit(OpCodes.Ldc_I4, (int)op.SrcSize);
+                    il.Emit(OpCodes.Call, SignExtendMethod);
+                }
+                SetReg(op.Dst, size);
+                break;
+            case XCode.Lea:
+                Ea(op, next);
+                SetReg(op.Dst, size);
+                break;
+            case XCode.Imul2 or XCode.Imul3:
+                Source(op, next, size, fail, imm: false);
+                il.Emit(OpCodes.Stloc, _b);
+                if (op.Code == XCode.Imul3) il.Emit(OpCodes.Ldc_I8, (long)((ulong)op.Imm & LazyFlags.Mask(size)));
+                else GetReg(op.Dst, size);
+                il.Emit(OpCodes.Stloc, _a);
+                foreach (var m in (ReadOnlySpan<MethodInfo>)[ProductMethod, OverflowMethod])
+                {
+                    il.Emit(OpCodes.Ldc_I4, size);
+                    il.Emit(OpCodes.Ldloc, _a);
+                    il.Emit(OpCodes.Ldloc, _b);
+                    il.Emit(OpCodes.Call, m);
+                    if (m == ProductMethod) il.Emit(OpCodes.Stloc, _v);
+                }
+                il.Emit(OpCodes.Conv_U8);   // CF = OF = the product did not fit
+                il.Emit(OpCodes.Stloc, _fl[FCf]);
+                Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldc_I8, 0L));
+                il.Emit(OpCodes.Ldloc, _v);
+                SetReg(op.Dst, size);
+                break;
+            case XCode.Cmovcc:
+            {
+                Label keep = il.DefineLabel(), set = il.DefineLabel();
+                Source(op, next, size, fail);
+                il.Emit(OpCodes.Stloc, _v);
+                Cond(op.Cond);
+                il.Emit(OpCodes.Brfalse, keep);
+                il.Emit(OpCodes.Ldloc, _v);
+                il.Emit(OpCodes.Br, set);
+                il.MarkLabel(keep);
+                GetReg(op.Dst, size);   // a 32-bit destination is zero-extended even when nothing moves
+                il.MarkLabel(set);
+                SetReg(op.Dst, size);
+                break;
+            }
+            case XCode.Setcc:
+                Cond(op.Cond);
+                il.Emit(OpCodes.Conv_U8);
+                SetReg(op.Dst, 1);
+                break;
+            case XCode.Push:
+                if (op.Form == XForm.I) il.Emit(OpCodes.Ldc_I8, op.Imm);
+                else GetReg(op.Dst, size);
+                il.Emit(OpCodes.Stloc, _v);
+                il.Emit(OpCodes.Ldloc, _r[4]);
+                il.Emit(OpCodes.Ldc_I8, (long)size);
+                il.Emit(OpCodes.Sub);
+                il.Emit(OpCodes.Stloc, _ea);
+                Store(size, fail);
+                il.Emit(OpCodes.Ldloc, _ea);
+                il.Emit(OpCodes.Stloc, _r[4]);
+                break;
+            case XCode.Pop:
+                il.Emit(OpCodes.Ldloc, _r[4]);
+                Load(size, Access.Read, fail);
+                il.Emit(OpCodes.Ldloc, _r[4]);
+                il.Emit(OpCodes.Ldc_I8, (long)size);
+                il.Emit(OpCodes.Add);
+                il.Emit(OpCodes.Stloc, _r[4]);
+                il.Emit(OpCodes.Ldloc, _t);
+                SetReg(op.Dst, size);   // pop rsp: the value popped, after the increment
+                break;
+            case XCode.Call:
+                il.Emit(OpCodes.Ldc_I8, (long)next);
+                il.Emit(OpCodes.Stloc, _v);
+                il.Emit(OpCodes.Ldloc, _r[4]);
+                il.Emit(OpCodes.Ldc_I8, 8L);
+                il.Emit(OpCodes.Sub);
+                il.Emit(OpCodes.Stloc, _ea);
+                Store(8, fail);
+                il.Emit(OpCodes.Ldloc, _ea);
+                il.Emit(OpCodes.Stloc, _r[4]);
+                break;
+            case XCode.Ret:
+                il.Emit(OpCodes.Ldloc, _r[4]);
+                Load(8, Access.Read, fail);
+                il.Emit(OpCodes.Ldloc, _r[4]);
+                il.Emit(OpCodes.Ldc_I8, 8 + op.Imm);
+                il.Emit(OpCodes.Add);
+                il.Emit(OpCodes.Stloc, _r[4]);
+                il.Emit(OpCodes.Ldloc, _t);
+                il.Emit(OpCodes.Stloc, _next);
+                break;
+            default: throw new InvalidOperationException($"{op.Code} is not emitted directly");
+        }
+        return true;
+    }
+
+    /// <summary>The forms <see cref="Direct"/> emits: byte registers only the low ones (no ah..bh), 64-bit
+    /// addresses, shifts by an immediate count of 1 to width - 1 at 32 or 64 bits.</summary>
+    private static bool Handled(in XOp op)
+    {
+        if (op.Dst >= 16 && op.Dst != XOp.NoReg || op.Src >= 16 && op.Src != XOp.NoReg) return false;
+        if (op.Addr32 && (IsMem(op.Form) || op.Form == XForm.RM || op.Code == XCode.Lea)) return false;
+        bool regOrMem = op.Form is XForm.R or XForm.M;
+        bool twoOperand = op.Form is XForm.RR or XForm.RI or XForm.RM or XForm.MR or XForm.MI;
+        return op.Code switch
+        {
+            XCode.Nop or XCode.Jmp or XCode.Jcc or XCode.Call => true,
+            XCode.Ret => true,
+            XCode.Add or XCode.Or or XCode.Adc or XCode.Sbb or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test => twoOperand,
+            XCode.Inc or XCode.Dec or XCode.Not or XCode.Neg => regOrMem,
+            XCode.Rol or XCode.Ror => regOrMem && !op.CountInCl && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,
+            XCode.Mul or XCode.Imul1 => regOrMem && op.Size >= 2,
+            XCode.ExtendAcc or XCode.ExtendAccToDx => true,
+            XCode.JmpInd or XCode.CallInd => regOrMem && op.Size == 8,
+            XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && !op.CountInCl && op.Size >= 4 && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,
+            XCode.Mov => twoOperand,
+            XCode.Movzx or XCode.Movsx => op.Form is XForm.RR or XForm.RM,
+            XCode.Lea => true,
+            XCode.Imul2 or XCode.Imul3 => op.Form is XForm.RR or XForm.RM,
+            XCode.Cmovcc => op.Form is XForm.RR or XForm.RM,
+            XCode.Setcc => op.Form == XForm.R,
+            XCode.Push => op.Form is XForm.R or XForm.I,
+            XCode.Pop => op.Form == XForm.R,
+            _ => false,
+        };
+    }
+
+    /// <summary>The destination (first operand) into _a; in memory, its address in _ea first.</summary>
+    private void Dest(in XOp op, ulong next, Access access, Label fail)
+    {
+        if (IsMem(op.Form))
+        {
+            Ea(op, next);
+            il.Emit(OpCodes.Stloc, _ea);
+            il.Emit(OpCodes.Ldloc, _ea);
+            Load(op.Size, access, fail);
+            il.Emit(OpCodes.Ldloc, _t);
+        }
+        else GetReg(op.Dst, op.Size);
+        il.Emit(OpCodes.Stloc, _a);
+    }
+
+    /// <summary>The operand of a one-operand form (register or memory) on the stack.</summary>
+    private void Operand(in XOp op, ulong next, Label fail)
+    {
+        if (op.Form == XForm.R)
+        {
+            GetReg(op.Dst, op.Size);
+            return;
+        }
+        Ea(op, next);
+        Load(op.Size, Access.Read, fail);
+        il.Emit(OpCodes.Ldloc, _t);
+    }
+
+    /// <summary>The source of a two-operand form (register, immediate or memory) at size, on the stack.</summary>
+    private void Source(in XOp op, ulong next, int size, Label fail, bool imm = true)
+    {
+        switch (op.Form)
+        {
+            case XForm.RR or XForm.MR: GetReg(op.Src, size); break;
+            case XForm.RI or XForm.MI or XForm.I when imm: il.Emit(OpCodes.Ldc_I8, (long)((ulong)op.Imm & LazyFlags.Mask(size))); break;
+            default:
+                Ea(op, next);
+                Load(size, Access.Read, fail);
+                il.Emit(OpCodes.Ldloc, _t);
+                break;
+        }
+    }
+
+    /// <summary>_v into the destination: memory at _ea (may fault), or the register.</summary>
+    private void WriteDest(in XOp op, Label fail)
+    {
+        if (IsMem(op.Form))
+        {
+            Store(op.Size, fail);
+            return;
+        }
+        il.Emit(OpCodes.Ldloc, _v);
+        SetReg(op.Dst, op.Size);
+    }
+
+    /// <summary>Loads size bytes from the address on the stack into _t (access: Write for the read half of a
+    /// read-modify-write): the host TLB's fast path inline, the CPU's slow path (the MMU walk) on a miss.</summary>
+    private void Load(int size, Access access, Label fail)
+    {
+        Label slow = il.DefineLabel(), done = il.DefineLabel();
+        il.Emit(OpCodes.Stloc, _ea);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Ldc_I4, (int)access);
+        il.Emit(OpCodes.Call, HostReadMethod);
+        il.Emit(OpCodes.Stloc, _p);
+        il.Emit(OpCodes.Ldloc, _p);
+        il.Emit(OpCodes.Call, IsNullRefMethod);
+        il.Emit(OpCodes.Brtrue, slow);
+        il.Emit(OpCodes.Ldloc, _p);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, ReadMethod);
+        il.Emit(OpCodes.Stloc, _t);
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(slow);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Ldc_I4, (int)access);
+        il.Emit(OpCodes.Call, LoadSlowMethod);
+        il.Emit(OpCodes.Brfalse, fail);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, LoadedField);
+        il.Emit(OpCodes.Stloc, _t);
+        il.MarkLabel(done);
+    }
+
+    /// <summary>Stores _v's low size bytes at _ea, the same way.</summary>
+    private void Store(int size, Label fail)
+    {
+        Label slow = il.DefineLabel(), done = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, HostWriteMethod);
+        il.Emit(OpCodes.Stloc, _p);
+        il.Emit(OpCodes.Ldloc, _p);
+        il.Emit(OpCodes.Call, IsNullRefMethod);
+        il.Emit(OpCodes.Brtrue, slow);
+        il.Emit(OpCodes.Ldloc, _p);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Call, WriteMethod);
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(slow);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Call, StoreSlowMethod);
+        il.Emit(OpCodes.Brfalse, fail);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.Stloc, _slowStore);
+        il.MarkLabel(done);
+    }
+
+    /// <summary>A flags record (kind, size, a, b, _v), as the instruction's definition leaves it.</summary>
+    private void Record(byte kind, int size, Action a, Action b)
+    {
+        _known = (kind, size);
+        il.Emit(OpCodes.Ldc_I4, (int)kind);
+        il.Emit(OpCodes.Stloc, _fl[FOp]);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Stloc, _fl[FSize]);
+        a();
+        il.Emit(OpCodes.Stloc, _fl[FA]);
+        b();
+        il.Emit(OpCodes.Stloc, _fl[FB]);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Stloc, _fl[FR]);
+    }
+
+    /// <summary>The flags record's fields, in <see cref="LazyFlags.CondOf"/>'s and CarryOf's order.</summary>
+    private void FlagArgs()
+    {
+        foreach (var local in _fl) il.Emit(OpCodes.Ldloc, local);
+    }
+
+    /// <summary>CF (0 or 1) on the stack.</summary>
+    private void Carry()
+    {
+        FlagArgs();
+        il.Emit(OpCodes.Call, CarryMethod);
+    }
+
+    /// <summary>The effective address (base + index * 2^scale + displacement; rip-relative from next).</summary>
+    private void Ea(in XOp op, ulong next)
+    {
+        long disp = op.Base == XOp.RipReg ? op.Disp + (long)next : op.Disp;
+        il.Emit(OpCodes.Ldc_I8, disp);
+        if (op.Base < 16)
+        {
+            il.Emit(OpCodes.Ldloc, _r[op.Base]);
+            il.Emit(OpCodes.Add);
+        }
+        if (op.Index < 16)
+        {
+            il.Emit(OpCodes.Ldloc, _r[op.Index]);
+            if (op.Scale > 0)
+            {
+                il.Emit(OpCodes.Ldc_I4, (int)op.Scale);
+                il.Emit(OpCodes.Shl);
+            }
+            il.Emit(OpCodes.Add);
+        }
+    }
+
+    private void GetReg(int reg, int size)
+    {
+        il.Emit(OpCodes.Ldloc, _r[reg]);
+        Mask(size);
+    }
+
+    /// <summary>The value on the stack into a register, as x86-64 writes: 32-bit results zero-extend, 8- and
+    /// 16-bit ones merge.</summary>
+    private void SetReg(int reg, int size)
+    {
+        if (size == 8)
+        {
+            il.Emit(OpCodes.Stloc, _r[reg]);
+            return;
+        }
+        if (size == 4)
+        {
+            il.Emit(OpCodes.Conv_U4);
+            il.Emit(OpCodes.Conv_U8);
+            il.Emit(OpCodes.Stloc, _r[reg]);
+            return;
+        }
+        Mask(size);
+        il.Emit(OpCodes.Ldloc, _r[reg]);
+        il.Emit(OpCodes.Ldc_I8, (long)~LazyFlags.Mask(size));
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Or);
+        il.Emit(OpCodes.Stloc, _r[reg]);
+    }
+
+    private void Mask(int size)
+    {
+        if (size == 8) return;
+        il.Emit(size == 4 ? OpCodes.Conv_U4 : size == 2 ? OpCodes.Conv_U2 : OpCodes.Conv_U1);
+        il.Emit(OpCodes.Conv_U8);
+    }
+
+    private void Masked(LocalBuilder value, int size)
+    {
+        il.Emit(OpCodes.Ldloc, value);
+        Mask(size);
+    }
+
+    /// <summary>Condition code cc of the flags, as a bool on the stack.</summary>
+    private void Cond(int cc)
+    {
+        // after a cmp or test in the same piece the record's kind and size are known here: only that case's
+        // code goes to the JIT
+        if (_known is { Kind: LazyFlags.Sub or LazyFlags.Logic } k)
+        {
+            il.Emit(OpCodes.Ldc_I4, k.Size);
+            if (k.Kind == LazyFlags.Sub)
+            {
+                il.Emit(OpCodes.Ldloc, _fl[FA]);
+                il.Emit(OpCodes.Ldloc, _fl[FB]);
+            }
+            il.Emit(OpCodes.Ldloc, _fl[FR]);
+            il.Emit(OpCodes.Ldloc, _fl[FFlags]);
+            il.Emit(OpCodes.Ldc_I4, cc);
+            il.Emit(OpCodes.Call, k.Kind == LazyFlags.Sub ? CondAfterSubMethod : CondAfterLogicMethod);
+            return;
+        }
+        FlagArgs();
+        il.Emit(OpCodes.Ldc_I4, cc);
+        il.Emit(OpCodes.Call, CondMethod);
+    }
+
+    /// <summary>
+    /// Any other instruction: its XOps method, called as the interpreter calls it (through the same function
+    /// pointer, so the JIT does not inline it here), on the CPU's registers and flags, which the locals are
+    /// stored to before and loaded from after (also when it faults: rep string instructions keep the iterations
+    /// done). _next is what it leaves as the next rip (a branch's target).
+    /// </summary>
+    private unsafe void Helper(in XOp op, ulong next, Label fail)
+    {
+        _known = null;
+        StoreState();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldflda, RegsField);
+        il.Emit(OpCodes.Ldc_I8, (long)next);
+        il.Emit(OpCodes.Stfld, RipField);
+        il.Emit(OpCodes.Ldarg_0);
+        Gpr(0);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldflda, FlagsField);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldflda, RegsField);
+        il.Emit(OpCodes.Ldflda, RipField);
+        foreach (int v in (ReadOnlySpan<int>)[(int)op.Form, op.Size, op.Dst, op.Src, op.Base, op.Index, op.Scale, op.Addr32 ? 1 : 0])
+            il.Emit(OpCodes.Ldc_I4, v);
+        il.Emit(OpCodes.Ldc_I8, op.Disp);
+        il.Emit(OpCodes.Ldc_I8, op.Imm);
+        il.Emit(OpCodes.Ldc_I4, op.Aux);
+        il.Emit(OpCodes.Ldc_I8, (long)(nint)XDispatch<TBus>.Get(op.Code));
+        il.Emit(OpCodes.Conv_I);
+        il.EmitCalli(OpCodes.Calli, System.Reflection.CallingConventions.Standard, typeof(bool), HelperArgs, null);
+        il.Emit(OpCodes.Stloc, _ok);
+        LoadState();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldflda, RegsField);
+        il.Emit(OpCodes.Ldfld, RipField);
+        il.Emit(OpCodes.Stloc, _next);
+        il.Emit(OpCodes.Ldloc, _ok);
+        il.Emit(OpCodes.Brfalse, fail);
+    }
+}

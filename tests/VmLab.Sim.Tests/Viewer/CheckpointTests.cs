@@ -157,20 +157,23 @@ public class CheckpointTests
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
                 "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks " +
                 "_watch " +   // not saved: the checker's last walks, which a restore forgets
-                "_touched _aliveAtEntry _touch",   // not saved: the deputy watch's scratch, alive during one syscall only
+                "_idle Idle " +      // not saved: how long every process has been yielding without change, which a restore restarts
+                "_touched _aliveAtEntry _touch",     // not saved: the deputy watch's scratch within one syscall
             [typeof(Process)] = "Pid Name Parent State PageTable Registers ExitStatus KillReason Instructions Syscalls HistoryIndex Restarting " +
                 "Image",   // saved with the rest by Process.Clone: an immutable image, shared
             [typeof(PipeRing)] = "_ring _head Count",
-            [typeof(FrameAllocator)] = "_memory _used _freed _cursor Version",   // Version only moves on: a restore moves it
+            [typeof(FrameAllocator)] = "_memory _used _freed _cursor Refusals Version " +   // Version only moves on: a restore moves it
+                "_journal _journalBase",   // not saved: a restore tells observers that every frame may have changed
             [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount _changes ChangeCount " +   // change counters: restored frames count as written
-                "Touch",   // set during one syscall only (the deputy watch), never across a checkpoint
+                "Touch",   // not saved: set only within one syscall (the kernel's deputy watch)
             [typeof(Tlb)] = "_mmu _entries _mask _version _anyLarge Cr3 Hits Misses Cr3Loads Invlpgs LastInvlpg",
             [typeof(Mmu)] = "_memory _writeProtect _noExecute _globalPages _maxPhysBits _addressReserved Version Walks",
             [typeof(X86Cpu<PagedBus>)] = "_bus _regs _instructions _timerInterval _timerRemaining _code Privilege LastFault InvalidMnemonic " +
                 "_curVpn _curPage _single _fetchBytes _f _codeTags _codeWritten " +
                 // Not saved: compiled regions hang on decoded blocks (Restore drops them), the host TLB starts a new
                 // generation at every Run, _loaded is a scratch register, Translation is a setting.
-                "_jit Translation _readPages _writePages _generation _loaded",
+                "_jit Translation _readPages _writePages _generation _loaded " +
+                "_unchanged",   // not saved: set by the kernel just before the Run after a timer tick, consumed by it
         };
         foreach (var (type, names) in known)
         {

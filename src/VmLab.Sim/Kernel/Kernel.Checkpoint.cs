@@ -67,6 +67,7 @@ public sealed partial class Kernel
         (SyscallCount, ContextSwitches, MinFreeFrames, EventCount) = (s.SyscallCount, s.ContextSwitches, s.MinFreeFrames, s.EventCount);
         (CopyOnWriteFaults, PipeSyscalls, _runTicks, OutOfTime) = (s.CopyOnWriteFaults, s.PipeSyscalls, s.RunTicks, s.OutOfTime);
         _watch.Forget();     // memory was just rewritten from outside: the next check walks it all
+        ForgetIdle();        // a streak of idle yields starts again from the restored machine
     }
 
     // Appends what grew since records last saw this run; a process goes in once it has ended.

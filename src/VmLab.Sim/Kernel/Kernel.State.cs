@@ -24,6 +24,10 @@ internal sealed record KernelOptions
     /// time. Unlimited by default.</summary>
     public TimeSpan WallTime { get; init; } = Timeout.InfiniteTimeSpan;
 
+    /// <summary>Stop running once every process yields forever with memory full (<see cref="Kernel.Idle"/>): the
+    /// end of a WeensyOS program, which never exits. Off by default.</summary>
+    public bool StopWhenIdle { get; init; }
+
     /// <summary>Programs spawn knows besides <see cref="Elf.ElfPrograms"/>'s, by name (the grader's boundary tests
     /// give alice names of exactly the longest lengths spawn must accept and refuse).</summary>
     public IReadOnlyDictionary<string, Elf.ProgramImage> Programs { get; init; } = new Dictionary<string, Elf.ProgramImage>();

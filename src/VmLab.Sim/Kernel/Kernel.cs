@@ -111,7 +111,7 @@ public sealed partial class Kernel
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
         bool ticked = false;     // the last entry was a timer interrupt that changed nothing but whose turn it is
-        while (Panic is null && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
+        while (Panic is null && !Idle && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
@@ -142,6 +142,7 @@ public sealed partial class Kernel
             if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
             Entered?.Invoke(this);
             CheckAfterEntry(p, reason, asked);     // the memory checker (Kernel.Checker.cs)
+            WatchIdle(p, reason, asked);           // every process yielding forever (Kernel.Idle.cs)
             ticked = reason == StopReason.Timer && Entered is null;     // a hook may change anything
         }
         _runTicks += Stopwatch.GetTimestamp() - began;

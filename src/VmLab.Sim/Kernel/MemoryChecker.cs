@@ -24,8 +24,9 @@ public sealed record CheckReport(IReadOnlyList<string> Errors, IReadOnlyList<ulo
 /// - page-table page of another process (check_page_table_ownership): a table page owned by a pid other than
 ///   its table's, or reached from two tables; page-table page shared: a table page whose reference count is not 1.
 /// The seams' permission contracts need to know what a kernel entry did, not only the state it left: see
-/// <see cref="SeamContracts"/>. The kernel checks incrementally after entries (<see cref="MemoryWatch"/>); this
-/// walks everything afresh and finds exactly what that finds.
+/// <see cref="SeamContracts"/>. The kernel checks incrementally after entries (<see cref="MemoryWatch"/> walks only the
+/// tables that changed, <see cref="FrameLedger"/> judges only the frames whose uses or allocator state changed); this
+/// walks everything afresh, judges every frame, and finds exactly what that finds, in the same order.
 /// </summary>
 public static class MemoryChecker
 {
@@ -33,7 +34,7 @@ public static class MemoryChecker
     /// Walks every live process's page table and the kernel's against <see cref="Kernel.Frames"/> and reports what
     /// breaks the invariants above. Changes nothing.
     /// </summary>
-    public static CheckReport Check(Kernel kernel) => new MemoryWatch().Check(kernel);
+    public static CheckReport Check(Kernel kernel) => new MemoryWatch(incremental: false).Check(kernel);
 
     // The invariants over walks (kernel_pagetable's, then each live process's in slot order): the same walks give
     // the same errors in the same order, however they were obtained.

@@ -5,11 +5,14 @@ namespace VmLab.Sim.Kernel;
 /// table again only when one of its table pages was written or lent out (<see cref="Memory.PhysicalMemory.Generation"/>),
 /// its process changed (a new process in the slot, exit), or, for the kernel half, kernel_pagetable changed. The
 /// invariants are judged again only when a walk or the frame allocator (<see cref="Memory.FrameAllocator.Version"/>)
-/// changed; otherwise the last report stands. A timer interrupt or a getpid therefore costs a few generation
-/// reads per process, while what it reports is what <see cref="MemoryChecker.Check"/> would find.
+/// changed, and then (<see cref="FrameLedger"/>) only for the frames a changed walk or the allocator touched;
+/// otherwise the last report stands. A timer interrupt or a getpid therefore costs a few generation reads per
+/// process, a fork one walk of the child's table, while what it reports is what <see cref="MemoryChecker.Check"/>
+/// (incremental: false: every table walked, every frame judged) would find.
 /// </summary>
-internal sealed class MemoryWatch
+internal sealed class MemoryWatch(bool incremental = true)
 {
+    private readonly FrameLedger? _ledger = incremental ? new() : null;
     private readonly TableWalk?[] _walks = new TableWalk?[KernelLayout.NProc];
     private readonly List<(TableWalk? Before, TableWalk After)> _rewalked = [];
     private TableWalk? _kernel;
@@ -39,6 +42,7 @@ internal sealed class MemoryWatch
         _framesVersion = -1;
         _memoryChanges = -1;
         _rewalked.Clear();
+        _ledger?.Reset();
     }
 
     /// <summary>What the invariants say about the machine now.</summary>
@@ -52,7 +56,9 @@ internal sealed class MemoryWatch
         bool changed = false;
         if (_kernel is null || _kernel.Table != k.KernelPageTable || !_kernel.Fresh(memory))
         {
+            var old = _kernel;
             _kernel = TableWalk.OfKernel(k.KernelPageTable, ++_kernelWalks);
+            _ledger?.Replace(old, _kernel);
             _walkCount++;
             changed = true;
         }
@@ -63,12 +69,15 @@ internal sealed class MemoryWatch
             if (p is null)
             {
                 changed |= w is not null;
+                _ledger?.Replace(w, null);
                 _walks[slot] = null;
                 continue;
             }
             if (w is not null && w.Process == p && w.Table.Root == p.PageTable.Root && w.KernelWalk == _kernelWalks && w.Fresh(memory))
                 continue;
             _walks[slot] = TableWalk.Of(p, _kernel);
+            if (w is not null && w.Process != p) _ledger?.Replace(w, null);
+            _ledger?.Replace(w?.Process == p ? w : null, _walks[slot]);
             _walkCount++;
             _rewalked.Add((w?.Process == p ? w : null, _walks[slot]!));
             changed = true;
@@ -77,7 +86,7 @@ internal sealed class MemoryWatch
         if (!changed && _last is not null && k.Frames.Version == _framesVersion) return _last;
         _framesVersion = k.Frames.Version;
         _judgements++;
-        return _last = MemoryChecker.Judge(k.Frames, _kernel, _walks.OfType<TableWalk>());
+        return _last = _ledger?.Judge(k.Frames) ?? MemoryChecker.Judge(k.Frames, _kernel, _walks.OfType<TableWalk>());
     }
 
     private bool SameProcesses(Kernel k)

@@ -45,9 +45,9 @@ internal static class SeamContracts
     private static void Grown(string seam, TableWalk before, TableWalk after, List<string> errors)
     {
         int pid = after.Process!.Pid;
-        foreach (var now in after.Pages)
+        foreach (var (now, old) in Pairs(before, after))
         {
-            if (before.At(now.Va) is not { } was) continue;
+            if (old is not { } was) continue;
             if (now.Writable && !was.Writable && !was.CopyOnWrite)
                 errors.Add($"{Beyond}{seam} made va 0x{now.Va:x} of pid {pid} writable ({Say(now)}); it was read-only ({Say(was)})");
             else if (now.Executable && !was.Executable && seam != "remap")
@@ -64,8 +64,8 @@ internal static class SeamContracts
             errors.Add($"{Beyond}page_alloc(0x{va:x}) mapped the page executable in pid {pid} ({Say(page)}); its contract says {Say(PageAllocPerm)}");
         var before = watch.Rewalked.FirstOrDefault(r => r.After == after).Before;
         if (before is null) return;
-        foreach (var p in after.Pages)
-            if (p.Va != va && before.At(p.Va) is null)
+        foreach (var (p, was) in Pairs(before, after))
+            if (p.Va != va && was is null)
                 errors.Add($"{Beyond}page_alloc(0x{va:x}) also mapped va 0x{p.Va:x} in pid {pid} ({Say(p)}); its contract maps only the page asked for");
     }
 
@@ -92,6 +92,18 @@ internal static class SeamContracts
         ulong va = call.Arg & ~(PageSize - 1);
         if (watch.WalkOf(call.Caller)?.At(va) is { Writable: true } page)
             errors.Add($"{Beyond}remap left va 0x{va:x} writable in pid {call.Caller.Pid} ({Say(page)}); its contract says read-only, PTE_P | PTE_U");
+    }
+
+    // Each page of after with before's page at the same va (null when before has none): both lists are in va order.
+    private static IEnumerable<(UserPage Now, UserPage? Was)> Pairs(TableWalk before, TableWalk after)
+    {
+        var was = before.Pages;
+        int i = 0;
+        foreach (var now in after.Pages)
+        {
+            while (i < was.Length && was[i].Va < now.Va) i++;
+            yield return (now, i < was.Length && was[i].Va == now.Va ? was[i] : null);
+        }
     }
 
     private static string Say(UserPage p) => Say(p.Perm);

@@ -70,26 +70,28 @@ internal sealed class TableWalk
     }
 
     /// <summary>Walks kernel_pagetable: its table pages only.</summary>
-    public static TableWalk OfKernel(PageTable kernel, long number) =>
-        new(null, kernel, TablePagesOf(kernel, out var gens), gens, [], null, number);
+    public static TableWalk OfKernel(PageTable kernel, long number)
+    {
+        var tables = new List<ulong>();
+        TableScan.Scan(kernel.Memory, kernel.Root, tables, null);
+        return new(null, kernel, [.. tables], GenerationsOf(kernel.Memory, tables), [], null, number);
+    }
 
     /// <summary>Walks a process's table; <paramref name="kernel"/> is the latest walk of kernel_pagetable.</summary>
     public static TableWalk Of(Process p, TableWalk kernel)
     {
         var pt = p.PageTable;
-        var tables = TablePagesOf(pt, out var gens);
+        var tables = new List<ulong>();
         var pages = new List<UserPage>();
-        for (var it = pt.Iter(); it.Va < MemSizeVirtual; it.Next())
-            if (it.User) pages.Add(new UserPage(it.Va, it.Pa, it.Perm, it.Entry));
-        return new(p, pt, tables, gens, [.. pages], KernelHalfOf(kernel.Table, p), kernel.KernelWalk);
+        TableScan.Scan(pt.Memory, pt.Root, tables, pages);
+        return new(p, pt, [.. tables], GenerationsOf(pt.Memory, tables), [.. pages], KernelHalfOf(kernel.Table, p), kernel.KernelWalk);
     }
 
-    private static ulong[] TablePagesOf(PageTable pt, out ulong[] generations)
+    private static ulong[] GenerationsOf(PhysicalMemory memory, List<ulong> tables)
     {
-        var pages = new List<ulong> { pt.Root };
-        for (var it = pt.TablePages(); !it.Done; it.Next()) pages.Add(it.Pa);
-        generations = [.. pages.Select(pt.Memory.Generation)];
-        return [.. pages];
+        var generations = new ulong[tables.Count];
+        for (int i = 0; i < generations.Length; i++) generations[i] = memory.Generation(tables[i]);
+        return generations;
     }
 
     // check_page_table_mappings: below PROC_START_ADDR a process maps what the kernel maps, as the kernel maps it.
@@ -121,14 +123,21 @@ internal sealed class TableWalk
         const ulong Compared = Pte.PTE_PAMASK | Pte.PTE_P | Pte.PTE_W | Pte.PTE_U | Pte.PTE_NX;
         if (ProcStartAddr > 1UL << 21 || LeafTable(kernel) is not var (kt, kPerm) || LeafTable(user) is not var (ut, uPerm) || kPerm != uPerm)
             return false;
-        var memory = kernel.Memory;
-        for (ulong i = 0; i < ProcStartAddr / PageSize; i++)
+        int n = (int)(ProcStartAddr / PageSize);
+        var kernelEntries = Entries(kernel.Memory, kt);
+        var userEntries = Entries(kernel.Memory, ut);
+        if (kernelEntries.Length >= n && userEntries.Length >= n && kernelEntries[..n].SequenceEqual(userEntries[..n])) return true;
+        for (int i = 0; i < (int)(ProcStartAddr / PageSize); i++)
         {
-            ulong k = memory.ReadU64(kt + i * 8), u = memory.ReadU64(ut + i * 8);
+            ulong k = i < kernelEntries.Length ? kernelEntries[i] : 0, u = i < userEntries.Length ? userEntries[i] : 0;
             if ((k & Pte.PTE_P) != (u & Pte.PTE_P) || ((k & Pte.PTE_P) != 0 && ((k ^ u) & Compared) != 0)) return false;
         }
         return true;
     }
+
+    // A table page's entries, read in place (empty when the frame was never written: all zero).
+    private static ReadOnlySpan<ulong> Entries(PhysicalMemory memory, ulong table) =>
+        memory.FrameArrayOrNull(table) is { } frame ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(frame.AsSpan()) : [];
 
     // The 4 KiB leaf table translating va 0 and the P, W, U, NX of the entries above it; null if there is none.
     private static (ulong Table, ulong Perm)? LeafTable(PageTable pt)

@@ -41,7 +41,10 @@ public sealed partial class FrameAllocator
 
     /// <summary>Changes with every allocation, free, reservation and reference count change: an observer that saw
     /// the same number saw the same frames.</summary>
-    public long Version { get; private set; }
+    public long Version { get; private set; }     // moved by Changed and ChangedAll (FrameAllocator.Changes.cs)
+
+    /// <summary>Allocations refused because every frame was owned: how often memory was full.</summary>
+    public long Refusals { get; private set; }
 
     /// <summary>Frames not currently owned.</summary>
     public ulong FreeFrames => _memory.FrameCount - (ulong)_used.Count;
@@ -63,6 +66,7 @@ public sealed partial class FrameAllocator
                 return Take(_cursor++, owner, pid, out pa);
         }
         pa = ulong.MaxValue;
+        Refusals++;
         return false;
     }
 
@@ -78,8 +82,10 @@ public sealed partial class FrameAllocator
         ulong first = pa >> PhysicalMemory.FrameShift, last = (pa + length - 1) >> PhysicalMemory.FrameShift;
         if (last >= _memory.FrameCount) throw new PhysicalAddressException(pa + length - 1, _memory.Size);
         for (ulong pfn = first; pfn <= last; pfn++)
+        {
             _used[pfn] = new FrameInfo(owner, pid, 1);
-        Version++;
+            Changed(pfn);
+        }
     }
 
     /// <summary>Adds a reference to an owned frame (a shared mapping); returns the new count.</summary>
@@ -88,7 +94,7 @@ public sealed partial class FrameAllocator
         ulong pfn = CheckOwned(pa, "kref");
         var info = _used[pfn];
         _used[pfn] = info with { RefCount = info.RefCount + 1 };
-        Version++;
+        Changed(pfn);
         return info.RefCount + 1;
     }
 
@@ -99,7 +105,7 @@ public sealed partial class FrameAllocator
         var info = _used[pfn];
         if (info.Owner is FrameOwner.Reserved or FrameOwner.Console)
             throw new InvalidOperationException($"kfree: 0x{pa:x} is a {info.Owner.ToString().ToLowerInvariant()} frame");
-        Version++;
+        Changed(pfn);
         if (info.RefCount > 1)
         {
             _used[pfn] = info with { RefCount = info.RefCount - 1 };
@@ -140,7 +146,7 @@ public sealed partial class FrameAllocator
     private bool Take(ulong pfn, FrameOwner owner, int pid, out ulong pa)
     {
         _used[pfn] = new FrameInfo(owner, pid, 1);
-        Version++;
+        Changed(pfn);
         pa = pfn << PhysicalMemory.FrameShift;
         _memory.ZeroFrame(pa);
         return true;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using VmLab.Sim.Memory;
 
 namespace VmLab.Sim.Paging;
@@ -72,8 +73,14 @@ public sealed class PtIter
         }
         while (true)
         {
-            if (_index[_level] == VirtualAddress.EntriesPerTable)
+            // The entries are read in place; a never-written table page reads as zeros. A leaf table (level 0) has
+            // no table below it, so only its address is checked, not its entries.
+            var entries = _memory.FrameArrayOrNull(_table[_level]) is { } frame && _level > 0
+                ? MemoryMarshal.Cast<byte, ulong>(frame.AsSpan()) : [];
+            int next = _index[_level] < entries.Length ? entries[_index[_level]..].IndexOfAnyExcept(0UL) : -1;
+            if (next < 0)
             {
+                _index[_level] = VirtualAddress.EntriesPerTable;
                 if (_level == 3)
                 {
                     Done = true;
@@ -82,8 +89,9 @@ public sealed class PtIter
                 _onPage = true;
                 return;
             }
-            ulong e = _memory.ReadU64(_table[_level] + (ulong)_index[_level] * 8);
-            if (_level > 0 && (e & (Pte.PTE_P | Pte.PTE_PS)) == Pte.PTE_P)
+            _index[_level] += next;
+            ulong e = entries[_index[_level]];
+            if ((e & (Pte.PTE_P | Pte.PTE_PS)) == Pte.PTE_P)
             {
                 _level--;
                 _table[_level] = Pte.Address(e);

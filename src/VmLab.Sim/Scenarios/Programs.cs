@@ -6,19 +6,38 @@ public abstract partial class Scenario
 {
     /// <summary>
     /// The report of a run of the user's own programs (`sim run --program`) on <paramref name="k"/>, in the
-    /// scenario shape ("program"): it passes when every process exited, with any status, nothing was killed, the
-    /// kernel did not panic, and memory is clean (checked as every scenario checks it).
+    /// scenario shape ("program"). It passes when nothing was killed, the kernel did not panic, memory is clean
+    /// (checked as every scenario checks it) and the programs either all exited (with any status) or reached the end
+    /// state of a program that never exits: every process yielding forever with nothing changing
+    /// (<see cref="SimKernel.Idle"/>), or, once memory had been full (the kernel refused an allocation), processes
+    /// still running when the instruction or time limit stopped the run. A run cut short before that fails: "raise --steps".
     /// </summary>
     public static ScenarioResult Programs(SimKernel k)
     {
         var killed = k.History.FirstOrDefault(p => p.KillReason is not null);
-        int running = k.Processes.Count;
+        int running = k.Processes.Count, runnable = k.Processes.Count(p => p.State == VmLab.Sim.Kernel.ProcessState.Runnable);
+        bool forever = k.Panic is null && killed is null && running > 0 && (k.Idle || (k.Frames.Refusals > 0 && runnable > 0));
         string verdict = k.Panic is { } panic ? $"the kernel panicked: {panic}"
+            : forever ? Forever(k, running)
+            : running > 0 && runnable == 0 ? $"{running} process(es) blocked forever after {k.Instructions} instructions: nothing is left to wake them"
             : running > 0 ? $"{running} process(es) still running after {k.Instructions} instructions (raise --steps)"
             : killed is not null ? $"pid {killed.Pid} ({killed.Name}) was killed: {killed.KillReason}"
             : $"every program exited ({string.Join(", ", k.History.Select(p => $"{p.Name}: {p.ExitStatus}"))})";
         return ScenarioResult.Of(k, "program", new("the user's own ELF programs, each a process on the teaching kernel",
-            k.Panic is null && running == 0 && killed is null, verdict));
+            k.Panic is null && killed is null && (running == 0 || forever), verdict) { StandsOutOfTime = forever });
+    }
+
+    // What was observed of programs that never exit: how the run ended, how full memory got, what the checker saw.
+    private static string Forever(SimKernel k, int running)
+    {
+        string how = k.Idle ? $"every one yielding forever (the same registers at each yield and memory unchanged for {SimKernel.IdleEntriesPerProcess} kernel entries per process), so the run stopped there"
+            : k.OutOfTime ? $"as programs that never exit keep running once memory is full; the time limit ({k.Options.WallTime.TotalSeconds:0.#} s) stopped the run"
+            : "as programs that never exit keep running once memory is full; the instruction limit stopped the run";
+        string full = k.Frames.Refusals > 0
+            ? $"; memory was full (the kernel refused {k.Frames.Refusals} allocation(s); fewest free frames {Math.Min(k.MinFreeFrames, k.Frames.FreeFrames)})"
+            : $"; memory was never full (fewest free frames {Math.Min(k.MinFreeFrames, k.Frames.FreeFrames)})";
+        string clean = k.Panic is null && k.Check().Ok && k.CheckerErrors.Count == 0 ? "; 0 leaked frames, 0 checker errors" : "";
+        return $"{running} process(es) still running after {k.Instructions} instructions, {how}{full}{clean}";
     }
 }
 

@@ -96,7 +96,7 @@ public sealed record ScenarioResult
                      && (k.Processes.Count > 0 || k.Frames.FreeFrames == k.FreeFramesAtBoot));
         bool passed = judgement.Passed;
         string verdict = judgement.Verdict;
-        if (k.OutOfTime)
+        if (k.OutOfTime && !judgement.StandsOutOfTime)
             (passed, verdict) = (false, $"stopped by its time limit ({k.Options.WallTime.TotalSeconds:0.#} s) after {k.Instructions} instructions, before the run ended");
         return new ScenarioResult
         {
@@ -169,6 +169,8 @@ public sealed record Judgement(string Description, bool Passed, string Verdict)
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
     /// <summary>Labelled tables for the human report.</summary>
     public IReadOnlyList<ScenarioTable> Tables { get; init; } = [];
+    /// <summary>The verdict holds even when the clock stopped the run (programs that never exit: any limit ends them).</summary>
+    public bool StandsOutOfTime { get; init; }
     /// <summary>The run breaks an invariant on purpose: checker errors and leaks are the lesson, not a failure.</summary>
     public bool BrokenOnPurpose { get; init; }
     /// <summary>The scenario's own measurements (<see cref="Scenario.ExtraType"/>).</summary>

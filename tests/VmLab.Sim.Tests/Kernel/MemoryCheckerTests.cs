@@ -106,6 +106,29 @@ public class MemoryCheckerTests
     }
 
     [Fact]
+    public void A_page_table_page_in_two_tables_and_a_freed_one_are_reported()
+    {
+        var k = Run((k, p, va) =>
+        {
+            ulong otherPdpt = k.Memory.ReadU64(k.Find(2)!.PageTable.Root) & PTE_PAMASK;
+            k.Memory.WriteU64(p.PageTable.Root + 8, otherPdpt | PTE_P | PTE_W);
+            return 0;
+        }, processes: 2);
+        var twice = k.Events.First(e => e.Kind == KernelEventKind.CheckerError
+            && System.Text.RegularExpressions.Regex.IsMatch(e.Text, @"^page-table page of another process: 0x[0-9a-f]+ is in the tables of pid 1 and pid 2$"));
+        Assert.Equal(k.Events.First(e => e.Syscall == "page_alloc").Step, twice.Step);
+        k = Run((k, p, va) =>
+        {
+            var leaves = new List<ulong>();
+            for (var it = p.PageTable.TablePages(); !it.Done; it.Next())
+                if (it.Level == 0) leaves.Add(it.Pa);
+            k.Frames.Free(leaves[^1]);
+            return 0;
+        });
+        Assert.Matches(@"^freed but mapped: page-table page 0x[0-9a-f]+ of pid 1 is free$", FoundAtPageAlloc(k, "freed but mapped: page-table page"));
+    }
+
+    [Fact]
     public void A_page_table_page_with_a_second_reference_is_reported()
     {
         var k = Run((k, p, va) => { k.Frames.AddReference(p.PageTable.Root); return 0; });

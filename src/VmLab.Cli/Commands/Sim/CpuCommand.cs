@@ -21,7 +21,10 @@ internal static class CpuCommand
             every fetch, load and store through the MMU and TLB. syscall hands control to the kernel (write,
             exit, getpid, page_alloc, fork, ...: docs/isa.md). The run ends when the program exits or is killed,
             or after N instructions or --timeout seconds. The verdict is sim run --program's for the same run: confirmed when
-            every process exited (with any status), none was killed, and memory is clean. FILE comes from 'vmlab sim cc'; --builtin runs one of the kernel's own C
+            every process exited (with any status), none was killed, and memory is clean; a program that never exits
+            (a WeensyOS program yielding forever) is confirmed too when it only yields, nothing changing, for 2000
+            kernel entries (the run stops there), or is still running at --steps or --timeout after memory was full,
+            nothing killed and memory clean. A run cut short before either is not (exit 1). FILE comes from 'vmlab sim cc'; --builtin runs one of the kernel's own C
             programs (native/user/p-NAME.c), compiled into vmlab.
             """,
             """{"program","instructions","stop_reason","out_of_time","exited","exit_status","kill_reason","output","console","syscalls","faults":[{"pid","kind","address","access","error_code","rip","killed","message","cause","where","instruction","vector","signal"}],"trace":[{"address","text","registers":{"rax":"0x…",…},"flags","memory":[{"address","size","value"}]}],"trace_truncated","passed","verdict","leaked_frames","checker_errors"}""",
@@ -44,7 +47,8 @@ internal static class CpuCommand
             var result = Scenario.Programs(k);     // the verdict sim run --program gives the same run
             bool ok = result.Passed;
             string end = p.KillReason is { } why ? $"killed: {why}" : p.ExitStatus is { } s ? $"exit({s})"
-                : k.Panic is { } panic ? $"kernel panic: {panic}" : k.OutOfTime ? TimeLimit.Stopped(limit, k.Instructions) : $"still running after {k.Instructions} instructions (raise --steps)";
+                : k.Panic is { } panic ? $"kernel panic: {panic}"
+                : k.Idle ? $"yielding forever after {k.Instructions} instructions: the same registers at each yield, memory unchanged" : k.OutOfTime ? TimeLimit.Stopped(limit, k.Instructions) : $"still running after {k.Instructions} instructions (raise --steps)";
             var json = new
             {
                 Program = display,

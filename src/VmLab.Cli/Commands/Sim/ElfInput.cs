@@ -19,7 +19,7 @@ internal static class ElfInput
     /// <summary>A fresh kernel with each program spawned in order (pid 1, 2, ...), its runs limited to <paramref name="wallTime"/>.</summary>
     public static Kernel Boot(IReadOnlyList<(string Name, ProgramImage Image)> programs, bool trace, TimeSpan wallTime)
     {
-        var k = new Kernel(new KernelOptions { CheckEvery = 1, WallTime = wallTime }) { TraceEnabled = trace };
+        var k = new Kernel(new KernelOptions { CheckEvery = 1, WallTime = wallTime, StopWhenIdle = true }) { TraceEnabled = trace };
         // a student's program runs once, start to end: it need not wait for the JIT to compile its hot loops
         k.Cpu.TranslateInBackground = true;
         foreach (var (name, image) in programs)

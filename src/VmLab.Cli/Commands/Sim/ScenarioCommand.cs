@@ -20,14 +20,20 @@ internal static class ScenarioCommand
         --steps N (instruction budget), --timeout N (seconds of wall time, default 30), --trace (kernel events),
         --view (memory maps) and --json.
         Your own programs: 'vmlab sim run --program A.elf[,B.elf]' (build them with 'vmlab sim cc') starts each as a
-        process in order and reports the same JSON, with each process's exit_status and the console.
+        process in order and reports the same JSON, with each process's exit_status and the console. Programs that
+        never exit (WeensyOS's p-allocator, p-fork, p-forkexit loop or yield forever once memory is full) end clean:
+        when every process only yields, with the same registers at each yield and memory unchanged, for 2000 kernel
+        entries per process, the run stops there; programs still running at --steps or --timeout after memory was
+        full (the kernel refused an allocation) stop there. Both are CONFIRMED (exit 0) when nothing was killed and
+        the checker found no leak and no error; a run that reaches a limit before either is NOT CONFIRMED (exit 1:
+        raise --steps).
         """ + "\n" + RunLimits,
         RunProgramCommand.JsonKeys,
         "vmlab sim run hello", "vmlab sim run fork --cow", "vmlab sim run pipe --kernel naive --messages 50",
         "vmlab sim run --program prog.elf,other.elf --json")
         .Takes([.. Scenario.All.Select(Create)]));
 
-    private const string RunLimits = "A run that reaches --steps or --timeout stops there and is NOT CONFIRMED (exit 1), saying which. "
+    private const string RunLimits = "A scenario that reaches --steps or --timeout stops there and is NOT CONFIRMED (exit 1), saying which. "
         + Budget.Help;
 
     // Every scenario's own JSON keys (Scenario.ExtraType), present in every scenario's output (null where not its own).

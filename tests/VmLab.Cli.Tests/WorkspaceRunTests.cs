@@ -41,12 +41,23 @@ public sealed class StudentForks : IDisposable
     /// <summary>Shares every frame, writable ones too: the child's write reaches the parent.</summary>
     public static readonly string Wrong = Right.Replace("if (it.Writable) ok = k.MapFresh(child, it.Va, perm, k.Memory.FrameSpan(it.Pa));\n            else ", "");
 
+    /// <summary>Maps the parent's PML4 where each writable page belongs: the child can write the parent's page table.</summary>
+    public static readonly string Tables = Right.Replace("if (it.Writable) ok = k.MapFresh(child, it.Va, perm, k.Memory.FrameSpan(it.Pa));",
+        "if (it.Writable) { ok = child.Iter(it.Va).TryMap(parent.PageTable.Root, perm); if (ok) k.Frames.AddReference(parent.PageTable.Root); }");
+
+    /// <summary>Makes a page table for the child twice and keeps the second: the first one's frames leak.</summary>
+    public static readonly string Leaking = Right.Replace("var child = k.NewPageTable(childPid);", "k.NewPageTable(childPid);\n        var child = k.NewPageTable(childPid);");
+
     public static readonly string Null = Right.Replace("var child = k.NewPageTable(childPid);", "PageTable? child = null; child!.Iter(0);");
 
     public StudentForks()
     {
         Assert.NotEqual(Right, Wrong);
+        Assert.NotEqual(Right, Tables);
+        Assert.NotEqual(Right, Leaking);
         WrongDir = Make("wrong", Wrong);
+        TablesDir = Make("tables", Tables);
+        LeakingDir = Make("leaking", Leaking);
         RightDir = Make("right", Right);
         NullDir = Make("null", Null);
         BrokenDir = Make("broken", Right.Replace("return child;", "return child"));
@@ -59,6 +70,8 @@ public sealed class StudentForks : IDisposable
     public string LoopingDir { get; }
 
     public string WrongDir { get; }
+    public string TablesDir { get; }
+    public string LeakingDir { get; }
     public string RightDir { get; }
     public string NullDir { get; }
     public string BrokenDir { get; }
@@ -96,6 +109,23 @@ public class WorkspaceRunTests(StudentForks forks) : IClassFixture<StudentForks>
         Assert.Equal("syscall", finding["cause"]!["kind"]!.GetValue<string>());
         Assert.Contains("fork(", finding["cause"]!["text"]!.GetValue<string>());
         Assert.Equal(finding["cause"]!["step"]!.GetValue<long>(), finding["step"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData("tables", "kernel frame mapped for users: pid 2 0x102000 -> 0x")]
+    [InlineData("leaking", "leaked frame: 0x")]
+    public void Other_wrong_forks_show_their_checker_error_at_the_fork_with_the_fork_as_cause(string which, string error)
+    {
+        string dir = which == "tables" ? forks.TablesDir : forks.LeakingDir;
+        var r = CliRunner.Run("sim", "run", "fork", "--workspace", dir, "--json");
+        Assert.Equal(1, r.ExitCode);
+        var j = JsonNode.Parse(r.Out)!;
+        Assert.False(j["passed"]!.GetValue<bool>());
+        var finding = j["checker_findings"]!.AsArray().First(f => f!["text"]!.GetValue<string>().StartsWith(error, StringComparison.Ordinal))!;
+        Assert.Equal("syscall", finding["cause"]!["kind"]!.GetValue<string>());
+        Assert.StartsWith("pid 1 fork(", finding["cause"]!["text"]!.GetValue<string>());
+        Assert.Equal(finding["cause"]!["step"]!.GetValue<long>(), finding["step"]!.GetValue<long>());
+        Assert.Equal(j["checker_findings"]![0]!["step"]!.GetValue<long>(), finding["step"]!.GetValue<long>());     // the first finding is the fork's
     }
 
     [Fact]

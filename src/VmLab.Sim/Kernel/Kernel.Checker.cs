@@ -23,7 +23,16 @@ public sealed partial class Kernel
 
     private CheckReport Check(SeamCall? call)
     {
-        var report = _watch.Check(this);
+        CheckReport report;
+        try
+        {
+            report = _watch.Check(this);
+        }
+        catch (VmLab.Sim.Memory.PhysicalAddressException e)
+        {
+            Panic ??= MachineCheck(e);
+            return new CheckReport([], []);
+        }
         for (int i = 0; i < report.Errors.Count; i++) CheckerFound(report.Errors[i]);
         if (call is { } c && SeamContracts.Check(c, _watch, this) is { } beyond)
             foreach (var e in beyond) CheckerFound(e);

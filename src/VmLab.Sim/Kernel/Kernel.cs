@@ -122,17 +122,22 @@ public sealed partial class Kernel
             Dispatch(p);
             if (StopAtEvent && EventCount > events) break;     // a context switch: stop before the new process runs
             long before = Cpu.InstructionCount;
-            StopReason reason = Cpu.Run(end - Cpu.InstructionCount);
-            p.Registers = Cpu.Registers;
-            var asked = p.Registers;     // the syscall's number and arguments, for the checker
-            p.Instructions += Cpu.InstructionCount - before;
+            StopReason reason = StopReason.Budget;
+            var asked = p.Registers;
             try
             {
+                reason = Cpu.Run(end - Cpu.InstructionCount);
+                p.Registers = Cpu.Registers;
+                asked = p.Registers;     // the syscall's number and arguments, for the checker
+                p.Instructions += Cpu.InstructionCount - before;
                 Trap(p, reason);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException)
             {
-                Panic = e.Message;     // already "function: reason", e.g. "kfree: double free of 0x5000"
+                // already "function: reason" ("kfree: double free of 0x5000"); or the hardware's own: a page table
+                // whose entry points beyond physical memory (a user page-table page written by its process) is a
+                // machine check, not an exception out of the simulator
+                Panic = e is PhysicalAddressException bus ? MachineCheck(bus) : e.Message;
             }
             if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
             Entered?.Invoke(this);
@@ -143,6 +148,9 @@ public sealed partial class Kernel
         _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
     }
+
+    // What a bus error in a page walk is on real hardware: the machine stops.
+    private static string MachineCheck(PhysicalAddressException e) => $"machine check: {e.Message} (a page-table entry points there)";
 
     /// <summary>True once the runs have spent <see cref="KernelOptions.WallTime"/>: the machine stopped on the clock,
     /// not because its programs were done.</summary>

@@ -103,7 +103,16 @@ internal static class WorkspaceSeams
     public static T Bounded<T>(Func<T> work, TimeSpan limit, string what)
     {
         var task = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        if (task.Wait(limit + TimeSpan.FromSeconds(5))) return task.GetAwaiter().GetResult();
+        bool done;
+        try
+        {
+            done = task.Wait(limit + TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            done = true;     // its own exception, unwrapped below
+        }
+        if (done) return task.GetAwaiter().GetResult();
         throw new RefusedException($"{what} did not come back within {limit.TotalSeconds:0} s: a seam of yours may loop forever (raise --timeout if it is only slow)");
     }
 }

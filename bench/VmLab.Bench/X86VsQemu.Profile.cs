@@ -28,12 +28,10 @@ internal static partial class X86VsQemu
         // process CPU time too: on a loaded machine the wall time is mostly waiting for a core
         TimeSpan cpu = Environment.CpuUsage.TotalTime;
         var sw = Stopwatch.StartNew();
-        long direct = VmLab.Sim.X86.XEmitter<VmLab.Sim.Cpu.PagedBus>.DirectCount;
-        VmLab.Sim.X86.XEmitter<VmLab.Sim.Cpu.PagedBus>.HelperCodes.Clear();
         k.Run(10_000_000_000);
-        if (translation && Environment.GetEnvironmentVariable("VMLAB_BENCH_HELPERS") is not null)
-            Console.WriteLine($"  {Path.GetFileName(elf)}: {VmLab.Sim.X86.XEmitter<VmLab.Sim.Cpu.PagedBus>.DirectCount - direct} emitted as IL; " +
-                              "calling their definition: " + string.Join(", ", VmLab.Sim.X86.XEmitter<VmLab.Sim.Cpu.PagedBus>.HelperCodes.Select(h => $"{h.Key} {h.Value}")));
+        if (translation)
+            Console.WriteLine($"  {Path.GetFileName(elf)}: {k.Cpu.TranslationForms.Direct} compiled instructions emitted as IL; calling " +
+                              "their definition: " + string.Join(", ", k.Cpu.TranslationForms.Helpers.Select(h => $"{h.Key} {h.Value}")));
         double seconds = sw.Elapsed.TotalSeconds, cpuSeconds = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
         var stats = k.Cpu.TranslationStats;
         var p = k.Cpu.TranslationProfile;

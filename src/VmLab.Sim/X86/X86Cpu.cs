@@ -131,6 +131,10 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         _jit is null ? default : (_jit.TranslatedInstructions, System.Diagnostics.Stopwatch.GetElapsedTime(0, _jit.CompileTicks),
             new TimeSpan(_jit.JitTicks), _jit.ExitLeft, _jit.ExitBudget, _jit.ExitEvent);
 
+    /// <summary>The compiled instructions emitted as IL, and by mnemonic those that call their definition.</summary>
+    internal (long Direct, IReadOnlyDictionary<string, int> Helpers) TranslationForms =>
+        _jit is null ? default : (_jit.DirectInstructions, _jit.HelperCodes.ToDictionary(h => h.Key.ToString(), h => h.Value));
+
     /// <summary>Preempt every this many retired instructions; 0 turns the timer off. Setting it restarts the count.</summary>
     public long TimerInterval
     {

@@ -42,14 +42,14 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _p, _ok, _slowStore;
     private readonly Label _exit;
 
-    /// <summary>Instructions emitted as IL here, and those that call their definition, by code (the benchmark's
-    /// profile; regions are emitted on the thread that runs the CPU).</summary>
-    public static long DirectCount;
-    public static readonly Dictionary<XCode, int> HelperCodes = [];
+    // instructions emitted as IL here, and those that call their definition, by code (the CPU's, for the profile)
+    private readonly Dictionary<XCode, int> _helperCodes;
+    private int _direct;
 
-    private XEmitter(ILGenerator il, List<XPiece> pieces)
+    private XEmitter(ILGenerator il, List<XPiece> pieces, Dictionary<XCode, int> helperCodes)
     {
         this.il = il;
+        _helperCodes = helperCodes;
         _pieces = pieces;
         _labels = pieces.Select(_ => il.DefineLabel()).ToArray();
         for (int i = 0; i < 16; i++) _r[i] = il.DeclareLocal(typeof(ulong));
@@ -67,9 +67,11 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     private LocalBuilder U64() => il.DeclareLocal(typeof(ulong));
 
     /// <summary>The region's code; firstPiece[k] is block k's entry (the index the method takes), pieceCounts the
-    /// instructions of each piece (an entry needs at least that much budget).</summary>
+    /// instructions of each piece (an entry needs at least that much budget). helperCodes counts, by code, the
+    /// instructions that call their XOps method; direct those emitted as IL.</summary>
     [RequiresDynamicCode("compiles x86 blocks to IL")]
-    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts)
+    public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts,
+        Dictionary<XCode, int> helperCodes, out int direct)
     {
         var pieces = new List<XPiece>();
         firstPiece = new int[blocks.Count];
@@ -89,7 +91,9 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         pieceCounts = pieces.Select(p => p.Count).ToArray();
         var method = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
             [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
-        new XEmitter<TBus>(method.GetILGenerator(), pieces).Write();
+        var emitter = new XEmitter<TBus>(method.GetILGenerator(), pieces, helperCodes);
+        emitter.Write();
+        direct = emitter._direct;
         return method.CreateDelegate<XRegionCode<TBus>>();
     }
 
@@ -163,7 +167,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         (_op, _opNext, _notRetired) = (op, next, notRetired);
         if (Direct(op, next, fail))
         {
-            DirectCount++;
+            _direct++;
             if (MayStore(op))
             {
                 // only a store that took the slow path can have gone into code
@@ -179,7 +183,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         else
         {
             Helper(op, next, fail);
-            HelperCodes[op.Code] = HelperCodes.GetValueOrDefault(op.Code) + 1;
+            _helperCodes[op.Code] = _helperCodes.GetValueOrDefault(op.Code) + 1;
             if (MayStore(op)) CodeWrittenCheck();
         }
         il.Emit(OpCodes.Br, done);
@@ -238,18 +242,42 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
                 break;
             }
             case XCode.Ret or XCode.JmpInd or XCode.CallInd:
-                // a return (or indirect jump) to one of the region's blocks stays in the region
-                for (int i = 0; i < _pieces.Count; i++)
-                    if (_pieces[i].Start == 0)
-                    {
-                        il.Emit(OpCodes.Ldloc, _next);
-                        il.Emit(OpCodes.Ldc_I8, (long)_pieces[i].Va);
-                        il.Emit(OpCodes.Beq, _labels[i]);
-                    }
+            {
+                // a return (or indirect jump) to one of the region's blocks stays in the region: a binary search
+                // of the block starts (a switch's jump table reaches dozens of cases)
+                var starts = Enumerable.Range(0, _pieces.Count).Where(i => _pieces[i].Start == 0).OrderBy(i => _pieces[i].Va).ToArray();
+                Label outside = il.DefineLabel();
+                Search(starts, outside);
+                il.MarkLabel(outside);
                 LeaveAtNext(StopReason.Budget);
                 break;
+            }
             default: Goto(end); break;
         }
+    }
+
+    /// <summary>Branches to the piece among starts (sorted by address) that begins at _next, else to outside.</summary>
+    private void Search(ReadOnlySpan<int> starts, Label outside)
+    {
+        if (starts.Length <= 3)
+        {
+            foreach (int i in starts)
+            {
+                il.Emit(OpCodes.Ldloc, _next);
+                il.Emit(OpCodes.Ldc_I8, (long)_pieces[i].Va);
+                il.Emit(OpCodes.Beq, _labels[i]);
+            }
+            il.Emit(OpCodes.Br, outside);
+            return;
+        }
+        int mid = starts.Length / 2;
+        Label upper = il.DefineLabel();
+        il.Emit(OpCodes.Ldloc, _next);
+        il.Emit(OpCodes.Ldc_I8, (long)_pieces[starts[mid]].Va);
+        il.Emit(OpCodes.Bge_Un, upper);
+        Search(starts[..mid], outside);
+        il.MarkLabel(upper);
+        Search(starts[mid..], outside);
     }
 
     /// <summary>Continues at address: a block of the region, or out of it.</summary>

@@ -72,6 +72,10 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
 
     private long _jitTicks;
 
+    /// <summary>Compiled instructions emitted as IL, and (by code) those that call their XOps method.</summary>
+    public long DirectInstructions { get; private set; }
+    public Dictionary<XCode, int> HelperCodes { get; } = [];
+
     /// <summary>The JIT's time compiling the regions' methods (TimeSpan ticks, System.Runtime.JitInfo).</summary>
     public long JitTicks => Volatile.Read(ref _jitTicks);
 
@@ -152,7 +156,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             return;
         }
         int lo = blocks.Min(b => b.Offset), hi = blocks.Max(b => b.End);
-        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts);
+        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, HelperCodes, out int direct);
+        DirectInstructions += direct;
         CompileTicks += Stopwatch.GetTimestamp() - start;
         Compiled++;
         int instructions = blocks.Sum(b => b.Count);

@@ -35,7 +35,7 @@ public sealed record MachineHosting(string Source, IReadOnlyList<string> Names, 
 /// creates the machine there; every other request on that machine goes to its child unchanged but for the id. A child
 /// that died is answered for: 502 with why, in one line, and the machine is gone; the server goes on serving.
 /// </summary>
-internal sealed class HostedMachines(MachineHosting hosting, TimeProvider? clock = null) : IDisposable
+internal sealed class HostedMachines(MachineHosting hosting, VmLab.Sim.Scenarios.Scenario? programs, TimeProvider? clock = null) : IDisposable
 {
     private sealed class Remote(IMachineHost host, string childId, DateTimeOffset now) : IDisposable
     {
@@ -62,8 +62,10 @@ internal sealed class HostedMachines(MachineHosting hosting, TimeProvider? clock
     {
         string path = ctx.Request.Path.Value ?? "";
         if (path == "/api/machines" && HttpMethods.IsPost(ctx.Request.Method)) await Create(ctx);
-        else if (path.StartsWith("/api/machines/", StringComparison.Ordinal)) await Forward(ctx, path["/api/machines/".Length..]);
-        else await next(ctx);
+        else if (path == "/api/programs" && HttpMethods.IsPost(ctx.Request.Method)) await Upload(ctx);
+        else if (path.StartsWith("/api/machines/", StringComparison.Ordinal) && Find(path["/api/machines/".Length..]) is { } found)
+            await Forward(ctx, found.Id, found.Tail);
+        else await next(ctx);     // a machine of this process (a program the page uploaded), or none: the machine API answers
     }
 
     private async Task Create(HttpContext ctx)
@@ -78,7 +80,24 @@ internal sealed class HostedMachines(MachineHosting hosting, TimeProvider? clock
         {
             throw new BadRequest("\"scenario\" must be a scenario's name and \"options\" an object");
         }
-        ScenarioCatalog.Parse(request?.Scenario ?? throw new BadRequest("\"scenario\" is required (pick one of the scenarios listed)"), request.Options);
+        ScenarioCatalog.Parse(request?.Scenario ?? throw new BadRequest("\"scenario\" is required (pick one of the scenarios listed)"), request.Options, programs);
+        await Boot(ctx, "api/machines", Json(body.RootElement));
+    }
+
+    // The page's file picker: the ELF goes to a new child, which checks it and boots it with the student's seams.
+    private async Task Upload(HttpContext ctx)
+    {
+        var buffer = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+        if (buffer.Length > ProgramApi.MaxProgram) throw new BadRequest($"the request body is larger than {ProgramApi.MaxProgram} bytes", 413);
+        var content = new ByteArrayContent(buffer.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        await Boot(ctx, $"api/programs{ctx.Request.QueryString}", content);
+    }
+
+    // A new child, the machine created there by the request at path, and its id there mapped to one of ours.
+    private async Task Boot(HttpContext ctx, string path, HttpContent content)
+    {
         IMachineHost host;
         try
         {
@@ -92,7 +111,7 @@ internal sealed class HostedMachines(MachineHosting hosting, TimeProvider? clock
         HttpResponseMessage answer;
         try
         {
-            answer = await remote.Client.PostAsync("api/machines", Json(body.RootElement), ctx.RequestAborted);
+            answer = await remote.Client.PostAsync(path, content, ctx.RequestAborted);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
         {
@@ -103,22 +122,28 @@ internal sealed class HostedMachines(MachineHosting hosting, TimeProvider? clock
         using (answer)
         {
             string text = await answer.Content.ReadAsStringAsync(ctx.RequestAborted);
-            if (!answer.IsSuccessStatusCode || JsonDocument.Parse(text).RootElement.GetProperty("id").GetString() is not { } childId)
+            var created = answer.IsSuccessStatusCode ? System.Text.Json.Nodes.JsonNode.Parse(text) as System.Text.Json.Nodes.JsonObject : null;
+            if (created?["id"]?.GetValue<string>() is not { } childId)
             {
                 remote.Dispose();
                 await Relay(ctx, (int)answer.StatusCode, text);
                 return;
             }
-            string id = Register(new Remote(host, childId, _clock.GetUtcNow()));
+            created["id"] = Register(new Remote(host, childId, _clock.GetUtcNow()));
             remote.Client.Dispose();
-            await Relay(ctx, 200, JsonSerializer.Serialize(new { id }, WebJson.Options));
+            await Relay(ctx, 200, created.ToJsonString());
         }
     }
 
-    private async Task Forward(HttpContext ctx, string rest)
+    private (string Id, string Tail)? Find(string rest)
     {
         int slash = rest.IndexOf('/');
-        string id = slash < 0 ? rest : rest[..slash], tail = slash < 0 ? "" : rest[slash..];
+        string id = slash < 0 ? rest : rest[..slash];
+        return _machines.ContainsKey(id) ? (id, slash < 0 ? "" : rest[slash..]) : null;
+    }
+
+    private async Task Forward(HttpContext ctx, string id, string tail)
+    {
         if (!_machines.TryGetValue(id, out var remote))
             throw new BadRequest($"no machine '{MachineApi.Clip(id)}' (it may have been idle too long, or the server restarted): boot the scenario again", 404);
         remote.LastUsed = _clock.GetUtcNow();

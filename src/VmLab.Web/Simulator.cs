@@ -14,7 +14,7 @@ internal static class Simulator
 {
     public static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(20);
 
-    public static readonly TimeSpan RequestLimit = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan RequestLimit = TimeSpan.FromSeconds(2.8);     // with the answer, a request ends within 3 s
 
     private static readonly TaskScheduler Slices =
         new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, Environment.ProcessorCount - 1)).ConcurrentScheduler;

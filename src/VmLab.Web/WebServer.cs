@@ -109,7 +109,7 @@ public sealed class WebServer : IAsyncDisposable
             else k.Listen(ip, port, Listen);
         });
         var hosts = HostPolicy.For(host);
-        var hosted = store?.Hosting is { } hosting ? new HostedMachines(hosting) : null;
+        var hosted = store?.Hosting is { } hosting ? new HostedMachines(hosting, store.Programs) : null;
         var app = Build(builder, store, hosts, hosted);
         try
         {

@@ -228,6 +228,31 @@ public class WorkspaceRunTests(StudentForks forks) : IClassFixture<StudentForks>
     }
 
     [Fact]
+    public async Task The_web_with_a_workspace_boots_an_uploaded_program_on_the_students_fork_in_a_child()
+    {
+        using var build = StudentKernel.Prepare(forks.WrongDir);
+        await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0,
+            new VmLab.Web.WebOptions { Hosting = Commands.Sim.WorkspaceSeams.Hosting(build, TimeSpan.FromSeconds(10)) });
+        using var http = new HttpClient { BaseAddress = server.Url };
+        // fork, then exit(0): the student's fork shares the writable stack page with the child
+        var forkExit = TestElf.Build([0xb8, 6, 0, 0, 0, 0x0f, 0x05, 0xb8, 2, 0, 0, 0, 0x31, 0xff, 0x0f, 0x05, 0xeb, 0xfe]);
+        var upload = new ByteArrayContent(forkExit);
+        upload.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        var created = await (await http.PostAsync("api/programs?name=forker.elf", upload)).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("forker", created!["programs"]![0]!.GetValue<string>());
+        string id = created["id"]!.GetValue<string>();
+        await http.PostAsJsonAsync($"api/machines/{id}/step", new { count = 1000 });
+        var state = await http.GetFromJsonAsync<JsonObject>($"api/machines/{id}");
+        Assert.Equal("fork", state!["student_seams"]![0]!.GetValue<string>());
+        var finding = state["checker_findings"]![0]!;
+        Assert.StartsWith("writable frame shared", finding["text"]!.GetValue<string>());
+        Assert.Contains("fork(", finding["cause"]!["text"]!.GetValue<string>());
+        var bad = await http.PostAsync("api/programs?name=x", new ByteArrayContent("not a program"u8.ToArray()));
+        Assert.Equal(400, (int)bad.StatusCode);
+        Assert.Contains("is not an ELF file", await bad.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_web_runs_a_right_fork_to_the_references_verdict()
     {
         await using var server = await VmLab.Web.WebServer.StartAsync("127.0.0.1", 0, StudentKernel.Build(forks.RightDir));

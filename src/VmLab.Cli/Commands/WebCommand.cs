@@ -40,7 +40,7 @@ internal static class WebCommand
                 var options = new WebOptions { Programs = images, Quiz = Quiz };
                 // Your seams run in a child process per machine: a fork that overflows the stack ends its machine, not the server.
                 if (build is { Assembly: not null })
-                    options = options with { Hosting = Commands.Sim.WorkspaceSeams.Hosting(build, Commands.Sim.WorkspaceSeams.ServerCallLimit) };
+                    options = options with { Hosting = Commands.Sim.WorkspaceSeams.Hosting(build, Commands.Sim.WorkspaceSeams.ServerCallLimit, Elves(ctx.Get(programs))) };
                 else if (build is not null)
                     options = options with { Seams = new VmLab.Sim.Scenarios.SeamOverlay(build.Source, [], s => s) };
                 using var cancel = new CancellationTokenSource();
@@ -58,7 +58,11 @@ internal static class WebCommand
             });
     }
 
-    private static IReadOnlyList<(string Name, VmLab.Sim.Elf.ProgramImage Image)>? Programs(string? list)
+    // The programs' bytes, for the child processes that run them with your seams (read again: Programs checked them).
+    private static IReadOnlyList<(string Name, byte[] Elf)>? Elves(string? list) => list is null ? null
+        : [.. list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(f => (Path.GetFileNameWithoutExtension(f), File.ReadAllBytes(f)))];
+
+    internal static IReadOnlyList<(string Name, VmLab.Sim.Elf.ProgramImage Image)>? Programs(string? list)
     {
         if (list is null) return null;
         string[] files = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

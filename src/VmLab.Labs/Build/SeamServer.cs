@@ -48,13 +48,23 @@ public sealed class SeamServer : IDisposable
 
     /// <summary>Starts the child and waits until its server listens. Throws <see cref="SeamCrashException"/> with why
     /// when it ends first, or does not listen within 60 s.</summary>
+    /// <param name="programs">the user's own programs (<c>web --program</c>), by name, as ELF bytes: written where the
+    /// child can read them and handed to it as <c>--program</c></param>
     public static async Task<SeamServer> StartAsync(StudentBuild build, TimeSpan callLimit, CancellationToken cancel,
-        Sandbox? sandbox = null, ChildLauncher? launcher = null)
+        IReadOnlyList<(string Name, byte[] Elf)>? programs = null, Sandbox? sandbox = null, ChildLauncher? launcher = null)
     {
         sandbox ??= Sandbox.Current;
         string dir = Directory.CreateTempSubdirectory("vmlab-seam-server-").FullName;
         Interruption.Own(dir);
-        var (request, start) = SeamHost.Prepare(build, [], Path.Combine(dir, "machine.sock"), dir, callLimit, Lifetime, sandbox,
+        var files = new List<string>();
+        foreach (var (name, elf) in programs ?? [])
+        {
+            string path = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, "programs", $"{files.Count}")).FullName, $"{name}.elf");
+            File.WriteAllBytes(path, elf);
+            files.Add(path);
+        }
+        string[] args = files.Count == 0 ? [] : ["--program", string.Join(',', files)];
+        var (request, start) = SeamHost.Prepare(build, args, Path.Combine(dir, "machine.sock"), dir, callLimit, Lifetime, sandbox,
             launcher ?? ChildLauncher.Locate("run-seams"));
         var server = new SeamServer(dir, request, start.StderrPath, sandbox);
         start = start with { Cancel = server._stop.Token };

@@ -34,6 +34,25 @@ public enum KernelEventKind : byte
 /// </summary>
 public sealed record KernelEvent(long Step, KernelEventKind Kind, int Pid, string Text)
 {
+    private string? _text = Text;
+    private readonly (ulong A0, ulong A1, long Result, bool Returned) _call;
+
+    // A syscall event whose line is written when first read: a syscall-heavy run records hundreds of thousands of
+    // events a second, and all but the last few thousand are dropped unread.
+    internal KernelEvent(long step, int pid, string name, ulong a0, ulong a1, long result, bool returned)
+        : this(step, KernelEventKind.Syscall, pid, null!)
+    {
+        Syscall = name;
+        _call = (a0, a1, result, returned);
+    }
+
+    /// <summary>The event as the trace log's line ("pid 1 getpid(0x0, 0x0) = 1").</summary>
+    public string Text
+    {
+        get => _text ??= $"pid {Pid} {Syscall}(0x{_call.A0:x}, 0x{_call.A1:x}) = {(_call.Returned ? _call.Result.ToString() : "-")}";
+        init => _text = value;
+    }
+
     /// <summary>For a syscall event, the call's name ("fork", "page_alloc"...); null otherwise.</summary>
     public string? Syscall { get; init; }
     /// <summary>For a fault event, the faulting virtual address (CR2 for a page fault); null otherwise.</summary>
@@ -128,7 +147,7 @@ public sealed partial class Kernel
         _touched.Clear();
         if (!RecordEvents && !TraceEnabled) return default;
         _aliveAtEntry = 0;
-        foreach (var q in LiveProcesses) if (q.Alive) _aliveAtEntry |= 1UL << q.Pid;
+        foreach (var q in _slots) if (q is { Alive: true }) _aliveAtEntry |= 1UL << q.Pid;
         Memory.Touch = _touch ??= (frame, write) =>
         {
             // A copy touches one frame thousands of times in a row: keep runs once, and a bounded few in all.
@@ -137,15 +156,17 @@ public sealed partial class Kernel
         return new DeputyWatch(this);
     }
 
-    private string? Deputy(Process p, string name, ulong[] args, string result)
+    private string? Deputy(Process p, string name, ReadOnlySpan<ulong> args, long rax)
     {
-        foreach (var (frame, write) in _touched.Distinct().OrderByDescending(t => t.Write))
-            if (Foreign(p, frame, kernelTables: false) is { } whose)
-                return $"confused deputy: in {name}, acting for pid {p.Pid}, the kernel {(write ? "wrote" : "read")} 0x{frame:x}: {whose}";
+        if (_touched.Count > 0)
+            foreach (var (frame, write) in _touched.Distinct().OrderByDescending(t => t.Write))
+                if (Foreign(p, frame, kernelTables: false) is { } whose)
+                    return $"confused deputy: in {name}, acting for pid {p.Pid}, the kernel {(write ? "wrote" : "read")} 0x{frame:x}: {whose}";
         for (int i = 0; i < args.Length; i++)
         {
             if (Named(p, args[i]) is not { } frame || Foreign(p, frame, kernelTables: args[i] < KernelLayout.ProcStartAddr) is not { } whose) continue;
             string arg = $"argument {i + 1} (0x{args[i]:x})";
+            string result = p.Alive ? rax.ToString() : "-";
             return result == "-1"
                 ? $"{arg} names {whose}: the kernel, asked by pid {p.Pid}, refused (-1)"
                 : $"confused deputy: {arg} names {whose}, and the kernel, acting for pid {p.Pid}, obeyed ({result})";
@@ -184,11 +205,8 @@ public sealed partial class Kernel
     {
         if (!RecordEvents && !TraceEnabled) return;
         string name = SyscallAbi.Name(number);
-        string result = p.Alive ? ((long)p.Registers[Reg.Rax]).ToString() : "-";
-        Record(new(Cpu.InstructionCount, KernelEventKind.Syscall, p.Pid, $"pid {p.Pid} {name}(0x{a0:x}, 0x{a1:x}) = {result}")
-        {
-            Syscall = name, Deputy = Deputy(p, name, [a0, a1], result),
-        });
+        long rax = (long)p.Registers[Reg.Rax];
+        Record(new(Cpu.InstructionCount, p.Pid, name, a0, a1, rax, p.Alive) { Deputy = Deputy(p, name, [a0, a1], rax) });
         if (p.State == ProcessState.Exited)
             Record(new(Cpu.InstructionCount, KernelEventKind.Exit, p.Pid, $"pid {p.Pid} ({p.Name}) exited with status {p.ExitStatus}"));
         if (!RecordEvents) return;

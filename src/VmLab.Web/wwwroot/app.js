@@ -173,7 +173,7 @@ async function step(body) {
   const r = await api.step(state.id, body);
   state.selected = null;
   message(r.retired === 0 && r.finished ? 'nothing left to run: every process has ended or is blocked'
-    : `ran ${r.retired} instruction(s), ${r.new_events} new event(s)${r.time_limited ? ' (stopped after 2 s of simulation: step again to go on)' : ''}`);
+    : `ran ${r.retired} instruction(s), ${r.new_events} new event(s)${r.time_limited ? ' (stopped after about 3 s of simulation: step again to go on)' : ''}`);
   await refresh();
   return r;
 }

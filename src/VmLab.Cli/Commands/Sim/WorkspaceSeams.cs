@@ -49,8 +49,8 @@ internal static class WorkspaceSeams
 
     /// <summary>web --workspace: every machine in a child process of its own hosting <paramref name="build"/>'s seams, each
     /// call into them limited to <paramref name="callLimit"/>.</summary>
-    public static VmLab.Web.MachineHosting Hosting(StudentBuild build, TimeSpan callLimit) =>
-        new(build.Source, build.Names, async cancel => new HostedMachine(await SeamServer.StartAsync(build, callLimit, cancel)));
+    public static VmLab.Web.MachineHosting Hosting(StudentBuild build, TimeSpan callLimit, IReadOnlyList<(string Name, byte[] Elf)>? programs = null) =>
+        new(build.Source, build.Names, async cancel => new HostedMachine(await SeamServer.StartAsync(build, callLimit, cancel, programs)));
 
     /// <summary>
     /// With --workspace DIR holding seams of the student's: builds them, runs this very command line in a child process
@@ -126,7 +126,7 @@ internal static class HostedSeams
 
     public static (int ExitCode, string Stdout, string Stderr) Run(SeamRequest request, Func<SeamOverlay> load)
     {
-        if (request.Socket is { } socket) return Serve(socket, load);
+        if (request.Socket is { } socket) return Serve(socket, load, request.Args is ["--program", var list] ? list : null);
         Load = load;
         var (output, error) = (new StringWriter(), new StringWriter());
         int code = Program.Run(request.Args, output, error);
@@ -134,7 +134,7 @@ internal static class HostedSeams
     }
 
     // One machine server for web --workspace, on the socket the parent waits for; it runs until the parent kills it.
-    private static (int ExitCode, string Stdout, string Stderr) Serve(string socket, Func<SeamOverlay> load)
+    private static (int ExitCode, string Stdout, string Stderr) Serve(string socket, Func<SeamOverlay> load, string? programs)
     {
         SeamOverlay seams;
         try
@@ -145,7 +145,8 @@ internal static class HostedSeams
         {
             return (ExitCode.Usage, "", ExitCode.OneLine(e.Message) + "\n");
         }
-        VmLab.Web.WebServer.StartOnSocketAsync(socket, new VmLab.Web.WebOptions { Seams = seams, Quiz = WebCommand.Quiz }).GetAwaiter().GetResult();
+        var options = new VmLab.Web.WebOptions { Seams = seams, Quiz = WebCommand.Quiz, Programs = WebCommand.Programs(programs) };
+        VmLab.Web.WebServer.StartOnSocketAsync(socket, options).GetAwaiter().GetResult();
         Thread.Sleep(Timeout.Infinite);
         return (ExitCode.Ok, "", "");
     }

@@ -41,4 +41,25 @@ public static class KernelLayout
 
     /// <summary>True for a page-aligned address a process may own: [PROC_START_ADDR, MEMSIZE_VIRTUAL).</summary>
     public static bool IsUserPage(ulong va) => L.IsUserPage(va);
+
+    // The handout's own spellings (WeensyOS's x86-64.h and kernel.hh), so that code written from seed 003 or from a
+    // stub's comments compiles as written: each is the constant above under its C name.
+#pragma warning disable CA1707, IDE1006   // C names, on purpose
+    /// <summary>WeensyOS PAGESIZE: <see cref="PageSize"/>.</summary>
+    public const ulong PAGESIZE = PageSize;
+    /// <summary>WeensyOS MEMSIZE_PHYSICAL: <see cref="MemSizePhysical"/>.</summary>
+    public const ulong MEMSIZE_PHYSICAL = MemSizePhysical;
+    /// <summary>WeensyOS MEMSIZE_VIRTUAL: <see cref="MemSizeVirtual"/>.</summary>
+    public const ulong MEMSIZE_VIRTUAL = MemSizeVirtual;
+    /// <summary>WeensyOS KERNEL_START_ADDR: <see cref="KernelStartAddr"/>.</summary>
+    public const ulong KERNEL_START_ADDR = KernelStartAddr;
+    /// <summary>WeensyOS KERNEL_STACK_TOP: <see cref="KernelStackTop"/>.</summary>
+    public const ulong KERNEL_STACK_TOP = KernelStackTop;
+    /// <summary>WeensyOS CONSOLE_ADDR: <see cref="ConsoleAddr"/>.</summary>
+    public const ulong CONSOLE_ADDR = ConsoleAddr;
+    /// <summary>WeensyOS PROC_START_ADDR: <see cref="ProcStartAddr"/>.</summary>
+    public const ulong PROC_START_ADDR = ProcStartAddr;
+    /// <summary>WeensyOS NPROC: <see cref="NProc"/>.</summary>
+    public const int NPROC = NProc;
+#pragma warning restore CA1707, IDE1006
 }

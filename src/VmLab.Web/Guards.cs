@@ -73,6 +73,12 @@ internal static class Guards
         {
             // The client went away: nobody to answer.
         }
+        catch (OutOfMemoryException) when (!ctx.Response.HasStarted)
+        {
+            // Where memory is capped (a machine hosting a student's seams runs in a child with a memory limit) the
+            // allocation that fails may be anyone's, not the seam's own: said as what it is, not as a server fault
+            await Write(ctx, 503, "out of memory while answering this request (a seam or program holding too much?)");
+        }
         catch (Exception) when (!ctx.Response.HasStarted)
         {
             await Write(ctx, 500, "internal error: the request could not be completed");

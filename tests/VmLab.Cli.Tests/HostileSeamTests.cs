@@ -84,7 +84,7 @@ public class HostileSeamTests(HostileForks forks) : IClassFixture<HostileForks>
         var r = Refused(TimeSpan.FromSeconds(60), "sim", "run", "fork", "--workspace", forks.Allocating);
         // Which of the three the child manages to say depends on where the allocation fails: in the student's
         // code (an exception), in the runtime with a message, or in one of the runtime's own threads (a bare abort)
-        Assert.Matches(@"your fork ran out of memory|fork: your code threw OutOfMemoryException at Fork\.cs:|your fork crashed the process \(SIGABRT: .*when memory runs out\)", r.Err);
+        Assert.Matches(@"your fork ran out of memory|fork: your code threw OutOfMemoryException|your fork crashed the process \(SIGABRT: .*when memory runs out\)", r.Err);
     }
 
     [Fact]
@@ -115,18 +115,29 @@ public class HostileWebTests(HostileForks forks) : IClassFixture<HostileForks>
         using var http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(90) };
         var scenarios = await http.GetFromJsonAsync<JsonObject>("api/scenarios");
         Assert.Equal("fork", scenarios!["student_seams"]![0]!.GetValue<string>());
-        string id = (await (await http.PostAsJsonAsync("api/machines", new { scenario = "fork" })).Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
-
-        var answer = await http.PostAsJsonAsync($"api/machines/{id}/step", new { count = 100000 });
+        // The machine may already end while it is created (the child that boots it can run out of memory before the
+        // first step, depending on when the runtime's threads take theirs): then that answer is the one line.
+        var answer = await http.PostAsJsonAsync("api/machines", new { scenario = "fork" });
+        if (answer.IsSuccessStatusCode)
+        {
+            string id = (await answer.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+            answer = await http.PostAsJsonAsync($"api/machines/{id}/step", new { count = 100000 });
+        }
+        else Assert.True(which == "allocating", $"creating the machine failed: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
         string text = await answer.Content.ReadAsStringAsync();
-        if (status != 0) Assert.Equal(status, (int)answer.StatusCode);
-        else Assert.Contains((int)answer.StatusCode, new[] { 422, 502 });
+        int code = (int)answer.StatusCode;
+        // allocating: the seam's own allocation fails (422, naming the fork), the child dies of it (502), or under
+        // load another allocation in the child fails first (503, out of memory)
+        Assert.True(status != 0 ? code == status : code is 422 or 502 or 503, $"answered {code}: {text}");
         Assert.Single(text.Trim().Split('\n'));
-        Assert.Contains(said, JsonNode.Parse(text)!["error"]!.GetValue<string>());
+        string error = JsonNode.Parse(text)!["error"]!.GetValue<string>();
+        Assert.Contains(code == 503 ? "out of memory" : said, error);
         Assert.DoesNotMatch(@"\bat (System|VmLab|Lab)\.\w+\.", text);
 
-        var other = await (await http.PostAsJsonAsync("api/machines", new { scenario = "hello" })).Content.ReadFromJsonAsync<JsonObject>();
-        var stepped = await (await http.PostAsJsonAsync($"api/machines/{other!["id"]}/step", new { count = 1000 })).Content.ReadFromJsonAsync<JsonObject>();
-        Assert.True(stepped!["retired"]!.GetValue<long>() > 0);       // the server goes on running other machines
+        // the server goes on running other machines
+        string created = await (await http.PostAsJsonAsync("api/machines", new { scenario = "hello" })).Content.ReadAsStringAsync();
+        string other = JsonNode.Parse(created)?["id"]?.GetValue<string>() ?? throw new Xunit.Sdk.XunitException("no machine: " + created);
+        string stepped = await (await http.PostAsJsonAsync($"api/machines/{other}/step", new { count = 1000 })).Content.ReadAsStringAsync();
+        Assert.True(JsonNode.Parse(stepped)?["retired"]?.GetValue<long>() > 0, "the step answered: " + stepped);
     }
 }

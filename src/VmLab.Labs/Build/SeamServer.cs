@@ -72,7 +72,9 @@ public sealed class SeamServer : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            while (!File.Exists(request.Socket))
+            // The socket file appears when the child's server binds it, a moment before it listens: a connection
+            // attempt in between is refused (on a loaded machine for long enough to matter), so wait for one that works
+            while (!await Listening(request.Socket!, cancel))
             {
                 if (server._run.IsCompleted) throw new SeamCrashException(server.WhyGone() ?? "the child ended");
                 if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new SeamCrashException("your kernel's process did not start within 60 s");
@@ -87,10 +89,27 @@ public sealed class SeamServer : IDisposable
         }
     }
 
-    /// <summary>Why the child ended, once it has (waits up to 2 s for it); null while it runs.</summary>
+    private static async Task<bool> Listening(string socket, CancellationToken cancel)
+    {
+        if (!File.Exists(socket)) return false;
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream,
+            ProtocolType.Unspecified);
+        try
+        {
+            await probe.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancel);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Why the child ended, once it has; null while it runs. Asked when its connection broke, so the child
+    /// is usually dying: a .NET runtime aborting on a loaded machine can take seconds to be reaped, hence the wait.</summary>
     public string? WhyGone()
     {
-        if (!_run.Wait(TimeSpan.FromSeconds(2))) return null;
+        if (!_run.Wait(TimeSpan.FromSeconds(10))) return null;
         // A child that refused the seams (no class implements IFork...) said so in its result.
         if (Protocol.Read<SeamResult>(_request.Result) is { Schema: SeamResult.Version } result && result.SignedWith(_request.Key) && result.Stderr.Trim() is { Length: > 0 } said)
             return said.Split('\n')[0];

@@ -1,0 +1,202 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
+
+namespace VmLab.Sim.X86;
+
+// Where an instruction's operands live: a local per guest register (sized and masked as x86 reads and writes
+// them), and memory through the effective address, read and written with the host TLB's fast path inline and the
+// CPU's slow path (the MMU walk, a fault) on a miss.
+internal sealed partial class XEmitter<TBus>
+{
+    private static readonly MethodInfo HostReadMethod = typeof(X86Cpu<TBus>).GetMethod("HostRead", Any)!;
+    private static readonly MethodInfo HostWriteMethod = typeof(X86Cpu<TBus>).GetMethod("HostWrite", Any)!;
+    private static readonly MethodInfo LoadSlowMethod = typeof(X86Cpu<TBus>).GetMethod("LoadSlow", Any)!;
+    private static readonly MethodInfo StoreSlowMethod = typeof(X86Cpu<TBus>).GetMethod("StoreSlow", Any)!;
+    private static readonly FieldInfo LoadedField = typeof(X86Cpu<TBus>).GetField("_loaded", Any)!;
+    private static readonly MethodInfo IsNullRefMethod = typeof(Unsafe).GetMethod(nameof(Unsafe.IsNullRef))!.MakeGenericMethod(typeof(byte));
+    private static readonly MethodInfo ReadMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Read))!;
+    private static readonly MethodInfo WriteMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Write))!;
+
+    /// <summary>The destination (first operand) into _a; in memory, its address in _ea first.</summary>
+    private void Dest(in XOp op, ulong next, Access access, Label fail)
+    {
+        if (IsMem(op.Form))
+        {
+            Ea(op, next);
+            il.Emit(OpCodes.Stloc, _ea);
+            il.Emit(OpCodes.Ldloc, _ea);
+            Load(op.Size, access, fail);
+            il.Emit(OpCodes.Ldloc, _t);
+        }
+        else GetReg(op.Dst, op.Size);
+        il.Emit(OpCodes.Stloc, _a);
+    }
+
+    /// <summary>The operand of a one-operand form (register or memory) on the stack.</summary>
+    private void Operand(in XOp op, ulong next, Label fail)
+    {
+        if (op.Form == XForm.R)
+        {
+            GetReg(op.Dst, op.Size);
+            return;
+        }
+        Ea(op, next);
+        Load(op.Size, Access.Read, fail);
+        il.Emit(OpCodes.Ldloc, _t);
+    }
+
+    /// <summary>The source of a two-operand form (register, immediate or memory) at size, on the stack.</summary>
+    private void Source(in XOp op, ulong next, int size, Label fail, bool imm = true)
+    {
+        switch (op.Form)
+        {
+            case XForm.RR or XForm.MR: GetReg(op.Src, size); break;
+            case XForm.RI or XForm.MI or XForm.I when imm: il.Emit(OpCodes.Ldc_I8, (long)((ulong)op.Imm & LazyFlags.Mask(size))); break;
+            default:
+                Ea(op, next);
+                Load(size, Access.Read, fail);
+                il.Emit(OpCodes.Ldloc, _t);
+                break;
+        }
+    }
+
+    /// <summary>_v into the destination: memory at _ea (may fault), or the register.</summary>
+    private void WriteDest(in XOp op, Label fail)
+    {
+        if (IsMem(op.Form))
+        {
+            Store(op.Size, fail);
+            return;
+        }
+        il.Emit(OpCodes.Ldloc, _v);
+        SetReg(op.Dst, op.Size);
+    }
+
+    /// <summary>Loads size bytes from the address on the stack into _t (access: Write for the read half of a
+    /// read-modify-write): the host TLB's fast path inline, the CPU's slow path (the MMU walk) on a miss.</summary>
+    private void Load(int size, Access access, Label fail)
+    {
+        Label slow = il.DefineLabel(), done = il.DefineLabel();
+        il.Emit(OpCodes.Stloc, _ea);
+        HostBytes(HostReadMethod, size, access, slow);
+        il.Emit(OpCodes.Call, ReadMethod);
+        il.Emit(OpCodes.Stloc, _t);
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(slow);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Ldc_I4, (int)access);
+        il.Emit(OpCodes.Call, LoadSlowMethod);
+        il.Emit(OpCodes.Brfalse, fail);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, LoadedField);
+        il.Emit(OpCodes.Stloc, _t);
+        il.MarkLabel(done);
+    }
+
+    /// <summary>The host TLB's probe for the size bytes at _ea (HostRead with access, or HostWrite): leaves the host
+    /// bytes' reference and size on the stack for SizedAccess, or branches to slow on a miss.</summary>
+    private void HostBytes(MethodInfo probe, int size, Access? access, Label slow)
+    {
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, size);
+        if (access is { } a) il.Emit(OpCodes.Ldc_I4, (int)a);
+        il.Emit(OpCodes.Call, probe);
+        il.Emit(OpCodes.Stloc, _p);
+        il.Emit(OpCodes.Ldloc, _p);
+        il.Emit(OpCodes.Call, IsNullRefMethod);
+        il.Emit(OpCodes.Brtrue, slow);
+        il.Emit(OpCodes.Ldloc, _p);
+        il.Emit(OpCodes.Ldc_I4, size);
+    }
+
+    /// <summary>Stores _v's low size bytes at _ea, the same way.</summary>
+    private void Store(int size, Label fail)
+    {
+        Label slow = il.DefineLabel(), done = il.DefineLabel();
+        HostBytes(HostWriteMethod, size, null, slow);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Call, WriteMethod);
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(slow);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Call, StoreSlowMethod);
+        il.Emit(OpCodes.Brfalse, fail);
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.Stloc, _slowStore);
+        il.MarkLabel(done);
+    }
+
+    /// <summary>The effective address (base + index * 2^scale + displacement; rip-relative from next).</summary>
+    private void Ea(in XOp op, ulong next)
+    {
+        long disp = op.Base == XOp.RipReg ? op.Disp + (long)next : op.Disp;
+        il.Emit(OpCodes.Ldc_I8, disp);
+        if (op.Base < 16)
+        {
+            il.Emit(OpCodes.Ldloc, _r[op.Base]);
+            il.Emit(OpCodes.Add);
+        }
+        if (op.Index < 16)
+        {
+            il.Emit(OpCodes.Ldloc, _r[op.Index]);
+            if (op.Scale > 0)
+            {
+                il.Emit(OpCodes.Ldc_I4, (int)op.Scale);
+                il.Emit(OpCodes.Shl);
+            }
+            il.Emit(OpCodes.Add);
+        }
+    }
+
+    private void GetReg(int reg, int size)
+    {
+        il.Emit(OpCodes.Ldloc, _r[reg]);
+        Mask(size);
+    }
+
+    /// <summary>The value on the stack into a register, as x86-64 writes: 32-bit results zero-extend, 8- and
+    /// 16-bit ones merge.</summary>
+    private void SetReg(int reg, int size)
+    {
+        if (size == 8)
+        {
+            il.Emit(OpCodes.Stloc, _r[reg]);
+            return;
+        }
+        if (size == 4)
+        {
+            il.Emit(OpCodes.Conv_U4);
+            il.Emit(OpCodes.Conv_U8);
+            il.Emit(OpCodes.Stloc, _r[reg]);
+            return;
+        }
+        Mask(size);
+        il.Emit(OpCodes.Ldloc, _r[reg]);
+        il.Emit(OpCodes.Ldc_I8, (long)~LazyFlags.Mask(size));
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Or);
+        il.Emit(OpCodes.Stloc, _r[reg]);
+    }
+
+    private void Mask(int size)
+    {
+        if (size == 8) return;
+        il.Emit(size == 4 ? OpCodes.Conv_U4 : size == 2 ? OpCodes.Conv_U2 : OpCodes.Conv_U1);
+        il.Emit(OpCodes.Conv_U8);
+    }
+
+    private void Masked(LocalBuilder value, int size)
+    {
+        il.Emit(OpCodes.Ldloc, value);
+        Mask(size);
+    }
+}

@@ -108,6 +108,37 @@ public class TranslatorTests
     }
 
     [Fact]
+    public void A_fault_after_flags_that_a_later_instruction_would_replace_leaves_the_last_writers_flags()
+    {
+        // the first add's flags are replaced by the imul's, and the second rotate's by the sub's, before anything
+        // can see them, so the translator does not record them; the imul's and the first rotate's must be, since
+        // the load after them faults when rdi leaves the page
+        static void Walk(Assembler a)
+        {
+            var loop = a.CreateLabel();
+            a.mov(edi, (uint)X86Machine.DataVa);
+            a.mov(eax, 0x7654321);
+            a.Label(ref loop);
+            a.add(rax, rdi);
+            a.imul(rbx, rax, unchecked((int)0x9E3779B1));
+            a.rol(rbx, 13);
+            a.mov(rcx, __qword_ptr[rdi]);
+            a.add(rdi, 40);
+            a.rol(rcx, 3);
+            a.sub(rcx, rbx);
+            a.cmp(rcx, rax);
+            a.jmp(loop);
+        }
+        var (t, i) = Pair(Walk);
+        Same(t, i, StopReason.Fault);
+        Assert.Equal(X86Machine.DataVa + 4120, t.Cpu.LastFault.Address);
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 5;   // and stopped by the timer anywhere in the loop
+        t.MapFresh(X86Machine.DataVa + 4096, PagePerm.UserRw);
+        i.MapFresh(X86Machine.DataVa + 4096, PagePerm.UserRw);
+        for (int k = 0; k < 40; k++) Same(t, i, StopReason.Timer);
+    }
+
+    [Fact]
     public void A_translated_loop_that_rewrites_its_own_code_runs_the_new_code_at_the_next_instruction()
     {
         // each round stores a new immediate into 'add ebx, imm32' inside the loop, then runs it

@@ -16,9 +16,15 @@ internal sealed partial class XEmitter<TBus>
     private static readonly MethodInfo CondAfterLogicMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.CondAfterLogic))!;
     private static readonly MethodInfo SignExtendMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.SignExtend))!;
 
-    /// <summary>A flags record (kind, size, a, b, _v), as the instruction's definition leaves it.</summary>
+    /// <summary>A flags record (kind, size, a, b, _v), as the instruction's definition leaves it; nothing when a
+    /// later instruction replaces it unseen (<see cref="FlagsLive"/>).</summary>
     private void Record(byte kind, int size, Action a, Action b)
     {
+        if (!_flagsLive)
+        {
+            _known = null;
+            return;
+        }
         _known = (kind, size);
         il.Emit(OpCodes.Ldc_I4, (int)kind);
         il.Emit(OpCodes.Stloc, _fl[FOp]);

@@ -69,8 +69,11 @@ internal sealed partial class XEmitter<TBus>
                 Mask(size);
                 il.Emit(OpCodes.Stloc, _v);
                 WriteDest(op, fail);
-                Carry();   // inc and dec keep CF
-                il.Emit(OpCodes.Stloc, _fl[FCf]);
+                if (_flagsLive)
+                {
+                    Carry();   // inc and dec keep CF
+                    il.Emit(OpCodes.Stloc, _fl[FCf]);
+                }
                 Record(op.Code == XCode.Inc ? LazyFlags.Inc : LazyFlags.Dec, size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldc_I8, 1L));
                 break;
             case XCode.Neg:
@@ -91,6 +94,8 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Call, RotateMethod);
                 il.Emit(OpCodes.Stloc, _v);
                 WriteDest(op, fail);
+                _known = null;
+                if (!_flagsLive) break;   // a later instruction replaces the flags unseen
                 il.Emit(OpCodes.Ldc_I4, (int)op.Code);
                 FlagArgs();
                 il.Emit(OpCodes.Call, FullMethod);
@@ -100,7 +105,6 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Stloc, _fl[FFlags]);
                 il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
                 il.Emit(OpCodes.Stloc, _fl[FOp]);
-                _known = null;
                 break;
             case XCode.Mul or XCode.Imul1:
             {
@@ -120,13 +124,16 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Ldloc, _b);
                 il.Emit(OpCodes.Call, WideHighMethod);
                 il.Emit(OpCodes.Stloc, _t);
-                il.Emit(OpCodes.Ldc_I4, signed ? 1 : 0);
-                il.Emit(OpCodes.Ldc_I4, size);
-                il.Emit(OpCodes.Ldloc, _v);
-                il.Emit(OpCodes.Ldloc, _t);
-                il.Emit(OpCodes.Call, WideOverflowsMethod);
-                il.Emit(OpCodes.Conv_U8);
-                il.Emit(OpCodes.Stloc, _fl[FCf]);   // CF = OF = the product needs its high half
+                if (_flagsLive)
+                {
+                    il.Emit(OpCodes.Ldc_I4, signed ? 1 : 0);
+                    il.Emit(OpCodes.Ldc_I4, size);
+                    il.Emit(OpCodes.Ldloc, _v);
+                    il.Emit(OpCodes.Ldloc, _t);
+                    il.Emit(OpCodes.Call, WideOverflowsMethod);
+                    il.Emit(OpCodes.Conv_U8);
+                    il.Emit(OpCodes.Stloc, _fl[FCf]);   // CF = OF = the product needs its high half
+                }
                 il.Emit(OpCodes.Ldloc, _v);
                 SetReg(0, size);
                 il.Emit(OpCodes.Ldloc, _t);
@@ -224,14 +231,18 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Stloc, _a);
                 foreach (var m in (ReadOnlySpan<MethodInfo>)[ProductMethod, OverflowMethod])
                 {
+                    if (m == OverflowMethod && !_flagsLive) break;   // the overflow only matters to the flags
                     il.Emit(OpCodes.Ldc_I4, size);
                     il.Emit(OpCodes.Ldloc, _a);
                     il.Emit(OpCodes.Ldloc, _b);
                     il.Emit(OpCodes.Call, m);
                     if (m == ProductMethod) il.Emit(OpCodes.Stloc, _v);
+                    else
+                    {
+                        il.Emit(OpCodes.Conv_U8);   // CF = OF = the product did not fit
+                        il.Emit(OpCodes.Stloc, _fl[FCf]);
+                    }
                 }
-                il.Emit(OpCodes.Conv_U8);   // CF = OF = the product did not fit
-                il.Emit(OpCodes.Stloc, _fl[FCf]);
                 Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldc_I8, 0L));
                 il.Emit(OpCodes.Ldloc, _v);
                 SetReg(op.Dst, size);

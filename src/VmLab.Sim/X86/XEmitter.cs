@@ -148,11 +148,14 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         }
         ulong at = piece.Va;
         var ops = piece.Block.Ops;
+        bool[] live = FlagsLive(piece);
         for (int j = piece.Start; j < piece.Start + piece.Count; j++)
         {
+            _flagsLive = live[j - piece.Start];
             Instruction(ops[j], at, piece.Start + piece.Count - j);
             at += ops[j].Len;
         }
+        _flagsLive = true;
         if (piece.Start + piece.Count >= piece.Block.Count) End(piece.Block, at);
         // else: the block's next piece is emitted next
     }

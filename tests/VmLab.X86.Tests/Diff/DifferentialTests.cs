@@ -70,8 +70,10 @@ public class DifferentialTests(ITestOutputHelper output)
         throw new InvalidOperationException("cannot find the repository above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>Every this many cases also run translated (compiling each costs the JIT a millisecond).</summary>
-    private const int TranslatedEvery = 8;
+    /// <summary>Every this many cases also run translated (compiling each costs the JIT a millisecond);
+    /// VMLAB_X86_FUZZ_TRANSLATED_EVERY=1 runs them all so.</summary>
+    private static int TranslatedEvery =>
+        int.TryParse(Environment.GetEnvironmentVariable("VMLAB_X86_FUZZ_TRANSLATED_EVERY"), out int n) && n > 0 ? n : 8;
 
     /// <summary>The differences between the host's outcome and VmLab's, or null; with the interpreter's outcome,
     /// also the retired-instruction count (the host does not count).</summary>

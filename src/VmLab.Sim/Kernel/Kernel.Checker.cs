@@ -33,6 +33,7 @@ public sealed partial class Kernel
             Panic ??= MachineCheck(e);
             return new CheckReport([], []);
         }
+        Checked(report);
         for (int i = 0; i < report.Errors.Count; i++) CheckerFound(report.Errors[i]);
         if (call is { } c && SeamContracts.Check(c, _watch, this) is { } beyond)
             foreach (var e in beyond) CheckerFound(e);

@@ -19,7 +19,7 @@ internal sealed record KernelOptions
     public int CheckEvery { get; init; }
 
     /// <summary>Wall-clock time every <see cref="Kernel.Run"/> call together may take, checked between CPU slices
-    /// (at least once a quantum): when it is spent, <see cref="Kernel.OutOfTime"/> is set and Run returns. A
+    /// (at least once a quantum, or every ~10 ms while timer ticks are passed over, Kernel.Ticks.cs): when it is spent, <see cref="Kernel.OutOfTime"/> is set and Run returns. A
     /// syscall-heavy program can cost microseconds an instruction, so an instruction budget alone does not bound
     /// time. Unlimited by default.</summary>
     public TimeSpan WallTime { get; init; } = Timeout.InfiniteTimeSpan;

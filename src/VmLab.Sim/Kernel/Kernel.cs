@@ -107,17 +107,19 @@ public sealed partial class Kernel
     /// </summary>
     internal long Run(long maxInstructions)
     {
+        EntryMayHaveChangedMemory();
         CheckBetweenRuns();     // between runs anyone may have changed memory (a scenario hook, a test)
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
-        bool ticked = false;     // the last entry was a timer interrupt that changed nothing but whose turn it is
+        bool ticked = false;     // the last stop was a timer interrupt or a slice's end that changed nothing
         while (Panic is null && !Idle && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
-            // the same process resumes on the same page table after a timer tick: nothing the CPU caches (decoded
-            // and compiled code, the host TLB) can have changed, so it need not check it all again
+            // the same process resumes on the same page table after a timer tick (or a slice of ticks passed over,
+            // Kernel.Ticks.cs): nothing the CPU caches (decoded and compiled code, the host TLB) can have changed, so
+            // it need not check it all again
             if (ticked && p.Pid == _current && !_switchPending && _loaded == p.Pid) Cpu.ResumeUnchanged();
             Dispatch(p);
             if (StopAtEvent && EventCount > events) break;     // a context switch: stop before the new process runs
@@ -126,7 +128,7 @@ public sealed partial class Kernel
             var asked = p.Registers;
             try
             {
-                reason = Cpu.Run(end - Cpu.InstructionCount);
+                reason = RunProcess(p, end - Cpu.InstructionCount);
                 p.Registers = Cpu.Registers;
                 asked = p.Registers;     // the syscall's number and arguments, for the checker
                 p.Instructions += Cpu.InstructionCount - before;
@@ -140,10 +142,11 @@ public sealed partial class Kernel
                 Panic = e is PhysicalAddressException bus ? MachineCheck(bus) : e.Message;
             }
             if (Frames.FreeFrames < MinFreeFrames) MinFreeFrames = Frames.FreeFrames;
+            if (reason is not (StopReason.Timer or StopReason.Budget)) EntryMayHaveChangedMemory();
             Entered?.Invoke(this);
             CheckAfterEntry(p, reason, asked);     // the memory checker (Kernel.Checker.cs)
             WatchIdle(p, reason, asked);           // every process yielding forever (Kernel.Idle.cs)
-            ticked = reason == StopReason.Timer && Entered is null;     // a hook may change anything
+            ticked = reason is StopReason.Timer or StopReason.Budget && Entered is null;     // a hook may change anything
         }
         _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
@@ -172,6 +175,7 @@ public sealed partial class Kernel
         {
             case StopReason.Budget: break;
             case StopReason.Timer:
+                TimerTicks++;
                 if (TraceEnabled) Record(new(Cpu.InstructionCount, KernelEventKind.Timer, p.Pid, $"timer interrupt in pid {p.Pid}"));     // traced only
                 Yield();
                 break;

@@ -183,6 +183,48 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         return reason;
     }
 
+    /// <summary>
+    /// Runs as <see cref="Run"/> does, except that timer interrupts coming due inside the run do not stop it: ticks
+    /// says how many came due and were passed over, and the timer is left exactly where that many Timer stops (each
+    /// followed by a Run of the same code) would have left it. So a kernel whose ticks would change nothing runs many
+    /// quanta without leaving translated code, and its next stop is at the same instruction, with the same timer
+    /// state, as after that many interruptions. A run that ends on a quantum's boundary ends as Run would there:
+    /// Timer when the budget ran out there (that tick not among ticks), a syscall or hlt with the tick still due
+    /// (delivered by the next Run), a fault or #UD after the tick (counted: the tick came before the instruction).
+    /// </summary>
+    internal StopReason RunThroughTicks(long maxInstructions, out long ticks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxInstructions);
+        ticks = 0;
+        if (_timerInterval == 0 || _timerRemaining == 0) return Run(maxInstructions);
+        BeginRun();
+        StopReason reason = Loop(maxInstructions, out long done);
+        EndRun();
+        _instructions += done;
+        if (done < _timerRemaining)
+        {
+            _timerRemaining -= done;
+            return reason;
+        }
+        long past = done - _timerRemaining;     // instructions after the first boundary crossed
+        ticks = 1 + past / _timerInterval;
+        long into = past % _timerInterval;
+        _timerRemaining = _timerInterval - into;
+        if (into != 0) return reason;
+        switch (reason)
+        {
+            case StopReason.Budget:
+                ticks--;
+                return StopReason.Timer;
+            case StopReason.Syscall or StopReason.Halt:
+                ticks--;
+                _timerRemaining = 0;
+                return reason;
+            default:
+                return reason;
+        }
+    }
+
     /// <summary>Forgets every decoded instruction (never needed for correctness: decoded blocks are checked
     /// against memory at the start of every Run and after a store to a code page).</summary>
     public void InvalidateCodeCache() => _code.Clear();

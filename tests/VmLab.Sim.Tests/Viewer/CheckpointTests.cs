@@ -155,7 +155,9 @@ public class CheckpointTests
             [typeof(SimKernel)] = "_slots _history _faults _console _checkerErrors _current _loaded _entries _resume _switchPending Options " +
                 "Seams Memory Frames KernelPageTable Mmu Tlb Cpu FreeFramesAtBoot Panic SyscallCount ContextSwitches MinFreeFrames " +
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
-                "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks " +
+                "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks TimerTicks CoalescedTicks " +
+                "CoalesceTicks _slice " +   // settings: whether ticks that change nothing are passed over, and how many at a time
+                "_checkClean _checkCurrent " +   // not saved: a restore makes the next Run check before passing over a tick
                 "_watch " +   // not saved: the checker's last walks, which a restore forgets
                 "_idle Idle " +      // not saved: how long every process has been yielding without change, which a restore restarts
                 "_touched _aliveAtEntry _touch",     // not saved: the deputy watch's scratch within one syscall

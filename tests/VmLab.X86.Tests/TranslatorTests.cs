@@ -139,6 +139,34 @@ public class TranslatorTests
     }
 
     [Fact]
+    public void Registers_a_region_never_names_keep_what_its_instructions_definitions_leave_in_them()
+    {
+        // the loop names only r8 and rax: movsb moves rsi and rdi through its definition, which the region's
+        // exits (timer, the end) must not overwrite
+        static void Copy(Assembler a)
+        {
+            var loop = a.CreateLabel();
+            a.mov(esi, (uint)X86Machine.DataVa);
+            a.mov(edi, (uint)X86Machine.DataVa + 2048);
+            a.mov(r8d, 300);
+            a.Label(ref loop);
+            a.movsb();
+            a.add(rax, r8);
+            a.dec(r8);
+            a.jnz(loop);
+        }
+        var (t, i) = Pair(Copy);
+        t.Memory.Poke(X86Machine.DataVa, Enumerable.Range(0, 300).Select(k => (byte)(k * 13)).ToArray());
+        i.Memory.Poke(X86Machine.DataVa, Enumerable.Range(0, 300).Select(k => (byte)(k * 13)).ToArray());
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 7;
+        for (int k = 0; k < 100; k++) Same(t, i, StopReason.Timer);
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 0;
+        Same(t, i, StopReason.InvalidOpcode);
+        Assert.Equal(X86Machine.DataVa + 300, t[Reg.Rsi]);
+        Assert.Equal(X86Machine.DataVa + 2048 + 300, t[Reg.Rdi]);
+    }
+
+    [Fact]
     public void A_translated_loop_that_rewrites_its_own_code_runs_the_new_code_at_the_next_instruction()
     {
         // each round stores a new immediate into 'add ebx, imm32' inside the loop, then runs it

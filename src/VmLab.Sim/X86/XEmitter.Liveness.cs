@@ -1,5 +1,6 @@
 namespace VmLab.Sim.X86;
 
+// What a region keeps live: the guest registers it names, and the flags records someone can see.
 // Which flags records a piece must keep. An instruction that sets the status flags need not record them when a
 // later instruction of the same piece replaces the whole record before anything can see it. Anything that can
 // see the flags keeps the record before it alive: an instruction that reads them (jcc, setcc, cmov, adc, sbb;
@@ -47,4 +48,21 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>Whether the instruction may fault: every memory access (lea only computes an address).</summary>
     private static bool MayFault(in XOp op) => op.Code != XCode.Lea && (IsMem(op.Form) || op.Form == XForm.RM)
         || op.Code is XCode.Push or XCode.Pop or XCode.Call or XCode.Ret or XCode.CallInd or XCode.JmpInd;
+
+    /// <summary>The registers the pieces' instructions name as operands or address parts (ah..bh as rax..rbx),
+    /// and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).
+    /// Instructions that call their definition find the others in the CPU, where the region never changes them.</summary>
+    private static bool[] UsedRegisters(List<XPiece> pieces)
+    {
+        var used = new bool[16];
+        used[0] = used[2] = used[4] = true;
+        foreach (XPiece piece in pieces)
+            for (int j = piece.Start; j < piece.Start + piece.Count; j++)
+            {
+                XOp op = piece.Block.Ops[j];
+                foreach (int r in (ReadOnlySpan<int>)[op.Dst, op.Src, op.Base, op.Index])
+                    if (r < 20) used[r & 15] = true;
+            }
+        return used;
+    }
 }

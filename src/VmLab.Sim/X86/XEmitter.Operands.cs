@@ -134,8 +134,6 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Call, StoreSlowMethod);
         il.Emit(OpCodes.Brfalse, fail);
-        il.Emit(OpCodes.Ldc_I4_1);
-        il.Emit(OpCodes.Stloc, _slowStore);
         il.MarkLabel(done);
     }
 

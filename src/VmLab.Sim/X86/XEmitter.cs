@@ -36,10 +36,13 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     private readonly List<XPiece> _pieces;
     private readonly Label[] _labels;
     private readonly LocalBuilder[] _r = new LocalBuilder[16];
+    // the guest registers the region's instructions name (the others stay in the CPU: fewer values live
+    // across the region's exits, so more of the used ones stay in host registers)
+    private readonly bool[] _used;
     // the lazy flags record field by field (LazyFlags' Op, Size, A, B, R, Cf, Flags), so that the JIT keeps each
     // in a register or drops it when no instruction reads it
     private readonly LocalBuilder[] _fl = new LocalBuilder[FlagFields.Length];
-    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _entry, _ok, _slowStore;
+    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _entry, _ok;
     private readonly Label _exit;
 
     // instructions emitted as IL here, and those that call their definition, by code (the CPU's, for the profile)
@@ -53,6 +56,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         _pieces = pieces;
         _labels = pieces.Select(_ => il.DefineLabel()).ToArray();
         for (int i = 0; i < 16; i++) _r[i] = il.DeclareLocal(typeof(ulong));
+        _used = UsedRegisters(pieces);
         for (int i = 0; i < _fl.Length; i++) _fl[i] = il.DeclareLocal(FlagFields[i].FieldType);
         _budget = il.DeclareLocal(typeof(long));
         _rip = il.DeclareLocal(typeof(ulong));
@@ -60,7 +64,6 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         (_next, _a, _b, _v, _ea, _t) = (U64(), U64(), U64(), U64(), U64(), U64());
         _entry = il.DeclareLocal(typeof(HostPage).MakeByRefType());
         _ok = il.DeclareLocal(typeof(bool));
-        _slowStore = il.DeclareLocal(typeof(bool));
         _exit = il.DefineLabel();
     }
 
@@ -171,17 +174,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         if (Direct(op, next, fail))
         {
             _direct++;
-            if (MayStore(op))
-            {
-                // only a store that took the slow path can have gone into code
-                Label fast = il.DefineLabel();
-                il.Emit(OpCodes.Ldloc, _slowStore);
-                il.Emit(OpCodes.Brfalse, fast);
-                il.Emit(OpCodes.Ldc_I4_0);
-                il.Emit(OpCodes.Stloc, _slowStore);
-                CodeWrittenCheck();
-                il.MarkLabel(fast);
-            }
+            if (MayStore(op)) CodeWrittenCheck();   // one compare with the CPU's flag: no local to keep
         }
         else
         {
@@ -204,9 +197,10 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     private ulong _opNext;
     private int _notRetired;
 
-    /// <summary>After an instruction that stored through the slow path (the only one a page this run executes
-    /// from can take: such a page never has a write entry in the host TLB): when it wrote into code, the region
-    /// ends after the instruction and the dispatcher goes on, decoding afresh.</summary>
+    /// <summary>After an instruction that may store: when it wrote into a page this run executes from (only the
+    /// slow path can: such a page never has a write entry in the host TLB, and the slow path sets the CPU's flag),
+    /// the region ends after the instruction and the dispatcher goes on, decoding afresh. The flag is clear
+    /// whenever a region starts (the dispatcher clears it after each instruction and region that set it).</summary>
     private void CodeWrittenCheck()
     {
         Label clean = il.DefineLabel();
@@ -323,6 +317,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     {
         for (int i = 0; i < 16; i++)
         {
+            if (!_used[i]) continue;
             Gpr(i);
             il.Emit(OpCodes.Ldind_I8);
             il.Emit(OpCodes.Stloc, _r[i]);
@@ -341,6 +336,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     {
         for (int i = 0; i < 16; i++)
         {
+            if (!_used[i]) continue;
             Gpr(i);
             il.Emit(OpCodes.Ldloc, _r[i]);
             il.Emit(OpCodes.Stind_I8);

@@ -12,40 +12,50 @@ internal static class Program
         + "with x86-64 paging (4-level tables, PTE bits, error codes, TLB), an x86-64 CPU for C user programs and a teaching "
         + "kernel. Start with 'vmlab tour'.";
 
-    /// <summary>The whole command tree, built fresh for every run (parsing state never leaks between runs).</summary>
-    internal static RootCommand Build() => new(Overview)
-    {
+    /// <summary>The verbs, in the order help lists them.</summary>
+    internal static readonly VerbSpec[] Verbs =
+    [
         // Real Linux, seed 000: the memory-virtualization programs and print_map, in the seed's order.
-        AnonCommand.Create(),
-        CowCommand.Create(),
-        ForkCommand.Create(),
-        IdempotentCommand.Create(),
-        MmapCommand.Create(),
-        OnDemandCommand.Create(),
-        PthreadCommand.Create(),
-        PageMapCommand.Create(),
+        new("anon", AnonCommand.Create),
+        new("cow", CowCommand.Create),
+        new("fork", ForkCommand.Create),
+        new("idempotent", IdempotentCommand.Create),
+        new("mmap", MmapCommand.Create),
+        new("ondemand", OnDemandCommand.Create),
+        new("pthread", PthreadCommand.Create),
+        new("pagemap", PageMapCommand.Create),
 
         // Real Linux, seed 001: friendly segfaults (Part A) and lazy copy-on-write chunks (Part B).
-        FriendlyCommand.Create(),
-        LazyCopyCommand.Create(),
+        new("friendly", FriendlyCommand.Create),
+        new("lazycopy", LazyCopyCommand.Create),
 
         // The simulated machine, seed 003, and its Part D maze.
-        SimCommand.Create(),
-        MazeCommand.Create(),
+        new("sim", SimCommand.Create),
+        new("maze", MazeCommand.Create),
 
         // The seeds' coding exercises as labs, and seeded quizzes.
-        LabCommand.Create(),
-        QuizCommand.Create(),
+        new("lab", LabCommand.Create),
+        new("quiz", QuizCommand.Create),
         // The simulated machine in a browser.
-        WebCommand.Create(),
+        new("web", WebCommand.Create),
 
-        TourCommand.Create(),
-        CompletionCommand.Create(),
-    };
+        new("tour", TourCommand.Create),
+        new("completion", CompletionCommand.Create),
+    ];
+
+    /// <summary>The command tree, built fresh for every run (parsing state never leaks between runs): for a
+    /// command line that names a verb, that verb only (see <see cref="VerbSet"/>); without one, every verb.</summary>
+    internal static RootCommand Build(IReadOnlyList<string>? args = null)
+    {
+        var root = new RootCommand(Overview);
+        foreach (var verb in VerbSet.Build(args, Verbs))
+            root.Add(verb);
+        return root;
+    }
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>Runs vmlab in-process with the given writers (the tests and the tour use this).</summary>
     internal static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error) =>
-        Runner.Run(Build(), args, output, error);
+        Runner.Run(Build, args, output, error);
 }

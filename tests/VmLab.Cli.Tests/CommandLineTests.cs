@@ -51,6 +51,27 @@ public class CommandLineTests
         }
     }
 
+    [Fact]
+    public void A_command_line_naming_a_verb_reads_as_it_does_with_every_verb_built()
+    {
+        // vmlab builds only the verb a command line names (start-up): its help, its errors and their typo suggestions
+        // must read exactly as with the whole tree.
+        foreach (var path in AllPaths(Program.Build(), []))
+        {
+            Assert.Single(Program.Build(path).Subcommands);
+            foreach (string[] args in new string[][] { [.. path, "--help"], [.. path, "--no-such-option"], [.. path, "--jsn"] })
+            {
+                var (output, error) = (new StringWriter(), new StringWriter());
+                int code = Runner.Run(Program.Build(), args, output, error);
+                var r = CliRunner.Run(args);
+                string line = string.Join(' ', args);
+                Assert.True(code == r.ExitCode, $"{line}: exit {r.ExitCode}, {code} with every verb built");
+                Assert.True(output.ToString() == r.Out, $"{line}: stdout differs from the whole tree's");
+                Assert.True(error.ToString() == r.Err, $"{line}: '{r.Err.Trim()}' but '{error.ToString().Trim()}' with every verb built");
+            }
+        }
+    }
+
     [Theory]
     [InlineData("quiz", "walk", "--seed", "7", "--answers")]
     [InlineData("sim", "memory", "--demo", "large")]

@@ -105,6 +105,28 @@ public sealed class SimElfCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_compute_program_of_a_few_hundred_million_instructions_runs_to_its_end_without_steps()
+    {
+        // ~200 M instructions: twice what sim cpu's budget used to be, so the run would have stopped with "raise --steps".
+        const int n = 40_000_000;
+        string elf = Compile("lcg", $$"""
+            unsigned long x = 1;
+            for (unsigned long i = 0; i < {{n}}; i++) x = x * 6364136223846793005UL + i;
+            console_printf("%d\n", (int) (x >> 48));
+            sys_exit(0);
+            """);
+        ulong x = 1;
+        for (ulong i = 0; i < n; i++) x = x * 6364136223846793005UL + i;
+
+        var r = CliRunner.Run("sim", "cpu", elf, "--json");
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        var j = Json(r);
+        Assert.Equal("exit(0)", j.GetProperty("stop_reason").GetString());
+        Assert.Equal($"{(int)(x >> 48)}\n", j.GetProperty("console").GetString());
+        Assert.True(j.GetProperty("instructions").GetInt64() > 100_000_000, $"{j.GetProperty("instructions")} instructions");
+    }
+
+    [Fact]
     public void Cpu_runs_an_elf_and_traces_disassembled_instructions()
     {
         string elf = Compile("hi", "console_printf(\"hi\\n\");");

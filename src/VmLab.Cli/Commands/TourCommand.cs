@@ -26,7 +26,7 @@ internal static class TourCommand
 
     private static int Run(Ctx ctx, string? only)
     {
-        var root = (RootCommand)ctx.Parse.RootCommandResult.Command;
+        var root = Program.Build();     // every verb: the tour runs them all, whatever this command line built
         var all = Steps(root, "").ToList();
         var steps = all;
         if (only is not null)
@@ -86,8 +86,8 @@ internal static class TourCommand
         IReadOnlyList<Verdict> stated = [];
         void Observe(object o, IReadOnlyList<Verdict> v) => (result, stated) = (JsonOutput.ToNode(o), v);
         int code = ctx.Json
-            ? Runner.Run(Program.Build(), [.. args, "--json"], output, error, Observe)
-            : Runner.Run(Program.Build(), args, ctx.Out, new Tee(ctx.Err, error), Observe);
+            ? Runner.Run(Program.Build, [.. args, "--json"], output, error, Observe)
+            : Runner.Run(Program.Build, args, ctx.Out, new Tee(ctx.Err, error), Observe);
         result ??= Parse(output.ToString());
         results.Add(new TourResult(command, code, Verdicts.Of(result, stated, code, error.ToString()), result, error.ToString().Trim()));
     }

@@ -13,13 +13,18 @@ internal static class Runner
 {
     /// <param name="observe">given (by the tour), every result the verb emits is handed to it too</param>
     public static int Run(RootCommand root, IReadOnlyList<string> args, TextWriter output, TextWriter error,
-        Action<object, IReadOnlyList<Verdict>>? observe = null)
+        Action<object, IReadOnlyList<Verdict>>? observe = null) => Run(_ => root, args, output, error, observe);
+
+    /// <param name="build">builds the command tree for the command line (as help rewrites it)</param>
+    public static int Run(Func<IReadOnlyList<string>, RootCommand> build, IReadOnlyList<string> args, TextWriter output,
+        TextWriter error, Action<object, IReadOnlyList<Verdict>>? observe = null)
     {
         // "vmlab" alone and "vmlab help VERB…" are help, as people expect.
         if (args.Count == 0)
             args = ["--help"];
         else if (args[0] == "help")
             args = [.. args.Skip(1), "--help"];
+        var root = build(args);
 
         var help = root.Options.OfType<HelpOption>().Single();
         if (help.Action is HelpAction inner)

@@ -8,10 +8,14 @@ internal static class CpuCommand
     /// <summary>Instructions --trace lists at most (the run itself goes on to the budget).</summary>
     private const int MaxTrace = 10_000;
 
+    /// <summary>The default budget: far past any program that runs to its end (a compute program of a few hundred
+    /// million to billions of instructions), so a run ends when the program does; --timeout bounds the time.</summary>
+    private const long DefaultSteps = 10_000_000_000, MaxSteps = 1_000_000_000_000;
+
     public static Verb Create()
     {
         var input = new ProgramInput();
-        var stepsOption = Opt.Int("--steps", "stop after N instructions", 100_000_000, 1, 10_000_000_000);
+        var stepsOption = Opt.Int("--steps", "stop after N instructions (the run ends sooner when the program does, or at --timeout)", DefaultSteps, 1, MaxSteps);
         var traceOption = Opt.Flag("--trace", $"list every instruction executed (objdump's GNU syntax, the first {MaxTrace}) with the registers, flags and memory it wrote");
         var timeOption = TimeLimit.Option();
         return new Verb("cpu", "run one x86-64 program (an ELF file or a built-in C program) on the simulated CPU",
@@ -20,7 +24,8 @@ internal static class CpuCommand
             mapped into the process's own page table, and its machine code runs on the simulated x86-64 CPU,
             every fetch, load and store through the MMU and TLB. syscall hands control to the kernel (write,
             exit, getpid, page_alloc, fork, ...: docs/isa.md). The run ends when the program exits or is killed,
-            or after N instructions or --timeout seconds. The verdict is sim run --program's for the same run: confirmed when
+            or after --steps N instructions (default 10 G: a compute program of billions of instructions runs to its
+            end) or --timeout seconds (default 30), whichever comes first. The verdict is sim run --program's for the same run: confirmed when
             every process exited (with any status), none was killed, and memory is clean; a program that never exits
             (a WeensyOS program yielding forever) is confirmed too when it only yields, nothing changing, for 2000
             kernel entries (the run stops there), or is still running at --steps or --timeout after memory was full,

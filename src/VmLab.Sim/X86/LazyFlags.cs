@@ -165,33 +165,35 @@ internal struct LazyFlags
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool CondAfterSub(byte size, ulong a, ulong b, ulong res, ulong flags, int cc)
     {
-        bool r;
-        switch (cc >> 1)
+        // each case one comparison, negated by the condition's low bit: with cc a constant, one host compare
+        // and branch
+        bool not = (cc & 1) != 0;
+        long sa = SignExtend(a, size), sb = SignExtend(b, size);
+        return (cc >> 1) switch
         {
-            case 1: r = a < b; break;
-            case 2: r = a == b; break;
-            case 3: r = a <= b; break;
-            case 6: r = SignExtend(a, size) < SignExtend(b, size); break;
-            case 7: r = SignExtend(a, size) <= SignExtend(b, size); break;
-            default: return FromFlags(Of(Sub, size, a, b, res, 0, flags), cc);
-        }
-        return r ^ ((cc & 1) != 0);
+            1 => not ? a >= b : a < b,
+            2 => not ? a != b : a == b,
+            3 => not ? a > b : a <= b,
+            6 => not ? sa >= sb : sa < sb,
+            7 => not ? sa > sb : sa <= sb,
+            _ => FromFlags(Of(Sub, size, a, b, res, 0, flags), cc),
+        };
     }
 
     /// <summary><see cref="CondOf"/> of a Logic record (and, or, xor, test).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool CondAfterLogic(byte size, ulong res, ulong flags, int cc)
     {
-        bool r, neg = (res & SignBit(size)) != 0;
-        switch (cc >> 1)
+        bool not = (cc & 1) != 0;
+        ulong sign = res & SignBit(size);
+        return (cc >> 1) switch
         {
-            case 0 or 1: r = false; break;
-            case 2 or 3: r = res == 0; break;
-            case 4 or 6: r = neg; break;
-            case 7: r = res == 0 || neg; break;
-            default: return FromFlags(Of(Logic, size, 0, 0, res, 0, flags), cc);
-        }
-        return r ^ ((cc & 1) != 0);
+            0 or 1 => not,   // OF and CF are clear
+            2 or 3 => not ? res != 0 : res == 0,
+            4 or 6 => not ? sign == 0 : sign != 0,
+            7 => not ? res != 0 && sign == 0 : res == 0 || sign != 0,
+            _ => FromFlags(Of(Logic, size, 0, 0, res, 0, flags), cc),
+        };
     }
 
     private static LazyFlags Of(byte op, byte size, ulong a, ulong b, ulong r, ulong cf, ulong flags) =>

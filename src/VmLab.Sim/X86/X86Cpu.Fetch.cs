@@ -92,8 +92,7 @@ public sealed partial class X86Cpu<TBus>
         if (tag == vpn + 1) return;
         if (tag != 0) _code.NewEpoch();
         tag = vpn + 1;
-        ref HostPage w = ref _writePages[(int)vpn & (HostPages - 1)];
-        if (w.Tag == (vpn | _generation)) w.Tag = 0;   // stores into it must take the slow path from now on
+        DropWriteEntry(vpn);   // stores into it must take the slow path from now on
     }
 
     /// <summary>An instruction that starts at the end of the current code page and runs on into the next one:

@@ -5,23 +5,40 @@ using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
-/// <summary>One entry of the CPU's host TLB: a page's bytes in host memory, valid while Tag matches.</summary>
+/// <summary>One entry of the CPU's host TLB: a page's bytes in host memory.</summary>
 internal struct HostPage
 {
-    public ulong Tag;       // vpn | generation: current only in the run that filled it
+    public const int Count = 256;   // entries per table
+
+    public const ulong Empty = ulong.MaxValue;   // no page number: an access never matches it
+
+    public ulong Tag;       // the virtual page number, or Empty
+    public nint Addend;     // the byte at va of this page is Frame's element va + Addend
     public byte[] Frame;
-    public nint Offset;     // where the page starts in Frame
+    private readonly ulong _pad;   // 32 bytes, so that an entry is found by a shift
+}
+
+/// <summary>A direct-mapped table of host TLB entries, inside the CPU object: the translated code finds an entry
+/// at a constant offset from the CPU, with no table reference to load.</summary>
+[InlineArray(HostPage.Count)]
+internal struct HostPageTable
+{
+    private HostPage _entry;
 }
 
 public sealed partial class X86Cpu<TBus>
 {
     // The host TLB: the host bytes of recently used pages, one table for reads and one for writes, filled from
-    // the bus after an access succeeds and dropped at every Run (a new generation), so everything the kernel
-    // changes between runs is seen. Pages this run executes from never get a write entry, so a store into
-    // code always takes the slow path, which notices it.
-    private const int HostPages = 256;
-    private readonly HostPage[] _readPages = new HostPage[HostPages], _writePages = new HostPage[HostPages];
-    private ulong _generation = 1UL << 52;
+    // the bus after an access succeeds and emptied at every Run that may follow a change (not after a timer tick
+    // that resumes the same process: ResumeUnchanged), so everything the kernel changes between runs is seen.
+    // Pages this run executes from never get a write entry, so a store into code always takes the slow path,
+    // which notices it.
+    private const int HostPages = HostPage.Count;
+    private HostPageTable _readPages, _writePages;
+    // the entries filled since the tables were last emptied (index, + HostPages for a write entry), so that
+    // emptying them costs what was filled; more than the list holds empties both tables whole
+    private readonly short[] _filled = new short[32];
+    private int _filledCount = int.MaxValue;   // at first: the tables are not even empty yet
 
     // Stores into a page this run fetched code from (tagged here by virtual page) make the decoded blocks be
     // checked against memory again before they run.
@@ -61,18 +78,30 @@ public sealed partial class X86Cpu<TBus>
     }
 
     /// <summary>The host TLB's fast path, which the translated code inlines too: where the size bytes at va are
-    /// in host memory when the page has a current entry and the access stays inside it, else a null reference
-    /// (then <see cref="LoadSlow"/> goes through the bus).</summary>
+    /// in host memory when the page has an entry and the access stays inside it, else a null reference (then
+    /// <see cref="LoadSlow"/> goes through the bus). The entry is va's; its tag is compared with the page of the
+    /// access's last byte, so one compare also sends an access that crosses into the next page to the slow path
+    /// (entry i only holds pages whose number is i modulo the table's size).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ref byte HostRead(ulong va, int size, Access access)
     {
-        ulong vpn = va >> 12;
-        ref HostPage e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(access == Access.Write ? _writePages : _readPages),
-            (int)vpn & (HostPages - 1));
-        if (e.Tag == (vpn | _generation) && (va & 0xFFF) <= (ulong)(4096 - size))
-            return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), e.Offset + (nint)(va & 0xFFF));
+        ref HostPage e = ref HostEntry(va, access);
+        if (HostHit(ref e, va, size)) return ref HostByte(ref e, va);
         return ref Unsafe.NullRef<byte>();
     }
+
+    /// <summary>The entry the page of va would have (the write table's for access Write).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref HostPage HostEntry(ulong va, Access access) => ref TableEntry(access == Access.Write, (int)(va >> 12) & (HostPages - 1));
+
+    /// <summary>Whether entry e holds all the size bytes at va.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool HostHit(ref HostPage e, ulong va, int size) => e.Tag == (va + (ulong)size - 1) >> 12;
+
+    /// <summary>The host byte at va, in the page entry e holds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref byte HostByte(ref HostPage e, ulong va) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), (nint)va + e.Addend);
 
     /// <summary>The same for a store (<see cref="StoreSlow"/> otherwise).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -90,7 +119,7 @@ public sealed partial class X86Cpu<TBus>
         else if (!_bus.TryLoad(va, size, access, Privilege, out value, out MemoryFault fault)) ok = Fail(fault);
         else
         {
-            Fill(access == Access.Write ? _writePages : _readPages, va, access);
+            Fill(va, access);
             ok = true;
         }
         _loaded = value;
@@ -119,33 +148,52 @@ public sealed partial class X86Cpu<TBus>
         if (_codeTags[(int)vpn & 15] == vpn + 1) NoteCodeWrite();
         if ((va & (ulong)(size - 1)) != 0) return StoreSplit(va, size, value);
         if (!_bus.TryStore(va, size, value, Privilege, out MemoryFault fault)) return Fail(fault);
-        Fill(_writePages, va, Access.Write);
+        Fill(va, Access.Write);
         return true;
     }
 
     /// <summary>Enters the page of va into the host TLB once an access to it has succeeded (never a write entry
     /// for a page this run executes from).</summary>
-    private void Fill(HostPage[] table, ulong va, Access access)
+    private void Fill(ulong va, Access access)
     {
         ulong vpn = va >> 12;
         if (access == Access.Write && _codeTags[(int)vpn & 15] == vpn + 1) return;
         if (!_bus.TryGetPage(va & ~0xFFFUL, access, Privilege, out byte[] frame, out int offset)
             || offset < 0 || (long)offset + 4096 > frame.Length)
             return;
-        ref HostPage e = ref table[(int)vpn & (HostPages - 1)];
-        e.Tag = vpn | _generation;
+        int index = (int)vpn & (HostPages - 1);
+        ref HostPage e = ref TableEntry(access == Access.Write, index);
+        e.Tag = vpn;
         e.Frame = frame;
-        e.Offset = offset;
+        e.Addend = offset - (nint)(va & ~0xFFFUL);
+        if (_filledCount < _filled.Length) _filled[_filledCount] = (short)(access == Access.Write ? index + HostPages : index);
+        _filledCount++;
     }
 
-    /// <summary>Every host TLB entry stops matching (a new generation; the tables are cleared when it wraps).</summary>
+    private static readonly HostPage s_empty = new() { Tag = HostPage.Empty };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref HostPage TableEntry(bool write, int index) =>
+        ref Unsafe.Add(ref Unsafe.As<HostPageTable, HostPage>(ref write ? ref _writePages : ref _readPages), index);
+
+    /// <summary>Empties the host TLB: every page is looked up through the bus again.</summary>
     private void NewHostGeneration()
     {
-        _generation += 1UL << 52;
-        if (_generation != 0) return;
-        _generation = 1UL << 52;
-        Array.Clear(_readPages);
-        Array.Clear(_writePages);
+        if (_filledCount > _filled.Length)
+        {
+            for (int i = 0; i < HostPages; i++) TableEntry(false, i) = TableEntry(true, i) = s_empty;
+        }
+        else
+            for (int i = 0; i < _filledCount; i++)
+                TableEntry(_filled[i] >= HostPages, _filled[i] & (HostPages - 1)) = s_empty;
+        _filledCount = 0;
+    }
+
+    /// <summary>Drops the write entry of a page this run now executes from: stores into it take the slow path.</summary>
+    private void DropWriteEntry(ulong vpn)
+    {
+        ref HostPage w = ref TableEntry(true, (int)vpn & (HostPages - 1));
+        if (w.Tag == vpn) w = s_empty;
     }
 
     private void NoteCodeWrite()

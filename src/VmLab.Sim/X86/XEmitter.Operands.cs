@@ -11,12 +11,12 @@ namespace VmLab.Sim.X86;
 // CPU's slow path (the MMU walk, a fault) on a miss.
 internal sealed partial class XEmitter<TBus>
 {
-    private static readonly MethodInfo HostReadMethod = typeof(X86Cpu<TBus>).GetMethod("HostRead", Any)!;
-    private static readonly MethodInfo HostWriteMethod = typeof(X86Cpu<TBus>).GetMethod("HostWrite", Any)!;
+    private static readonly MethodInfo HostEntryMethod = typeof(X86Cpu<TBus>).GetMethod("HostEntry", Any)!;
+    private static readonly MethodInfo HostHitMethod = typeof(X86Cpu<TBus>).GetMethod("HostHit", Static)!;
+    private static readonly MethodInfo HostByteMethod = typeof(X86Cpu<TBus>).GetMethod("HostByte", Static)!;
     private static readonly MethodInfo LoadSlowMethod = typeof(X86Cpu<TBus>).GetMethod("LoadSlow", Any)!;
     private static readonly MethodInfo StoreSlowMethod = typeof(X86Cpu<TBus>).GetMethod("StoreSlow", Any)!;
     private static readonly FieldInfo LoadedField = typeof(X86Cpu<TBus>).GetField("_loaded", Any)!;
-    private static readonly MethodInfo IsNullRefMethod = typeof(Unsafe).GetMethod(nameof(Unsafe.IsNullRef))!.MakeGenericMethod(typeof(byte));
     private static readonly MethodInfo ReadMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Read))!;
     private static readonly MethodInfo WriteMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Write))!;
 
@@ -81,7 +81,7 @@ internal sealed partial class XEmitter<TBus>
     {
         Label slow = il.DefineLabel(), done = il.DefineLabel();
         il.Emit(OpCodes.Stloc, _ea);
-        HostBytes(HostReadMethod, size, access, slow);
+        HostBytes(size, access, slow);
         il.Emit(OpCodes.Call, ReadMethod);
         il.Emit(OpCodes.Stloc, _t);
         il.Emit(OpCodes.Br, done);
@@ -98,20 +98,24 @@ internal sealed partial class XEmitter<TBus>
         il.MarkLabel(done);
     }
 
-    /// <summary>The host TLB's probe for the size bytes at _ea (HostRead with access, or HostWrite): leaves the host
-    /// bytes' reference and size on the stack for SizedAccess, or branches to slow on a miss.</summary>
-    private void HostBytes(MethodInfo probe, int size, Access? access, Label slow)
+    /// <summary>The host TLB's probe for the size bytes at _ea (<see cref="X86Cpu{TBus}.HostRead"/> in its parts, so
+    /// that a miss branches to slow straight from the tag compare; access Write for a store): leaves the host
+    /// bytes' reference and size on the stack for SizedAccess.</summary>
+    private void HostBytes(int size, Access access, Label slow)
     {
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldc_I4, (int)access);
+        il.Emit(OpCodes.Call, HostEntryMethod);
+        il.Emit(OpCodes.Stloc, _entry);
+        il.Emit(OpCodes.Ldloc, _entry);
+        il.Emit(OpCodes.Ldloc, _ea);
         il.Emit(OpCodes.Ldc_I4, size);
-        if (access is { } a) il.Emit(OpCodes.Ldc_I4, (int)a);
-        il.Emit(OpCodes.Call, probe);
-        il.Emit(OpCodes.Stloc, _p);
-        il.Emit(OpCodes.Ldloc, _p);
-        il.Emit(OpCodes.Call, IsNullRefMethod);
-        il.Emit(OpCodes.Brtrue, slow);
-        il.Emit(OpCodes.Ldloc, _p);
+        il.Emit(OpCodes.Call, HostHitMethod);
+        il.Emit(OpCodes.Brfalse, slow);
+        il.Emit(OpCodes.Ldloc, _entry);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Call, HostByteMethod);
         il.Emit(OpCodes.Ldc_I4, size);
     }
 
@@ -119,7 +123,7 @@ internal sealed partial class XEmitter<TBus>
     private void Store(int size, Label fail)
     {
         Label slow = il.DefineLabel(), done = il.DefineLabel();
-        HostBytes(HostWriteMethod, size, null, slow);
+        HostBytes(size, Access.Write, slow);
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Call, WriteMethod);
         il.Emit(OpCodes.Br, done);

@@ -39,7 +39,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     // the lazy flags record field by field (LazyFlags' Op, Size, A, B, R, Cf, Flags), so that the JIT keeps each
     // in a register or drops it when no instruction reads it
     private readonly LocalBuilder[] _fl = new LocalBuilder[FlagFields.Length];
-    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _p, _ok, _slowStore;
+    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _entry, _ok, _slowStore;
     private readonly Label _exit;
 
     // instructions emitted as IL here, and those that call their definition, by code (the CPU's, for the profile)
@@ -58,7 +58,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         _rip = il.DeclareLocal(typeof(ulong));
         _reason = il.DeclareLocal(typeof(int));
         (_next, _a, _b, _v, _ea, _t) = (U64(), U64(), U64(), U64(), U64(), U64());
-        _p = il.DeclareLocal(typeof(byte).MakeByRefType());
+        _entry = il.DeclareLocal(typeof(HostPage).MakeByRefType());
         _ok = il.DeclareLocal(typeof(bool));
         _slowStore = il.DeclareLocal(typeof(bool));
         _exit = il.DefineLabel();

@@ -174,7 +174,7 @@ public class CheckpointTests
                 "_curVpn _curPage _single _fetchBytes _f _codeTags _codeWritten " +
                 // Not saved: compiled regions hang on decoded blocks (Restore drops them), the host TLB starts a new
                 // generation at every Run, _loaded is a scratch register, Translation is a setting.
-                "_jit Translation _readPages _writePages _generation _loaded " +
+                "_jit Translation _readPages _writePages _filled _filledCount _loaded " +
                 "_unchanged",   // not saved: set by the kernel just before the Run after a timer tick, consumed by it
         };
         foreach (var (type, names) in known)

@@ -23,7 +23,9 @@ internal static partial class X86VsQemu
         k.Cpu.Translation = translation;
         // VMLAB_BENCH_TICKS=each: every timer tick enters the kernel, none is passed over (the cost of a tick)
         k.CoalesceTicks = Environment.GetEnvironmentVariable("VMLAB_BENCH_TICKS") != "each";
-        k.Spawn(image, "bench");
+        // VMLAB_BENCH_PROCESSES=2: that many copies of the program, so that every tick switches processes
+        int copies = int.TryParse(Environment.GetEnvironmentVariable("VMLAB_BENCH_PROCESSES"), out int c) && c is > 0 and < 16 ? c : 1;
+        for (int i = 0; i < copies; i++) k.Spawn(image, "bench");
         // this thread's JIT time: the regions (compiled at their first call) and whatever the interpreter's
         // methods cost at first use; the runtime's background tier-ups run on other threads
         TimeSpan jit = JitInfo.GetCompilationTime(currentThread: true);

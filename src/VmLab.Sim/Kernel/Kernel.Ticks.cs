@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Machine;
 using VmLab.Sim.X86;
 
 namespace VmLab.Sim.Kernel;
@@ -13,12 +14,14 @@ namespace VmLab.Sim.Kernel;
 // once a second process runs) comes at the same instruction, with the same timer state, as tick by tick.
 public sealed partial class Kernel
 {
-    // A coalesced run takes at most this long before the loop looks at the clock (WallTime) again: the slice of
-    // instructions grows while slices finish sooner than that and shrinks when one took longer.
+    // Under a time limit a coalesced run takes about this long before the loop looks at the clock again: the slice
+    // of instructions grows while slices finish sooner than that and shrinks when one took longer. Without a limit
+    // slices are as long as they can be.
     private static readonly long SliceTicks = Stopwatch.Frequency / 100;
     private const long MinSlice = 1 << 14, MaxSlice = 1 << 24;
 
     private long _slice = MinSlice;
+    private long _now;      // the clock as the run loop last read it (only read under a time limit)
     private bool _checkClean;       // the checker's last report found nothing
     private bool _checkCurrent;     // and nothing but user code and timer ticks ran since it was made
 
@@ -38,12 +41,17 @@ public sealed partial class Kernel
     private StopReason RunProcess(Process p, long budget)
     {
         if (!TicksChangeNothing(p)) return Cpu.Run(budget);
-        long began = Stopwatch.GetTimestamp();
-        var reason = Cpu.RunThroughTicks(Math.Min(budget, _slice), out long ticks);
-        long took = Stopwatch.GetTimestamp() - began;
-        if (took < SliceTicks / 2) _slice = Math.Min(_slice * 2, MaxSlice);
-        else if (took > SliceTicks) _slice = Math.Max(_slice / 2, MinSlice);
+        bool limited = Options.WallTime != Timeout.InfiniteTimeSpan;
+        long before = Cpu.InstructionCount;
+        var reason = Cpu.RunThroughTicks(Math.Min(budget, limited ? _slice : MaxSlice), out long ticks);
         if (ticks > 0) PassedTicks(p, ticks);
+        if (limited && Cpu.InstructionCount - before >= _slice / 2)
+        {
+            // a run that took most of its slice tells the rate; one a syscall ended early is not worth a clock read
+            long took = Stopwatch.GetTimestamp() - _now;
+            if (took < SliceTicks / 2) _slice = Math.Min(_slice * 2, MaxSlice);
+            else if (took > SliceTicks) _slice = Math.Max(_slice / 2, MinSlice);
+        }
         return reason;
     }
 
@@ -77,6 +85,14 @@ public sealed partial class Kernel
         _checkClean = report.Errors.Count == 0;
         _checkCurrent = true;
     }
+
+    // An entry that wrote no memory and changed no mapping: a timer tick, the end of a budget or slice, and the
+    // syscalls the kernel answers itself without a seam (getpid, yield, write, an unknown number). A seam may write
+    // anything, through views the memory cannot count (FrameSpan), so after one the CPU checks its caches again.
+    private static bool ChangedNothing(StopReason reason, in RegisterFile asked) =>
+        reason is StopReason.Timer or StopReason.Budget
+        || reason == StopReason.Syscall && (long)asked[Reg.Rax] is SyscallAbi.GetPid or SyscallAbi.Yield or SyscallAbi.Write
+            or < SyscallAbi.Write or > SyscallAbi.PipeRead;
 
     // After a kernel entry other than a timer tick (which changes no memory): the last report may be out of date.
     private void EntryMayHaveChangedMemory() => _checkCurrent = false;

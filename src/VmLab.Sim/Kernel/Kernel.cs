@@ -111,16 +111,16 @@ public sealed partial class Kernel
         CheckBetweenRuns();     // between runs anyone may have changed memory (a scenario hook, a test)
         long start = Cpu.InstructionCount, end = start + maxInstructions, events = EventCount;
         long began = Stopwatch.GetTimestamp(), limit = TimeLimitTicks();
-        bool ticked = false;     // the last stop was a timer interrupt or a slice's end that changed nothing
+        bool unchanged = false;     // the last entry changed no memory and no mapping (Kernel.Ticks.cs)
         while (Panic is null && !Idle && Cpu.InstructionCount < end && !(StopAtEvent && EventCount > events)
                && !ClockSpent(began, limit)
                && (_resume ? PickCurrentOrNext() : PickNext()) is { } p)
         {
             _resume = true;
-            // the same process resumes on the same page table after a timer tick (or a slice of ticks passed over,
-            // Kernel.Ticks.cs): nothing the CPU caches (decoded and compiled code, the host TLB) can have changed, so
-            // it need not check it all again
-            if (ticked && p.Pid == _current && !_switchPending && _loaded == p.Pid) Cpu.ResumeUnchanged();
+            // the same process resumes on the same page table after an entry that changed nothing (a timer tick, a
+            // slice of ticks passed over, getpid): nothing the CPU caches (decoded and compiled code, the host TLB)
+            // can have changed, so it need not check it all again
+            if (unchanged && p.Pid == _current && !_switchPending && _loaded == p.Pid) Cpu.ResumeUnchanged();
             Dispatch(p);
             if (StopAtEvent && EventCount > events) break;     // a context switch: stop before the new process runs
             long before = Cpu.InstructionCount;
@@ -146,7 +146,7 @@ public sealed partial class Kernel
             Entered?.Invoke(this);
             CheckAfterEntry(p, reason, asked);     // the memory checker (Kernel.Checker.cs)
             WatchIdle(p, reason, asked);           // every process yielding forever (Kernel.Idle.cs)
-            ticked = reason is StopReason.Timer or StopReason.Budget && Entered is null;     // a hook may change anything
+            unchanged = ChangedNothing(reason, asked) && Entered is null;     // a hook may change anything
         }
         _runTicks += Stopwatch.GetTimestamp() - began;
         return Cpu.InstructionCount - start;
@@ -162,7 +162,7 @@ public sealed partial class Kernel
     private long _runTicks;
 
     private bool ClockSpent(long began, long limit) =>
-        OutOfTime = limit != long.MaxValue && _runTicks + (Stopwatch.GetTimestamp() - began) >= limit;
+        OutOfTime = limit != long.MaxValue && _runTicks + ((_now = Stopwatch.GetTimestamp()) - began) >= limit;
 
     private long TimeLimitTicks() => Options.WallTime == Timeout.InfiniteTimeSpan
         ? long.MaxValue
@@ -317,7 +317,7 @@ public sealed partial class Kernel
         if (p.Pid != _current || _switchPending)
         {
             ContextSwitches++;
-            Record(new(Cpu.InstructionCount, KernelEventKind.Switch, p.Pid, $"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}"));
+            if (TraceEnabled || RecordEvents) Record(new(Cpu.InstructionCount, KernelEventKind.Switch, p.Pid, $"switch to pid {p.Pid} ({p.Name}), cr3=0x{p.PageTable.Root:x}"));
             Cpu.TimerInterval = Options.Quantum;     // a fresh quantum for the process coming in
             _current = p.Pid;
             _switchPending = false;

@@ -163,7 +163,10 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         bool timerOn = _timerInterval > 0;
         if (timerOn && _timerRemaining == 0)
         {
+            // the tick that came due with a syscall: nothing runs, so a ResumeUnchanged promise is not carried on
+            // to a run the kernel may make for another process after this interrupt
             _timerRemaining = _timerInterval;
+            _unchanged = false;
             return StopReason.Timer;
         }
         long limit = timerOn ? Math.Min(maxInstructions, _timerRemaining) : maxInstructions;

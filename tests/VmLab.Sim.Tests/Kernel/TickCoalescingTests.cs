@@ -378,6 +378,48 @@ public class TickCoalescingTests
         Assert.True(passed > 0);
     }
 
+    [Fact]
+    public void Keeping_the_CPUs_caches_after_getpid_and_ticks_is_the_same_machine_as_checking_them_again()
+    {
+        // fork twice, then 300 rounds of getpid and adding the pid to a byte of the data page, each round 10
+        // instructions with the getpid retiring on every multiple of 10: on a quantum's boundary too, where the
+        // tick that came due with it switches to another process
+        var image = X86Program.Build(a =>
+        {
+            a.Syscall(SyscallAbi.Fork);
+            a.Syscall(SyscallAbi.Fork);
+            a.mov(r13d, 300);
+            a.mov(r14, X86Program.DataAddress);
+            for (int i = 0; i < 6; i++) a.nop();
+            var loop = a.CreateLabel();
+            a.Label(ref loop);
+            a.Syscall(SyscallAbi.GetPid);
+            a.add(__byte_ptr[r14], al);
+            a.nop();
+            a.nop();
+            a.nop();
+            a.dec(r13d);
+            a.jnz(loop);
+            a.mov(rax, SyscallAbi.Write);
+            a.mov(rdi, r14);
+            a.mov(rsi, 1);
+            a.syscall();
+            a.Syscall(SyscallAbi.Exit, 0);
+        }, "?"u8);
+        string Run(bool watched)
+        {
+            var k = Boot(coalesce: true);
+            if (watched) k.Entered += _ => { };     // a hook makes the CPU check its caches at every entry
+            k.Spawn(image, "getpid");
+            k.Run(1_000_000);
+            Assert.Contains(k.Events, e => e.Syscall == "getpid" && e.Step == 1000);
+            return Transcript(k);
+        }
+        string checkedAgain = Run(true);
+        Assert.Equal(checkedAgain, Run(false));
+        Assert.Equal(4, checkedAgain.Split("exited exit 0 killed ''").Length - 1);
+    }
+
     private sealed class PageAllocBy(Func<SimKernel, Process, ulong, ulong> f) : IPageAlloc
     {
         public ulong PageAlloc(SimKernel k, Process p, ulong va) => f(k, p, va);

@@ -156,7 +156,7 @@ public class CheckpointTests
                 "Seams Memory Frames KernelPageTable Mmu Tlb Cpu FreeFramesAtBoot Panic SyscallCount ContextSwitches MinFreeFrames " +
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
                 "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks TimerTicks CoalescedTicks " +
-                "CoalesceTicks _slice " +   // settings: whether ticks that change nothing are passed over, and how many at a time
+                "CoalesceTicks _slice _now " +   // settings: whether ticks that change nothing are passed over, how many at a time; the clock
                 "_checkClean _checkCurrent " +   // not saved: a restore makes the next Run check before passing over a tick
                 "_watch " +   // not saved: the checker's last walks, which a restore forgets
                 "_idle Idle " +      // not saved: how long every process has been yielding without change, which a restore restarts

@@ -73,7 +73,10 @@ public static class ElfLoader
         if (loads.Count == 0) throw Bad("no loadable (PT_LOAD) segments");
 
         // Each page has one set of permissions: segments may not share a page, let alone overlap.
-        var byAddress = loads.OrderBy(l => l.Va).ToList();
+        // Sorted in place rather than with LINQ's OrderBy over this tuple: its generic code cannot be precompiled and
+        // was a quarter of the methods JIT-compiled at start-up. Ties keep header order, as a stable sort would.
+        var byAddress = new List<(int Index, uint Flags, ulong Va, ulong Offset, ulong FileSize, ulong MemSize)>(loads);
+        byAddress.Sort((x, y) => x.Va != y.Va ? x.Va.CompareTo(y.Va) : x.Index.CompareTo(y.Index));
         for (int i = 1; i < byAddress.Count; i++)
         {
             var (a, b) = (byAddress[i - 1], byAddress[i]);

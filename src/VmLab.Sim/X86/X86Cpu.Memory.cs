@@ -167,7 +167,7 @@ public sealed partial class X86Cpu<TBus>
         e.Frame = frame;
         e.Addend = offset - (nint)(va & ~0xFFFUL);
         if (_filledCount < _filled.Length) _filled[_filledCount] = (short)(access == Access.Write ? index + HostPages : index);
-        _filledCount++;
+        if (_filledCount <= _filled.Length) _filledCount++;   // past the list: both tables emptied whole
     }
 
     private static readonly HostPage s_empty = new() { Tag = HostPage.Empty };

@@ -18,6 +18,10 @@ public sealed partial class Kernel
     /// <summary>What the checker has done since boot: page tables walked, times the invariants were judged.</summary>
     internal (long Walks, long Judgements) CheckerWork => _watch.Work;
 
+    /// <summary>Moves whenever a process comes into or leaves a slot of the process table (the checker's quick
+    /// "nothing changed" test).</summary>
+    internal long ProcessTableVersion { get; private set; }
+
     /// <summary>The slot's process (live or not yet reaped), for the checker's walk: no allocation.</summary>
     internal Process? InSlot(int slot) => _slots[slot];
 

@@ -47,6 +47,7 @@ public sealed partial class Kernel
             _history.Add(byIndex.GetValueOrDefault(i) ?? records.History[i]
                          ?? throw new InvalidOperationException($"checkpoint: process {i} of the run was never recorded"));
         Array.Clear(_slots);
+        ProcessTableVersion++;
         _syscallsByName.Clear();
         foreach (var (p, counts) in live)
         {

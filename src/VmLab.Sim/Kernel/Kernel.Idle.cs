@@ -30,9 +30,7 @@ public sealed partial class Kernel
     {
         if (!Options.StopWhenIdle) return;
         bool yield = reason == StopReason.Syscall && (long)asked[Reg.Rax] == SyscallAbi.Yield;
-        int live = 0;
-        foreach (var q in _slots) if (q is { Alive: true }) live++;
-        Idle = _idle.Note(p.Pid, reason == StopReason.Timer, yield, asked, Frames.Version, _console.Length, Memory, (long)IdleEntriesPerProcess * live);
+        Idle = _idle.Note(p.Pid, reason == StopReason.Timer, yield, asked, Frames.Version, _console.Length, Memory, _slots);
     }
 
     // The streak of idle entries: a yield with the registers of the same process's previous yield, the frame
@@ -52,7 +50,8 @@ public sealed partial class Kernel
             _halfway = null;
         }
 
-        public bool Note(int pid, bool timer, bool yield, in RegisterFile asked, long frames, long console, PhysicalMemory memory, long needed)
+        // slots: the process table, whose live processes say how long the streak must be (counted only during one)
+        public bool Note(int pid, bool timer, bool yield, in RegisterFile asked, long frames, long console, PhysicalMemory memory, Process?[] slots)
         {
             if (timer && _yielded[pid]) return false;
             bool same = yield && _yielded[pid] && _lastYield[pid].SameAs(asked) && frames == _frames && console == _console;
@@ -60,6 +59,7 @@ public sealed partial class Kernel
             if (yield) _lastYield[pid] = asked;
             (_frames, _console) = (frames, console);
             _streak = same ? _streak + 1 : 0;
+            long needed = _streak == 0 ? 0 : IdleEntriesPerProcess * (long)slots.Count(q => q is { Alive: true });
             if (_streak == 0 || needed == 0)
                 _halfway = null;
             else if (_halfway is null)

@@ -343,6 +343,7 @@ public sealed partial class Kernel
     {
         var p = new Process(slot, name, pt, parent) { State = ProcessState.Runnable, HistoryIndex = _history.Count, Image = image };
         _slots[slot] = p;
+        ProcessTableVersion++;
         _history.Add(p);
         return p;
     }
@@ -354,6 +355,7 @@ public sealed partial class Kernel
         p.State = state;
         p.KillReason = reason;
         _slots[p.Pid] = null;
+        ProcessTableVersion++;
         if (p.Pid == _current) _switchPending = true;
         MappingsChanged();
     }

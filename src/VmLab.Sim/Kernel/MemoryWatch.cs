@@ -19,6 +19,7 @@ internal sealed class MemoryWatch(bool incremental = true)
     private long _kernelWalks;
     private long _framesVersion = -1;
     private long _memoryChanges = -1;
+    private long _processTable = -1;
     private bool _lentTables;
     private long _walkCount, _judgements;
     private CheckReport? _last;
@@ -41,6 +42,7 @@ internal sealed class MemoryWatch(bool incremental = true)
         _last = null;
         _framesVersion = -1;
         _memoryChanges = -1;
+        _processTable = -1;
         _rewalked.Clear();
         _ledger?.Reset();
     }
@@ -50,9 +52,11 @@ internal sealed class MemoryWatch(bool incremental = true)
     {
         _rewalked.Clear();
         var memory = k.Memory;
-        if (_last is not null && memory.ChangeCount == _memoryChanges && k.Frames.Version == _framesVersion && !_lentTables && SameProcesses(k))
+        if (_last is not null && memory.ChangeCount == _memoryChanges && k.Frames.Version == _framesVersion && !_lentTables
+            && k.ProcessTableVersion == _processTable)
             return _last;       // no frame written, lent, allocated or freed, no process came or went: nothing to see
         _memoryChanges = memory.ChangeCount;
+        _processTable = k.ProcessTableVersion;
         bool changed = false;
         if (_kernel is null || _kernel.Table != k.KernelPageTable || !_kernel.Fresh(memory))
         {
@@ -87,12 +91,5 @@ internal sealed class MemoryWatch(bool incremental = true)
         _framesVersion = k.Frames.Version;
         _judgements++;
         return _last = _ledger?.Judge(k.Frames) ?? MemoryChecker.Judge(k.Frames, _kernel, _walks.OfType<TableWalk>());
-    }
-
-    private bool SameProcesses(Kernel k)
-    {
-        for (int slot = 0; slot < _walks.Length; slot++)
-            if (k.InSlot(slot) is { } p ? _walks[slot]?.Process != p : _walks[slot] is not null) return false;
-        return true;
     }
 }

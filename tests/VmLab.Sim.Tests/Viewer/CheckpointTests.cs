@@ -157,7 +157,8 @@ public class CheckpointTests
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
                 "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks TimerTicks CoalescedTicks " +
                 "CoalesceTicks _slice _now " +   // settings: whether ticks that change nothing are passed over, how many at a time; the clock
-                "_checkClean _checkCurrent " +   // not saved: a restore makes the next Run check before passing over a tick
+                "_checkClean _checkCurrent " +
+                "ProcessTableVersion " +   // only moves on: a restore moves it   // not saved: a restore makes the next Run check before passing over a tick
                 "_watch " +   // not saved: the checker's last walks, which a restore forgets
                 "_idle Idle " +      // not saved: how long every process has been yielding without change, which a restore restarts
                 "_touched _aliveAtEntry _touch",     // not saved: the deputy watch's scratch within one syscall

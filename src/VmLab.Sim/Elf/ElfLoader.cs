@@ -46,7 +46,10 @@ public static class ElfLoader
         if (phoff > (ulong)elf.Length || (ulong)elf.Length - phoff < (ulong)(phnum * PhEntSize))
             throw Bad($"truncated: {phnum} program headers at offset 0x{phoff:x} run past the end of the file ({elf.Length} bytes)");
 
-        var loads = new List<(int Index, uint Flags, ulong Va, ulong Offset, ulong FileSize, ulong MemSize)>();
+        // An array of a struct of this assembly, sorted by hand: List and LINQ over a tuple type are generic code that
+        // no precompiled image holds, JIT-compiled at every start.
+        var loads = new LoadSegment[phnum];
+        int count = 0;
         for (int i = 0; i < phnum; i++)
         {
             var ph = elf.Slice((int)phoff + i * PhEntSize, PhEntSize);
@@ -68,22 +71,25 @@ public static class ElfLoader
                 throw Bad($"segment {i} at 0x{va:x}-0x{end:x} is outside user program space [0x{LowestAddress:x}, 0x{HighestAddress:x}) (the stack page and above are the kernel's to map)");
             if ((flags & (PfW | PfX)) == (PfW | PfX))
                 throw Bad($"segment {i} at 0x{va:x} is writable and executable; the kernel maps data no-execute (W^X)");
-            loads.Add((i, flags, va, offset, filesz, memsz));
+            loads[count++] = new LoadSegment(i, flags, va, offset, filesz, memsz);
         }
-        if (loads.Count == 0) throw Bad("no loadable (PT_LOAD) segments");
+        if (count == 0) throw Bad("no loadable (PT_LOAD) segments");
 
         // Each page has one set of permissions: segments may not share a page, let alone overlap.
-        // Sorted in place rather than with LINQ's OrderBy over this tuple: its generic code cannot be precompiled and
-        // was a quarter of the methods JIT-compiled at start-up. Ties keep header order, as a stable sort would.
-        var byAddress = new List<(int Index, uint Flags, ulong Va, ulong Offset, ulong FileSize, ulong MemSize)>(loads);
-        byAddress.Sort((x, y) => x.Va != y.Va ? x.Va.CompareTo(y.Va) : x.Index.CompareTo(y.Index));
-        for (int i = 1; i < byAddress.Count; i++)
+        // By address, ties in header order (an insertion sort is stable; a program has a handful of segments).
+        var byAddress = loads.AsSpan(0, count);
+        for (int i = 1; i < byAddress.Length; i++)
+            for (int j = i; j > 0 && byAddress[j - 1].Va > byAddress[j].Va; j--)
+                (byAddress[j - 1], byAddress[j]) = (byAddress[j], byAddress[j - 1]);
+        for (int i = 1; i < byAddress.Length; i++)
         {
             var (a, b) = (byAddress[i - 1], byAddress[i]);
             if (PageUp(a.Va + a.MemSize) > PageDown(b.Va))
                 throw Bad($"segments {a.Index} (0x{a.Va:x}-0x{a.Va + a.MemSize:x}) and {b.Index} (0x{b.Va:x}-0x{b.Va + b.MemSize:x}) overlap or share a page");
         }
-        if (!loads.Any(l => (l.Flags & PfX) != 0 && entry >= l.Va && entry < l.Va + l.MemSize))
+        bool entryInText = false;
+        foreach (var l in byAddress) entryInText |= (l.Flags & PfX) != 0 && entry >= l.Va && entry < l.Va + l.MemSize;
+        if (!entryInText)
             throw Bad($"entry point 0x{entry:x} is not inside an executable segment");
 
         var segments = new List<Segment>();
@@ -100,6 +106,8 @@ public static class ElfLoader
         }
         return new ProgramImage(segments, entry, ElfSymbols.Read(elf));
     }
+
+    private readonly record struct LoadSegment(int Index, uint Flags, ulong Va, ulong Offset, ulong FileSize, ulong MemSize);
 
     /// <summary>Like <see cref="Load"/>, without the exception: the error line, or null with the image.</summary>
     public static string? TryLoad(ReadOnlySpan<byte> elf, out ProgramImage? image)

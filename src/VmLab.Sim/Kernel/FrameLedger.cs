@@ -211,9 +211,16 @@ internal sealed class FrameLedger
         foreach (var f in _findings.Values) all.AddRange(f.Errors);
         for (int walk = 0; walk < _kernelHalf.Length; walk++)
             if (_kernelHalf[walk] is { } missing) all.Add((new Key(0, walk, 1, 0, 0), missing));
-        all.Sort((a, b) => a.Key.CompareTo(b.Key));
-        var leaks = _findings.Where(f => f.Value.Leaked).Select(f => f.Key << PhysicalMemory.FrameShift).Order().ToList();
-        return new CheckReport([.. all.Select(e => e.Text)], leaks);
+        if (all.Count > 1) all.Sort((a, b) => a.Key.CompareTo(b.Key));
+        // Plain loops rather than LINQ: LINQ's generic code over these value types is not in any precompiled image,
+        // and this runs at every start (the first check after boot).
+        var leaks = new List<ulong>();
+        foreach (var (pfn, f) in _findings)
+            if (f.Leaked) leaks.Add(pfn << PhysicalMemory.FrameShift);
+        if (leaks.Count > 1) leaks.Sort();
+        var texts = new string[all.Count];
+        for (int i = 0; i < texts.Length; i++) texts[i] = all[i].Text;
+        return new CheckReport(texts, leaks);
     }
 
     private static string Word(FrameOwner owner) => owner.ToString().ToLowerInvariant();

@@ -17,7 +17,7 @@ namespace VmLab.Bench;
 /// </summary>
 internal static partial class X86VsQemu
 {
-    public static readonly string[] Programs = ["sieve", "hash", "interp", "sort", "matmul", "crc"];
+    public static readonly string[] Programs = ["sieve", "hash", "interp", "sort", "matmul", "crc", "life"];
 
     public static void Run(string[] args)
     {

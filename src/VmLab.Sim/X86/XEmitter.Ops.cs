@@ -162,13 +162,7 @@ internal sealed partial class XEmitter<TBus>
                 {
                     il.Emit(OpCodes.Ldc_I8, (long)next);
                     il.Emit(OpCodes.Stloc, _v);
-                    il.Emit(OpCodes.Ldloc, _r[4]);
-                    il.Emit(OpCodes.Ldc_I8, 8L);
-                    il.Emit(OpCodes.Sub);
-                    il.Emit(OpCodes.Stloc, _ea);
-                    Store(8, fail);
-                    il.Emit(OpCodes.Ldloc, _ea);
-                    il.Emit(OpCodes.Stloc, _r[4]);
+                    PushV(8, fail);
                 }
                 il.Emit(OpCodes.Ldloc, _b);
                 il.Emit(OpCodes.Stloc, _next);
@@ -271,13 +265,7 @@ internal sealed partial class XEmitter<TBus>
                 if (op.Form == XForm.I) il.Emit(OpCodes.Ldc_I8, op.Imm);
                 else GetReg(op.Dst, size);
                 il.Emit(OpCodes.Stloc, _v);
-                il.Emit(OpCodes.Ldloc, _r[4]);
-                il.Emit(OpCodes.Ldc_I8, (long)size);
-                il.Emit(OpCodes.Sub);
-                il.Emit(OpCodes.Stloc, _ea);
-                Store(size, fail);
-                il.Emit(OpCodes.Ldloc, _ea);
-                il.Emit(OpCodes.Stloc, _r[4]);
+                PushV(size, fail);
                 break;
             case XCode.Pop:
                 il.Emit(OpCodes.Ldloc, _r[4]);
@@ -292,13 +280,7 @@ internal sealed partial class XEmitter<TBus>
             case XCode.Call:
                 il.Emit(OpCodes.Ldc_I8, (long)next);
                 il.Emit(OpCodes.Stloc, _v);
-                il.Emit(OpCodes.Ldloc, _r[4]);
-                il.Emit(OpCodes.Ldc_I8, 8L);
-                il.Emit(OpCodes.Sub);
-                il.Emit(OpCodes.Stloc, _ea);
-                Store(8, fail);
-                il.Emit(OpCodes.Ldloc, _ea);
-                il.Emit(OpCodes.Stloc, _r[4]);
+                PushV(8, fail);
                 break;
             case XCode.Ret:
                 il.Emit(OpCodes.Ldloc, _r[4]);
@@ -313,6 +295,19 @@ internal sealed partial class XEmitter<TBus>
             default: throw new InvalidOperationException($"{op.Code} is not emitted directly");
         }
         return true;
+    }
+
+    /// <summary>Pushes _v's low size bytes (push, and call's return address): rsp moves only once the store
+    /// succeeded, so a fault leaves it as the instruction found it.</summary>
+    private void PushV(int size, Label fail)
+    {
+        il.Emit(OpCodes.Ldloc, _r[4]);
+        il.Emit(OpCodes.Ldc_I8, (long)size);
+        il.Emit(OpCodes.Sub);
+        il.Emit(OpCodes.Stloc, _ea);
+        Store(size, fail);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Stloc, _r[4]);
     }
 
     /// <summary>The forms <see cref="Direct"/> emits: byte registers only the low ones (no ah..bh), 64-bit

@@ -8,9 +8,10 @@ namespace VmLab.Cli.Tests;
 public sealed class WarmupTests
 {
     [Fact]
-    public void Warm_up_finds_the_interpreter_loop_and_draws_a_report_without_error()
+    public void Warm_up_finds_the_interpreter_loop_and_draws_a_report_and_json_without_error()
     {
-        Assert.True(Warmup.Run(cpu: true));
+        Assert.True(Warmup.Run(cpu: true, json: false));
+        Assert.True(Warmup.Run(cpu: true, json: true));
     }
 
     [Theory]
@@ -18,7 +19,7 @@ public sealed class WarmupTests
     [InlineData(true, "sim", "run", "fork")]
     [InlineData(true, "anon")]
     [InlineData(false)]
-    [InlineData(false, "sim", "cpu", "prog.elf", "--json")]
+    [InlineData(true, "sim", "cpu", "prog.elf", "--json")]
     [InlineData(false, "sim", "cpu", "--help")]
     [InlineData(false, "help", "sim")]
     [InlineData(false, "completion", "bash")]
@@ -30,11 +31,12 @@ public sealed class WarmupTests
         Assert.Equal(warmed, Warmup.Worth(args));
     }
 
-    [Fact]
-    public async Task A_run_with_the_warm_up_prints_exactly_what_one_without_it_prints()
+    [Theory]
+    [InlineData("sim", "cpu", "--builtin", "hello")]
+    [InlineData("sim", "cpu", "--builtin", "hello", "--json")]
+    public async Task A_run_with_the_warm_up_prints_exactly_what_one_without_it_prints(params string[] args)
     {
         // Program.Main starts the warm-up; the in-process runner (Program.Run) never does.
-        string[] args = ["sim", "cpu", "--builtin", "hello"];
         var inProcess = CliRunner.Run(args);
         Assert.Equal(0, inProcess.ExitCode);
 

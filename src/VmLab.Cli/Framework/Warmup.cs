@@ -20,13 +20,13 @@ internal static class Warmup
 {
     private static Thread? s_thread;
 
-    /// <summary>Starts the warm-up for a command line that will draw a report (not help, completion or --json).</summary>
+    /// <summary>Starts the warm-up for a command line that will draw a report or print JSON (not help or completion).</summary>
     public static void Start(IReadOnlyList<string> args)
     {
         if (!Worth(args))
             return;
-        bool cpu = args is ["sim", "cpu" or "run", ..];
-        s_thread = new Thread(() => Run(cpu)) { IsBackground = true, Name = "vmlab warm-up" };
+        bool cpu = args is ["sim", "cpu" or "run", ..], json = args.Contains("--json");
+        s_thread = new Thread(() => Run(cpu, json)) { IsBackground = true, Name = "vmlab warm-up" };
         s_thread.Start();
     }
 
@@ -40,15 +40,18 @@ internal static class Warmup
 
     internal static bool Worth(IReadOnlyList<string> args) =>
         args.Count > 0 && args[0] is not ("help" or "completion" or "web") && !args[0].StartsWith('[')
-        && !args.Any(a => a is "--json" or "--help" or "-h" or "-?" or "/?" or "/h" or "--version");
+        && !args.Any(a => a is "--help" or "-h" or "-?" or "/?" or "/h" or "--version");
 
     /// <summary>The warm-up itself; true when every part found what it warms (a test checks this stays so).</summary>
-    internal static bool Run(bool cpu)
+    internal static bool Run(bool cpu, bool json)
     {
         try
         {
             bool found = !cpu || Cpu();
-            Report();
+            if (json)
+                Json();
+            else
+                Report();
             return found;
         }
         catch (Exception)
@@ -84,6 +87,18 @@ internal static class Warmup
         }
         return loop is not null;
     }
+
+    /// <summary>--json's serializer: its options, converters and reflection-based writers for the kinds of value
+    /// results hold (the result's own type is still described on the main thread). System.Text.Json is safe to use
+    /// from two threads at once.</summary>
+    private static void Json() =>
+        JsonOutput.Write(TextWriter.Null, new
+        {
+            Program = "warm-up", Instructions = 1L, Exited = true, ExitStatus = (int?)0, KillReason = (string?)null,
+            Faults = new List<(ulong Address, string Kind)> { (1, "page") },
+            Trace = new[] { new { Address = 1UL, Registers = new Dictionary<string, string> { ["rax"] = "0x0" } } },
+            Ratio = 0.5,
+        });
 
     /// <summary>The shapes every report draws: a title rule, a wrapped paragraph, a section heading, a block of
     /// facts (a grid) and the verdict (a paragraph with styles).</summary>

@@ -18,10 +18,11 @@ internal static class Warmup
 {
     private static Thread? s_thread;
 
-    /// <summary>Starts the warm-up for a command line that will draw a report or print JSON (not help or completion).</summary>
+    /// <summary>Starts the warm-up for a command line that will draw a report or print JSON (not help or completion),
+    /// on a machine with a second processor (on one, the thread would only take turns with the main thread).</summary>
     public static void Start(IReadOnlyList<string> args)
     {
-        if (!Worth(args))
+        if (Environment.ProcessorCount < 2 || !Worth(args))
             return;
         bool cpu = args is ["sim", "cpu" or "run", ..], json = args.Contains("--json");
         s_thread = new Thread(() => Run(cpu, json)) { IsBackground = true, Name = "vmlab warm-up" };

@@ -4,13 +4,18 @@ namespace VmLab.Bench;
 
 internal static partial class X86VsQemu
 {
-    /// <summary>Builds Programs/NAME.c twice with the user programs' flags: the VmLab ELF (crt0, syscalls, the
-    /// user library, the linker script) and a static host executable (the host shim instead of crt0 and syscalls).</summary>
-    private static Built Build(string root, string dir, string name)
+    /// <summary>Builds Programs/NAME.c (or the C file NAME names) twice with the user programs' flags, at level
+    /// (-O0...) when given: the VmLab ELF (crt0, syscalls, the user library, the linker script) and a static host
+    /// executable (the host shim instead of crt0 and syscalls).</summary>
+    private static Built Build(string root, string dir, string program, string? level)
     {
         string lib = Path.Combine(root, "native/user/lib");
-        string src = Path.Combine(AppContext.BaseDirectory, "Programs", name + ".c");
-        string[] flags = File.ReadAllText(Path.Combine(lib, "cflags")).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        bool file = program.EndsWith(".c", StringComparison.Ordinal);
+        string src = file ? Path.GetFullPath(program) : Path.Combine(AppContext.BaseDirectory, "Programs", program + ".c");
+        string name = file ? Path.GetFileNameWithoutExtension(program) : program;
+        if (level is not null) name += level;
+        string[] flags = File.ReadAllText(Path.Combine(lib, "cflags")).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(f => level is not null && f.StartsWith("-O", StringComparison.Ordinal) ? level : f).ToArray();
         string elf = Path.Combine(dir, name + ".elf"), host = Path.Combine(dir, name);
         Gcc([.. flags, "-I", lib, "-T", Path.Combine(lib, "user.ld"), "-o", elf, src, Path.Combine(lib, "crt0.S"),
             Path.Combine(lib, "u-syscall.c"), Path.Combine(lib, "u-lib.c"), "-lgcc"]);

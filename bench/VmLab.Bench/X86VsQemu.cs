@@ -13,7 +13,9 @@ namespace VmLab.Bench;
 /// every round. Then the same VmLab programs in this process on a kernel without the memory checker, translated
 /// and interpreted, for the CPU's own speed, and where the translated run's time goes. Medians of wall times,
 /// ratios as medians of per-round ratios. `-- x86-vs-qemu [rounds] [program ...] [--profile]`: the named programs
-/// only; --profile prints only the in-process profile.
+/// only; --profile prints only the in-process profile. A path to a .c file (written against native/user/lib's u-lib.h,
+/// entry process_main) is a program too, and -O0/-O1/-O2/-O3/-Os builds every program at that level instead of the
+/// user flags' -O2: held-out programs and other optimisation levels, timed the same way.
 /// </summary>
 internal static partial class X86VsQemu
 {
@@ -22,7 +24,14 @@ internal static partial class X86VsQemu
     public static void Run(string[] args)
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], out int r) && r > 0 ? r : 5;
-        string[] chosen = args.Where(a => Programs.Contains(a)).ToArray();
+        string[] chosen = args.Where(a => Programs.Contains(a) || a.EndsWith(".c", StringComparison.Ordinal)).ToArray();
+        string? level = args.LastOrDefault(a => a is "-O0" or "-O1" or "-O2" or "-O3" or "-Os");
+        if (chosen.FirstOrDefault(a => a.EndsWith(".c", StringComparison.Ordinal) && !File.Exists(a)) is { } missing)
+        {
+            Console.Error.WriteLine($"x86-vs-qemu: no such C file: {missing}");
+            Environment.ExitCode = 2;
+            return;
+        }
         bool profileOnly = args.Contains("--profile");
         string root = RepoRoot();
         string vmlab = Path.Combine(root, "src/VmLab.Cli/bin/Release/net10.0/vmlab");
@@ -36,7 +45,7 @@ internal static partial class X86VsQemu
         string dir = Directory.CreateTempSubdirectory("vmlab-x86-vs-qemu-").FullName;
         try
         {
-            var builds = (chosen.Length > 0 ? chosen : Programs).Select(p => Build(root, dir, p)).ToList();
+            var builds = (chosen.Length > 0 ? chosen : Programs).Select(p => Build(root, dir, p, level)).ToList();
             if (profileOnly)
             {
                 PrintProfiles(builds.Select(b => new Row(b.Name, 0, 0, 0, 0, 0, 0, 0, InProcess(b.Elf, translation: true),

@@ -53,7 +53,11 @@ internal static class Program
         return root;
     }
 
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        Warmup.Start(args);
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs vmlab in-process with the given writers (the tests and the tour use this).</summary>
     internal static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error) =>

@@ -5,8 +5,10 @@ using static Iced.Intel.AssemblerRegisters;
 namespace VmLab.X86.Tests;
 
 /// <summary>
-/// How hot code becomes regions: a loop is compiled once however often the timer interrupts it, and the
-/// cases an indirect jump reaches run translated. Each program also ends as the interpreter ends it.
+/// How hot code becomes regions: a loop is compiled once however often the timer interrupts it, the cases an
+/// indirect jump reaches run translated, and a block of the page that becomes hot later is compiled on its
+/// own (the loop's region is not compiled again) until the two regions jump to each other often enough to be
+/// worth one. Each program also ends as the interpreter ends it.
 /// </summary>
 public class TranslatorRegionTests
 {
@@ -35,6 +37,82 @@ public class TranslatorRegionTests
         a.dec(ecx);
         a.jnz(loop);
         a.ud2();
+    }
+
+    /// <summary>A counted loop (rcx from iterations down) that, in the last late iterations only, also takes a
+    /// block laid out after the loop's end (add ebx, 0x777; its imm32 is patched by a test), which jumps back
+    /// into the loop.</summary>
+    private static Action<Assembler> LateBranch(int iterations, int late) => a =>
+    {
+        var loop = a.CreateLabel();
+        var back = a.CreateLabel();
+        var rare = a.CreateLabel();
+        a.mov(ecx, iterations);
+        a.xor(ebx, ebx);
+        a.Label(ref loop);
+        a.cmp(ecx, late);
+        a.jbe(rare);
+        a.Label(ref back);
+        a.add(ebx, 3);
+        a.dec(ecx);
+        a.jnz(loop);
+        a.ud2();
+        a.Label(ref rare);
+        a.add(ebx, 0x777);
+        a.jmp(back);
+    };
+
+    private static void SameEnd(X86Machine t, X86Machine i)
+    {
+        Assert.Equal(StopReason.InvalidOpcode, i.Run(10_000_000));
+        Assert.Equal(StopReason.InvalidOpcode, t.Run(10_000_000));
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+    }
+
+    [Fact]
+    public void A_block_that_becomes_hot_after_its_loop_was_compiled_is_compiled_alone()
+    {
+        var t = new X86Machine(LateBranch(20_000, 5_000));
+        var i = Interpreted(LateBranch(20_000, 5_000));
+        SameEnd(t, i);
+        Assert.Equal((ulong)(20_000 * 3 + 5_000 * 0x777), t[Reg.Rbx]);
+        // the loop's region (cmp, jbe; add, dec, jnz) and then the late block's (add, jmp): not the loop again
+        Assert.Equal((2L, 7L), (t.Cpu.TranslationStats.Regions, t.Cpu.TranslationStats.Instructions));
+        Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount * 99 / 100,
+            $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+    }
+
+    [Fact]
+    public void Regions_of_a_page_that_jump_to_each_other_often_are_compiled_again_as_one()
+    {
+        var t = new X86Machine(LateBranch(300_000, 200_000));
+        var i = Interpreted(LateBranch(300_000, 200_000));
+        SameEnd(t, i);
+        var stats = t.Cpu.TranslationStats;
+        Assert.Equal(3, stats.Regions);
+        // 400,000 jumps between the two regions had they stayed apart: the merged one holds both
+        Assert.True(stats.Entries < 200_000, $"{stats.Entries} region entries");
+    }
+
+    [Fact]
+    public void A_region_another_region_jumps_to_is_dropped_when_its_code_changes_and_the_other_kept()
+    {
+        var t = new X86Machine(LateBranch(2_000, 1_000));
+        var i = Interpreted(LateBranch(2_000, 1_000));
+        SameEnd(t, i);
+        Assert.Equal(2, t.Cpu.TranslationStats.Regions);
+        // the kernel writes another immediate into the late block only (laid out after the loop's code)
+        int imm = t.Memory.Peek(X86Machine.CodeVa, t.CodeLength).AsSpan().IndexOf((ReadOnlySpan<byte>)[0x77, 0x07, 0, 0]);
+        foreach (var m in new[] { t, i })
+        {
+            m.Memory.Poke(X86Machine.CodeVa + (ulong)imm, [0x11, 0]);
+            m.Cpu.Rip = X86Machine.CodeVa;
+        }
+        SameEnd(t, i);
+        Assert.Equal((ulong)(2_000 * 3 + 1_000 * 0x11), t[Reg.Rbx]);
+        Assert.Equal(1, t.Cpu.TranslationStats.Invalidated);
+        Assert.Equal(3, t.Cpu.TranslationStats.Regions);
     }
 
     private static X86Machine Interpreted(Action<Assembler> program)

@@ -94,6 +94,7 @@ internal static class Terminal
 
     public static IAnsiConsole For(TextWriter w)
     {
+        Warmup.Wait();
         bool colour = Colour(w), terminal = IsTerminal(w);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {

@@ -39,12 +39,9 @@ public sealed record SeamResult(
     public const string Version = "vmlab-seam-result/1";
 
     public static string Sign(string keyHex, int exitCode, string stdout, string stderr) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Convert.FromHexString(keyHex),
-            System.Text.Encoding.UTF8.GetBytes($"{exitCode}\n{stdout.Length}\n{stdout}{stderr}")));
+        Protocol.Mac(keyHex, $"{exitCode}\n{stdout.Length}\n{stdout}{stderr}");
 
-    public bool SignedWith(string keyHex) =>
-        Mac.Length == 64 && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            Convert.FromHexString(Mac), Convert.FromHexString(Sign(keyHex, ExitCode, Stdout, Stderr)));
+    public bool SignedWith(string keyHex) => Protocol.MacMatches(Mac, Sign(keyHex, ExitCode, Stdout, Stderr));
 }
 
 /// <summary>

@@ -45,13 +45,10 @@ public sealed record TestVerdict(
 
     /// <summary>HMAC-SHA256 (hex) of the verdict's test, outcome and reason under the request's key.</summary>
     public static string Sign(string keyHex, string test, bool passed, string reason) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Convert.FromHexString(keyHex),
-            System.Text.Encoding.UTF8.GetBytes($"{test}\n{passed}\n{reason}")));
+        Protocol.Mac(keyHex, $"{test}\n{passed}\n{reason}");
 
     /// <summary>True when this verdict was signed with <paramref name="keyHex"/>.</summary>
-    public bool SignedWith(string keyHex) =>
-        Mac.Length == 64 && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            Convert.FromHexString(Mac), Convert.FromHexString(Sign(keyHex, Test, Passed, Reason)));
+    public bool SignedWith(string keyHex) => Protocol.MacMatches(Mac, Sign(keyHex, Test, Passed, Reason));
 }
 
 /// <summary>What the test was doing last, so a crash of the whole child can still be explained.</summary>
@@ -73,6 +70,17 @@ public static class Protocol
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
     };
+
+    /// <summary>HMAC-SHA256 (lower-case hex) of text under the hex key: what signs a result document.</summary>
+    public static string Mac(string keyHex, string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Convert.FromHexString(keyHex),
+            System.Text.Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>Whether a document's mac is the expected one, compared in constant time; a mac that is not
+    /// 64 hex digits never matches (it came from a file the child wrote).</summary>
+    public static bool MacMatches(string mac, string expected) =>
+        mac.Length == 64 && mac.All(Uri.IsHexDigit) && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            Convert.FromHexString(mac), Convert.FromHexString(expected));
 
     /// <summary>Writes a document atomically (a reader never sees half of it).</summary>
     public static void Write<T>(string path, T document)

@@ -32,6 +32,10 @@ internal sealed class XCodePage(byte[] frame, int offset)
     public readonly byte[] Frame = frame;
     public readonly int Offset = offset;
     public readonly XBlock?[] Blocks = new XBlock?[4096];
+    // The translator's: jumps from one compiled region of the page to another (each through the dispatcher's
+    // loop) since the page was last compiled as one, and the instructions compiled for it so far.
+    public long Chained;
+    public long Compiled;
 }
 
 /// <summary>

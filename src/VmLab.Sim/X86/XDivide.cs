@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
@@ -31,14 +32,35 @@ internal static class XDivide
         if (size < 8 || hi == 0)
         {
             ulong n = size < 8 ? (hi << (size * 8)) | lo : lo;
-            q = n / d;
-            r = n % d;
+            (q, r) = Math.DivRem(n, d);   // one host division, not two
             return FaultCause.None;
         }
-        UInt128 wide = ((UInt128)hi << 64) | lo;
-        q = (ulong)(wide / d);
-        r = (ulong)(wide % d);
+        (q, r) = Wide(hi, lo, d);
         return FaultCause.None;
+    }
+
+    // The 128-bit dividends live in methods of their own: a method that touches UInt128 or Int128 is not
+    // precompiled (their layout belongs to the framework), and would make every division run as unoptimised
+    // code until the runtime tiers it up. These two are compiled optimised at their first call instead.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static (ulong Q, ulong R) Wide(ulong hi, ulong lo, ulong d)
+    {
+        UInt128 wide = ((UInt128)hi << 64) | lo;
+        return ((ulong)(wide / d), (ulong)(wide % d));
+    }
+
+    /// <summary>rdx:rax / d signed, for a dividend that does not fit a long: false when the quotient does not
+    /// fit a long either.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static bool WideSigned(ulong hi, ulong lo, long dv, out long q, out long r)
+    {
+        Int128 n = (Int128)(((UInt128)hi << 64) | lo);
+        Int128 wq = n / dv;
+        q = r = 0;
+        if (wq < long.MinValue || wq > long.MaxValue) return false;
+        q = (long)wq;
+        r = (long)(n % dv);
+        return true;
     }
 
     private static FaultCause Signed(int size, ulong hi, ulong lo, ulong d, ulong m, out ulong q, out ulong r)
@@ -58,20 +80,12 @@ internal static class XDivide
                 lq = -n;
                 lr = 0;
             }
-            else
-            {
-                lq = n / dv;
-                lr = n % dv;
-            }
+            else (lq, lr) = Math.DivRem(n, dv);
         }
         else
         {
-            Int128 n = (Int128)(((UInt128)hi << 64) | lo);
             if (dv == -1) return FaultCause.QuotientOverflow;   // |n| >= 2^63 here, so -n never fits
-            Int128 wq = n / dv;
-            if (wq < long.MinValue || wq > long.MaxValue) return FaultCause.QuotientOverflow;
-            lq = (long)wq;
-            lr = (long)(n % dv);
+            if (!WideSigned(hi, lo, dv, out lq, out lr)) return FaultCause.QuotientOverflow;
         }
         if (lq < min || lq > max) return FaultCause.QuotientOverflow;
         q = (ulong)lq & m;

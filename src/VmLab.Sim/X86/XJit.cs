@@ -46,6 +46,10 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
 {
     public int Threshold { get; set; } = 64;
 
+    /// <summary>Jumps between the compiled regions of one page, per instruction compiled for the page, before the
+    /// page is compiled again as one region (<see cref="Merge"/>).</summary>
+    public long MergeChains { get; set; } = 4096;
+
     /// <summary>Whether the JIT compiles regions on a thread-pool thread while the interpreter goes on (see
     /// <see cref="X86Cpu{TBus}.TranslateInBackground"/>).</summary>
     public bool Background { get; set; }
@@ -91,7 +95,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         if (block.Region is null)
         {
             if (!heat || block.Heat++ < Threshold || cpu.CurrentCodePage is not { } page) return null;
-            Compile(cpu, page, rip, block);
+            Compile(cpu, page, rip, block, merge: false);
         }
         StopReason? result = null;
         while (Current(cpu, block, rip, left, out int entry) is { } region)
@@ -110,6 +114,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             if (reason != StopReason.Budget || cpu.CodeWrittenInRegion) break;
             rip = cpu.Rip;
             if ((rip & ~0xFFFUL) != region.Va || region.Page.Blocks[(int)(rip & 0xFFF)] is not { Region: not null } next) break;
+            if (next.Region != region && next.Region.Code is not null && ++region.Page.Chained >= MergeChains * region.Page.Compiled)
+                Merge(cpu, region.Page, rip, next);
             block = next;
         }
         return result;
@@ -146,13 +152,13 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// <summary>Compiles the region from entry (the block at rip) and makes it the region of every block it
     /// starts that has none yet (so a run resumed anywhere in the region, or a jump into it, enters it there).</summary>
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "an XJit exists only where RuntimeFeature.IsDynamicCodeCompiled")]
-    private void Compile(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry)
+    private void Compile(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry, bool merge)
     {
         long start = Stopwatch.GetTimestamp();
-        var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF));
+        var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge);
         if (blocks.Count == 0 || blocks[0].Count == 0)
         {
-            entry.Region = XRegion.Refused;
+            if (!merge) entry.Region = XRegion.Refused;
             return;
         }
         int lo = blocks.Min(b => b.Offset), hi = blocks.Max(b => b.End);
@@ -162,6 +168,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         Compiled++;
         int instructions = blocks.Sum(b => b.Count);
         CompiledInstructions += instructions;
+        page.Compiled += instructions;
         var region = new XRegion(rip & ~0xFFFUL, page, lo, page.Frame.AsSpan(page.Offset + lo, hi - lo).ToArray(),
             pieceCounts, code, blocks.Count, instructions) { Epoch = cpu.CodeCache.Epoch, Ready = !Background };
         if (Background)
@@ -181,7 +188,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             }, null);
         }
         else Precompile(code, _spare ??= new X86Cpu<TBus>(cpu.Bus));
-        entry.Region = null;
+        if (!merge) entry.Region = null;
         for (int k = 0; k < blocks.Count; k++)
             if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { } b && b.Ops == blocks[k].Ops)
             {
@@ -196,6 +203,17 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
                 b.Entry = firstPiece[k];
             }
         entry.Region ??= XRegion.Refused;
+    }
+
+    /// <summary>The regions of a page have jumped to each other often enough (<see cref="MergeChains"/> times the
+    /// instructions compiled for the page, about what compiling them again costs the JIT, each jump through the
+    /// dispatcher's loop costing ~15 ns) that one method holding them all pays for itself: compiles it from the
+    /// block a jump went to. Every merge raises the next one's bar by its own size, so a page whose blocks do not
+    /// fit in one region cannot keep the JIT busy.</summary>
+    private void Merge(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry)
+    {
+        page.Chained = 0;
+        Compile(cpu, page, rip, entry, merge: true);
     }
 
     /// <summary>Has the JIT compile the region now, counting its time (<see cref="JitTicks"/>).</summary>

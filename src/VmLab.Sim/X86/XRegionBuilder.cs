@@ -17,16 +17,18 @@ internal sealed class XRegionBlock(int offset, XOp[] ops, int count)
 /// Which blocks a region holds: from the entry, every block reachable by direct jumps, conditional branches,
 /// direct calls (the callee, and the return site after the call) and fall-through, within the same code page,
 /// up to <see cref="MaxBlocks"/> blocks and <see cref="MaxInstructions"/> instructions, that have run (the JIT's
-/// time grows with the region: code that never ran is not worth it; the region leaves there, and when such a
-/// block becomes hot the region compiled from it takes in the blocks of the earlier regions of the page, so a
-/// loop's code ends up in one method). Indirect branches and returns leave the region unless they land on one
-/// of its blocks.
+/// time grows with the region: code that never ran is not worth it; the region leaves there) and that no
+/// compiled region of the page holds yet: a block that becomes hot after its page's loop was compiled gets a
+/// region of its own, and the regions of a page jump to each other through the dispatcher's loop, rather than
+/// the JIT compiling the whole loop again each time. A merge (when those jumps have cost about what compiling
+/// them again would) takes in the blocks of every region of the page, so a loop's code ends up in one method.
+/// Indirect branches and returns leave the region unless they land on one of its blocks.
 /// </summary>
 internal static class XRegionBuilder
 {
     public const int MaxBlocks = 48, MaxInstructions = 400;
 
-    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry)
+    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge)
     {
         var blocks = new List<XRegionBlock>();
         var seen = new HashSet<int> { entry };
@@ -40,13 +42,14 @@ internal static class XRegionBuilder
             {
                 if (seeded) break;
                 seeded = true;
-                Seed(page, seen, queue);
+                Seed(page, seen, queue, merge);
                 continue;
             }
             int off = queue.Dequeue();
             XBlock? b = cache.Block(page, off);
             if (b is null || b.Tail > 0) continue;   // an instruction that runs into the next page stays interpreted
             if (off != entry && !Ran(b)) continue;   // never run: the region leaves there
+            if (off != entry && !merge && Held(b)) continue;   // compiled already: the region chains to that one
             int count = b.Ops.Length;
             if (b.Ops[^1].Code == XCode.Invalid) count--;
             if (count == 0 && blocks.Count > 0) continue;
@@ -62,18 +65,22 @@ internal static class XRegionBuilder
     /// <summary>Then the blocks of the page the dispatcher has entered (the targets of indirect jumps and returns
     /// seen so far, which no direct branch reaches), hottest first, so that a jump table's cases or a return
     /// stay in the region.</summary>
-    private static void Seed(XCodePage page, HashSet<int> seen, Queue<int> queue)
+    private static void Seed(XCodePage page, HashSet<int> seen, Queue<int> queue, bool merge)
     {
         var heated = new List<(int Heat, int Offset)>();
         for (int off = 0; off < page.Blocks.Length; off++)
-            if (page.Blocks[off] is { Tail: 0 } b && Ran(b) && !seen.Contains(off)) heated.Add((b.Region is { Code: not null } ? int.MaxValue : b.Heat, off));
+            if (page.Blocks[off] is { Tail: 0 } b && Ran(b) && (merge || !Held(b)) && !seen.Contains(off))
+                heated.Add((Held(b) ? int.MaxValue : b.Heat, off));
         foreach (var (_, off) in heated.OrderByDescending(h => h.Heat))
             if (seen.Add(off)) queue.Enqueue(off);
     }
 
     /// <summary>Whether the block has run: entered by the dispatcher, or held by a compiled region (whose blocks
     /// the dispatcher no longer sees).</summary>
-    private static bool Ran(XBlock b) => b.Heat > 0 || b.Region is { Code: not null };
+    private static bool Ran(XBlock b) => b.Heat > 0 || Held(b);
+
+    /// <summary>Whether a compiled region (ready or still with the JIT) holds the block.</summary>
+    private static bool Held(XBlock b) => b.Region is { Code: not null };
 
     /// <summary>The offsets in the page a block can continue at that are known before it runs.</summary>
     private static IEnumerable<int> Successors(XRegionBlock b)

@@ -159,27 +159,34 @@ internal static partial class XOps<TBus>
     /// <summary>shld/shrd: shift the destination, filling from the source register.</summary>
     private static bool ShiftDouble(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux, bool left)
     {
-        int bits = size * 8, count = Count(ref r, size, imm, aux);
+        int count = Count(ref r, size, imm, aux);
         if (!Dest(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong a, out ulong ea)) return false;
         if (count == 0)
             return WriteDest(cpu, ref r, form, size, dst, ea, a);
-        ulong b = Get(ref r, src, size), m = LazyFlags.Mask(size), sign = LazyFlags.SignBit(size), v, cf;
-        // 16-bit counts above 16 shift through a 32-bit (then 48-bit) pattern dest:src:dest, as Intel does
-        UInt128 pattern;
+        ulong b = Get(ref r, src, size), m = LazyFlags.Mask(size), sign = LazyFlags.SignBit(size);
+        var (v, cf) = Through(left, size, a, b, count, m);
+        ulong of = ((v ^ a) & sign) != 0 ? 1UL : 0;
+        return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.Status, cf, of, LazyFlags.ResultBits(v, size));
+    }
+
+    /// <summary>The shifted value and CF, from the pattern dest:src (shld) or src:dest (shrd). 16-bit counts above
+    /// 16 shift through a 32-bit (then 48-bit) pattern dest:src:dest, as Intel does. UInt128 keeps a method from
+    /// being precompiled, so it lives here, compiled optimised at its first call, and not in the instruction's
+    /// body.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static (ulong V, ulong Cf) Through(bool left, int size, ulong a, ulong b, int count, ulong m)
+    {
+        int bits = size * 8;
         if (left)
         {
-            pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | a : ((UInt128)a << bits) | b;
+            UInt128 pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | a : ((UInt128)a << bits) | b;
             int width = size == 2 ? 48 : bits * 2;
-            v = (ulong)(pattern >> (width - bits - count)) & m;
-            cf = (ulong)(pattern >> (width - count)) & 1;
+            return ((ulong)(pattern >> (width - bits - count)) & m, (ulong)(pattern >> (width - count)) & 1);
         }
         else
         {
-            pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | b : ((UInt128)b << bits) | a;
-            v = (ulong)(pattern >> count) & m;
-            cf = (ulong)(pattern >> (count - 1)) & 1;
+            UInt128 pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | b : ((UInt128)b << bits) | a;
+            return ((ulong)(pattern >> count) & m, (ulong)(pattern >> (count - 1)) & 1);
         }
-        ulong of = ((v ^ a) & sign) != 0 ? 1UL : 0;
-        return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.Status, cf, of, LazyFlags.ResultBits(v, size));
     }
 }

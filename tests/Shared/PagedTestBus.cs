@@ -41,7 +41,7 @@ public sealed class PagedTestMemory
     /// <param name="virtualPages">Pages of virtual address space, starting at address 0.</param>
     public PagedTestMemory(int frames, int virtualPages)
     {
-        Physical = new byte[checked(frames * PageSize)];
+        Physical = GC.AllocateArray<byte>(checked(frames * PageSize), pinned: true);
         Entries = new ulong[virtualPages];
     }
 
@@ -162,6 +162,9 @@ public readonly struct PagedTestBus(PagedTestMemory memory) : IMemoryBus
         SizedAccess.Write(ref p, size, value);
         return true;
     }
+
+    /// <summary>True: the frames are allocated pinned.</summary>
+    public bool PinnedPages => true;
 
     /// <inheritdoc/>
     public bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset)

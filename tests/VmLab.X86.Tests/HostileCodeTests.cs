@@ -22,8 +22,9 @@ public class HostileCodeTests
     public void Random_code_on_extreme_operands_never_throws_on_flat_or_paged_memory()
     {
         var rng = new Random(2_5_2026);
-        byte[] flat = new byte[16 * 4096];
-        var flatCpu = new X86Cpu<FlatBus>(new FlatBus(flat));
+        var flatBus = FlatBus.Allocate(16 * 4096);
+        byte[] flat = flatBus.Memory;
+        var flatCpu = new X86Cpu<FlatBus>(flatBus);
         var paged = new PagedTestMemory(frames: 16, virtualPages: 32);
         for (int p = 0; p < 12; p++)
             paged.Map((ulong)p * 4096, p, p % 4 == 3 ? PagePerm.UserRo : PagePerm.UserRw);   // pages 12-31 unmapped

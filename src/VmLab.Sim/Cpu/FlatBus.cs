@@ -14,9 +14,15 @@ public readonly struct FlatBus : IMemoryBus
     private const int PageSize = 4096;
     private readonly byte[] _memory;
     private readonly ulong _base;
+    private readonly bool _pinned;
 
-    /// <summary>Memory's length must be a whole number of pages and baseAddress page-aligned.</summary>
-    public FlatBus(byte[] memory, ulong baseAddress = 0)
+    /// <summary>Memory's length must be a whole number of pages and baseAddress page-aligned. The CPU reaches an
+    /// array given here through TryLoad and TryStore only; <see cref="Allocate"/> gives one it reaches directly.</summary>
+    public FlatBus(byte[] memory, ulong baseAddress = 0) : this(memory, baseAddress, pinned: false)
+    {
+    }
+
+    private FlatBus(byte[] memory, ulong baseAddress, bool pinned)
     {
         if (memory.Length == 0 || memory.Length % PageSize != 0)
             throw new ArgumentException("flat memory must be a non-empty whole number of 4 KiB pages", nameof(memory));
@@ -24,7 +30,13 @@ public readonly struct FlatBus : IMemoryBus
             throw new ArgumentException("flat memory must start on a page boundary", nameof(baseAddress));
         _memory = memory;
         _base = baseAddress;
+        _pinned = pinned;
     }
+
+    /// <summary>A bus over zeroed memory of its own (bytes long), allocated pinned, so that the CPU's host TLB reaches
+    /// it directly (<see cref="PinnedPages"/>).</summary>
+    public static FlatBus Allocate(int bytes, ulong baseAddress = 0) =>
+        new(GC.AllocateArray<byte>(bytes, pinned: true), baseAddress, pinned: true);
 
     /// <summary>The bytes behind the bus (the program's memory, readable by the caller between runs).</summary>
     public byte[] Memory => _memory;
@@ -64,6 +76,10 @@ public readonly struct FlatBus : IMemoryBus
         fault = MemoryFault.Page(va, Access.Write, privilege, present: false);
         return false;
     }
+
+    /// <summary>Whether Memory was allocated pinned (<c>GC.AllocateArray(n, pinned: true)</c>): then the CPU keeps
+    /// its pages' host addresses in its host TLB; otherwise every access goes through TryLoad and TryStore.</summary>
+    public bool PinnedPages => _pinned;
 
     /// <inheritdoc/>
     public bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset)

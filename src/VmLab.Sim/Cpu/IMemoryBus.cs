@@ -30,4 +30,11 @@ public interface IMemoryBus
     /// current Run/Step returns (or <c>InvalidateCodeCache</c>), so changes made between runs are always seen.
     /// </summary>
     bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset);
+
+    /// <summary>
+    /// Whether every array <see cref="TryGetPage"/> hands out stays at one host address for as long as it is
+    /// referenced (allocated pinned): then the CPU's host TLB keeps the page's host address, and a hit is a tag
+    /// compare and an add. False: the CPU takes TryLoad/TryStore for every access (correct, only slower).
+    /// </summary>
+    bool PinnedPages { get; }
 }

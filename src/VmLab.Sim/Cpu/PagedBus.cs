@@ -53,6 +53,9 @@ public readonly struct PagedBus(Tlb tlb) : IMemoryBus
         return true;
     }
 
+    /// <summary>True: physical memory allocates its frames pinned.</summary>
+    public bool PinnedPages => true;
+
     /// <summary>Offers the frame behind va when the access at this privilege is allowed (the walk sets A, and
     /// D for a write). A frame never written reads as zeros and has no array yet: it is not offered for reading.</summary>
     public bool TryGetPage(ulong va, Access access, Privilege privilege, out byte[] page, out int offset)

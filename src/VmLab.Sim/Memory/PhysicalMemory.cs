@@ -167,7 +167,8 @@ public sealed partial class PhysicalMemory
         ref byte[]? frame = ref chunk[pfn & ChunkMask];
         if (frame is null)
         {
-            frame = new byte[FrameSize];
+            // pinned: the CPU's host TLB keeps a frame's host address (IMemoryBus.PinnedPages)
+            frame = GC.AllocateArray<byte>(FrameSize, pinned: true);
             _touched++;
         }
         return frame;

@@ -13,8 +13,8 @@ internal struct HostPage
     public const ulong Empty = ulong.MaxValue;   // no page number: an access never matches it
 
     public ulong Tag;       // the virtual page number, or Empty
-    public nint Addend;     // the byte at va of this page is Frame's element va + Addend
-    public byte[] Frame;
+    public nint Addend;     // the byte at va of this page is at host address va + Addend
+    public byte[] Frame;    // the pinned array Addend points into: held so that it stays alive while entered
     private readonly ulong _pad;   // 32 bytes, so that an entry is found by a shift
 }
 
@@ -92,7 +92,11 @@ public sealed partial class X86Cpu<TBus>
 
     /// <summary>The entry the page of va would have (the write table's for access Write).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref HostPage HostEntry(ulong va, Access access) => ref TableEntry(access == Access.Write, (int)(va >> 12) & (HostPages - 1));
+    internal ref HostPage HostEntry(ulong va, Access access) =>
+        ref Unsafe.AddByteOffset(ref TableEntry(access == Access.Write, 0), (nint)((va >> (12 - EntryShift)) & ((HostPages - 1) << EntryShift)));
+
+    // an entry is 32 bytes: va's entry is at byte (va >> 12) % HostPages * 32 of its table, one shift and one mask
+    private const int EntryShift = 5;
 
     /// <summary>Whether entry e holds all the size bytes at va.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -100,8 +104,7 @@ public sealed partial class X86Cpu<TBus>
 
     /// <summary>The host byte at va, in the page entry e holds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ref byte HostByte(ref HostPage e, ulong va) =>
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(e.Frame), (nint)va + e.Addend);
+    internal static unsafe ref byte HostByte(ref HostPage e, ulong va) => ref Unsafe.AsRef<byte>((void*)((nint)va + e.Addend));
 
     /// <summary>The same for a store (<see cref="StoreSlow"/> otherwise).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -153,11 +156,12 @@ public sealed partial class X86Cpu<TBus>
     }
 
     /// <summary>Enters the page of va into the host TLB once an access to it has succeeded (never a write entry
-    /// for a page this run executes from).</summary>
-    private void Fill(ulong va, Access access)
+    /// for a page this run executes from), when the bus's arrays are pinned: the entry keeps the page's host
+    /// address, valid as long as the entry holds the array.</summary>
+    private unsafe void Fill(ulong va, Access access)
     {
         ulong vpn = va >> 12;
-        if (access == Access.Write && _codeTags[(int)vpn & 15] == vpn + 1) return;
+        if (!_bus.PinnedPages || access == Access.Write && _codeTags[(int)vpn & 15] == vpn + 1) return;
         if (!_bus.TryGetPage(va & ~0xFFFUL, access, Privilege, out byte[] frame, out int offset)
             || offset < 0 || (long)offset + 4096 > frame.Length)
             return;
@@ -165,7 +169,7 @@ public sealed partial class X86Cpu<TBus>
         ref HostPage e = ref TableEntry(access == Access.Write, index);
         e.Tag = vpn;
         e.Frame = frame;
-        e.Addend = offset - (nint)(va & ~0xFFFUL);
+        e.Addend = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(frame)) + offset - (nint)(va & ~0xFFFUL);
         if (_filledCount < _filled.Length) _filled[_filledCount] = (short)(access == Access.Write ? index + HostPages : index);
         if (_filledCount <= _filled.Length) _filledCount++;   // past the list: both tables emptied whole
     }

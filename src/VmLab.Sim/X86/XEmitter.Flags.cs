@@ -74,4 +74,57 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldc_I4, cc);
         il.Emit(OpCodes.Call, CondMethod);
     }
+
+    /// <summary>Branches to taken when condition cc holds. After a cmp or test in the same piece, the common
+    /// conditions are one IL compare-and-branch on the record's operands (what <see cref="LazyFlags.CondAfterSub"/>
+    /// and CondAfterLogic compute), which the JIT turns into one host cmp and jcc rather than a bool it sets and
+    /// tests; the rest through <see cref="Cond"/>.</summary>
+    private void CondBranch(int cc, Label taken)
+    {
+        bool not = (cc & 1) != 0;
+        if (_known is { Kind: LazyFlags.Sub } s && (cc >> 1) is 1 or 2 or 3 or 6 or 7)
+        {
+            bool signed = (cc >> 1) >= 6;
+            RecordOperand(_fl[FA], s.Size, signed);
+            RecordOperand(_fl[FB], s.Size, signed);
+            il.Emit((cc >> 1) switch
+            {
+                1 => not ? OpCodes.Bge_Un : OpCodes.Blt_Un,
+                2 => not ? OpCodes.Bne_Un : OpCodes.Beq,
+                3 => not ? OpCodes.Bgt_Un : OpCodes.Ble_Un,
+                6 => not ? OpCodes.Bge : OpCodes.Blt,
+                _ => not ? OpCodes.Bgt : OpCodes.Ble,
+            }, taken);
+            return;
+        }
+        if (_known is { Kind: LazyFlags.Logic } l && (cc >> 1) is 0 or 1 or 2 or 4 or 6 or 7)
+        {
+            // OF and CF are clear: o and b never hold, no and ae always; SF alone decides s, l and ge
+            if ((cc >> 1) is 0 or 1)
+            {
+                if (not) il.Emit(OpCodes.Br, taken);
+                return;
+            }
+            RecordOperand(_fl[FR], l.Size, signed: true);
+            il.Emit(OpCodes.Ldc_I8, 0L);
+            il.Emit((cc >> 1) switch
+            {
+                2 => not ? OpCodes.Bne_Un : OpCodes.Beq,
+                4 or 6 => not ? OpCodes.Bge : OpCodes.Blt,
+                _ => not ? OpCodes.Bgt : OpCodes.Ble,
+            }, taken);
+            return;
+        }
+        Cond(cc);
+        il.Emit(OpCodes.Brtrue, taken);
+    }
+
+    /// <summary>A record operand (masked to size) on the stack, sign-extended to 64 bits for a signed compare.</summary>
+    private void RecordOperand(LocalBuilder value, int size, bool signed)
+    {
+        il.Emit(OpCodes.Ldloc, value);
+        if (!signed || size == 8) return;
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, SignExtendMethod);
+    }
 }

@@ -231,8 +231,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
             case XCode.Jcc:
             {
                 Label taken = il.DefineLabel();
-                Cond(last.Cond);
-                il.Emit(OpCodes.Brtrue, taken);
+                CondBranch(last.Cond, taken);
                 Goto(end);
                 il.MarkLabel(taken);
                 Goto(end + (ulong)last.Imm);

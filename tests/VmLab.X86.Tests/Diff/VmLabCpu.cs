@@ -19,10 +19,15 @@ internal interface IVmLabRunner
 /// memory has no read-only page.</summary>
 internal sealed class FlatVmLab : IVmLabRunner
 {
-    private readonly byte[] _memory = new byte[2 * 4096];
+    private readonly byte[] _memory;
     private readonly X86Cpu<FlatBus> _cpu;
 
-    public FlatVmLab() => _cpu = new X86Cpu<FlatBus>(new FlatBus(_memory, X86Case.CodeVa)) { Translation = false };
+    public FlatVmLab()
+    {
+        var bus = FlatBus.Allocate(2 * 4096, X86Case.CodeVa);
+        _memory = bus.Memory;
+        _cpu = new X86Cpu<FlatBus>(bus) { Translation = false };
+    }
 
     public string Name => "flat";
 

@@ -115,6 +115,58 @@ public class TranslatorRegionTests
         Assert.Equal(3, t.Cpu.TranslationStats.Regions);
     }
 
+    private const ulong Callee = X86Machine.CodeVa + 0x1000;
+
+    /// <summary>A loop that calls a function on the next code page 20,000 times.</summary>
+    private static X86Machine CrossPage(bool translate)
+    {
+        var m = new X86Machine(a =>
+        {
+            var loop = a.CreateLabel();
+            a.mov(ecx, 20_000);
+            a.xor(ebx, ebx);
+            a.Label(ref loop);
+            a.call(Callee);
+            a.dec(ecx);
+            a.jnz(loop);
+        });
+        m.MapFresh(Callee, PagePerm.UserRo);
+        m.Assemble(Callee, a => { a.add(rbx, rcx); a.imul(rbx, rbx, 3); a.ret(); });
+        m.Cpu.Translation = translate;
+        return m;
+    }
+
+    [Fact]
+    public void Calls_into_another_pages_function_and_returns_go_on_between_compiled_regions()
+    {
+        var t = CrossPage(translate: true);
+        var i = CrossPage(translate: false);
+        SameEnd(t, i);
+        var p = t.Cpu.TranslationProfile;
+        Assert.True(p.Translated > t.Cpu.InstructionCount * 99 / 100, $"{p.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+        // 40,000 jumps between the pages: only the few before both regions existed went back to the interpreter
+        Assert.True(p.ExitLeft - p.ExitChained < 500, $"{p.ExitLeft - p.ExitChained} of {p.ExitLeft} jumps out went back to the interpreter");
+    }
+
+    [Fact]
+    public void A_region_on_another_page_is_not_gone_on_into_once_that_page_maps_other_code()
+    {
+        var t = CrossPage(translate: true);
+        var i = CrossPage(translate: false);
+        SameEnd(t, i);
+        ulong byThree = t[Reg.Rbx];
+        // the kernel maps the callee's page to a fresh frame holding imul by 5: the loop's region must not jump
+        // into the region compiled from the old frame
+        foreach (var m in new[] { t, i })
+        {
+            m.MapFresh(Callee, PagePerm.UserRo);
+            m.Assemble(Callee, a => { a.add(rbx, rcx); a.imul(rbx, rbx, 5); a.ret(); });
+            m.Cpu.Rip = X86Machine.CodeVa;
+        }
+        SameEnd(t, i);
+        Assert.NotEqual(byThree, t[Reg.Rbx]);
+    }
+
     private static X86Machine Interpreted(Action<Assembler> program)
     {
         var m = new X86Machine(program);

@@ -19,7 +19,6 @@ public sealed partial class X86Cpu<TBus>
         (_regs, _instructions, _timerInterval, _timerRemaining) = (s.Registers, s.Instructions, s.TimerInterval, s.TimerRemaining);
         (Privilege, LastFault, InvalidMnemonic) = (s.Privilege, s.LastFault, s.InvalidMnemonic);
         _code.Clear();
-        _curVpn = ulong.MaxValue;
-        _curPage = null;
+        ForgetCodePages();
     }
 }

@@ -39,8 +39,7 @@ public sealed partial class X86Cpu<TBus>
         }
         _code.NewEpoch();
         NewHostGeneration();
-        _curVpn = ulong.MaxValue;
-        _curPage = null;
+        ForgetCodePages();
         Array.Clear(_codeTags);
         _codeWritten = false;
         _f = new LazyFlags { Flags = (_regs.Rflags & Fl.UserWritable) | Fl.Fixed | Fl.IF };
@@ -55,15 +54,7 @@ public sealed partial class X86Cpu<TBus>
     {
         block = null;
         ulong vpn = rip >> 12;
-        if (vpn != _curVpn)
-        {
-            if (!_bus.TryGetPage(rip & ~0xFFFUL, Access.Fetch, Privilege, out byte[] frame, out int offset)
-                || offset < 0 || (long)offset + 4096 > frame.Length)
-                return FetchUncached(rip, out ops, out count);
-            _curPage = _code.Page(frame, offset);
-            _curVpn = vpn;
-            TagCode(vpn);
-        }
+        if (vpn != _curVpn && !SwitchCodePage(vpn)) return FetchUncached(rip, out ops, out count);
         int off = (int)(rip & 0xFFF);
         XBlock? b = _curPage!.Blocks[off];
         if (b is null || b.Epoch != _code.Epoch)
@@ -75,6 +66,54 @@ public sealed partial class X86Cpu<TBus>
         ops = b.Ops;
         count = ops.Length;
         return true;
+    }
+
+    /// <summary>Makes the code page of virtual page vpn the current one: the one this run last found there when it
+    /// is still tagged (a jump back and forth between two pages, as a call into another page's function makes,
+    /// costs no bus lookup), else the bus's page for a fetch now. False when the bus offers no page there.</summary>
+    private bool SwitchCodePage(ulong vpn)
+    {
+        int slot = (int)vpn & 15;
+        if (_pageVpns[slot] == vpn + 1 && _codeTags[slot] == vpn + 1)
+        {
+            _curPage = _pages[slot];
+            _curVpn = vpn;
+            return true;
+        }
+        if (!_bus.TryGetPage(vpn << 12, Access.Fetch, Privilege, out byte[] frame, out int offset)
+            || offset < 0 || (long)offset + 4096 > frame.Length)
+            return false;
+        _curPage = _code.Page(frame, offset);
+        _curVpn = vpn;
+        TagCode(vpn);
+        _pages[slot] = _curPage;
+        _pageVpns[slot] = vpn + 1;
+        return true;
+    }
+
+    // The code pages this run has fetched from, by virtual page, direct-mapped as the tags are: valid while the
+    // page's tag is, and forgotten whenever the current page is (a new run, a restored checkpoint).
+    private readonly XCodePage?[] _pages = new XCodePage?[16];
+    private readonly ulong[] _pageVpns = new ulong[16];
+
+    internal void ForgetCodePages()
+    {
+        _curVpn = ulong.MaxValue;
+        _curPage = null;
+        Array.Clear(_pages);
+        Array.Clear(_pageVpns);
+    }
+
+    /// <summary>The cached in-page block at rip, made the current fetch position, for a compiled region to go on
+    /// into without the dispatcher; null where the dispatcher must fetch (no page window, a straddling
+    /// instruction).</summary>
+    internal XBlock? ChainBlock(ulong rip)
+    {
+        ulong vpn = rip >> 12;
+        if (vpn != _curVpn && !SwitchCodePage(vpn)) return null;
+        int off = (int)(rip & 0xFFF);
+        XBlock? b = _curPage!.Blocks[off];
+        return b is null || b.Epoch != _code.Epoch ? _code.Block(_curPage, off) : b;
     }
 
     /// <summary>The decoded page the last fetch found code in.</summary>

@@ -73,7 +73,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     public long ExitLeft { get; private set; }
     public long ExitBudget { get; private set; }
     public long ExitEvent { get; private set; }
-    /// <summary>Exits that went on into another compiled region of the same page (without the interpreter).</summary>
+    /// <summary>Exits that went on into another compiled region, of this page or another, without the interpreter.</summary>
     public long ExitChained { get; private set; }
 
     private long _jitTicks;
@@ -86,9 +86,10 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     public long JitTicks => Volatile.Read(ref _jitTicks);
 
     /// <summary>Runs the region that holds block (at rip) as one of its block starts, compiling one from here
-    /// when the block has become hot; then, while a region jumps to a block start of another region in the same
-    /// page (an indirect jump, a return, a block no region reached when it was built), that region, without
-    /// going back to the dispatcher. Null when the interpreter must run the block (not hot yet, not compilable,
+    /// when the block has become hot; then, while a region jumps to a block start of another region (in the same
+    /// page: an indirect jump, a return, a block no region reached when it was built; or in another page that
+    /// code is fetched from, as the dispatcher would fetch it), that region, without going back to the
+    /// dispatcher. Null when the interpreter must run the block (not hot yet, not compilable,
     /// stale, or too little budget). heat is false for the block a run resumes at, which may start in the middle
     /// of a compiled block (after a timer interrupt): it runs interpreted to the next block start rather than
     /// becoming the entry of a region of its own.</summary>
@@ -115,7 +116,15 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             else ExitBudget++;
             if (reason != StopReason.Budget || cpu.CodeWrittenInRegion) break;
             rip = cpu.Rip;
-            if ((rip & ~0xFFFUL) != region.Va || region.Page.Blocks[(int)(rip & 0xFFF)] is not { Region: not null } next) break;
+            if ((rip & ~0xFFFUL) != region.Va)
+            {
+                // another page (a call into another page's function, its return): its block's region, if any
+                if (cpu.ChainBlock(rip) is not { Region.Code: not null } there) break;
+                ExitChained++;
+                block = there;
+                continue;
+            }
+            if (region.Page.Blocks[(int)(rip & 0xFFF)] is not { Region: not null } next) break;
             if (next.Region != region && next.Region.Code is not null)
             {
                 ExitChained++;

@@ -173,6 +173,8 @@ public class CheckpointTests
             [typeof(Mmu)] = "_memory _writeProtect _noExecute _globalPages _maxPhysBits _addressReserved Version Walks",
             [typeof(X86Cpu<PagedBus>)] = "_bus _regs _instructions _timerInterval _timerRemaining _code Privilege LastFault InvalidMnemonic " +
                 "_curVpn _curPage _single _fetchBytes _f _codeTags _codeWritten " +
+                // not saved: the code pages fetched from, forgotten by Restore as _curPage is
+                "_pages _pageVpns " +
                 // Not saved: compiled regions hang on decoded blocks (Restore drops them), the host TLB starts a new
                 // generation at every Run, _loaded is a scratch register, Translation is a setting.
                 "_jit Translation _readPages _writePages _filled _filledCount _loaded " +

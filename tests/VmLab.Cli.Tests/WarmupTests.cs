@@ -8,7 +8,7 @@ namespace VmLab.Cli.Tests;
 public sealed class WarmupTests
 {
     [Fact]
-    public void Warm_up_finds_the_interpreter_loop_and_draws_a_report_and_json_without_error()
+    public void Warm_up_decodes_instructions_the_cpu_runs_and_draws_a_report_and_json_without_error()
     {
         Assert.True(Warmup.Run(cpu: true, json: false));
         Assert.True(Warmup.Run(cpu: true, json: true));

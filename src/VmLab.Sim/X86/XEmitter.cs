@@ -177,7 +177,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         if (Direct(op, next, fail))
         {
             _direct++;
-            if (MayStore(op)) CodeWrittenCheck();   // one compare with the CPU's flag: no local to keep
+            if (MayStore(op) && !ChecksOwnStore(op)) CodeWrittenCheck();   // one compare with the CPU's flag
         }
         else
         {

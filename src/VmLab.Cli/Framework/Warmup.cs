@@ -48,6 +48,8 @@ internal static class Warmup
     {
         try
         {
+            // the main thread asks for it once its command tree is built; made here meanwhile (thread-safe)
+            _ = Console.Out;
             bool found = !cpu || Cpu();
             if (json)
                 Json();

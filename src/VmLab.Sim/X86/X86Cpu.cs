@@ -126,10 +126,11 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
 
     /// <summary>The translator's profile: instructions retired in compiled regions (the rest were interpreted),
     /// host time spent building and emitting regions, and why region entries ended (a jump out of the region,
-    /// the budget or timer, an event: syscall, fault, halt).</summary>
-    internal (long Translated, TimeSpan Emit, TimeSpan Jit, long ExitLeft, long ExitBudget, long ExitEvent) TranslationProfile =>
+    /// the budget or timer, an event: syscall, fault, halt; of the jumps out, those that went on into another
+    /// region of the page without the interpreter).</summary>
+    internal (long Translated, TimeSpan Emit, TimeSpan Jit, long ExitLeft, long ExitBudget, long ExitEvent, long ExitChained) TranslationProfile =>
         _jit is null ? default : (_jit.TranslatedInstructions, System.Diagnostics.Stopwatch.GetElapsedTime(0, _jit.CompileTicks),
-            new TimeSpan(_jit.JitTicks), _jit.ExitLeft, _jit.ExitBudget, _jit.ExitEvent);
+            new TimeSpan(_jit.JitTicks), _jit.ExitLeft, _jit.ExitBudget, _jit.ExitEvent, _jit.ExitChained);
 
     /// <summary>The compiled instructions emitted as IL, and by mnemonic those that call their definition.</summary>
     internal (long Direct, IReadOnlyDictionary<string, int> Helpers) TranslationForms =>

@@ -73,6 +73,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     public long ExitLeft { get; private set; }
     public long ExitBudget { get; private set; }
     public long ExitEvent { get; private set; }
+    /// <summary>Exits that went on into another compiled region of the same page (without the interpreter).</summary>
+    public long ExitChained { get; private set; }
 
     private long _jitTicks;
 
@@ -114,8 +116,11 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             if (reason != StopReason.Budget || cpu.CodeWrittenInRegion) break;
             rip = cpu.Rip;
             if ((rip & ~0xFFFUL) != region.Va || region.Page.Blocks[(int)(rip & 0xFFF)] is not { Region: not null } next) break;
-            if (next.Region != region && next.Region.Code is not null && ++region.Page.Chained >= MergeChains * region.Page.Compiled)
-                Merge(cpu, region.Page, rip, next);
+            if (next.Region != region && next.Region.Code is not null)
+            {
+                ExitChained++;
+                if (++region.Page.Chained >= MergeChains * region.Page.Compiled) Merge(cpu, region.Page, rip, next);
+            }
             block = next;
         }
         return result;

@@ -111,7 +111,9 @@ internal static class Warmup
     /// layout, ~11 ms the first time).</summary>
     private static void Report(bool tables)
     {
-        var report = new Report(Terminal.Nowhere());
+        // On a terminal the real report is drawn with escape codes; drawn without, the warm-up's styles would be set
+        // through System.Console, which writes them to the terminal. In a pipe System.Console writes nothing.
+        var report = new Report(Terminal.Nowhere(ansi: !Console.IsOutputRedirected));
         report.Title("vmlab warm-up");
         report.Explain("A paragraph long enough to be wrapped at the console's width, as every report's first one is, " +
                        "so that the layout of wrapped text is ready.");

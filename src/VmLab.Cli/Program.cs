@@ -56,7 +56,7 @@ internal static class Program
     public static int Main(string[] args)
     {
         Warmup.Start(args);
-        return Run(args, Console.Out, Console.Error);
+        return Runner.Run(Build, args, () => Console.Out, () => Console.Error);
     }
 
     /// <summary>Runs vmlab in-process with the given writers (the tests and the tour use this).</summary>

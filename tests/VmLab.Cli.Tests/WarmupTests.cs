@@ -31,6 +31,32 @@ public sealed class WarmupTests
         Assert.Equal(warmed, Warmup.Worth(args));
     }
 
+    [Fact]
+    public async Task On_a_terminal_the_warm_up_writes_nothing_to_it()
+    {
+        // script(1) runs vmlab on a pseudo-terminal. A report drawn to nowhere without escape codes would have its
+        // styles set through System.Console, which writes colour resets (ESC[39;49m) to the terminal; vmlab's own
+        // report on a terminal is drawn with escape codes and never writes that sequence.
+        if (!File.Exists("/usr/bin/script")) return;
+        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH")
+            ?? (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet");
+        var psi = new ProcessStartInfo("/usr/bin/script") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string a in (string[])["-qec", $"'{host}' exec '{typeof(Program).Assembly.Location}' sim cpu --builtin hello", "/dev/null"])
+            psi.ArgumentList.Add(a);
+        psi.Environment["TERM"] = "xterm-256color";
+        psi.Environment.Remove("NO_COLOR");
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var err = p.StandardError.ReadToEndAsync();
+        string output = await p.StandardOutput.ReadToEndAsync();
+        Assert.True(p.WaitForExit(60_000));
+
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains("Hello, world!", output);
+        Assert.DoesNotContain("\e[39;49m", output);
+        Assert.Equal("", await err);
+    }
+
     [Theory]
     [InlineData("sim", "cpu", "--builtin", "hello")]
     [InlineData("sim", "cpu", "--builtin", "hello", "--json")]

@@ -139,6 +139,40 @@ public class TranslatorTests
     }
 
     [Fact]
+    public void A_long_block_stopped_by_the_timer_or_a_fault_anywhere_leaves_the_interpreters_state()
+    {
+        // one straight block of 29 instructions (longer than the translator's pieces once were): flags written,
+        // read by adc and setcc, and replaced unseen after loads, the last of which faults when rdi leaves the page
+        static void Long(Assembler a)
+        {
+            var loop = a.CreateLabel();
+            a.mov(edi, (uint)X86Machine.DataVa);
+            a.mov(eax, 0x1234567);
+            a.Label(ref loop);
+            for (int k = 0; k < 3; k++)
+            {
+                a.add(rax, rdi);
+                a.mov(rsi, __qword_ptr[rdi + k * 8]);   // a fault here must leave the add's flags
+                a.cmp(rax, rbx);
+                a.adc(rbx, rsi);
+                a.sub(rcx, rax);
+                a.test(ecx, 0x30);
+                a.setne(dl);
+                a.xor(rax, rdx);
+                a.imul(rbx, rbx, 7);
+            }
+            a.add(rdi, 56);
+            a.jmp(loop);
+        }
+        var (t, i) = Pair(Long);
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 11;
+        for (int k = 0; k < 120; k++) Same(t, i, StopReason.Timer);
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 0;
+        Same(t, i, StopReason.Fault);
+        Assert.Equal(X86Machine.DataVa + 4096, t.Cpu.LastFault.Address & ~7UL);
+    }
+
+    [Fact]
     public void Registers_a_region_never_names_keep_what_its_instructions_definitions_leave_in_them()
     {
         // the loop names only r8 and rax: movsb moves rsi and rdi through its definition, which the region's

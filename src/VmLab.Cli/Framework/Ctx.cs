@@ -88,17 +88,21 @@ internal static class Terminal
         IsTerminal(w) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
 
     /// <summary>A console that draws nothing: a report run only for its verdicts.</summary>
-    public static IAnsiConsole Nowhere() => For(TextWriter.Null);
+    /// <param name="ansi">styles as escape codes (written to nowhere too): without them Spectre sets colours through
+    /// System.Console, which writes to stdout when that is a terminal</param>
+    public static IAnsiConsole Nowhere(bool ansi = false) => For(TextWriter.Null, ansi);
 
     public static int Width(TextWriter w) => IsTerminal(w) && Console.WindowWidth > 20 ? Console.WindowWidth : 80;
 
-    public static IAnsiConsole For(TextWriter w)
+    public static IAnsiConsole For(TextWriter w) => For(w, ansi: false);
+
+    private static IAnsiConsole For(TextWriter w, bool ansi)
     {
         Warmup.Wait();
         bool colour = Colour(w), terminal = IsTerminal(w);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Ansi = colour ? AnsiSupport.Detect : AnsiSupport.No,
+            Ansi = colour ? AnsiSupport.Detect : ansi ? AnsiSupport.Yes : AnsiSupport.No,
             ColorSystem = colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
             Out = new AnsiConsoleOutput(terminal ? w : new TrimmingWriter(w)),

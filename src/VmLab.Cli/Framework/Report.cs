@@ -150,14 +150,51 @@ internal sealed class Report(IAnsiConsole console)
     {
         if (_facts.Count == 0)
             return;
+        var block = FactsBlock(_facts, console.Profile.Width);
+        _facts.Clear();
+        console.Write(block);
+        _blank = false;
+    }
+
+    /// <summary>
+    /// Facts as one block: a grid of labels (2 columns in, 2 after the longest) and values that wrap under
+    /// themselves. When every label and value is one line of printable ASCII and the block fits the width, no
+    /// wrapping can happen and the block is drawn as text laid out here, byte for byte what the grid draws (a test
+    /// compares the two): Spectre's table layout costs ~11 ms the first time it runs, a sixth of a run's start-up.
+    /// </summary>
+    internal static IRenderable FactsBlock(IReadOnlyList<(string Label, string Value)> facts, int width, bool asGrid = false)
+    {
+        int labels = 0, values = 0;
+        bool plain = !asGrid;
+        foreach (var (label, value) in facts)
+        {
+            plain &= OnePrintableLine(label) && OnePrintableLine(value);
+            labels = Math.Max(labels, label.Length);
+            values = Math.Max(values, value.Length);
+        }
+        if (plain && 2 + labels + 2 + values <= width)
+        {
+            var text = new System.Text.StringBuilder();
+            foreach (var (label, value) in facts)
+                text.Append("  ").Append(label.PadRight(labels)).Append("  ").Append(value.PadRight(values)).Append('\n');
+            return new Text(text.ToString());
+        }
         var grid = new Grid();
         grid.AddColumn(new GridColumn().PadLeft(2).PadRight(2));
         grid.AddColumn(new GridColumn().PadRight(0));
-        foreach (var (label, value) in _facts)
+        foreach (var (label, value) in facts)
             grid.AddRow(new Text(label), new Text(value));
-        _facts.Clear();
-        console.Write(grid);
-        _blank = false;
+        return grid;
+    }
+
+    private static bool OnePrintableLine(string s)
+    {
+        if (s.Length == 0)
+            return false;
+        foreach (char c in s)
+            if (c is < ' ' or > '~')
+                return false;
+        return true;
     }
 
     /// <summary>Whatever a verb hands the report may hold input (a symbol name, a program's output): control

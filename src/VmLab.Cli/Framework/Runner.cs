@@ -17,7 +17,13 @@ internal static class Runner
 
     /// <param name="build">builds the command tree for the command line (as help rewrites it)</param>
     public static int Run(Func<IReadOnlyList<string>, RootCommand> build, IReadOnlyList<string> args, TextWriter output,
-        TextWriter error, Action<object, IReadOnlyList<Verdict>>? observe = null)
+        TextWriter error, Action<object, IReadOnlyList<Verdict>>? observe = null) =>
+        Run(build, args, () => output, () => error, observe);
+
+    /// <param name="outputOf">the output writer, asked for once the command tree is built (creating Console.Out takes
+    /// ~5 ms, which the warm-up thread spends meanwhile)</param>
+    public static int Run(Func<IReadOnlyList<string>, RootCommand> build, IReadOnlyList<string> args, Func<TextWriter> outputOf,
+        Func<TextWriter> errorOf, Action<object, IReadOnlyList<Verdict>>? observe = null)
     {
         // "vmlab" alone and "vmlab help VERB…" are help, as people expect.
         if (args.Count == 0)
@@ -25,6 +31,7 @@ internal static class Runner
         else if (args[0] == "help")
             args = [.. args.Skip(1), "--help"];
         var root = build(args);
+        TextWriter output = outputOf(), error = errorOf();
 
         var help = root.Options.OfType<HelpOption>().Single();
         if (help.Action is HelpAction inner)

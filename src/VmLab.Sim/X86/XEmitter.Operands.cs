@@ -119,13 +119,16 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldc_I4, size);
     }
 
-    /// <summary>Stores _v's low size bytes at _ea, the same way.</summary>
-    private void Store(int size, Label fail)
+    /// <summary>Stores _v's low size bytes at _ea, the same way. With last (the store and then tail are the
+    /// instruction's last effects), the check for a store into code is made here, on the slow path only: a page
+    /// this run executes from never has a write entry, so a store that hits cannot have written code.</summary>
+    private void Store(int size, Label fail, bool last = false, Action? tail = null)
     {
         Label slow = il.DefineLabel(), done = il.DefineLabel();
         HostBytes(size, Access.Write, slow);
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Call, WriteMethod);
+        tail?.Invoke();
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
         il.Emit(OpCodes.Ldarg_0);
@@ -134,6 +137,8 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Call, StoreSlowMethod);
         il.Emit(OpCodes.Brfalse, fail);
+        tail?.Invoke();
+        if (last) CodeWrittenCheck();
         il.MarkLabel(done);
     }
 

@@ -196,7 +196,7 @@ internal sealed partial class XEmitter<TBus>
                     il.Emit(OpCodes.Stloc, _v);
                     Ea(op, next);
                     il.Emit(OpCodes.Stloc, _ea);
-                    WriteDest(op, fail);
+                    Store(size, fail, last: true);
                 }
                 else
                 {
@@ -305,10 +305,17 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldc_I8, (long)size);
         il.Emit(OpCodes.Sub);
         il.Emit(OpCodes.Stloc, _ea);
-        Store(size, fail);
-        il.Emit(OpCodes.Ldloc, _ea);
-        il.Emit(OpCodes.Stloc, _r[4]);
+        Store(size, fail, last: _op.Code != XCode.CallInd, tail: () =>
+        {
+            il.Emit(OpCodes.Ldloc, _ea);
+            il.Emit(OpCodes.Stloc, _r[4]);
+        });
     }
+
+    /// <summary>Whether the emitted form checks for a store into code itself, on its store's slow path (a store
+    /// that is its last effect: mov to memory, push, call; call-indirect still sets its target after).</summary>
+    private static bool ChecksOwnStore(in XOp op) => Handled(op)
+        && (op.Code == XCode.Mov && IsMem(op.Form) || op.Code is XCode.Push or XCode.Call);
 
     /// <summary>The forms <see cref="Direct"/> emits: byte registers only the low ones (no ah..bh), 64-bit
     /// addresses, shifts by an immediate count of 1 to width - 1 at 32 or 64 bits.</summary>

@@ -21,7 +21,10 @@ internal readonly record struct XPiece(XRegionBlock Block, int Start, int Count,
 /// </summary>
 internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
 {
-    public const int MaxPiece = 8;
+    // 32, not 8: a block of up to 32 instructions is one piece, with one budget check instead of four and one
+    // span over which FlagsLive drops flags no one sees; a budget that runs out mid-piece (the timer with a
+    // kernel entry on every tick) leaves at most 31 more instructions to the interpreter
+    public const int MaxPiece = 32;
     private const BindingFlags Any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
     private static readonly FieldInfo RegsField = typeof(X86Cpu<TBus>).GetField("_regs", Any)!;
     private static readonly FieldInfo FlagsField = typeof(X86Cpu<TBus>).GetField("_f", Any)!;
@@ -174,7 +177,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         if (Direct(op, next, fail))
         {
             _direct++;
-            if (MayStore(op)) CodeWrittenCheck();   // one compare with the CPU's flag: no local to keep
+            if (MayStore(op) && !ChecksOwnStore(op)) CodeWrittenCheck();   // one compare with the CPU's flag
         }
         else
         {

@@ -112,6 +112,9 @@ public sealed partial class X86Cpu<TBus>
 
     private ulong _loaded;
 
+    // a division's results (XOps.DivideValues), scratch registers like _loaded
+    internal ulong Quotient, Remainder;
+
     /// <summary>A load the host TLB could not serve: through the bus (and into the host TLB); the value is left
     /// in _loaded (0 on a fault).</summary>
     internal bool LoadSlow(ulong va, int size, Access access)

@@ -45,9 +45,10 @@ internal sealed partial class XEmitter<TBus>
         _ => false,
     };
 
-    /// <summary>Whether the instruction may fault: every memory access (lea only computes an address).</summary>
+    /// <summary>Whether the instruction may fault: every memory access (lea only computes an address), and a
+    /// division (#DE).</summary>
     private static bool MayFault(in XOp op) => op.Code != XCode.Lea && (IsMem(op.Form) || op.Form == XForm.RM)
-        || op.Code is XCode.Push or XCode.Pop or XCode.Call or XCode.Ret or XCode.CallInd or XCode.JmpInd;
+        || op.Code is XCode.Push or XCode.Pop or XCode.Call or XCode.Ret or XCode.CallInd or XCode.JmpInd or XCode.Div or XCode.Idiv;
 
     /// <summary>The registers the pieces' instructions name as operands or address parts (ah..bh as rax..rbx),
     /// and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).

@@ -24,6 +24,9 @@ internal sealed partial class XEmitter<TBus>
     private static readonly MethodInfo WideLowMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideLow), Static)!;
     private static readonly MethodInfo WideHighMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideHigh), Static)!;
     private static readonly MethodInfo WideOverflowsMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideOverflows), Static)!;
+    private static readonly MethodInfo DivideMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.DivideValues), Static)!;
+    private static readonly FieldInfo QuotientField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Quotient), Any)!;
+    private static readonly FieldInfo RemainderField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Remainder), Any)!;
 
     private static readonly Type[] HelperArgs =
     [
@@ -141,6 +144,27 @@ internal sealed partial class XEmitter<TBus>
                 Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldc_I8, 0L));
                 break;
             }
+            case XCode.Div or XCode.Idiv:
+                // the dividend rdx:rax (dx:ax, edx:eax) by the operand; #DE leaves everything as it was, and
+                // the flags are never changed (undefined after a division: the interpreter leaves them too)
+                Operand(op, next, fail);
+                il.Emit(OpCodes.Stloc, _b);
+                il.Emit(OpCodes.Ldarg_0);
+                il.Emit(OpCodes.Ldc_I4, op.Code == XCode.Idiv ? 1 : 0);
+                il.Emit(OpCodes.Ldc_I4, size);
+                GetReg(2, size);
+                GetReg(0, size);
+                il.Emit(OpCodes.Ldloc, _b);
+                il.Emit(OpCodes.Ldc_I8, (long)(next - op.Len));
+                il.Emit(OpCodes.Call, DivideMethod);
+                il.Emit(OpCodes.Brfalse, fail);
+                il.Emit(OpCodes.Ldarg_0);
+                il.Emit(OpCodes.Ldfld, QuotientField);
+                SetReg(0, size);
+                il.Emit(OpCodes.Ldarg_0);
+                il.Emit(OpCodes.Ldfld, RemainderField);
+                SetReg(2, size);
+                break;
             case XCode.ExtendAcc:   // cbw cwde cdqe
                 il.Emit(OpCodes.Ldloc, _r[0]);
                 il.Emit(OpCodes.Ldc_I4, size / 2);
@@ -333,6 +357,7 @@ internal sealed partial class XEmitter<TBus>
             XCode.Inc or XCode.Dec or XCode.Not or XCode.Neg => regOrMem,
             XCode.Rol or XCode.Ror => regOrMem && !op.CountInCl && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,
             XCode.Mul or XCode.Imul1 => regOrMem && op.Size >= 2,
+            XCode.Div or XCode.Idiv => regOrMem && op.Size >= 2,
             XCode.ExtendAcc or XCode.ExtendAccToDx => true,
             XCode.JmpInd or XCode.CallInd => regOrMem && op.Size == 8,
             XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && !op.CountInCl && op.Size >= 4 && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,

@@ -108,8 +108,8 @@ internal static partial class XOps<TBus>
         if (!Source1(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong d)) return false;
         ulong lo = size == 1 ? Get(ref r, 0, 2) & 0xFF : Get(ref r, 0, size);
         ulong hi = size == 1 ? (Get(ref r, 0, 2) >> 8) & 0xFF : Get(ref r, 2, size);
-        FaultCause cause = XDivide.Divide(signed, size, hi, lo, d, out ulong q, out ulong rem);
-        if (cause != FaultCause.None) return cpu.Fail(MemoryFault.Divide(next - (ulong)XAux.Len(aux), cause));
+        if (!DivideValues(cpu, signed, size, hi, lo, d, next - (ulong)XAux.Len(aux))) return false;
+        ulong q = cpu.Quotient, rem = cpu.Remainder;
         if (size == 1) Set(ref r, 0, 2, (rem << 8) | q);
         else
         {
@@ -117,5 +117,14 @@ internal static partial class XOps<TBus>
             Set(ref r, 2, size, rem);
         }
         return true;
+    }
+
+    /// <summary>div/idiv of hi:lo by d at size, as values: the quotient and remainder (masked to size) in the CPU's
+    /// Quotient and Remainder; false, with #DE at rip recorded and nothing else changed, when d is 0 or the quotient
+    /// does not fit. The interpreter's Divide and the translator's div and idiv both come here.</summary>
+    internal static bool DivideValues(X86Cpu<TBus> cpu, bool signed, int size, ulong hi, ulong lo, ulong d, ulong rip)
+    {
+        FaultCause cause = XDivide.Divide(signed, size, hi, lo, d, out cpu.Quotient, out cpu.Remainder);
+        return cause == FaultCause.None || cpu.Fail(MemoryFault.Divide(rip, cause));
     }
 }

@@ -4,7 +4,7 @@ namespace VmLab.Sim.X86;
 // Which flags records a piece must keep. An instruction that sets the status flags need not record them when a
 // later instruction of the same piece replaces the whole record before anything can see it. Anything that can
 // see the flags keeps the record before it alive: an instruction that reads them (jcc, setcc, cmov, adc, sbb;
-// inc, dec and rotates when their own flags are seen), one that calls its definition (the CPU's flags are its input), one
+// inc, dec, rotates and bt when their own flags are seen), one that calls its definition (the CPU's flags are its input), one
 // that can fault (a fault leaves the flags as the last writer before it left them), a store (the region may end
 // after it when it wrote into code) and the piece's end (a budget exit at the next piece, or the region's exit).
 internal sealed partial class XEmitter<TBus>
@@ -32,8 +32,9 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>Whether the emitted form replaces the whole flags record (kind, size, operands, result; the
     /// carry field only matters to the kinds that set it).</summary>
     private static bool WritesAllFlags(in XOp op) => op.Code is XCode.Add or XCode.Or or XCode.Adc or XCode.Sbb
-        or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test or XCode.Neg or XCode.Shl or XCode.Shr
-        or XCode.Sar or XCode.Mul or XCode.Imul1 or XCode.Imul2 or XCode.Imul3;
+        or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test or XCode.Neg or XCode.Mul or XCode.Imul1
+        or XCode.Imul2 or XCode.Imul3
+        || op.Code is XCode.Shl or XCode.Shr or XCode.Sar && !op.CountInCl;   // by cl: a count of 0 leaves them
 
     /// <summary>Whether the emitted form reads the flags record before it is replaced (inc and dec read the carry
     /// only to keep it in their own record, rotates the flags only to change CF and OF in them: so only when
@@ -41,7 +42,7 @@ internal sealed partial class XEmitter<TBus>
     private static bool ReadsFlags(in XOp op, bool recordSeen) => op.Code switch
     {
         XCode.Jcc or XCode.Setcc or XCode.Cmovcc or XCode.Adc or XCode.Sbb => true,
-        XCode.Inc or XCode.Dec or XCode.Rol or XCode.Ror => recordSeen,
+        XCode.Inc or XCode.Dec or XCode.Rol or XCode.Ror or XCode.Bt => recordSeen,
         _ => false,
     };
 
@@ -51,7 +52,7 @@ internal sealed partial class XEmitter<TBus>
         || op.Code is XCode.Push or XCode.Pop or XCode.Call or XCode.Ret or XCode.CallInd or XCode.JmpInd or XCode.Div or XCode.Idiv;
 
     /// <summary>The registers the pieces' instructions name as operands or address parts (ah..bh as rax..rbx),
-    /// and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).
+    /// rcx for a count in cl, and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).
     /// Instructions that call their definition find the others in the CPU, where the region never changes them.</summary>
     private static bool[] UsedRegisters(List<XPiece> pieces)
     {
@@ -63,6 +64,7 @@ internal sealed partial class XEmitter<TBus>
                 XOp op = piece.Block.Ops[j];
                 foreach (int r in (ReadOnlySpan<int>)[op.Dst, op.Src, op.Base, op.Index])
                     if (r < 20) used[r & 15] = true;
+                if (op.CountInCl) used[1] = true;   // shifts by cl name rcx without an operand
             }
         return used;
     }

@@ -109,6 +109,36 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
                 il.Emit(OpCodes.Stloc, _fl[FOp]);
                 break;
+            case XCode.Bt:
+                // CF = the bit (the offset masked to the width: a register destination), the other flags as they
+                // were: the record becomes the full RFLAGS with CF replaced, as the interpreter leaves it
+                GetReg(op.Dst, size);
+                il.Emit(OpCodes.Stloc, _a);
+                if (op.Form == XForm.RI) il.Emit(OpCodes.Ldc_I8, op.Imm & (size * 8 - 1));
+                else
+                {
+                    GetReg(op.Src, size);
+                    il.Emit(OpCodes.Ldc_I8, (long)(size * 8 - 1));
+                    il.Emit(OpCodes.And);
+                }
+                il.Emit(OpCodes.Stloc, _b);
+                _known = null;
+                if (!_flagsLive) break;   // a later instruction replaces the flags unseen
+                FlagArgs();
+                il.Emit(OpCodes.Call, FullMethod);
+                il.Emit(OpCodes.Ldc_I8, unchecked((long)~Fl.CF));
+                il.Emit(OpCodes.And);
+                il.Emit(OpCodes.Ldloc, _a);
+                il.Emit(OpCodes.Ldloc, _b);
+                il.Emit(OpCodes.Conv_I4);
+                il.Emit(OpCodes.Shr_Un);
+                il.Emit(OpCodes.Ldc_I8, 1L);
+                il.Emit(OpCodes.And);
+                il.Emit(OpCodes.Or);
+                il.Emit(OpCodes.Stloc, _fl[FFlags]);
+                il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
+                il.Emit(OpCodes.Stloc, _fl[FOp]);
+                break;
             case XCode.Mul or XCode.Imul1:
             {
                 bool signed = op.Code == XCode.Imul1;
@@ -198,6 +228,9 @@ internal sealed partial class XEmitter<TBus>
                 Mask(size);
                 il.Emit(OpCodes.Stloc, _v);
                 WriteDest(op, fail);
+                break;
+            case XCode.Shl or XCode.Shr or XCode.Sar when op.CountInCl:
+                ShiftByCl(op, next, fail);
                 break;
             case XCode.Shl or XCode.Shr or XCode.Sar:
             {
@@ -358,9 +391,10 @@ internal sealed partial class XEmitter<TBus>
             XCode.Rol or XCode.Ror => regOrMem && !op.CountInCl && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,
             XCode.Mul or XCode.Imul1 => regOrMem && op.Size >= 2,
             XCode.Div or XCode.Idiv => regOrMem && op.Size >= 2,
+            XCode.Bt => op.Form is XForm.RR or XForm.RI && op.Size >= 4,
             XCode.ExtendAcc or XCode.ExtendAccToDx => true,
             XCode.JmpInd or XCode.CallInd => regOrMem && op.Size == 8,
-            XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && !op.CountInCl && op.Size >= 4 && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,
+            XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && op.Size >= 4 && (op.CountInCl || (op.Imm & (op.Size == 8 ? 63 : 31)) != 0),
             XCode.Mov => twoOperand,
             XCode.Movzx or XCode.Movsx => op.Form is XForm.RR or XForm.RM,
             XCode.Lea => true,
@@ -410,5 +444,37 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Stloc, _next);
         il.Emit(OpCodes.Ldloc, _ok);
         il.Emit(OpCodes.Brfalse, fail);
+    }
+
+    /// <summary>shl, shr or sar by cl at 32 or 64 bits: the count is cl masked to 31 or 63, known only when it runs.
+    /// A count of 0 still writes the destination (a 32-bit register is zero-extended) but leaves the flags as they
+    /// were, so the record is written only for another count, after the destination, as with an immediate count.</summary>
+    private void ShiftByCl(in XOp op, ulong next, Label fail)
+    {
+        int size = op.Size;
+        Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
+        Dest(op, next, Access.Write, fail);
+        il.Emit(OpCodes.Ldloc, _r[1]);
+        il.Emit(OpCodes.Ldc_I8, size == 8 ? 63L : 31L);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Stloc, _v);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, zero);
+        il.Emit(OpCodes.Ldc_I4, (int)op.Code);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Conv_I4);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, ShiftMethod);
+        il.Emit(OpCodes.Stloc, _v);
+        il.MarkLabel(zero);
+        WriteDest(op, fail);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, unchanged);
+        Record(XOps<TBus>.ShiftKind(op.Code), size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldloc, _b));
+        il.MarkLabel(unchanged);
+        _known = null;   // the record is this shift's or the one before it: which, only the count knows
     }
 }

@@ -26,8 +26,13 @@ internal static partial class X86VsQemu
     private static void Gcc(string[] args)
     {
         var (output, exit, _) = RunProcess("gcc", args);
-        if (exit != 0) throw new InvalidOperationException($"gcc {string.Join(' ', args)}:\n{output}");
+        if (exit != 0)
+            throw new GccFailed(output.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.Ordinal))?.Trim()
+                                ?? $"gcc exited with {exit}");
     }
+
+    /// <summary>A program gcc would not build (a held-out file with an error): its first error line.</summary>
+    private sealed class GccFailed(string error) : Exception(error);
 
     /// <summary>Runs a program to its end: its standard output (and error), exit code and wall time.</summary>
     private static (string Output, int Exit, double Seconds) RunProcess(string program, string[] args)

@@ -45,7 +45,17 @@ internal static partial class X86VsQemu
         string dir = Directory.CreateTempSubdirectory("vmlab-x86-vs-qemu-").FullName;
         try
         {
-            var builds = (chosen.Length > 0 ? chosen : Programs).Select(p => Build(root, dir, p, level)).ToList();
+            List<Built> builds;
+            try
+            {
+                builds = (chosen.Length > 0 ? chosen : Programs).Select(p => Build(root, dir, p, level)).ToList();
+            }
+            catch (GccFailed e)
+            {
+                Console.Error.WriteLine($"x86-vs-qemu: gcc could not build it: {e.Message.ReplaceLineEndings(" ")}");
+                Environment.ExitCode = 2;
+                return;
+            }
             if (profileOnly)
             {
                 PrintProfiles(builds.Select(b => new Row(b.Name, 0, 0, 0, 0, 0, 0, 0, InProcess(b.Elf, translation: true),

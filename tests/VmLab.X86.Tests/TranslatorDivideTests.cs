@@ -12,14 +12,7 @@ namespace VmLab.X86.Tests;
 /// </summary>
 public class TranslatorDivideTests
 {
-    private static (X86Machine Translated, X86Machine Interpreted) Pair()
-    {
-        var t = new X86Machine(Divisions);
-        t.Cpu.TranslationThreshold = 0;
-        var i = new X86Machine(Divisions);
-        i.Cpu.Translation = false;
-        return (t, i);
-    }
+    private static (X86Machine Translated, X86Machine Interpreted) Pair() => TranslatorPair.Of(Divisions);
 
     /// <summary>Trial divisions over a counted loop, flags set before a division and read after it; when the
     /// counter reaches 0 the last division is by it.</summary>
@@ -93,15 +86,7 @@ public class TranslatorDivideTests
     {
         var (t, i) = Pair();
         t.Cpu.TimerInterval = i.Cpu.TimerInterval = interval;
-        for (int k = 0; ; k++)
-        {
-            StopReason st = t.Run(), si = i.Run();
-            Assert.Equal(si, st);
-            Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), $"registers, rip or flags differ at stop {k}");
-            Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
-            if (si == StopReason.Fault) break;   // the closing division by 0
-            Assert.Equal(StopReason.Timer, si);
-        }
+        Assert.Equal(StopReason.Fault, TranslatorPair.AlikeAtEveryStop(t, i));   // the closing division by 0
         Assert.Equal(i.Cpu.LastFault, t.Cpu.LastFault);
         Assert.True(t.Cpu.TranslationStats.Entries > 0, "the loop never ran translated");
     }

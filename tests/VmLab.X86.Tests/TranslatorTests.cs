@@ -12,14 +12,8 @@ namespace VmLab.X86.Tests;
 /// </summary>
 public class TranslatorTests
 {
-    private static (X86Machine Translated, X86Machine Interpreted) Pair(Action<Assembler> program, PagePerm code = PagePerm.UserRo)
-    {
-        var t = new X86Machine(program, code);
-        t.Cpu.TranslationThreshold = 0;
-        var i = new X86Machine(program, code);
-        i.Cpu.Translation = false;
-        return (t, i);
-    }
+    private static (X86Machine Translated, X86Machine Interpreted) Pair(Action<Assembler> program, PagePerm code = PagePerm.UserRo) =>
+        TranslatorPair.Of(program, code);
 
     private static void Same(X86Machine t, X86Machine i, StopReason expected)
     {

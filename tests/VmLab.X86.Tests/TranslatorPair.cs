@@ -1,0 +1,33 @@
+using Iced.Intel;
+using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
+
+namespace VmLab.X86.Tests;
+
+/// <summary>A program on two machines, one translating every block the first time it runs and one interpreting,
+/// and the check that they stay the same machine stop after stop.</summary>
+internal static class TranslatorPair
+{
+    public static (X86Machine Translated, X86Machine Interpreted) Of(Action<Assembler> program, PagePerm code = PagePerm.UserRo)
+    {
+        var t = new X86Machine(program, code);
+        t.Cpu.TranslationThreshold = 0;
+        var i = new X86Machine(program, code);
+        i.Cpu.Translation = false;
+        return (t, i);
+    }
+
+    /// <summary>Runs both to their first stop that is not the timer: at every stop the same reason, registers,
+    /// flags, rip and instructions retired. Returns that last stop.</summary>
+    public static StopReason AlikeAtEveryStop(X86Machine t, X86Machine i)
+    {
+        for (int k = 0; ; k++)
+        {
+            StopReason st = t.Run(), si = i.Run();
+            Assert.Equal(si, st);
+            Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), $"registers, rip or flags differ at stop {k}");
+            Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+            if (si != StopReason.Timer) return si;
+        }
+    }
+}

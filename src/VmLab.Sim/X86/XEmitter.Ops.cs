@@ -28,13 +28,6 @@ internal sealed partial class XEmitter<TBus>
     private static readonly FieldInfo QuotientField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Quotient), Any)!;
     private static readonly FieldInfo RemainderField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Remainder), Any)!;
 
-    private static readonly Type[] HelperArgs =
-    [
-        typeof(X86Cpu<TBus>), typeof(GeneralRegisters).MakeByRefType(), typeof(LazyFlags).MakeByRefType(), typeof(ulong).MakeByRefType(),
-        typeof(XForm), typeof(int), typeof(int), typeof(int), typeof(int), typeof(int), typeof(int), typeof(bool), typeof(long),
-        typeof(long), typeof(int),
-    ];
-
     private static bool IsMem(XForm form) => form is XForm.MR or XForm.MI or XForm.M;
 
     /// <summary>Emits op as IL when its form is one handled here (false, having emitted nothing, otherwise);
@@ -229,23 +222,9 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Stloc, _v);
                 WriteDest(op, fail);
                 break;
-            case XCode.Shl or XCode.Shr or XCode.Sar when op.CountInCl:
-                ShiftByCl(op, next, fail);
-                break;
             case XCode.Shl or XCode.Shr or XCode.Sar:
-            {
-                int count = (int)(op.Imm & (size == 8 ? 63 : 31));
-                Dest(op, next, Access.Write, fail);
-                il.Emit(OpCodes.Ldc_I4, (int)op.Code);
-                il.Emit(OpCodes.Ldloc, _a);
-                il.Emit(OpCodes.Ldc_I4, count);
-                il.Emit(OpCodes.Ldc_I4, size);
-                il.Emit(OpCodes.Call, ShiftMethod);
-                il.Emit(OpCodes.Stloc, _v);
-                WriteDest(op, fail);
-                Record(XOps<TBus>.ShiftKind(op.Code), size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldc_I8, (long)count));
+                Shift(op, next, fail);
                 break;
-            }
             case XCode.Mov:
                 if (IsMem(op.Form))
                 {
@@ -405,76 +384,5 @@ internal sealed partial class XEmitter<TBus>
             XCode.Pop => op.Form == XForm.R,
             _ => false,
         };
-    }
-
-    /// <summary>
-    /// Any other instruction: its XOps method, called as the interpreter calls it (through the same function
-    /// pointer, so the JIT does not inline it here), on the CPU's registers and flags, which the locals are
-    /// stored to before and loaded from after (also when it faults: rep string instructions keep the iterations
-    /// done). _next is what it leaves as the next rip (a branch's target).
-    /// </summary>
-    private unsafe void Helper(in XOp op, ulong next, Label fail)
-    {
-        _known = null;
-        StoreState();
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldflda, RegsField);
-        il.Emit(OpCodes.Ldc_I8, (long)next);
-        il.Emit(OpCodes.Stfld, RipField);
-        il.Emit(OpCodes.Ldarg_0);
-        Gpr(0);
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldflda, FlagsField);
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldflda, RegsField);
-        il.Emit(OpCodes.Ldflda, RipField);
-        foreach (int v in (ReadOnlySpan<int>)[(int)op.Form, op.Size, op.Dst, op.Src, op.Base, op.Index, op.Scale, op.Addr32 ? 1 : 0])
-            il.Emit(OpCodes.Ldc_I4, v);
-        il.Emit(OpCodes.Ldc_I8, op.Disp);
-        il.Emit(OpCodes.Ldc_I8, op.Imm);
-        il.Emit(OpCodes.Ldc_I4, op.Aux);
-        il.Emit(OpCodes.Ldc_I8, (long)(nint)XDispatch<TBus>.Get(op.Code));
-        il.Emit(OpCodes.Conv_I);
-        il.EmitCalli(OpCodes.Calli, System.Reflection.CallingConventions.Standard, typeof(bool), HelperArgs, null);
-        il.Emit(OpCodes.Stloc, _ok);
-        LoadState();
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldflda, RegsField);
-        il.Emit(OpCodes.Ldfld, RipField);
-        il.Emit(OpCodes.Stloc, _next);
-        il.Emit(OpCodes.Ldloc, _ok);
-        il.Emit(OpCodes.Brfalse, fail);
-    }
-
-    /// <summary>shl, shr or sar by cl at 32 or 64 bits: the count is cl masked to 31 or 63, known only when it runs.
-    /// A count of 0 still writes the destination (a 32-bit register is zero-extended) but leaves the flags as they
-    /// were, so the record is written only for another count, after the destination, as with an immediate count.</summary>
-    private void ShiftByCl(in XOp op, ulong next, Label fail)
-    {
-        int size = op.Size;
-        Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
-        Dest(op, next, Access.Write, fail);
-        il.Emit(OpCodes.Ldloc, _r[1]);
-        il.Emit(OpCodes.Ldc_I8, size == 8 ? 63L : 31L);
-        il.Emit(OpCodes.And);
-        il.Emit(OpCodes.Stloc, _b);
-        il.Emit(OpCodes.Ldloc, _a);
-        il.Emit(OpCodes.Stloc, _v);
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Brfalse, zero);
-        il.Emit(OpCodes.Ldc_I4, (int)op.Code);
-        il.Emit(OpCodes.Ldloc, _a);
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Conv_I4);
-        il.Emit(OpCodes.Ldc_I4, size);
-        il.Emit(OpCodes.Call, ShiftMethod);
-        il.Emit(OpCodes.Stloc, _v);
-        il.MarkLabel(zero);
-        WriteDest(op, fail);
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Brfalse, unchanged);
-        Record(XOps<TBus>.ShiftKind(op.Code), size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldloc, _b));
-        il.MarkLabel(unchanged);
-        _known = null;   // the record is this shift's or the one before it: which, only the count knows
     }
 }

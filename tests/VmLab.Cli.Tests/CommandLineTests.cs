@@ -156,6 +156,11 @@ public class CommandLineTests
     {
         var r = CliRunner.Ok("--version");
         Assert.Matches(new Regex(@"^\d+\.\d+\.\d+"), r.Out);
+        // '--version' alone builds no verb (start-up): it prints exactly what it prints with every verb built
+        Assert.Empty(Program.Build(["--version"]).Subcommands);
+        var (output, error) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, Runner.Run(Program.Build(), ["--version"], output, error));
+        Assert.Equal((output.ToString(), error.ToString()), (r.Out, r.Err));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal static class Warmup
             _ = Console.Out;
             bool found = !cpu || Cpu();
             if (json)
-                Json();
+                Json(cpu);
             else
                 Report(tables);
             return found;
@@ -94,17 +94,23 @@ internal static class Warmup
         return all;
     }
 
-    /// <summary>--json's serializer: its options, converters and reflection-based writers for the kinds of value
-    /// results hold (the result's own type is still described on the main thread). System.Text.Json is safe to use
-    /// from two threads at once.</summary>
-    private static void Json() =>
-        JsonOutput.Write(TextWriter.Null, new
-        {
-            Program = "warm-up", Instructions = 1L, Exited = true, ExitStatus = (int?)0, KillReason = (string?)null,
-            Faults = new List<(ulong Address, string Kind)> { (1, "page") },
-            Trace = new[] { new { Address = 1UL, Registers = new Dictionary<string, string> { ["rax"] = "0x0" } } },
-            Ratio = 0.5,
-        });
+    /// <summary>--json's writer: sim cpu's result writes itself (<see cref="Commands.Sim.CpuJson"/>), so one like it
+    /// is written; for any other verb, the serializer's options, converters and reflection-based writers for the kinds
+    /// of value results hold (the result's own type is still described on the main thread). System.Text.Json is safe
+    /// to use from two threads at once.</summary>
+    private static void Json(bool cpu) =>
+        JsonOutput.Write(TextWriter.Null, cpu
+            ? new Commands.Sim.CpuJson("warm-up", 1, "exit(0)", false, true, 0, null, "", "", 1,
+                [new VmLab.Sim.Kernel.FaultRecord(1, "page", 1, "read", 4, 1, false, "")],
+                [new Commands.Sim.CpuTraceJson(1, "nop", new Dictionary<string, string> { ["rax"] = "0x0" }, "", [new(1, 8, "0x0")])],
+                false, true, "the warm-up ran", 0, [])
+            : new
+            {
+                Program = "warm-up", Instructions = 1L, Exited = true, ExitStatus = (int?)0, KillReason = (string?)null,
+                Faults = new List<(ulong Address, string Kind)> { (1, "page") },
+                Trace = new[] { new { Address = 1UL, Registers = new Dictionary<string, string> { ["rax"] = "0x0" } } },
+                Ratio = 0.5,
+            });
 
     /// <summary>The shapes every report draws: a title rule, a wrapped paragraph, a section heading, a block of
     /// facts and the verdict (a paragraph with styles); with <paramref name="tables"/>, a grid too (Spectre's table

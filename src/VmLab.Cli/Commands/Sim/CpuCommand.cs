@@ -54,30 +54,10 @@ internal static class CpuCommand
             string end = p.KillReason is { } why ? $"killed: {why}" : p.ExitStatus is { } s ? $"exit({s})"
                 : k.Panic is { } panic ? $"kernel panic: {panic}"
                 : k.Idle ? $"yielding forever after {k.Instructions} instructions: the same registers at each yield, memory unchanged" : k.OutOfTime ? TimeLimit.Stopped(limit, k.Instructions) : $"still running after {k.Instructions} instructions (raise --steps)";
-            var json = new
-            {
-                Program = display,
-                Instructions = p.Instructions,
-                StopReason = end,
-                k.OutOfTime,
-                Exited = p.ExitStatus is not null,
-                p.ExitStatus,
-                p.KillReason,
-                Output = k.Console,
-                k.Console,
-                p.Syscalls,
-                k.Faults,
-                Trace = trace ? lines.Select(l => new
-                {
-                    l.Line.Address, l.Line.Text, l.Registers, l.Flags,
-                    Memory = l.Memory.Select(m => new { m.Address, m.Size, m.Value }),
-                }) : null,
-                TraceTruncated = trace && lines.Count >= MaxTrace,
-                result.Passed,
-                result.Verdict,
-                result.LeakedFrames,
-                result.CheckerErrors,
-            };
+            var json = new CpuJson(display, p.Instructions, end, k.OutOfTime, p.ExitStatus is not null, p.ExitStatus, p.KillReason,
+                k.Console, k.Console, p.Syscalls, k.Faults,
+                trace ? lines.Select(l => new CpuTraceJson(l.Line.Address, l.Line.Text, l.Registers, l.Flags, l.Memory)) : null,
+                trace && lines.Count >= MaxTrace, result.Passed, result.Verdict, result.LeakedFrames, result.CheckerErrors);
             return ctx.Emit(json, ok, rep =>
             {
                 rep.Title($"vmlab sim cpu: {display}");

@@ -29,7 +29,7 @@ public class GccLevelTests
     [MemberData(nameof(Programs))]
     public void A_corpus_program_runs_as_on_the_host_cpu_at_every_level(string name)
     {
-        var runs = AtLevels(Path.Combine(RepoRoot, "native/user/corpus", name + ".c"), AllLevels, []);
+        var runs = AtLevels(Path.Combine(CBuilds.RepoRoot, "native/user/corpus", name + ".c"), AllLevels, []);
         foreach (var (level, host, vmlab) in runs)
         {
             Assert.True(host == vmlab, $"{name} {level}: the host printed\n{host}\nVmLab printed\n{vmlab}");
@@ -42,7 +42,7 @@ public class GccLevelTests
     [MemberData(nameof(Traps))]
     public void A_deliberate_fault_is_the_host_cpus_fault(int trapCase)
     {
-        var runs = AtLevels(Path.Combine(RepoRoot, "native/user/traps/traps.c"), ["-O0", AllLevels[1 + trapCase % 4]], [$"-DCASE={trapCase}"]);
+        var runs = AtLevels(Path.Combine(CBuilds.RepoRoot, "native/user/traps/traps.c"), ["-O0", AllLevels[1 + trapCase % 4]], [$"-DCASE={trapCase}"]);
         foreach (var (level, host, vmlab) in runs)
         {
             Assert.True(host == vmlab, $"case {trapCase} {level}: the host printed\n{host}\nVmLab printed\n{vmlab}");
@@ -56,7 +56,7 @@ public class GccLevelTests
         var results = new (string, string, string)[levels.Length];
         Parallel.For(0, levels.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var (host, vmlab) = Both(source, [levels[i], .. extra]);
+            var (host, vmlab) = CBuilds.Both(source, [levels[i], .. extra]);
             results[i] = (levels[i], host, vmlab);
         });
         return [.. results];
@@ -68,82 +68,12 @@ public class GccLevelTests
         string dir = Directory.CreateTempSubdirectory("vmlab-gcc-level-").FullName;
         try
         {
-            var image = ElfLoader.Load(File.ReadAllBytes(BuildVmLab(Path.Combine(RepoRoot, "native/user/corpus/atomics.c"), ["-Os"], dir)));
+            var image = ElfLoader.Load(File.ReadAllBytes(CBuilds.BuildVmLab(Path.Combine(CBuilds.RepoRoot, "native/user/corpus/atomics.c"), ["-Os"], dir)));
             Assert.Contains(image.Segments, s => s.Bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x0F, 0xAE, 0xF0]) >= 0);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static (string Host, string VmLab) Both(string source, string[] extra)
-    {
-        string dir = Directory.CreateTempSubdirectory("vmlab-gcc-level-").FullName;
-        try
-        {
-            string elf = BuildVmLab(source, extra, dir), host = Path.Combine(dir, "host");
-            Gcc([.. Flags, .. extra, "-o", host, source, Path.Combine(RepoRoot, "native/user/host/host-shim.c"), Path.Combine(Lib, "u-lib.c"), "-lgcc"]);
-            return (Run(host), RunOnVmLab(ElfLoader.Load(File.ReadAllBytes(elf))));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static string BuildVmLab(string source, string[] extra, string dir)
-    {
-        string elf = Path.Combine(dir, "prog.elf");
-        Gcc([.. Flags, .. extra, "-T", Path.Combine(Lib, "user.ld"), "-o", elf, source, Path.Combine(Lib, "crt0.S"),
-            Path.Combine(Lib, "u-syscall.c"), Path.Combine(Lib, "u-lib.c"), "-lgcc"]);
-        return elf;
-    }
-
-    // The console without the kernel's own fault line, then the exit status or the signal Linux would send.
-    private static string RunOnVmLab(ProgramImage image)
-    {
-        var k = new VmLab.Sim.Kernel.Kernel();
-        Assert.True(k.Spawn(image, "prog") > 0);
-        k.Run(200_000_000);
-        var p = k.History[0];
-        if (p.ExitStatus is { } s) return k.Console + $"[exit {s}]";
-        var f = Assert.Single(k.Faults);
-        return k.Console.Replace(f.Message + "\n", "") + $"[{f.Signal}]";
-    }
-
-    // The corpus exits below 128, so a status above 128 is the shell's and .NET's 128 + signal.
-    private static string Run(string program)
-    {
-        using var p = Process.Start(new ProcessStartInfo(program) { RedirectStandardOutput = true })!;
-        string output = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(30_000), program + " did not end");
-        return output + (p.ExitCode > 128 ? $"[{SignalName(p.ExitCode - 128)}]" : $"[exit {p.ExitCode}]");
-    }
-
-    private static string SignalName(int signal) => signal switch { 4 => "SIGILL", 8 => "SIGFPE", 11 => "SIGSEGV", _ => $"signal {signal}" };
-
-    private static void Gcc(string[] args)
-    {
-        var info = new ProcessStartInfo("gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        string err = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"gcc {string.Join(' ', args)}\n{err}");
-    }
-
-    private static string Lib => Path.Combine(RepoRoot, "native/user/lib");
-
-    private static string[] Flags =>
-        [.. File.ReadAllText(Path.Combine(RepoRoot, "native/user/lib/cflags")).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)];
-
-    private static string RepoRoot { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "VmLab.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find the repository (VmLab.slnx) above " + AppContext.BaseDirectory);
     }
 }

@@ -25,10 +25,16 @@ internal struct LazyFlags
     public const byte Eager = 0, Add = 1, Sub = 2, Logic = 3, Inc = 4, Dec = 5, Adc = 6, Sbb = 7, Mul = 8, Shl = 9,
         Shr = 10, Sar = 11;
 
+    /// <summary>Added to a kind (Eager included) by bt, bts, btr and btc: CF is <see cref="Cf"/>, every other flag
+    /// the kind's. The bit tests replace CF and keep the rest, so the record stays as it was instead of being
+    /// worked out in full: a bt followed by jb is a shift, an and and a test of Cf.</summary>
+    public const byte CarrySet = 0x80;
+
     public byte Op;        // Eager: the status bits are in Flags
     public byte Size;      // operand bytes
     public ulong A, B, R;  // operands and result, masked to Size (shifts: B = the count, 1 to width - 1)
-    public ulong Cf;       // inc/dec: the carry they keep; mul: 1 when the product did not fit (CF = OF)
+    public ulong Cf;       // inc/dec: the carry they keep; mul: 1 when the product did not fit (CF; B = OF, the
+                           // same, kept apart so that a bit test can replace CF alone); any kind + CarrySet: CF
     public ulong Flags;    // all of RFLAGS; the status bits are current only when Op == Eager
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -68,10 +74,28 @@ internal struct LazyFlags
         Op = Eager;
     }
 
+    /// <summary>The record after a bit test that found bit cf (0 or 1): CF replaced, the rest kept lazily.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReplaceCarry(ulong cf)
+    {
+        Op = WithCarrySet(Op);
+        Cf = cf;
+    }
+
+    /// <summary>The kind a record has once a bit test replaced its CF (the translator's record too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte WithCarrySet(byte op) => (byte)(op | CarrySet);
+
     private static ulong Compute(LazyFlags f) => (f.Flags & ~Fl.Status) | StatusBits(f);
 
     private static ulong StatusBits(LazyFlags f)
     {
+        if ((f.Op & CarrySet) != 0)
+        {
+            f.Op &= unchecked((byte)~CarrySet);
+            ulong kept = f.Op == Eager ? f.Flags & Fl.Status : StatusBits(f);
+            return (kept & ~Fl.CF) | f.Cf;
+        }
         byte op = f.Op, size = f.Size;
         ulong a = f.A, b = f.B, r = f.R, sign = SignBit(size);
         ulong cf, of, af;
@@ -88,7 +112,8 @@ internal struct LazyFlags
                 af = (a ^ b ^ r) & Fl.AF;
                 break;
             case Mul:
-                cf = of = f.Cf;
+                cf = f.Cf;
+                of = f.B;
                 af = 0;
                 break;
             case Shl:
@@ -139,7 +164,7 @@ internal struct LazyFlags
         Logic => 0,
         Sub => a < b ? 1UL : 0,
         Add => r < a ? 1UL : 0,
-        Inc or Dec or Mul => cf,
+        Inc or Dec or Mul or >= CarrySet => cf,
         Eager => flags & Fl.CF,
         _ => StatusBits(Of(op, size, a, b, r, cf, flags)) & Fl.CF,
     };
@@ -155,7 +180,8 @@ internal struct LazyFlags
     {
         if (op == Sub) return CondAfterSub(size, a, b, res, flags, cc);
         if (op == Logic) return CondAfterLogic(size, res, flags, cc);
-        if (op != Eager && (cc >> 1) is 2 or 4)
+        if (op >= CarrySet && (cc >> 1) == 1) return (cf != 0) ^ ((cc & 1) != 0);   // b, ae after a bit test
+        if ((op & ~CarrySet) != Eager && (cc >> 1) is 2 or 4)
             return ((cc >> 1) == 2 ? res == 0 : (res & SignBit(size)) != 0) ^ ((cc & 1) != 0);   // ZF and SF: the result alone
         return FromFlags(Of(op, size, a, b, res, cf, flags), cc);
     }

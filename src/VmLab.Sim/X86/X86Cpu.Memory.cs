@@ -26,6 +26,13 @@ internal struct HostPageTable
     private HostPage _entry;
 }
 
+/// <summary>A compiled region's scratch values, saved around its slow path's call.</summary>
+[InlineArray(8)]
+internal struct SpillSlots
+{
+    private ulong _slot;
+}
+
 public sealed partial class X86Cpu<TBus>
 {
     // The host TLB: the host bytes of recently used pages, one table for reads and one for writes, filled from
@@ -115,8 +122,22 @@ public sealed partial class X86Cpu<TBus>
     // a division's results (XOps.DivideValues), scratch registers like _loaded
     internal ulong Quotient, Remainder;
 
+    // where a compiled region keeps its scratch values (the effective address, operands, result) across its one
+    // call of SlowAccess, so that nothing of the region is live across that call (XEmitter.Operands.cs)
+    internal SpillSlots Spill;
+
+    /// <summary>The one slow path of a compiled region: every access the host TLB could not serve comes here,
+    /// how = size | access &lt;&lt; 4 | 0x100 for a store (of value), continuation &lt;&lt; 9. A load leaves its value
+    /// in _loaded; false: it faulted (LastFault), nothing changed.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal bool SlowAccess(ulong va, ulong value, int how) =>
+        (how & 0x100) != 0 ? StoreSlow(va, how & 15, value) : LoadSlow(va, how & 15, (Access)((how >> 4) & 15));
+
     /// <summary>A load the host TLB could not serve: through the bus (and into the host TLB); the value is left
-    /// in _loaded (0 on a fault).</summary>
+    /// in _loaded (0 on a fault). Never inlined: a compiled region calls it from every access's miss, and
+    /// inlined (TLB lookup, MMU walk, split, fill) each access became 100+ host instructions, a prologue that
+    /// zeroes hundreds of bytes of stack and a method the JIT takes far longer to compile.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal bool LoadSlow(ulong va, int size, Access access)
     {
         ulong value;
@@ -148,6 +169,8 @@ public sealed partial class X86Cpu<TBus>
         return true;
     }
 
+    /// <summary>A store the host TLB could not serve (never inlined, as <see cref="LoadSlow"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal bool StoreSlow(ulong va, int size, ulong value)
     {
         ulong vpn = va >> 12;

@@ -47,6 +47,11 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>CF (0 or 1) on the stack.</summary>
     private void Carry()
     {
+        if (_known is { Kind: LazyFlags.CarrySet })
+        {
+            il.Emit(OpCodes.Ldloc, _fl[FCf]);   // a bit test's CF
+            return;
+        }
         FlagArgs();
         il.Emit(OpCodes.Call, CarryMethod);
     }
@@ -54,6 +59,14 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>Condition code cc of the flags, as a bool on the stack.</summary>
     private void Cond(int cc)
     {
+        if (_known is { Kind: LazyFlags.CarrySet } && (cc >> 1) == 1)
+        {
+            // b or ae after a bit test: its bit
+            il.Emit(OpCodes.Ldloc, _fl[FCf]);
+            il.Emit(OpCodes.Ldc_I8, 0L);
+            il.Emit((cc & 1) != 0 ? OpCodes.Ceq : OpCodes.Cgt_Un);
+            return;
+        }
         // after a cmp or test in the same piece the record's kind and size are known here: only that case's
         // code goes to the JIT
         if (_known is { Kind: LazyFlags.Sub or LazyFlags.Logic } k)
@@ -82,6 +95,12 @@ internal sealed partial class XEmitter<TBus>
     private void CondBranch(int cc, Label taken)
     {
         bool not = (cc & 1) != 0;
+        if (_known is { Kind: LazyFlags.CarrySet } && (cc >> 1) == 1)
+        {
+            il.Emit(OpCodes.Ldloc, _fl[FCf]);
+            il.Emit(not ? OpCodes.Brfalse : OpCodes.Brtrue, taken);
+            return;
+        }
         if (_known is { Kind: LazyFlags.Sub } s && (cc >> 1) is 1 or 2 or 3 or 6 or 7)
         {
             bool signed = (cc >> 1) >= 6;

@@ -4,7 +4,7 @@ namespace VmLab.Sim.X86;
 // Which flags records a piece must keep. An instruction that sets the status flags need not record them when a
 // later instruction of the same piece replaces the whole record before anything can see it. Anything that can
 // see the flags keeps the record before it alive: an instruction that reads them (jcc, setcc, cmov, adc, sbb;
-// inc, dec, rotates and bt when their own flags are seen), one that calls its definition (the CPU's flags are its input), one
+// inc, dec, rotates and bit tests when their own flags are seen), one that calls its definition (the CPU's flags are its input), one
 // that can fault (a fault leaves the flags as the last writer before it left them), a store (the region may end
 // after it when it wrote into code) and the piece's end (a budget exit at the next piece, or the region's exit).
 internal sealed partial class XEmitter<TBus>
@@ -33,7 +33,7 @@ internal sealed partial class XEmitter<TBus>
     /// carry field only matters to the kinds that set it).</summary>
     private static bool WritesAllFlags(in XOp op) => op.Code is XCode.Add or XCode.Or or XCode.Adc or XCode.Sbb
         or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test or XCode.Neg or XCode.Mul or XCode.Imul1
-        or XCode.Imul2 or XCode.Imul3
+        or XCode.Imul2 or XCode.Imul3 or XCode.Bsf or XCode.Bsr or XCode.Tzcnt or XCode.Lzcnt or XCode.Popcnt
         || op.Code is XCode.Shl or XCode.Shr or XCode.Sar && !op.CountInCl;   // by cl: a count of 0 leaves them
 
     /// <summary>Whether the emitted form reads the flags record before it is replaced (inc and dec read the carry
@@ -42,7 +42,7 @@ internal sealed partial class XEmitter<TBus>
     private static bool ReadsFlags(in XOp op, bool recordSeen) => op.Code switch
     {
         XCode.Jcc or XCode.Setcc or XCode.Cmovcc or XCode.Adc or XCode.Sbb => true,
-        XCode.Inc or XCode.Dec or XCode.Rol or XCode.Ror or XCode.Bt => recordSeen,
+        XCode.Inc or XCode.Dec or XCode.Rol or XCode.Ror or XCode.Bt or XCode.Bts or XCode.Btr or XCode.Btc => recordSeen,
         _ => false,
     };
 

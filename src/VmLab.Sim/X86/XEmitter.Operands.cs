@@ -14,8 +14,8 @@ internal sealed partial class XEmitter<TBus>
     private static readonly MethodInfo HostEntryMethod = typeof(X86Cpu<TBus>).GetMethod("HostEntry", Any)!;
     private static readonly MethodInfo HostHitMethod = typeof(X86Cpu<TBus>).GetMethod("HostHit", Static)!;
     private static readonly MethodInfo HostByteMethod = typeof(X86Cpu<TBus>).GetMethod("HostByte", Static)!;
-    private static readonly MethodInfo LoadSlowMethod = typeof(X86Cpu<TBus>).GetMethod("LoadSlow", Any)!;
-    private static readonly MethodInfo StoreSlowMethod = typeof(X86Cpu<TBus>).GetMethod("StoreSlow", Any)!;
+    private static readonly MethodInfo SlowAccessMethod = typeof(X86Cpu<TBus>).GetMethod("SlowAccess", Any)!;
+    private static readonly FieldInfo SpillField = typeof(X86Cpu<TBus>).GetField("Spill", Any)!;
     private static readonly FieldInfo LoadedField = typeof(X86Cpu<TBus>).GetField("_loaded", Any)!;
     private static readonly MethodInfo ReadMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Read))!;
     private static readonly MethodInfo WriteMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Write))!;
@@ -76,7 +76,8 @@ internal sealed partial class XEmitter<TBus>
     }
 
     /// <summary>Loads size bytes from the address on the stack into _t (access: Write for the read half of a
-    /// read-modify-write): the host TLB's fast path inline, the CPU's slow path (the MMU walk) on a miss.</summary>
+    /// read-modify-write): the host TLB's fast path inline, the region's one slow path (the MMU walk) on a miss.
+    /// The address must be all the IL stack holds (the slow path is a branch to one shared block).</summary>
     private void Load(int size, Access access, Label fail)
     {
         Label slow = il.DefineLabel(), done = il.DefineLabel();
@@ -86,16 +87,74 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Stloc, _t);
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, _ea);
-        il.Emit(OpCodes.Ldc_I4, size);
-        il.Emit(OpCodes.Ldc_I4, (int)access);
-        il.Emit(OpCodes.Call, LoadSlowMethod);
-        il.Emit(OpCodes.Brfalse, fail);
+        Slow(size | (int)access << 4, fail);
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldfld, LoadedField);
         il.Emit(OpCodes.Stloc, _t);
         il.MarkLabel(done);
+    }
+
+    /// <summary>A miss: on to the shared slow path (<see cref="WriteSlowPath"/>) with how (size, access, store)
+    /// and where to come back; back here, a fault branches to fail.</summary>
+    private void Slow(int how, Label fail)
+    {
+        Label back = il.DefineLabel();
+        il.Emit(OpCodes.Ldc_I4, how | _slowReturns.Count << 9);
+        il.Emit(OpCodes.Stloc, _how);
+        il.Emit(OpCodes.Br, _slowPath);
+        _slowReturns.Add(back);
+        il.MarkLabel(back);
+        il.Emit(OpCodes.Ldloc, _ok);
+        il.Emit(OpCodes.Brfalse, fail);
+    }
+
+    /// <summary>
+    /// The region's one call of the slow path, which every access's miss branches to: the guest registers, the
+    /// flags record and the scratch values go to the CPU before the call and come back after it, so that nothing
+    /// the region keeps in host registers is live across a call. A call per access (each with the whole region
+    /// live across it) made the JIT keep guest registers and flags on the stack in hot loops, and a miss is rare
+    /// (a page's first access since the host TLB was emptied, an access that crosses a page, a store into code).
+    /// </summary>
+    private void WriteSlowPath()
+    {
+        if (_slowReturns.Count == 0) return;
+        il.MarkLabel(_slowPath);
+        StoreState();
+        LocalBuilder[] scratch = [_a, _b, _v, _ea, _next, _t];
+        for (int i = 0; i < scratch.Length; i++)
+        {
+            SpillSlot(i);
+            il.Emit(OpCodes.Ldloc, scratch[i]);
+            il.Emit(OpCodes.Stind_I8);
+        }
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Ldloc, _how);
+        il.Emit(OpCodes.Call, SlowAccessMethod);
+        il.Emit(OpCodes.Stloc, _ok);
+        LoadState();
+        for (int i = 0; i < scratch.Length; i++)
+        {
+            SpillSlot(i);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Stloc, scratch[i]);
+        }
+        il.Emit(OpCodes.Ldloc, _how);
+        il.Emit(OpCodes.Ldc_I4, 9);
+        il.Emit(OpCodes.Shr_Un);
+        il.Emit(OpCodes.Switch, _slowReturns.ToArray());
+        il.Emit(OpCodes.Ldc_I4, (int)StopReason.Budget);   // not reached: every miss comes back
+        il.Emit(OpCodes.Ret);
+    }
+
+    private void SpillSlot(int i)
+    {
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldflda, SpillField);
+        if (i == 0) return;
+        il.Emit(OpCodes.Ldc_I4, i * 8);
+        il.Emit(OpCodes.Add);
     }
 
     /// <summary>The host TLB's probe for the size bytes at _ea (<see cref="X86Cpu{TBus}.HostRead"/> in its parts, so
@@ -131,12 +190,7 @@ internal sealed partial class XEmitter<TBus>
         tail?.Invoke();
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, _ea);
-        il.Emit(OpCodes.Ldc_I4, size);
-        il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Call, StoreSlowMethod);
-        il.Emit(OpCodes.Brfalse, fail);
+        Slow(size | 0x100, fail);
         tail?.Invoke();
         if (last) CodeWrittenCheck();
         il.MarkLabel(done);

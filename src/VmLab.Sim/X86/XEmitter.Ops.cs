@@ -102,35 +102,14 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
                 il.Emit(OpCodes.Stloc, _fl[FOp]);
                 break;
-            case XCode.Bt:
-                // CF = the bit (the offset masked to the width: a register destination), the other flags as they
-                // were: the record becomes the full RFLAGS with CF replaced, as the interpreter leaves it
-                GetReg(op.Dst, size);
-                il.Emit(OpCodes.Stloc, _a);
-                if (op.Form == XForm.RI) il.Emit(OpCodes.Ldc_I8, op.Imm & (size * 8 - 1));
-                else
-                {
-                    GetReg(op.Src, size);
-                    il.Emit(OpCodes.Ldc_I8, (long)(size * 8 - 1));
-                    il.Emit(OpCodes.And);
-                }
-                il.Emit(OpCodes.Stloc, _b);
-                _known = null;
-                if (!_flagsLive) break;   // a later instruction replaces the flags unseen
-                FlagArgs();
-                il.Emit(OpCodes.Call, FullMethod);
-                il.Emit(OpCodes.Ldc_I8, unchecked((long)~Fl.CF));
-                il.Emit(OpCodes.And);
-                il.Emit(OpCodes.Ldloc, _a);
-                il.Emit(OpCodes.Ldloc, _b);
-                il.Emit(OpCodes.Conv_I4);
-                il.Emit(OpCodes.Shr_Un);
-                il.Emit(OpCodes.Ldc_I8, 1L);
-                il.Emit(OpCodes.And);
-                il.Emit(OpCodes.Or);
-                il.Emit(OpCodes.Stloc, _fl[FFlags]);
-                il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
-                il.Emit(OpCodes.Stloc, _fl[FOp]);
+            case XCode.Bt or XCode.Bts or XCode.Btr or XCode.Btc:
+                BitTest(op, next, fail);
+                break;
+            case XCode.Bsf or XCode.Bsr or XCode.Tzcnt or XCode.Lzcnt or XCode.Popcnt:
+                BitScan(op, next, fail);
+                break;
+            case XCode.Bswap:
+                Bswap(op);
                 break;
             case XCode.Mul or XCode.Imul1:
             {
@@ -164,7 +143,7 @@ internal sealed partial class XEmitter<TBus>
                 SetReg(0, size);
                 il.Emit(OpCodes.Ldloc, _t);
                 SetReg(2, size);
-                Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldc_I8, 0L));
+                Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldloc, _fl[FCf]));   // OF
                 break;
             }
             case XCode.Div or XCode.Idiv:
@@ -273,7 +252,7 @@ internal sealed partial class XEmitter<TBus>
                         il.Emit(OpCodes.Stloc, _fl[FCf]);
                     }
                 }
-                Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldc_I8, 0L));
+                Record(LazyFlags.Mul, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldloc, _fl[FCf]));   // OF
                 il.Emit(OpCodes.Ldloc, _v);
                 SetReg(op.Dst, size);
                 break;
@@ -370,7 +349,9 @@ internal sealed partial class XEmitter<TBus>
             XCode.Rol or XCode.Ror => regOrMem && !op.CountInCl && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,
             XCode.Mul or XCode.Imul1 => regOrMem && op.Size >= 2,
             XCode.Div or XCode.Idiv => regOrMem && op.Size >= 2,
-            XCode.Bt => op.Form is XForm.RR or XForm.RI && op.Size >= 4,
+            XCode.Bt or XCode.Bts or XCode.Btr or XCode.Btc => op.Form is XForm.RR or XForm.RI or XForm.MR or XForm.MI,
+            XCode.Bsf or XCode.Bsr or XCode.Tzcnt or XCode.Lzcnt or XCode.Popcnt => op.Form is XForm.RR or XForm.RM,
+            XCode.Bswap => op.Form == XForm.R,
             XCode.ExtendAcc or XCode.ExtendAccToDx => true,
             XCode.JmpInd or XCode.CallInd => regOrMem && op.Size == 8,
             XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && op.Size >= 4 && (op.CountInCl || (op.Imm & (op.Size == 8 ? 63 : 31)) != 0),

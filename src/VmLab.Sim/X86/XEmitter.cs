@@ -45,8 +45,11 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     // the lazy flags record field by field (LazyFlags' Op, Size, A, B, R, Cf, Flags), so that the JIT keeps each
     // in a register or drops it when no instruction reads it
     private readonly LocalBuilder[] _fl = new LocalBuilder[FlagFields.Length];
-    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _entry, _ok;
+    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _entry, _ok, _how;
     private readonly Label _exit;
+    // the shared slow path of the region's memory accesses, and where each miss comes back to
+    private readonly Label _slowPath;
+    private readonly List<Label> _slowReturns = [];
 
     // instructions emitted as IL here, and those that call their definition, by code (the CPU's, for the profile)
     private readonly Dictionary<XCode, int> _helperCodes;
@@ -67,7 +70,9 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         (_next, _a, _b, _v, _ea, _t) = (U64(), U64(), U64(), U64(), U64(), U64());
         _entry = il.DeclareLocal(typeof(HostPage).MakeByRefType());
         _ok = il.DeclareLocal(typeof(bool));
+        _how = il.DeclareLocal(typeof(int));
         _exit = il.DefineLabel();
+        _slowPath = il.DefineLabel();
     }
 
     private LocalBuilder U64() => il.DeclareLocal(typeof(ulong));
@@ -123,6 +128,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         il.Emit(OpCodes.Ldc_I4, (int)StopReason.Budget);   // not reached: every entry is a piece of the region
         il.Emit(OpCodes.Ret);
         for (int i = 0; i < _pieces.Count; i++) WritePiece(i);
+        WriteSlowPath();
         il.MarkLabel(_exit);
         StoreState();
         il.Emit(OpCodes.Ldarg_0);

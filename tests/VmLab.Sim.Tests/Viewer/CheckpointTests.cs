@@ -176,8 +176,9 @@ public class CheckpointTests
                 // not saved: the code pages fetched from, forgotten by Restore as _curPage is
                 "_pages _pageVpns " +
                 // Not saved: compiled regions hang on decoded blocks (Restore drops them), the host TLB starts a new
-                // generation at every Run, _loaded, Quotient and Remainder are scratch registers, Translation is a setting.
-                "_jit Translation _readPages _writePages _filled _filledCount _loaded Quotient Remainder " +
+                // generation at every Run, _loaded, Quotient, Remainder and Spill (a region's values around its slow
+                // path's call) are scratch registers, Translation is a setting.
+                "_jit Translation _readPages _writePages _filled _filledCount _loaded Quotient Remainder Spill " +
                 "_unchanged",   // not saved: set by the kernel just before the Run after a timer tick, consumed by it
         };
         foreach (var (type, names) in known)

@@ -51,10 +51,14 @@ internal static partial class XOps<TBus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool Bswap(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)
     {
-        ulong v = Get(ref r, dst, size);
-        Set(ref r, dst, size, size == 8 ? BinaryPrimitives.ReverseEndianness(v) : BinaryPrimitives.ReverseEndianness((uint)v));
+        Set(ref r, dst, size, Swapped(Get(ref r, dst, size), size));
         return true;
     }
+
+    /// <summary>bswap's result at 4 or 8 bytes (the translator calls this too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Swapped(ulong v, int size) =>
+        size == 8 ? BinaryPrimitives.ReverseEndianness(v) : BinaryPrimitives.ReverseEndianness((uint)v);
 
     /// <summary>The source is read (and may fault) whatever the condition; a 32-bit destination is
     /// zero-extended even when nothing moves.</summary>

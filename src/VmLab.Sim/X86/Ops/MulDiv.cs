@@ -89,12 +89,12 @@ internal static partial class XOps<TBus>
         return full != LazyFlags.SignExtend((ulong)full & LazyFlags.Mask(size), size);
     }
 
-    // CF = OF = the product did not fit; SF ZF PF are undefined by the SDM and follow the low half here, AF is 0
+    // CF = OF = the product did not fit (Cf and B); SF ZF PF are undefined by the SDM and follow the low half here, AF is 0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MulFlags(ref LazyFlags f, ulong lo, int size, bool overflow)
     {
         f.Cf = overflow ? 1UL : 0;
-        f.Set(LazyFlags.Mul, size, 0, 0, lo);
+        f.Set(LazyFlags.Mul, size, 0, f.Cf, lo);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] internal static bool Div(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux) => Divide(cpu, ref r, ref f, ref next, form, size, dst, src, bas, index, scale, addr32, disp, imm, aux, false);

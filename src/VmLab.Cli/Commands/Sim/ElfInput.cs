@@ -16,8 +16,10 @@ internal static class ElfInput
             ? throw new UsageException($"{Numbers.Clip(path)}: {problem}")
             : image!;
 
-    /// <summary>A fresh kernel with each program spawned in order (pid 1, 2, ...), its runs limited to <paramref name="wallTime"/>.</summary>
-    public static Kernel Boot(IReadOnlyList<(string Name, ProgramImage Image)> programs, bool trace, TimeSpan wallTime)
+    /// <summary>A fresh kernel with each program spawned in order (pid 1, 2, ...), its runs limited to <paramref name="wallTime"/>.
+    /// (An array: sim cpu's one program as a collection expression of an interface type was a list type of the
+    /// compiler's making, five methods JIT-compiled at every start.)</summary>
+    public static Kernel Boot((string Name, ProgramImage Image)[] programs, bool trace, TimeSpan wallTime)
     {
         var k = new Kernel(new KernelOptions { CheckEvery = 1, WallTime = wallTime, StopWhenIdle = true }) { TraceEnabled = trace };
         // a student's program runs once, start to end: it need not wait for the JIT to compile its hot loops

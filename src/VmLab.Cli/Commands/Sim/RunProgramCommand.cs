@@ -22,7 +22,7 @@ internal static class RunProgramCommand
             string[] files = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (files.Length == 0) throw new UsageException("--program: no file named");
             if (files.Length > 16) throw new UsageException($"--program: {files.Length} programs, at most 16 run at once");
-            var images = files.Select(f => (Name: Path.GetFileNameWithoutExtension(f), Image: ElfInput.Load(f))).ToList();
+            var images = files.Select(f => (Name: Path.GetFileNameWithoutExtension(f), Image: ElfInput.Load(f))).ToArray();
             var k = ElfInput.Boot(images, ctx.Get(trace), TimeLimit.Get(ctx, timeout));
             ctx.Progress("running programs", () => k.Run(ctx.Get(steps)));
             var result = Scenario.Programs(k);

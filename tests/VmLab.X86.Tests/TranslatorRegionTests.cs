@@ -83,6 +83,64 @@ public class TranslatorRegionTests
             $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
     }
 
+    /// <summary>A loop nest whose outer body runs into the inner loop: decoded from the outer loop's head, that
+    /// block holds the inner loop's body too.</summary>
+    private static void FallIn(Assembler a)
+    {
+        var outer = a.CreateLabel();
+        var inner = a.CreateLabel();
+        a.mov(edx, 300);
+        a.xor(ebx, ebx);
+        a.Label(ref outer);
+        a.mov(ecx, 70);
+        a.Label(ref inner);
+        a.add(ebx, 3);
+        a.dec(ecx);
+        a.jnz(inner);
+        a.dec(edx);
+        a.jnz(outer);
+        a.ud2();
+    }
+
+    [Fact]
+    public void A_loop_that_the_code_before_it_runs_into_is_compiled_once()
+    {
+        var t = new X86Machine(FallIn);
+        var i = Interpreted(FallIn);
+        SameEnd(t, i);
+        Assert.Equal((ulong)(300 * 70 * 3), t[Reg.Rbx]);
+        var stats = t.Cpu.TranslationStats;
+        // the inner loop (add, dec, jnz), then the outer loop's tail and head (dec, jnz; mov), which goes on into
+        // the inner loop's region: not a second copy of the inner loop's body in the outer head's block
+        Assert.Equal((2L, 6L), (stats.Regions, stats.Instructions));
+        Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount * 98 / 100,
+            $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+    }
+
+    [Fact]
+    public void A_loop_nest_cut_where_the_outer_head_runs_into_the_inner_loop_stops_where_the_interpreter_does()
+    {
+        var t = new X86Machine(FallIn);
+        var i = Interpreted(FallIn);
+        // 7 is prime to both loops' lengths: the runs stop at every instruction of them, also between the outer
+        // head's mov and the inner loop it now goes on into
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 7;
+        StopReason st, si;
+        do
+        {
+            st = t.Run();
+            si = i.Run();
+            Assert.Equal(si, st);
+            Assert.Equal(i.Cpu.Rip, t.Cpu.Rip);
+            Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        }
+        while (st == StopReason.Timer);
+        Assert.Equal(StopReason.InvalidOpcode, st);
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount / 2,
+            $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+    }
+
     [Fact]
     public void Regions_of_a_page_that_jump_to_each_other_often_are_compiled_again_as_one()
     {

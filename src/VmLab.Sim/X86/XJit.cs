@@ -204,7 +204,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         else Precompile(code, _spare ??= new X86Cpu<TBus>(cpu.Bus));
         if (!merge) entry.Region = null;
         for (int k = 0; k < blocks.Count; k++)
-            if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { } b && b.Ops == blocks[k].Ops)
+            if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { } b && b.Ops == blocks[k].Source)
             {
                 // a block another region held moves to this one (which holds the blocks that have run since);
                 // the other runs it until this one is compiled

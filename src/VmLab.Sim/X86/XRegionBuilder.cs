@@ -2,10 +2,12 @@ namespace VmLab.Sim.X86;
 
 /// <summary>One block of a region: its offset in the page, its instructions up to (not including) an invalid
 /// one, and where it ends.</summary>
-internal sealed class XRegionBlock(int offset, XOp[] ops, int count)
+internal sealed class XRegionBlock(int offset, XOp[] ops, int count, XOp[]? source = null)
 {
     public readonly int Offset = offset;
     public readonly XOp[] Ops = ops;
+    /// <summary>The decoded block's ops, which Ops may end before (where it runs into another block).</summary>
+    public readonly XOp[] Source = source ?? ops;
     /// <summary>Instructions compiled: all but an invalid last one, which stays the interpreter's (#UD).</summary>
     public readonly int Count = count;
     public int End => Offset + Ops.Sum(o => o.Len);
@@ -59,7 +61,31 @@ internal static class XRegionBuilder
             foreach (int next in Successors(block))
                 if (next is >= 0 and < 4096 && seen.Add(next)) queue.Enqueue(next);
         }
-        return blocks;
+        return Cut(blocks, page);
+    }
+
+    /// <summary>Ends each block where it runs into the start of another block of the region or of a compiled
+    /// region of the page (a loop's head that the code before the loop falls into, decoded as one block with it):
+    /// the block then goes on into that one. Otherwise the instructions are compiled twice (the region's code and
+    /// the JIT's time grow), and the copy reaches the loop's body from outside its head.</summary>
+    private static List<XRegionBlock> Cut(List<XRegionBlock> blocks, XCodePage page)
+    {
+        var starts = blocks.Select(b => b.Offset).ToHashSet();
+        for (int off = 0; off < page.Blocks.Length; off++)
+            if (page.Blocks[off] is { } b && Held(b)) starts.Add(off);
+        var cut = new List<XRegionBlock>(blocks.Count);
+        foreach (XRegionBlock b in blocks)
+        {
+            int at = b.Offset, k = 0;
+            while (k < b.Count)
+            {
+                at += b.Ops[k].Len;
+                k++;
+                if (k < b.Ops.Length && starts.Contains(at)) break;
+            }
+            cut.Add(k < b.Count ? new XRegionBlock(b.Offset, b.Ops[..k], k, b.Ops) : b);
+        }
+        return cut;
     }
 
     /// <summary>Then the blocks of the page the dispatcher has entered (the targets of indirect jumps and returns

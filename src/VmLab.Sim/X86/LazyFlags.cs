@@ -32,7 +32,7 @@ internal struct LazyFlags
 
     public byte Op;        // Eager: the status bits are in Flags
     public byte Size;      // operand bytes
-    public ulong A, B, R;  // operands and result, masked to Size (shifts: B = the count, 1 to width - 1)
+    public ulong A, B, R;  // operands and result, masked to Size (shifts: B = the masked count, 1 to 31 or 63)
     public ulong Cf;       // inc/dec: the carry they keep; mul: 1 when the product did not fit (CF; B = OF, the
                            // same, kept apart so that a bit test can replace CF alone); any kind + CarrySet: CF
     public ulong Flags;    // all of RFLAGS; the status bits are current only when Op == Eager
@@ -116,8 +116,8 @@ internal struct LazyFlags
                 of = f.B;
                 af = 0;
                 break;
-            case Shl:
-                cf = (a >> (size * 8 - (int)b)) & 1;
+            case Shl:   // at 8 and 16 bits the count can pass the width: every bit out, CF 0
+                cf = (int)b <= size * 8 ? (a >> (size * 8 - (int)b)) & 1 : 0;
                 of = ((r & sign) != 0 ? 1UL : 0) ^ cf;
                 af = 0;
                 break;

@@ -33,7 +33,7 @@ internal sealed partial class XEmitter<TBus>
     /// carry field only matters to the kinds that set it).</summary>
     private static bool WritesAllFlags(in XOp op) => op.Code is XCode.Add or XCode.Or or XCode.Adc or XCode.Sbb
         or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test or XCode.Neg or XCode.Mul or XCode.Imul1
-        or XCode.Imul2 or XCode.Imul3 or XCode.Bsf or XCode.Bsr or XCode.Tzcnt or XCode.Lzcnt or XCode.Popcnt
+        or XCode.Imul2 or XCode.Imul3 or XCode.Xadd or XCode.Cmpxchg or XCode.Bsf or XCode.Bsr or XCode.Tzcnt or XCode.Lzcnt or XCode.Popcnt
         || op.Code is XCode.Shl or XCode.Shr or XCode.Sar && !op.CountInCl;   // by cl: a count of 0 leaves them
 
     /// <summary>Whether the emitted form reads the flags record before it is replaced (inc and dec read the carry
@@ -49,10 +49,11 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>Whether the instruction may fault: every memory access (lea only computes an address), and a
     /// division (#DE).</summary>
     private static bool MayFault(in XOp op) => op.Code != XCode.Lea && (IsMem(op.Form) || op.Form == XForm.RM)
-        || op.Code is XCode.Push or XCode.Pop or XCode.Call or XCode.Ret or XCode.CallInd or XCode.JmpInd or XCode.Div or XCode.Idiv;
+        || op.Code is XCode.Push or XCode.Pop or XCode.Call or XCode.Ret or XCode.CallInd or XCode.JmpInd or XCode.Div or XCode.Idiv
+            or XCode.Leave or XCode.Movs or XCode.Stos;
 
     /// <summary>The registers the pieces' instructions name as operands or address parts (ah..bh as rax..rbx),
-    /// rcx for a count in cl, and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).
+    /// rcx for a count in cl, rbp for leave, rcx, rsi and rdi for movs and stos, and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).
     /// Instructions that call their definition find the others in the CPU, where the region never changes them.</summary>
     private static bool[] UsedRegisters(List<XPiece> pieces)
     {
@@ -65,6 +66,8 @@ internal sealed partial class XEmitter<TBus>
                 foreach (int r in (ReadOnlySpan<int>)[op.Dst, op.Src, op.Base, op.Index])
                     if (r < 20) used[r & 15] = true;
                 if (op.CountInCl) used[1] = true;   // shifts by cl name rcx without an operand
+                if (op.Code == XCode.Leave) used[5] = true;   // leave: rbp
+                if (op.Code is XCode.Movs or XCode.Stos) used[1] = used[6] = used[7] = true;
             }
         return used;
     }

@@ -81,6 +81,9 @@ internal sealed partial class XEmitter<TBus>
                 WriteDest(op, fail);
                 Record(LazyFlags.Sub, size, () => il.Emit(OpCodes.Ldc_I8, 0L), () => il.Emit(OpCodes.Ldloc, _a));
                 break;
+            case XCode.Rol or XCode.Ror when op.CountInCl:
+                Shift(op, next, fail);
+                break;
             case XCode.Rol or XCode.Ror:
                 Dest(op, next, Access.Write, fail);
                 il.Emit(OpCodes.Ldc_I4, (int)op.Code);
@@ -91,16 +94,7 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Stloc, _v);
                 WriteDest(op, fail);
                 _known = null;
-                if (!_flagsLive) break;   // a later instruction replaces the flags unseen
-                il.Emit(OpCodes.Ldc_I4, (int)op.Code);
-                FlagArgs();
-                il.Emit(OpCodes.Call, FullMethod);
-                il.Emit(OpCodes.Ldloc, _v);
-                il.Emit(OpCodes.Ldc_I4, size);
-                il.Emit(OpCodes.Call, RotateFlagsMethod);
-                il.Emit(OpCodes.Stloc, _fl[FFlags]);
-                il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
-                il.Emit(OpCodes.Stloc, _fl[FOp]);
+                if (_flagsLive) RotateFlags(op.Code, size);   // else a later instruction replaces the flags unseen
                 break;
             case XCode.Bt or XCode.Bts or XCode.Btr or XCode.Btc:
                 BitTest(op, next, fail);
@@ -110,6 +104,21 @@ internal sealed partial class XEmitter<TBus>
                 break;
             case XCode.Bswap:
                 Bswap(op);
+                break;
+            case XCode.Xchg:
+                Xchg(op, next, fail);
+                break;
+            case XCode.Xadd:
+                Xadd(op, next, fail);
+                break;
+            case XCode.Cmpxchg:
+                Cmpxchg(op, next, fail);
+                break;
+            case XCode.Leave:
+                LeaveFrame(fail);
+                break;
+            case XCode.Movs or XCode.Stos:
+                MoveString(op, fail);
                 break;
             case XCode.Mul or XCode.Imul1:
             {
@@ -271,6 +280,9 @@ internal sealed partial class XEmitter<TBus>
                 SetReg(op.Dst, size);
                 break;
             }
+            case XCode.Setcc when op.Form == XForm.M:
+                SetccMemory(op, next, fail);
+                break;
             case XCode.Setcc:
                 Cond(op.Cond);
                 il.Emit(OpCodes.Conv_U8);
@@ -346,7 +358,7 @@ internal sealed partial class XEmitter<TBus>
             XCode.Ret => true,
             XCode.Add or XCode.Or or XCode.Adc or XCode.Sbb or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test => twoOperand,
             XCode.Inc or XCode.Dec or XCode.Not or XCode.Neg => regOrMem,
-            XCode.Rol or XCode.Ror => regOrMem && !op.CountInCl && (op.Imm & (op.Size == 8 ? 63 : 31)) != 0,
+            XCode.Rol or XCode.Ror => regOrMem && (op.CountInCl || (op.Imm & (op.Size == 8 ? 63 : 31)) != 0),
             XCode.Mul or XCode.Imul1 => regOrMem && op.Size >= 2,
             XCode.Div or XCode.Idiv => regOrMem && op.Size >= 2,
             XCode.Bt or XCode.Bts or XCode.Btr or XCode.Btc => op.Form is XForm.RR or XForm.RI or XForm.MR or XForm.MI,
@@ -354,13 +366,16 @@ internal sealed partial class XEmitter<TBus>
             XCode.Bswap => op.Form == XForm.R,
             XCode.ExtendAcc or XCode.ExtendAccToDx => true,
             XCode.JmpInd or XCode.CallInd => regOrMem && op.Size == 8,
-            XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && op.Size >= 4 && (op.CountInCl || (op.Imm & (op.Size == 8 ? 63 : 31)) != 0),
+            XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && (op.CountInCl || (op.Imm & (op.Size == 8 ? 63 : 31)) != 0),
             XCode.Mov => twoOperand,
             XCode.Movzx or XCode.Movsx => op.Form is XForm.RR or XForm.RM,
             XCode.Lea => true,
             XCode.Imul2 or XCode.Imul3 => op.Form is XForm.RR or XForm.RM,
             XCode.Cmovcc => op.Form is XForm.RR or XForm.RM,
-            XCode.Setcc => op.Form == XForm.R,
+            XCode.Setcc => op.Form is XForm.R or XForm.M,
+            XCode.Xchg or XCode.Xadd or XCode.Cmpxchg => op.Form is XForm.RR or XForm.MR,
+            XCode.Leave => true,
+            XCode.Movs or XCode.Stos => !op.Addr32,
             XCode.Push => op.Form is XForm.R or XForm.I,
             XCode.Pop => op.Form == XForm.R,
             _ => false,

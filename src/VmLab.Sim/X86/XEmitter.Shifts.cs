@@ -3,16 +3,21 @@ using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
-// shl, shr and sar at 32 and 64 bits, by an immediate count or by cl.
+// shl, shr and sar at every size, by an immediate count or by cl; rol and ror by cl.
 internal sealed partial class XEmitter<TBus>
 {
-    /// <summary>The shift into its destination, then its flags record. An immediate count is 1 to width - 1
-    /// (Handled). A count in cl is cl masked to 31 or 63, known only when it runs: a count of 0 still writes the
-    /// destination (a 32-bit register is zero-extended) but leaves the flags as they were, so the record is written
-    /// only for another count, after the destination, as with an immediate count.</summary>
+    /// <summary>The shift into its destination, then its flags record. An immediate count is its masked value,
+    /// not 0 (Handled). A count in cl is cl masked to 31 or 63, known only when it runs: a count of 0 still writes
+    /// the destination (a 32-bit register is zero-extended) but leaves the flags as they were, so the record is
+    /// written only for another count, after the destination, as with an immediate count.</summary>
     private void Shift(in XOp op, ulong next, Label fail)
     {
         int size = op.Size;
+        if (op.Code is XCode.Rol or XCode.Ror)
+        {
+            RotateByCl(op, next, fail);
+            return;
+        }
         byte kind = XOps<TBus>.ShiftKind(op.Code);
         Dest(op, next, Access.Write, fail);
         if (!op.CountInCl)
@@ -40,6 +45,52 @@ internal sealed partial class XEmitter<TBus>
         Record(kind, size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldloc, _b));
         il.MarkLabel(unchanged);
         _known = null;   // the record is this shift's or the one before it: which, only the count knows
+    }
+
+    /// <summary>rol and ror by cl: the definition's rotate and, for a masked count other than 0, its flags (CF
+    /// and OF from the result, the rest as they were, eager).</summary>
+    private void RotateByCl(in XOp op, ulong next, Label fail)
+    {
+        int size = op.Size;
+        Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
+        Dest(op, next, Access.Write, fail);
+        il.Emit(OpCodes.Ldloc, _r[1]);
+        il.Emit(OpCodes.Ldc_I8, size == 8 ? 63L : 31L);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Stloc, _v);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, zero);
+        il.Emit(OpCodes.Ldc_I4, (int)op.Code);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Conv_I4);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, RotateMethod);
+        il.Emit(OpCodes.Stloc, _v);
+        il.MarkLabel(zero);
+        WriteDest(op, fail);
+        _known = null;
+        if (!_flagsLive) return;   // a later instruction replaces the flags unseen
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, unchanged);
+        RotateFlags(op.Code, size);
+        il.MarkLabel(unchanged);
+    }
+
+    /// <summary>The record becomes the full RFLAGS after a rotate that left _v (the definition's RotateFlags).</summary>
+    private void RotateFlags(XCode code, int size)
+    {
+        il.Emit(OpCodes.Ldc_I4, (int)code);
+        FlagArgs();
+        il.Emit(OpCodes.Call, FullMethod);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, RotateFlagsMethod);
+        il.Emit(OpCodes.Stloc, _fl[FFlags]);
+        il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
+        il.Emit(OpCodes.Stloc, _fl[FOp]);
     }
 
     /// <summary>_v = the definition's shift of _a by the count count() pushes (a ulong).</summary>

@@ -20,8 +20,8 @@ internal static partial class XOps<TBus>
     private static int Count(ref GeneralRegisters r, int size, long imm, int aux) =>
         (int)((XAux.CountInCl(aux) ? R(ref r, 1) : (ulong)imm) & (size == 8 ? 63UL : 31UL));
 
-    /// <summary>shl/shr/sar at 32 or 64 bits by a count of 1 to width - 1: the result, and the lazy flags record
-    /// it leaves, (kind, size, a, count, result).</summary>
+    /// <summary>shl/shr/sar by a masked count of 1 to 31 (63 at 64 bits; at 8 and 16 bits it can pass the width):
+    /// the result, and the lazy flags record it leaves, (kind, size, a, count, result).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong ShiftValue(XCode code, ulong a, int count, int size, out byte kind)
     {
@@ -77,9 +77,9 @@ internal static partial class XOps<TBus>
         if (count == 0)
             return WriteDest(cpu, ref r, form, size, dst, ea, a);   // still a write: memory is stored, a 32-bit register zero-extended
         ulong m = LazyFlags.Mask(size), sign = LazyFlags.SignBit(size), v, cf, of;
-        if (size >= 4 && code is XCode.Shl or XCode.Shr or XCode.Sar)
+        if (code is XCode.Shl or XCode.Shr or XCode.Sar)
         {
-            // the count is below the width: the lazy flags can work CF and OF out later
+            // the lazy flags work CF and OF out later
             v = ShiftValue(code, a, count, size, out byte kind);
             if (!WriteDest(cpu, ref r, form, size, dst, ea, v)) return false;
             f.Set(kind, size, a, (ulong)count, v);
@@ -106,7 +106,7 @@ internal static partial class XOps<TBus>
                 of = ((v & sign) != 0 ? 1UL : 0) ^ cf;
                 return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
             }
-            case XCode.Rcr:
+            default:   // rcr
             {
                 int c = size <= 2 ? count % (bits + 1) : count;
                 v = a;
@@ -120,26 +120,7 @@ internal static partial class XOps<TBus>
                 }
                 return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.CF | Fl.OF, cf, of);
             }
-            case XCode.Shl:
-                v = (a << count) & m;
-                cf = count <= bits ? (a >> (bits - count)) & 1 : 0;
-                of = ((v & sign) != 0 ? 1UL : 0) ^ cf;
-                break;
-            case XCode.Shr:
-                v = a >> count;
-                cf = (a >> (count - 1)) & 1;
-                of = (a & sign) != 0 ? 1UL : 0;
-                break;
-            default:
-            {
-                long sa = LazyFlags.SignExtend(a, size);
-                v = (ulong)(sa >> count) & m;
-                cf = (ulong)(sa >> (count - 1)) & 1;
-                of = 0;
-                break;
-            }
         }
-        return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.Status, cf, of, LazyFlags.ResultBits(v, size));
     }
 
     /// <summary>Writes the result, then the flags in mask (CF, OF, and the result bits given).</summary>

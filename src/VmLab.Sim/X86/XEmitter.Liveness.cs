@@ -50,10 +50,10 @@ internal sealed partial class XEmitter<TBus>
     /// division (#DE).</summary>
     private static bool MayFault(in XOp op) => op.Code != XCode.Lea && (IsMem(op.Form) || op.Form == XForm.RM)
         || op.Code is XCode.Push or XCode.Pop or XCode.Call or XCode.Ret or XCode.CallInd or XCode.JmpInd or XCode.Div or XCode.Idiv
-            or XCode.Leave;
+            or XCode.Leave or XCode.Movs or XCode.Stos;
 
     /// <summary>The registers the pieces' instructions name as operands or address parts (ah..bh as rax..rbx),
-    /// rcx for a count in cl, rbp for leave, and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).
+    /// rcx for a count in cl, rbp for leave, rcx, rsi and rdi for movs and stos, and rax, rdx and rsp, which the emitted forms use without naming them (mul, cqo, push, call, ret, ...).
     /// Instructions that call their definition find the others in the CPU, where the region never changes them.</summary>
     private static bool[] UsedRegisters(List<XPiece> pieces)
     {
@@ -67,6 +67,7 @@ internal sealed partial class XEmitter<TBus>
                     if (r < 20) used[r & 15] = true;
                 if (op.CountInCl) used[1] = true;   // shifts by cl name rcx without an operand
                 if (op.Code == XCode.Leave) used[5] = true;   // leave: rbp
+                if (op.Code is XCode.Movs or XCode.Stos) used[1] = used[6] = used[7] = true;
             }
         return used;
     }

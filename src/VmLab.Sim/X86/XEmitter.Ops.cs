@@ -117,6 +117,9 @@ internal sealed partial class XEmitter<TBus>
             case XCode.Leave:
                 LeaveFrame(fail);
                 break;
+            case XCode.Movs or XCode.Stos:
+                MoveString(op, fail);
+                break;
             case XCode.Mul or XCode.Imul1:
             {
                 bool signed = op.Code == XCode.Imul1;
@@ -372,6 +375,7 @@ internal sealed partial class XEmitter<TBus>
             XCode.Setcc => op.Form is XForm.R or XForm.M,
             XCode.Xchg or XCode.Xadd or XCode.Cmpxchg => op.Form is XForm.RR or XForm.MR,
             XCode.Leave => true,
+            XCode.Movs or XCode.Stos => !op.Addr32,
             XCode.Push => op.Form is XForm.R or XForm.I,
             XCode.Pop => op.Form == XForm.R,
             _ => false,

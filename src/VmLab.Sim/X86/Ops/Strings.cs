@@ -20,17 +20,15 @@ internal static partial class XOps<TBus>
     private static bool StringOp(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, int size, XRep rep, XCode code)
     {
         bool down = (f.Flags & Fl.DF) != 0;
-        if (rep == XRep.None) return StringStep(cpu, ref r, ref f, code, size, false, down);
+        if (code is XCode.Movs or XCode.Stos)
+            return MoveString(cpu, code, size, rep, down, ref R(ref r, 1), ref R(ref r, 6), ref R(ref r, 7), R(ref r, 0));
+        if (rep == XRep.None) return StringStep(cpu, ref r, ref f, code, size, down);
         ref ulong rcx = ref R(ref r, 1);
         bool compares = code is XCode.Cmps or XCode.Scas;
         while (rcx != 0)
         {
-            int step = size;
-            if (size == 1 && !down && code is XCode.Movs or XCode.Stos && rcx >= 8
-                && ((R(ref r, 7) | (code == XCode.Movs ? R(ref r, 6) : 0)) & 7) == 0)
-                step = 8;
-            if (!StringStep(cpu, ref r, ref f, code, step, step != size, down)) return false;
-            rcx -= step != size ? 8UL : 1UL;
+            if (!StringStep(cpu, ref r, ref f, code, size, down)) return false;
+            rcx--;
             if (compares)
             {
                 bool zf = f.Cond(4);
@@ -40,29 +38,45 @@ internal static partial class XOps<TBus>
         return true;
     }
 
-    /// <summary>One iteration: on success the pointers move by size (8-byte steps of a byte op move 8).</summary>
+    /// <summary>movs and stos, with or without rep, on the registers they use (rcx, rsi, rdi; rax read): the
+    /// translator calls this too, on its own copies of them, which it takes back also after a fault.</summary>
+    internal static bool MoveString(X86Cpu<TBus> cpu, XCode code, int size, XRep rep, bool down,
+        ref ulong rcx, ref ulong rsi, ref ulong rdi, ulong rax)
+    {
+        if (rep == XRep.None) return MoveStep(cpu, code, size, false, down, ref rsi, ref rdi, rax);
+        while (rcx != 0)
+        {
+            int step = size == 1 && !down && rcx >= 8 && ((rdi | (code == XCode.Movs ? rsi : 0)) & 7) == 0 ? 8 : size;
+            if (!MoveStep(cpu, code, step, step != size, down, ref rsi, ref rdi, rax)) return false;
+            rcx -= step != size ? 8UL : 1UL;
+        }
+        return true;
+    }
+
+    /// <summary>One movs or stos iteration: on success the pointers move by size (8-byte steps of a byte op move 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool StringStep(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, XCode code, int size, bool wide, bool down)
+    private static bool MoveStep(X86Cpu<TBus> cpu, XCode code, int size, bool wide, bool down, ref ulong rsi, ref ulong rdi, ulong rax)
+    {
+        ulong delta = down ? (ulong)-size : (ulong)size;
+        if (code == XCode.Movs)
+        {
+            if (!cpu.Load(rsi, size, out ulong v) || !cpu.Store(rdi, size, v)) return false;
+            rsi += delta;
+        }
+        else if (!cpu.Store(rdi, size, wide ? (rax & 0xFF) * 0x0101010101010101UL : rax)) return false;
+        rdi += delta;
+        return true;
+    }
+
+    /// <summary>One lods, cmps or scas iteration: on success the pointers move by size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool StringStep(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, XCode code, int size, bool down)
     {
         ref ulong rsi = ref R(ref r, 6);
         ref ulong rdi = ref R(ref r, 7);
         ulong delta = down ? (ulong)-size : (ulong)size;
         switch (code)
         {
-            case XCode.Movs:
-            {
-                if (!cpu.Load(rsi, size, out ulong v) || !cpu.Store(rdi, size, v)) return false;
-                rsi += delta;
-                rdi += delta;
-                return true;
-            }
-            case XCode.Stos:
-            {
-                ulong v = wide ? (R(ref r, 0) & 0xFF) * 0x0101010101010101UL : R(ref r, 0);
-                if (!cpu.Store(rdi, size, v)) return false;
-                rdi += delta;
-                return true;
-            }
             case XCode.Lods:
             {
                 if (!cpu.Load(rsi, size, out ulong v)) return false;

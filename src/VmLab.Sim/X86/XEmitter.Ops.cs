@@ -213,6 +213,9 @@ internal sealed partial class XEmitter<TBus>
             case XCode.Shl or XCode.Shr or XCode.Sar:
                 Shift(op, next, fail);
                 break;
+            case XCode.Shld or XCode.Shrd:
+                ShiftDouble(op, next, fail);
+                break;
             case XCode.Mov:
                 if (IsMem(op.Form))
                 {
@@ -375,6 +378,7 @@ internal sealed partial class XEmitter<TBus>
             XCode.Setcc => op.Form is XForm.R or XForm.M,
             XCode.Xchg or XCode.Xadd or XCode.Cmpxchg => op.Form is XForm.RR or XForm.MR,
             XCode.Leave => true,
+            XCode.Shld or XCode.Shrd => op.Form is XForm.RR or XForm.MR && op.Size >= 2,
             XCode.Movs or XCode.Stos => !op.Addr32,
             XCode.Push => op.Form is XForm.R or XForm.I,
             XCode.Pop => op.Form == XForm.R,

@@ -142,7 +142,9 @@ public class LazyCopyReliabilityTests
         {
             try
             {
-                for (int i = 0; i < 3000 && !Volatile.Read(ref stop); i++)
+                // 3000 copies each, and on until the collector has run often enough to matter: a fast strategy on
+                // a busy machine could otherwise finish before the collector thread got its first few turns
+                for (int i = 0; (i < 3000 || Interlocked.Read(ref collections) <= 20) && !Volatile.Read(ref stop); i++)
                 {
                     using var c = a.CopyLazy(src);
                     c.Span[i % 16384] = 1;
@@ -176,7 +178,7 @@ public class LazyCopyReliabilityTests
             a.Dispose();   // a writer stuck in a fault would crash on a disposed allocator: leave it then
         Assert.True(finished, $"writers stuck after {Interlocked.Read(ref writes)} writes");
         Assert.Null(failure);
-        Assert.Equal(6000, writes);
+        Assert.True(writes >= 6000, $"only {writes} writes");
         Assert.True(collections > 10, $"only {collections} collections ran during the writes");
     }
 

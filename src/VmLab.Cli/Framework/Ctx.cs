@@ -106,6 +106,7 @@ internal static class Terminal
             ColorSystem = colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
             Out = new AnsiConsoleOutput(terminal ? w : new TrimmingWriter(w)),
+            EnvironmentVariables = Variables(),
         });
         console.Profile.Width = Width(w);
         // Spectre asks the console for its height on every write; off a terminal .NET answers that by loading and
@@ -113,6 +114,19 @@ internal static class Terminal
         if (!terminal)
             console.Profile.Height = 24;
         return console;
+    }
+
+    /// <summary>
+    /// The environment as Spectre reads it at every console's creation to recognise a CI service (names compared
+    /// without regard to case, the first of two names that differ only in case kept). Left to Spectre, it is read
+    /// through LINQ's Cast over the runtime's Hashtable: six generic methods the JIT compiled at every start.
+    /// </summary>
+    private static Dictionary<string, string> Variables()
+    {
+        var variables = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            variables.TryAdd((string)e.Key, e.Value as string ?? string.Empty);
+        return variables;
     }
 
     /// <summary>Drops the spaces Spectre pads lines with, so piped output has no trailing blanks.</summary>

@@ -20,8 +20,35 @@ internal sealed class Report(IAnsiConsole console)
 
     public void Title(string title)
     {
-        Write(new Rule(Markup.Escape(Safe(title))) { Justification = Justify.Left, Style = new Style(Color.Blue) });
+        Write(TitleRule(Safe(title), console.Profile.Width, console.Profile.Capabilities.Unicode));
         _blank = false;
+    }
+
+    private static readonly Style TitleStyle = new(Color.Blue);
+
+    /// <summary>
+    /// The title as a blue rule, left-justified ("── title ───…"). A title of one line of printable ASCII that fits
+    /// the width with the rule's padding cannot be truncated, so it is drawn as one line laid out as the rule lays
+    /// it out, byte for byte what the <see cref="Rule"/> draws (a test compares the two): the rule's first render
+    /// (its title parsed as markup, measured and fitted) costs ~3 ms of start-up. Anything else is still a Rule.
+    /// </summary>
+    internal static IRenderable TitleRule(string title, int width, bool unicode, bool asRule = false)
+    {
+        // the rule trims its title and puts "── " before it and " " plus at least two "─" after it
+        string shown = title.Trim(' ');
+        if (!asRule && unicode && OnePrintableLine(shown) && shown.Length + 6 <= width)
+            return new LaidOutLine($"── {shown} {new string('─', width - shown.Length - 4)}", TitleStyle);
+        return new Rule(Markup.Escape(title)) { Justification = Justify.Left, Style = TitleStyle };
+    }
+
+    /// <summary>One line already laid out to the width, in one style. (As <see cref="Text"/> it would go through
+    /// Spectre's word splitting, whose search for the rule's "─" JIT-compiles seven more methods.)</summary>
+    private sealed class LaidOutLine(string line, Style style) : Renderable
+    {
+        protected override Measurement Measure(RenderOptions options, int maxWidth) => new(line.Length, line.Length);
+
+        protected override IEnumerable<Segment> Render(RenderOptions options, int maxWidth) =>
+            [new Segment(line, style), Segment.LineBreak];
     }
 
     /// <summary>How every experiment starts: what it shows, then the heading of what was observed.</summary>

@@ -9,8 +9,9 @@ namespace VmLab.Cli.Framework;
 /// the kernel: the parts a run needs only later and that cost the most the first time, each a one-time cost of the
 /// process (code compiled, tables built, types loaded), never state of the run: Iced's decoder tables and the
 /// interpreter's first instructions (each found by reflection at its first use), then a report like every verb's
-/// drawn to nowhere (Spectre.Console's first Rule, Grid and Paragraph take ~30 ms, most of it loading and compiling
-/// its layout code) or, with --json, a JSON object written to nowhere.
+/// drawn to nowhere (Spectre.Console's first Text, Grid and Paragraph take ~30 ms, most of it loading and compiling
+/// its layout code; a plain title is laid out by Report.TitleRule, not by a Rule) or, with --json, a JSON object
+/// written to nowhere.
 /// What a run prints is unchanged: the warm-up writes nowhere, and the main thread waits for it before it draws
 /// with Spectre itself, so the library never runs on two threads at once.
 /// </summary>

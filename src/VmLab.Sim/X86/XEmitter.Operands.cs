@@ -218,8 +218,17 @@ internal sealed partial class XEmitter<TBus>
         }
     }
 
+    /// <summary>Register reg at size bytes; reg 16-19 is ah, ch, dh or bh: bits 8-15 of rax..rbx.</summary>
     private void GetReg(int reg, int size)
     {
+        if (reg >= 16)
+        {
+            il.Emit(OpCodes.Ldloc, _r[reg - 16]);
+            il.Emit(OpCodes.Ldc_I4_8);
+            il.Emit(OpCodes.Shr_Un);
+            Mask(1);
+            return;
+        }
         il.Emit(OpCodes.Ldloc, _r[reg]);
         Mask(size);
     }
@@ -228,6 +237,19 @@ internal sealed partial class XEmitter<TBus>
     /// 16-bit ones merge.</summary>
     private void SetReg(int reg, int size)
     {
+        if (reg >= 16)
+        {
+            // ah..bh: the byte into bits 8-15, the rest of the register kept
+            Mask(1);
+            il.Emit(OpCodes.Ldc_I4_8);
+            il.Emit(OpCodes.Shl);
+            il.Emit(OpCodes.Ldloc, _r[reg - 16]);
+            il.Emit(OpCodes.Ldc_I8, ~0xFF00L);
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Or);
+            il.Emit(OpCodes.Stloc, _r[reg - 16]);
+            return;
+        }
         if (size == 8)
         {
             il.Emit(OpCodes.Stloc, _r[reg]);

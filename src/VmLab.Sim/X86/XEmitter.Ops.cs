@@ -213,6 +213,9 @@ internal sealed partial class XEmitter<TBus>
             case XCode.Shl or XCode.Shr or XCode.Sar:
                 Shift(op, next, fail);
                 break;
+            case XCode.Shld or XCode.Shrd:
+                ShiftDouble(op, next, fail);
+                break;
             case XCode.Mov:
                 if (IsMem(op.Form))
                 {
@@ -344,11 +347,9 @@ internal sealed partial class XEmitter<TBus>
     private static bool ChecksOwnStore(in XOp op) => Handled(op)
         && (op.Code == XCode.Mov && IsMem(op.Form) || op.Code is XCode.Push or XCode.Call);
 
-    /// <summary>The forms <see cref="Direct"/> emits: byte registers only the low ones (no ah..bh), 64-bit
-    /// addresses, shifts by an immediate count of 1 to width - 1 at 32 or 64 bits.</summary>
+    /// <summary>The forms <see cref="Direct"/> emits: 64-bit addresses, shifts by an immediate count of 1 to width - 1 at 32 or 64 bits.</summary>
     private static bool Handled(in XOp op)
     {
-        if (op.Dst >= 16 && op.Dst != XOp.NoReg || op.Src >= 16 && op.Src != XOp.NoReg) return false;
         if (op.Addr32 && (IsMem(op.Form) || op.Form == XForm.RM || op.Code == XCode.Lea)) return false;
         bool regOrMem = op.Form is XForm.R or XForm.M;
         bool twoOperand = op.Form is XForm.RR or XForm.RI or XForm.RM or XForm.MR or XForm.MI;
@@ -375,6 +376,7 @@ internal sealed partial class XEmitter<TBus>
             XCode.Setcc => op.Form is XForm.R or XForm.M,
             XCode.Xchg or XCode.Xadd or XCode.Cmpxchg => op.Form is XForm.RR or XForm.MR,
             XCode.Leave => true,
+            XCode.Shld or XCode.Shrd => op.Form is XForm.RR or XForm.MR && op.Size >= 2,
             XCode.Movs or XCode.Stos => !op.Addr32,
             XCode.Push => op.Form is XForm.R or XForm.I,
             XCode.Pop => op.Form == XForm.R,

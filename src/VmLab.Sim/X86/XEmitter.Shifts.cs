@@ -1,9 +1,10 @@
+using System.Reflection;
 using System.Reflection.Emit;
 using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
-// shl, shr and sar at every size, by an immediate count or by cl; rol and ror by cl.
+// shl, shr and sar at every size, by an immediate count or by cl; rol and ror by cl; shld and shrd.
 internal sealed partial class XEmitter<TBus>
 {
     /// <summary>The shift into its destination, then its flags record. An immediate count is its masked value,
@@ -91,6 +92,63 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Stloc, _fl[FFlags]);
         il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
         il.Emit(OpCodes.Stloc, _fl[FOp]);
+    }
+
+    private static readonly MethodInfo ThroughMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.Through), Static)!;
+    private static readonly MethodInfo ShiftDoubleFlagsMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.ShiftDoubleFlags), Static)!;
+    private LocalBuilder? _pair;
+
+    /// <summary>shld and shrd: the definition's shifted value and carry (Through), written back, then the status
+    /// flags, eager; a masked count of 0 writes the destination unchanged and leaves the flags.</summary>
+    private void ShiftDouble(in XOp op, ulong next, Label fail)
+    {
+        int size = op.Size;
+        Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
+        _pair ??= il.DeclareLocal(typeof((ulong, ulong)));
+        Dest(op, next, Access.Write, fail);
+        if (op.CountInCl) il.Emit(OpCodes.Ldloc, _r[1]);
+        else il.Emit(OpCodes.Ldc_I8, op.Imm);
+        il.Emit(OpCodes.Ldc_I8, size == 8 ? 63L : 31L);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Stloc, _v);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, zero);
+        il.Emit(op.Code == XCode.Shld ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Ldloc, _a);
+        GetReg(op.Src, size);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Conv_I4);
+        il.Emit(OpCodes.Ldc_I8, (long)LazyFlags.Mask(size));
+        il.Emit(OpCodes.Call, ThroughMethod);
+        il.Emit(OpCodes.Stloc, _pair);
+        il.Emit(OpCodes.Ldloc, _pair);
+        il.Emit(OpCodes.Ldfld, typeof((ulong, ulong)).GetField("Item1")!);
+        il.Emit(OpCodes.Stloc, _v);
+        il.Emit(OpCodes.Ldloc, _pair);
+        il.Emit(OpCodes.Ldfld, typeof((ulong, ulong)).GetField("Item2")!);
+        il.Emit(OpCodes.Stloc, _t);
+        il.MarkLabel(zero);
+        WriteDest(op, fail);
+        _known = null;
+        if (!_flagsLive) return;   // a later instruction replaces the flags unseen
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, unchanged);
+        il.Emit(OpCodes.Ldloc, _fl[FFlags]);
+        il.Emit(OpCodes.Ldc_I8, unchecked((long)~Fl.Status));
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Ldloc, _t);
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, ShiftDoubleFlagsMethod);
+        il.Emit(OpCodes.Or);
+        il.Emit(OpCodes.Stloc, _fl[FFlags]);
+        il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
+        il.Emit(OpCodes.Stloc, _fl[FOp]);
+        il.MarkLabel(unchanged);
     }
 
     /// <summary>_v = the definition's shift of _a by the count count() pushes (a ulong).</summary>

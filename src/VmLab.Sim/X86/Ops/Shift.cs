@@ -144,18 +144,24 @@ internal static partial class XOps<TBus>
         if (!Dest(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong a, out ulong ea)) return false;
         if (count == 0)
             return WriteDest(cpu, ref r, form, size, dst, ea, a);
-        ulong b = Get(ref r, src, size), m = LazyFlags.Mask(size), sign = LazyFlags.SignBit(size);
-        var (v, cf) = Through(left, size, a, b, count, m);
-        ulong of = ((v ^ a) & sign) != 0 ? 1UL : 0;
-        return Commit(cpu, ref r, ref f, form, size, dst, ea, v, Fl.Status, cf, of, LazyFlags.ResultBits(v, size));
+        var (v, cf) = Through(left, size, a, Get(ref r, src, size), count, LazyFlags.Mask(size));
+        if (!WriteDest(cpu, ref r, form, size, dst, ea, v)) return false;
+        f.SetAll((f.Flags & ~Fl.Status) | ShiftDoubleFlags(a, v, cf, size));
+        return true;
     }
+
+    /// <summary>The status flags after shld/shrd turned a into v with carry cf: OF when the sign changed (the
+    /// translator calls this and <see cref="Through"/> too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong ShiftDoubleFlags(ulong a, ulong v, ulong cf, int size) =>
+        LazyFlags.ResultBits(v, size) | (cf != 0 ? Fl.CF : 0) | (((v ^ a) & LazyFlags.SignBit(size)) != 0 ? Fl.OF : 0);
 
     /// <summary>The shifted value and CF, from the pattern dest:src (shld) or src:dest (shrd). 16-bit counts above
     /// 16 shift through a 32-bit (then 48-bit) pattern dest:src:dest, as Intel does. UInt128 keeps a method from
     /// being precompiled, so it lives here, compiled optimised at its first call, and not in the instruction's
     /// body.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static (ulong V, ulong Cf) Through(bool left, int size, ulong a, ulong b, int count, ulong m)
+    internal static (ulong V, ulong Cf) Through(bool left, int size, ulong a, ulong b, int count, ulong m)
     {
         int bits = size * 8;
         if (left)

@@ -30,4 +30,21 @@ internal static class TranslatorPair
             if (si != StopReason.Timer) return si;
         }
     }
+
+    /// <summary>Runs both to their end, which must be the expected stop: the same registers, flags, rip,
+    /// instructions retired and data page, something compiled, and none of the named codes calling its
+    /// definition in the translated machine.</summary>
+    public static void AlikeAtTheEnd(X86Machine t, X86Machine i, StopReason expected, params string[] compiled)
+    {
+        StopReason st = t.Run(), si = i.Run();
+        Assert.Equal(expected, si);
+        Assert.Equal(si, st);
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        Assert.Equal(i.Memory.Peek(X86Machine.DataVa, 4096), t.Memory.Peek(X86Machine.DataVa, 4096));
+        var (direct, helpers) = t.Cpu.TranslationForms;
+        Assert.True(direct > 0, "nothing was compiled");
+        foreach (string code in compiled)
+            Assert.False(helpers.ContainsKey(code), $"{code} called the interpreter's method");
+    }
 }

@@ -90,18 +90,15 @@ internal sealed partial class XEmitter<TBus>
         il.MarkLabel(kept);
         _known = null;
         if (!_flagsLive) return;
-        il.Emit(OpCodes.Ldloc, _fl[FFlags]);
-        il.Emit(OpCodes.Ldc_I8, unchecked((long)~Fl.Status));
-        il.Emit(OpCodes.And);
-        il.Emit(OpCodes.Ldc_I4, (int)op.Code);
-        il.Emit(OpCodes.Ldloc, _a);
-        il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Ldc_I4, size);
-        il.Emit(OpCodes.Call, ScanFlagsMethod);
-        il.Emit(OpCodes.Or);
-        il.Emit(OpCodes.Stloc, _fl[FFlags]);
-        il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
-        il.Emit(OpCodes.Stloc, _fl[FOp]);
+        XCode code = op.Code;
+        EagerStatus(() =>
+        {
+            il.Emit(OpCodes.Ldc_I4, (int)code);
+            il.Emit(OpCodes.Ldloc, _a);
+            il.Emit(OpCodes.Ldloc, _v);
+            il.Emit(OpCodes.Ldc_I4, size);
+            il.Emit(OpCodes.Call, ScanFlagsMethod);
+        });
     }
 
     private void Bswap(in XOp op)

@@ -38,6 +38,25 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Stloc, _fl[FR]);
     }
 
+    /// <summary>The record becomes eager: the full RFLAGS on the stack, status bits worked out.</summary>
+    private void Eager()
+    {
+        il.Emit(OpCodes.Stloc, _fl[FFlags]);
+        il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
+        il.Emit(OpCodes.Stloc, _fl[FOp]);
+    }
+
+    /// <summary>The record becomes eager with the status bits status() pushes, RFLAGS' other bits kept.</summary>
+    private void EagerStatus(Action status)
+    {
+        il.Emit(OpCodes.Ldloc, _fl[FFlags]);
+        il.Emit(OpCodes.Ldc_I8, unchecked((long)~Fl.Status));
+        il.Emit(OpCodes.And);
+        status();
+        il.Emit(OpCodes.Or);
+        Eager();
+    }
+
     /// <summary>The flags record's fields, in <see cref="LazyFlags.CondOf"/>'s and CarryOf's order.</summary>
     private void FlagArgs()
     {

@@ -30,14 +30,7 @@ internal sealed partial class XEmitter<TBus>
             return;
         }
         Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
-        il.Emit(OpCodes.Ldloc, _r[1]);
-        il.Emit(OpCodes.Ldc_I8, size == 8 ? 63L : 31L);
-        il.Emit(OpCodes.And);
-        il.Emit(OpCodes.Stloc, _b);
-        il.Emit(OpCodes.Ldloc, _a);
-        il.Emit(OpCodes.Stloc, _v);
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Brfalse, zero);
+        MaskedCount(op, zero);
         ShiftValue(op.Code, size, () => il.Emit(OpCodes.Ldloc, _b));
         il.MarkLabel(zero);
         WriteDest(op, fail);
@@ -55,14 +48,7 @@ internal sealed partial class XEmitter<TBus>
         int size = op.Size;
         Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
         Dest(op, next, Access.Write, fail);
-        il.Emit(OpCodes.Ldloc, _r[1]);
-        il.Emit(OpCodes.Ldc_I8, size == 8 ? 63L : 31L);
-        il.Emit(OpCodes.And);
-        il.Emit(OpCodes.Stloc, _b);
-        il.Emit(OpCodes.Ldloc, _a);
-        il.Emit(OpCodes.Stloc, _v);
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Brfalse, zero);
+        MaskedCount(op, zero);
         il.Emit(OpCodes.Ldc_I4, (int)op.Code);
         il.Emit(OpCodes.Ldloc, _a);
         il.Emit(OpCodes.Ldloc, _b);
@@ -89,9 +75,7 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Call, RotateFlagsMethod);
-        il.Emit(OpCodes.Stloc, _fl[FFlags]);
-        il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
-        il.Emit(OpCodes.Stloc, _fl[FOp]);
+        Eager();
     }
 
     private static readonly MethodInfo ThroughMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.Through), Static)!;
@@ -106,15 +90,7 @@ internal sealed partial class XEmitter<TBus>
         Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
         _pair ??= il.DeclareLocal(typeof((ulong, ulong)));
         Dest(op, next, Access.Write, fail);
-        if (op.CountInCl) il.Emit(OpCodes.Ldloc, _r[1]);
-        else il.Emit(OpCodes.Ldc_I8, op.Imm);
-        il.Emit(OpCodes.Ldc_I8, size == 8 ? 63L : 31L);
-        il.Emit(OpCodes.And);
-        il.Emit(OpCodes.Stloc, _b);
-        il.Emit(OpCodes.Ldloc, _a);
-        il.Emit(OpCodes.Stloc, _v);
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Brfalse, zero);
+        MaskedCount(op, zero);
         il.Emit(op.Code == XCode.Shld ? OpCodes.Ldc_I4_1 : OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Ldloc, _a);
@@ -136,19 +112,30 @@ internal sealed partial class XEmitter<TBus>
         if (!_flagsLive) return;   // a later instruction replaces the flags unseen
         il.Emit(OpCodes.Ldloc, _b);
         il.Emit(OpCodes.Brfalse, unchanged);
-        il.Emit(OpCodes.Ldloc, _fl[FFlags]);
-        il.Emit(OpCodes.Ldc_I8, unchecked((long)~Fl.Status));
-        il.Emit(OpCodes.And);
-        il.Emit(OpCodes.Ldloc, _a);
-        il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Ldloc, _t);
-        il.Emit(OpCodes.Ldc_I4, size);
-        il.Emit(OpCodes.Call, ShiftDoubleFlagsMethod);
-        il.Emit(OpCodes.Or);
-        il.Emit(OpCodes.Stloc, _fl[FFlags]);
-        il.Emit(OpCodes.Ldc_I4, (int)LazyFlags.Eager);
-        il.Emit(OpCodes.Stloc, _fl[FOp]);
+        EagerStatus(() =>
+        {
+            il.Emit(OpCodes.Ldloc, _a);
+            il.Emit(OpCodes.Ldloc, _v);
+            il.Emit(OpCodes.Ldloc, _t);
+            il.Emit(OpCodes.Ldc_I4, size);
+            il.Emit(OpCodes.Call, ShiftDoubleFlagsMethod);
+        });
         il.MarkLabel(unchanged);
+    }
+
+    /// <summary>_b = the count (cl or the immediate) masked to 31 or 63, _v = _a (what a count of 0 writes back),
+    /// then on to zero when the count is 0.</summary>
+    private void MaskedCount(in XOp op, Label zero)
+    {
+        if (op.CountInCl) il.Emit(OpCodes.Ldloc, _r[1]);
+        else il.Emit(OpCodes.Ldc_I8, op.Imm);
+        il.Emit(OpCodes.Ldc_I8, op.Size == 8 ? 63L : 31L);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Stloc, _b);
+        il.Emit(OpCodes.Ldloc, _a);
+        il.Emit(OpCodes.Stloc, _v);
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, zero);
     }
 
     /// <summary>_v = the definition's shift of _a by the count count() pushes (a ulong).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
@@ -55,13 +56,7 @@ public sealed partial class X86Cpu<TBus>
         block = null;
         ulong vpn = rip >> 12;
         if (vpn != _curVpn && !SwitchCodePage(vpn)) return FetchUncached(rip, out ops, out count);
-        int off = (int)(rip & 0xFFF);
-        XBlock? b = _curPage!.Blocks[off];
-        if (b is null || b.Epoch != _code.Epoch)
-        {
-            b = _code.Block(_curPage, off);
-            if (b is null) return FetchStraddling(rip, out ops, out count);
-        }
+        if (PageBlock(rip) is not { } b) return FetchStraddling(rip, out ops, out count);
         block = b;
         ops = b.Ops;
         count = ops.Length;
@@ -110,7 +105,14 @@ public sealed partial class X86Cpu<TBus>
     internal XBlock? ChainBlock(ulong rip)
     {
         ulong vpn = rip >> 12;
-        if (vpn != _curVpn && !SwitchCodePage(vpn)) return null;
+        return vpn != _curVpn && !SwitchCodePage(vpn) ? null : PageBlock(rip);
+    }
+
+    /// <summary>The block at rip in the current code page: the cached one when it was checked this epoch, else
+    /// decoded or checked now; null when its first instruction runs past the page end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private XBlock? PageBlock(ulong rip)
+    {
         int off = (int)(rip & 0xFFF);
         XBlock? b = _curPage!.Blocks[off];
         return b is null || b.Epoch != _code.Epoch ? _code.Block(_curPage, off) : b;

@@ -147,6 +147,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         XPiece piece = _pieces[index];
         il.MarkLabel(_labels[index]);
         _known = null;
+        ForgetNarrow();   // a piece is a branch target
         if (piece.Count > 0)
         {
             // not enough budget for the whole piece: the interpreter runs it, one instruction at a time

@@ -17,15 +17,22 @@ internal sealed partial class XEmitter<TBus>
     private static readonly MethodInfo SignExtendMethod = typeof(LazyFlags).GetMethod(nameof(LazyFlags.SignExtend))!;
 
     /// <summary>A flags record (kind, size, a, b, _v), as the instruction's definition leaves it; nothing when a
-    /// later instruction replaces it unseen (<see cref="FlagsLive"/>).</summary>
+    /// later instruction replaces it unseen (<see cref="FlagsLive"/>); a pending record when the instruction
+    /// allows (<see cref="PendingOk"/>).</summary>
     private void Record(byte kind, int size, Action a, Action b)
     {
         if (!_flagsLive)
         {
-            _known = null;
+            (_known, _pending) = (null, null);
             return;
         }
         _known = (kind, size);
+        if (_pendingOk)
+        {
+            RecordPending(kind, size, a, b);
+            return;
+        }
+        _pending = null;
         il.Emit(OpCodes.Ldc_I4, (int)kind);
         il.Emit(OpCodes.Stloc, _fl[FOp]);
         il.Emit(OpCodes.Ldc_I4, size);
@@ -60,7 +67,7 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>The flags record's fields, in <see cref="LazyFlags.CondOf"/>'s and CarryOf's order.</summary>
     private void FlagArgs()
     {
-        foreach (var local in _fl) il.Emit(OpCodes.Ldloc, local);
+        for (int f = 0; f < _fl.Length; f++) FlagField(f);
     }
 
     /// <summary>CF (0 or 1) on the stack.</summary>
@@ -93,11 +100,11 @@ internal sealed partial class XEmitter<TBus>
             il.Emit(OpCodes.Ldc_I4, k.Size);
             if (k.Kind == LazyFlags.Sub)
             {
-                il.Emit(OpCodes.Ldloc, _fl[FA]);
-                il.Emit(OpCodes.Ldloc, _fl[FB]);
+                FlagField(FA);
+                FlagField(FB);
             }
-            il.Emit(OpCodes.Ldloc, _fl[FR]);
-            il.Emit(OpCodes.Ldloc, _fl[FFlags]);
+            FlagField(FR);
+            FlagField(FFlags);
             il.Emit(OpCodes.Ldc_I4, cc);
             il.Emit(OpCodes.Call, k.Kind == LazyFlags.Sub ? CondAfterSubMethod : CondAfterLogicMethod);
             return;
@@ -123,8 +130,8 @@ internal sealed partial class XEmitter<TBus>
         if (_known is { Kind: LazyFlags.Sub } s && (cc >> 1) is 1 or 2 or 3 or 6 or 7)
         {
             bool signed = (cc >> 1) >= 6;
-            RecordOperand(_fl[FA], s.Size, signed);
-            RecordOperand(_fl[FB], s.Size, signed);
+            RecordOperand(FA, s.Size, signed);
+            RecordOperand(FB, s.Size, signed);
             il.Emit((cc >> 1) switch
             {
                 1 => not ? OpCodes.Bge_Un : OpCodes.Blt_Un,
@@ -143,7 +150,7 @@ internal sealed partial class XEmitter<TBus>
                 if (not) il.Emit(OpCodes.Br, taken);
                 return;
             }
-            RecordOperand(_fl[FR], l.Size, signed: true);
+            RecordOperand(FR, l.Size, signed: true);
             il.Emit(OpCodes.Ldc_I8, 0L);
             il.Emit((cc >> 1) switch
             {
@@ -157,10 +164,10 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Brtrue, taken);
     }
 
-    /// <summary>A record operand (masked to size) on the stack, sign-extended to 64 bits for a signed compare.</summary>
-    private void RecordOperand(LocalBuilder value, int size, bool signed)
+    /// <summary>A record operand (field f, masked to size) on the stack, sign-extended to 64 bits for a signed compare.</summary>
+    private void RecordOperand(int f, int size, bool signed)
     {
-        il.Emit(OpCodes.Ldloc, value);
+        FlagField(f);
         if (!signed || size == 8) return;
         il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Call, SignExtendMethod);

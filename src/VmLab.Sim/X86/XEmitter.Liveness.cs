@@ -12,8 +12,9 @@ internal sealed partial class XEmitter<TBus>
     // whether the instruction being emitted must record its flags (false: a later one replaces them unseen)
     private bool _flagsLive = true;
 
-    /// <summary>For each instruction of the piece, whether its flags record can be seen.</summary>
-    private static bool[] FlagsLive(XPiece piece)
+    /// <summary>For each instruction of the piece, whether its flags record can be seen; seenAtStart, whether the
+    /// record the piece starts with can.</summary>
+    private static bool[] FlagsLive(XPiece piece, out bool seenAtStart)
     {
         var live = new bool[piece.Count];
         bool seen = true;   // the piece's end: an exit, or a budget check that may leave
@@ -26,6 +27,7 @@ internal sealed partial class XEmitter<TBus>
             if (handled && WritesAllFlags(op)) seen = false;
             if (!handled || MayFault(op) || ReadsFlags(op, live[j])) seen = true;
         }
+        seenAtStart = seen;
         return live;
     }
 

@@ -61,6 +61,8 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         _helperCodes = helperCodes;
         _pieces = pieces;
         _labels = pieces.Select(_ => il.DefineLabel()).ToArray();
+        _bodies = pieces.Select(_ => il.DefineLabel()).ToArray();
+        _flagsIn = pieces.Select(p => { FlagsLive(p, out bool seen); return seen; }).ToArray();
         for (int i = 0; i < 16; i++) _r[i] = il.DeclareLocal(typeof(ulong));
         _used = UsedRegisters(pieces);
         for (int i = 0; i < _fl.Length; i++) _fl[i] = il.DeclareLocal(FlagFields[i].FieldType);
@@ -102,7 +104,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         pieceCounts = pieces.Select(p => p.Count).ToArray();
         var method = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
             [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
-        var emitter = new XEmitter<TBus>(method.GetILGenerator(), pieces, helperCodes);
+        var emitter = Tracked(method.GetILGenerator(), pieces, helperCodes);
         emitter.Write();
         direct = emitter._direct;
         return method.CreateDelegate<XRegionCode<TBus>>();
@@ -128,6 +130,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         il.Emit(OpCodes.Ldc_I4, (int)StopReason.Budget);   // not reached: every entry is a piece of the region
         il.Emit(OpCodes.Ret);
         for (int i = 0; i < _pieces.Count; i++) WritePiece(i);
+        _pending = null;   // every path out of a piece has materialised the record
         WriteSlowPath();
         il.MarkLabel(_exit);
         StoreState();
@@ -147,10 +150,12 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         XPiece piece = _pieces[index];
         il.MarkLabel(_labels[index]);
         _known = null;
+        _pending = null;
         ForgetNarrow();   // a piece is a branch target
         if (piece.Count > 0)
         {
-            // not enough budget for the whole piece: the interpreter runs it, one instruction at a time
+            // entered from the dispatcher or a return: not enough budget for the whole piece, and the
+            // interpreter runs it, one instruction at a time (an edge from a piece makes this check itself)
             Label enough = il.DefineLabel();
             il.Emit(OpCodes.Ldloc, _budget);
             il.Emit(OpCodes.Ldc_I8, (long)piece.Count);
@@ -159,9 +164,10 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
             il.MarkLabel(enough);
             Refund(-piece.Count);
         }
+        il.MarkLabel(_bodies[index]);
         ulong at = piece.Va;
         var ops = piece.Block.Ops;
-        bool[] live = FlagsLive(piece);
+        bool[] live = FlagsLive(piece, out _);
         for (int j = piece.Start; j < piece.Start + piece.Count; j++)
         {
             _flagsLive = live[j - piece.Start];
@@ -170,7 +176,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         }
         _flagsLive = true;
         if (piece.Start + piece.Count >= piece.Block.Count) End(piece.Block, at);
-        // else: the block's next piece is emitted next
+        else Edge(index + 1);   // the block's next piece
     }
 
     /// <summary>One instruction: its IL, then its fault exit (rip on it, the rest of the piece refunded) and,
@@ -181,6 +187,8 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         ulong next = at + op.Len;
         Label fail = il.DefineLabel(), done = il.DefineLabel();
         (_op, _opNext, _notRetired) = (op, next, notRetired);
+        BeginInstruction(op);
+        var found = _pending;   // the record a fault leaves
         if (Direct(op, next, fail))
         {
             _direct++;
@@ -195,7 +203,10 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(fail);
         Refund(notRetired);
+        var after = _pending;
+        _pending = found;
         Leave(at, StopReason.Fault);
+        _pending = after;
         il.MarkLabel(done);
     }
 
@@ -253,6 +264,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
                 // of the block starts (a switch's jump table reaches dozens of cases)
                 var starts = Enumerable.Range(0, _pieces.Count).Where(i => _pieces[i].Start == 0).OrderBy(i => _pieces[i].Va).ToArray();
                 Label outside = il.DefineLabel();
+                Materialise();   // the block starts' own budget checks, which expect the record in _fl
                 Search(starts, outside);
                 il.MarkLabel(outside);
                 LeaveAtNext(StopReason.Budget);
@@ -290,12 +302,13 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     private void Goto(ulong address)
     {
         int target = _pieces.FindIndex(p => p.Start == 0 && p.Va == address);
-        if (target >= 0) il.Emit(OpCodes.Br, _labels[target]);
+        if (target >= 0) Edge(target);
         else Leave(address, StopReason.Budget);
     }
 
     private void Leave(ulong rip, StopReason reason)
     {
+        Materialise();
         il.Emit(OpCodes.Ldc_I8, (long)rip);
         il.Emit(OpCodes.Stloc, _rip);
         il.Emit(OpCodes.Ldc_I4, (int)reason);
@@ -305,6 +318,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
 
     private void LeaveAtNext(StopReason reason)
     {
+        Materialise();
         il.Emit(OpCodes.Ldloc, _next);
         il.Emit(OpCodes.Stloc, _rip);
         il.Emit(OpCodes.Ldc_I4, (int)reason);

@@ -1,0 +1,126 @@
+using System.Reflection.Emit;
+using VmLab.Sim.Cpu;
+
+namespace VmLab.Sim.X86;
+
+// A pending flags record: the last flag-setting instruction's kind and size as emit-time constants and its
+// operands and result in locals of its own, copied into the canonical record (_fl, what the CPU gets) only on the
+// paths that need it: every exit (a fault, a syscall, a budget exit, a store into code), a call of an
+// instruction's definition, an instruction whose IL handles the record itself, and the edge into a piece that
+// reads the flags before replacing them. A loop that ends in `sub; jne` and whose head replaces the flags (crc:
+// `mov; and`) then does no flags work in the iteration: the record's only reader is the budget exit on the back
+// edge, which the JIT keeps off the loop's path.
+internal sealed partial class XEmitter<TBus>
+{
+    // the pending record (its set of locals in _pendingSets), or null when _fl is the record
+    private (byte Kind, int Size, int Set)? _pending;
+    // operands and result of the piece's pending records, one set per flag-setting instruction of a piece (so that
+    // a fault still finds the record before the faulting instruction's own); reused by the next piece, since a set
+    // is never read outside the piece that wrote it
+    private readonly List<LocalBuilder[]> _pendingSets = [];
+    private int _setsUsed;
+    // whether the instruction being emitted may leave its record pending (see PendingOk), and the set it writes
+    private bool _pendingOk;
+    private int _instructionSet;
+
+    // per piece, whether the flags record at its start can be seen (by the code or by an exit) before a later
+    // instruction of the piece replaces it; an edge into a piece that cannot see it need not materialise it
+    private bool[] _flagsIn = [];
+    // past each piece's own budget check: where an edge that has made the check goes
+    private Label[] _bodies = [];
+
+    /// <summary>Whether op's IL reaches the flags record only through Record, Carry, Cond, CondBranch and FlagArgs
+    /// (writing the carry field only after its last fault) and records its flags on every path it takes, so that
+    /// the record before it may stay pending. The others (the record in a branch, as a shift by cl or a rotate
+    /// does; the kind read or made eager, as bit tests, bit scans and shld do; a call of the definition) find it
+    /// materialised.</summary>
+    private static bool PendingOk(in XOp op) => Handled(op) && op.Code switch
+    {
+        XCode.Nop or XCode.Jmp or XCode.Jcc or XCode.Call or XCode.Ret or XCode.Add or XCode.Or or XCode.Adc
+            or XCode.Sbb or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test or XCode.Inc or XCode.Dec
+            or XCode.Not or XCode.Neg or XCode.Mul or XCode.Imul1 or XCode.Imul2 or XCode.Imul3 or XCode.Div
+            or XCode.Idiv or XCode.Bswap or XCode.ExtendAcc or XCode.ExtendAccToDx or XCode.JmpInd or XCode.CallInd
+            or XCode.Mov or XCode.Movzx or XCode.Movsx or XCode.Lea or XCode.Cmovcc or XCode.Xchg or XCode.Leave
+            or XCode.Push or XCode.Pop => true,
+        XCode.Setcc => op.Form == XForm.R,
+        XCode.Shl or XCode.Shr or XCode.Sar => !op.CountInCl,
+        _ => false,
+    };
+
+    /// <summary>Before an instruction: which set its record goes to (not the one a fault must still find), and,
+    /// for an instruction that handles the record itself, the record materialised.</summary>
+    private void BeginInstruction(in XOp op)
+    {
+        _pendingOk = PendingOk(op);
+        if (!_pendingOk)
+        {
+            Materialise();
+            _pending = null;
+            return;
+        }
+        _instructionSet = _setsUsed;
+    }
+
+    /// <summary>The record (kind, size, a, b, _v) as a pending one, in the instruction's set.</summary>
+    private void RecordPending(byte kind, int size, Action a, Action b)
+    {
+        while (_pendingSets.Count <= _instructionSet)
+            _pendingSets.Add([U64(), U64(), U64()]);
+        LocalBuilder[] set = _pendingSets[_instructionSet];
+        a();
+        il.Emit(OpCodes.Stloc, set[0]);
+        b();
+        il.Emit(OpCodes.Stloc, set[1]);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Stloc, set[2]);
+        _pending = (kind, size, _instructionSet);
+        _setsUsed = _instructionSet + 1;
+    }
+
+    /// <summary>Field f of the record on the stack (FOp ... FFlags), from the pending record when there is one.</summary>
+    private void FlagField(int f)
+    {
+        if (_pending is not { } p || f > FR)
+        {
+            il.Emit(OpCodes.Ldloc, _fl[f]);
+            return;
+        }
+        if (f == FOp) il.Emit(OpCodes.Ldc_I4, (int)p.Kind);
+        else if (f == FSize) il.Emit(OpCodes.Ldc_I4, p.Size);
+        else il.Emit(OpCodes.Ldloc, _pendingSets[p.Set][f - FA]);
+    }
+
+    /// <summary>The pending record into _fl, on the path being emitted (it stays pending for the code after).</summary>
+    private void Materialise()
+    {
+        if (_pending is not { } p) return;
+        for (int f = FOp; f <= FR; f++)
+        {
+            FlagField(f);
+            il.Emit(OpCodes.Stloc, _fl[f]);
+        }
+    }
+
+    /// <summary>The edge into piece target. When the record is in _fl or the piece reads it (then it is
+    /// materialised here), on to the piece's head and its budget check, shared by every edge. Else the check is
+    /// made here (short: the pending record to the CPU and out at the piece's address), then past the piece's
+    /// own: so a record that the piece replaces unseen ends at the edge, and only its budget exit reads it.</summary>
+    private void Edge(int target)
+    {
+        int count = _pieces[target].Count;
+        if (_pending == null || _flagsIn[target] || count == 0)
+        {
+            Materialise();
+            il.Emit(OpCodes.Br, _labels[target]);
+            return;
+        }
+        Label enough = il.DefineLabel();
+        il.Emit(OpCodes.Ldloc, _budget);
+        il.Emit(OpCodes.Ldc_I8, (long)count);
+        il.Emit(OpCodes.Bge, enough);
+        Leave(_pieces[target].Va, StopReason.Budget);
+        il.MarkLabel(enough);
+        Refund(-count);
+        il.Emit(OpCodes.Br, _bodies[target]);
+    }
+}

@@ -17,7 +17,7 @@ public class TranslatorZeroExtendTests
     {
         "bsf of 0 keeps a wide destination", "cmpxchg equal keeps a wide accumulator", "cmpxchg unequal keeps a wide destination",
         "lodsq writes a wide rax", "a block entered from two paths", "a block entered from two paths, narrow by the jump",
-        "pop writes 64 bits", "xchg writes 64 bits",
+        "pop writes 64 bits", "64-bit and, or, xor with a wide immediate or memory operand", "xchg writes 64 bits",
         "32-bit operations of wide registers",
     };
 
@@ -90,6 +90,21 @@ public class TranslatorZeroExtendTests
                 Probe(a, ecx);
                 break;
             }
+            case "64-bit and, or, xor with a wide immediate or memory operand":
+                a.mov(__qword_ptr[rdi + 64], r9);
+                a.mov(rax, r9);
+                a.and(rax, -16);
+                Probe(a, eax);
+                a.mov(eax, 5);
+                a.or(rax, __qword_ptr[rdi + 64]);
+                Probe(a, eax);
+                a.mov(ecx, 7);
+                a.xor(rcx, -1);
+                Probe(a, ecx);
+                a.mov(edx, 9);
+                a.and(rdx, __qword_ptr[rdi + 64]);
+                Probe(a, edx);
+                break;
             case "pop writes 64 bits":
                 a.mov(ecx, 1);
                 a.push(r9);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using VmLab.Sim.Cpu;
@@ -5,25 +6,34 @@ using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
-/// <summary>One entry of the CPU's host TLB: a page's bytes in host memory.</summary>
+/// <summary>The host TLB's shape: a direct-mapped table of Count pages per access kind.</summary>
 internal struct HostPage
 {
-    public const int Count = 256;   // entries per table
+    public const int Count = 256;   // entries per table: a page's entry is its number's low byte
 
     public const ulong Empty = ulong.MaxValue;   // no page number: an access never matches it
-
-    public ulong Tag;       // the virtual page number, or Empty
-    public nint Addend;     // the byte at va of this page is at host address va + Addend
-    public byte[] Frame;    // the pinned array Addend points into: held so that it stays alive while entered
-    private readonly ulong _pad;   // 32 bytes, so that an entry is found by a shift
 }
 
-/// <summary>A direct-mapped table of host TLB entries, inside the CPU object: the translated code finds an entry
-/// at a constant offset from the CPU, with no table reference to load.</summary>
-[InlineArray(HostPage.Count)]
+/// <summary>A host TLB table inside the CPU object, so that translated code finds an entry at a constant offset
+/// from the CPU: the tags (virtual page numbers, or Empty) and, 2 KiB on, the addends (the byte at va of the
+/// entry's page is at host address va + Addend). Two arrays of 8-byte entries rather than one of entries, so
+/// that entry i's tag and addend are each one scaled-index operand (cpu + i * 8 + offset), with no multiply.</summary>
 internal struct HostPageTable
 {
-    private HostPage _entry;
+    public HostTags Tag;
+    public HostAddends Addend;
+}
+
+[InlineArray(HostPage.Count)]
+internal struct HostTags
+{
+    private ulong _tag;
+}
+
+[InlineArray(HostPage.Count)]
+internal struct HostAddends
+{
+    private nint _addend;
 }
 
 /// <summary>A compiled region's scratch values, saved around its slow path's call.</summary>
@@ -42,6 +52,9 @@ public sealed partial class X86Cpu<TBus>
     // which notices it.
     private const int HostPages = HostPage.Count;
     private HostPageTable _readPages, _writePages;
+    // the pinned arrays the entries' addends point into (index, + HostPages for a write entry): held so that
+    // they stay alive while entered
+    private readonly byte[]?[] _hostFrames = new byte[]?[2 * HostPages];
     // the entries filled since the tables were last emptied (index, + HostPages for a write entry), so that
     // emptying them costs what was filled; more than the list holds empties both tables whole
     private readonly short[] _filled = new short[32];
@@ -92,26 +105,45 @@ public sealed partial class X86Cpu<TBus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ref byte HostRead(ulong va, int size, Access access)
     {
-        ref HostPage e = ref HostEntry(va, access);
-        if (HostHit(ref e, va, size)) return ref HostByte(ref e, va);
+        nint slot = HostSlot(va);
+        if (HostHit(slot, PageOf(va + (ulong)size - 1), access)) return ref HostByte(va, HostAddend(slot, access));
         return ref Unsafe.NullRef<byte>();
     }
 
-    /// <summary>The entry the page of va would have (the write table's for access Write).</summary>
+    /// <summary>The page number of va.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref HostPage HostEntry(ulong va, Access access) =>
-        ref Unsafe.AddByteOffset(ref TableEntry(access == Access.Write, 0), (nint)((va >> (12 - EntryShift)) & ((HostPages - 1) << EntryShift)));
+    internal static ulong PageOf(ulong va) => va >> 12;
 
-    // an entry is 32 bytes: va's entry is at byte (va >> 12) % HostPages * 32 of its table, one shift and one mask
-    private const int EntryShift = 5;
-
-    /// <summary>Whether entry e holds all the size bytes at va.</summary>
+    /// <summary>The entry page vpn would have.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool HostHit(ref HostPage e, ulong va, int size) => e.Tag == (va + (ulong)size - 1) >> 12;
+    internal static nint HostSlotOf(ulong vpn) => (nint)(vpn & (HostPages - 1));
 
-    /// <summary>The host byte at va, in the page entry e holds.</summary>
+    /// <summary>The entry the page of va would have (HostSlotOf(PageOf(va)), in one non-destructive rotate and a
+    /// zero extension where the host has BMI2, instead of a copy, a shift and a mask: for an access that needs
+    /// the page of its last byte too).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe ref byte HostByte(ref HostPage e, ulong va) => ref Unsafe.AsRef<byte>((void*)((nint)va + e.Addend));
+    internal static nint HostSlot(ulong va) => (nint)(byte)BitOperations.RotateRight(va, 12);
+
+    /// <summary>Whether entry slot (the access's first byte's) of the table for access (the write table's for
+    /// Write) holds page lastVpn, the page of the access's last byte: then all its bytes are in that page.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool HostHit(nint slot, ulong lastVpn, Access access) => Unsafe.Add(ref Tags(access == Access.Write), slot) == lastVpn;
+
+    /// <summary>What entry slot adds to a virtual address of its page to make the host address.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal nint HostAddend(nint slot, Access access) => Unsafe.Add(ref Addends(access == Access.Write), slot);
+
+    /// <summary>The host byte at va, in the page whose entry's addend is addend.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe ref byte HostByte(ulong va, nint addend) => ref Unsafe.AsRef<byte>((void*)((nint)va + addend));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref ulong Tags(bool write) =>
+        ref Unsafe.As<HostTags, ulong>(ref write ? ref _writePages.Tag : ref _readPages.Tag);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref nint Addends(bool write) =>
+        ref Unsafe.As<HostAddends, nint>(ref write ? ref _writePages.Addend : ref _readPages.Addend);
 
     /// <summary>The same for a store (<see cref="StoreSlow"/> otherwise).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -191,39 +223,38 @@ public sealed partial class X86Cpu<TBus>
         if (!_bus.TryGetPage(va & ~0xFFFUL, access, Privilege, out byte[] frame, out int offset)
             || offset < 0 || (long)offset + 4096 > frame.Length)
             return;
+        bool write = access == Access.Write;
         int index = (int)vpn & (HostPages - 1);
-        ref HostPage e = ref TableEntry(access == Access.Write, index);
-        e.Tag = vpn;
-        e.Frame = frame;
-        e.Addend = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(frame)) + offset - (nint)(va & ~0xFFFUL);
-        if (_filledCount < _filled.Length) _filled[_filledCount] = (short)(access == Access.Write ? index + HostPages : index);
+        Unsafe.Add(ref Tags(write), index) = vpn;
+        Unsafe.Add(ref Addends(write), index) =
+            (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(frame)) + offset - (nint)(va & ~0xFFFUL);
+        _hostFrames[write ? index + HostPages : index] = frame;
+        if (_filledCount < _filled.Length) _filled[_filledCount] = (short)(write ? index + HostPages : index);
         if (_filledCount <= _filled.Length) _filledCount++;   // past the list: both tables emptied whole
     }
-
-    private static readonly HostPage s_empty = new() { Tag = HostPage.Empty };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref HostPage TableEntry(bool write, int index) =>
-        ref Unsafe.Add(ref Unsafe.As<HostPageTable, HostPage>(ref write ? ref _writePages : ref _readPages), index);
 
     /// <summary>Empties the host TLB: every page is looked up through the bus again.</summary>
     private void NewHostGeneration()
     {
         if (_filledCount > _filled.Length)
-        {
-            for (int i = 0; i < HostPages; i++) TableEntry(false, i) = TableEntry(true, i) = s_empty;
-        }
+            for (int i = 0; i < 2 * HostPages; i++) Empty(i);
         else
-            for (int i = 0; i < _filledCount; i++)
-                TableEntry(_filled[i] >= HostPages, _filled[i] & (HostPages - 1)) = s_empty;
+            for (int i = 0; i < _filledCount; i++) Empty(_filled[i]);
         _filledCount = 0;
+    }
+
+    /// <summary>Empties entry i (+ HostPages for a write entry).</summary>
+    private void Empty(int i)
+    {
+        Unsafe.Add(ref Tags(i >= HostPages), i & (HostPages - 1)) = HostPage.Empty;
+        _hostFrames[i] = null;
     }
 
     /// <summary>Drops the write entry of a page this run now executes from: stores into it take the slow path.</summary>
     private void DropWriteEntry(ulong vpn)
     {
-        ref HostPage w = ref TableEntry(true, (int)vpn & (HostPages - 1));
-        if (w.Tag == vpn) w = s_empty;
+        int i = (int)vpn & (HostPages - 1);
+        if (Unsafe.Add(ref Tags(true), i) == vpn) Empty(i + HostPages);
     }
 
     private void NoteCodeWrite()

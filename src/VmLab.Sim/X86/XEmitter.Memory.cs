@@ -10,8 +10,11 @@ namespace VmLab.Sim.X86;
 // registers live across the call.
 internal sealed partial class XEmitter<TBus>
 {
-    private static readonly MethodInfo HostEntryMethod = typeof(X86Cpu<TBus>).GetMethod("HostEntry", Any)!;
-    private static readonly MethodInfo HostHitMethod = typeof(X86Cpu<TBus>).GetMethod("HostHit", Static)!;
+    private static readonly MethodInfo HostPageMethod = typeof(X86Cpu<TBus>).GetMethod("PageOf", Static)!;
+    private static readonly MethodInfo HostSlotOfMethod = typeof(X86Cpu<TBus>).GetMethod("HostSlotOf", Static)!;
+    private static readonly MethodInfo HostSlotMethod = typeof(X86Cpu<TBus>).GetMethod("HostSlot", Static)!;
+    private static readonly MethodInfo HostHitMethod = typeof(X86Cpu<TBus>).GetMethod("HostHit", Any)!;
+    private static readonly MethodInfo HostAddendMethod = typeof(X86Cpu<TBus>).GetMethod("HostAddend", Any)!;
     private static readonly MethodInfo HostByteMethod = typeof(X86Cpu<TBus>).GetMethod("HostByte", Static)!;
     private static readonly MethodInfo SlowAccessMethod = typeof(X86Cpu<TBus>).GetMethod("SlowAccess", Any)!;
     private static readonly FieldInfo SpillField = typeof(X86Cpu<TBus>).GetField("Spill", Any)!;
@@ -19,71 +22,135 @@ internal sealed partial class XEmitter<TBus>
     private static readonly MethodInfo ReadMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Read))!;
     private static readonly MethodInfo WriteMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Write))!;
 
-    /// <summary>Loads size bytes from the address on the stack into _t (access: Write for the read half of a
-    /// read-modify-write): the host TLB's fast path inline, the region's one slow path (the MMU walk) on a miss.
-    /// The address must be all the IL stack holds (the slow path is a branch to one shared block).</summary>
+    // the probe's entry index, and what a miss hands the shared slow path (address, value to store): each set
+    // right before its use, so none is live anywhere else (the shared path's own uses would otherwise keep a
+    // value live at every access of the region)
+    private LocalBuilder? _slot, _page, _missEa, _missV;
+
+    /// <summary>An emitter whose IL generator remembers which instruction last stored each local (what a miss
+    /// carries across the shared slow path: <see cref="Carried"/>).</summary>
+    private static XEmitter<TBus> Tracked(ILGenerator generator, List<XPiece> pieces, Dictionary<XCode, int> helperCodes)
+    {
+        var il = new XIl(generator);
+        var emitter = new XEmitter<TBus>(il, pieces, helperCodes);
+        il.Now = emitter.Moment;
+        return emitter;
+    }
+
+    // the instruction being emitted (0 before the first)
+    private long Moment() => (long)_opNext << 6 | (long)_notRetired;
+
+    /// <summary>Loads size bytes from the address on the stack into _t, the address also into _ea (access: Write
+    /// for the read half of a read-modify-write): the host TLB's fast path inline, the region's one slow path
+    /// (the MMU walk) on a miss. The address must be all the IL stack holds (the slow path is a branch to one
+    /// shared block).</summary>
     private void Load(int size, Access access, Label fail)
     {
         Label slow = il.DefineLabel(), done = il.DefineLabel();
+        // the address is needed after a load only by the store of a read-modify-write; _t is the load's own
+        List<LocalBuilder> carried = Carried(access == Access.Write, _t);
         il.Emit(OpCodes.Stloc, _ea);
         HostBytes(size, access, slow);
         il.Emit(OpCodes.Call, ReadMethod);
         il.Emit(OpCodes.Stloc, _t);
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
-        Slow(size | (int)access << 4, fail);
+        Slow(size | (int)access << 4, null, fail, carried);
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldfld, LoadedField);
         il.Emit(OpCodes.Stloc, _t);
         il.MarkLabel(done);
     }
 
-    /// <summary>A miss: on to the shared slow path (<see cref="WriteSlowPath"/>) with how (size, access, store)
-    /// and where to come back; back here, a fault branches to fail.</summary>
-    private void Slow(int how, Label fail)
+    /// <summary>Stores _v's low size bytes at _ea, the same way. With last (the store and then tail are the
+    /// instruction's last effects), the check for a store into code is made here, on the slow path only: a page
+    /// this run executes from never has a write entry, so a store that hits cannot have written code.</summary>
+    private void Store(int size, Label fail, bool last = false, Action? tail = null)
+    {
+        Label slow = il.DefineLabel(), done = il.DefineLabel();
+        List<LocalBuilder> carried = Carried(tail != null);
+        HostBytes(size, Access.Write, slow);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Call, WriteMethod);
+        tail?.Invoke();
+        il.Emit(OpCodes.Br, done);
+        il.MarkLabel(slow);
+        Slow(size | 0x100, _v, fail, carried);
+        tail?.Invoke();
+        if (last) CodeWrittenCheck();
+        il.MarkLabel(done);
+    }
+
+    /// <summary>
+    /// A miss: on to the shared slow path (<see cref="WriteSlowPath"/>) with how (size, access, store), the
+    /// address (_ea), the value to store and where to come back; back here, a fault branches to fail. The scratch
+    /// values this instruction computed before the access (<see cref="Carried"/>) go to the CPU's spill slots
+    /// around it, so that nothing but what the call takes is live into the shared path: what is live there is
+    /// live at every access of the region.
+    /// </summary>
+    private void Slow(int how, LocalBuilder? value, Label fail, List<LocalBuilder> carried)
     {
         Label back = il.DefineLabel();
+        for (int i = 0; i < carried.Count; i++)
+        {
+            SpillSlot(i);
+            il.Emit(OpCodes.Ldloc, carried[i]);
+            il.Emit(OpCodes.Stind_I8);
+        }
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Stloc, _missEa ??= U64());
+        if (value is null) il.Emit(OpCodes.Ldc_I8, 0L);
+        else il.Emit(OpCodes.Ldloc, value);
+        il.Emit(OpCodes.Stloc, _missV ??= U64());
         il.Emit(OpCodes.Ldc_I4, how | _slowReturns.Count << 9);
         il.Emit(OpCodes.Stloc, _how);
         il.Emit(OpCodes.Br, _slowPath);
         _slowReturns.Add(back);
         il.MarkLabel(back);
+        for (int i = 0; i < carried.Count; i++)
+        {
+            SpillSlot(i);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Stloc, carried[i]);
+        }
         il.Emit(OpCodes.Ldloc, _ok);
         il.Emit(OpCodes.Brfalse, fail);
     }
 
+    /// <summary>The scratch values the instruction being emitted stored so far, but for _ea (carried when ea)
+    /// and the one it replaces at the access (not carried): all it may still need after the access (the guest
+    /// registers and the flags record are the shared path's; a value live after the access but not carried stays
+    /// live across the call, which costs speed, never correctness). Without the generator's record of stores,
+    /// all the scratch values.</summary>
+    private List<LocalBuilder> Carried(bool ea, LocalBuilder? replaced = null)
+    {
+        var carried = new List<LocalBuilder>();
+        if (ea) carried.Add(_ea);
+        foreach (LocalBuilder local in (ReadOnlySpan<LocalBuilder>)[_a, _b, _v, _next, _t])
+            if (local != replaced && (il is not XIl x || x.StoredAt(local, Moment())))
+                carried.Add(local);
+        return carried;
+    }
+
     /// <summary>
-    /// The region's one call of the slow path, which every access's miss branches to: the guest registers, the
-    /// flags record and the scratch values go to the CPU before the call and come back after it, so that nothing
-    /// the region keeps in host registers is live across a call. A call per access (each with the whole region
-    /// live across it) made the JIT keep guest registers and flags on the stack in hot loops, and a miss is rare
-    /// (a page's first access since the host TLB was emptied, an access that crosses a page, a store into code).
+    /// The region's one call of the slow path, which every access's miss branches to: the guest registers and
+    /// the flags record go to the CPU before the call and come back after it, so that nothing the region keeps in
+    /// host registers is live across a call. A call per access (each with the whole region live across it) made
+    /// the JIT keep guest registers and flags on the stack in hot loops, and a miss is rare (a page's first
+    /// access since the host TLB was emptied, an access that crosses a page, a store into code).
     /// </summary>
     private void WriteSlowPath()
     {
         if (_slowReturns.Count == 0) return;
         il.MarkLabel(_slowPath);
         StoreState();
-        LocalBuilder[] scratch = [_a, _b, _v, _ea, _next, _t];
-        for (int i = 0; i < scratch.Length; i++)
-        {
-            SpillSlot(i);
-            il.Emit(OpCodes.Ldloc, scratch[i]);
-            il.Emit(OpCodes.Stind_I8);
-        }
         il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, _ea);
-        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Ldloc, _missEa!);
+        il.Emit(OpCodes.Ldloc, _missV!);
         il.Emit(OpCodes.Ldloc, _how);
         il.Emit(OpCodes.Call, SlowAccessMethod);
         il.Emit(OpCodes.Stloc, _ok);
         LoadState();
-        for (int i = 0; i < scratch.Length; i++)
-        {
-            SpillSlot(i);
-            il.Emit(OpCodes.Ldind_I8);
-            il.Emit(OpCodes.Stloc, scratch[i]);
-        }
         il.Emit(OpCodes.Ldloc, _how);
         il.Emit(OpCodes.Ldc_I4, 9);
         il.Emit(OpCodes.Shr_Un);
@@ -103,40 +170,43 @@ internal sealed partial class XEmitter<TBus>
 
     /// <summary>The host TLB's probe for the size bytes at _ea (<see cref="X86Cpu{TBus}.HostRead"/> in its parts, so
     /// that a miss branches to slow straight from the tag compare; access Write for a store): leaves the host
-    /// bytes' reference and size on the stack for SizedAccess.</summary>
+    /// bytes' reference and size on the stack for SizedAccess. A one-byte access compares the entry's tag with the
+    /// page number its index came from; a wider one with the page of its last byte.</summary>
     private void HostBytes(int size, Access access, Label slow)
     {
+        _slot ??= il.DeclareLocal(typeof(nint));
+        _page ??= U64();
+        if (size == 1)
+        {
+            il.Emit(OpCodes.Ldloc, _ea);
+            il.Emit(OpCodes.Call, HostPageMethod);
+            il.Emit(OpCodes.Stloc, _page);
+            il.Emit(OpCodes.Ldloc, _page);
+            il.Emit(OpCodes.Call, HostSlotOfMethod);
+        }
+        else
+        {
+            il.Emit(OpCodes.Ldloc, _ea);
+            il.Emit(OpCodes.Ldc_I8, (long)size - 1);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Call, HostPageMethod);
+            il.Emit(OpCodes.Stloc, _page);
+            il.Emit(OpCodes.Ldloc, _ea);
+            il.Emit(OpCodes.Call, HostSlotMethod);
+        }
+        il.Emit(OpCodes.Stloc, _slot);
         il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldloc, _slot);
+        il.Emit(OpCodes.Ldloc, _page);
         il.Emit(OpCodes.Ldc_I4, (int)access);
-        il.Emit(OpCodes.Call, HostEntryMethod);
-        il.Emit(OpCodes.Stloc, _entry);
-        il.Emit(OpCodes.Ldloc, _entry);
-        il.Emit(OpCodes.Ldloc, _ea);
-        il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Call, HostHitMethod);
         il.Emit(OpCodes.Brfalse, slow);
-        il.Emit(OpCodes.Ldloc, _entry);
         il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, _slot);
+        il.Emit(OpCodes.Ldc_I4, (int)access);
+        il.Emit(OpCodes.Call, HostAddendMethod);
         il.Emit(OpCodes.Call, HostByteMethod);
         il.Emit(OpCodes.Ldc_I4, size);
-    }
-
-    /// <summary>Stores _v's low size bytes at _ea, the same way. With last (the store and then tail are the
-    /// instruction's last effects), the check for a store into code is made here, on the slow path only: a page
-    /// this run executes from never has a write entry, so a store that hits cannot have written code.</summary>
-    private void Store(int size, Label fail, bool last = false, Action? tail = null)
-    {
-        Label slow = il.DefineLabel(), done = il.DefineLabel();
-        HostBytes(size, Access.Write, slow);
-        il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Call, WriteMethod);
-        tail?.Invoke();
-        il.Emit(OpCodes.Br, done);
-        il.MarkLabel(slow);
-        Slow(size | 0x100, fail);
-        tail?.Invoke();
-        if (last) CodeWrittenCheck();
-        il.MarkLabel(done);
     }
 }

@@ -104,7 +104,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         pieceCounts = pieces.Select(p => p.Count).ToArray();
         var method = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
             [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
-        var emitter = new XEmitter<TBus>(method.GetILGenerator(), pieces, helperCodes);
+        var emitter = Tracked(method.GetILGenerator(), pieces, helperCodes);
         emitter.Write();
         direct = emitter._direct;
         return method.CreateDelegate<XRegionCode<TBus>>();

@@ -178,7 +178,7 @@ public class CheckpointTests
                 // Not saved: compiled regions hang on decoded blocks (Restore drops them), the host TLB starts a new
                 // generation at every Run, _loaded, Quotient, Remainder and Spill (a region's values around its slow
                 // path's call) are scratch registers, Translation is a setting.
-                "_jit Translation _readPages _writePages _filled _filledCount _loaded Quotient Remainder Spill " +
+                "_jit Translation _readPages _writePages _hostFrames _filled _filledCount _loaded Quotient Remainder Spill " +
                 "_unchanged",   // not saved: set by the kernel just before the Run after a timer tick, consumed by it
         };
         foreach (var (type, names) in known)

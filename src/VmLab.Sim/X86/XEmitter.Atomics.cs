@@ -81,6 +81,8 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _a);
         SetReg(0, size);
         il.MarkLabel(written);
+        ForgetNarrow(op.Dst);   // each written on one path only
+        ForgetNarrow(0);
         AluInto(XCode.Cmp, size, _b, _a);   // the record is accumulator - destination
         Record(LazyFlags.Sub, size, () => il.Emit(OpCodes.Ldloc, _b), () => il.Emit(OpCodes.Ldloc, _a));
     }
@@ -105,9 +107,9 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _r[5]);
         il.Emit(OpCodes.Ldc_I8, 8L);
         il.Emit(OpCodes.Add);
-        il.Emit(OpCodes.Stloc, _r[4]);
+        StoreReg(4);
         il.Emit(OpCodes.Ldloc, _t);
-        il.Emit(OpCodes.Stloc, _r[5]);
+        StoreReg(5);
     }
 
     /// <summary>setcc into a memory byte.</summary>

@@ -88,6 +88,7 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _v);
         SetReg(op.Dst, size);
         il.MarkLabel(kept);
+        ForgetNarrow(op.Dst);   // bsf and bsr of 0 leave it as it was
         _known = null;
         if (!_flagsLive) return;
         XCode code = op.Code;

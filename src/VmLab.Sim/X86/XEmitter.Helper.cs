@@ -23,6 +23,7 @@ internal sealed partial class XEmitter<TBus>
     private unsafe void Helper(in XOp op, ulong next, Label fail)
     {
         _known = null;
+        ForgetNarrow();   // the definition may write any register
         StoreState();
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldflda, RegsField);

@@ -39,12 +39,13 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _t);
     }
 
-    /// <summary>The source of a two-operand form (register, immediate or memory) at size, on the stack.</summary>
-    private void Source(in XOp op, ulong next, int size, Label fail, bool imm = true)
+    /// <summary>The source of a two-operand form (register, immediate or memory) at size, on the stack; whether
+    /// it is below 2^32 (<see cref="SourceNarrow"/>).</summary>
+    private bool Source(in XOp op, ulong next, int size, Label fail, bool imm = true)
     {
         switch (op.Form)
         {
-            case XForm.RR or XForm.MR: GetReg(op.Src, size); break;
+            case XForm.RR or XForm.MR: return GetReg(op.Src, size);
             case XForm.RI or XForm.MI or XForm.I when imm: il.Emit(OpCodes.Ldc_I8, (long)((ulong)op.Imm & LazyFlags.Mask(size))); break;
             default:
                 Ea(op, next);
@@ -52,7 +53,17 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Ldloc, _t);
                 break;
         }
+        return SourceNarrow(op, size, imm);
     }
+
+    /// <summary>Whether <see cref="Source"/> pushes a value below 2^32: anything read at 4 bytes or less, a
+    /// 64-bit register the piece knows is, an immediate that is.</summary>
+    private bool SourceNarrow(in XOp op, int size, bool imm = true) => size <= 4 || op.Form switch
+    {
+        XForm.RR or XForm.MR => op.Src < 16 && IsNarrow(op.Src),
+        XForm.RI or XForm.MI or XForm.I when imm => (ulong)op.Imm <= uint.MaxValue,
+        _ => false,
+    };
 
     /// <summary>_v into the destination: memory at _ea (may fault), or the register.</summary>
     private void WriteDest(in XOp op, Label fail)
@@ -88,8 +99,10 @@ internal sealed partial class XEmitter<TBus>
         }
     }
 
-    /// <summary>Register reg at size bytes; reg 16-19 is ah, ch, dh or bh: bits 8-15 of rax..rbx.</summary>
-    private void GetReg(int reg, int size)
+    /// <summary>Register reg at size bytes; reg 16-19 is ah, ch, dh or bh: bits 8-15 of rax..rbx. Whether the
+    /// value pushed is below 2^32: a 32-bit read of a register the piece last wrote zero-extended is the local
+    /// as it is, without the mask the JIT would turn into a register move.</summary>
+    private bool GetReg(int reg, int size)
     {
         if (reg >= 16)
         {
@@ -97,19 +110,22 @@ internal sealed partial class XEmitter<TBus>
             il.Emit(OpCodes.Ldc_I4_8);
             il.Emit(OpCodes.Shr_Un);
             Mask(1);
-            return;
+            return true;
         }
         il.Emit(OpCodes.Ldloc, _r[reg]);
+        if (size == 4 && IsNarrow(reg)) return true;
         Mask(size);
+        return size <= 4 || IsNarrow(reg);
     }
 
     /// <summary>The value on the stack into a register, as x86-64 writes: 32-bit results zero-extend, 8- and
-    /// 16-bit ones merge.</summary>
-    private void SetReg(int reg, int size)
+    /// 16-bit ones merge. narrow: the value is known to be below 2^32 (then a 32-bit write needs no mask, and
+    /// the register is known narrow after a 64-bit one).</summary>
+    private void SetReg(int reg, int size, bool narrow = false)
     {
         if (reg >= 16)
         {
-            // ah..bh: the byte into bits 8-15, the rest of the register kept
+            // ah..bh: the byte into bits 8-15, the rest of the register kept (and so whether it is narrow)
             Mask(1);
             il.Emit(OpCodes.Ldc_I4_8);
             il.Emit(OpCodes.Shl);
@@ -122,16 +138,20 @@ internal sealed partial class XEmitter<TBus>
         }
         if (size == 8)
         {
-            il.Emit(OpCodes.Stloc, _r[reg]);
+            StoreReg(reg, narrow);
             return;
         }
         if (size == 4)
         {
-            il.Emit(OpCodes.Conv_U4);
-            il.Emit(OpCodes.Conv_U8);
-            il.Emit(OpCodes.Stloc, _r[reg]);
+            if (!narrow)
+            {
+                il.Emit(OpCodes.Conv_U4);
+                il.Emit(OpCodes.Conv_U8);
+            }
+            StoreReg(reg, narrow: true);
             return;
         }
+        // 8- and 16-bit writes keep bits 16-63: the register stays as narrow as it was
         Mask(size);
         il.Emit(OpCodes.Ldloc, _r[reg]);
         il.Emit(OpCodes.Ldc_I8, (long)~LazyFlags.Mask(size));

@@ -35,6 +35,7 @@ internal sealed partial class XEmitter<TBus>
     private bool Direct(in XOp op, ulong next, Label fail)
     {
         if (!Handled(op)) return false;
+        if (OnTheStack(op, next, fail)) return true;   // XEmitter.Alu.cs's forms
         int size = op.Size;
         switch (op.Code)
         {
@@ -178,14 +179,12 @@ internal sealed partial class XEmitter<TBus>
                 break;
             case XCode.ExtendAcc:   // cbw cwde cdqe
                 il.Emit(OpCodes.Ldloc, _r[0]);
-                il.Emit(OpCodes.Ldc_I4, size / 2);
-                il.Emit(OpCodes.Call, SignExtendMethod);
+                SignExtend(size / 2);
                 SetReg(0, size);
                 break;
             case XCode.ExtendAccToDx:   // cwd cdq cqo: the accumulator's sign everywhere
                 il.Emit(OpCodes.Ldloc, _r[0]);
-                il.Emit(OpCodes.Ldc_I4, size);
-                il.Emit(OpCodes.Call, SignExtendMethod);
+                SignExtend(size);
                 il.Emit(OpCodes.Ldc_I4, 63);
                 il.Emit(OpCodes.Shr);
                 SetReg(2, size);
@@ -225,20 +224,12 @@ internal sealed partial class XEmitter<TBus>
                     il.Emit(OpCodes.Stloc, _ea);
                     Store(size, fail, last: true);
                 }
-                else
-                {
-                    Source(op, next, size, fail);
-                    SetReg(op.Dst, size);
-                }
+                else SetReg(op.Dst, size, Source(op, next, size, fail));
                 break;
             case XCode.Movzx or XCode.Movsx:
                 Source(op, next, op.SrcSize, fail);
-                if (op.Code == XCode.Movsx)
-                {
-                    il.Emit(OpCodes.Ldc_I4, (int)op.SrcSize);
-                    il.Emit(OpCodes.Call, SignExtendMethod);
-                }
-                SetReg(op.Dst, size);
+                if (op.Code == XCode.Movsx) SignExtend(op.SrcSize);
+                SetReg(op.Dst, size, narrow: op.Code == XCode.Movzx);   // a byte or word, zero-extended
                 break;
             case XCode.Lea:
                 Ea(op, next);
@@ -303,7 +294,7 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Ldloc, _r[4]);
                 il.Emit(OpCodes.Ldc_I8, (long)size);
                 il.Emit(OpCodes.Add);
-                il.Emit(OpCodes.Stloc, _r[4]);
+                StoreReg(4);
                 il.Emit(OpCodes.Ldloc, _t);
                 SetReg(op.Dst, size);   // pop rsp: the value popped, after the increment
                 break;
@@ -318,7 +309,7 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Ldloc, _r[4]);
                 il.Emit(OpCodes.Ldc_I8, 8 + op.Imm);
                 il.Emit(OpCodes.Add);
-                il.Emit(OpCodes.Stloc, _r[4]);
+                StoreReg(4);
                 il.Emit(OpCodes.Ldloc, _t);
                 il.Emit(OpCodes.Stloc, _next);
                 break;
@@ -338,7 +329,7 @@ internal sealed partial class XEmitter<TBus>
         Store(size, fail, last: _op.Code != XCode.CallInd, tail: () =>
         {
             il.Emit(OpCodes.Ldloc, _ea);
-            il.Emit(OpCodes.Stloc, _r[4]);
+            StoreReg(4);
         });
     }
 

@@ -4,7 +4,8 @@ using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
-// shl, shr and sar at every size, by an immediate count or by cl; rol and ror by cl; shld and shrd.
+// shl, shr and sar at every size, by an immediate count or by cl; rol and ror by cl; shld and shrd; a register
+// shifted or rotated by an immediate count straight from its local and back (no scratch local).
 internal sealed partial class XEmitter<TBus>
 {
     /// <summary>The shift into its destination, then its flags record. An immediate count is its masked value,
@@ -39,6 +40,68 @@ internal sealed partial class XEmitter<TBus>
         Record(kind, size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldloc, _b));
         il.MarkLabel(unchanged);
         _known = null;   // the record is this shift's or the one before it: which, only the count knows
+    }
+
+    /// <summary>shl, shr and sar of a register by an immediate count (1 to width - 1); false for other forms.</summary>
+    private bool ShiftRegisterByImmediate(in XOp op)
+    {
+        if (op.Form != XForm.R || op.Dst >= 16 || op.CountInCl || op.Code is not (XCode.Shl or XCode.Shr or XCode.Sar))
+            return false;
+        int size = op.Size, dst = op.Dst;
+        int count = (int)(op.Imm & (size == 8 ? 63 : 31));
+        bool narrow;
+        switch (op.Code)
+        {
+            case XCode.Shl:
+                Raw(dst, size);   // the bits shifted past size are masked off after
+                il.Emit(OpCodes.Ldc_I4, count);
+                il.Emit(OpCodes.Shl);
+                narrow = Result(size, false);
+                break;
+            case XCode.Shr:
+                narrow = GetReg(dst, size) || count >= 32;
+                il.Emit(OpCodes.Ldc_I4, count);
+                il.Emit(OpCodes.Shr_Un);
+                break;
+            default:
+                il.Emit(OpCodes.Ldloc, _r[dst]);
+                SignExtend(size);
+                il.Emit(OpCodes.Ldc_I4, count);
+                il.Emit(OpCodes.Shr);
+                narrow = Result(size, false);
+                break;
+        }
+        if (_flagsLive)
+        {
+            il.Emit(OpCodes.Stloc, _v);
+            Record(XOps<TBus>.ShiftKind(op.Code), size, () => GetReg(dst, size), () => il.Emit(OpCodes.Ldc_I8, (long)count));
+            il.Emit(OpCodes.Ldloc, _v);
+        }
+        else Record(0, size, () => { }, () => { });
+        SetReg(dst, size, narrow);
+        return true;
+    }
+
+    /// <summary>rol and ror of a register by an immediate count (not 0 once masked): the definition's rotate,
+    /// and its flags (which read _v) when they are seen. False for other forms.</summary>
+    private bool RotateRegisterByImmediate(in XOp op)
+    {
+        if (op.Form != XForm.R || op.Dst >= 16 || op.CountInCl) return false;
+        int size = op.Size;
+        il.Emit(OpCodes.Ldc_I4, (int)op.Code);
+        GetReg(op.Dst, size);
+        il.Emit(OpCodes.Ldc_I4, (int)(op.Imm & (size == 8 ? 63 : 31)));
+        il.Emit(OpCodes.Ldc_I4, size);
+        il.Emit(OpCodes.Call, RotateMethod);
+        _known = null;
+        if (_flagsLive)
+        {
+            il.Emit(OpCodes.Stloc, _v);
+            il.Emit(OpCodes.Ldloc, _v);
+        }
+        SetReg(op.Dst, size, narrow: size <= 4);   // masked to size
+        if (_flagsLive) RotateFlags(op.Code, size);
+        return true;
     }
 
     /// <summary>rol and ror by cl: the definition's rotate and, for a masked count other than 0, its flags (CF

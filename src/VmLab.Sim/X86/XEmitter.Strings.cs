@@ -43,7 +43,7 @@ internal sealed partial class XEmitter<TBus>
         for (int i = 0; i < 3; i++)
         {
             il.Emit(OpCodes.Ldloc, copies[i]);
-            il.Emit(OpCodes.Stloc, _r[regs[i]]);
+            StoreReg(regs[i]);
         }
         il.Emit(OpCodes.Ldloc, _ok);
         il.Emit(OpCodes.Brfalse, fail);

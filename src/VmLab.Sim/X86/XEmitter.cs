@@ -151,6 +151,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         il.MarkLabel(_labels[index]);
         _known = null;
         _pending = null;
+        ForgetNarrow();   // a piece is a branch target
         if (piece.Count > 0)
         {
             // entered from the dispatcher or a return: not enough budget for the whole piece, and the

@@ -1,0 +1,169 @@
+using Iced.Intel;
+using VmLab.Sim.Cpu;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace VmLab.X86.Tests;
+
+/// <summary>
+/// A compiled region reads a 32-bit register without masking it when the piece itself last wrote it zero-extended.
+/// Each case leaves a register with bits above 31 set where that knowledge could be stale (a write on one path
+/// only, a definition's call, a 64-bit pop or xchg, a block entered from two paths) and then reads it at 32 bits
+/// (`mov esi, edx` must clear bits 32-63), and 32-bit operations of such registers; the same state as the
+/// interpreter at every timer stop and at the end.
+/// </summary>
+public class TranslatorZeroExtendTests
+{
+    public static TheoryData<string> Cases => new()
+    {
+        "bsf of 0 keeps a wide destination", "cmpxchg equal keeps a wide accumulator", "cmpxchg unequal keeps a wide destination",
+        "lodsq writes a wide rax", "a block entered from two paths", "a block entered from two paths, narrow by the jump",
+        "pop writes 64 bits", "xchg writes 64 bits",
+        "32-bit operations of wide registers",
+    };
+
+    private static void Program(Assembler a, string hazard)
+    {
+        var loop = a.CreateLabel();
+        a.mov(edi, (uint)X86Machine.DataVa);
+        a.mov(r9, unchecked((long)0x9E3779B97F4A7C15UL));
+        a.xor(r8d, r8d);
+        a.mov(r15d, 300);
+        a.Label(ref loop);
+        a.rol(r9, 7);                    // a new wide value each time round
+        a.add(r9, r15);
+        Hazard(a, hazard);
+        a.dec(r15d);
+        a.jnz(loop);
+        a.mov(__qword_ptr[rdi + 8], r8);
+    }
+
+    private static void Hazard(Assembler a, string hazard)
+    {
+        switch (hazard)
+        {
+            case "bsf of 0 keeps a wide destination":
+                a.mov(rdx, r9);
+                a.xor(ebx, ebx);
+                a.bsf(edx, ebx);
+                Probe(a, edx);
+                break;
+            case "cmpxchg equal keeps a wide accumulator":
+                a.mov(rax, r9);
+                a.mov(ecx, eax);
+                a.mov(ebx, 9);
+                a.cmpxchg(ecx, ebx);
+                Probe(a, eax);
+                break;
+            case "cmpxchg unequal keeps a wide destination":
+                a.mov(rcx, r9);
+                a.mov(eax, ecx);
+                a.inc(eax);
+                a.cmpxchg(ecx, ebx);
+                Probe(a, ecx);
+                break;
+            case "lodsq writes a wide rax":
+                a.mov(__qword_ptr[rdi + 64], r9);
+                a.lea(rsi, __qword_ptr[rdi + 64]);
+                a.mov(eax, 1);
+                a.lodsq();
+                Probe(a, eax);
+                break;
+            case "a block entered from two paths":
+            {
+                var join = a.CreateLabel();
+                a.mov(rcx, r9);
+                a.test(r15d, 1);
+                a.jnz(join);             // rcx wide
+                a.mov(ecx, 3);           // rcx narrow, falling through
+                a.Label(ref join);
+                Probe(a, ecx);
+                break;
+            }
+            case "a block entered from two paths, narrow by the jump":
+            {
+                var join = a.CreateLabel();
+                a.mov(ecx, 3);
+                a.test(r15d, 1);
+                a.jnz(join);             // rcx narrow
+                a.mov(rcx, r9);          // rcx wide, falling through
+                a.Label(ref join);
+                Probe(a, ecx);
+                break;
+            }
+            case "pop writes 64 bits":
+                a.mov(ecx, 1);
+                a.push(r9);
+                a.pop(rcx);
+                Probe(a, ecx);
+                break;
+            case "xchg writes 64 bits":
+                a.mov(eax, 1);
+                a.mov(rbx, r9);
+                a.xchg(rax, rbx);
+                Probe(a, eax);
+                break;
+            default:
+                a.mov(rax, r9);
+                a.and(eax, unchecked((int)0xFFFF0F0F));
+                a.add(r8, rax);
+                a.mov(rax, r9);
+                a.shr(eax, 3);
+                a.add(r8, rax);
+                a.mov(rax, r9);
+                a.sar(eax, 5);
+                a.add(r8, rax);
+                a.mov(rax, r9);
+                a.neg(eax);
+                a.add(r8, rax);
+                a.mov(rax, r9);
+                a.xor(eax, 0x7F);
+                a.add(r8, rax);
+                a.mov(rax, r9);
+                a.imul(eax, eax, 3);
+                a.add(r8, rax);
+                a.mov(rax, r9);
+                a.rol(eax, 9);
+                a.add(r8, rax);
+                a.mov(rax, r9);
+                a.shr(rax, 40);          // narrow from here
+                a.and(eax, unchecked((int)0xFFFFFF00));
+                Probe(a, eax);
+                a.mov(rbx, r9);
+                a.movsxd(rbx, ebx);
+                a.add(r8, rbx);
+                break;
+        }
+    }
+
+    /// <summary>reg read at 32 bits into rsi (the rest cleared), summed into r8.</summary>
+    private static void Probe(Assembler a, AssemblerRegister32 reg)
+    {
+        a.mov(esi, reg);
+        a.add(r8, rsi);
+        a.xor(r8, r9);
+    }
+
+    /// <summary>Compiled from the first run (each block its own region) and after 20 runs (the loop's blocks one
+    /// region, a block reached from two others one piece in it).</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_register_read_at_32_bits_is_zero_extended_as_the_interpreter_reads_it(string hazard)
+    {
+        foreach (int threshold in (int[])[0, 20])
+        {
+            var (t, i) = TranslatorPair.Of(a => Program(a, hazard));
+            t.Cpu.TranslationThreshold = threshold;
+            TranslatorPair.AlikeAtTheEnd(t, i, StopReason.InvalidOpcode);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_timer_stop_finds_both_machines_alike(string hazard)
+    {
+        var (t, i) = TranslatorPair.Of(a => Program(a, hazard));
+        t.Cpu.TimerInterval = i.Cpu.TimerInterval = 64;
+        Assert.Equal(StopReason.InvalidOpcode, TranslatorPair.AlikeAtEveryStop(t, i));
+        Assert.True(t.Cpu.TranslationStats.Entries > 0, "the loop never ran translated");
+    }
+}

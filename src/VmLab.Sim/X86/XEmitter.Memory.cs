@@ -144,6 +144,9 @@ internal sealed partial class XEmitter<TBus>
         if (_slowReturns.Count == 0) return;
         il.MarkLabel(_slowPath);
         StoreState();
+        il.Emit(OpCodes.Ldarg_1);   // the budget too, as at an exit
+        il.Emit(OpCodes.Ldloc, _budget);
+        il.Emit(OpCodes.Stind_I8);
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldloc, _missEa!);
         il.Emit(OpCodes.Ldloc, _missV!);
@@ -151,6 +154,9 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Call, SlowAccessMethod);
         il.Emit(OpCodes.Stloc, _ok);
         LoadState();
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldind_I8);
+        il.Emit(OpCodes.Stloc, _budget);
         il.Emit(OpCodes.Ldloc, _how);
         il.Emit(OpCodes.Ldc_I4, 9);
         il.Emit(OpCodes.Shr_Un);

@@ -313,7 +313,9 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         il.Emit(OpCodes.Add);
     }
 
-    /// <summary>Whether the instruction can store to memory (and so into code).</summary>
+    /// <summary>Whether the instruction can store to memory (and so into code): not one that only reads its memory
+    /// operand (cmp, test and bt to memory, mul, div, jmp through memory: -O0 loops compare with memory).</summary>
     private static bool MayStore(in XOp op) => op.Form is XForm.MR or XForm.MI or XForm.M
+            && op.Code is not (XCode.Cmp or XCode.Test or XCode.Bt or XCode.Mul or XCode.Imul1 or XCode.Div or XCode.Idiv or XCode.JmpInd)
         || op.Code is XCode.Push or XCode.Call or XCode.CallInd or XCode.Pushf or XCode.Enter or XCode.Movs or XCode.Stos;
 }

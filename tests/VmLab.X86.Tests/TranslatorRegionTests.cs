@@ -153,6 +153,44 @@ public class TranslatorRegionTests
         Assert.True(stats.Entries < 200_000, $"{stats.Entries} region entries");
     }
 
+    /// <summary>A loop whose body is 40 blocks of 5 instructions (200 in all), each ending in a branch to a
+    /// block after the loop that never runs.</summary>
+    private static void LongBody(Assembler a)
+    {
+        var loop = a.CreateLabel();
+        var never = a.CreateLabel();
+        a.mov(ecx, 3_000);
+        a.xor(ebx, ebx);
+        a.Label(ref loop);
+        for (int k = 0; k < 40; k++)
+        {
+            a.add(ebx, k + 1);
+            a.rol(ebx, 3);
+            a.xor(ebx, k * 7);
+            a.cmp(ebx, 0x7EADBEEF);
+            a.je(never);
+        }
+        a.dec(ecx);
+        a.jnz(loop);
+        a.ud2();
+        a.Label(ref never);
+        a.ud2();
+    }
+
+    [Fact]
+    public void A_long_loop_is_first_compiled_in_parts_that_the_jit_compiles_quickly()
+    {
+        var t = new X86Machine(LongBody);
+        var i = Interpreted(LongBody);
+        SameEnd(t, i);
+        var stats = t.Cpu.TranslationStats;
+        // the loop's 202 instructions as two regions of at most MaxFirst (128) each: one method of 202 took the
+        // JIT several times as long as two of half the size, while the program waited in the interpreter
+        Assert.Equal((2L, 202L), (stats.Regions, stats.Instructions));
+        Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount * 95 / 100,
+            $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+    }
+
     [Fact]
     public void A_region_another_region_jumps_to_is_dropped_when_its_code_changes_and_the_other_kept()
     {

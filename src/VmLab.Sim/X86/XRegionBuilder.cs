@@ -18,7 +18,8 @@ internal sealed class XRegionBlock(int offset, XOp[] ops, int count, XOp[]? sour
 /// <summary>
 /// Which blocks a region holds: from the entry, every block reachable by direct jumps, conditional branches,
 /// direct calls (the callee, and the return site after the call) and fall-through, within the same code page,
-/// up to <see cref="MaxBlocks"/> blocks and <see cref="MaxInstructions"/> instructions, that have run (the JIT's
+/// up to <see cref="MaxBlocks"/> blocks and <see cref="MaxInstructions"/> instructions (<see cref="MaxFirst"/> for a
+/// region that is not a merge), that have run (the JIT's
 /// time grows with the region: code that never ran is not worth it; the region leaves there) and that no
 /// compiled region of the page holds yet: a block that becomes hot after its page's loop was compiled gets a
 /// region of its own, and the regions of a page jump to each other through the dispatcher's loop, rather than
@@ -28,7 +29,11 @@ internal sealed class XRegionBlock(int offset, XOp[] ops, int count, XOp[]? sour
 /// </summary>
 internal static class XRegionBuilder
 {
-    public const int MaxBlocks = 48, MaxInstructions = 400;
+    // MaxFirst: the JIT's time grows faster than a region's size (a 250-instruction region of gcc -O2's unrolled
+    // recursion took it ~90 ms, the program waiting in the interpreter meanwhile; capped, its parts took 20 ms in
+    // all), so a first compile takes the code nearest the hot block; a merge, which pays for itself by then,
+    // may take them all
+    public const int MaxBlocks = 48, MaxInstructions = 400, MaxFirst = 128;
 
     public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge)
     {
@@ -38,7 +43,8 @@ internal static class XRegionBuilder
         queue.Enqueue(entry);
         int instructions = 0;
         bool seeded = false;
-        while (blocks.Count < MaxBlocks && instructions < MaxInstructions)
+        int most = merge ? MaxInstructions : MaxFirst;
+        while (blocks.Count < MaxBlocks && instructions < most)
         {
             if (queue.Count == 0)
             {

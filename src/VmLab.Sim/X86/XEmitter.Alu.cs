@@ -68,10 +68,12 @@ internal sealed partial class XEmitter<TBus>
                     il.Emit(OpCodes.Ldc_I8, (long)(int)op.Imm);   // the same and, as an immediate the host encodes
                     b = true;
                     break;
+                case XForm.RI:
+                    b = Source(op, next, size, fail);
+                    break;
                 default:
-                    if (op.Form == XForm.RI) Source(op, next, size, fail);
-                    else il.Emit(OpCodes.Ldloc, _t);
-                    b = true;
+                    il.Emit(OpCodes.Ldloc, _t);   // loaded at size
+                    b = size <= 4;
                     break;
             }
             il.Emit(op.Code switch

@@ -14,12 +14,14 @@ internal sealed partial class XEmitter<TBus>
 {
     // the pending record (its set of locals in _pendingSets), or null when _fl is the record
     private (byte Kind, int Size, int Set)? _pending;
-    // operands and result of the piece's pending records, one set per flag-setting instruction of a piece (so that
-    // a fault still finds the record before the faulting instruction's own); reused by the next piece, since a set
-    // is never read outside the piece that wrote it
+    // operands and result of pending records, a set of its own for each instruction that records one: a fault
+    // still finds the record before the faulting instruction's own, and the JIT sees locals written once, whose
+    // constants (kind, size, an immediate operand) it folds into the exits that read them (a set shared by a
+    // region's pieces left the immediate in a register on the loop's path)
     private readonly List<LocalBuilder[]> _pendingSets = [];
     private int _setsUsed;
     // whether the instruction being emitted may leave its record pending (see PendingOk), and the set it writes
+    // (the next unused one)
     private bool _pendingOk;
     private int _instructionSet;
 
@@ -47,8 +49,8 @@ internal sealed partial class XEmitter<TBus>
         _ => false,
     };
 
-    /// <summary>Before an instruction: which set its record goes to (not the one a fault must still find), and,
-    /// for an instruction that handles the record itself, the record materialised.</summary>
+    /// <summary>Before an instruction: which set its record goes to (a fresh one), and, for an instruction that
+    /// handles the record itself, the record materialised.</summary>
     private void BeginInstruction(in XOp op)
     {
         _pendingOk = PendingOk(op);

@@ -1,0 +1,80 @@
+using System.Reflection.Emit;
+using VmLab.Sim.Cpu;
+
+namespace VmLab.Sim.X86;
+
+// Where a block goes after its last instruction: another piece of the region (an edge, XEmitter.Pending.cs), a
+// return or indirect jump searched among the region's block starts, or out of the region.
+internal sealed partial class XEmitter<TBus>
+{
+    /// <summary>What follows a block's last instruction.</summary>
+    private void End(XRegionBlock b, ulong end)
+    {
+        if (b.Count < b.Ops.Length)
+        {
+            Leave(end, StopReason.Budget);   // the invalid instruction: the interpreter raises #UD
+            return;
+        }
+        XOp last = b.Ops[b.Count - 1];
+        switch (last.Code)
+        {
+            case XCode.Syscall: Leave(end, StopReason.Syscall); break;
+            case XCode.Hlt: Leave(end, StopReason.Halt); break;
+            case XCode.Jmp or XCode.Call: Goto(end + (ulong)last.Imm); break;
+            case XCode.Jcc:
+            {
+                Label taken = il.DefineLabel();
+                CondBranch(last.Cond, taken);
+                Goto(end);
+                il.MarkLabel(taken);
+                Goto(end + (ulong)last.Imm);
+                break;
+            }
+            case XCode.Ret or XCode.JmpInd or XCode.CallInd:
+            {
+                // a return (or indirect jump) to one of the region's blocks stays in the region: a binary search
+                // of the block starts (a switch's jump table reaches dozens of cases)
+                var starts = Enumerable.Range(0, _pieces.Count).Where(i => _pieces[i].Start == 0).OrderBy(i => _pieces[i].Va).ToArray();
+                Label outside = il.DefineLabel();
+                Materialise();   // the block starts' own budget checks, which expect the record in _fl
+                Search(starts, outside);
+                il.MarkLabel(outside);
+                LeaveAtNext(StopReason.Budget);
+                break;
+            }
+            default: Goto(end); break;
+        }
+    }
+
+    /// <summary>Branches to the piece among starts (sorted by address) that begins at _next, else to outside.</summary>
+    private void Search(ReadOnlySpan<int> starts, Label outside)
+    {
+        if (starts.Length <= 3)
+        {
+            foreach (int i in starts)
+            {
+                il.Emit(OpCodes.Ldloc, _next);
+                il.Emit(OpCodes.Ldc_I8, (long)_pieces[i].Va);
+                il.Emit(OpCodes.Beq, _labels[i]);
+            }
+            il.Emit(OpCodes.Br, outside);
+            return;
+        }
+        int mid = starts.Length / 2;
+        Label upper = il.DefineLabel();
+        il.Emit(OpCodes.Ldloc, _next);
+        il.Emit(OpCodes.Ldc_I8, (long)_pieces[starts[mid]].Va);
+        il.Emit(OpCodes.Bge_Un, upper);
+        Search(starts[..mid], outside);
+        il.MarkLabel(upper);
+        Search(starts[mid..], outside);
+    }
+
+    /// <summary>Continues at address: a block of the region, or out of it.</summary>
+    private void Goto(ulong address)
+    {
+        int target = _pieces.FindIndex(p => p.Start == 0 && p.Va == address);
+        if (target >= 0) Edge(target);
+        else Leave(address, StopReason.Budget);
+    }
+}

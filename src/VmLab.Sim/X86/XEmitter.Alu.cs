@@ -4,14 +4,15 @@ using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
-// The ALU forms whose destination is a register, computed on the IL stack from the register locals instead of
-// through the shared scratch locals (_a, _b): one local with hundreds of definitions across a region is what
-// the JIT's register allocator handles worst, and the values are still in the register locals when the flags
-// record is written. A register cannot fault, so the record is written before the register (its operands are
-// then the register's old value, read again); _v holds the result only when the record is written (it reads
-// it there). What is computed is the definition's (XOps.AluValue, ShiftResult), with each mask only where it
-// can change the result: the operands of a sum, a difference or a bitwise operation are masked once, in the
-// result, and not at all where they are known to be below 2^32 already (XEmitter.Narrow.cs).
+// The ALU, unary and imul forms whose destination is a register (and the ALU forms into memory), computed on the
+// IL stack from the register locals instead of through the shared scratch locals (_a, _b): one local with
+// hundreds of definitions across a region is what the JIT's register allocator handles worst, and the values are
+// still in the register locals when the flags record is written. A register cannot fault, so the record is
+// written before the register (its operands are then the register's old value, read again); _v holds the result
+// only when the record is written (it reads it there). What is computed is the definition's (XOps.AluValue,
+// ProductLow), with each mask only where it can change the result: the operands of a sum, a difference, a
+// product or a bitwise operation are masked once, in the result, and not at all where they are known to be
+// below 2^32 already (XEmitter.Narrow.cs).
 internal sealed partial class XEmitter<TBus>
 {
     /// <summary>The forms emitted here and in XEmitter.Shifts.cs without the scratch locals; false, having

@@ -159,8 +159,12 @@ internal sealed partial class XEmitter<TBus>
             case XCode.Div or XCode.Idiv:
                 // the dividend rdx:rax (dx:ax, edx:eax) by the operand; #DE leaves everything as it was, and
                 // the flags are never changed (undefined after a division: the interpreter leaves them too)
+            {
+                Label general = il.DefineLabel(), done = il.DefineLabel();
                 Operand(op, next, fail);
                 il.Emit(OpCodes.Stloc, _b);
+                if (size >= 4) QuickDivide(op.Code == XCode.Idiv, size, general, done);
+                il.MarkLabel(general);
                 il.Emit(OpCodes.Ldarg_0);
                 il.Emit(OpCodes.Ldc_I4, op.Code == XCode.Idiv ? 1 : 0);
                 il.Emit(OpCodes.Ldc_I4, size);
@@ -176,7 +180,9 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Ldarg_0);
                 il.Emit(OpCodes.Ldfld, RemainderField);
                 SetReg(2, size);
+                il.MarkLabel(done);
                 break;
+            }
             case XCode.ExtendAcc:   // cbw cwde cdqe
                 il.Emit(OpCodes.Ldloc, _r[0]);
                 SignExtend(size / 2);

@@ -122,7 +122,7 @@ public sealed partial class X86Cpu<TBus>
     /// zero extension where the host has BMI2, instead of a copy, a shift and a mask: for an access that needs
     /// the page of its last byte too).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static nint HostSlot(ulong va) => (nint)(byte)BitOperations.RotateRight(va, 12);
+    internal static nint HostSlot(ulong va) => (nint)(BitOperations.RotateRight(va, 12) & (HostPages - 1));
 
     /// <summary>Whether entry slot (the access's first byte's) of the table for access (the write table's for
     /// Write) holds page lastVpn, the page of the access's last byte: then all its bytes are in that page.</summary>

@@ -77,14 +77,7 @@ internal sealed partial class XEmitter<TBus>
                     b = size <= 4;
                     break;
             }
-            il.Emit(op.Code switch
-            {
-                XCode.Add => OpCodes.Add,
-                XCode.Sub or XCode.Cmp => OpCodes.Sub,
-                XCode.And or XCode.Test => OpCodes.And,
-                XCode.Or => OpCodes.Or,
-                _ => OpCodes.Xor,
-            });
+            il.Emit(AluOpcode(op.Code));
             narrow = op.Code switch
             {
                 XCode.And or XCode.Test => a || b,
@@ -129,14 +122,7 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _t);
         if (op.Form == XForm.MR) Raw(op.Src, size);
         else Source(op, next, size, fail);
-        il.Emit(op.Code switch
-        {
-            XCode.Add => OpCodes.Add,
-            XCode.Sub or XCode.Cmp => OpCodes.Sub,
-            XCode.And or XCode.Test => OpCodes.And,
-            XCode.Or => OpCodes.Or,
-            _ => OpCodes.Xor,
-        });
+        il.Emit(AluOpcode(op.Code));
         if (size < 8) Mask(size);   // the loaded operand is within size: a bitwise result is too, cheaply masked again
         il.Emit(OpCodes.Stloc, _v);
         LocalBuilder a = _t;
@@ -255,4 +241,14 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(size == 4 ? OpCodes.Conv_I4 : size == 2 ? OpCodes.Conv_I2 : OpCodes.Conv_I1);
         il.Emit(OpCodes.Conv_I8);
     }
+
+    /// <summary>The IL operation of add, sub/cmp, and/test, or or xor on two values.</summary>
+    private static OpCode AluOpcode(XCode code) => code switch
+    {
+        XCode.Add => OpCodes.Add,
+        XCode.Sub or XCode.Cmp => OpCodes.Sub,
+        XCode.And or XCode.Test => OpCodes.And,
+        XCode.Or => OpCodes.Or,
+        _ => OpCodes.Xor,
+    };
 }

@@ -34,7 +34,7 @@ internal sealed partial class XEmitter<TBus>
             {
                 // a return (or indirect jump) to one of the region's blocks stays in the region: a binary search
                 // of the block starts (a switch's jump table reaches dozens of cases)
-                var starts = Enumerable.Range(0, _pieces.Count).Where(i => _pieces[i].Start == 0).OrderBy(i => _pieces[i].Va).ToArray();
+                int[] starts = BlockStartsByAddress();
                 Label outside = il.DefineLabel();
                 Materialise();   // the block starts' own budget checks, which expect the record in _fl
                 Search(starts, outside);
@@ -73,8 +73,28 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>Continues at address: a block of the region, or out of it.</summary>
     private void Goto(ulong address)
     {
-        int target = _pieces.FindIndex(p => p.Start == 0 && p.Va == address);
-        if (target >= 0) Edge(target);
-        else Leave(address, StopReason.Budget);
+        for (int i = 0; i < _pieces.Count; i++)
+            if (_pieces[i].Start == 0 && _pieces[i].Va == address)
+            {
+                Edge(i);
+                return;
+            }
+        Leave(address, StopReason.Budget);
+    }
+
+    /// <summary>The pieces that begin a block, sorted by address (an insertion sort: a region has at most
+    /// XRegionBuilder.MaxBlocks blocks, and LINQ over value types would be JIT-compiled at a run's first region).</summary>
+    private int[] BlockStartsByAddress()
+    {
+        var starts = new List<int>();
+        for (int i = 0; i < _pieces.Count; i++)
+        {
+            if (_pieces[i].Start != 0) continue;
+            int at = starts.Count;
+            starts.Add(i);
+            for (; at > 0 && _pieces[starts[at - 1]].Va > _pieces[i].Va; at--) starts[at] = starts[at - 1];
+            starts[at] = i;
+        }
+        return [.. starts];
     }
 }

@@ -60,9 +60,13 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         this.il = il;
         _helperCodes = helperCodes;
         _pieces = pieces;
-        _labels = pieces.Select(_ => il.DefineLabel()).ToArray();
-        _bodies = pieces.Select(_ => il.DefineLabel()).ToArray();
-        _flagsIn = pieces.Select(p => { FlagsLive(p, out bool seen); return seen; }).ToArray();
+        // plain loops, not LINQ: LINQ over these value types is JIT-compiled at a run's first region
+        (_labels, _bodies, _flagsIn) = (new Label[pieces.Count], new Label[pieces.Count], new bool[pieces.Count]);
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            (_labels[i], _bodies[i]) = (il.DefineLabel(), il.DefineLabel());
+            FlagsLive(pieces[i], out _flagsIn[i]);
+        }
         for (int i = 0; i < 16; i++) _r[i] = il.DeclareLocal(typeof(ulong));
         _used = UsedRegisters(pieces);
         for (int i = 0; i < _fl.Length; i++) _fl[i] = il.DeclareLocal(FlagFields[i].FieldType);
@@ -101,7 +105,8 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
                 if (b.Count == 0) break;
             }
         }
-        pieceCounts = pieces.Select(p => p.Count).ToArray();
+        pieceCounts = new int[pieces.Count];
+        for (int i = 0; i < pieces.Count; i++) pieceCounts[i] = pieces[i].Count;
         var method = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
             [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
         var emitter = Tracked(method.GetILGenerator(), pieces, helperCodes);

@@ -175,12 +175,13 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             if (!merge) entry.Region = XRegion.Refused;
             return;
         }
-        int lo = blocks.Min(b => b.Offset), hi = blocks.Max(b => b.End);
+        int lo = int.MaxValue, hi = 0, instructions = 0;
+        foreach (XRegionBlock b in blocks)   // not LINQ: generic code JIT-compiled at a run's first region
+            (lo, hi, instructions) = (Math.Min(lo, b.Offset), Math.Max(hi, b.End), instructions + b.Count);
         var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, HelperCodes, out int direct);
         DirectInstructions += direct;
         CompileTicks += Stopwatch.GetTimestamp() - start;
         Compiled++;
-        int instructions = blocks.Sum(b => b.Count);
         CompiledInstructions += instructions;
         page.Compiled += instructions;
         var region = new XRegion(rip & ~0xFFFUL, page, lo, page.Frame.AsSpan(page.Offset + lo, hi - lo).ToArray(),

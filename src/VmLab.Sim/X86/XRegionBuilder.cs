@@ -10,7 +10,15 @@ internal sealed class XRegionBlock(int offset, XOp[] ops, int count, XOp[]? sour
     public readonly XOp[] Source = source ?? ops;
     /// <summary>Instructions compiled: all but an invalid last one, which stays the interpreter's (#UD).</summary>
     public readonly int Count = count;
-    public int End => Offset + Ops.Sum(o => o.Len);
+    public int End
+    {
+        get
+        {
+            int end = Offset;
+            foreach (XOp op in Ops) end += op.Len;
+            return end;
+        }
+    }
     /// <summary>The last op compiled, when the block ends in a control transfer or event.</summary>
     public XCode Last => Count == 0 ? XCode.Invalid : Ops[Count - 1].Code;
 }
@@ -76,7 +84,8 @@ internal static class XRegionBuilder
     /// the JIT's time grow), and the copy reaches the loop's body from outside its head.</summary>
     private static List<XRegionBlock> Cut(List<XRegionBlock> blocks, XCodePage page)
     {
-        var starts = blocks.Select(b => b.Offset).ToHashSet();
+        var starts = new HashSet<int>();
+        foreach (XRegionBlock b in blocks) starts.Add(b.Offset);
         for (int off = 0; off < page.Blocks.Length; off++)
             if (page.Blocks[off] is { } b && Held(b)) starts.Add(off);
         var cut = new List<XRegionBlock>(blocks.Count);
@@ -103,7 +112,16 @@ internal static class XRegionBuilder
         for (int off = 0; off < page.Blocks.Length; off++)
             if (page.Blocks[off] is { Tail: 0 } b && Ran(b) && (merge || !Held(b)) && !seen.Contains(off))
                 heated.Add((Held(b) ? int.MaxValue : b.Heat, off));
-        foreach (var (_, off) in heated.OrderByDescending(h => h.Heat))
+        // hottest first, equal heats by offset (a stable insertion sort: LINQ's OrderByDescending over tuples was
+        // JIT-compiled at a run's first region)
+        for (int i = 1; i < heated.Count; i++)
+        {
+            var h = heated[i];
+            int at = i;
+            for (; at > 0 && heated[at - 1].Heat < h.Heat; at--) heated[at] = heated[at - 1];
+            heated[at] = h;
+        }
+        foreach (var (_, off) in heated)
             if (seen.Add(off)) queue.Enqueue(off);
     }
 

@@ -109,7 +109,7 @@ internal sealed partial class XEmitter<TBus>
     private void RotateByCl(in XOp op, ulong next, Label fail)
     {
         int size = op.Size;
-        Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
+        Label zero = il.DefineLabel();
         Dest(op, next, Access.Write, fail);
         MaskedCount(op, zero);
         il.Emit(OpCodes.Ldc_I4, (int)op.Code);
@@ -119,14 +119,8 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Call, RotateMethod);
         il.Emit(OpCodes.Stloc, _v);
-        il.MarkLabel(zero);
-        WriteDest(op, fail);
-        _known = null;
-        if (!_flagsLive) return;   // a later instruction replaces the flags unseen
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Brfalse, unchanged);
-        RotateFlags(op.Code, size);
-        il.MarkLabel(unchanged);
+        XOp o = op;
+        WriteThenCountedFlags(op, zero, fail, () => RotateFlags(o.Code, size));
     }
 
     /// <summary>The record becomes the full RFLAGS after a rotate that left _v (the definition's RotateFlags).</summary>
@@ -150,7 +144,7 @@ internal sealed partial class XEmitter<TBus>
     private void ShiftDouble(in XOp op, ulong next, Label fail)
     {
         int size = op.Size;
-        Label zero = il.DefineLabel(), unchanged = il.DefineLabel();
+        Label zero = il.DefineLabel();
         _pair ??= il.DeclareLocal(typeof((ulong, ulong)));
         Dest(op, next, Access.Write, fail);
         MaskedCount(op, zero);
@@ -169,20 +163,28 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _pair);
         il.Emit(OpCodes.Ldfld, typeof((ulong, ulong)).GetField("Item2")!);
         il.Emit(OpCodes.Stloc, _t);
-        il.MarkLabel(zero);
-        WriteDest(op, fail);
-        _known = null;
-        if (!_flagsLive) return;   // a later instruction replaces the flags unseen
-        il.Emit(OpCodes.Ldloc, _b);
-        il.Emit(OpCodes.Brfalse, unchanged);
-        EagerStatus(() =>
+        WriteThenCountedFlags(op, zero, fail, () => EagerStatus(() =>
         {
             il.Emit(OpCodes.Ldloc, _a);
             il.Emit(OpCodes.Ldloc, _v);
             il.Emit(OpCodes.Ldloc, _t);
             il.Emit(OpCodes.Ldc_I4, size);
             il.Emit(OpCodes.Call, ShiftDoubleFlagsMethod);
-        });
+        }));
+    }
+
+    /// <summary>Where a masked count of 0 joins (zero): _v into the destination (the result, or the value as it
+    /// was), then flags() only for a count other than 0, and only when the flags are seen.</summary>
+    private void WriteThenCountedFlags(in XOp op, Label zero, Label fail, Action flags)
+    {
+        Label unchanged = il.DefineLabel();
+        il.MarkLabel(zero);
+        WriteDest(op, fail);
+        _known = null;
+        if (!_flagsLive) return;   // a later instruction replaces the flags unseen
+        il.Emit(OpCodes.Ldloc, _b);
+        il.Emit(OpCodes.Brfalse, unchanged);
+        flags();
         il.MarkLabel(unchanged);
     }
 

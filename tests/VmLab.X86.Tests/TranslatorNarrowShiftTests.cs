@@ -14,21 +14,6 @@ public class TranslatorNarrowShiftTests
 {
     private static (X86Machine Translated, X86Machine Interpreted) Pair() => TranslatorPair.Of(Shifts);
 
-    private static void Flags(Assembler a)
-    {
-        a.setb(r9b);
-        a.seto(r10b);
-        a.setp(r11b);
-        a.lea(r12, __qword_ptr[r12 + r9 * 2]);
-        a.lea(r12, __qword_ptr[r12 + r10 * 4]);
-        a.lea(r12, __qword_ptr[r12 + r11 * 8]);
-        a.sets(r9b);
-        a.setz(r10b);
-        a.add(r13, r9);
-        a.lea(r13, __qword_ptr[r13 + r10 * 2]);
-        a.rol(r13, 3);
-    }
-
     private static void Shifts(Assembler a)
     {
         var loop = a.CreateLabel();
@@ -44,36 +29,36 @@ public class TranslatorNarrowShiftTests
         a.mov(rax, r8);
         a.cmp(rbp, 35);                   // the flags a count of 0 must keep
         a.shl(al, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.mov(rdx, r8);
         a.shr(dx, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.mov(rbx, r8);
         a.sar(bl, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.sar(bx, 3);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shl(dl, 7);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shr(ax, 1);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.mov(__qword_ptr[rdi + 8], r8);
         a.shl(__word_ptr[rdi + 8], cl);   // memory destinations
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.sar(__byte_ptr[rdi + 11], cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shr(__byte_ptr[rdi + 12], 5);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.rol(sil, cl);                   // rotates by cl, every size
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.ror(si, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.rol(esi, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.ror(rsi, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.rol(__word_ptr[rdi + 16], cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.add(rsi, rax);
         a.add(rsi, rbx);
         a.xor(rsi, rdx);

@@ -1,6 +1,7 @@
 using Iced.Intel;
 using VmLab.Sim.Cpu;
 using VmLab.Sim.Paging;
+using static Iced.Intel.AssemblerRegisters;
 
 namespace VmLab.X86.Tests;
 
@@ -46,5 +47,22 @@ internal static class TranslatorPair
         Assert.True(direct > 0, "nothing was compiled");
         foreach (string code in compiled)
             Assert.False(helpers.ContainsKey(code), $"{code} called the interpreter's method");
+    }
+
+    /// <summary>Folds CF, OF, PF (into r12) and SF, ZF (into r13) as they stand, so that a flag an instruction
+    /// left wrong shows in the end state (r9-r11 are scratch).</summary>
+    public static void FoldFlags(Assembler a)
+    {
+        a.setb(r9b);
+        a.seto(r10b);
+        a.setp(r11b);
+        a.lea(r12, __qword_ptr[r12 + r9 * 2]);
+        a.lea(r12, __qword_ptr[r12 + r10 * 4]);
+        a.lea(r12, __qword_ptr[r12 + r11 * 8]);
+        a.sets(r9b);
+        a.setz(r10b);
+        a.add(r13, r9);
+        a.lea(r13, __qword_ptr[r13 + r10 * 2]);
+        a.rol(r13, 3);
     }
 }

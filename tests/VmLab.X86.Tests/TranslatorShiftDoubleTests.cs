@@ -14,21 +14,6 @@ public class TranslatorShiftDoubleTests
 {
     private static (X86Machine Translated, X86Machine Interpreted) Pair() => TranslatorPair.Of(Shifts);
 
-    private static void Flags(Assembler a)
-    {
-        a.setb(r9b);
-        a.seto(r10b);
-        a.setp(r11b);
-        a.lea(r12, __qword_ptr[r12 + r9 * 2]);
-        a.lea(r12, __qword_ptr[r12 + r10 * 4]);
-        a.lea(r12, __qword_ptr[r12 + r11 * 8]);
-        a.sets(r9b);
-        a.setz(r10b);
-        a.add(r13, r9);
-        a.lea(r13, __qword_ptr[r13 + r10 * 2]);
-        a.rol(r13, 3);
-    }
-
     private static void Shifts(Assembler a)
     {
         var loop = a.CreateLabel();
@@ -45,24 +30,24 @@ public class TranslatorShiftDoubleTests
         a.mov(rdx, r12);
         a.cmp(rbp, 35);                   // the flags a count of 0 must keep
         a.shld(rax, rdx, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shrd(eax, edx, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shld(ax, dx, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shrd(dx, ax, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shrd(rdx, rax, 13);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shld(edx, eax, 31);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.mov(__qword_ptr[rdi + 8], r8);
         a.shld(__qword_ptr[rdi + 8], rdx, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shrd(__word_ptr[rdi + 10], ax, cl);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.shrd(__dword_ptr[rdi + 12], edx, 7);
-        Flags(a);
+        TranslatorPair.FoldFlags(a);
         a.add(rax, rdx);
         a.xor(rax, __qword_ptr[rdi + 8]);
         a.xor(r8, rax);

@@ -30,6 +30,8 @@ internal sealed partial class XEmitter<TBus>
     private bool[] _flagsIn = [];
     // past each piece's own budget check: where an edge that has made the check goes
     private Label[] _bodies = [];
+    // per piece, FlagsLive's answer for each of its instructions
+    private bool[][] _live = [];
 
     /// <summary>Whether op's IL reaches the flags record only through Record, Carry, Cond, CondBranch and FlagArgs
     /// (writing the carry field only after its last fault) and records its flags on every path it takes, so that
@@ -116,13 +118,21 @@ internal sealed partial class XEmitter<TBus>
             il.Emit(OpCodes.Br, _labels[target]);
             return;
         }
+        TakeBudget(target);
+        il.Emit(OpCodes.Br, _bodies[target]);
+    }
+
+    /// <summary>Piece index's length taken from the budget; when the budget is short, out at the piece's address
+    /// instead (the interpreter then runs it one instruction at a time, so Run(n) and the timer stay exact).</summary>
+    private void TakeBudget(int index)
+    {
+        XPiece piece = _pieces[index];
         Label enough = il.DefineLabel();
         il.Emit(OpCodes.Ldloc, _budget);
-        il.Emit(OpCodes.Ldc_I8, (long)count);
+        il.Emit(OpCodes.Ldc_I8, (long)piece.Count);
         il.Emit(OpCodes.Bge, enough);
-        Leave(_pieces[target].Va, StopReason.Budget);
+        Leave(piece.Va, StopReason.Budget);
         il.MarkLabel(enough);
-        Refund(-count);
-        il.Emit(OpCodes.Br, _bodies[target]);
+        Refund(-piece.Count);
     }
 }

@@ -61,11 +61,11 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         _helperCodes = helperCodes;
         _pieces = pieces;
         // plain loops, not LINQ: LINQ over these value types is JIT-compiled at a run's first region
-        (_labels, _bodies, _flagsIn) = (new Label[pieces.Count], new Label[pieces.Count], new bool[pieces.Count]);
+        (_labels, _bodies, _flagsIn, _live) = (new Label[pieces.Count], new Label[pieces.Count], new bool[pieces.Count], new bool[pieces.Count][]);
         for (int i = 0; i < pieces.Count; i++)
         {
             (_labels[i], _bodies[i]) = (il.DefineLabel(), il.DefineLabel());
-            FlagsLive(pieces[i], out _flagsIn[i]);
+            _live[i] = FlagsLive(pieces[i], out _flagsIn[i]);
         }
         for (int i = 0; i < 16; i++) _r[i] = il.DeclareLocal(typeof(ulong));
         _used = UsedRegisters(pieces);
@@ -157,22 +157,12 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         _known = null;
         _pending = null;
         ForgetNarrow();   // a piece is a branch target
-        if (piece.Count > 0)
-        {
-            // entered from the dispatcher or a return: not enough budget for the whole piece, and the
-            // interpreter runs it, one instruction at a time (an edge from a piece makes this check itself)
-            Label enough = il.DefineLabel();
-            il.Emit(OpCodes.Ldloc, _budget);
-            il.Emit(OpCodes.Ldc_I8, (long)piece.Count);
-            il.Emit(OpCodes.Bge, enough);
-            Leave(piece.Va, StopReason.Budget);
-            il.MarkLabel(enough);
-            Refund(-piece.Count);
-        }
+        // entered from the dispatcher or a return (an edge from a piece may make this check itself)
+        if (piece.Count > 0) TakeBudget(index);
         il.MarkLabel(_bodies[index]);
         ulong at = piece.Va;
         var ops = piece.Block.Ops;
-        bool[] live = FlagsLive(piece, out _);
+        bool[] live = _live[index];
         for (int j = piece.Start; j < piece.Start + piece.Count; j++)
         {
             _flagsLive = live[j - piece.Start];

@@ -177,42 +177,107 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>The host TLB's probe for the size bytes at _ea (<see cref="X86Cpu{TBus}.HostRead"/> in its parts, so
     /// that a miss branches to slow straight from the tag compare; access Write for a store): leaves the host
     /// bytes' reference and size on the stack for SizedAccess. A one-byte access compares the entry's tag with the
-    /// page number its index came from; a wider one with the page of its last byte.</summary>
+    /// page number its index came from; a wider one with the page of its last byte. A local at rbp first tries the
+    /// region's frame page (<see cref="InFrame"/>).</summary>
     private void HostBytes(int size, Access access, Label slow)
     {
-        _slot ??= il.DeclareLocal(typeof(nint));
-        _page ??= U64();
-        if (size == 1)
+        LocalBuilder slot = _slot ??= il.DeclareLocal(typeof(nint)), page = _page ??= U64();
+        Label have = il.DefineLabel();
+        bool frame = InFrame(_op);
+        il.Emit(OpCodes.Ldloc, _ea);
+        if (size > 1)
         {
-            il.Emit(OpCodes.Ldloc, _ea);
-            il.Emit(OpCodes.Call, HostPageMethod);
-            il.Emit(OpCodes.Stloc, _page);
-            il.Emit(OpCodes.Ldloc, _page);
-            il.Emit(OpCodes.Call, HostSlotOfMethod);
-        }
-        else
-        {
-            il.Emit(OpCodes.Ldloc, _ea);
             il.Emit(OpCodes.Ldc_I8, (long)size - 1);
             il.Emit(OpCodes.Add);
-            il.Emit(OpCodes.Call, HostPageMethod);
-            il.Emit(OpCodes.Stloc, _page);
-            il.Emit(OpCodes.Ldloc, _ea);
-            il.Emit(OpCodes.Call, HostSlotMethod);
         }
-        il.Emit(OpCodes.Stloc, _slot);
+        il.Emit(OpCodes.Call, HostPageMethod);
+        il.Emit(OpCodes.Stloc, page);
+        if (frame) FramePageHit(size, access, page, have);
+        il.Emit(OpCodes.Ldloc, size == 1 ? page : _ea);
+        il.Emit(OpCodes.Call, size == 1 ? HostSlotOfMethod : HostSlotMethod);
+        il.Emit(OpCodes.Stloc, slot);
         il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, _slot);
-        il.Emit(OpCodes.Ldloc, _page);
+        il.Emit(OpCodes.Ldloc, slot);
+        il.Emit(OpCodes.Ldloc, page);
         il.Emit(OpCodes.Ldc_I4, (int)access);
         il.Emit(OpCodes.Call, HostHitMethod);
         il.Emit(OpCodes.Brfalse, slow);
         il.Emit(OpCodes.Ldloc, _ea);
         il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, _slot);
+        il.Emit(OpCodes.Ldloc, slot);
         il.Emit(OpCodes.Ldc_I4, (int)access);
         il.Emit(OpCodes.Call, HostAddendMethod);
+        if (frame) FramePageFill(access, page);
         il.Emit(OpCodes.Call, HostByteMethod);
+        il.MarkLabel(have);
         il.Emit(OpCodes.Ldc_I4, size);
+    }
+
+    /// <summary>
+    /// Whether op's memory operand is rbp plus a displacement, where gcc -O0 keeps every local: such an access first
+    /// tries the region's frame page, the page of the last such access whose host TLB entry hit, kept in two locals
+    /// (its page number and addend; a pair for reading and a pair for writing), so that a hit adds a register to
+    /// the address instead of loading the entry (the load's latency is off the access's path). Taking rsp's
+    /// pushes and pops, or every access with a page of its own, measured slower: a loop's pages take turns in one
+    /// entry, and the check comes before every probe. The page is forgotten (a page number no address has)
+    /// wherever the region loads the guest registers from the CPU: at entry and after every call (the slow path's
+    /// MMU walk, an instruction's definition), the only places where the host TLB or a mapping can change.
+    /// </summary>
+    private static bool InFrame(in XOp op) =>
+        op.Form is XForm.RM or XForm.MR or XForm.MI or XForm.M && op.Base == 5 && op.Index == XOp.NoReg && !op.Addr32;
+
+    /// <summary>To have when the frame page for access holds all size bytes at _ea (lastPage, the page of its last
+    /// byte, is the frame page, and its first byte is in the same page), with their host reference on the stack.</summary>
+    private void FramePageHit(int size, Access access, LocalBuilder lastPage, Label have)
+    {
+        Label probe = il.DefineLabel();
+        var (page, addend) = _framePages[access == Access.Write ? 1 : 0];
+        il.Emit(OpCodes.Ldloc, lastPage);
+        il.Emit(OpCodes.Ldloc, page);
+        il.Emit(OpCodes.Bne_Un, probe);
+        if (size > 1)
+        {
+            il.Emit(OpCodes.Ldloc, _ea);
+            il.Emit(OpCodes.Conv_U4);
+            il.Emit(OpCodes.Ldc_I4, 0xFFF);
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Ldc_I4, 4096 - size);
+            il.Emit(OpCodes.Bgt_Un, probe);
+        }
+        il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Ldloc, addend);
+        il.Emit(OpCodes.Call, HostByteMethod);
+        il.Emit(OpCodes.Br, have);
+        il.MarkLabel(probe);
+    }
+
+    /// <summary>After a host TLB hit for access, the entry's addend on the stack (and left there): page, which holds
+    /// all the access's bytes, becomes the frame page, for reading too when the entry is a write entry (a
+    /// writable page is readable).</summary>
+    private void FramePageFill(Access access, LocalBuilder page)
+    {
+        var (readPage, readAddend) = _framePages[0];
+        var (framePage, addend) = _framePages[access == Access.Write ? 1 : 0];
+        il.Emit(OpCodes.Stloc, addend);
+        il.Emit(OpCodes.Ldloc, page);
+        il.Emit(OpCodes.Stloc, framePage);
+        if (access == Access.Write)
+        {
+            il.Emit(OpCodes.Ldloc, page);
+            il.Emit(OpCodes.Stloc, readPage);
+            il.Emit(OpCodes.Ldloc, addend);
+            il.Emit(OpCodes.Stloc, readAddend);
+        }
+        il.Emit(OpCodes.Ldloc, addend);
+    }
+
+    /// <summary>The frame pages forgotten (see <see cref="InFrame"/>).</summary>
+    private void ForgetFramePages()
+    {
+        foreach (var (page, _) in _framePages)
+        {
+            il.Emit(OpCodes.Ldc_I8, -1L);
+            il.Emit(OpCodes.Stloc, page);
+        }
     }
 }

@@ -50,6 +50,8 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     // the shared slow path of the region's memory accesses, and where each miss comes back to
     private readonly Label _slowPath;
     private readonly List<Label> _slowReturns = [];
+    // the frame page for reading and for writing (XEmitter.Memory.cs: InFrame)
+    private readonly (LocalBuilder Page, LocalBuilder Addend)[] _framePages;
 
     // instructions emitted as IL here, and those that call their definition, by code (the CPU's, for the profile)
     private readonly Dictionary<XCode, int> _helperCodes;
@@ -79,6 +81,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         _how = il.DeclareLocal(typeof(int));
         _exit = il.DefineLabel();
         _slowPath = il.DefineLabel();
+        _framePages = [(U64(), il.DeclareLocal(typeof(nint))), (U64(), il.DeclareLocal(typeof(nint)))];
     }
 
     private LocalBuilder U64() => il.DeclareLocal(typeof(ulong));
@@ -262,6 +265,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     /// <summary>The CPU's registers and flags into the locals.</summary>
     private void LoadState()
     {
+        ForgetFramePages();
         for (int i = 0; i < 16; i++)
         {
             if (!_used[i]) continue;

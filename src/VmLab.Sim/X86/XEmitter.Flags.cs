@@ -150,7 +150,8 @@ internal sealed partial class XEmitter<TBus>
                 if (not) il.Emit(OpCodes.Br, taken);
                 return;
             }
-            RecordOperand(FR, l.Size, signed: true);
+            // the result is kept masked to its size: zero or not as it is, its sign only once sign-extended
+            RecordOperand(FR, l.Size, signed: (cc >> 1) != 2);
             il.Emit(OpCodes.Ldc_I8, 0L);
             il.Emit((cc >> 1) switch
             {

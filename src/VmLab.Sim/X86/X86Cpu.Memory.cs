@@ -7,7 +7,7 @@ using VmLab.Sim.Paging;
 namespace VmLab.Sim.X86;
 
 /// <summary>The host TLB's shape: a direct-mapped table of Count pages per access kind.</summary>
-internal struct HostPage
+internal static class HostPage
 {
     public const int Count = 256;   // entries per table: a page's entry is its number's low byte
 
@@ -224,7 +224,7 @@ public sealed partial class X86Cpu<TBus>
             || offset < 0 || (long)offset + 4096 > frame.Length)
             return;
         bool write = access == Access.Write;
-        int index = (int)vpn & (HostPages - 1);
+        int index = (int)HostSlotOf(vpn);
         Unsafe.Add(ref Tags(write), index) = vpn;
         Unsafe.Add(ref Addends(write), index) =
             (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(frame)) + offset - (nint)(va & ~0xFFFUL);
@@ -253,7 +253,7 @@ public sealed partial class X86Cpu<TBus>
     /// <summary>Drops the write entry of a page this run now executes from: stores into it take the slow path.</summary>
     private void DropWriteEntry(ulong vpn)
     {
-        int i = (int)vpn & (HostPages - 1);
+        int i = (int)HostSlotOf(vpn);
         if (Unsafe.Add(ref Tags(true), i) == vpn) Empty(i + HostPages);
     }
 

@@ -17,8 +17,7 @@ internal sealed partial class XEmitter<TBus>
         GetReg(2, size);
         if (signed)
         {
-            GetReg(0, size);
-            SignExtend(size);
+            Dividend(signed, size);
             il.Emit(OpCodes.Ldc_I4, 63);
             il.Emit(OpCodes.Shr);
             if (size == 4) Mask(4);
@@ -26,10 +25,9 @@ internal sealed partial class XEmitter<TBus>
         }
         else il.Emit(OpCodes.Brtrue, general);
         // a divisor of 0 (#DE), or for idiv -1 (a quotient that may not fit: the definition knows)
-        il.Emit(OpCodes.Ldloc, _b);
+        Divisor(signed, size);
         if (signed)
         {
-            SignExtend(size);
             il.Emit(OpCodes.Ldc_I8, 1L);
             il.Emit(OpCodes.Add);
             il.Emit(OpCodes.Ldc_I8, 1L);

@@ -224,7 +224,7 @@ internal sealed partial class XEmitter<TBus>
     /// MMU walk, an instruction's definition), the only places where the host TLB or a mapping can change.
     /// </summary>
     private static bool InFrame(in XOp op) =>
-        op.Form is XForm.RM or XForm.MR or XForm.MI or XForm.M && op.Base == 5 && op.Index == XOp.NoReg && !op.Addr32;
+        (IsMem(op.Form) || op.Form == XForm.RM) && op.Base == 5 && op.Index == XOp.NoReg && !op.Addr32;
 
     /// <summary>To have when the frame page for access holds all size bytes at _ea (lastPage, the page of its last
     /// byte, is the frame page, and its first byte is in the same page), with their host reference on the stack.</summary>

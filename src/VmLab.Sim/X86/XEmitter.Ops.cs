@@ -30,6 +30,9 @@ internal sealed partial class XEmitter<TBus>
 
     private static bool IsMem(XForm form) => form is XForm.MR or XForm.MI or XForm.M;
 
+    /// <summary>A shift's or rotate's immediate count as x86 masks it (to 0-63 at 64 bits, 0-31 otherwise).</summary>
+    private static int ImmediateCount(in XOp op) => (int)(op.Imm & (op.Size == 8 ? 63 : 31));
+
     /// <summary>Emits op as IL when its form is one handled here (false, having emitted nothing, otherwise);
     /// a fault branches to fail.</summary>
     private bool Direct(in XOp op, ulong next, Label fail)
@@ -89,7 +92,7 @@ internal sealed partial class XEmitter<TBus>
                 Dest(op, next, Access.Write, fail);
                 il.Emit(OpCodes.Ldc_I4, (int)op.Code);
                 il.Emit(OpCodes.Ldloc, _a);
-                il.Emit(OpCodes.Ldc_I4, (int)(op.Imm & (size == 8 ? 63 : 31)));
+                il.Emit(OpCodes.Ldc_I4, ImmediateCount(op));
                 il.Emit(OpCodes.Ldc_I4, size);
                 il.Emit(OpCodes.Call, RotateMethod);
                 il.Emit(OpCodes.Stloc, _v);
@@ -356,7 +359,7 @@ internal sealed partial class XEmitter<TBus>
             XCode.Ret => true,
             XCode.Add or XCode.Or or XCode.Adc or XCode.Sbb or XCode.And or XCode.Sub or XCode.Xor or XCode.Cmp or XCode.Test => twoOperand,
             XCode.Inc or XCode.Dec or XCode.Not or XCode.Neg => regOrMem,
-            XCode.Rol or XCode.Ror => regOrMem && (op.CountInCl || (op.Imm & (op.Size == 8 ? 63 : 31)) != 0),
+            XCode.Rol or XCode.Ror => regOrMem && (op.CountInCl || ImmediateCount(op) != 0),
             XCode.Mul or XCode.Imul1 => regOrMem && op.Size >= 2,
             XCode.Div or XCode.Idiv => regOrMem && op.Size >= 2,
             XCode.Bt or XCode.Bts or XCode.Btr or XCode.Btc => op.Form is XForm.RR or XForm.RI or XForm.MR or XForm.MI,
@@ -364,7 +367,7 @@ internal sealed partial class XEmitter<TBus>
             XCode.Bswap => op.Form == XForm.R,
             XCode.ExtendAcc or XCode.ExtendAccToDx => true,
             XCode.JmpInd or XCode.CallInd => regOrMem && op.Size == 8,
-            XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && (op.CountInCl || (op.Imm & (op.Size == 8 ? 63 : 31)) != 0),
+            XCode.Shl or XCode.Shr or XCode.Sar => regOrMem && (op.CountInCl || ImmediateCount(op) != 0),
             XCode.Mov => twoOperand,
             XCode.Movzx or XCode.Movsx => op.Form is XForm.RR or XForm.RM,
             XCode.Lea => true,

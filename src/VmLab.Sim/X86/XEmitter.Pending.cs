@@ -97,7 +97,7 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>The pending record into _fl, on the path being emitted (it stays pending for the code after).</summary>
     private void Materialise()
     {
-        if (_pending is not { } p) return;
+        if (_pending is null) return;
         for (int f = FOp; f <= FR; f++)
         {
             FlagField(f);

@@ -24,7 +24,7 @@ internal sealed partial class XEmitter<TBus>
         Dest(op, next, Access.Write, fail);
         if (!op.CountInCl)
         {
-            long count = op.Imm & (size == 8 ? 63 : 31);
+            long count = ImmediateCount(op);
             ShiftValue(op.Code, size, () => il.Emit(OpCodes.Ldc_I8, count));
             WriteDest(op, fail);
             Record(kind, size, () => il.Emit(OpCodes.Ldloc, _a), () => il.Emit(OpCodes.Ldc_I8, count));
@@ -48,7 +48,7 @@ internal sealed partial class XEmitter<TBus>
         if (op.Form != XForm.R || op.Dst >= 16 || op.CountInCl || op.Code is not (XCode.Shl or XCode.Shr or XCode.Sar))
             return false;
         int size = op.Size, dst = op.Dst;
-        int count = (int)(op.Imm & (size == 8 ? 63 : 31));
+        int count = ImmediateCount(op);
         bool narrow;
         switch (op.Code)
         {
@@ -90,7 +90,7 @@ internal sealed partial class XEmitter<TBus>
         int size = op.Size;
         il.Emit(OpCodes.Ldc_I4, (int)op.Code);
         GetReg(op.Dst, size);
-        il.Emit(OpCodes.Ldc_I4, (int)(op.Imm & (size == 8 ? 63 : 31)));
+        il.Emit(OpCodes.Ldc_I4, ImmediateCount(op));
         il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Call, RotateMethod);
         _known = null;

@@ -45,7 +45,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     // the lazy flags record field by field (LazyFlags' Op, Size, A, B, R, Cf, Flags), so that the JIT keeps each
     // in a register or drops it when no instruction reads it
     private readonly LocalBuilder[] _fl = new LocalBuilder[FlagFields.Length];
-    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _entry, _ok, _how;
+    private readonly LocalBuilder _budget, _rip, _reason, _next, _a, _b, _v, _ea, _t, _ok, _how;
     private readonly Label _exit;
     // the shared slow path of the region's memory accesses, and where each miss comes back to
     private readonly Label _slowPath;
@@ -76,7 +76,6 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         _rip = il.DeclareLocal(typeof(ulong));
         _reason = il.DeclareLocal(typeof(int));
         (_next, _a, _b, _v, _ea, _t) = (U64(), U64(), U64(), U64(), U64(), U64());
-        _entry = il.DeclareLocal(typeof(HostPage).MakeByRefType());
         _ok = il.DeclareLocal(typeof(bool));
         _how = il.DeclareLocal(typeof(int));
         _exit = il.DefineLabel();

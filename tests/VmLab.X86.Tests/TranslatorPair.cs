@@ -49,6 +49,22 @@ internal static class TranslatorPair
             Assert.False(helpers.ContainsKey(code), $"{code} called the interpreter's method");
     }
 
+    /// <summary>A loop of rounds rounds (r15 counts them down) over a new wide value in r9 each round (rotated by
+    /// rotate, plus the count), with r8 cleared for the body to fold its results into.</summary>
+    public static void Rounds(Assembler a, int rounds, byte rotate, Action body)
+    {
+        var loop = a.CreateLabel();
+        a.mov(r9, unchecked((long)0x9E3779B97F4A7C15UL));
+        a.xor(r8d, r8d);
+        a.mov(r15d, rounds);
+        a.Label(ref loop);
+        a.rol(r9, rotate);
+        a.add(r9, r15);
+        body();
+        a.dec(r15d);
+        a.jnz(loop);
+    }
+
     /// <summary>Folds CF, OF, PF (into r12) and SF, ZF (into r13) as they stand, so that a flag an instruction
     /// left wrong shows in the end state (r9-r11 are scratch).</summary>
     public static void FoldFlags(Assembler a)

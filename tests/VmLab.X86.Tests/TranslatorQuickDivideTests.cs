@@ -14,62 +14,56 @@ public class TranslatorQuickDivideTests
 {
     private static void Divisions(Assembler a)
     {
-        var loop = a.CreateLabel();
-        a.mov(r9, unchecked((long)0x9E3779B97F4A7C15UL));
-        a.xor(r8d, r8d);
-        a.mov(r15d, 400);
-        a.Label(ref loop);
-        a.rol(r9, 9);
-        a.add(r9, r15);
-        a.mov(r10, r9);
-        a.sar(r10, 17);
-        a.or(r10, 3);                    // a divisor of either sign, never 0 or -1
-        a.mov(rax, r9);
-        a.cqo();
-        a.idiv(r10);                     // signed 64, quick
-        Fold(a);
-        a.mov(rax, r9);
-        a.xor(edx, edx);
-        a.div(r10);                      // unsigned 64, quick
-        Fold(a);
-        a.mov(rax, r9);
-        a.cqo();
-        a.mov(rbx, -1);
-        a.idiv(rbx);                     // signed 64 by -1: the definition
-        Fold(a);
-        a.mov(rax, r9);
-        a.mov(edx, 5);
-        a.mov(rbx, r9);
-        a.bts(rbx, 40);
-        a.div(rbx);                      // unsigned 64, rdx not 0: the definition
-        Fold(a);
-        a.mov(rax, r9);
-        a.xor(edx, edx);
-        a.mov(rbx, 1L << 62);
-        a.idiv(rbx);                     // signed 64, rdx 0 but rax negative: the definition
-        Fold(a);
-        a.mov(eax, r9d);
-        a.cdq();
-        a.idiv(r10d);                    // signed 32, quick (or the definition when r10d is -1)
-        Fold(a);
-        a.mov(eax, r9d);
-        a.or(eax, 1);
-        a.cdq();
-        a.mov(ecx, -1);
-        a.idiv(ecx);                     // signed 32 by -1: the definition
-        Fold(a);
-        a.mov(eax, r9d);
-        a.xor(edx, edx);
-        a.div(r10d);                     // unsigned 32, quick
-        Fold(a);
-        a.mov(eax, r9d);
-        a.mov(edx, 2);
-        a.mov(ebx, 0x10000);
-        a.or(ebx, r10d);
-        a.div(ebx);                      // unsigned 32, edx not 0: the definition
-        Fold(a);
-        a.dec(r15d);
-        a.jnz(loop);
+        TranslatorPair.Rounds(a, 400, 9, () =>
+        {
+            a.mov(r10, r9);
+            a.sar(r10, 17);
+            a.or(r10, 3);                    // a divisor of either sign, never 0 or -1
+            a.mov(rax, r9);
+            a.cqo();
+            a.idiv(r10);                     // signed 64, quick
+            Fold(a);
+            a.mov(rax, r9);
+            a.xor(edx, edx);
+            a.div(r10);                      // unsigned 64, quick
+            Fold(a);
+            a.mov(rax, r9);
+            a.cqo();
+            a.mov(rbx, -1);
+            a.idiv(rbx);                     // signed 64 by -1: the definition
+            Fold(a);
+            a.mov(rax, r9);
+            a.mov(edx, 5);
+            a.mov(rbx, r9);
+            a.bts(rbx, 40);
+            a.div(rbx);                      // unsigned 64, rdx not 0: the definition
+            Fold(a);
+            a.mov(rax, r9);
+            a.xor(edx, edx);
+            a.mov(rbx, 1L << 62);
+            a.idiv(rbx);                     // signed 64, rdx 0 but rax negative: the definition
+            Fold(a);
+            a.mov(eax, r9d);
+            a.cdq();
+            a.idiv(r10d);                    // signed 32, quick (or the definition when r10d is -1)
+            Fold(a);
+            a.mov(eax, r9d);
+            a.or(eax, 1);
+            a.cdq();
+            a.mov(ecx, -1);
+            a.idiv(ecx);                     // signed 32 by -1: the definition
+            Fold(a);
+            a.mov(eax, r9d);
+            a.xor(edx, edx);
+            a.div(r10d);                     // unsigned 32, quick
+            Fold(a);
+            a.mov(eax, r9d);
+            a.mov(edx, 2);
+            a.mov(ebx, 0x10000);
+            a.or(ebx, r10d);
+            a.div(ebx);                      // unsigned 32, edx not 0: the definition
+            Fold(a);
+        });
         a.mov(r15, (long)X86Machine.DataVa);
         a.mov(__qword_ptr[r15 + 8], r8);
     }

@@ -23,17 +23,8 @@ public class TranslatorZeroExtendTests
 
     private static void Program(Assembler a, string hazard)
     {
-        var loop = a.CreateLabel();
         a.mov(edi, (uint)X86Machine.DataVa);
-        a.mov(r9, unchecked((long)0x9E3779B97F4A7C15UL));
-        a.xor(r8d, r8d);
-        a.mov(r15d, 300);
-        a.Label(ref loop);
-        a.rol(r9, 7);                    // a new wide value each time round
-        a.add(r9, r15);
-        Hazard(a, hazard);
-        a.dec(r15d);
-        a.jnz(loop);
+        TranslatorPair.Rounds(a, 300, 7, () => Hazard(a, hazard));   // a new wide value each time round
         a.mov(__qword_ptr[rdi + 8], r8);
     }
 
@@ -156,33 +147,27 @@ public class TranslatorZeroExtendTests
     private static void RandomProgram(Assembler a, int seed)
     {
         var rng = new Random(seed);
-        var loop = a.CreateLabel();
         a.mov(edi, (uint)X86Machine.DataVa);
-        a.mov(r9, unchecked((long)0x9E3779B97F4A7C15UL));
-        a.xor(r8d, r8d);
-        a.mov(r15d, 200);
-        a.Label(ref loop);
-        a.rol(r9, 7);
-        a.add(r9, r15);
-        a.mov(rax, r9);
-        a.mov(rcx, r9);
-        a.not(rcx);
-        a.mov(rdx, r9);
-        a.rol(rdx, 32);
-        a.mov(__qword_ptr[rdi + 64], r9);
-        for (int k = 0; k < 400; k++)
+        TranslatorPair.Rounds(a, 200, 7, () =>
         {
-            a.AddInstruction(RandomInstruction(rng));
-            if (k % 4 == 3)
+            a.mov(rax, r9);
+            a.mov(rcx, r9);
+            a.not(rcx);
+            a.mov(rdx, r9);
+            a.rol(rdx, 32);
+            a.mov(__qword_ptr[rdi + 64], r9);
+            for (int k = 0; k < 400; k++)
             {
-                a.add(r8, rax);
-                a.xor(r8, rcx);
-                a.rol(r8, 7);
-                a.add(r8, rdx);
+                a.AddInstruction(RandomInstruction(rng));
+                if (k % 4 == 3)
+                {
+                    a.add(r8, rax);
+                    a.xor(r8, rcx);
+                    a.rol(r8, 7);
+                    a.add(r8, rdx);
+                }
             }
-        }
-        a.dec(r15d);
-        a.jnz(loop);
+        });
         a.mov(__qword_ptr[rdi + 8], r8);
     }
 

@@ -35,7 +35,8 @@ internal static partial class X86VsQemu
         k.Run(10_000_000_000);
         if (translation)
             Console.WriteLine($"  {Path.GetFileName(elf)}: {k.Cpu.TranslationForms.Direct} compiled instructions emitted as IL; calling " +
-                              "their definition: " + string.Join(", ", k.Cpu.TranslationForms.Helpers.Select(h => $"{h.Key} {h.Value}")));
+                              "their definition: " + string.Join(", ", k.Cpu.TranslationForms.Helpers.Select(h => $"{h.Key} {h.Value}")) +
+                              $"; regions emitted again smaller, too large for the JIT to optimise: {k.Cpu.TranslationForms.Shrunk}");
         double seconds = sw.Elapsed.TotalSeconds, cpuSeconds = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
         var stats = k.Cpu.TranslationStats;
         var p = k.Cpu.TranslationProfile;

@@ -89,7 +89,7 @@ public class TranslatorCarryTests
             Assert.Equal(i.Memory.Peek(page, 4096), t.Memory.Peek(page, 4096));
         Assert.NotEqual(new byte[16], t.Memory.Peek(PageA + 4088, 16));
         Assert.True(t.Cpu.TranslationStats.Entries > 0, "nothing ran translated");
-        var (_, helpers) = t.Cpu.TranslationForms;
+        var (_, helpers, _) = t.Cpu.TranslationForms;
         foreach (string code in new[] { "Adc", "Add", "Xadd", "Cmpxchg", "Bts", "Shld", "Imul2", "Sub", "Sbb", "Inc", "Neg", "Xchg", "Push", "CallInd", "Pop" })
             Assert.False(helpers.ContainsKey(code), $"{code} called the interpreter's method");
     }

@@ -120,6 +120,17 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         }
     }
 
+    /// <summary>Jumps between the compiled regions of a page, per instruction compiled for it, before the page is
+    /// compiled again as one region (tests make merges come sooner).</summary>
+    internal long TranslationMergeChains
+    {
+        get => _jit?.MergeChains ?? 0;
+        set
+        {
+            if (_jit is not null) _jit.MergeChains = value;
+        }
+    }
+
     /// <summary>Regions compiled so far, and the instructions in them.</summary>
     public (long Regions, long Instructions, long Entries, long Invalidated) TranslationStats =>
         _jit is null ? default : (_jit.Compiled, _jit.CompiledInstructions, _jit.Entries, _jit.Invalidated);
@@ -132,9 +143,10 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         _jit is null ? default : (_jit.TranslatedInstructions, System.Diagnostics.Stopwatch.GetElapsedTime(0, _jit.CompileTicks),
             new TimeSpan(_jit.JitTicks), _jit.ExitLeft, _jit.ExitBudget, _jit.ExitEvent, _jit.ExitChained);
 
-    /// <summary>The compiled instructions emitted as IL, and by mnemonic those that call their definition.</summary>
-    internal (long Direct, IReadOnlyDictionary<string, int> Helpers) TranslationForms =>
-        _jit is null ? default : (_jit.DirectInstructions, _jit.HelperCodes.ToDictionary(h => h.Key.ToString(), h => h.Value));
+    /// <summary>The compiled instructions emitted as IL, by mnemonic those that call their definition, and the
+    /// regions emitted again smaller because the JIT would not have optimised them.</summary>
+    internal (long Direct, IReadOnlyDictionary<string, int> Helpers, long Shrunk) TranslationForms =>
+        _jit is null ? default : (_jit.DirectInstructions, _jit.HelperCodes.ToDictionary(h => h.Key.ToString(), h => h.Value), _jit.Shrunk);
 
     /// <summary>Preempt every this many retired instructions; 0 turns the timer off. Setting it restarts the count.</summary>
     public long TimerInterval

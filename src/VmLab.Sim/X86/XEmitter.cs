@@ -87,10 +87,11 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
 
     /// <summary>The region's code; firstPiece[k] is block k's entry (the index the method takes), pieceCounts the
     /// instructions of each piece (an entry needs at least that much budget). helperCodes counts, by code, the
-    /// instructions that call their XOps method; direct those emitted as IL.</summary>
+    /// instructions that call their XOps method; direct those emitted as IL. optimizable is false when the method
+    /// is too large for the JIT to optimise (<see cref="XIl.Optimizable"/>).</summary>
     [RequiresDynamicCode("compiles x86 blocks to IL")]
     public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts,
-        Dictionary<XCode, int> helperCodes, out int direct)
+        Dictionary<XCode, int> helperCodes, out int direct, out bool optimizable)
     {
         var pieces = new List<XPiece>();
         firstPiece = new int[blocks.Count];
@@ -114,6 +115,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         var emitter = Tracked(method.GetILGenerator(), pieces, helperCodes);
         emitter.Write();
         direct = emitter._direct;
+        optimizable = ((XIl)emitter.il).Optimizable;
         return method.CreateDelegate<XRegionCode<TBus>>();
     }
 

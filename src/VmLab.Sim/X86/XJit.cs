@@ -78,6 +78,10 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
 
     private long _jitTicks;
 
+    /// <summary>Regions emitted again with fewer instructions because the JIT would not have optimised their
+    /// method (<see cref="XIl.Optimizable"/>).</summary>
+    public long Shrunk { get; private set; }
+
     /// <summary>Compiled instructions emitted as IL, and (by code) those that call their XOps method.</summary>
     public long DirectInstructions { get; private set; }
     public Dictionary<XCode, int> HelperCodes { get; } = [];
@@ -169,8 +173,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     private void Compile(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry, bool merge)
     {
         long start = Stopwatch.GetTimestamp();
-        var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge);
-        if (blocks.Count == 0 || blocks[0].Count == 0)
+        if (EmitFitting(cpu, page, rip, merge) is not var (blocks, code, firstPiece, pieceCounts))
         {
             if (!merge) entry.Region = XRegion.Refused;
             return;
@@ -178,8 +181,6 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         int lo = int.MaxValue, hi = 0, instructions = 0;
         foreach (XRegionBlock b in blocks)   // not LINQ: generic code JIT-compiled at a run's first region
             (lo, hi, instructions) = (Math.Min(lo, b.Offset), Math.Max(hi, b.End), instructions + b.Count);
-        var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, HelperCodes, out int direct);
-        DirectInstructions += direct;
         CompileTicks += Stopwatch.GetTimestamp() - start;
         Compiled++;
         CompiledInstructions += instructions;
@@ -218,6 +219,33 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
                 b.Entry = firstPiece[k];
             }
         entry.Region ??= XRegion.Refused;
+    }
+
+    /// <summary>The region's blocks from rip (none to compile: null) and their method: all the builder takes, or
+    /// fewer while the JIT would not optimise the method, too large (<see cref="XIl.Optimizable"/>: memory-heavy
+    /// code such as gcc -O0's, where almost every instruction is an access); the rest are left to regions of their
+    /// own. The entry's block alone (64 instructions at most) always fits, so this ends.</summary>
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "an XJit exists only where RuntimeFeature.IsDynamicCodeCompiled")]
+    private (List<XRegionBlock>, XRegionCode<TBus>, int[], int[])? EmitFitting(X86Cpu<TBus> cpu, XCodePage page, ulong rip, bool merge)
+    {
+        var helperCodes = new Dictionary<XCode, int>();
+        for (int most = XRegionBuilder.MaxInstructions, previous = int.MaxValue; ; Shrunk++)
+        {
+            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most);
+            if (blocks.Count == 0 || blocks[0].Count == 0) return null;
+            int instructions = 0;
+            foreach (XRegionBlock b in blocks) instructions += b.Count;
+            helperCodes.Clear();
+            var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, helperCodes,
+                out int direct, out bool optimizable);
+            if (optimizable || instructions >= previous)
+            {
+                foreach (var (op, n) in helperCodes) HelperCodes[op] = HelperCodes.GetValueOrDefault(op) + n;
+                DirectInstructions += direct;
+                return (blocks, code, firstPiece, pieceCounts);
+            }
+            (previous, most) = (instructions, instructions * 2 / 3);
+        }
     }
 
     /// <summary>The regions of a page have jumped to each other often enough (<see cref="MergeChains"/> times the

@@ -43,7 +43,9 @@ internal static class XRegionBuilder
     // may take them all
     public const int MaxBlocks = 48, MaxInstructions = 400, MaxFirst = 128;
 
-    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge)
+    /// <summary>The region's blocks; most, when given, caps its instructions below the usual
+    /// (<see cref="MaxFirst"/>, or <see cref="MaxInstructions"/> for a merge).</summary>
+    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge, int most = MaxInstructions)
     {
         var blocks = new List<XRegionBlock>();
         var seen = new HashSet<int> { entry };
@@ -51,7 +53,7 @@ internal static class XRegionBuilder
         queue.Enqueue(entry);
         int instructions = 0;
         bool seeded = false;
-        int most = merge ? MaxInstructions : MaxFirst;
+        most = Math.Min(most, merge ? MaxInstructions : MaxFirst);
         while (blocks.Count < MaxBlocks && instructions < most)
         {
             if (queue.Count == 0)

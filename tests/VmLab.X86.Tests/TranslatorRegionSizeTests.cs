@@ -1,0 +1,61 @@
+using Iced.Intel;
+using VmLab.Sim.Cpu;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace VmLab.X86.Tests;
+
+/// <summary>
+/// A region is one .NET method, and the JIT optimises a method only within its size limits: past them it compiles
+/// it with no inlining and every local on the stack, several times slower. A loop of gcc -O0-like code (a memory
+/// access at almost every instruction) whose page is merged into one region is emitted again with fewer
+/// instructions until its method is within them; a loop of ordinary size is not.
+/// </summary>
+public class TranslatorRegionSizeTests
+{
+    /// <summary>A loop (ecx from rounds down) of triples that load a local at rbp, add a constant and store it
+    /// into another local, as gcc -O0 keeps every variable in the frame.</summary>
+    private static Action<Assembler> Locals(int triples, int rounds) => a =>
+    {
+        var loop = a.CreateLabel();
+        a.mov(rbp, (long)X86Machine.StackTop - 512);
+        a.mov(ecx, rounds);
+        a.Label(ref loop);
+        for (int k = 0; k < triples; k++)
+        {
+            a.mov(eax, __dword_ptr[rbp - 8 - 4 * (k % 32)]);
+            a.add(eax, k + 1);
+            a.mov(__dword_ptr[rbp - 8 - 4 * ((k + 5) % 32)], eax);
+        }
+        a.dec(ecx);
+        a.jnz(loop);
+    };
+
+    private static (X86Machine Translated, long Shrunk) RunAlike(Action<Assembler> program)
+    {
+        var (t, i) = TranslatorPair.Of(program);
+        t.Cpu.TranslationMergeChains = 1;   // the page's regions merge after a few rounds
+        Assert.Equal(StopReason.InvalidOpcode, i.Run(50_000_000));
+        Assert.Equal(StopReason.InvalidOpcode, t.Run(50_000_000));
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        Assert.Equal(i.Memory.Peek(X86Machine.StackTop - 4096, 4096), t.Memory.Peek(X86Machine.StackTop - 4096, 4096));
+        Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount * 9 / 10,
+            $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+        return (t, t.Cpu.TranslationForms.Shrunk);
+    }
+
+    [Fact]
+    public void A_merged_region_too_large_for_the_jit_to_optimise_is_emitted_again_smaller()
+    {
+        var (t, shrunk) = RunAlike(Locals(triples: 150, rounds: 400));
+        Assert.True(shrunk > 0, "the 450-instruction loop's merge was compiled whole");
+        Assert.True(t.Cpu.TranslationStats.Regions >= 2, "one region holds the whole loop");
+    }
+
+    [Fact]
+    public void A_region_of_ordinary_size_is_emitted_once()
+    {
+        var (_, shrunk) = RunAlike(Locals(triples: 30, rounds: 2000));
+        Assert.Equal(0, shrunk);
+    }
+}

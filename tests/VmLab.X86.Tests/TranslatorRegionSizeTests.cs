@@ -1,5 +1,7 @@
+using System.Reflection.Emit;
 using Iced.Intel;
 using VmLab.Sim.Cpu;
+using VmLab.Sim.X86;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace VmLab.X86.Tests;
@@ -57,5 +59,34 @@ public class TranslatorRegionSizeTests
     {
         var (_, shrunk) = RunAlike(Locals(triples: 30, rounds: 2000));
         Assert.Equal(0, shrunk);
+    }
+}
+
+/// <summary>The IL generator's count of basic blocks is the JIT's: a block starts at the method's start, at each
+/// label a branch goes to, and after each branch, return or throw; a label no branch goes to starts none.</summary>
+public class IlBlockCountTests
+{
+    [Fact]
+    public void Blocks_start_at_branch_targets_and_after_branches_only()
+    {
+        var method = new DynamicMethod("blocks", typeof(int), [typeof(int)]);
+        var il = new XIl(method.GetILGenerator());
+        var (odd, unused, end) = (il.DefineLabel(), il.DefineLabel(), il.DefineLabel());
+        il.Emit(OpCodes.Ldarg_0);           // block 1
+        il.Emit(OpCodes.Ldc_I4_1);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Brtrue, odd);
+        il.MarkLabel(unused);                                         // block 2 (after the branch), not a target
+        il.Emit(OpCodes.Ldc_I4_2);
+        il.Emit(OpCodes.Br, end);
+        il.MarkLabel(odd);                                            // block 3
+        il.Emit(OpCodes.Ldc_I4_3);
+        il.MarkLabel(end);                                            // block 4
+        il.Emit(OpCodes.Ret);
+        Assert.Equal(4, il.Blocks);
+        Assert.Equal(8, il.Instructions);
+        Assert.True(il.Optimizable);
+        var f = method.CreateDelegate<Func<int, int>>();
+        Assert.Equal((2, 3), (f(4), f(5)));
     }
 }

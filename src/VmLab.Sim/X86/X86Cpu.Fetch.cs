@@ -108,6 +108,18 @@ public sealed partial class X86Cpu<TBus>
         return vpn != _curVpn && !SwitchCodePage(vpn) ? null : PageBlock(rip);
     }
 
+    /// <summary>The code page at virtual page vpn when this run has fetched from it and it is still tagged as code,
+    /// without a bus lookup: the page after a region's, whose blocks the region may take in only if they ran.</summary>
+    internal XCodePage? FetchedCodePage(ulong vpn)
+    {
+        int slot = (int)vpn & 15;
+        return _pageVpns[slot] == vpn + 1 && _codeTags[slot] == vpn + 1 ? _pages[slot] : null;
+    }
+
+    /// <summary>The code page at virtual page vpn now, made the current fetch position and tagged as code (a store
+    /// into it is noticed, as when the dispatcher fetches there); null when it cannot be fetched from.</summary>
+    internal XCodePage? CodePageAt(ulong vpn) => vpn == _curVpn || SwitchCodePage(vpn) ? _curPage : null;
+
     /// <summary>The block at rip in the current code page: the cached one when it was checked this epoch, else
     /// decoded or checked now; null when its first instruction runs past the page end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,6 +20,12 @@ internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, in
     public readonly XCodePage Page = page;
     public readonly int Lo = lo;
     public readonly byte[] Bytes = bytes;
+    /// <summary>The code page at the next virtual page, when the region holds blocks there (a loop across the
+    /// boundary), and the bytes [NextLo, NextLo + NextBytes.Length) of it they were compiled from: the region
+    /// runs only while that page is still mapped there, can be fetched from, and holds them.</summary>
+    public XCodePage? Next;
+    public int NextLo;
+    public byte[] NextBytes = [];
     /// <summary>The instructions of each piece: an entry needs at least its piece's worth of budget.</summary>
     public readonly int[] PieceCounts = pieceCounts;
     public readonly Delegate? Code = code;
@@ -155,7 +161,9 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         if (region?.Code is null || !region.Ready || region.Va != (rip & ~0xFFFUL) || left < region.PieceCounts[entry]) return null;
         if (region.Epoch != cpu.CodeCache.Epoch)
         {
-            if (!region.Page.Frame.AsSpan(region.Page.Offset + region.Lo, region.Bytes.Length).SequenceEqual(region.Bytes))
+            if (!region.Page.Frame.AsSpan(region.Page.Offset + region.Lo, region.Bytes.Length).SequenceEqual(region.Bytes)
+                || region.Next is { } next && (cpu.CodePageAt((region.Va >> 12) + 1) != next
+                    || !next.Frame.AsSpan(next.Offset + region.NextLo, region.NextBytes.Length).SequenceEqual(region.NextBytes)))
             {
                 Invalidated++;
                 block.Region = block.Previous = null;
@@ -173,20 +181,28 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     private void Compile(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry, bool merge)
     {
         long start = Stopwatch.GetTimestamp();
-        if (EmitFitting(cpu, page, rip, merge) is not var (blocks, code, firstPiece, pieceCounts))
+        XCodePage? next = cpu.FetchedCodePage((rip >> 12) + 1);
+        if (EmitFitting(cpu, page, rip, merge, next) is not var (blocks, code, firstPiece, pieceCounts))
         {
             if (!merge) entry.Region = XRegion.Refused;
             return;
         }
-        int lo = int.MaxValue, hi = 0, instructions = 0;
+        // the bytes each page's blocks were compiled from (a block of the next page is at its offset + 4096)
+        int lo = int.MaxValue, hi = 0, nextLo = int.MaxValue, nextHi = 0, instructions = 0;
         foreach (XRegionBlock b in blocks)   // not LINQ: generic code JIT-compiled at a run's first region
-            (lo, hi, instructions) = (Math.Min(lo, b.Offset), Math.Max(hi, b.End), instructions + b.Count);
+        {
+            if (b.Offset < 4096) (lo, hi) = (Math.Min(lo, b.Offset), Math.Max(hi, b.End));
+            else (nextLo, nextHi) = (Math.Min(nextLo, b.Offset - 4096), Math.Max(nextHi, b.End - 4096));
+            instructions += b.Count;
+        }
         CompileTicks += Stopwatch.GetTimestamp() - start;
         Compiled++;
         CompiledInstructions += instructions;
         page.Compiled += instructions;
         var region = new XRegion(rip & ~0xFFFUL, page, lo, page.Frame.AsSpan(page.Offset + lo, hi - lo).ToArray(),
             pieceCounts, code, blocks.Count, instructions) { Epoch = cpu.CodeCache.Epoch, Ready = !Background };
+        if (nextHi > 0)
+            (region.Next, region.NextLo, region.NextBytes) = (next, nextLo, next!.Frame.AsSpan(next.Offset + nextLo, nextHi - nextLo).ToArray());
         if (Background)
         {
             // the JIT's work (most of a region's cost) on another core; the region runs once it is done. A JIT
@@ -206,7 +222,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         else Precompile(code, _spare ??= new X86Cpu<TBus>(cpu.Bus));
         if (!merge) entry.Region = null;
         for (int k = 0; k < blocks.Count; k++)
-            if (blocks[k].Count > 0 && page.Blocks[blocks[k].Offset] is { } b && b.Ops == blocks[k].Source)
+            if (blocks[k].Count > 0 && blocks[k].Offset < 4096 && page.Blocks[blocks[k].Offset] is { } b && b.Ops == blocks[k].Source)
             {
                 // a block another region held moves to this one (which holds the blocks that have run since);
                 // the other runs it until this one is compiled
@@ -226,12 +242,13 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// code such as gcc -O0's, where almost every instruction is an access); the rest are left to regions of their
     /// own. The entry's block alone (64 instructions at most) always fits, so this ends.</summary>
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "an XJit exists only where RuntimeFeature.IsDynamicCodeCompiled")]
-    private (List<XRegionBlock>, XRegionCode<TBus>, int[], int[])? EmitFitting(X86Cpu<TBus> cpu, XCodePage page, ulong rip, bool merge)
+    private (List<XRegionBlock>, XRegionCode<TBus>, int[], int[])? EmitFitting(X86Cpu<TBus> cpu, XCodePage page, ulong rip, bool merge,
+        XCodePage? next)
     {
         var helperCodes = new Dictionary<XCode, int>();
         for (int most = XRegionBuilder.MaxInstructions, previous = int.MaxValue; ; Shrunk++)
         {
-            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most);
+            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most, next);
             if (blocks.Count == 0 || blocks[0].Count == 0) return null;
             int instructions = 0;
             foreach (XRegionBlock b in blocks) instructions += b.Count;

@@ -44,8 +44,11 @@ internal static class XRegionBuilder
     public const int MaxBlocks = 48, MaxInstructions = 400, MaxFirst = 128;
 
     /// <summary>The region's blocks; most, when given, caps its instructions below the usual
-    /// (<see cref="MaxFirst"/>, or <see cref="MaxInstructions"/> for a merge).</summary>
-    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge, int most = MaxInstructions)
+    /// (<see cref="MaxFirst"/>, or <see cref="MaxInstructions"/> for a merge). With next (the code page at the
+    /// following virtual page), blocks there that have run are taken in too, at offsets from 4096 on: a loop that
+    /// runs across the page boundary stays in one region instead of leaving it twice per iteration.</summary>
+    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge, int most = MaxInstructions,
+        XCodePage? next = null)
     {
         var blocks = new List<XRegionBlock>();
         var seen = new HashSet<int> { entry };
@@ -64,18 +67,20 @@ internal static class XRegionBuilder
                 continue;
             }
             int off = queue.Dequeue();
-            XBlock? b = cache.Block(page, off);
+            XBlock? b = off < 4096 ? cache.Block(page, off) : cache.Block(next!, off - 4096);
             if (b is null || b.Tail > 0) continue;   // an instruction that runs into the next page stays interpreted
             if (off != entry && !Ran(b)) continue;   // never run: the region leaves there
-            if (off != entry && !merge && Held(b)) continue;   // compiled already: the region chains to that one
+            // compiled already: the region chains to that one (a block of the next page is taken in as a copy: its
+            // page's regions never merge with this page's)
+            if (off != entry && off < 4096 && !merge && Held(b)) continue;
             int count = b.Ops.Length;
             if (b.Ops[^1].Code == XCode.Invalid) count--;
             if (count == 0 && blocks.Count > 0) continue;
             var block = new XRegionBlock(off, b.Ops, count);
             blocks.Add(block);
             instructions += count;
-            foreach (int next in Successors(block))
-                if (next is >= 0 and < 4096 && seen.Add(next)) queue.Enqueue(next);
+            foreach (int to in Successors(block))
+                if (to >= 0 && to < (next is null ? 4096 : 8192) && seen.Add(to)) queue.Enqueue(to);
         }
         return Cut(blocks, page);
     }

@@ -191,8 +191,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         int lo = int.MaxValue, hi = 0, nextLo = int.MaxValue, nextHi = 0, instructions = 0;
         foreach (XRegionBlock b in blocks)   // not LINQ: generic code JIT-compiled at a run's first region
         {
-            if (b.Offset < 4096) (lo, hi) = (Math.Min(lo, b.Offset), Math.Max(hi, b.End));
-            else (nextLo, nextHi) = (Math.Min(nextLo, b.Offset - 4096), Math.Max(nextHi, b.End - 4096));
+            if (b.Offset < 4096) (lo, hi) = (Math.Min(lo, b.Offset), Math.Max(hi, Math.Min(b.End, 4096)));
+            if (b.End > 4096) (nextLo, nextHi) = (Math.Min(nextLo, Math.Max(b.Offset - 4096, 0)), Math.Max(nextHi, b.End - 4096));
             instructions += b.Count;
         }
         CompileTicks += Stopwatch.GetTimestamp() - start;
@@ -222,7 +222,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         else Precompile(code, _spare ??= new X86Cpu<TBus>(cpu.Bus));
         if (!merge) entry.Region = null;
         for (int k = 0; k < blocks.Count; k++)
-            if (blocks[k].Count > 0 && blocks[k].Offset < 4096 && page.Blocks[blocks[k].Offset] is { } b && b.Ops == blocks[k].Source)
+            if (blocks[k].Count > 0 && blocks[k].Offset < 4096 && page.Blocks[blocks[k].Offset] is { Tail: 0 } b && b.Ops == blocks[k].Source)
             {
                 // a block another region held moves to this one (which holds the blocks that have run since);
                 // the other runs it until this one is compiled
@@ -248,7 +248,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         var helperCodes = new Dictionary<XCode, int>();
         for (int most = XRegionBuilder.MaxInstructions, previous = int.MaxValue; ; Shrunk++)
         {
-            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most, next);
+            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most, next, (rip >> 12) + 1);
             if (blocks.Count == 0 || blocks[0].Count == 0) return null;
             int instructions = 0;
             foreach (XRegionBlock b in blocks) instructions += b.Count;

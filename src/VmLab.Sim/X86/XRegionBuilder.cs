@@ -48,7 +48,7 @@ internal static class XRegionBuilder
     /// following virtual page), blocks there that have run are taken in too, at offsets from 4096 on: a loop that
     /// runs across the page boundary stays in one region instead of leaving it twice per iteration.</summary>
     public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge, int most = MaxInstructions,
-        XCodePage? next = null)
+        XCodePage? next = null, ulong nextVpn = 0)
     {
         var blocks = new List<XRegionBlock>();
         var seen = new HashSet<int> { entry };
@@ -67,8 +67,8 @@ internal static class XRegionBuilder
                 continue;
             }
             int off = queue.Dequeue();
-            XBlock? b = off < 4096 ? cache.Block(page, off) : cache.Block(next!, off - 4096);
-            if (b is null || b.Tail > 0) continue;   // an instruction that runs into the next page stays interpreted
+            XBlock? b = off >= 4096 ? cache.Block(next!, off - 4096) : cache.Block(page, off) ?? Straddling(cache, page, off, next, nextVpn);
+            if (b is null) continue;
             if (off != entry && !Ran(b)) continue;   // never run: the region leaves there
             // compiled already: the region chains to that one (a block of the next page is taken in as a copy: its
             // page's regions never merge with this page's)
@@ -132,9 +132,15 @@ internal static class XRegionBuilder
             if (seen.Add(off)) queue.Enqueue(off);
     }
 
+    /// <summary>The instruction at off that runs on into the next page, when the region takes in that page (next)
+    /// and the instruction was fetched this epoch with nextVpn mapping to it (its bytes on both pages checked
+    /// then): else it stays the interpreter's, and the region leaves there.</summary>
+    private static XBlock? Straddling(XCodeCache cache, XCodePage page, int off, XCodePage? next, ulong nextVpn) =>
+        next is not null && page.Blocks[off] is { Tail: > 0 } b && b.CheckedEpoch == cache.Epoch && b.CheckedVpn == nextVpn ? b : null;
+
     /// <summary>Whether the block has run: entered by the dispatcher, or held by a compiled region (whose blocks
     /// the dispatcher no longer sees).</summary>
-    private static bool Ran(XBlock b) => b.Heat > 0 || Held(b);
+    private static bool Ran(XBlock b) => b.Heat > 0 || Held(b) || b.Tail > 0;   // a straddling one: fetched this epoch
 
     /// <summary>Whether a compiled region (ready or still with the JIT) holds the block.</summary>
     private static bool Held(XBlock b) => b.Region is { Code: not null };

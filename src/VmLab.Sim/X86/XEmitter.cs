@@ -100,9 +100,9 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
             XRegionBlock b = blocks[k];
             firstPiece[k] = pieces.Count;
             ulong at = va + (ulong)b.Offset;
-            for (int start = 0; start < b.Count || start == 0; start += MaxPiece)
+            for (int start = 0, count; start < b.Count || start == 0; start += count)
             {
-                int count = Math.Min(MaxPiece, b.Count - start);
+                count = PieceLength(b, start);
                 pieces.Add(new XPiece(b, start, count, at));
                 for (int j = start; j < start + count; j++) at += b.Ops[j].Len;
                 if (b.Count == 0) break;
@@ -117,6 +117,20 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         direct = emitter._direct;
         optimizable = ((XIl)emitter.il).Optimizable;
         return method.CreateDelegate<XRegionCode<TBus>>();
+    }
+
+    /// <summary>How many of the block's instructions from start form one piece: all that are left up to
+    /// <see cref="MaxPiece"/>; when the block goes on after it, the piece ends at its last instruction among the
+    /// final quarter that replaces the whole flags record (<see cref="WritesAllFlags"/>), if any. A piece's end keeps
+    /// the flags seen (a budget exit may leave there), so a rotate, inc or dec just before it must work out the flags
+    /// it keeps from the record before it: a call per loop iteration where the end falls in the middle of a
+    /// loop's body (SHA-256's rounds at gcc -O3: two rotates before the end, 7 times slower than at -O2).</summary>
+    internal static int PieceLength(XRegionBlock b, int start)
+    {
+        if (b.Count - start <= MaxPiece) return Math.Max(b.Count - start, 0);
+        for (int count = MaxPiece; count > MaxPiece * 3 / 4; count--)
+            if (WritesAllFlags(b.Ops[start + count - 1])) return count;
+        return MaxPiece;
     }
 
     /// <summary>Makes the JIT compile a region now (it compiles a DynamicMethod at its first call), on whatever

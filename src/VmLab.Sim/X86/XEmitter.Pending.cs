@@ -52,17 +52,36 @@ internal sealed partial class XEmitter<TBus>
     };
 
     /// <summary>Before an instruction: which set its record goes to (a fresh one), and, for an instruction that
-    /// handles the record itself, the record materialised.</summary>
+    /// handles the record itself or reads a rotate's pending flags, the record materialised.</summary>
     private void BeginInstruction(in XOp op)
     {
         _pendingOk = PendingOk(op);
-        if (!_pendingOk)
+        if (!_pendingOk || _pending is { Kind: >= RolPending } && ReadsFlags(op, recordSeen: true))
         {
             Materialise();
             _pending = null;
-            return;
+            if (!_pendingOk) return;
         }
         _instructionSet = _setsUsed;
+    }
+
+    // A rotate's flags, pending: CF and OF from its result, the rest as the record before it left them, which stays
+    // in _fl (a rotate finds the record materialised) until a later instruction replaces it. Its kind is a marker
+    // above every record kind, its result in a set of its own; only Materialise reads it. A rotate whose flags are
+    // seen only by the faults and exits of the instructions after it (gcc's SHA-256 rounds: a rotate, then an add
+    // from memory) then works its flags out on those paths only, not at every pass.
+    private const byte RolPending = 0xFE, RorPending = 0xFF;
+
+    /// <summary>The rotate just emitted (code, size, its result in _v) as the pending record.</summary>
+    private void RotatePending(XCode code, int size)
+    {
+        int set = _setsUsed;
+        while (_pendingSets.Count <= set)
+            _pendingSets.Add([U64(), U64(), U64()]);
+        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Stloc, _pendingSets[set][2]);
+        _pending = (code == XCode.Rol ? RolPending : RorPending, size, set);
+        _setsUsed = set + 1;
     }
 
     /// <summary>The record (kind, size, a, b, _v) as a pending one, in the instruction's set.</summary>
@@ -84,6 +103,8 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>Field f of the record on the stack (FOp ... FFlags), from the pending record when there is one.</summary>
     private void FlagField(int f)
     {
+        if (_pending is { Kind: >= RolPending })
+            throw new InvalidOperationException("a rotate's pending flags read field by field: materialise them first");
         if (_pending is not { } p || f > FR)
         {
             il.Emit(OpCodes.Ldloc, _fl[f]);
@@ -98,6 +119,13 @@ internal sealed partial class XEmitter<TBus>
     private void Materialise()
     {
         if (_pending is null) return;
+        if (_pending is { Kind: >= RolPending } rotate)
+        {
+            _pending = null;   // the record before the rotate is in _fl
+            RotateFlags(rotate.Kind == RolPending ? XCode.Rol : XCode.Ror, rotate.Size, _pendingSets[rotate.Set][2]);
+            _pending = rotate;
+            return;
+        }
         for (int f = FOp; f <= FR; f++)
         {
             FlagField(f);

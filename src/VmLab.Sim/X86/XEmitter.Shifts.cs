@@ -100,7 +100,7 @@ internal sealed partial class XEmitter<TBus>
             il.Emit(OpCodes.Ldloc, _v);
         }
         SetReg(op.Dst, size, narrow: size <= 4);   // masked to size
-        if (_flagsLive) RotateFlags(op.Code, size);
+        if (_flagsLive) RotatePending(op.Code, size);
         return true;
     }
 
@@ -123,13 +123,14 @@ internal sealed partial class XEmitter<TBus>
         WriteThenCountedFlags(op, zero, fail, () => RotateFlags(o.Code, size));
     }
 
-    /// <summary>The record becomes the full RFLAGS after a rotate that left _v (the definition's RotateFlags).</summary>
-    private void RotateFlags(XCode code, int size)
+    /// <summary>The record becomes the full RFLAGS after a rotate whose result is in result (_v when not given;
+    /// the definition's RotateFlags).</summary>
+    private void RotateFlags(XCode code, int size, LocalBuilder? result = null)
     {
         il.Emit(OpCodes.Ldc_I4, (int)code);
         FlagArgs();
         il.Emit(OpCodes.Call, FullMethod);
-        il.Emit(OpCodes.Ldloc, _v);
+        il.Emit(OpCodes.Ldloc, result ?? _v);
         il.Emit(OpCodes.Ldc_I4, size);
         il.Emit(OpCodes.Call, RotateFlagsMethod);
         Eager();

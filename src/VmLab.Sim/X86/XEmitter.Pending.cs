@@ -76,20 +76,24 @@ internal sealed partial class XEmitter<TBus>
     private void RotatePending(XCode code, int size)
     {
         int set = _setsUsed;
-        while (_pendingSets.Count <= set)
-            _pendingSets.Add([U64(), U64(), U64()]);
         il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Stloc, _pendingSets[set][2]);
+        il.Emit(OpCodes.Stloc, PendingSet(set)[2]);
         _pending = (code == XCode.Rol ? RolPending : RorPending, size, set);
         _setsUsed = set + 1;
+    }
+
+    /// <summary>Pending set index (its a, b and result locals), declared at its first use.</summary>
+    private LocalBuilder[] PendingSet(int index)
+    {
+        while (_pendingSets.Count <= index)
+            _pendingSets.Add([U64(), U64(), U64()]);
+        return _pendingSets[index];
     }
 
     /// <summary>The record (kind, size, a, b, _v) as a pending one, in the instruction's set.</summary>
     private void RecordPending(byte kind, int size, Action a, Action b)
     {
-        while (_pendingSets.Count <= _instructionSet)
-            _pendingSets.Add([U64(), U64(), U64()]);
-        LocalBuilder[] set = _pendingSets[_instructionSet];
+        LocalBuilder[] set = PendingSet(_instructionSet);
         a();
         il.Emit(OpCodes.Stloc, set[0]);
         b();

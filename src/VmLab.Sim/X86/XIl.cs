@@ -57,12 +57,9 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
             while (_stored.Count <= local.LocalIndex) _stored.Add(long.MinValue);
             _stored[local.LocalIndex] = Now();
         }
-        Count(opcode);
+        Instructions++;
         inner.Emit(opcode, local);
     }
-
-    // every overload counts its instruction
-    private void Count(OpCode opcode) => Instructions++;
 
     // after a branch, return or throw, a block starts
     private void Ended(OpCode opcode)
@@ -73,36 +70,36 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
 
     public override void Emit(OpCode opcode)
     {
-        Count(opcode);
+        Instructions++;
         inner.Emit(opcode);
         Ended(opcode);
     }
 
-    public override void Emit(OpCode opcode, byte arg) { Count(opcode); inner.Emit(opcode, arg); }
-    public override void Emit(OpCode opcode, short arg) { Count(opcode); inner.Emit(opcode, arg); }
-    public override void Emit(OpCode opcode, long arg) { Count(opcode); inner.Emit(opcode, arg); }
-    public override void Emit(OpCode opcode, float arg) { Count(opcode); inner.Emit(opcode, arg); }
-    public override void Emit(OpCode opcode, double arg) { Count(opcode); inner.Emit(opcode, arg); }
-    public override void Emit(OpCode opcode, int arg) { Count(opcode); inner.Emit(opcode, arg); }
-    public override void Emit(OpCode opcode, MethodInfo meth) { Count(opcode); inner.Emit(opcode, meth); }
-    public override void Emit(OpCode opcode, SignatureHelper signature) { Count(opcode); inner.Emit(opcode, signature); }
-    public override void Emit(OpCode opcode, ConstructorInfo con) { Count(opcode); inner.Emit(opcode, con); }
-    public override void Emit(OpCode opcode, Type cls) { Count(opcode); inner.Emit(opcode, cls); }
+    public override void Emit(OpCode opcode, byte arg) { Instructions++; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, short arg) { Instructions++; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, long arg) { Instructions++; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, float arg) { Instructions++; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, double arg) { Instructions++; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, int arg) { Instructions++; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, MethodInfo meth) { Instructions++; inner.Emit(opcode, meth); }
+    public override void Emit(OpCode opcode, SignatureHelper signature) { Instructions++; inner.Emit(opcode, signature); }
+    public override void Emit(OpCode opcode, ConstructorInfo con) { Instructions++; inner.Emit(opcode, con); }
+    public override void Emit(OpCode opcode, Type cls) { Instructions++; inner.Emit(opcode, cls); }
 
     public override void Emit(OpCode opcode, Label label)
     {
-        Count(opcode);
+        Instructions++;
         _targets.Add(label.GetHashCode());   // a label's hash code is its index
         inner.Emit(opcode, label);
         Ended(opcode);
     }
 
-    public override void Emit(OpCode opcode, FieldInfo field) { Count(opcode); inner.Emit(opcode, field); }
-    public override void Emit(OpCode opcode, string str) { Count(opcode); inner.Emit(opcode, str); }
+    public override void Emit(OpCode opcode, FieldInfo field) { Instructions++; inner.Emit(opcode, field); }
+    public override void Emit(OpCode opcode, string str) { Instructions++; inner.Emit(opcode, str); }
 
     public override void Emit(OpCode opcode, Label[] labels)
     {
-        Count(opcode);
+        Instructions++;
         foreach (Label label in labels) _targets.Add(label.GetHashCode());
         inner.Emit(opcode, labels);
         Ended(opcode);
@@ -111,19 +108,19 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
     public override void EmitCalli(OpCode opcode, CallingConventions callingConvention, Type? returnType, Type[]? parameterTypes,
         Type[]? optionalParameterTypes)
     {
-        Count(opcode);
+        Instructions++;
         inner.EmitCalli(opcode, callingConvention, returnType, parameterTypes, optionalParameterTypes);
     }
 
     public override void EmitCalli(OpCode opcode, CallingConvention unmanagedCallConv, Type? returnType, Type[]? parameterTypes)
     {
-        Count(opcode);
+        Instructions++;
         inner.EmitCalli(opcode, unmanagedCallConv, returnType, parameterTypes);
     }
 
     public override void EmitCall(OpCode opcode, MethodInfo methodInfo, Type[]? optionalParameterTypes)
     {
-        Count(opcode);
+        Instructions++;
         inner.EmitCall(opcode, methodInfo, optionalParameterTypes);
     }
 

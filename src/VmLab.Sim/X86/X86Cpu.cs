@@ -92,8 +92,9 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     public bool Translation { get; set; } = true;
 
     /// <summary>
-    /// Whether the JIT compiles translated regions on a thread-pool thread while this CPU goes on interpreting
-    /// (off by default). Compiling a region takes the JIT about a millisecond per instruction; on a machine with
+    /// Whether the JIT compiles translated regions on a thread of its own, one for the process, while this CPU goes
+    /// on interpreting (off by default; regions are compiled in the order they got hot, whichever CPU they are for,
+    /// and never wait for the thread pool). Compiling a region takes the JIT ~0.1 ms per instruction; on a machine with
     /// a spare core a short program no longer waits for it. What runs is the same either way (the interpreter
     /// and the translator are the same machine), only which instructions run translated depends on timing.
     /// </summary>

@@ -56,8 +56,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// page is compiled again as one region (<see cref="Merge"/>).</summary>
     public long MergeChains { get; set; } = 4096;
 
-    /// <summary>Whether the JIT compiles regions on a thread-pool thread while the interpreter goes on (see
-    /// <see cref="X86Cpu{TBus}.TranslateInBackground"/>).</summary>
+    /// <summary>Whether the JIT compiles regions on its own thread (<see cref="XCompileThread"/>) while the
+    /// interpreter goes on (see <see cref="X86Cpu{TBus}.TranslateInBackground"/>).</summary>
     public bool Background { get; set; }
 
     private X86Cpu<TBus>? _spare;
@@ -209,7 +209,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             // failure would be a bug: the region is marked ready anyway so that its first call shows it
             var spare = _spare ??= new X86Cpu<TBus>(cpu.Bus);
             Interlocked.Increment(ref _pending);
-            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            XCompileThread.Queue(() =>
             {
                 try { Precompile(code, spare); }
                 finally
@@ -217,7 +217,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
                     region.Ready = true;
                     Interlocked.Decrement(ref _pending);
                 }
-            }, null);
+            });
         }
         else Precompile(code, _spare ??= new X86Cpu<TBus>(cpu.Bus));
         if (!merge) entry.Region = null;

@@ -1,0 +1,67 @@
+using Iced.Intel;
+using VmLab.Sim.Cpu;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace VmLab.X86.Tests;
+
+/// <summary>
+/// Regions compiled in the background (as `sim cpu` and the web view compile them) are compiled on a thread of
+/// their own: a busy thread pool (the web server's requests, or every worker blocked) does not hold them back.
+/// </summary>
+public class TranslatorBackgroundTests
+{
+    private static void Loop(Assembler a)
+    {
+        var loop = a.CreateLabel();
+        a.mov(ecx, 50000);
+        a.xor(ebx, ebx);
+        a.Label(ref loop);
+        a.imul(rbx, rbx, 3);
+        a.add(rbx, rcx);
+        a.dec(ecx);
+        a.jnz(loop);
+        a.ud2();
+    }
+
+    [Fact]
+    public void A_region_compiled_in_the_background_does_not_wait_behind_a_blocked_thread_pool()
+    {
+        // more blocked work items than the pool has workers: work queued behind them runs only once the pool has
+        // grown past them all, which it does slowly (a thread or two a second)
+        ThreadPool.GetMinThreads(out int workers, out _);
+        int blockers = workers + 16, started = 0;
+        // not disposed: blocked items the pool starts after the test has ended still wait on it, and return at once
+        var release = new ManualResetEventSlim();
+        for (int k = 0; k < blockers; k++)
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                Interlocked.Increment(ref started);
+                release.Wait();
+            }, null);
+        try
+        {
+            var t = new X86Machine(Loop);
+            t.Cpu.TranslateInBackground = true;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            StopReason st = t.Run(2000);
+            Assert.True(t.Cpu.TranslationsPending > 0, "no region was queued for the background JIT");
+            while (t.Cpu.TranslationsPending > 0 && waited.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(1);
+            int startedWhenReady = Volatile.Read(ref started);
+            Assert.Equal(0, t.Cpu.TranslationsPending);
+            Assert.True(startedWhenReady < blockers,
+                $"the region was compiled only after all {blockers} blocked work items had started");
+            while (st == StopReason.Budget) st = t.Run(1_000_000);
+            Assert.Equal(StopReason.InvalidOpcode, st);
+            var i = new X86Machine(Loop);
+            i.Cpu.Translation = false;
+            Assert.Equal(StopReason.InvalidOpcode, i.Run(10_000_000));
+            Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+            Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount / 2,
+                $"{t.Cpu.TranslationProfile.Translated} of {t.Cpu.InstructionCount} instructions ran translated");
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+}

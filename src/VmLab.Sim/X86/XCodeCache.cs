@@ -36,9 +36,6 @@ internal sealed class XCodePage(byte[] frame, int offset)
     // loop) since the page was last compiled as one, and the instructions compiled for it so far.
     public long Chained;
     public long Compiled;
-    // A merge could not take all of the page's code that has run into one region (the region's size limits, or
-    // the JIT's): merging again would only move the border between its regions, at a large region's JIT each time.
-    public bool Overflowed;
 }
 
 /// <summary>

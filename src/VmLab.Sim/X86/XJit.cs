@@ -138,7 +138,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             if (next.Region != region && next.Region.Code is not null)
             {
                 ExitChained++;
-                if (++region.Page.Chained >= MergeChains * region.Page.Compiled && !region.Page.Overflowed) Merge(cpu, region.Page, rip, next);
+                if (++region.Page.Chained >= MergeChains * region.Page.Compiled) Merge(cpu, region.Page, rip, next);
             }
             block = next;
         }
@@ -166,7 +166,6 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
                     || !next.Frame.AsSpan(next.Offset + region.NextLo, region.NextBytes.Length).SequenceEqual(region.NextBytes)))
             {
                 Invalidated++;
-                region.Page.Overflowed = false;   // its code changed: it may fit now
                 block.Region = block.Previous = null;
                 block.Heat = 0;
                 return null;
@@ -183,12 +182,11 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     {
         long start = Stopwatch.GetTimestamp();
         XCodePage? next = cpu.FetchedCodePage((rip >> 12) + 1);
-        if (EmitFitting(cpu, page, rip, merge, next) is not var (blocks, code, firstPiece, pieceCounts, whole))
+        if (EmitFitting(cpu, page, rip, merge, next) is not var (blocks, code, firstPiece, pieceCounts))
         {
             if (!merge) entry.Region = XRegion.Refused;
             return;
         }
-        if (merge) page.Overflowed = !whole;
         // the bytes each page's blocks were compiled from (a block of the next page is at its offset + 4096)
         int lo = int.MaxValue, hi = 0, nextLo = int.MaxValue, nextHi = 0, instructions = 0;
         foreach (XRegionBlock b in blocks)   // not LINQ: generic code JIT-compiled at a run's first region
@@ -244,13 +242,13 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// code such as gcc -O0's, where almost every instruction is an access); the rest are left to regions of their
     /// own. The entry's block alone (64 instructions at most) always fits, so this ends.</summary>
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "an XJit exists only where RuntimeFeature.IsDynamicCodeCompiled")]
-    private (List<XRegionBlock>, XRegionCode<TBus>, int[], int[], bool Whole)? EmitFitting(X86Cpu<TBus> cpu, XCodePage page, ulong rip, bool merge,
+    private (List<XRegionBlock>, XRegionCode<TBus>, int[], int[])? EmitFitting(X86Cpu<TBus> cpu, XCodePage page, ulong rip, bool merge,
         XCodePage? next)
     {
         var helperCodes = new Dictionary<XCode, int>();
         for (int most = XRegionBuilder.MaxInstructions, previous = int.MaxValue; ; Shrunk++)
         {
-            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most, next, (rip >> 12) + 1, out bool whole);
+            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most, next, (rip >> 12) + 1);
             if (blocks.Count == 0 || blocks[0].Count == 0) return null;
             int instructions = 0;
             foreach (XRegionBlock b in blocks) instructions += b.Count;
@@ -261,7 +259,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             {
                 foreach (var (op, n) in helperCodes) HelperCodes[op] = HelperCodes.GetValueOrDefault(op) + n;
                 DirectInstructions += direct;
-                return (blocks, code, firstPiece, pieceCounts, whole);
+                return (blocks, code, firstPiece, pieceCounts);
             }
             (previous, most) = (instructions, instructions * 2 / 3);
         }
@@ -270,11 +268,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// <summary>The regions of a page have jumped to each other often enough (<see cref="MergeChains"/> times the
     /// instructions compiled for the page, about what compiling them again costs the JIT, each jump through the
     /// dispatcher's loop costing ~15 ns) that one method holding them all pays for itself: compiles it from the
-    /// block a jump went to. Every merge raises the next one's bar by its own size, and a merge that could not take
-    /// all of the page's code that has run is the page's last (<see cref="XCodePage.Overflowed"/>): another would
-    /// only move the border between its regions (gcc -O0's string functions and their callers, on one page, merged
-    /// back and forth from two entries, 28 KB of IL each time), so a page whose blocks do not fit in one region
-    /// cannot keep the JIT busy.</summary>
+    /// block a jump went to. Every merge raises the next one's bar by its own size, so a page whose blocks do not
+    /// fit in one region cannot keep the JIT busy.</summary>
     private void Merge(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry)
     {
         page.Chained = 0;

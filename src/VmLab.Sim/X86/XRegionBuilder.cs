@@ -48,14 +48,8 @@ internal static class XRegionBuilder
     /// following virtual page), blocks there that have run are taken in too, at offsets from 4096 on: a loop that
     /// runs across the page boundary stays in one region instead of leaving it twice per iteration.</summary>
     public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge, int most = MaxInstructions,
-        XCodePage? next = null, ulong nextVpn = 0) => Build(cache, page, entry, merge, most, next, nextVpn, out _);
-
-    /// <summary>The same, and whether the region took every block it could reach (whole: none was left out for the
-    /// region's size).</summary>
-    public static List<XRegionBlock> Build(XCodeCache cache, XCodePage page, int entry, bool merge, int most,
-        XCodePage? next, ulong nextVpn, out bool whole)
+        XCodePage? next = null, ulong nextVpn = 0)
     {
-        whole = false;
         var blocks = new List<XRegionBlock>();
         var seen = new HashSet<int> { entry };
         var queue = new Queue<int>();
@@ -67,11 +61,7 @@ internal static class XRegionBuilder
         {
             if (queue.Count == 0)
             {
-                if (seeded)
-                {
-                    whole = true;
-                    break;
-                }
+                if (seeded) break;
                 seeded = true;
                 Seed(page, seen, queue, merge);
                 continue;

@@ -44,7 +44,8 @@ public class TranslatorBackgroundTests
             t.Cpu.TranslateInBackground = true;
             var waited = System.Diagnostics.Stopwatch.StartNew();
             StopReason st = t.Run(2000);
-            Assert.True(t.Cpu.TranslationsPending > 0, "no region was queued for the background JIT");
+            // queued (the JIT's thread may have compiled it already)
+            Assert.True(t.Cpu.TranslationStats.Regions > 0, "no region was queued for the background JIT");
             while (t.Cpu.TranslationsPending > 0 && waited.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(1);
             int startedWhenReady = Volatile.Read(ref started);
             Assert.Equal(0, t.Cpu.TranslationsPending);

@@ -40,7 +40,7 @@ public class TranslatorBackgroundTests
             }, null);
         try
         {
-            var t = new X86Machine(Loop);
+            var (t, i) = TranslatorPair.Of(Loop);
             t.Cpu.TranslateInBackground = true;
             var waited = System.Diagnostics.Stopwatch.StartNew();
             StopReason st = t.Run(2000);
@@ -53,8 +53,6 @@ public class TranslatorBackgroundTests
                 $"the region was compiled only after all {blockers} blocked work items had started");
             while (st == StopReason.Budget) st = t.Run(1_000_000);
             Assert.Equal(StopReason.InvalidOpcode, st);
-            var i = new X86Machine(Loop);
-            i.Cpu.Translation = false;
             Assert.Equal(StopReason.InvalidOpcode, i.Run(10_000_000));
             Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
             Assert.True(t.Cpu.TranslationProfile.Translated > t.Cpu.InstructionCount / 2,

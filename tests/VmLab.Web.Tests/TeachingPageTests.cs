@@ -218,13 +218,33 @@ public sealed partial class TeachingPageTests(BrowserFixture browser, StudentSer
     {
         await page.FillAsync("#quiz-seed", "4");
         await Click(page, "#quiz-new");
-        await Expect(page.Locator("#quiz-sheet li")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#quiz-sheet .quiz-title")).ToContainTextAsync("seed 4");
+        await Expect(page.Locator("#quiz-sheet:not([aria-busy]) li")).ToHaveCountAsync(2);
         await page.Locator(".quiz-answer").Nth(0).FillAsync("5");
         await page.Locator(".quiz-answer").Nth(1).FillAsync("7");
         await Click(page, "#quiz-check");
         await Expect(page.Locator("#quiz-sheet .mark.good")).ToHaveCountAsync(1);
         await Expect(page.Locator("#quiz-sheet .mark.bad")).ToContainTextAsync("expected 6");
         await Expect(page.Locator(".quiz-marks")).ToContainTextAsync("1 of 2 right");
+    });
+
+    [BrowserFact]
+    public Task Problems_asked_for_twice_show_the_last_asked_and_a_late_answer_for_the_first_does_not_wipe_them() => InPage("quiz-late", student.Server.Url, async page =>
+    {
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/api/quiz?*seed=4*", async route => { await release.Task; await route.ContinueAsync(); });
+        await page.FillAsync("#quiz-seed", "4");
+        await page.ClickAsync("#quiz-new");
+        await Expect(page.Locator("#quiz-sheet")).ToHaveAttributeAsync("aria-busy", "true");
+        await page.FillAsync("#quiz-seed", "5");
+        await page.ClickAsync("#quiz-new");
+        await Expect(page.Locator("#quiz-sheet .quiz-title")).ToContainTextAsync("seed 5");
+        await Expect(page.Locator("#quiz-sheet")).Not.ToHaveAttributeAsync("aria-busy", "true");
+        await page.Locator(".quiz-answer").Nth(0).FillAsync("my answer");
+        await page.RunAndWaitForResponseAsync(() => { release.SetResult(); return Task.CompletedTask; }, r => r.Url.Contains("seed=4"));
+        await page.EvaluateAsync("() => new Promise(r => setTimeout(r, 300))");     // the page has had the late answer
+        await Expect(page.Locator("#quiz-sheet .quiz-title")).ToContainTextAsync("seed 5");
+        await Expect(page.Locator(".quiz-answer").Nth(0)).ToHaveValueAsync("my answer");
     });
 
     [BrowserFact]

@@ -106,10 +106,27 @@ export async function setupQuiz(root) {
         marks.textContent = `${right} of ${r.marks.length} right`;
       } catch (e) { marks.textContent = e.message; }
     });
-    sheet.replaceChildren(el('ol', { class: 'quiz-questions' }, q.questions.map((text, i) =>
-      el('li', {}, el('div', { text }), inputs[i], el('div', { class: 'mark' })))), check, marks);
+    sheet.dataset.kind = q.kind;
+    sheet.dataset.seed = q.seed;
+    sheet.replaceChildren(el('div', { class: 'quiz-title', text: `${q.kind}, seed ${q.seed}` }),
+      el('ol', { class: 'quiz-questions' }, q.questions.map((text, i) =>
+        el('li', {}, el('div', { text }), inputs[i], el('div', { class: 'mark' })))), check, marks);
   };
-  const load = async () => { try { show(await api.quiz(kind.value, Number(seed.value) || 0)); } catch (e) { sheet.replaceChildren(el('div', { class: 'error', text: e.message })); } };
+  // New problems replace the sheet only when they are the last asked for, and the sheet says it is loading meanwhile:
+  // answers typed into the old sheet are not silently swapped for a blank new one under the student's cursor.
+  let asked = 0;
+  const load = async () => {
+    const mine = ++asked;
+    sheet.setAttribute('aria-busy', 'true');
+    try {
+      const q = await api.quiz(kind.value, Number(seed.value) || 0);
+      if (mine === asked) show(q);
+    } catch (e) {
+      if (mine === asked) sheet.replaceChildren(el('div', { class: 'error', text: e.message }));
+    } finally {
+      if (mine === asked) sheet.removeAttribute('aria-busy');
+    }
+  };
   kind.value = first.kind;
   const again = el('button', { id: 'quiz-new', text: 'New problems' });
   again.addEventListener('click', load);

@@ -55,10 +55,48 @@ public class TranslatorRegionSizeTests
     }
 
     [Fact]
+    public void A_merged_region_within_the_jits_size_limits_but_with_too_many_local_references_is_emitted_again_smaller()
+    {
+        // 212 instructions: ~49 KB of IL, ~17,000 IL instructions and ~1,800 blocks, all within the JIT's limits,
+        // but ~9,000 loads and stores of locals, past its 8,000 (MinOpts: SHA-256 at gcc -O0, 7.5x QEMU)
+        var (t, shrunk) = RunAlike(Locals(triples: 70, rounds: 1000));
+        Assert.True(shrunk > 0, "the 212-instruction loop's merge was compiled whole");
+        Assert.True(t.Cpu.TranslationStats.Regions >= 2, "one region holds the whole loop");
+    }
+
+    [Fact]
     public void A_region_of_ordinary_size_is_emitted_once()
     {
         var (_, shrunk) = RunAlike(Locals(triples: 30, rounds: 2000));
         Assert.Equal(0, shrunk);
+    }
+}
+
+/// <summary>The IL generator's count of local and argument references is the JIT's: every load, store and address
+/// of one, in short or long form; past 8,000 the JIT does not optimise the method (7,900 are allowed).</summary>
+public class IlLocalRefCountTests
+{
+    [Fact]
+    public void Loads_stores_and_addresses_of_locals_and_arguments_count_past_the_limit()
+    {
+        var method = new DynamicMethod("refs", typeof(int), [typeof(int)]);
+        var il = new XIl(method.GetILGenerator());
+        var locals = Enumerable.Range(0, 300).Select(_ => il.DeclareLocal(typeof(int))).ToArray();
+        for (int i = 0; i < 1975; i++)
+        {
+            il.Emit(OpCodes.Ldarg_0);                      // short form
+            il.Emit(OpCodes.Stloc, locals[i % 300]);       // stloc.s past local 3, stloc.N below
+            il.Emit(OpCodes.Ldloca, locals[(i + 7) % 300]);
+            il.Emit(OpCodes.Pop);
+            il.Emit(OpCodes.Ldarg_S, (byte)0);
+        }
+        il.Emit(OpCodes.Ret);
+        Assert.Equal(7900, il.LocalRefs);         // the JIT's 8,000 less what is kept spare
+        Assert.True(il.ILOffset < 58_000 && il.Instructions < 19_500 && il.Blocks < 1_950);
+        Assert.True(il.Optimizable);
+        il.Emit(OpCodes.Ldloc, locals[0]);
+        il.Emit(OpCodes.Pop);
+        Assert.False(il.Optimizable);
     }
 }
 
@@ -85,6 +123,7 @@ public class IlBlockCountTests
         il.Emit(OpCodes.Ret);
         Assert.Equal(4, il.Blocks);
         Assert.Equal(8, il.Instructions);
+        Assert.Equal(1, il.LocalRefs);
         Assert.True(il.Optimizable);
         var f = method.CreateDelegate<Func<int, int>>();
         Assert.Equal((2, 3), (f(4), f(5)));

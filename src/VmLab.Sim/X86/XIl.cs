@@ -24,6 +24,9 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
     /// <summary>IL instructions emitted so far.</summary>
     public int Instructions { get; private set; }
 
+    /// <summary>References to locals and arguments (loads, stores and addresses) emitted so far.</summary>
+    public int LocalRefs { get; private set; }
+
     /// <summary>Basic blocks as the JIT finds them in the IL emitted so far.</summary>
     public int Blocks
     {
@@ -38,11 +41,13 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
     }
 
     /// <summary>Whether the JIT will optimise the method. The runtime's JIT compiles a method whose IL passes
-    /// 60,000 bytes, 20,000 instructions or 2,000 basic blocks (or 2,000 locals, far more than a region declares)
-    /// with no optimisation at all (MinOpts: no inlining, every local on the stack): a 282-instruction region of
-    /// gcc -O0 code (58,793 bytes of IL) ran 3 times slower than its parts do compiled apart. A little is kept
-    /// spare.</summary>
-    public bool Optimizable => ILOffset <= 58_000 && Instructions <= 19_500 && Blocks <= 1_950;
+    /// 60,000 bytes, 20,000 instructions, 2,000 basic blocks, 2,000 locals (far more than a region declares) or
+    /// 8,000 references to locals and arguments with no optimisation at all (MinOpts: no inlining, every local on
+    /// the stack): a 282-instruction region of gcc -O0 code (58,793 bytes of IL) ran 3 times slower than its parts
+    /// do compiled apart. The references bind first for a region: about one IL instruction in two loads or stores
+    /// a guest register, a flag or a scratch value (SHA-256's rounds at gcc -O0 merged into 52 KB of IL with 9,084
+    /// references: MinOpts, the whole run 7.5x QEMU). A little is kept spare.</summary>
+    public bool Optimizable => ILOffset <= 58_000 && Instructions <= 19_500 && Blocks <= 1_950 && LocalRefs <= 7_900;
 
     /// <summary>The emitter's current moment (its instruction).</summary>
     public Func<long> Now { get; set; } = () => 0;
@@ -58,8 +63,13 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
             _stored[local.LocalIndex] = Now();
         }
         Instructions++;
+        LocalRefs++;
         inner.Emit(opcode, local);
     }
+
+    // ldarg, ldarga, starg, ldloc, ldloca, stloc in all their forms (0xFE 0x09-0x0E and 0x02-0x13)
+    private static bool IsLocalRef(OpCode opcode) =>
+        opcode.Value is >= 0x02 and <= 0x13 || opcode.Value is >= unchecked((short)0xFE09) and <= unchecked((short)0xFE0E);
 
     // after a branch, return or throw, a block starts
     private void Ended(OpCode opcode)
@@ -71,12 +81,13 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
     public override void Emit(OpCode opcode)
     {
         Instructions++;
+        if (IsLocalRef(opcode)) LocalRefs++;
         inner.Emit(opcode);
         Ended(opcode);
     }
 
-    public override void Emit(OpCode opcode, byte arg) { Instructions++; inner.Emit(opcode, arg); }
-    public override void Emit(OpCode opcode, short arg) { Instructions++; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, byte arg) { Instructions++; LocalRefs += IsLocalRef(opcode) ? 1 : 0; inner.Emit(opcode, arg); }
+    public override void Emit(OpCode opcode, short arg) { Instructions++; LocalRefs += IsLocalRef(opcode) ? 1 : 0; inner.Emit(opcode, arg); }
     public override void Emit(OpCode opcode, long arg) { Instructions++; inner.Emit(opcode, arg); }
     public override void Emit(OpCode opcode, float arg) { Instructions++; inner.Emit(opcode, arg); }
     public override void Emit(OpCode opcode, double arg) { Instructions++; inner.Emit(opcode, arg); }

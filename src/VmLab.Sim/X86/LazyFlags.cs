@@ -102,12 +102,12 @@ internal struct LazyFlags
         switch (op)
         {
             case Add or Adc or Inc:
-                cf = ((a & b) | ((a | b) & ~r)) & sign;
+                cf = CarryOut(a, b, r, sign);
                 of = (a ^ r) & (b ^ r) & sign;
                 af = (a ^ b ^ r) & Fl.AF;
                 break;
             case Sub or Sbb or Dec:
-                cf = ((~a & b) | ((~a | b) & r)) & sign;
+                cf = BorrowOut(a, b, r, sign);
                 of = (a ^ b) & (a ^ r) & sign;
                 af = (a ^ b ^ r) & Fl.AF;
                 break;
@@ -141,6 +141,15 @@ internal struct LazyFlags
         return bits | ResultBits(r, size);
     }
 
+    /// <summary>The carry out of the top bit (sign) of a + b (+ a carry in) = r: from the operands' and the result's
+    /// top bits alone, whatever the carry in was (adc's as add's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong CarryOut(ulong a, ulong b, ulong r, ulong sign) => ((a & b) | ((a | b) & ~r)) & sign;
+
+    /// <summary>The borrow out of the top bit of a - b (- a borrow in) = r, likewise (sbb's as sub's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong BorrowOut(ulong a, ulong b, ulong r, ulong sign) => ((~a & b) | ((~a | b) & r)) & sign;
+
     /// <summary>ZF, SF and PF of a result.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong ResultBits(ulong r, int size)
@@ -166,6 +175,8 @@ internal struct LazyFlags
         Add => r < a ? 1UL : 0,
         Inc or Dec or Mul or >= CarrySet => cf,
         Eager => flags & Fl.CF,
+        Adc => CarryOut(a, b, r, SignBit(size)) != 0 ? 1UL : 0,   // a chain of adc or sbb, and jb after one
+        Sbb => BorrowOut(a, b, r, SignBit(size)) != 0 ? 1UL : 0,
         _ => StatusBits(Of(op, size, a, b, r, cf, flags)) & Fl.CF,
     };
 
@@ -181,6 +192,12 @@ internal struct LazyFlags
         if (op == Sub) return CondAfterSub(size, a, b, res, flags, cc);
         if (op == Logic) return CondAfterLogic(size, res, flags, cc);
         if (op >= CarrySet && (cc >> 1) == 1) return (cf != 0) ^ ((cc & 1) != 0);   // b, ae after a bit test
+        if (op is Adc or Sbb && (cc >> 1) is 1 or 3)
+        {
+            // b, ae, be, a after adc or sbb (multi-word compares and long division): the carry out and the result
+            bool carry = CarryOf(op, size, a, b, res, cf, flags) != 0;
+            return ((cc >> 1) == 1 ? carry : carry || res == 0) ^ ((cc & 1) != 0);
+        }
         if ((op & ~CarrySet) != Eager && (cc >> 1) is 2 or 4)
             return ((cc >> 1) == 2 ? res == 0 : (res & SignBit(size)) != 0) ^ ((cc & 1) != 0);   // ZF and SF: the result alone
         return FromFlags(Of(op, size, a, b, res, cf, flags), cc);

@@ -156,24 +156,28 @@ internal static partial class XOps<TBus>
     internal static ulong ShiftDoubleFlags(ulong a, ulong v, ulong cf, int size) =>
         LazyFlags.ResultBits(v, size) | (cf != 0 ? Fl.CF : 0) | (((v ^ a) & LazyFlags.SignBit(size)) != 0 ? Fl.OF : 0);
 
-    /// <summary>The shifted value and CF, from the pattern dest:src (shld) or src:dest (shrd). 16-bit counts above
-    /// 16 shift through a 32-bit (then 48-bit) pattern dest:src:dest, as Intel does. UInt128 keeps a method from
-    /// being precompiled, so it lives here, compiled optimised at its first call, and not in the instruction's
-    /// body.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The shifted value and CF, from the pattern dest:src (shld) or src:dest (shrd), for a masked count of
+    /// 1 to 31 or 63. At 32 and 64 bits two host shifts (the translator calls this with size a constant: inlined, the
+    /// rest folds away); at 16 bits, <see cref="ThroughNarrow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static (ulong V, ulong Cf) Through(bool left, int size, ulong a, ulong b, int count, ulong m)
     {
-        int bits = size * 8;
-        if (left)
-        {
-            UInt128 pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | a : ((UInt128)a << bits) | b;
-            int width = size == 2 ? 48 : bits * 2;
-            return ((ulong)(pattern >> (width - bits - count)) & m, (ulong)(pattern >> (width - count)) & 1);
-        }
-        else
-        {
-            UInt128 pattern = size == 2 ? ((UInt128)a << 32) | ((UInt128)b << 16) | b : ((UInt128)b << bits) | a;
-            return ((ulong)(pattern >> count) & m, (ulong)(pattern >> (count - 1)) & 1);
-        }
+        if (size == 2) return ThroughNarrow(left, a, b, count, m);
+        int bits = size * 8;   // count < bits: the bits that come in from b are b's top (shld) or low (shrd) ones
+        return left
+            ? (((a << count) | ((b & m) >> (bits - count))) & m, (a >> (bits - count)) & 1)
+            : (((a & m) >> count | (b << (bits - count))) & m, (a >> (count - 1)) & 1);
+    }
+
+    /// <summary>Through at 16 bits, where counts above 16 shift through a 32-bit (then 48-bit) pattern
+    /// dest:src:dest, as Intel does. UInt128 keeps a method from being precompiled, so it lives here, compiled
+    /// optimised at its first call, and not in the instruction's body.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static (ulong V, ulong Cf) ThroughNarrow(bool left, ulong a, ulong b, int count, ulong m)
+    {
+        UInt128 pattern = left ? ((UInt128)a << 32) | ((UInt128)b << 16) | a : ((UInt128)a << 32) | ((UInt128)b << 16) | b;
+        return left
+            ? ((ulong)(pattern >> (48 - 16 - count)) & m, (ulong)(pattern >> (48 - count)) & 1)
+            : ((ulong)(pattern >> count) & m, (ulong)(pattern >> (count - 1)) & 1);
     }
 }

@@ -214,9 +214,11 @@ internal struct LazyFlags
         long sa = SignExtend(a, size), sb = SignExtend(b, size);
         return (cc >> 1) switch
         {
+            0 => (((a ^ b) & (a ^ res) & SignBit(size)) != 0) ^ not,
             1 => not ? a >= b : a < b,
             2 => not ? a != b : a == b,
             3 => not ? a > b : a <= b,
+            4 => ((res & SignBit(size)) != 0) ^ not,   // s, ns: gcc -O0 tests x >= 0 as cmp $0 and jns
             6 => not ? sa >= sb : sa < sb,
             7 => not ? sa > sb : sa <= sb,
             _ => FromFlags(Of(Sub, size, a, b, res, 0, flags), cc),

@@ -142,6 +142,14 @@ internal sealed partial class XEmitter<TBus>
             }, taken);
             return;
         }
+        if (_known is { Kind: LazyFlags.Sub } n && (cc >> 1) == 4)
+        {
+            // s and ns after a cmp: the result's sign (gcc -O0 tests x >= 0 as cmp $0 and jns)
+            RecordOperand(FR, n.Size, signed: true);
+            il.Emit(OpCodes.Ldc_I8, 0L);
+            il.Emit(not ? OpCodes.Bge : OpCodes.Blt, taken);
+            return;
+        }
         if (_known is { Kind: LazyFlags.Logic } l && (cc >> 1) is 0 or 1 or 2 or 4 or 6 or 7)
         {
             // OF and CF are clear: o and b never hold, no and ae always; SF alone decides s, l and ge

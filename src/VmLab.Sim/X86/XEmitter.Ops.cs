@@ -98,7 +98,9 @@ internal sealed partial class XEmitter<TBus>
                 il.Emit(OpCodes.Stloc, _v);
                 WriteDest(op, fail);
                 _known = null;
-                if (_flagsLive) RotateFlags(op.Code, size);   // else a later instruction replaces the flags unseen
+                // seen only by the exits after it (gcc -O0's `rolq $31, -16(%rbp)` before a load that may fault):
+                // worked out there, as a register's rotate does, not at every pass
+                if (_flagsLive) RotatePending(op.Code, size);
                 break;
             case XCode.Bt or XCode.Bts or XCode.Btr or XCode.Btc:
                 BitTest(op, next, fail);

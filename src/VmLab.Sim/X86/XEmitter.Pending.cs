@@ -14,16 +14,21 @@ internal sealed partial class XEmitter<TBus>
 {
     // the pending record (its set of locals in _pendingSets), or null when _fl is the record
     private (byte Kind, int Size, int Set)? _pending;
-    // operands and result of pending records, a set of its own for each instruction that records one: a fault
-    // still finds the record before the faulting instruction's own, and the JIT sees locals written once, whose
-    // constants (kind, size, an immediate operand) it folds into the exits that read them (a set shared by a
-    // region's pieces left the immediate in a register on the loop's path)
+    // operands and result of pending records: two sets, an instruction that records one writing the one the record
+    // it found is not in (a fault still finds that record). A record is read only on paths emitted while it is the
+    // pending one (its instruction's successors up to the next record, their exits and the piece's end; a piece
+    // starts with none), so two are enough. A set for every such instruction gave the JIT three locals per
+    // flag-setting instruction, and its SSA's cost grows with locals times blocks (past 512 locals it inlines
+    // nothing): a 36 KB region of base64 at gcc -O1 spent half of its 270 M cycles of JIT building SSA; by
+    // DOTNET_JitTimeLogCsv the regions' JIT took 465 -> 166 M cycles there, SHA-256 -O0's 2000 -> 417 M, sudoku
+    // -O3's 88 -> 79 M.
     private readonly List<LocalBuilder[]> _pendingSets = [];
-    private int _setsUsed;
     // whether the instruction being emitted may leave its record pending (see PendingOk), and the set it writes
-    // (the next unused one)
     private bool _pendingOk;
     private int _instructionSet;
+
+    /// <summary>The set a new record goes to: not the pending record's.</summary>
+    private int FreshSet() => _pending is { Set: 0 } ? 1 : 0;
 
     // per piece, whether the flags record at its start can be seen (by the code or by an exit) before a later
     // instruction of the piece replaces it; an edge into a piece that cannot see it need not materialise it
@@ -62,12 +67,12 @@ internal sealed partial class XEmitter<TBus>
             _pending = null;
             if (!_pendingOk) return;
         }
-        _instructionSet = _setsUsed;
+        _instructionSet = FreshSet();
     }
 
     // A rotate's flags, pending: CF and OF from its result, the rest as the record before it left them, which stays
     // in _fl (a rotate finds the record materialised) until a later instruction replaces it. Its kind is a marker
-    // above every record kind, its result in a set of its own; only Materialise reads it. A rotate whose flags are
+    // above every record kind, its result in a pending set; only Materialise reads it. A rotate whose flags are
     // seen only by the faults and exits of the instructions after it (gcc's SHA-256 rounds: a rotate, then an add
     // from memory) then works its flags out on those paths only, not at every pass.
     private const byte RolPending = 0xFE, RorPending = 0xFF;
@@ -75,11 +80,10 @@ internal sealed partial class XEmitter<TBus>
     /// <summary>The rotate just emitted (code, size, its result in _v) as the pending record.</summary>
     private void RotatePending(XCode code, int size)
     {
-        int set = _setsUsed;
+        int set = FreshSet();
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Stloc, PendingSet(set)[2]);
         _pending = (code == XCode.Rol ? RolPending : RorPending, size, set);
-        _setsUsed = set + 1;
     }
 
     /// <summary>Pending set index (its a, b and result locals), declared at its first use.</summary>
@@ -101,7 +105,6 @@ internal sealed partial class XEmitter<TBus>
         il.Emit(OpCodes.Ldloc, _v);
         il.Emit(OpCodes.Stloc, set[2]);
         _pending = (kind, size, _instructionSet);
-        _setsUsed = _instructionSet + 1;
     }
 
     /// <summary>Field f of the record on the stack (FOp ... FFlags), from the pending record when there is one.</summary>

@@ -108,7 +108,7 @@ internal struct LazyFlags
                 break;
             case Sub or Sbb or Dec:
                 cf = BorrowOut(a, b, r, sign);
-                of = (a ^ b) & (a ^ r) & sign;
+                of = SubOverflow(a, b, r, sign);
                 af = (a ^ b ^ r) & Fl.AF;
                 break;
             case Mul:
@@ -149,6 +149,10 @@ internal struct LazyFlags
     /// <summary>The borrow out of the top bit of a - b (- a borrow in) = r, likewise (sbb's as sub's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong BorrowOut(ulong a, ulong b, ulong r, ulong sign) => ((~a & b) | ((~a | b) & r)) & sign;
+
+    /// <summary>The signed overflow of a - b (- a borrow in) = r: the operands' signs differ and the result's is b's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SubOverflow(ulong a, ulong b, ulong r, ulong sign) => (a ^ b) & (a ^ r) & sign;
 
     /// <summary>ZF, SF and PF of a result.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -214,7 +218,7 @@ internal struct LazyFlags
         long sa = SignExtend(a, size), sb = SignExtend(b, size);
         return (cc >> 1) switch
         {
-            0 => (((a ^ b) & (a ^ res) & SignBit(size)) != 0) ^ not,
+            0 => (SubOverflow(a, b, res, SignBit(size)) != 0) ^ not,
             1 => not ? a >= b : a < b,
             2 => not ? a != b : a == b,
             3 => not ? a > b : a <= b,

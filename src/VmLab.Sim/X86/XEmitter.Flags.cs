@@ -142,17 +142,18 @@ internal sealed partial class XEmitter<TBus>
             }, taken);
             return;
         }
-        if (_known is { Kind: LazyFlags.Sub } n && (cc >> 1) == 4)
+        if (_known is { Kind: not (LazyFlags.Eager or LazyFlags.CarrySet) } r && (cc >> 1) == 4)
         {
-            // s and ns after a cmp: the result's sign (gcc -O0 tests x >= 0 as cmp $0 and jns)
-            RecordOperand(FR, n.Size, signed: true);
+            // s and ns: the result's sign, whatever instruction recorded it (LazyFlags.CondOf's rule; gcc -O0 tests
+            // x >= 0 as cmp $0 and jns). The result is kept masked to its size: its sign once sign-extended
+            RecordOperand(FR, r.Size, signed: true);
             il.Emit(OpCodes.Ldc_I8, 0L);
             il.Emit(not ? OpCodes.Bge : OpCodes.Blt, taken);
             return;
         }
-        if (_known is { Kind: LazyFlags.Logic } l && (cc >> 1) is 0 or 1 or 2 or 4 or 6 or 7)
+        if (_known is { Kind: LazyFlags.Logic } l && (cc >> 1) is 0 or 1 or 2 or 6 or 7)
         {
-            // OF and CF are clear: o and b never hold, no and ae always; SF alone decides s, l and ge
+            // OF and CF are clear: o and b never hold, no and ae always; SF alone decides l and ge
             if ((cc >> 1) is 0 or 1)
             {
                 if (not) il.Emit(OpCodes.Br, taken);
@@ -164,7 +165,7 @@ internal sealed partial class XEmitter<TBus>
             il.Emit((cc >> 1) switch
             {
                 2 => not ? OpCodes.Bne_Un : OpCodes.Beq,
-                4 or 6 => not ? OpCodes.Bge : OpCodes.Blt,
+                6 => not ? OpCodes.Bge : OpCodes.Blt,
                 _ => not ? OpCodes.Bgt : OpCodes.Ble,
             }, taken);
             return;

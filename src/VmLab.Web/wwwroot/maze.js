@@ -106,8 +106,6 @@ export async function setupQuiz(root) {
         marks.textContent = `${right} of ${r.marks.length} right`;
       } catch (e) { marks.textContent = e.message; }
     });
-    sheet.dataset.kind = q.kind;
-    sheet.dataset.seed = q.seed;
     sheet.replaceChildren(el('div', { class: 'quiz-title', text: `${q.kind}, seed ${q.seed}` }),
       el('ol', { class: 'quiz-questions' }, q.questions.map((text, i) =>
         el('li', {}, el('div', { text }), inputs[i], el('div', { class: 'mark' })))), check, marks);

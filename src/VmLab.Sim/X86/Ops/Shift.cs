@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using VmLab.Sim.Cpu;
 
@@ -45,6 +46,13 @@ internal static partial class XOps<TBus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Rotate(XCode code, ulong a, int count, int size)
     {
+        // 32 and 64 bits through BitOperations, which the JIT makes one rol or ror: the shift-or form below, on a
+        // 32-bit value held in a ulong, was two shifts, an or and a zero extension (SHA-256's rounds are a third
+        // rotates)
+        if (size == 4)
+            return code == XCode.Rol ? BitOperations.RotateLeft((uint)a, count) : BitOperations.RotateRight((uint)a, count);
+        if (size == 8)
+            return code == XCode.Rol ? BitOperations.RotateLeft(a, count) : BitOperations.RotateRight(a, count);
         int bits = size * 8, c = count % bits;
         if (c == 0) return a;
         ulong m = LazyFlags.Mask(size);

@@ -32,6 +32,38 @@ public class GraderTests(StudentWork work)
         Assert.True(report.FullMarks);
     }
 
+    [Fact]
+    public void Building_and_grading_leave_no_compiler_server_socket_in_tmp()
+    {
+        // Every build of student C# starts a compiler server of its own, which listens on a socket in /tmp and is
+        // killed with the build. A socket made since the fixture began that nothing listens on any more is one a
+        // build left behind (a build still running elsewhere, in another test, listens on its own; one just ended
+        // removes its socket a moment later, so the check is repeated for a few seconds).
+        Assert.NotEmpty(work.Report("solved").Tests);   // the fixture's builds and gradings are done
+        List<string> left = [];
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            left = [.. Directory.GetFiles("/tmp", "vmlab-grader-*").Where(f => File.GetLastWriteTimeUtc(f) >= work.Started.AddSeconds(-1) && !Listening(f))];
+            if (left.Count == 0) return;
+            Thread.Sleep(500);
+        }
+        Assert.Fail($"left in /tmp: {string.Join(", ", left)}");
+    }
+
+    private static bool Listening(string socket)
+    {
+        using var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
     private void AssertLoses(StudentFile file)
     {
         Assert.NotEmpty(file.Expects);

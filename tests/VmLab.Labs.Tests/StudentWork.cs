@@ -26,6 +26,9 @@ public sealed class StudentWork : IDisposable
     /// <summary>Which workspace each student file went into.</summary>
     public Dictionary<StudentFile, string> Home { get; } = [];
 
+    /// <summary>When the building and grading began.</summary>
+    public DateTime Started { get; } = DateTime.UtcNow;
+
     public StudentWork()
     {
         var workspaces = new List<(string Name, IReadOnlyList<Exercise> Exercises)>();

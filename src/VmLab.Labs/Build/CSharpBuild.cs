@@ -54,12 +54,25 @@ internal static partial class CSharpBuild
         File.WriteAllText(solution, "<Solution>\n" + string.Concat(units.Select(u => $"  <Project Path=\"{Path.GetRelativePath(root, ProjectFile(u))}\" />\n")) + "</Solution>\n");
         // One compiler server for this build alone (its own pipe name), started inside the build's process group,
         // so it warms up once for all units and dies with the group: no server of anyone else's compiles this code.
-        var (exit, output) = Tools.Run(Tools.Dotnet(), ["build", solution, "-nologo", "-v:q", "-clp:NoSummary", "-nodeReuse:false",
-            "-p:UseRazorBuildServer=false", "-p:UseSharedCompilation=true", $"-p:SharedCompilationId=vmlab-grader-{Guid.NewGuid():N}",
-            "-p:ImportDirectoryBuildProps=false", "-p:ImportDirectoryBuildTargets=false", "-p:ImportDirectoryPackagesProps=false",
-            "-p:ImportDirectorySolutionProps=false", "-p:ImportDirectorySolutionTargets=false"], root, limits);
-        return [.. units.Select(u => Errors(u, output, exit))];
+        string server = $"vmlab-grader-{Guid.NewGuid():N}";
+        try
+        {
+            var (exit, output) = Tools.Run(Tools.Dotnet(), ["build", solution, "-nologo", "-v:q", "-clp:NoSummary", "-nodeReuse:false",
+                "-p:UseRazorBuildServer=false", "-p:UseSharedCompilation=true", $"-p:SharedCompilationId={server}",
+                "-p:ImportDirectoryBuildProps=false", "-p:ImportDirectoryBuildTargets=false", "-p:ImportDirectoryPackagesProps=false",
+                "-p:ImportDirectorySolutionProps=false", "-p:ImportDirectorySolutionTargets=false"], root, limits);
+            return [.. units.Select(u => Errors(u, output, exit))];
+        }
+        finally
+        {
+            File.Delete(ServerSocket(server));
+        }
     }
+
+    /// <summary>Where the compiler server named server listens: a Unix domain socket in /tmp itself, whatever the
+    /// build's TMPDIR (Roslyn's choice: a socket's path is at most 107 bytes). The server dies with the build's
+    /// process group without removing it, so the build removes it: one file left in /tmp per grading otherwise.</summary>
+    private static string ServerSocket(string server) => Path.Combine("/tmp", server);
 
     private static Dictionary<string, string> Errors(CsUnit u, string output, VmLab.Linux.ChildExit exit)
     {

@@ -57,4 +57,12 @@ public sealed class TempDir(string prefix) : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
+
+    /// <summary>A temporary directory deleted when the test process ends (for files that theories' cases name).</summary>
+    public static string ForProcess(string prefix)
+    {
+        var dir = new TempDir(prefix);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
+        return dir.Path;
+    }
 }

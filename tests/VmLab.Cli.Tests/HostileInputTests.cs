@@ -9,7 +9,8 @@ namespace VmLab.Cli.Tests;
 /// </summary>
 public sealed class HostileInputTests
 {
-    private static readonly string Dir = Directory.CreateTempSubdirectory("vmlab-hostile-").FullName;
+    // the theories' cases name files here before any test runs: it goes when the test process ends
+    private static readonly string Dir = TempDir.ForProcess("vmlab-hostile-");
 
     private static string File(string name, string text)
     {

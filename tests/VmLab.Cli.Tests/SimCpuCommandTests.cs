@@ -143,7 +143,8 @@ public sealed class SimRunProgramOrScenarioTests
     [Fact]
     public void A_scenario_name_with_program_is_bad_input_and_runs_nothing()
     {
-        string elf = Path.Combine(Directory.CreateTempSubdirectory("vmlab-run-").FullName, "hello.elf");
+        using var dir = new TempDir("vmlab-run-");
+        string elf = Path.Combine(dir.Path, "hello.elf");
         File.WriteAllBytes(elf, VmLab.Sim.Elf.ElfPrograms.Bytes("hello")!);
         foreach (string[] args in new[] { new[] { "sim", "run", "--program", elf, "hello" }, ["sim", "run", "--program", elf, "fork", "--json"] })
         {

@@ -15,8 +15,8 @@ namespace VmLab.Bench;
 /// ratios as medians of per-round ratios. `-- x86-vs-qemu [rounds] [program ...] [--profile]`: the named programs
 /// only; --profile prints only the in-process profile. A path to a .c file (written against native/user/lib's u-lib.h,
 /// entry process_main) is a program too, and -O0/-O1/-O2/-O3/-Os builds every program at that level instead of the
-/// user flags' -O2: held-out programs and other optimisation levels, timed the same way. Programs/more/*.c are ten
-/// such programs written like held-out ones (docs/x86.md, "fourth round").
+/// user flags' -O2: held-out programs and other optimisation levels, timed the same way. Programs/more/*.c are fourteen
+/// such programs written like held-out ones (docs/x86.md, "fourth round" and "fifth round").
 /// </summary>
 internal static partial class X86VsQemu
 {

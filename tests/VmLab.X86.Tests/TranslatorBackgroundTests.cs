@@ -24,6 +24,32 @@ public class TranslatorBackgroundTests
     }
 
     [Fact]
+    public void With_the_jit_idle_the_regions_of_a_page_merge_after_a_sixteenth_of_the_jumps()
+    {
+        // The late block's 5,000 rounds jump between the loop's region and its own 10,000 times: under the 28,672
+        // (4,096 for each of the 7 instructions compiled) after which the regions merge while the JIT is busy or
+        // compiles on the run's own thread (TranslatorRegionTests: 2 regions), over the sixteenth of it they need
+        // while the JIT has nothing to do.
+        var t = new X86Machine(TranslatorRegionTests.LateBranch(20_000, 5_000));
+        var i = new X86Machine(TranslatorRegionTests.LateBranch(20_000, 5_000));
+        i.Cpu.Translation = false;
+        t.Cpu.TranslateInBackground = true;
+        StopReason st;
+        do
+        {
+            st = t.Run(500);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (t.Cpu.TranslationsPending > 0 && waited.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(1);
+        }
+        while (st == StopReason.Budget);
+        Assert.Equal(StopReason.InvalidOpcode, st);
+        Assert.Equal(StopReason.InvalidOpcode, i.Run(10_000_000));
+        Assert.True(i.Cpu.Registers.SameAs(t.Cpu.Registers), "registers, rip or flags differ");
+        Assert.Equal(i.Cpu.InstructionCount, t.Cpu.InstructionCount);
+        Assert.Equal(3, t.Cpu.TranslationStats.Regions);
+    }
+
+    [Fact]
     public void A_region_compiled_in_the_background_does_not_wait_behind_a_blocked_thread_pool()
     {
         // more blocked work items than the pool has workers: work queued behind them runs only once the pool has

@@ -42,7 +42,7 @@ public class TranslatorRegionTests
     /// <summary>A counted loop (rcx from iterations down) that, in the last late iterations only, also takes a
     /// block laid out after the loop's end (add ebx, 0x777; its imm32 is patched by a test), which jumps back
     /// into the loop.</summary>
-    private static Action<Assembler> LateBranch(int iterations, int late) => a =>
+    internal static Action<Assembler> LateBranch(int iterations, int late) => a =>
     {
         var loop = a.CreateLabel();
         var back = a.CreateLabel();

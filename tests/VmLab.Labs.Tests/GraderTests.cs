@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using VmLab.Labs.Grading;
 
 namespace VmLab.Labs.Tests;
@@ -52,13 +53,13 @@ public class GraderTests(StudentWork work)
 
     private static bool Listening(string socket)
     {
-        using var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            s.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+            s.Connect(new UnixDomainSocketEndPoint(socket));
             return true;
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (SocketException)
         {
             return false;
         }

@@ -23,6 +23,13 @@ public class TranslatorBackgroundTests
         a.ud2();
     }
 
+    /// <summary>Returns once the background JIT has compiled every region the machine queued (at most a minute).</summary>
+    private static void WaitForJit(X86Machine t)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (t.Cpu.TranslationsPending > 0 && waited.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(1);
+    }
+
     [Fact]
     public void With_the_jit_idle_the_regions_of_a_page_merge_after_a_sixteenth_of_the_jumps()
     {
@@ -38,8 +45,7 @@ public class TranslatorBackgroundTests
         do
         {
             st = t.Run(500);
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (t.Cpu.TranslationsPending > 0 && waited.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(1);
+            WaitForJit(t);
         }
         while (st == StopReason.Budget);
         Assert.Equal(StopReason.InvalidOpcode, st);
@@ -68,11 +74,10 @@ public class TranslatorBackgroundTests
         {
             var (t, i) = TranslatorPair.Of(Loop);
             t.Cpu.TranslateInBackground = true;
-            var waited = System.Diagnostics.Stopwatch.StartNew();
             StopReason st = t.Run(2000);
             // queued (the JIT's thread may have compiled it already)
             Assert.True(t.Cpu.TranslationStats.Regions > 0, "no region was queued for the background JIT");
-            while (t.Cpu.TranslationsPending > 0 && waited.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(1);
+            WaitForJit(t);
             int startedWhenReady = Volatile.Read(ref started);
             Assert.Equal(0, t.Cpu.TranslationsPending);
             Assert.True(startedWhenReady < blockers,

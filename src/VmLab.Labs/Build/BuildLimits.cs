@@ -59,8 +59,9 @@ internal static class Tools
     }
 
     /// <summary>Runs a tool bounded by limits in dir; its exit and what it printed (stdout and stderr together, at most 1 MiB).
-    /// Its TMPDIR is a directory of its own under dir, removed afterwards: what a killed compiler server or NuGet
-    /// leaves in a temp dir (sockets, scratch, locks) goes with it.</summary>
+    /// Its TMPDIR is a directory of its own under dir, removed afterwards: what a killed tool such as NuGet leaves in a
+    /// temp dir (scratch, locks) goes with it. (Not the compiler server's socket, which is in /tmp whatever TMPDIR
+    /// says: CSharpBuild removes that.)</summary>
     public static (ChildExit Exit, string Output) Run(string program, IReadOnlyList<string> args, string dir, BuildLimits limits)
     {
         string id = Guid.NewGuid().ToString("N");

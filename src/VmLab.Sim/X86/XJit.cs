@@ -278,7 +278,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
 
     /// <summary>The regions of a page have jumped to each other often enough (<see cref="MergeChains"/> times the
     /// instructions compiled for the page, about what compiling them again costs the JIT, each jump through the
-    /// dispatcher's loop costing ~15 ns) that one method holding them all pays for itself: compiles it from the
+    /// dispatcher's loop costing ~15-20 ns) that one method holding them all pays for itself: compiles it from the
     /// block a jump went to. Every merge raises the next one's bar by its own size, so a page whose blocks do not
     /// fit in one region cannot keep the JIT busy.</summary>
     private void Merge(X86Cpu<TBus> cpu, XCodePage page, ulong rip, XBlock entry)

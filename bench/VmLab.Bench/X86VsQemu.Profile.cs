@@ -36,7 +36,8 @@ internal static partial class X86VsQemu
         if (translation)
             Console.WriteLine($"  {Path.GetFileName(elf)}: {k.Cpu.TranslationForms.Direct} compiled instructions emitted as IL; calling " +
                               "their definition: " + string.Join(", ", k.Cpu.TranslationForms.Helpers.Select(h => $"{h.Key} {h.Value}")) +
-                              $"; regions emitted again smaller, too large for the JIT to optimise: {k.Cpu.TranslationForms.Shrunk}");
+                              $"; regions emitted again smaller, too large for the JIT to optimise: {k.Cpu.TranslationForms.Shrunk}" +
+                              $"; exits at a host TLB miss: {k.Cpu.TranslationMisses.Exits} (pages compiled again with the slow path: {k.Cpu.TranslationMisses.Recompiled})");
         double seconds = sw.Elapsed.TotalSeconds, cpuSeconds = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
         var stats = k.Cpu.TranslationStats;
         var p = k.Cpu.TranslationProfile;

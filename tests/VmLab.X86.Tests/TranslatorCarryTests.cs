@@ -64,9 +64,9 @@ public class TranslatorCarryTests
         a.ud2();
     }
 
-    private static (X86Machine, X86Machine) Pair()
+    private static (X86Machine, X86Machine) Pair(long missLimit)
     {
-        var (t, i) = TranslatorPair.Of(EveryFormMissing);
+        var (t, i) = TranslatorPair.Of(EveryFormMissing, missLimit: missLimit);
         foreach (var m in new[] { t, i })
         {
             m.Memory.Map(PageA, 50, PagePerm.UserRw);
@@ -77,12 +77,16 @@ public class TranslatorCarryTests
         return (t, i);
     }
 
+    // a miss limit of 0 takes every miss on the slow path, which carries the values; the shipped one leaves the
+    // region at the first misses, and takes the later ones on the slow path
     [Theory]
-    [InlineData(0)]
-    [InlineData(41)]
-    public void Values_computed_before_a_missing_access_survive_it(long timer)
+    [InlineData(0, 0)]
+    [InlineData(41, 0)]
+    [InlineData(0, TranslatorPair.Default)]
+    [InlineData(41, TranslatorPair.Default)]
+    public void Values_computed_before_a_missing_access_survive_it(long timer, long missLimit)
     {
-        var (t, i) = Pair();
+        var (t, i) = Pair(missLimit);
         t.Cpu.TimerInterval = i.Cpu.TimerInterval = timer;
         Assert.Equal(StopReason.InvalidOpcode, TranslatorPair.AlikeAtEveryStop(t, i));
         foreach (ulong page in new[] { PageA, PageA + 4096, PageB, PageB + 4096 })

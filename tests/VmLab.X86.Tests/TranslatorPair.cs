@@ -9,14 +9,21 @@ namespace VmLab.X86.Tests;
 /// and the check that they stay the same machine stop after stop.</summary>
 internal static class TranslatorPair
 {
-    public static (X86Machine Translated, X86Machine Interpreted) Of(Action<Assembler> program, PagePerm code = PagePerm.UserRo)
+    /// <summary>With missLimit, the translated machine's regions leave at that many host TLB misses per page
+    /// before its slow path takes them (0: the slow path from the start; <see cref="Default"/>: as shipped).</summary>
+    public static (X86Machine Translated, X86Machine Interpreted) Of(Action<Assembler> program, PagePerm code = PagePerm.UserRo,
+        long missLimit = Default)
     {
         var t = new X86Machine(program, code);
         t.Cpu.TranslationThreshold = 0;
+        if (missLimit != Default) t.Cpu.TranslationMissLimit = missLimit;
         var i = new X86Machine(program, code);
         i.Cpu.Translation = false;
         return (t, i);
     }
+
+    /// <summary>The translator's own miss limit (<see cref="Of"/>).</summary>
+    public const long Default = -1;
 
     /// <summary>Runs both to their first stop that is not the timer: at every stop the same reason, registers,
     /// flags, rip and instructions retired. Returns that last stop.</summary>

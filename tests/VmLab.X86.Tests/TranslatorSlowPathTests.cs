@@ -7,10 +7,12 @@ namespace VmLab.X86.Tests;
 
 /// <summary>
 /// A compiled region's loads and stores that the host TLB cannot serve (a miss, a page-crossing access, a fault,
-/// a store into code) all go through the region's one slow path, which stores the registers, the flags record
-/// and the scratch values to the CPU, calls the MMU walk and loads them back: after it the translated machine
-/// must be the interpreted one, at every timer stop, at a fault (the state of the faulting instruction, nothing
-/// written) and after a store into its own code.
+/// a store into code) first leave the region for the interpreter (rip on the instruction, its state as it found
+/// it); once a page's regions have missed often enough (the miss limit: 0 here makes it at once, 40 part way
+/// through the loops) they go through the region's one slow path instead, which stores the registers, the flags
+/// record and the scratch values to the CPU, calls the MMU walk and loads them back. Either way the translated
+/// machine must be the interpreted one, at every timer stop, at a fault (the state of the faulting instruction,
+/// nothing written) and after a store into its own code.
 /// </summary>
 public class TranslatorSlowPathTests
 {
@@ -60,9 +62,9 @@ public class TranslatorSlowPathTests
         a.nop();
     }
 
-    private static (X86Machine, X86Machine) AlternatingPair()
+    private static (X86Machine, X86Machine) AlternatingPair(long missLimit)
     {
-        var (t, i) = TranslatorPair.Of(Alternating);
+        var (t, i) = TranslatorPair.Of(Alternating, missLimit: missLimit);
         foreach (var m in new[] { t, i })
         {
             m.Memory.Map(PageA, 50, PagePerm.UserRw);
@@ -71,10 +73,13 @@ public class TranslatorSlowPathTests
         return (t, i);
     }
 
-    [Fact]
-    public void A_loop_whose_every_access_misses_the_host_TLB_stops_and_faults_as_interpreted()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(40)]
+    [InlineData(TranslatorPair.Default)]
+    public void A_loop_whose_every_access_misses_the_host_TLB_stops_and_faults_as_interpreted(long missLimit)
     {
-        var (t, i) = AlternatingPair();
+        var (t, i) = AlternatingPair(missLimit);
         t.Cpu.TimerInterval = i.Cpu.TimerInterval = 53;   // more than a pass of the loop, stopping all over it
         SameStop(t, i, StopReason.Fault);
         Assert.Equal(FaultKind.PageFault, t.Cpu.LastFault.Kind);
@@ -85,10 +90,13 @@ public class TranslatorSlowPathTests
         Assert.True(t.Cpu.TranslationStats.Entries > 0, "nothing ran translated");
     }
 
-    [Fact]
-    public void The_same_loop_without_the_timer_ends_in_the_same_state()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(40)]
+    [InlineData(TranslatorPair.Default)]
+    public void The_same_loop_without_the_timer_ends_in_the_same_state(long missLimit)
     {
-        var (t, i) = AlternatingPair();
+        var (t, i) = AlternatingPair(missLimit);
         SameStop(t, i, StopReason.Fault);
         Assert.Equal(i.Memory.Peek(PageA, 64), t.Memory.Peek(PageA, 64));
         Assert.Equal(i.Memory.Peek(PageB, 64), t.Memory.Peek(PageB, 64));
@@ -124,10 +132,13 @@ public class TranslatorSlowPathTests
         a.nop();
     }
 
-    [Fact]
-    public void A_store_straddling_into_a_read_only_page_faults_on_that_page_and_writes_nothing()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(40)]
+    [InlineData(TranslatorPair.Default)]
+    public void A_store_straddling_into_a_read_only_page_faults_on_that_page_and_writes_nothing(long missLimit)
     {
-        var (t, i) = TranslatorPair.Of(Straddling);
+        var (t, i) = TranslatorPair.Of(Straddling, missLimit: missLimit);
         foreach (var m in new[] { t, i })
         {
             m.Memory.Map(X86Machine.DataVa + 4096, 52, PagePerm.UserRo);
@@ -178,10 +189,13 @@ public class TranslatorSlowPathTests
         a.jnz(loop);
     }
 
-    [Fact]
-    public void A_read_modify_write_into_the_next_instruction_runs_the_written_bytes()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(40)]
+    [InlineData(TranslatorPair.Default)]
+    public void A_read_modify_write_into_the_next_instruction_runs_the_written_bytes(long missLimit)
     {
-        var (t, i) = TranslatorPair.Of(PatchingByReadModifyWrite, PagePerm.UserRw);
+        var (t, i) = TranslatorPair.Of(PatchingByReadModifyWrite, PagePerm.UserRw, missLimit);
         SameStop(t, i, StopReason.InvalidOpcode);
         Assert.Equal(50UL * 51 / 2, t[Reg.Rbx]);
         Assert.Equal(t.Memory.Peek(X86Machine.CodeVa, t.CodeLength), i.Memory.Peek(X86Machine.CodeVa, t.CodeLength));

@@ -42,7 +42,11 @@ public sealed partial class X86Cpu<TBus>
                         rip = _regs.Rip;
                         count = 0;
                         _codeWritten = false;
-                        if (stop == StopReason.Budget) continue;
+                        if (stop == StopReason.Budget)
+                        {
+                            resumed = _jit.Missed;   // the interpreter makes the access the region missed
+                            continue;
+                        }
                         reason = stop;
                         goto Stop;
                     }

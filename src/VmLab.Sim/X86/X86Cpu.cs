@@ -132,6 +132,20 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
         }
     }
 
+    /// <summary>Host TLB misses a page's regions leave at before the page is compiled again with the slow path,
+    /// which takes them inside the region (0: the slow path from the start; tests run both ways).</summary>
+    internal long TranslationMissLimit
+    {
+        get => _jit?.MissLimit ?? 0;
+        set
+        {
+            if (_jit is not null) _jit.MissLimit = value;
+        }
+    }
+
+    /// <summary>Region exits at a host TLB miss, and pages compiled again with the slow path for them.</summary>
+    internal (long Exits, long Recompiled) TranslationMisses => _jit is null ? default : (_jit.ExitMiss, _jit.MissRecompiled);
+
     /// <summary>Regions compiled so far, and the instructions in them.</summary>
     public (long Regions, long Instructions, long Entries, long Invalidated) TranslationStats =>
         _jit is null ? default : (_jit.Compiled, _jit.CompiledInstructions, _jit.Entries, _jit.Invalidated);

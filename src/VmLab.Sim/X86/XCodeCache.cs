@@ -36,6 +36,8 @@ internal sealed class XCodePage(byte[] frame, int offset)
     // loop) since the page was last compiled as one, and the instructions compiled for it so far.
     public long Chained;
     public long Compiled;
+    // host TLB misses that left the page's regions (XJit.MissLimit)
+    public long Misses;
 }
 
 /// <summary>

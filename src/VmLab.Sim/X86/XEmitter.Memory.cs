@@ -5,15 +5,12 @@ using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
-// Memory in IL: a load or store is the host TLB's probe inline; a miss branches to the region's one shared slow
-// path (the MMU walk, a fault, a store into code), which calls the CPU with nothing the region keeps in host
-// registers live across the call.
+// Memory in IL: a load or store is the host TLB's probe inline; a miss leaves the region for the interpreter
+// (Miss) or, in a page that keeps missing, branches to the region's one shared slow path (the MMU walk, a fault, a
+// store into code), which calls the CPU with nothing the region keeps in host registers live across the call.
 internal sealed partial class XEmitter<TBus>
 {
-    private static readonly MethodInfo HostPageMethod = typeof(X86Cpu<TBus>).GetMethod("PageOf", Static)!;
-    private static readonly MethodInfo HostSlotOfMethod = typeof(X86Cpu<TBus>).GetMethod("HostSlotOf", Static)!;
-    private static readonly MethodInfo HostSlotMethod = typeof(X86Cpu<TBus>).GetMethod("HostSlot", Static)!;
-    private static readonly MethodInfo HostByteMethod = typeof(X86Cpu<TBus>).GetMethod("HostByte", Static)!;
+    private static readonly MethodInfo RotateRightMethod = typeof(System.Numerics.BitOperations).GetMethod("RotateRight", [typeof(ulong), typeof(int)])!;
     private static readonly MethodInfo SlowAccessMethod = typeof(X86Cpu<TBus>).GetMethod("SlowAccess", Any)!;
     private static readonly FieldInfo SpillField = typeof(X86Cpu<TBus>).GetField("Spill", Any)!;
     private static readonly FieldInfo ReadPagesField = typeof(X86Cpu<TBus>).GetField("_readPages", Any)!;
@@ -21,8 +18,27 @@ internal sealed partial class XEmitter<TBus>
     private static readonly FieldInfo TagField = typeof(HostPageTable).GetField(nameof(HostPageTable.Tag))!;
     private static readonly FieldInfo AddendField = typeof(HostPageTable).GetField(nameof(HostPageTable.Addend))!;
     private static readonly FieldInfo LoadedField = typeof(X86Cpu<TBus>).GetField("_loaded", Any)!;
-    private static readonly MethodInfo ReadMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Read))!;
-    private static readonly MethodInfo WriteMethod = typeof(SizedAccess).GetMethod(nameof(SizedAccess.Write))!;
+
+    /// <summary>What a region returns, or'ed into StopReason.Budget, when it left at an access its host TLB missed
+    /// (<see cref="Miss"/>).</summary>
+    public const int MissExit = 0x100;
+
+    // a region compiled to leave at a miss, and the way out of the instruction being emitted when it does
+    private readonly bool _missExits;
+    private Label? _miss;
+    // whether the instruction being emitted called a definition that stores (its own memory path notices a store
+    // into code)
+    private bool _calledStore;
+
+    /// <summary>Where an access of a region compiled with miss exits goes when the host TLB misses: out of the
+    /// region, as a fault leaves (rip on the instruction, the state as it found it, the rest of the piece
+    /// refunded), for the interpreter to make the access the full way (the MMU walk, the fill, a fault, a store into
+    /// code) and carry on. The shared slow path (<see cref="WriteSlowPath"/>) joins every access of a region to
+    /// every other through one block, and reloads the guest registers there: the JIT then builds a phi for each
+    /// live register at each access, and SSA, value numbering and the register allocator's time grows with their
+    /// product (gcc -O2's Fibonacci: 37 -> 17 ms for one region, all its regions 184-200 -> 107-110 ms). A page
+    /// whose regions miss often is compiled again with the slow path (<see cref="XJit{TBus}.MissLimit"/>).</summary>
+    private Label Miss() => _miss ??= il.DefineLabel();
 
     // the probe's entry index, and what a miss hands the shared slow path (address, value to store): each set
     // right before its use, so none is live anywhere else (the shared path's own uses would otherwise keep a
@@ -31,10 +47,11 @@ internal sealed partial class XEmitter<TBus>
 
     /// <summary>An emitter whose IL generator remembers which instruction last stored each local (what a miss
     /// carries across the shared slow path: <see cref="Carried"/>).</summary>
-    private static XEmitter<TBus> Tracked(ILGenerator generator, List<XPiece> pieces, Dictionary<XCode, int> helperCodes)
+    private static XEmitter<TBus> Tracked(ILGenerator generator, List<XPiece> pieces, Dictionary<XCode, int> helperCodes,
+        bool missExits)
     {
         var il = new XIl(generator);
-        var emitter = new XEmitter<TBus>(il, pieces, helperCodes);
+        var emitter = new XEmitter<TBus>(il, pieces, helperCodes, missExits);
         il.Now = emitter.Moment;
         return emitter;
     }
@@ -48,12 +65,20 @@ internal sealed partial class XEmitter<TBus>
     /// shared block).</summary>
     private void Load(int size, Access access, Label fail)
     {
+        if (_missExits)
+        {
+            il.Emit(OpCodes.Stloc, _ea);
+            HostBytes(size, access, Miss());
+            HostLoad(size);
+            il.Emit(OpCodes.Stloc, _t);
+            return;
+        }
         Label slow = il.DefineLabel(), done = il.DefineLabel();
         // the address is needed after a load only by the store of a read-modify-write; _t is the load's own
         List<LocalBuilder> carried = Carried(access == Access.Write, _t);
         il.Emit(OpCodes.Stloc, _ea);
         HostBytes(size, access, slow);
-        il.Emit(OpCodes.Call, ReadMethod);
+        HostLoad(size);
         il.Emit(OpCodes.Stloc, _t);
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
@@ -69,11 +94,20 @@ internal sealed partial class XEmitter<TBus>
     /// this run executes from never has a write entry, so a store that hits cannot have written code.</summary>
     private void Store(int size, Label fail, bool last = false, Action? tail = null)
     {
+        if (_missExits)
+        {
+            // a store into code misses (such a page has no write entry): the interpreter makes it and notices
+            HostBytes(size, Access.Write, Miss());
+            il.Emit(OpCodes.Ldloc, _v);
+            HostStore(size);
+            tail?.Invoke();
+            return;
+        }
         Label slow = il.DefineLabel(), done = il.DefineLabel();
         List<LocalBuilder> carried = Carried(tail != null);
         HostBytes(size, Access.Write, slow);
         il.Emit(OpCodes.Ldloc, _v);
-        il.Emit(OpCodes.Call, WriteMethod);
+        HostStore(size);
         tail?.Invoke();
         il.Emit(OpCodes.Br, done);
         il.MarkLabel(slow);
@@ -178,9 +212,11 @@ internal sealed partial class XEmitter<TBus>
 
     /// <summary>The host TLB's probe for the size bytes at _ea (<see cref="X86Cpu{TBus}.HostRead"/> in its parts, so
     /// that a miss branches to slow straight from the tag compare; access Write for a store): leaves the host
-    /// bytes' reference and size on the stack for SizedAccess. A one-byte access compares the entry's tag with the
-    /// page number its index came from; a wider one with the page of its last byte. A local at rbp first tries the
-    /// region's frame page (<see cref="InFrame"/>).</summary>
+    /// address of the bytes on the stack (a native int: <see cref="HostLoad"/>, <see cref="HostStore"/>). The
+    /// CPU's small helpers for each step (PageOf, HostSlot, HostByte, SizedAccess) are written out here as IL: as
+    /// calls the JIT inlined four methods at every access, each inline work and temporaries for it. A one-byte
+    /// access compares the entry's tag with the page number its index came from; a wider one with the page of its
+    /// last byte. A local at rbp first tries the region's frame page (<see cref="InFrame"/>).</summary>
     private void HostBytes(int size, Access access, Label slow)
     {
         LocalBuilder slot = _slot ??= il.DeclareLocal(typeof(nint)), page = _page ??= U64();
@@ -192,23 +228,47 @@ internal sealed partial class XEmitter<TBus>
             il.Emit(OpCodes.Ldc_I8, (long)size - 1);
             il.Emit(OpCodes.Add);
         }
-        il.Emit(OpCodes.Call, HostPageMethod);
+        il.Emit(OpCodes.Ldc_I4, 12);   // PageOf
+        il.Emit(OpCodes.Shr_Un);
         il.Emit(OpCodes.Stloc, page);
         if (frame) FramePageHit(size, access, page, have);
         il.Emit(OpCodes.Ldloc, size == 1 ? page : _ea);
-        il.Emit(OpCodes.Call, size == 1 ? HostSlotOfMethod : HostSlotMethod);
+        if (size > 1)   // HostSlot: the rotate, then HostSlotOf's mask
+        {
+            il.Emit(OpCodes.Ldc_I4, 12);
+            il.Emit(OpCodes.Call, RotateRightMethod);
+        }
+        il.Emit(OpCodes.Ldc_I8, (long)HostPage.Count - 1);
+        il.Emit(OpCodes.And);
+        il.Emit(OpCodes.Conv_I);
         il.Emit(OpCodes.Stloc, slot);
         HostEntry(TagField, access, slot);
         il.Emit(OpCodes.Ldind_I8);
         il.Emit(OpCodes.Ldloc, page);
         il.Emit(OpCodes.Bne_Un, slow);
         il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Conv_I);
         HostEntry(AddendField, access, slot);
         il.Emit(OpCodes.Ldind_I);
         if (frame) FramePageFill(access, page);
-        il.Emit(OpCodes.Call, HostByteMethod);
+        il.Emit(OpCodes.Add);   // HostByte
         il.MarkLabel(have);
-        il.Emit(OpCodes.Ldc_I4, size);
+    }
+
+    /// <summary>SizedAccess.Read of the host address on the stack, as the IL it inlines to: the value zero-extended.</summary>
+    private void HostLoad(int size)
+    {
+        if (size > 1) il.Emit(OpCodes.Unaligned, (byte)1);
+        il.Emit(size switch { 1 => OpCodes.Ldind_U1, 2 => OpCodes.Ldind_U2, 4 => OpCodes.Ldind_U4, _ => OpCodes.Ldind_I8 });
+        if (size < 8) il.Emit(OpCodes.Conv_U8);
+    }
+
+    /// <summary>SizedAccess.Write of the value on the stack at the host address under it, as the IL it inlines to.</summary>
+    private void HostStore(int size)
+    {
+        if (size < 8) il.Emit(size switch { 1 => OpCodes.Conv_U1, 2 => OpCodes.Conv_U2, _ => OpCodes.Conv_U4 });
+        if (size > 1) il.Emit(OpCodes.Unaligned, (byte)1);
+        il.Emit(size switch { 1 => OpCodes.Stind_I1, 2 => OpCodes.Stind_I2, 4 => OpCodes.Stind_I4, _ => OpCodes.Stind_I8 });
     }
 
     /// <summary>The address of entry slot's tag or addend in the host TLB's table for access: what X86Cpu.HostHit
@@ -259,8 +319,9 @@ internal sealed partial class XEmitter<TBus>
             il.Emit(OpCodes.Bgt_Un, probe);
         }
         il.Emit(OpCodes.Ldloc, _ea);
+        il.Emit(OpCodes.Conv_I);
         il.Emit(OpCodes.Ldloc, addend);
-        il.Emit(OpCodes.Call, HostByteMethod);
+        il.Emit(OpCodes.Add);
         il.Emit(OpCodes.Br, have);
         il.MarkLabel(probe);
     }

@@ -39,6 +39,7 @@ internal sealed partial class XEmitter<TBus>
         foreach (var copy in copies) il.Emit(OpCodes.Ldloca, copy);
         il.Emit(OpCodes.Ldloc, _r[0]);
         il.Emit(OpCodes.Call, MoveStringMethod);
+        _calledStore = true;
         il.Emit(OpCodes.Stloc, _ok);
         for (int i = 0; i < 3; i++)
         {

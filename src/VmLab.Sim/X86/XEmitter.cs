@@ -57,9 +57,10 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     private readonly Dictionary<XCode, int> _helperCodes;
     private int _direct;
 
-    private XEmitter(ILGenerator il, List<XPiece> pieces, Dictionary<XCode, int> helperCodes)
+    private XEmitter(ILGenerator il, List<XPiece> pieces, Dictionary<XCode, int> helperCodes, bool missExits)
     {
         this.il = il;
+        _missExits = missExits;
         _helperCodes = helperCodes;
         _pieces = pieces;
         // plain loops, not LINQ: LINQ over these value types is JIT-compiled at a run's first region
@@ -91,7 +92,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     /// is too large for the JIT to optimise (<see cref="XIl.Optimizable"/>).</summary>
     [RequiresDynamicCode("compiles x86 blocks to IL")]
     public static XRegionCode<TBus> Emit(ulong va, List<XRegionBlock> blocks, out int[] firstPiece, out int[] pieceCounts,
-        Dictionary<XCode, int> helperCodes, out int direct, out bool optimizable)
+        Dictionary<XCode, int> helperCodes, out int direct, out bool optimizable, bool missExits = false)
     {
         var pieces = new List<XPiece>();
         firstPiece = new int[blocks.Count];
@@ -112,7 +113,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         for (int i = 0; i < pieces.Count; i++) pieceCounts[i] = pieces[i].Count;
         var method = new DynamicMethod($"x86_region_{va + (ulong)blocks[0].Offset:x}", typeof(int),
             [typeof(X86Cpu<TBus>), typeof(long).MakeByRefType(), typeof(int)], typeof(X86Cpu<TBus>), skipVisibility: true);
-        var emitter = Tracked(method.GetILGenerator(), pieces, helperCodes);
+        var emitter = Tracked(method.GetILGenerator(), pieces, helperCodes, missExits);
         emitter.Write();
         direct = emitter._direct;
         optimizable = ((XIl)emitter.il).Optimizable;
@@ -199,13 +200,16 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     {
         ulong next = at + op.Len;
         Label fail = il.DefineLabel(), done = il.DefineLabel();
+        (_miss, _calledStore) = (null, false);
         (_op, _opNext, _notRetired) = (op, next, notRetired);
         BeginInstruction(op);
         var found = _pending;   // the record a fault leaves
         if (Direct(op, next, fail))
         {
             _direct++;
-            if (MayStore(op) && !ChecksOwnStore(op)) CodeWrittenCheck();   // one compare with the CPU's flag
+            // one compare with the CPU's flag; in a region that leaves at a miss only a call that stores can set it
+            // (a store into code misses: such a page has no write entry)
+            if (MayStore(op) && !ChecksOwnStore(op) && (!_missExits || _calledStore)) CodeWrittenCheck();
         }
         else
         {
@@ -219,6 +223,13 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         var after = _pending;
         _pending = found;
         Leave(at, StopReason.Fault);
+        if (_miss is { } miss)
+        {
+            // as a fault leaves, but for the dispatcher to carry on at the instruction (MissExit)
+            il.MarkLabel(miss);
+            Refund(notRetired);
+            Leave(at, (int)StopReason.Budget | MissExit);
+        }
         _pending = after;
         il.MarkLabel(done);
     }
@@ -248,12 +259,14 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
         il.MarkLabel(clean);
     }
 
-    private void Leave(ulong rip, StopReason reason)
+    private void Leave(ulong rip, StopReason reason) => Leave(rip, (int)reason);
+
+    private void Leave(ulong rip, int reason)
     {
         Materialise();
         il.Emit(OpCodes.Ldc_I8, (long)rip);
         il.Emit(OpCodes.Stloc, _rip);
-        il.Emit(OpCodes.Ldc_I4, (int)reason);
+        il.Emit(OpCodes.Ldc_I4, reason);
         il.Emit(OpCodes.Stloc, _reason);
         il.Emit(OpCodes.Br, _exit);
     }

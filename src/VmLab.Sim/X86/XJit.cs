@@ -11,12 +11,15 @@ namespace VmLab.Sim.X86;
 /// compiled from the page's bytes [Lo, Hi), a copy of which is kept: it runs only while memory still holds
 /// them (checked once per code-cache epoch, as decoded blocks are).
 /// </summary>
-internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, int[] pieceCounts, Delegate? code, int blocks, int instructions)
+internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, int[] pieceCounts, Delegate? code, int blocks, int instructions,
+    int entry = 0)
 {
     /// <summary>Marks a block whose region cannot be compiled (its first instruction is not one to compile).</summary>
     public static readonly XRegion Refused = new(0, null!, 0, [], [], null, 0, 0);
 
     public readonly ulong Va = va;
+    /// <summary>The offset in the page of the block the region was compiled from.</summary>
+    public readonly int Entry = entry;
     public readonly XCodePage Page = page;
     public readonly int Lo = lo;
     public readonly byte[] Bytes = bytes;
@@ -57,6 +60,14 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// background and has nothing of this CPU's to do (<see cref="MergeDue"/>).</summary>
     public long MergeChains { get; set; } = 4096;
 
+    /// <summary>Host TLB misses that left a page's regions (<see cref="XEmitter{TBus}.MissExit"/>) before the page
+    /// is compiled again with the slow path, which takes a miss inside the region. A region is first compiled to
+    /// leave at a miss, which the JIT compiles in about half the time; a miss costs the dispatcher's way round
+    /// then (the interpreter runs the rest of the block), ~1 us, so a page that keeps missing (a host TLB entry
+    /// two pages take turns in, a store next to code, a kernel that empties the TLB at every entry) pays about
+    /// a millisecond before its slow path. 0: always the slow path.</summary>
+    public long MissLimit { get; set; } = 1024;
+
     /// <summary>Whether the JIT compiles regions on its own thread (<see cref="XCompileThread"/>) while the
     /// interpreter goes on (see <see cref="X86Cpu{TBus}.TranslateInBackground"/>).</summary>
     public bool Background { get; set; }
@@ -82,6 +93,13 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     public long ExitEvent { get; private set; }
     /// <summary>Exits that went on into another compiled region, of this page or another, without the interpreter.</summary>
     public long ExitChained { get; private set; }
+    /// <summary>Exits at a host TLB miss (<see cref="MissLimit"/>), and pages compiled again for them.</summary>
+    public long ExitMiss { get; private set; }
+    public long MissRecompiled { get; private set; }
+
+    /// <summary>Whether the last <see cref="TryRun"/> ended at a host TLB miss: the interpreter then runs from the
+    /// middle of a block, which must not become a region's entry.</summary>
+    public bool Missed { get; private set; }
 
     private long _jitTicks;
 
@@ -106,6 +124,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// becoming the entry of a region of its own.</summary>
     public StopReason? TryRun(X86Cpu<TBus> cpu, XBlock block, ulong rip, ref long left, bool heat)
     {
+        Missed = false;
         if (block.Region is null)
         {
             if (!heat || block.Heat++ < Threshold || cpu.CurrentCodePage is not { } page) return null;
@@ -116,8 +135,16 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         {
             Entries++;
             long before = left;
-            var reason = (StopReason)Unsafe.As<XRegionCode<TBus>>(region.Code!)(cpu, ref left, entry);
+            int code = Unsafe.As<XRegionCode<TBus>>(region.Code!)(cpu, ref left, entry);
+            var reason = (StopReason)(code & 0xFF);
             TranslatedInstructions += before - left;
+            if ((code & XEmitter<TBus>.MissExit) != 0)
+            {
+                OnMiss(cpu, region);
+                if (before == left) return result;   // at the entry: the interpreter runs the block
+                Missed = true;
+                return StopReason.Budget;
+            }
             if (before == left && reason == StopReason.Budget) return result;   // nothing ran: the interpreter's turn
             result = reason;
             // Budget with more than a piece's worth left: the region jumped somewhere it does not hold (or code was
@@ -201,7 +228,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         CompiledInstructions += instructions;
         page.Compiled += instructions;
         var region = new XRegion(rip & ~0xFFFUL, page, lo, page.Frame.AsSpan(page.Offset + lo, hi - lo).ToArray(),
-            pieceCounts, code, blocks.Count, instructions) { Epoch = cpu.CodeCache.Epoch, Ready = !Background };
+            pieceCounts, code, blocks.Count, instructions, (int)(rip & 0xFFF)) { Epoch = cpu.CodeCache.Epoch, Ready = !Background };
         if (nextHi > 0)
             (region.Next, region.NextLo, region.NextBytes) = (next, nextLo, next!.Frame.AsSpan(next.Offset + nextLo, nextHi - nextLo).ToArray());
         if (Background)
@@ -255,7 +282,7 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
             foreach (XRegionBlock b in blocks) instructions += b.Count;
             helperCodes.Clear();
             var code = XEmitter<TBus>.Emit(rip & ~0xFFFUL, blocks, out int[] firstPiece, out int[] pieceCounts, helperCodes,
-                out int direct, out bool optimizable);
+                out int direct, out bool optimizable, MissExitsFor(page));
             if (optimizable || instructions >= previous)
             {
                 foreach (var (op, n) in helperCodes) HelperCodes[op] = HelperCodes.GetValueOrDefault(op) + n;
@@ -285,6 +312,20 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     {
         page.Chained = 0;
         Compile(cpu, page, rip, entry, merge: true);
+    }
+
+    private bool MissExitsFor(XCodePage page) => page.Misses < MissLimit;
+
+    /// <summary>A region left at a host TLB miss: once its page's regions have missed <see cref="MissLimit"/> times,
+    /// the page is compiled again, as a merge from this region's entry, with the slow path, once (the regions of
+    /// the page it does not take in keep leaving at a miss; regions compiled for the page later take the slow path).</summary>
+    private void OnMiss(X86Cpu<TBus> cpu, XRegion region)
+    {
+        ExitMiss++;
+        XCodePage page = region.Page;
+        if (++page.Misses != MissLimit) return;
+        MissRecompiled++;
+        if (page.Blocks[region.Entry] is { Tail: 0 } entry) Merge(cpu, page, region.Va + (ulong)region.Entry, entry);
     }
 
     /// <summary>Has the JIT compile the region now, counting its time (<see cref="JitTicks"/>).</summary>

@@ -50,7 +50,9 @@ internal sealed class FlatVmLab : IVmLabRunner
 /// no-execute, the read-only page above it and nothing mapped above that, as the host harness lays them out.
 /// The code and data pages move between two frames from case to case (page-table edits followed by INVLPG or
 /// a CR3 reload, as a kernel does), so a stale TLB entry or decoded block would run the wrong bytes.
-/// Interpreted (the oracle), or translated: every block compiled to IL the first time it runs.
+/// Interpreted (the oracle), or translated: every block compiled to IL the first time it runs, its accesses
+/// missing the (emptied) host TLB either through the region's slow path (missLimit 0) or leaving the region for the
+/// interpreter (the translator's own limit, which a case never reaches).
 /// </summary>
 internal sealed class PagedVmLab : IVmLabRunner
 {
@@ -62,9 +64,9 @@ internal sealed class PagedVmLab : IVmLabRunner
     private readonly Random _moves = new(26);
     private ulong _code, _data;
 
-    public PagedVmLab(bool translated = false)
+    public PagedVmLab(bool translated = false, long? missLimit = null)
     {
-        Name = translated ? "paged, translated" : "paged";
+        Name = !translated ? "paged" : missLimit == 0 ? "paged, translated" : "paged, translated, leaving at a miss";
         var frames = new FrameAllocator(_memory);
         _pt = PageTable.Create(frames);
         for (int i = 0; i < 2; i++)
@@ -83,6 +85,7 @@ internal sealed class PagedVmLab : IVmLabRunner
         _tlb = new Tlb(new Mmu(_memory) { NoExecuteEnable = true });
         _tlb.LoadCr3(_pt.Root);
         _cpu = new X86Cpu<PagedBus>(new PagedBus(_tlb)) { Translation = translated, TranslationThreshold = 0 };
+        if (missLimit is { } limit) _cpu.TranslationMissLimit = limit;
     }
 
     public string Name { get; }

@@ -63,9 +63,10 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// <summary>Host TLB misses that left a page's regions (<see cref="XEmitter{TBus}.MissExit"/>) before the page
     /// is compiled again with the slow path, which takes a miss inside the region. A region is first compiled to
     /// leave at a miss, which the JIT compiles in about half the time; a miss costs the dispatcher's way round
-    /// then (the interpreter runs the rest of the block), ~1 us, so a page that keeps missing (a host TLB entry
-    /// two pages take turns in, a store next to code, a kernel that empties the TLB at every entry) pays about
-    /// a millisecond before its slow path. 0: always the slow path.</summary>
+    /// then and the interpreter to the end of the block, ~0.17 us more than the slow path (two pages taking turns
+    /// in one host TLB entry at every access: 4 M such exits, 1.2 s -> 1.86 s without a limit), so a page that keeps
+    /// missing (such pages, a store next to code, a kernel that empties the TLB at every entry) pays ~0.2 ms
+    /// before its slow path. 0: always the slow path.</summary>
     public long MissLimit { get; set; } = 1024;
 
     /// <summary>Whether the JIT compiles regions on its own thread (<see cref="XCompileThread"/>) while the

@@ -218,11 +218,16 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
             if (MayStore(op)) CodeWrittenCheck();
         }
         il.Emit(OpCodes.Br, done);
-        il.MarkLabel(fail);
-        Refund(notRetired);
         var after = _pending;
         _pending = found;
-        Leave(at, StopReason.Fault);
+        // the fault exit, unless nothing branches to it (an instruction whose accesses leave at a miss cannot fault
+        // in the region): dead IL still counts towards the JIT's limits (XIl.Optimizable)
+        if (il is not XIl x || x.Targeted(fail))
+        {
+            il.MarkLabel(fail);
+            Refund(notRetired);
+            Leave(at, StopReason.Fault);
+        }
         if (_miss is { } miss)
         {
             // as a fault leaves, but for the dispatcher to carry on at the instruction (MissExit)

@@ -52,6 +52,9 @@ internal sealed class XIl(ILGenerator inner) : ILGenerator
     /// <summary>The emitter's current moment (its instruction).</summary>
     public Func<long> Now { get; set; } = () => 0;
 
+    /// <summary>Whether a branch or switch emitted so far goes to the label.</summary>
+    public bool Targeted(Label label) => _targets.Contains(label.GetHashCode());
+
     /// <summary>Whether the local was last stored at moment now.</summary>
     public bool StoredAt(LocalBuilder local, long now) => local.LocalIndex < _stored.Count && _stored[local.LocalIndex] == now;
 

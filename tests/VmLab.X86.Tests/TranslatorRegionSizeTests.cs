@@ -65,6 +65,16 @@ public class TranslatorRegionSizeTests
     }
 
     [Fact]
+    public void A_page_too_large_for_one_region_compiles_each_merge_of_its_parts_once()
+    {
+        // the 450-instruction loop's merges, from one part and then the other, take the same blocks each time: the
+        // later ones hand them back to the region compiled before (18 regions when each was compiled again)
+        var (t, _) = RunAlike(Locals(triples: 150, rounds: 4000));
+        Assert.True(t.Cpu.TranslationRemerged > 0, "no merge handed its blocks back");
+        Assert.InRange(t.Cpu.TranslationStats.Regions, 2, 10);
+    }
+
+    [Fact]
     public void A_region_whose_accesses_leave_at_a_miss_holds_no_fault_exit_for_them()
     {
         // 257 instructions, ~7,300 references to locals: such an access cannot fault in the region, and a fault

@@ -146,6 +146,9 @@ public sealed partial class X86Cpu<TBus> where TBus : IMemoryBus
     /// <summary>Region exits at a host TLB miss, and pages compiled again with the slow path for them.</summary>
     internal (long Exits, long Recompiled) TranslationMisses => _jit is null ? default : (_jit.ExitMiss, _jit.MissRecompiled);
 
+    /// <summary>Merges that handed their blocks back to a region compiled for the same blocks before.</summary>
+    internal long TranslationRemerged => _jit?.Remerged ?? 0;
+
     /// <summary>Regions compiled so far, and the instructions in them.</summary>
     public (long Regions, long Instructions, long Entries, long Invalidated) TranslationStats =>
         _jit is null ? default : (_jit.Compiled, _jit.CompiledInstructions, _jit.Entries, _jit.Invalidated);

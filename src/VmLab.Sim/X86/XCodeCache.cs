@@ -38,6 +38,8 @@ internal sealed class XCodePage(byte[] frame, int offset)
     public long Compiled;
     // host TLB misses that left the page's regions (XJit.MissLimit)
     public long Misses;
+    // the merges compiled for the page, by shape (XMerge)
+    public List<XMerge>? Merges;
 }
 
 /// <summary>

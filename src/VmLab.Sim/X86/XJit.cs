@@ -97,6 +97,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// <summary>Exits at a host TLB miss (<see cref="MissLimit"/>), and pages compiled again for them.</summary>
     public long ExitMiss { get; private set; }
     public long MissRecompiled { get; private set; }
+    /// <summary>Merges that handed their blocks back to a region compiled for the same shape before (<see cref="XMerge"/>).</summary>
+    public long Remerged { get; private set; }
 
     /// <summary>Whether the last <see cref="TryRun"/> ended at a host TLB miss: the interpreter then runs from the
     /// middle of a block, which must not become a region's entry.</summary>
@@ -211,6 +213,20 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     {
         long start = Stopwatch.GetTimestamp();
         XCodePage? next = cpu.FetchedCodePage((rip >> 12) + 1);
+        int[]? shape = null;
+        if (merge)
+        {
+            shape = XMerge.ShapeOf(XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), true, XRegionBuilder.MaxInstructions,
+                next, (rip >> 12) + 1));
+            foreach (XMerge m in page.Merges ?? [])
+                if (m.Matches(shape, MissExitsFor(page)))
+                {
+                    Remerged++;
+                    Hold(page, m.Region, m.Blocks, m.FirstPiece);
+                    CompileTicks += Stopwatch.GetTimestamp() - start;
+                    return;
+                }
+        }
         if (EmitFitting(cpu, page, rip, merge, next) is not var (blocks, code, firstPiece, pieceCounts))
         {
             if (!merge) entry.Region = XRegion.Refused;
@@ -250,6 +266,15 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
         }
         else Precompile(code, _spare ??= new X86Cpu<TBus>(cpu.Bus));
         if (!merge) entry.Region = null;
+        else XMerge.Remember(page, new XMerge(shape!, MissExitsFor(page), region, blocks, firstPiece));
+        Hold(page, region, blocks, firstPiece);
+        entry.Region ??= XRegion.Refused;
+    }
+
+    /// <summary>Makes region, compiled from blocks, the region of each of them that the page still holds as it was
+    /// decoded then (firstPiece[k]: block k's entry).</summary>
+    private static void Hold(XCodePage page, XRegion region, List<XRegionBlock> blocks, int[] firstPiece)
+    {
         for (int k = 0; k < blocks.Count; k++)
             if (blocks[k].Count > 0 && blocks[k].Offset < 4096 && page.Blocks[blocks[k].Offset] is { Tail: 0 } b && b.Ops == blocks[k].Source)
             {
@@ -263,7 +288,6 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
                 b.Region = region;
                 b.Entry = firstPiece[k];
             }
-        entry.Region ??= XRegion.Refused;
     }
 
     /// <summary>The region's blocks from rip (none to compile: null) and their method: all the builder takes, or

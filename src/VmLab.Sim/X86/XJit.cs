@@ -41,7 +41,8 @@ internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, in
 
 /// <summary>A compiled region's entry: runs from the piece entry (the first piece of one of its blocks) with left
 /// instructions of budget, returns
-/// why it stopped (as a <see cref="StopReason"/>: Budget means "carry on from rip") with rip, the registers
+/// why it stopped (as a <see cref="StopReason"/>: Budget means "carry on from rip", with
+/// <see cref="XEmitter{TBus}.MissExit"/> or'ed in when it left at a host TLB miss) with rip, the registers
 /// and flags in the CPU and left reduced by the instructions retired.</summary>
 internal delegate int XRegionCode<TBus>(X86Cpu<TBus> cpu, ref long left, int entry) where TBus : IMemoryBus;
 

@@ -50,7 +50,7 @@ internal sealed partial class XEmitter<TBus> where TBus : IMemoryBus
     // the shared slow path of the region's memory accesses, and where each miss comes back to
     private readonly Label _slowPath;
     private readonly List<Label> _slowReturns = [];
-    // the frame page for reading and for writing (XEmitter.Memory.cs: InFrame)
+    // the frame page for reading and for writing (XEmitter.Probe.cs: InFrame)
     private readonly (LocalBuilder Page, LocalBuilder Addend)[] _framePages;
 
     // instructions emitted as IL here, and those that call their definition, by code (the CPU's, for the profile)

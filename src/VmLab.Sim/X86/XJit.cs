@@ -7,52 +7,12 @@ using VmLab.Sim.Cpu;
 namespace VmLab.Sim.X86;
 
 /// <summary>
-/// A compiled region: hot blocks of one code page, for one virtual address of it, as one .NET method. It was
-/// compiled from the page's bytes [Lo, Hi), a copy of which is kept: it runs only while memory still holds
-/// them (checked once per code-cache epoch, as decoded blocks are).
-/// </summary>
-internal sealed class XRegion(ulong va, XCodePage page, int lo, byte[] bytes, int[] pieceCounts, Delegate? code, int blocks, int instructions,
-    int entry = 0)
-{
-    /// <summary>Marks a block whose region cannot be compiled (its first instruction is not one to compile).</summary>
-    public static readonly XRegion Refused = new(0, null!, 0, [], [], null, 0, 0);
-
-    public readonly ulong Va = va;
-    /// <summary>The offset in the page of the block the region was compiled from.</summary>
-    public readonly int Entry = entry;
-    public readonly XCodePage Page = page;
-    public readonly int Lo = lo;
-    public readonly byte[] Bytes = bytes;
-    /// <summary>The code page at the next virtual page, when the region holds blocks there (a loop across the
-    /// boundary), and the bytes [NextLo, NextLo + NextBytes.Length) of it they were compiled from: the region
-    /// runs only while that page is still mapped there, can be fetched from, and holds them.</summary>
-    public XCodePage? Next;
-    public int NextLo;
-    public byte[] NextBytes = [];
-    /// <summary>The instructions of each piece: an entry needs at least its piece's worth of budget.</summary>
-    public readonly int[] PieceCounts = pieceCounts;
-    public readonly Delegate? Code = code;
-    public readonly int Blocks = blocks, Instructions = instructions;
-    public uint Epoch;
-    /// <summary>False while the JIT compiles the region's methods on another thread (the block runs interpreted
-    /// meanwhile).</summary>
-    public volatile bool Ready = true;
-}
-
-/// <summary>A compiled region's entry: runs from the piece entry (the first piece of one of its blocks) with left
-/// instructions of budget, returns
-/// why it stopped (as a <see cref="StopReason"/>: Budget means "carry on from rip", with
-/// <see cref="XEmitter{TBus}.MissExit"/> or'ed in when it left at a host TLB miss) with rip, the registers
-/// and flags in the CPU and left reduced by the instructions retired.</summary>
-internal delegate int XRegionCode<TBus>(X86Cpu<TBus> cpu, ref long left, int entry) where TBus : IMemoryBus;
-
-/// <summary>
 /// The block translator: a block the dispatcher enters <see cref="Threshold"/> times becomes the entry of a
 /// region (the blocks reachable from it by direct branches within its page, <see cref="XRegionBuilder"/>)
 /// compiled to IL (<see cref="XEmitter{TBus}"/>), with the registers and lazy flags in locals and each
 /// instruction a call of its one definition in <see cref="XOps{TBus}"/>, which the JIT inlines.
 /// </summary>
-internal sealed class XJit<TBus> where TBus : IMemoryBus
+internal sealed partial class XJit<TBus> where TBus : IMemoryBus
 {
     public int Threshold { get; set; } = 64;
 
@@ -60,15 +20,6 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     /// page is compiled again as one region (<see cref="Merge"/>); a sixteenth of that while the JIT compiles in the
     /// background and has nothing of this CPU's to do (<see cref="MergeDue"/>).</summary>
     public long MergeChains { get; set; } = 4096;
-
-    /// <summary>Host TLB misses that left a page's regions (<see cref="XEmitter{TBus}.MissExit"/>) before the page
-    /// is compiled again with the slow path, which takes a miss inside the region. A region is first compiled to
-    /// leave at a miss, which the JIT compiles in about half the time; a miss costs the dispatcher's way round
-    /// then and the interpreter to the end of the block, ~0.17 us more than the slow path (two pages taking turns
-    /// in one host TLB entry at every access: 4 M such exits, 1.2 s -> 1.86 s without a limit), so a page that keeps
-    /// missing (such pages, a store next to code, a kernel that empties the TLB at every entry) pays ~0.2 ms
-    /// before its slow path. 0: always the slow path.</summary>
-    public long MissLimit { get; set; } = 1024;
 
     /// <summary>Whether the JIT compiles regions on its own thread (<see cref="XCompileThread"/>) while the
     /// interpreter goes on (see <see cref="X86Cpu{TBus}.TranslateInBackground"/>).</summary>
@@ -95,15 +46,8 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     public long ExitEvent { get; private set; }
     /// <summary>Exits that went on into another compiled region, of this page or another, without the interpreter.</summary>
     public long ExitChained { get; private set; }
-    /// <summary>Exits at a host TLB miss (<see cref="MissLimit"/>), and pages compiled again for them.</summary>
-    public long ExitMiss { get; private set; }
-    public long MissRecompiled { get; private set; }
     /// <summary>Merges that handed their blocks back to a region compiled for the same shape before (<see cref="XMerge"/>).</summary>
     public long Remerged { get; private set; }
-
-    /// <summary>Whether the last <see cref="TryRun"/> ended at a host TLB miss: the interpreter then runs from the
-    /// middle of a block, which must not become a region's entry.</summary>
-    public bool Missed { get; private set; }
 
     private long _jitTicks;
 
@@ -338,20 +282,6 @@ internal sealed class XJit<TBus> where TBus : IMemoryBus
     {
         page.Chained = 0;
         Compile(cpu, page, rip, entry, merge: true);
-    }
-
-    private bool MissExitsFor(XCodePage page) => page.Misses < MissLimit;
-
-    /// <summary>A region left at a host TLB miss: once its page's regions have missed <see cref="MissLimit"/> times,
-    /// the page is compiled again, as a merge from this region's entry, with the slow path, once (the regions of
-    /// the page it does not take in keep leaving at a miss; regions compiled for the page later take the slow path).</summary>
-    private void OnMiss(X86Cpu<TBus> cpu, XRegion region)
-    {
-        ExitMiss++;
-        XCodePage page = region.Page;
-        if (++page.Misses != MissLimit) return;
-        MissRecompiled++;
-        if (page.Blocks[region.Entry] is { Tail: 0 } entry) Merge(cpu, page, region.Va + (ulong)region.Entry, entry);
     }
 
     /// <summary>Has the JIT compile the region now, counting its time (<see cref="JitTicks"/>).</summary>

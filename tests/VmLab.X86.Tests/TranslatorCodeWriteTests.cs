@@ -70,29 +70,14 @@ public class TranslatorCodeWriteTests
     /// <summary>A string store's bytes are its definition's (a call from the region), which notices a store into
     /// code itself. 50 rounds of stosq to the data page, but in round 10 over 'add ebx, 100' with 10 as its
     /// immediate: by then the loop runs compiled, the add inside the region (5000 if it kept running it).</summary>
-    private static void StosIntoTheLoop(Assembler a)
+    private static readonly Action<Assembler> StosIntoTheLoop = Patching((a, patched) =>
     {
-        var loop = a.CreateLabel();
-        var patched = a.CreateLabel();
-        a.mov(ecx, 50);
-        a.xor(ebx, ebx);
         a.lea(r8, __[patched]);
-        a.Label(ref loop);
-        a.mov(rax, unchecked((long)AddImm8));
-        a.movzx(edx, cl);
-        a.shl(edx, 16);
-        a.or(rax, rdx);
         a.mov(rdi, X86Machine.DataVa);
         a.cmp(ecx, 10);
         a.cmove(rdi, r8);
         a.stosq();
-        a.Label(ref patched);
-        a.add(ebx, 100);   // 83 C3 64
-        for (int k = 0; k < 5; k++) a.nop();
-        a.dec(ecx);
-        a.jnz(loop);
-        a.ud2();
-    }
+    });
 
     [Fact]
     public void A_stosq_into_the_running_loop_runs_the_stored_bytes() => Run(StosIntoTheLoop, 40 * 100 + 10 * 10);

@@ -159,10 +159,11 @@ internal sealed partial class XJit<TBus> where TBus : IMemoryBus
         long start = Stopwatch.GetTimestamp();
         XCodePage? next = cpu.FetchedCodePage((rip >> 12) + 1);
         int[]? shape = null;
+        List<XRegionBlock>? built = null;
         if (merge)
         {
-            shape = XMerge.ShapeOf(XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), true, XRegionBuilder.MaxInstructions,
-                next, (rip >> 12) + 1));
+            built = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), true, XRegionBuilder.MaxInstructions, next, (rip >> 12) + 1);
+            shape = XMerge.ShapeOf(built);
             foreach (XMerge m in page.Merges ?? [])
                 if (m.Matches(shape, MissExitsFor(page)))
                 {
@@ -172,7 +173,7 @@ internal sealed partial class XJit<TBus> where TBus : IMemoryBus
                     return;
                 }
         }
-        if (EmitFitting(cpu, page, rip, merge, next) is not var (blocks, code, firstPiece, pieceCounts))
+        if (EmitFitting(cpu, page, rip, merge, next, built) is not var (blocks, code, firstPiece, pieceCounts))
         {
             if (!merge) entry.Region = XRegion.Refused;
             return;
@@ -241,12 +242,14 @@ internal sealed partial class XJit<TBus> where TBus : IMemoryBus
     /// own. The entry's block alone (64 instructions at most) always fits, so this ends.</summary>
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "an XJit exists only where RuntimeFeature.IsDynamicCodeCompiled")]
     private (List<XRegionBlock>, XRegionCode<TBus>, int[], int[])? EmitFitting(X86Cpu<TBus> cpu, XCodePage page, ulong rip, bool merge,
-        XCodePage? next)
+        XCodePage? next, List<XRegionBlock>? built)
     {
         var helperCodes = new Dictionary<XCode, int>();
         for (int most = XRegionBuilder.MaxInstructions, previous = int.MaxValue; ; Shrunk++)
         {
-            var blocks = XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most, next, (rip >> 12) + 1);
+            // the merge's first build, when Compile made it already (the same arguments)
+            var blocks = built ?? XRegionBuilder.Build(cpu.CodeCache, page, (int)(rip & 0xFFF), merge, most, next, (rip >> 12) + 1);
+            built = null;
             if (blocks.Count == 0 || blocks[0].Count == 0) return null;
             int instructions = 0;
             foreach (XRegionBlock b in blocks) instructions += b.Count;

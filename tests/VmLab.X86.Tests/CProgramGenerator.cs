@@ -7,9 +7,11 @@ namespace VmLab.X86.Tests;
 /// width, a handful of functions mixing the operations gcc lowers differently at each level (8- to 64-bit
 /// arithmetic, signed and unsigned division, shifts and rotates, casts, compares and selects, switches, bit
 /// builtins, bounded recursion, struct copies) and loops over the arrays, whose results are folded into one hash it
-/// prints and exits with. Every array index is masked to its array's power-of-two length and every divisor is
-/// made odd and non-negative, so the program is the same on any CPU that runs x86-64 correctly: a different output
-/// is the CPU's error. The same seed always gives the same program.
+/// prints and exits with. Every array index is masked to its array's power-of-two length, every divisor is made odd
+/// and non-negative, and every sum, difference, product and negation is made in an unsigned type (signed overflow
+/// is undefined: gcc may then compile the levels to different answers), so the program means one thing at every
+/// level and on any CPU that runs x86-64 correctly: a different output is the CPU's error. The same seed always
+/// gives the same program.
 /// </summary>
 internal sealed class CProgramGenerator
 {
@@ -88,17 +90,17 @@ internal sealed class CProgramGenerator
         switch (_rng.Next(kinds))
         {
             case 0:
-                _c.AppendLine($"{indent}{Variable()} {Pick("=", "+=", "^=", "-=", "|=")} {Expr()};");
+                _c.AppendLine($"{indent}{Variable()} {Pick("=", "+=", "^=", "-=", "|=")} (u64)({Expr()});");
                 break;
             case 1:
                 // a struct copy (gcc: moves, rep movs or a memcpy call by level) and a field update
                 _c.AppendLine($"{indent}recs[({Expr()}) & 7] = recs[({Expr()}) & 7];");
-                _c.AppendLine($"{indent}recs[({Expr()}) & 7].{Pick("a", "b", "c", "d")} += {Expr()};");
+                _c.AppendLine($"{indent}recs[({Expr()}) & 7].{Pick("a", "b", "c", "d")} += (u64)({Expr()});");
                 break;
             case 2:
             {
                 var (array, type, length) = _arrays[_rng.Next(_arrays.Count)];
-                _c.AppendLine($"{indent}{array}[({Expr()}) & {length - 1}] {Pick("=", "+=", "^=", "&=")} ({type})({Expr()});");
+                _c.AppendLine($"{indent}{array}[({Expr()}) & {length - 1}] {Pick("=", "+=", "^=", "&=")} (u64)({type})({Expr()});");
                 break;
             }
             case 3:
@@ -129,7 +131,7 @@ internal sealed class CProgramGenerator
                 int count = loopDepth == 0 ? _rng.Next(8, Math.Min(length, 256) + 1) : _rng.Next(2, 17);
                 _c.AppendLine($"{indent}for (int {i} = 0; {i} < {count}; {i}++) {{");
                 _locals.Add(i);
-                _c.AppendLine($"{indent}    {array}[{i} & {length - 1}] {Pick("+=", "^=", "=")} ({type})({Expr()});");
+                _c.AppendLine($"{indent}    {array}[{i} & {length - 1}] {Pick("+=", "^=", "=")} (u64)({type})({Expr()});");
                 Statement(indent + "    ", loopDepth + 1);
                 if (_rng.Next(4) == 0) _c.AppendLine($"{indent}    if ({Expr()} == 0) break;");
                 _locals.Remove(i);
@@ -146,8 +148,8 @@ internal sealed class CProgramGenerator
         _depth++;
         string e = _rng.Next(16) switch
         {
-            0 or 1 or 2 => $"({Expr()} {Pick("+", "-", "*", "&", "|", "^")} {Expr()})",
-            3 => $"(({Cast()})({Expr()}) {Pick("+", "-", "*")} ({Cast()})({Expr()}))",
+            0 or 1 or 2 => $"((u64)({Expr()}) {Pick("+", "-", "*", "&", "|", "^")} {Expr()})",
+            3 => Narrow(),
             4 => $"((u64)({Expr()}) / ((u64)({Expr()}) | 1))",
             5 => $"((s64)({Expr()}) % (((s64)({Expr()}) & 0xffff) | 1))",
             6 => $"((s32)({Expr()}) / (((s32)({Expr()}) & 0x7fff) | 1))",
@@ -159,10 +161,20 @@ internal sealed class CProgramGenerator
             12 => Rotate(),
             13 => $"(u64){Pick("__builtin_popcountll", "__builtin_clzll", "__builtin_ctzll", "__builtin_parityll")}((u64)({Expr()}) | 1)",
             14 => $"({Pick("__builtin_bswap32((u32)", "__builtin_bswap64((u64)", "__builtin_bswap16((u16)")}({Expr()})))",
-            _ => $"{Pick("-", "~", "!")}({Expr()})",
+            _ => $"{Pick("-(u64)", "~", "!")}({Expr()})",
         };
         _depth--;
         return e;
+    }
+
+    /// <summary>Arithmetic on two narrow or wide values, as gcc lowers it at their width: the operands cast to their
+    /// types, then to the unsigned type of the width C computes in (32 bits for anything narrower, as int).</summary>
+    private string Narrow()
+    {
+        var (left, leftBits, _) = Types[_rng.Next(Types.Length)];
+        var (right, rightBits, _) = Types[_rng.Next(Types.Length)];
+        string width = Math.Max(leftBits, rightBits) <= 32 ? "u32" : "u64";
+        return $"(({width})({left})({Expr()}) {Pick("+", "-", "*")} ({width})({right})({Expr()}))";
     }
 
     private string Rotate()

@@ -102,6 +102,9 @@ internal sealed partial class SequenceGenerator(int seed)
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes), ip);
         decoder.Decode(out Instruction ins);
         if (ins.IsInvalid || !Acceptable(ins, ref depth)) return false;
+        // vendors differ on movsxd r16, m16: AMD reads four bytes where Intel's manual (and VmLab) reads two, so
+        // across the end of a page the host would fault where the machine VmLab models does not
+        if (target is not null && ins.Code == Code.Movsxd_r16_rm16) return false;
         if ((IcedFlags(ins.RflagsRead) & undefined) != 0) return false;
         bool keepsMemory = ins.Mnemonic is Mnemonic.Lea or Mnemonic.Nop;
         var setup = new List<byte>();

@@ -10,7 +10,12 @@ public class GeneratedProgramTests
 {
     private static readonly string[] Levels = ["-O0", "-O1", "-O2", "-O3", "-Os"];
 
-    public static TheoryData<int> Seeds() => new(Enumerable.Range(1, 8));
+    /// <summary>Seeds 1-8; VMLAB_GENERATED_SEEDS=FIRST,COUNT sweeps others.</summary>
+    public static TheoryData<int> Seeds() =>
+        Environment.GetEnvironmentVariable("VMLAB_GENERATED_SEEDS")?.Split(',') is [var first, var count]
+        && int.TryParse(first, out int f) && int.TryParse(count, out int n) && n > 0
+            ? new(Enumerable.Range(f, n))
+            : new(Enumerable.Range(1, 8));
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -82,8 +87,9 @@ public class GeneratedProgramTests
     {
         string lib = File.ReadAllText(Path.Combine(CBuilds.RepoRoot, "native/user/lib/u-lib.h"));
         int start = lib.IndexOf("static inline uint64_t rand_next", StringComparison.Ordinal);
+        Assert.True(start >= 0, "u-lib.h has no rand_next");
         int end = lib.IndexOf("\n}\n", start, StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, "u-lib.h has no rand_next");
+        Assert.True(end > start, "u-lib.h's rand_next has no end");
         return "#include <stdio.h>\n#include <stdlib.h>\n#include <stdint.h>\n#define console_printf printf\n#define sys_exit(s) exit(0)\n"
             + lib[start..(end + 3)]
             + "void process_main(void);\nint main(void) { process_main(); return 0; }\n";

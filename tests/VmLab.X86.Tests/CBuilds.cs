@@ -57,7 +57,7 @@ internal static class CBuilds
 
     private static string SignalName(int signal) => signal switch { 4 => "SIGILL", 8 => "SIGFPE", 11 => "SIGSEGV", _ => $"signal {signal}" };
 
-    private static void Gcc(string[] args)
+    internal static void Gcc(string[] args)
     {
         var info = new ProcessStartInfo("gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string a in args) info.ArgumentList.Add(a);

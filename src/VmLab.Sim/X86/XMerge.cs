@@ -5,7 +5,7 @@ namespace VmLab.Sim.X86;
 /// shape) and whether its accesses leave at a miss. A page whose hot code does not fit one region (the JIT's limits:
 /// <see cref="XIl.Optimizable"/>) has its parts merged in turn, each merge taking blocks back from the last: gcc
 /// -O0's sudoku compiled the same two regions 19 times, ~30 ms of the JIT each. A merge whose shape was compiled
-/// before hands the blocks back to that region instead (<see cref="XJit{TBus}"/>'s Remerge).
+/// before hands the blocks back to that region instead (in <see cref="XJit{TBus}"/>'s Compile, counted by its Remerged).
 /// </summary>
 internal sealed class XMerge(int[] shape, bool missExits, XRegion region, List<XRegionBlock> blocks, int[] firstPiece)
 {

@@ -23,7 +23,8 @@ public sealed partial class Kernel
             Events = EventPacking.Pack(_events),
             Counts = (_history.Count, _faults.Count, _checkerErrors.Count, _console.Length, TraceLog.Count),
             Scalars = new(_current, _loaded, _entries, _resume, _switchPending, Panic, SyscallCount, ContextSwitches, MinFreeFrames,
-                EventCount, CopyOnWriteFaults, PipeSyscalls, _runTicks, OutOfTime, TimerTicks, CoalescedTicks),
+                EventCount, CopyOnWriteFaults, PipeSyscalls, _runTicks, OutOfTime, TimerTicks, CoalescedTicks, ProcessesCreated, FaultCount,
+                FirstKilled, [.. _recentEnded]),
         };
     }
 
@@ -67,7 +68,9 @@ public sealed partial class Kernel
         (_current, _loaded, _entries, _resume, _switchPending, Panic) = (s.Current, s.Loaded, s.Entries, s.Resume, s.SwitchPending, s.Panic);
         (SyscallCount, ContextSwitches, MinFreeFrames, EventCount) = (s.SyscallCount, s.ContextSwitches, s.MinFreeFrames, s.EventCount);
         (CopyOnWriteFaults, PipeSyscalls, _runTicks, OutOfTime) = (s.CopyOnWriteFaults, s.PipeSyscalls, s.RunTicks, s.OutOfTime);
-        (TimerTicks, CoalescedTicks) = (s.TimerTicks, s.CoalescedTicks);
+        (TimerTicks, CoalescedTicks, ProcessesCreated, FaultCount, FirstKilled) = (s.TimerTicks, s.CoalescedTicks, s.ProcessesCreated, s.FaultCount, s.FirstKilled);
+        _recentEnded.Clear();
+        foreach (Process p in s.RecentlyEnded) _recentEnded.Enqueue(p);   // ended records never change
         _watch.Forget();     // memory was just rewritten from outside: the next check walks it all
         EntryMayHaveChangedMemory();     // and no tick is passed over before it
         ForgetIdle();        // a streak of idle yields starts again from the restored machine

@@ -55,8 +55,13 @@ public sealed record FaultRecord(int Pid, string Kind, ulong Address, string Acc
 // Internal: the scenarios, the viewer, the CLI, the web and the grader read it; seams do not.
 public sealed partial class Kernel
 {
+    // A program that forks and exits (or faults) in a loop makes hundreds of thousands of processes in a run's
+    // time limit: the records kept are the first ones (so checkpoints still share one prefix of them), counted
+    // beyond, and the latest ends in a ring.
+    internal const int HistoryLimit = 4096, FaultLimit = 1024, RecentEnded = 16;
     private readonly List<Process> _history = [];
     private readonly List<FaultRecord> _faults = [];
+    private readonly Queue<Process> _recentEnded = new();
     private readonly HashSet<string> _checkerErrors = [];
 
     /// <summary>The options it was built with (defaults when none were given).</summary>
@@ -83,11 +88,25 @@ public sealed partial class Kernel
 
     internal IEnumerable<Process> LiveProcesses => _slots.OfType<Process>();
 
-    /// <summary>Every process that ever ran, in creation order (pids are reused, records are not).</summary>
+    /// <summary>The processes that ran, in creation order (pids are reused, records are not): the first
+    /// <see cref="HistoryLimit"/>; <see cref="ProcessesCreated"/> counts them all.</summary>
     internal IReadOnlyList<Process> History => _history;
 
-    /// <summary>Every user fault that killed a process, in order.</summary>
+    /// <summary>Processes created since boot, those beyond <see cref="History"/> included.</summary>
+    internal long ProcessesCreated { get; private set; }
+
+    /// <summary>The processes that ended last (at most <see cref="RecentEnded"/>), oldest first.</summary>
+    internal IReadOnlyCollection<Process> RecentlyEnded => _recentEnded;
+
+    /// <summary>The first process the kernel killed (a fault it could not fix, or from outside), if any.</summary>
+    internal Process? FirstKilled { get; private set; }
+
+    /// <summary>The user faults that killed a process, in order: the first <see cref="FaultLimit"/>;
+    /// <see cref="FaultCount"/> counts them all.</summary>
     internal IReadOnlyList<FaultRecord> Faults => _faults;
+
+    /// <summary>User faults that killed a process since boot, those beyond <see cref="Faults"/> included.</summary>
+    internal long FaultCount { get; private set; }
 
     /// <summary>Everything processes printed, and every fault message, in order.</summary>
     internal string Console => _console.ToString();

@@ -111,11 +111,13 @@ public sealed partial class Kernel
         string where = SymbolOffset(p, rip);
         string insn = fetchFault ? "" : InstructionAt(p, rip);
         string message = $"{head}: {what}, in {where}" + (insn.Length > 0 ? $": {insn}" : fetchFault ? CameFrom(p) : "");
-        _faults.Add(new FaultRecord(p.Pid, kind, address, access, error, rip, true, message)
-        {
-            Cause = cause, Where = where, Instruction = insn, Vector = vector, Signal = signal,
-        });
-        _console.Append(message).Append('\n');     // on the machine's console, as WeensyOS prints it
+        FaultCount++;
+        if (_faults.Count < FaultLimit)
+            _faults.Add(new FaultRecord(p.Pid, kind, address, access, error, rip, true, message)
+            {
+                Cause = cause, Where = where, Instruction = insn, Vector = vector, Signal = signal,
+            });
+        if (_console.Length < ConsoleLimit) _console.Append(message).Append('\n');     // on the machine's console, as WeensyOS prints it
         Record(new(Cpu.InstructionCount, KernelEventKind.Fault, p.Pid, message)
         {
             Address = address, Access = access, ErrorCode = pageFault ? error : null,

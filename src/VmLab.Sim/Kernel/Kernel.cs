@@ -341,10 +341,11 @@ public sealed partial class Kernel
 
     private Process Install(int slot, string name, PageTable pt, int parent, ProgramImage? image)
     {
-        var p = new Process(slot, name, pt, parent) { State = ProcessState.Runnable, HistoryIndex = _history.Count, Image = image };
+        var p = new Process(slot, name, pt, parent) { State = ProcessState.Runnable, HistoryIndex = (int)Math.Min(ProcessesCreated, int.MaxValue), Image = image };
         _slots[slot] = p;
         ProcessTableVersion++;
-        _history.Add(p);
+        ProcessesCreated++;
+        if (_history.Count < HistoryLimit) _history.Add(p);
         return p;
     }
 
@@ -354,15 +355,19 @@ public sealed partial class Kernel
         Seams.Exit.FreeProcess(this, p);
         p.State = state;
         p.KillReason = reason;
+        if (state == ProcessState.Killed) FirstKilled ??= p;
+        if (_recentEnded.Count == RecentEnded) _recentEnded.Dequeue();
+        _recentEnded.Enqueue(p);
         _slots[p.Pid] = null;
         ProcessTableVersion++;
         if (p.Pid == _current) _switchPending = true;
         MappingsChanged();
     }
 
+    private const int ConsoleLimit = 1 << 20;    // keep a hostile printer from eating the host
+
     private void Print(ReadOnlySpan<byte> bytes)
     {
-        const int ConsoleLimit = 1 << 20;    // keep a hostile printer from eating the host
         if (_console.Length < ConsoleLimit) _console.Append(Encoding.Latin1.GetString(bytes));
     }
 }

@@ -75,7 +75,8 @@ internal sealed class KernelCheckpoint
 /// <summary>The kernel's own counters and flags.</summary>
 internal sealed record KernelScalars(int Current, int Loaded, int Entries, bool Resume, bool SwitchPending, string? Panic,
     long SyscallCount, long ContextSwitches, ulong MinFreeFrames, long EventCount, long CopyOnWriteFaults, long PipeSyscalls,
-    long RunTicks, bool OutOfTime, long TimerTicks, long CoalescedTicks);
+    long RunTicks, bool OutOfTime, long TimerTicks, long CoalescedTicks, long ProcessesCreated, long FaultCount, Process? FirstKilled,
+    Process[] RecentlyEnded);
 
 /// <summary>The recent events packed (deflated): thousands of short, repetitive lines shrink tenfold.</summary>
 internal static class EventPacking

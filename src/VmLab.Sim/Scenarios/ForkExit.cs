@@ -40,7 +40,7 @@ file sealed class ForkExitScenario() : Scenario<Booted>("forkexit", 60,
             ok, ok ? $"{count} fork/exit cycles, every frame back: free frames {k.Frames.FreeFrames} = {k.FreeFramesAtBoot} at boot"
                    : "frames were lost or the cycles did not finish")
         {
-            Facts = [new("processes created", k.History.Count.ToString())],
+            Facts = [new("processes created", k.ProcessesCreated.ToString())],
         };
     }
 }

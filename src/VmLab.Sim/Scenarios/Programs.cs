@@ -14,7 +14,7 @@ public abstract partial class Scenario
     /// </summary>
     public static ScenarioResult Programs(SimKernel k)
     {
-        var killed = k.History.FirstOrDefault(p => p.KillReason is not null);
+        var killed = k.FirstKilled;
         int running = k.Processes.Count, runnable = k.Processes.Count(p => p.State == VmLab.Sim.Kernel.ProcessState.Runnable);
         bool forever = k.Panic is null && killed is null && running > 0 && (k.Idle || (k.Frames.Refusals > 0 && runnable > 0));
         string verdict = k.Panic is { } panic ? $"the kernel panicked: {panic}"
@@ -22,9 +22,24 @@ public abstract partial class Scenario
             : running > 0 && runnable == 0 ? $"{running} process(es) blocked forever after {k.Instructions} instructions: nothing is left to wake them"
             : running > 0 ? $"{running} process(es) still running after {k.Instructions} instructions (raise --steps)"
             : killed is not null ? $"pid {killed.Pid} ({killed.Name}) was killed: {killed.KillReason}"
-            : $"every program exited ({string.Join(", ", k.History.Select(p => $"{p.Name}: {p.ExitStatus}"))})";
+            : $"every program exited ({Exited(k.History, k.ProcessesCreated)})";
         return ScenarioResult.Of(k, "program", new("the user's own ELF programs, each a process on the teaching kernel",
             k.Panic is null && killed is null && (running == 0 || forever), verdict) { StandsOutOfTime = forever });
+    }
+
+    // "name: status" for the first few, the rest counted by status: a program that forks thousands of children that
+    // exit gets a verdict of one line
+    private static string Exited(IReadOnlyList<VmLab.Sim.Kernel.Process> history, long created)
+    {
+        const int Named = 8;
+        string named = string.Join(", ", history.Take(Named).Select(p => $"{p.Name}: {p.ExitStatus}"));
+        if (created <= Named) return named;
+        var statuses = history.Skip(Named).GroupBy(p => p.ExitStatus).Select(g => (Status: g.Key, Count: g.Count()))
+            .OrderByDescending(g => g.Count).ThenBy(g => g.Status).ToList();
+        string counted = string.Join(", ", statuses.Take(3).Select(g => $"{g.Count} with status {g.Status}")) + (statuses.Count > 3 ? ", …" : "");
+        return created > history.Count
+            ? $"{named} and {created - Named} more; of the first {history.Count} kept: {counted}"
+            : $"{named} and {created - Named} more: {counted}";
     }
 
     // What was observed of programs that never exit: how the run ended, how full memory got, what the checker saw.

@@ -35,10 +35,18 @@ public sealed record ScenarioResult
     public required long Steps { get; init; }
     /// <summary>The run was stopped by its wall-time limit (<see cref="ScenarioArgs.WallTime"/>) before it ended.</summary>
     public bool OutOfTime { get; init; }
-    /// <summary>Every process that ran, in creation order, as it ended (or stood when the budget ran out).</summary>
+    /// <summary>The processes that ran, in creation order, as they ended (or stood when the budget ran out): the first
+    /// 4096, then any still alive after them (a program forking in a loop makes hundreds of thousands).</summary>
     public required IReadOnlyList<ProcessSummary> Processes { get; init; }
-    /// <summary>Every user fault the kernel handled, in order.</summary>
+    /// <summary>Processes created in the run, all of them (more than <see cref="Processes"/> lists when it was cut).</summary>
+    public long ProcessesCreated { get; init; }
+    /// <summary>How many of <see cref="Processes"/> are the first created (the rest are alive ones after them).</summary>
+    [JsonIgnore]
+    public int ProcessesKept { get; init; }
+    /// <summary>The user faults the kernel handled, in order: the first 1024.</summary>
     public required IReadOnlyList<FaultRecord> Faults { get; init; }
+    /// <summary>User faults in the run, all of them (more than <see cref="Faults"/> lists when it was cut).</summary>
+    public long FaultCount { get; init; }
     /// <summary>Free frames right after boot.</summary>
     public required ulong FreeFramesBefore { get; init; }
     /// <summary>
@@ -104,9 +112,13 @@ public sealed record ScenarioResult
             Description = judgement.Description,
             Steps = k.Instructions,
             OutOfTime = k.OutOfTime,
-            Processes = [.. k.History.Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
+            Processes = [.. k.History.Concat(k.LiveProcesses.Where(p => p.HistoryIndex >= k.History.Count).OrderBy(p => p.HistoryIndex))
+                .Select(p => new ProcessSummary(p.Pid, p.Name, p.State.ToString().ToLowerInvariant(), p.Parent,
                 p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls, $"0x{p.PageTable.Root:x}"))],
+            ProcessesCreated = k.ProcessesCreated,
+            ProcessesKept = k.History.Count,
             Faults = k.Faults,
+            FaultCount = k.FaultCount,
             FreeFramesBefore = k.FreeFramesAtBoot,
             FreeFramesAfter = k.Frames.FreeFrames,
             MinFreeFrames = k.MinFreeFrames == ulong.MaxValue ? k.Frames.FreeFrames : k.MinFreeFrames,

@@ -95,7 +95,7 @@ public sealed record MachineSnapshot(long Step, int? Running, IReadOnlyList<Proc
             processes, kernelView, frames, [.. k.Events.TakeLast(maxEvents)], k.EventCount, k.Console, [.. k.CheckerErrors], leaked,
             (long)k.Frames.FreeFrames, (long)k.FreeFramesAtBoot, k.Panic, k.Panic is not null || !live.Any(p => p.State == ProcessState.Runnable))
         {
-            Ended = [.. k.History.Where(p => !p.Alive).TakeLast(16).Select(p => new EndedProcess(p.Pid, p.Name,
+            Ended = [.. k.RecentlyEnded.Select(p => new EndedProcess(p.Pid, p.Name,
                 p.State.ToString().ToLowerInvariant(), p.Parent, p.ExitStatus, p.KillReason, p.Instructions, p.Syscalls))],
         };
     }

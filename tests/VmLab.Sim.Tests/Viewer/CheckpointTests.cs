@@ -155,7 +155,7 @@ public class CheckpointTests
             [typeof(SimKernel)] = "_slots _history _faults _console _checkerErrors _current _loaded _entries _resume _switchPending Options " +
                 "Seams Memory Frames KernelPageTable Mmu Tlb Cpu FreeFramesAtBoot Panic SyscallCount ContextSwitches MinFreeFrames " +
                 "TraceEnabled TraceLog Entered AfterProcessSetup _events _syscallsByName RecordEvents StopAtEvent EventCount " +
-                "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks TimerTicks CoalescedTicks " +
+                "CopyOnWriteFaults Pipe PipeSyscalls OutOfTime _runTicks TimerTicks CoalescedTicks ProcessesCreated FaultCount FirstKilled _recentEnded " +
                 "CoalesceTicks _slice _now " +   // settings: whether ticks that change nothing are passed over, how many at a time; the clock
                 "_checkClean _checkCurrent " +
                 "ProcessTableVersion " +   // only moves on: a restore moves it   // not saved: a restore makes the next Run check before passing over a tick

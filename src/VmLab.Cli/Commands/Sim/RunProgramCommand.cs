@@ -7,7 +7,7 @@ namespace VmLab.Cli.Commands.Sim;
 internal static class RunProgramCommand
 {
     public const string JsonKeys =
-        "--program: {\"scenario\":\"program\",\"steps\",\"out_of_time\",\"processes\":[{\"pid\",\"name\",\"state\",\"exit_status\",\"kill_reason\",…}],\"faults\",\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\",\"console\",\"passed\",\"verdict\",…}";
+        "--program: {\"scenario\":\"program\",\"steps\",\"out_of_time\",\"processes\":[{\"pid\",\"name\",\"state\",\"exit_status\",\"kill_reason\",…}],\"processes_created\",\"faults\",\"fault_count\",\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\",\"console\",\"passed\",\"verdict\",…}";
 
     /// <summary>Gives the run group its own action: with --program it runs those ELF files; without, it asks for a scenario.</summary>
     public static Verb Attach(Verb group)
@@ -40,14 +40,56 @@ internal static class RunProgramCommand
                 if (k.Console.Length == 0) rep.Line("  (nothing printed)");
                 else foreach (string line in k.Console.TrimEnd('\n').Split('\n').Take(200)) rep.Line("  | " + line);
                 rep.Section("Processes");
-                rep.Table(["pid", "name", "instructions", "syscalls", "end"],
-                    k.History.Select(p => (IReadOnlyList<string>)[p.Pid.ToString(), p.Name, p.Instructions.ToString(), p.Syscalls.ToString(),
-                        p.KillReason ?? (p.ExitStatus is { } s ? $"exit({s})" : p.State.ToString().ToLowerInvariant())]));
+                rep.Table(["pid", "name", "instructions", "syscalls", "end"], ProcessRows(result));
                 rep.Section("Memory");
                 rep.Fact("instructions executed", k.Instructions);
                 rep.Fact("free frames at boot / at the end", $"{k.FreeFramesAtBoot} / {k.Frames.FreeFrames}");
                 rep.Verdict(result.Passed, result.Verdict);
             });
         });
+    }
+
+    /// <summary>A row per process when there are few; else the first and last <see cref="Shown"/>, every one still
+    /// alive, and in each gap how many ended and how (a program that forks and exits in a loop makes thousands:
+    /// --json lists the first 4096 and those alive after them).</summary>
+    internal static IEnumerable<IReadOnlyList<string>> ProcessRows(ScenarioResult result)
+    {
+        const int Shown = 10;
+        var all = result.Processes;
+        int skipped = 0;
+        var ends = new Dictionary<string, int>();
+        for (int i = 0; i < all.Count; i++)
+        {
+            ProcessSummary p = all[i];
+            if (i == result.ProcessesKept && result.ProcessesCreated > all.Count)
+            {
+                // processes created after the records' end that are gone: counted only
+                if (skipped > 0) yield return Gap(skipped, ends);
+                (skipped, ends) = (0, []);
+                yield return ["…", $"{result.ProcessesCreated - all.Count:N0} more", "", "", "ended (not kept)"];
+            }
+            if (all.Count <= 4 * Shown || i < Shown || i >= result.ProcessesKept - Shown || p.State is "runnable" or "blocked")
+            {
+                if (skipped > 0) yield return Gap(skipped, ends);
+                (skipped, ends) = (0, []);
+                yield return [p.Pid.ToString(), p.Name, p.Instructions.ToString(), p.Syscalls.ToString(), End(p)];
+                continue;
+            }
+            skipped++;
+            ends[End(p)] = ends.GetValueOrDefault(End(p)) + 1;
+        }
+        if (skipped > 0) yield return Gap(skipped, ends);
+        if (result.ProcessesKept == all.Count && result.ProcessesCreated > all.Count)
+            yield return ["…", $"{result.ProcessesCreated - all.Count:N0} more", "", "", "ended (not kept)"];
+    }
+
+    private static string End(ProcessSummary p) => p.KillReason ?? (p.ExitStatus is { } s ? $"exit({s})" : p.State);
+
+    // "…  12,345 more  exit(0) ×12,000, exit(1) ×345": the commonest ends first, at most three
+    private static IReadOnlyList<string> Gap(int skipped, Dictionary<string, int> ends)
+    {
+        var common = ends.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).ToList();
+        string how = string.Join(", ", common.Take(3).Select(e => $"{e.Key} ×{e.Value:N0}")) + (common.Count > 3 ? ", …" : "");
+        return ["…", $"{skipped:N0} more", "", "", how];
     }
 }

@@ -55,7 +55,7 @@ internal static class ScenarioCommand
         var colour = new ColourOptions();
         var workspace = WorkspaceSeams.Option();
         string[] tourArgs = [.. scenario.TourSettings.SelectMany(s => Spell(s.Option, s.Value))];
-        string json = "{\"scenario\",\"steps\",\"out_of_time\",\"processes\":[…],\"faults\":[…],\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"checker_findings\":[{\"step\",\"text\",\"cause\"}],\"console\",\"student_seams\":[…],\"passed\",\"verdict\",…}"
+        string json = "{\"scenario\",\"steps\",\"out_of_time\",\"processes\":[…],\"processes_created\",\"faults\":[…],\"fault_count\",\"free_frames_before\",\"free_frames_after\",\"leaked_frames\",\"checker_errors\":[…],\"checker_findings\":[{\"step\",\"text\",\"cause\"}],\"console\",\"student_seams\":[…],\"passed\",\"verdict\",…}"
             + (scenario.ExtraType is { } extra ? $"; adds {{{string.Join(',', ExtraKeys(extra).Select(k => $"\"{k}\""))}}}" : "");
         return new Verb(name, scenario.Summary, RunLimits, json,
             string.Join(' ', ["vmlab sim run", name, .. tourArgs]), $"vmlab sim run {name} --trace --json")

@@ -99,6 +99,33 @@ internal sealed class Report(IAnsiConsole console)
         Write(new Text(Safe(text) + "\n"));
     }
 
+    /// <summary>What a simulated machine's programs printed, as "  | line" lines: at most maxLines lines and
+    /// <see cref="PrintedChars"/> characters (a program may print 1 MiB in one line), then a note of what was left
+    /// out (--json has it all).</summary>
+    public void Printed(string printed, int maxLines)
+    {
+        if (printed.Length == 0)
+        {
+            Line("  (nothing printed)");
+            return;
+        }
+        var lines = printed.TrimEnd('\n').Split('\n');
+        int budget = PrintedChars, shown = 0;
+        bool cut = false;
+        while (shown < lines.Length && shown < maxLines && budget > 0)
+        {
+            string line = lines[shown++];
+            cut = line.Length > budget;
+            Line("  | " + (cut ? line[..budget] + " …" : line));
+            budget -= Math.Min(line.Length, budget);
+        }
+        if (cut || shown < lines.Length)
+            Note(cut || budget == 0 ? $"console cut at {PrintedChars:N0} characters of {printed.Length:N0} (see --json)"
+                : $"{lines.Length - shown} more console lines (see --json)");
+    }
+
+    public const int PrintedChars = 16 * 1024;
+
     /// <summary>Text drawn by someone else (the memory viewer): with colour codes written through unchanged, plain
     /// text wrapped to the width like any other line.</summary>
     public void Raw(string text)

@@ -77,8 +77,7 @@ internal static class CpuCommand
                     if (lines.Count >= MaxTrace) rep.Note($"trace shows the first {lines.Count} instructions only");
                 }
                 rep.Section("Console output");
-                if (k.Console.Length == 0) rep.Line("  (nothing printed)");
-                else foreach (string line in k.Console.TrimEnd('\n').Split('\n').Take(200)) rep.Line("  | " + line);
+                rep.Printed(k.Console, 200);
                 rep.Section("How it stopped");
                 rep.Fact("instructions executed", p.Instructions);
                 rep.Fact("syscalls", p.Syscalls);

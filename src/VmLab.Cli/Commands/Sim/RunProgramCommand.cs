@@ -37,8 +37,7 @@ internal static class RunProgramCommand
                     foreach (string line in k.TraceLog) rep.Line("  " + line);
                 }
                 rep.Section("Console");
-                if (k.Console.Length == 0) rep.Line("  (nothing printed)");
-                else foreach (string line in k.Console.TrimEnd('\n').Split('\n').Take(200)) rep.Line("  | " + line);
+                rep.Printed(k.Console, 200);
                 rep.Section("Processes");
                 rep.Table(["pid", "name", "instructions", "syscalls", "end"], ProcessRows(result));
                 rep.Section("Memory");

@@ -182,13 +182,7 @@ internal static class ScenarioCommand
             foreach (string line in r.Trace) rep.Line("  " + line);
         }
         rep.Section("Console");
-        if (r.Console.Length == 0) rep.Line("  (nothing printed)");
-        else
-        {
-            var lines = r.Console.TrimEnd('\n').Split('\n');
-            foreach (string line in lines.Take(40)) rep.Line("  | " + line);
-            if (lines.Length > 40) rep.Note($"{lines.Length - 40} more console lines (see --json)");
-        }
+        rep.Printed(r.Console, 40);
         foreach (var t in r.Tables)
         {
             rep.Section(t.Title);

@@ -3,11 +3,11 @@ using System.Text.Json.Nodes;
 namespace VmLab.Cli.Tests;
 
 /// <summary>
-/// A program that forks and exits in a loop (WeensyOS's p-forkexit does, for ever) makes thousands of processes:
-/// the report stays a page (the first and last processes, every live one, and how the rest ended) and its verdict
-/// one line, while --json still lists every process.
+/// Reports stay a page whatever the program does. A program that forks and exits in a loop (WeensyOS's p-forkexit
+/// does, for ever) makes thousands of processes: the table shows the first and last, every live one, and how the
+/// rest ended, the verdict is one line, and --json lists them. A program that prints 1 MiB in one line shows 16 KiB.
 /// </summary>
-public sealed class SimManyProcessesTests : IDisposable
+public sealed class SimBoundedReportTests : IDisposable
 {
     private readonly TempDir _dir = new("vmlab-many-");
 
@@ -26,13 +26,39 @@ public sealed class SimManyProcessesTests : IDisposable
         }
         """;
 
+    // 4 KiB at a time, no newline, for ever: the kernel keeps the first 1 MiB of the console.
+    private const string Printer = """
+        #include "u-lib.h"
+        void process_main(void) {
+            char buf[4096];
+            for (int i = 0; i < 4096; i++) buf[i] = 'A' + (i % 26);
+            for (;;) sys_write(buf, sizeof buf);
+        }
+        """;
+
+    [Fact]
+    public void A_megabyte_printed_in_one_line_shows_its_first_16_KiB_and_says_so()
+    {
+        string elf = Path.Combine(_dir.Path, "printer.elf");
+        CliRunner.Ok("sim", "cc", _dir.Write("printer.c", Printer), "-o", elf);
+        foreach (string[] verb in new[] { new[] { "sim", "cpu", elf }, ["sim", "run", "--program", elf] })
+        {
+            var r = CliRunner.Run([.. verb, "--steps", "3000000"]);
+            Assert.Equal(1, r.ExitCode);     // still running at the instruction limit, memory never full
+            Assert.True(r.Out.Length < 24 * 1024, $"{string.Join(' ', verb[..2])}: {r.Out.Length} characters of report");
+            Assert.Contains("console cut at 16,384 characters of 1,048,576 (see --json)", r.Out);
+            Assert.Contains("ABCDEFGHIJ", r.Out);
+        }
+        Assert.Equal(1 << 20, CliRunner.Json("sim", "cpu", elf, "--steps", "3000000")["console"]!.GetValue<string>().Length);
+    }
+
     [Fact]
     public void Hundreds_of_processes_make_a_report_of_a_page_and_a_verdict_of_a_line()
     {
         string elf = Path.Combine(_dir.Path, "forker.elf");
         CliRunner.Ok("sim", "cc", _dir.Write("forker.c", Forker), "-o", elf);
 
-        var json = CliRunner.Json("sim", "run", "--program", elf, "--json");
+        var json = CliRunner.Json("sim", "run", "--program", elf);
         var processes = json["processes"]!.AsArray();
         Assert.Equal(301, processes.Count);     // every one, in the machine-readable output
         string verdict = json["verdict"]!.GetValue<string>();

@@ -89,4 +89,24 @@ public class MemoryTests
         Assert.False(frames.TryAllocate(FrameOwner.Kernel, 0, out _));
         Assert.Throws<InvalidOperationException>(() => frames.Allocate(FrameOwner.Kernel));
     }
+
+    [Fact]
+    public void A_zeroed_frames_host_array_goes_to_the_next_frame_touched_and_holds_none_of_its_old_bytes()
+    {
+        var m = new PhysicalMemory();
+        m.FillFrame(0x5000, 0xAB);
+        byte[] first = m.FrameArray(0x5000);
+        m.ZeroFrame(0x5000);
+        Assert.False(m.IsTouched(0x5000));
+        m.WriteByte(0x9001, 7);
+        // the pinned array is reused (a fork/exit loop no longer allocates one per page), cleared
+        Assert.Same(first, m.FrameArray(0x9000));
+        var bytes = new byte[PhysicalMemory.FrameSize];
+        m.Read(0x9000, bytes);
+        Assert.Equal(7, bytes[1]);
+        bytes[1] = 0;
+        Assert.All(bytes, b => Assert.Equal(0, b));
+        Assert.Equal(0, m.ReadByte(0x5000));
+        Assert.Equal(1, m.TouchedFrames);
+    }
 }

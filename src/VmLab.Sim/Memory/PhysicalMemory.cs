@@ -26,6 +26,13 @@ public sealed partial class PhysicalMemory
     private const int ChunkMask = (1 << ChunkShift) - 1;
     private readonly byte[]?[]?[] _chunks;
     private int _touched;
+    // Host arrays of zeroed frames, cleared, for the next frame touched. A frame's array is pinned (the CPU's host
+    // TLB keeps its address), and pinned arrays are collected only with the oldest generation: a kernel that forks
+    // and exits in a loop made a new one per page and spent half its time allocating them (four p-forkexits, 10 M
+    // instructions: 3.5 s -> 1.8 s). An array is never in use past its frame's zeroing (the CPU keeps frames for one
+    // run; the kernel zeroes between runs), so handing it to another frame is safe.
+    private readonly Stack<byte[]> _spare = new();
+    private const int SpareLimit = 1024;   // 4 MiB at most kept for reuse
 
     /// <summary>Creates <paramref name="size"/> bytes of zeroed memory (a multiple of 4 KiB).</summary>
     public PhysicalMemory(ulong size = DefaultSize)
@@ -124,8 +131,13 @@ public sealed partial class PhysicalMemory
         Touch?.Invoke(pa & ~(ulong)(FrameSize - 1), true);
         ulong pfn = pa >> FrameShift;
         byte[]?[]? chunk = _chunks[pfn >> ChunkShift];
-        if (chunk is null || chunk[pfn & ChunkMask] is null) return;
+        if (chunk is null || chunk[pfn & ChunkMask] is not { } array) return;
         chunk[pfn & ChunkMask] = null;
+        if (_spare.Count < SpareLimit)
+        {
+            Array.Clear(array);
+            _spare.Push(array);
+        }
         _touched--;
         Dropped(pfn);
     }
@@ -168,7 +180,7 @@ public sealed partial class PhysicalMemory
         if (frame is null)
         {
             // pinned: the CPU's host TLB keeps a frame's host address (IMemoryBus.PinnedPages)
-            frame = GC.AllocateArray<byte>(FrameSize, pinned: true);
+            frame = _spare.TryPop(out byte[]? spare) ? spare : GC.AllocateArray<byte>(FrameSize, pinned: true);
             _touched++;
         }
         return frame;

@@ -168,7 +168,8 @@ public class CheckpointTests
             [typeof(FrameAllocator)] = "_memory _used _freed _cursor Refusals Version " +   // Version only moves on: a restore moves it
                 "_journal _journalBase",   // not saved: a restore tells observers that every frame may have changed
             [typeof(PhysicalMemory)] = "_chunks _touched Size FrameCount _changes ChangeCount " +   // change counters: restored frames count as written
-                "Touch",   // not saved: set only within one syscall (the kernel's deputy watch)
+                "Touch " +   // not saved: set only within one syscall (the kernel's deputy watch)
+                "_spare",    // not saved: zeroed arrays no frame holds, for whichever frame is touched next
             [typeof(Tlb)] = "_mmu _entries _mask _version _anyLarge Cr3 Hits Misses Cr3Loads Invlpgs LastInvlpg",
             [typeof(Mmu)] = "_memory _writeProtect _noExecute _globalPages _maxPhysBits _addressReserved Version Walks",
             [typeof(X86Cpu<PagedBus>)] = "_bus _regs _instructions _timerInterval _timerRemaining _code Privilege LastFault InvalidMnemonic " +

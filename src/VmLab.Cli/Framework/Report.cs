@@ -99,6 +99,9 @@ internal sealed class Report(IAnsiConsole console)
         Write(new Text(Safe(text) + "\n"));
     }
 
+    /// <summary>The most of a console <see cref="Printed"/> shows (a page or so of text; the kernel keeps 1 MiB).</summary>
+    public const int PrintedChars = 16 * 1024;
+
     /// <summary>What a simulated machine's programs printed, as "  | line" lines: at most maxLines lines and
     /// <see cref="PrintedChars"/> characters (a program may print 1 MiB in one line), then a note of what was left
     /// out (--json has it all).</summary>
@@ -123,8 +126,6 @@ internal sealed class Report(IAnsiConsole console)
             Note(cut || budget == 0 ? $"console cut at {PrintedChars:N0} characters of {printed.Length:N0} (see --json)"
                 : $"{lines.Length - shown} more console lines (see --json)");
     }
-
-    public const int PrintedChars = 16 * 1024;
 
     /// <summary>Text drawn by someone else (the memory viewer): with colour codes written through unchanged, plain
     /// text wrapped to the width like any other line.</summary>

@@ -38,7 +38,7 @@ public abstract partial class Scenario
             .OrderByDescending(g => g.Count).ThenBy(g => g.Status).ToList();
         string counted = string.Join(", ", statuses.Take(3).Select(g => $"{g.Count} with status {g.Status}")) + (statuses.Count > 3 ? ", …" : "");
         return created > history.Count
-            ? $"{named} and {created - Named} more; of the first {history.Count} kept: {counted}"
+            ? $"{named} and {created - Named} more; of the next {history.Count - Named} (the rest are counted only): {counted}"
             : $"{named} and {created - Named} more: {counted}";
     }
 

@@ -28,11 +28,24 @@ public sealed class RecordLimitTests : IDisposable
         }
         """;
 
-    private ProgramImage Build()
+    // 5000 children that exit at once (every fifth with status 5), then the parent exits.
+    private const string Forker = """
+        #include "u-lib.h"
+        void process_main(void) {
+            for (int i = 0; i < 5000; i++) {
+                if (sys_fork() == 0)
+                    sys_exit(i % 5 == 0 ? 5 : 0);
+                sys_yield();
+            }
+            sys_exit(0);
+        }
+        """;
+
+    private ProgramImage Build(string text = Bomb)
     {
-        string source = Path.Combine(_dir, "bomb.c");
-        File.WriteAllText(source, Bomb);
-        var result = UserCompiler.Compile([source], Path.Combine(_dir, "bomb.elf"), new CompileOptions());
+        string source = Path.Combine(_dir, "prog.c");
+        File.WriteAllText(source, text);
+        var result = UserCompiler.Compile([source], Path.Combine(_dir, "prog.elf"), new CompileOptions());
         Assert.True(result.Outcome == CompileOutcome.Ok, result.Problem + "\n" + result.Diagnostics);
         return result.Image!;
     }
@@ -82,5 +95,22 @@ public sealed class RecordLimitTests : IDisposable
         Assert.Equal(at, (k.ProcessesCreated, k.FaultCount, k.FirstKilled, string.Join(",", k.RecentlyEnded.Select(p => p.GetHashCode())), k.Console.Length, k.Instructions));
         k.Run(100_000);
         Assert.Equal(later, (k.ProcessesCreated, k.FaultCount, k.Console.Length));
+    }
+
+    [Fact]
+    public void Every_program_exited_is_said_in_one_line_past_the_records_end()
+    {
+        var k = new SimKernel(new KernelOptions());   // the checker's default pace: this test is about the words
+        Assert.True(k.Spawn(Build(Forker), "forker") > 0);
+        k.Run(10_000_000);
+        Assert.Empty(k.Processes);
+        Assert.Equal(5001, k.ProcessesCreated);
+        var result = Scenario.Programs(k);
+        Assert.True(result.Passed, result.Verdict);
+        // named: the parent and children 0-6; counted: children 7-4094, the rest only in the total
+        Assert.Equal("every program exited (forker: 0, forker: 5, forker: 0, forker: 0, forker: 0, forker: 0, forker: 5, forker: 0 " +
+                     "and 4993 more; of the next 4088 (the rest are counted only): 3271 with status 0, 817 with status 5)", result.Verdict);
+        Assert.Equal(SimKernel.HistoryLimit, result.Processes.Count);
+        Assert.Equal(5001, result.ProcessesCreated);
     }
 }

@@ -47,6 +47,14 @@ public sealed class TempDir(string prefix) : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
 
+    /// <summary>Compiles C <paramref name="source"/> with `vmlab sim cc` into NAME.elf in the directory; returns its path.</summary>
+    public string Elf(string name, string source)
+    {
+        string elf = System.IO.Path.Combine(Path, name + ".elf");
+        CliRunner.Ok("sim", "cc", Write(name + ".c", source), "-o", elf);
+        return elf;
+    }
+
     /// <summary>Writes <paramref name="text"/> to a file of that name in the directory; returns its path.</summary>
     public string Write(string name, string text)
     {

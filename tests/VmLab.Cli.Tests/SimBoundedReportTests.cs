@@ -39,8 +39,7 @@ public sealed class SimBoundedReportTests : IDisposable
     [Fact]
     public void A_megabyte_printed_in_one_line_shows_its_first_16_KiB_and_says_so()
     {
-        string elf = Path.Combine(_dir.Path, "printer.elf");
-        CliRunner.Ok("sim", "cc", _dir.Write("printer.c", Printer), "-o", elf);
+        string elf = _dir.Elf("printer", Printer);
         foreach (string[] verb in new[] { new[] { "sim", "cpu", elf }, ["sim", "run", "--program", elf] })
         {
             var r = CliRunner.Run([.. verb, "--steps", "3000000"]);
@@ -55,8 +54,7 @@ public sealed class SimBoundedReportTests : IDisposable
     [Fact]
     public void Hundreds_of_processes_make_a_report_of_a_page_and_a_verdict_of_a_line()
     {
-        string elf = Path.Combine(_dir.Path, "forker.elf");
-        CliRunner.Ok("sim", "cc", _dir.Write("forker.c", Forker), "-o", elf);
+        string elf = _dir.Elf("forker", Forker);
 
         var json = CliRunner.Json("sim", "run", "--program", elf);
         var processes = json["processes"]!.AsArray();

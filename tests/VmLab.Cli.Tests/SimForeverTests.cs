@@ -48,13 +48,6 @@ public sealed class SimForeverTests : IDisposable
         }
         """;
 
-    private string Build(string name, string source)
-    {
-        string elf = Path.Combine(_dir.Path, name + ".elf");
-        CliRunner.Ok("sim", "cc", _dir.Write(name + ".c", source), "-o", elf);
-        return elf;
-    }
-
     private static JsonNode Run(int exit, params string[] args)
     {
         var r = CliRunner.Run(args);
@@ -65,7 +58,7 @@ public sealed class SimForeverTests : IDisposable
     [Fact]
     public void A_program_that_only_yields_stops_as_soon_as_nothing_changes_and_is_confirmed()
     {
-        string elf = Build("yielder", Yielder);
+        string elf = _dir.Elf("yielder", Yielder);
         var j = Run(0, "sim", "run", "--program", elf, "--json");
         Assert.True(j["passed"]!.GetValue<bool>());
         Assert.False(j["out_of_time"]!.GetValue<bool>());
@@ -85,7 +78,7 @@ public sealed class SimForeverTests : IDisposable
     [Fact]
     public void Processes_that_fill_memory_then_yield_forever_are_confirmed_with_memory_full()
     {
-        string elf = Build("filler", Filler);
+        string elf = _dir.Elf("filler", Filler);
         var j = Run(0, "sim", "run", "--program", elf, "--json");
         Assert.Equal(4, j["processes"]!.AsArray().Count);
         Assert.Equal(0UL, j["min_free_frames"]!.GetValue<ulong>());
@@ -105,7 +98,7 @@ public sealed class SimForeverTests : IDisposable
     [Fact]
     public void Churn_that_never_ends_is_confirmed_at_the_instruction_limit_once_memory_was_full()
     {
-        string elf = Build("churn", Churn);
+        string elf = _dir.Elf("churn", Churn);
         var j = Run(0, "sim", "run", "--program", elf, "--steps", "300000", "--json");
         Assert.Equal(300_000, j["steps"]!.GetValue<long>());
         Assert.True(j["processes"]!.AsArray().Count > 16, "pids were reused: children exited and others took their slots");

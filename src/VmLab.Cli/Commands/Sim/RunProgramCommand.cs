@@ -55,31 +55,26 @@ internal static class RunProgramCommand
     {
         const int Shown = 10;
         var all = result.Processes;
+        long unkept = result.ProcessesCreated - all.Count;   // created after the records' end and gone: counted only
         int skipped = 0;
         var ends = new Dictionary<string, int>();
-        for (int i = 0; i < all.Count; i++)
+        for (int i = 0; i <= all.Count; i++)
         {
-            ProcessSummary p = all[i];
-            if (i == result.ProcessesKept && result.ProcessesCreated > all.Count)
+            // the kept records end at ProcessesKept: the live processes after them, if any, follow the unkept line
+            bool notKept = i == result.ProcessesKept && unkept > 0;
+            if (!notKept && i < all.Count && all.Count > 4 * Shown && i >= Shown && i < result.ProcessesKept - Shown
+                && all[i].State is not ("runnable" or "blocked"))
             {
-                // processes created after the records' end that are gone: counted only
-                if (skipped > 0) yield return Gap(skipped, ends);
-                (skipped, ends) = (0, []);
-                yield return ["…", $"{result.ProcessesCreated - all.Count:N0} more", "", "", "ended (not kept)"];
-            }
-            if (all.Count <= 4 * Shown || i < Shown || i >= result.ProcessesKept - Shown || p.State is "runnable" or "blocked")
-            {
-                if (skipped > 0) yield return Gap(skipped, ends);
-                (skipped, ends) = (0, []);
-                yield return [p.Pid.ToString(), p.Name, p.Instructions.ToString(), p.Syscalls.ToString(), End(p)];
+                string end = End(all[i]);
+                skipped++;
+                ends[end] = ends.GetValueOrDefault(end) + 1;
                 continue;
             }
-            skipped++;
-            ends[End(p)] = ends.GetValueOrDefault(End(p)) + 1;
+            if (skipped > 0) yield return Gap(skipped, ends);
+            (skipped, ends) = (0, []);
+            if (notKept) yield return ["…", $"{unkept:N0} more", "", "", "ended (not kept)"];
+            if (i < all.Count) yield return [all[i].Pid.ToString(), all[i].Name, all[i].Instructions.ToString(), all[i].Syscalls.ToString(), End(all[i])];
         }
-        if (skipped > 0) yield return Gap(skipped, ends);
-        if (result.ProcessesKept == all.Count && result.ProcessesCreated > all.Count)
-            yield return ["…", $"{result.ProcessesCreated - all.Count:N0} more", "", "", "ended (not kept)"];
     }
 
     private static string End(ProcessSummary p) => p.KillReason ?? (p.ExitStatus is { } s ? $"exit({s})" : p.State);

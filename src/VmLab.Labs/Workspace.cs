@@ -36,6 +36,17 @@ public static class Workspace
         files.AddRange(exercises.Select(e => (e.StubFile, Template(e.StubFile + ".txt"))));
         files.AddRange(exercises.SelectMany(e => e.ExtraFiles).Select(f => (f, Template(f + ".txt"))));
         files.Add(("README.md", Readme(exercises)));
+        // --force replaces files of the same names, never writes through one: a symbolic link (to a file outside
+        // the workspace, or dangling) or anything but a regular file there stops the init before it writes a byte
+        foreach (string name in (string[])[".vmlab", ManifestFile, .. files.Select(f => f.Name)])
+        {
+            string path = Path.Combine(dir, name);
+            bool folder = name == ".vmlab";
+            if (new FileInfo(path).LinkTarget is not null)
+                throw new ArgumentException($"{Path.Combine(dir, name)} is a symbolic link: lab init writes its own files there, never through a link; remove it or pick another directory");
+            if (Path.Exists(path) && (folder ? !Directory.Exists(path) : Directory.Exists(path) || OperatingSystem.IsLinux() && VmLab.Linux.FileKinds.Of(path) != VmLab.Linux.FileKind.Regular))
+                throw new ArgumentException($"{Path.Combine(dir, name)} is not a {(folder ? "directory" : "regular file")}: lab init would write one there; remove it or pick another directory");
+        }
         Directory.CreateDirectory(Path.Combine(dir, ".vmlab"));     // every template was found: now write
         foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
         File.WriteAllText(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(exercises.Select(e => e.Name).ToArray()));
@@ -67,8 +78,23 @@ public static class Workspace
         string path = Path.Combine(dir, ManifestFile);
         if (!File.Exists(Path.Combine(dir, Project)) || !File.Exists(path))
             throw new ArgumentException($"{dir} is not a lab workspace (make one with 'vmlab lab init {dir}')");
-        string[] names = JsonSerializer.Deserialize<string[]>(File.ReadAllText(path)) ?? [];
-        return [.. names.Select(Catalog.Find).OfType<Exercise>()];
+        // the manifest is the student's file like the rest: a FIFO would hang the read, a huge file fill memory
+        if (OperatingSystem.IsLinux() && VmLab.Linux.FileKinds.Of(path) != VmLab.Linux.FileKind.Regular || new FileInfo(path).Length > 64 * 1024)
+            throw new ArgumentException($"{ManifestFile} in {dir} is not a small regular file: 'vmlab lab init' writes it as a list of exercise names");
+        string[]? names;
+        try
+        {
+            names = JsonSerializer.Deserialize<string[]>(File.ReadAllText(path));
+        }
+        catch (JsonException)
+        {
+            names = null;
+        }
+        if (names is null || names.Length == 0 || names.Any(n => n is null))
+            throw new ArgumentException($"{ManifestFile} in {dir} is not a list of exercise names (such as [\"fork\", \"exit\"]): fix it, or grade with --exercises NAME,NAME");
+        if (names.FirstOrDefault(n => Catalog.Find(n) is null) is { } unknown)
+            throw new ArgumentException($"{ManifestFile} in {dir} names no exercise '{unknown}' (see 'vmlab lab list'): fix it, or grade with --exercises NAME,NAME");
+        return [.. names.Select(Catalog.Find).OfType<Exercise>().Distinct()];
     }
 
     internal static string Template(string name)

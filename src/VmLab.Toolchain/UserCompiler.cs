@@ -150,8 +150,26 @@ public static partial class UserCompiler
         byte[] bytes = File.ReadAllBytes(linked);
         string? problem = ElfLoader.TryLoad(bytes, out var image);
         if (problem is not null) return new(CompileOutcome.Failed, diagnostics, command, null, problem);
-        File.WriteAllBytes(output, bytes);
+        Replace(output, bytes);
         return new(CompileOutcome.Ok, diagnostics, command, image, null);
+    }
+
+    /// <summary>Writes the program beside <paramref name="output"/> and renames it over: the name is replaced, never
+    /// written through, so an output that is a symbolic or hard link to a source (or any file of the user's) leaves
+    /// that file as it was, and a failed write leaves the old output whole.</summary>
+    private static void Replace(string output, byte[] bytes)
+    {
+        string full = Path.GetFullPath(output);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     // gcc's words when the address-space limit stops cc1, cc1plus, as or ld.

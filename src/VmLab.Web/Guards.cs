@@ -79,11 +79,19 @@ internal static class Guards
             // allocation that fails may be anyone's, not the seam's own: said as what it is, not as a server fault
             await Write(ctx, 503, "out of memory while answering this request (a seam or program holding too much?)");
         }
+        catch (Exception e) when (!ctx.Response.HasStarted && FromKestrel(e))
+        {
+            // Kestrel's own parsing of what the client sent (a chunk size past 2^31 overflows there): bad input
+            await Write(ctx, 400, "the request body is malformed");
+        }
         catch (Exception) when (!ctx.Response.HasStarted)
         {
             await Write(ctx, 500, "internal error: the request could not be completed");
         }
     }
+
+    private static bool FromKestrel(Exception e) =>
+        e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true;
 
     private static async Task Refuse(HttpContext ctx, int status, string message)
     {

@@ -42,6 +42,33 @@ public sealed class LabInitTests : IDisposable
         Assert.Equal("// my solution\n", File.ReadAllText(stub));
     }
 
+    [Fact]
+    public void Force_never_writes_through_a_link_and_writes_nothing_when_one_is_there()
+    {
+        string outside = _dir.Write("precious.txt", "outside\n");
+        string dir = Path.Combine(_dir.Path, "linked");
+        Directory.CreateDirectory(dir);
+        File.CreateSymbolicLink(Path.Combine(dir, "README.md"), outside);
+        File.CreateSymbolicLink(Path.Combine(dir, "Makefile"), Path.Combine(_dir.Path, "nowhere"));
+        var r = CliRunner.BadInput("lab", "init", dir, "--force");
+        Assert.Contains("is a symbolic link", r.Err);
+        Assert.Equal("outside\n", File.ReadAllText(outside));
+        Assert.False(File.Exists(Path.Combine(dir, "Lab.csproj")));
+        Assert.False(Directory.Exists(Path.Combine(dir, ".vmlab")));
+    }
+
+    [Fact]
+    public void Grade_results_are_never_written_into_the_workspace_graded()
+    {
+        string dir = Path.Combine(_dir.Path, "ws");
+        CliRunner.Ok("lab", "init", dir, "--exercises", "fork");
+        string stub = File.ReadAllText(Path.Combine(dir, "Fork.cs"));
+        var r = CliRunner.BadInput("lab", "grade", dir, "--format", "junit", "-o", Path.Combine(dir, "Fork.cs"));
+        Assert.Contains("inside the workspace being graded", r.Err);
+        Assert.Equal(stub, File.ReadAllText(Path.Combine(dir, "Fork.cs")));
+        Assert.Contains("not a regular file", CliRunner.BadInput("lab", "grade", dir, "--format", "junit", "-o", "/dev/full").Err);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("/")]

@@ -96,6 +96,20 @@ public sealed class SimCcCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_output_linked_to_a_source_replaces_the_link_and_leaves_the_source()
+    {
+        string src = Source("prog.c", Hello), soft = Path.Combine(_dir.Path, "soft.elf"), hard = Path.Combine(_dir.Path, "hard.elf");
+        File.CreateSymbolicLink(soft, src);
+        using (var ln = System.Diagnostics.Process.Start("ln", [src, hard])) ln.WaitForExit();
+        CliRunner.Ok("sim", "cc", src, "-o", soft);
+        CliRunner.Ok("sim", "cc", src, "-o", hard);
+        Assert.Equal(Hello, File.ReadAllText(src));
+        Assert.Null(new FileInfo(soft).LinkTarget);
+        Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(hard)[..4]);
+        Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(soft)[..4]);
+    }
+
+    [Fact]
     public void An_include_of_dev_zero_ends_quickly_in_one_line()
     {
         string src = Source("zero.c", "#include \"/dev/zero\"\n");

@@ -32,6 +32,21 @@ public sealed class UntrustedInputTests : IDisposable
     }
 
     [Fact]
+    public void A_link_loop_or_a_name_too_long_is_bad_input_naming_the_file()
+    {
+        string a = Path.Combine(_dir.Path, "loop-a.elf"), b = Path.Combine(_dir.Path, "loop-b.elf");
+        File.CreateSymbolicLink(a, b);
+        File.CreateSymbolicLink(b, a);
+        foreach (string verb in new[] { "cpu", "disasm" })
+        {
+            var loop = Refused(2, "sim", verb, a);
+            Assert.Contains("loop-a.elf", loop.Err);
+            Assert.Contains("symbolic links", loop.Err);
+        }
+        Assert.Contains("cannot read 'AAAA", Refused(2, "sim", "cpu", new string('A', 5000)).Err);
+    }
+
+    [Fact]
     public void Response_files_are_not_read()
     {
         string secret = _dir.Write("args.rsp", "root:x:0:0:secret\n");

@@ -45,6 +45,16 @@ public class HostileRequestTests(KestrelFixture web) : IClassFixture<KestrelFixt
         AssertJsonLine(endpointWithoutBody, 413);
     }
 
+    [Theory]
+    [InlineData("100000000")]
+    [InlineData("ffffffffffff")]
+    public async Task A_chunk_size_past_what_kestrel_counts_is_400_not_a_server_fault(string size)
+    {
+        var r = await web.Send($"POST /api/machines HTTP/1.1\r\nHost: {Host}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{size}\r\nabc\r\n0\r\n\r\n");
+        AssertJsonLine(r, 400);
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync("/api/scenarios")).StatusCode);
+    }
+
     public static TheoryData<string, int> KestrelRefusals => new()
     {
         { "GET /api/" + new string('a', 20_000) + " HTTP/1.1\r\nHost: HOST\r\n\r\n", 414 },

@@ -1,6 +1,7 @@
 using VmLab.Cli.Framework;
 using VmLab.Labs;
 using VmLab.Labs.Grading;
+using VmLab.Linux;
 
 namespace VmLab.Cli.Commands;
 
@@ -111,13 +112,14 @@ internal static class LabCommand
                 if (dir is not null && !Directory.Exists(dir)) throw new UsageException($"{dir} is not a directory");
                 string? file = ctx.Get(output);
                 if (file is not null && fmt is "text" or "json") throw new UsageException("--output goes with --format gradescope or junit");
+                if (file is not null) CheckResultsFile(file, dir);
                 GradeReport report;
                 try
                 {
                     var chosen = ctx.Get(exercises) is { } names ? Workspace.Parse([names]) : null;
                     var options = new GradeOptions { Workspace = dir, Filter = filter, Exercises = chosen, TestTimeout = TimeSpan.FromSeconds(ctx.Get(timeout)) };
                     bool text = fmt == "text";
-                    report = Grader.Grade(options, text ? r => Grader.WriteLine(ctx.Out, r) : null, text ? n => ctx.Out.WriteLine(n) : null);
+                    report = Grader.Grade(options, text ? r => Grader.WriteLine(ctx.Out, r) : null, text ? n => ctx.Out.WriteLine(Shown.Escape(n)) : null);
                 }
                 catch (ArgumentException e)
                 {
@@ -131,7 +133,7 @@ internal static class LabCommand
                     case "gradescope" or "junit":
                         string doc = fmt == "gradescope" ? Formats.Gradescope(report) : Formats.Junit(report);
                         if (file is null) ctx.Out.Write(doc);
-                        else File.WriteAllText(file, doc);
+                        else WriteResults(file, doc);
                         break;
                     default:
                         ctx.Out.WriteLine($"Score: {report.Score}/{report.MaxScore}");
@@ -139,6 +141,39 @@ internal static class LabCommand
                 }
                 return report.FullMarks ? ExitCode.Ok : ExitCode.NotConfirmed;
             });
+    }
+
+    // The results file is checked before a test runs (a grade takes minutes): a regular file or a new one, in a
+    // directory that exists, and never inside the workspace graded, whose files are the student's.
+    private static void CheckResultsFile(string file, string? workspace)
+    {
+        if (file.Length == 0) throw new UsageException("--output needs a file name");
+        string full = Path.GetFullPath(file);
+        if (workspace is not null && full.StartsWith(Path.GetFullPath(workspace).TrimEnd('/') + "/", StringComparison.Ordinal))
+            throw new UsageException($"--output: '{Numbers.Clip(file)}' is inside the workspace being graded, whose files are the student's; write the results elsewhere");
+        if (Path.Exists(full) && (Directory.Exists(full) || FileKinds.Of(full) != FileKind.Regular))
+            throw new UsageException($"--output: '{Numbers.Clip(file)}' is not a regular file; the results are written to one");
+        if (!Directory.Exists(Path.GetDirectoryName(full)))
+            throw new UsageException($"--output: no directory to write '{Numbers.Clip(file)}' in");
+    }
+
+    // Written beside the file and renamed over it: a full disk or a link in its place leaves what was there whole.
+    private static void WriteResults(string file, string doc)
+    {
+        string full = Path.GetFullPath(file), temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temp, doc);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RefusedException($"cannot write '{Numbers.Clip(file)}': {e.Message}");
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static Verb Gradescope()

@@ -36,7 +36,9 @@ internal static class InputFile
         }
         catch (IOException e)
         {
-            throw new RefusedException($"cannot read '{Numbers.Clip(path)}': {e.Message}");
+            // .NET's message ends with the path in its own quotes: said once, in ours
+            string why = e.Message.Split(" : '")[0];
+            throw new RefusedException($"cannot read '{Numbers.Clip(path)}': {why}");
         }
     }
 
@@ -53,7 +55,17 @@ internal static class InputFile
                 throw new UsageException($"'{Numbers.Clip(path)}' is a directory, not a file");
             return;
         }
-        var kind = FileKinds.Of(path);
+        FileKind kind;
+        try
+        {
+            kind = FileKinds.Of(path);
+        }
+        catch (LinuxException e)
+        {
+            // a link loop or a name too long is the name's fault (bad input); a directory vmlab may not enter is not
+            string why = $"cannot read '{Numbers.Clip(path)}': {Errno.Text(e.ErrorNumber)}";
+            throw e.ErrorNumber is Errno.EACCES or Errno.EPERM ? new RefusedException(why) : new UsageException(why);
+        }
         if (kind == FileKind.Missing)
             throw new UsageException($"cannot read '{Numbers.Clip(path)}': no such file");
         if (kind != FileKind.Regular)

@@ -12,7 +12,8 @@ internal static partial class CBuild
     public const string Source = "libetsbefriends.c", Library = "libetsbefriends.so";
 
     /// <summary>The compile command, for the output and the docs.</summary>
-    public static readonly string[] Flags = ["-std=gnu11", "-O1", "-g", "-Wall", "-shared", "-fPIC"];
+    // -fno-jump-tables: a switch compiles to compares, so an indirect jump in the handler is a function pointer
+    public static readonly string[] Flags = ["-std=gnu11", "-O1", "-g", "-Wall", "-fno-jump-tables", "-shared", "-fPIC"];
 
     /// <summary>Compiles source into dir; the library's path, or the first errors.</summary>
     public static (string? Library, string? Error) Build(string source, string dir, BuildLimits limits)

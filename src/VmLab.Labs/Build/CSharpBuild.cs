@@ -36,6 +36,15 @@ internal static partial class CSharpBuild
             for (int j = 0; j < retry.Count; j++)
                 foreach (var (exercise, message) in second[j]) errors[retry[j]].TryAdd(exercise, message);
         }
+        // Graded code comes from an assembly that built, never from anywhere else: when the last pass made none
+        // (its errors charged to other files, by #line or by a file that needs one the first pass left out),
+        // every exercise of the unit fails with the build.
+        for (int i = 0; i < units.Count; i++)
+            if (!File.Exists(Output(units[i])))
+            {
+                string why = errors[i].Values.FirstOrDefault() ?? "dotnet build made no Lab.dll";
+                foreach (var f in units[i].Files) errors[i].TryAdd(f.Exercise.Name, $"no assembly was built from the exercise files ({why})");
+            }
         return [.. units.Select((u, i) => new CsResult(
             u.Files.Any(f => !errors[i].ContainsKey(f.Exercise.Name)) && File.Exists(Output(u)) ? Output(u) : null, errors[i]))];
     }

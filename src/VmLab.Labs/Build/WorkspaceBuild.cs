@@ -129,8 +129,9 @@ public sealed class WorkspaceBuild : IDisposable
         var sources = new Dictionary<string, string>();
         foreach (var e in exercises)
         {
-            if (Locate(workspace, e.StubFile) is { } path) sources[e.Name] = path;
-            else errors[e.Name] = $"{e.StubFile} is missing from the workspace (the grader builds {e.StubFile} for {e.Name})";
+            var (path, problem) = Locate(workspace, e.StubFile);
+            if (path is not null) sources[e.Name] = path;
+            else errors[e.Name] = problem ?? $"{e.StubFile} is missing from the workspace (the grader builds {e.StubFile} for {e.Name})";
         }
         var copied = sources.Values.Select(p => Path.GetRelativePath(workspace, p)).ToList();
         var ignored = Directory.EnumerateFileSystemEntries(workspace).Select(Path.GetFileName).OfType<string>()
@@ -141,14 +142,39 @@ public sealed class WorkspaceBuild : IDisposable
     }
 
     // The stub file at the top of the workspace, or else the one file of that name below it (a submission
-    // unpacked from a zip that holds a folder), never inside build output.
-    private static string? Locate(string workspace, string file)
+    // unpacked from a zip that holds a folder), never inside build output. Only a regular file counts, and no
+    // symbolic link is followed (a file or folder linked from elsewhere would grade, or print in a compiler
+    // error, a file that is not the student's; a FIFO would hang the copy): such a file is the exercise's error.
+    private static (string? Path, string? Problem) Locate(string workspace, string file)
     {
         string top = Path.Combine(workspace, file);
-        if (File.Exists(top)) return top;
-        var found = Directory.EnumerateFiles(workspace, file, new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 4 })
+        if (Path.Exists(top) || new FileInfo(top).LinkTarget is not null) return Regular(workspace, top);
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true, MaxRecursionDepth = 4, IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System | FileAttributes.ReparsePoint,
+        };
+        var found = Directory.EnumerateFileSystemEntries(workspace, file, options)
             .Where(p => !Path.GetRelativePath(workspace, p).Split('/').Any(d => d is "bin" or "obj" or ".vmlab")).Take(2).ToList();
-        return found.Count == 1 ? found[0] : null;
+        return found.Count == 1 ? Regular(workspace, found[0]) : (null, null);
+    }
+
+    private static (string? Path, string? Problem) Regular(string workspace, string path)
+    {
+        string shown = Path.GetRelativePath(workspace, path);
+        if (new FileInfo(path).LinkTarget is not null)
+            return (null, $"{shown} is a symbolic link: the grader builds the workspace's own regular files only");
+        VmLab.Linux.FileKind kind;
+        try
+        {
+            kind = OperatingSystem.IsLinux() ? VmLab.Linux.FileKinds.Of(path) : File.Exists(path) ? VmLab.Linux.FileKind.Regular : VmLab.Linux.FileKind.Other;
+        }
+        catch (VmLab.Linux.LinuxException e)
+        {
+            return (null, $"{shown} cannot be read ({e.Message})");
+        }
+        return kind == VmLab.Linux.FileKind.Regular ? (path, null)
+            : (null, $"{shown} is {VmLab.Linux.FileKinds.Describe(kind)}, not a regular file: the grader builds the workspace's own regular files only");
     }
 
     private Dictionary<string, string> _sources = [];

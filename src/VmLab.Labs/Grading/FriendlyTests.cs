@@ -25,6 +25,8 @@ internal static class FriendlyTests
     /// errno's address (to save and restore it), and rand, which the seed itself has the handler use to pick a message.</summary>
     private static readonly HashSet<string> HandlerSafe = [.. CBuild.AsyncSignalSafe, "syscall", "gettid", "__errno_location", "rand", "random", "rand_r", "__stack_chk_fail"];
 
+    // Before anything else, main copies /proc/self/maps to ./maps with raw system calls: a preloaded library can
+    // define any C library function (fopen, dl_iterate_phdr) and answer for it, but not these.
     private const string Prelude = """
         #include <stdio.h>
         #include <stdlib.h>
@@ -32,7 +34,23 @@ internal static class FriendlyTests
         #include <unistd.h>
         static int *volatile nowhere;
         static int down(int n) { volatile char frame[1024]; frame[0] = (char)n; return down(n + 1) + frame[0]; }
+        static long sys4(long n, long a, long b, long c, long d) {
+            long r;
+            register long r10 __asm__("r10") = d;
+            __asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+            return r;
+        }
+        static void maps(void) {
+            static char buf[65536];
+            /* openat(AT_FDCWD, ..., O_RDONLY), openat(AT_FDCWD, "maps", O_WRONLY | O_CREAT | O_TRUNC, 0644), read, write, close */
+            long in = sys4(257, -100, (long)"/proc/self/maps", 0, 0), out = sys4(257, -100, (long)"maps", 01 | 0100 | 01000, 0644);
+            if (in < 0 || out < 0) return;
+            for (long n; (n = sys4(0, in, (long)buf, sizeof buf, 0)) > 0;) sys4(1, out, (long)buf, n, 0);
+            sys4(3, in, 0, 0, 0);
+            sys4(3, out, 0, 0, 0);
+        }
         int main(void) {
+            maps();
             printf("crasher starts\n");
             fflush(stdout);
             fputs("crasher: faulting now\n", stderr);
@@ -127,8 +145,32 @@ internal static class FriendlyTests
         var (exit, _) = LimitedProcess.Run(new LimitedStart(exe, [], env, stdout, stderr) { WorkingDirectory = dir, Timeout = TimeSpan.FromSeconds(10) });
         var r = new Ran(exit.ExitCode, exit.Signal, exit.TimedOut, Tools.ReadHead(stdout, 64 << 10), Tools.ReadHead(stderr, 64 << 10));
         t.Notes.Add($"run {Path.GetFileName(exe)}: {exit}; stdout: {r.Out.Trim()}; stderr: {r.Err.Trim()}");
+        if (preload && Lines(r.Out).Contains("crasher starts")) OnlyOwnCode(t, exe, clock?.Library);
         return r;
     }
+
+    /// <summary>What ran in the crasher besides the program and the C library must be the student's library: the
+    /// executable mappings main found at its start. A constructor that loads another library (VmLab's finished
+    /// one, found without importing dlopen) or maps code of its own would have its handler do the exercise.</summary>
+    private static void OnlyOwnCode(TestContext t, string exe, string? clock)
+    {
+        string maps = Path.Combine(Path.GetDirectoryName(exe)!, "maps");
+        Require(File.Exists(maps), "the grader's crasher could not list its own memory at the start of main (what did the library's constructor do?)");
+        foreach (string line in Lines(Tools.ReadHead(maps, 1 << 20)))
+        {
+            string[] f = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 2 || !f[1].Contains('x')) continue;
+            string path = f.Length == 6 ? f[5].Trim() : "";
+            bool ok = path == exe || path == t.Library || path == clock || path is "[vdso]" or "[vsyscall]"
+                      || (path.StartsWith('/') && System.Array.Exists(SystemLibraries, d => path.StartsWith(d, StringComparison.Ordinal)));
+            Require(ok, path.Length == 0 || path.StartsWith('[')
+                ? $"before the program faulted, its memory held executable code the library made at run time ({path}{(path.Length > 0 ? " " : "")}{f[0]}): the handler must be the library's own compiled code"
+                : $"before the program faulted, {path} was loaded beside the library: a friendly-segfault library loads no other library (its handler must be its own code)");
+        }
+    }
+
+    // Where the C library and the dynamic loader live: code mapped from anywhere else is no system library.
+    private static readonly string[] SystemLibraries = ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"];
 
     private static IEnumerable<string> Lines(string text) => text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0);
 
@@ -187,7 +229,9 @@ internal static class FriendlyTests
         t.Notes.Add("handlers and the C library functions they reach: " + string.Join("; ", handlers.Select(h => $"{h.Key}: {string.Join(", ", h.Value)}")));
         Require(handlers.Count > 0, "no SIGSEGV handler of the library's is installed once its constructor has run: the constructor must install one with sigaction (sa_sigaction = your handler)");
         foreach (var (handler, calls) in handlers)
-            if (calls.Where(c => !HandlerSafe.Contains(c)).ToList() is { Count: > 0 } bad)
+            if (calls.Contains(HandlerCalls.Indirect))
+                throw new GradeFailure($"the signal handler {handler} calls through a function pointer (an indirect call or jump): the grader cannot tell what it calls, and neither can a reader; in a handler call write, _exit and your own functions directly");
+            else if (calls.Where(c => !HandlerSafe.Contains(c)).ToList() is { Count: > 0 } bad)
                 throw new GradeFailure($"the signal handler {handler} calls {string.Join(", ", bad)}, {(bad.Count == 1 ? "which is" : "which are")} not async-signal-safe (the fault may have interrupted {(bad.Count == 1 ? "it" : "them")} mid-call): in a handler use write(2, ...) and _exit, see signal-safety(7)");
     }
 
@@ -201,7 +245,7 @@ internal static class FriendlyTests
         foreach (var f in lines.Where(f => f[2] != "none"))
         {
             ulong offset = ulong.Parse(f[2], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
-            Require(f.Length == 4 && Path.GetFileName(f[3]) == Path.GetFileName(t.Library),
+            Require(f.Length == 4 && f[3] == t.Library,
                 $"the handler for signal {f[1]} is not a function of the library ({(f.Length == 4 ? f[3] : "unknown")}, offset 0x{offset:x}): write the handler in libetsbefriends.c");
             found.Add(offset);
         }

@@ -71,7 +71,10 @@ public static class Grader
                 var exercise = Catalog.Find(t.Exercise)!;
                 TestRunner.Outcome outcome = build?.ErrorFor(exercise) is { } error
                     ? new(false, $"build failed: {error}", [], 0)
-                    : runner.Run(t, exercise.IsC ? null : build?.Assembly, exercise.IsC ? build?.Library : null, exercise.IsC ? o.TestTimeout * 3 : o.TestTimeout);
+                    : build is not null && (exercise.IsC ? build.Library : build.Assembly) is null
+                        // the child reads "no assembly" as the reference seams: a student's test never runs without theirs
+                        ? new(false, "build failed: nothing was built from the exercise's file", [], 0)
+                        : runner.Run(t, exercise.IsC ? null : build?.Assembly, exercise.IsC ? build?.Library : null, exercise.IsC ? o.TestTimeout * 3 : o.TestTimeout);
                 var r = new TestResult(t.Name, t.Exercise, t.Points, outcome.Passed, outcome.Reason, Math.Round(outcome.Seconds, 2));
                 if (!r.Passed && workspace is not null) SaveTrace(workspace, t, outcome);
                 results.Add(r);
@@ -88,11 +91,20 @@ public static class Grader
         }
     }
 
+    /// <summary>The workspace's .vmlab folder for traces, or null when it is not a plain folder of the workspace's
+    /// own: through a symbolic link the grader would delete and write files wherever it points.</summary>
+    private static string? TraceDir(string workspace)
+    {
+        string dir = Path.Combine(workspace, ".vmlab");
+        var info = new DirectoryInfo(dir);
+        if (info.LinkTarget is not null || (File.Exists(dir) && !Directory.Exists(dir))) return null;
+        return dir;
+    }
+
     // A trace from an earlier run would describe code that is gone.
     private static void RemoveTraces(string workspace, IEnumerable<GradedTest> tests)
     {
-        string dir = Path.Combine(workspace, ".vmlab");
-        if (!Directory.Exists(dir)) return;
+        if (TraceDir(workspace) is not { } dir || !Directory.Exists(dir)) return;
         foreach (var t in tests)
         {
             try
@@ -108,12 +120,14 @@ public static class Grader
 
     private static void SaveTrace(string workspace, GradedTest t, TestRunner.Outcome outcome)
     {
-        string dir = Path.Combine(workspace, ".vmlab");
+        if (TraceDir(workspace) is not { } dir) return;
         try
         {
             Directory.CreateDirectory(dir);
-            File.WriteAllLines(Path.Combine(dir, t.Name + ".trace"),
-                [$"test: {t.Name} ({t.Exercise}, {t.Points} pts)", $"checks: {t.Checks}", $"reason: {outcome.Reason}", "", .. outcome.Trace]);
+            // CreateNew: RemoveTraces deleted the old one, so whatever is there now (a link planted since) is not ours
+            using var file = new StreamWriter(new FileStream(Path.Combine(dir, t.Name + ".trace"), FileMode.CreateNew, FileAccess.Write));
+            foreach (string line in (string[])[$"test: {t.Name} ({t.Exercise}, {t.Points} pts)", $"checks: {t.Checks}", $"reason: {Printable(outcome.Reason)}", "", .. outcome.Trace.Select(Printable)])
+                file.WriteLine(line);
         }
         catch (IOException)
         {
@@ -128,6 +142,32 @@ public static class Grader
     public static void WriteLine(TextWriter w, TestResult r)
     {
         w.WriteLine($"{r.Name}: {(r.Passed ? "OK" : "FAIL")} ({r.Seconds:0.0}s)");
-        if (r.Reason.Length > 0) w.WriteLine($"    {r.Reason}");
+        if (r.Reason.Length > 0) w.WriteLine($"    {Printable(r.Reason)}");
+    }
+
+    /// <summary>A reason or trace line as one line of text to print: a student's exception message can hold escape
+    /// sequences and newlines that would clear the screen or forge "name: OK" and "Score:" lines, so control and
+    /// formatting characters are written as escapes (\e, \n, \x07, \u{202e}).</summary>
+    public static string Printable(string text)
+    {
+        var sb = new System.Text.StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsSurrogatePair(text, i)) { sb.Append(c).Append(text[++i]); continue; }
+            var category = char.GetUnicodeCategory(c);
+            bool escape = char.IsSurrogate(c) || category is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
+            sb.Append(!escape ? c.ToString() : c switch
+            {
+                '\e' => "\\e",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                < '\u0100' => $"\\x{(int)c:x2}",
+                _ => $"\\u{{{(int)c:x4}}}",
+            });
+        }
+        return sb.ToString();
     }
 }

@@ -33,6 +33,7 @@ internal static partial class HandlerCalls
                 continue;
             }
             if (current is not null && Call().Match(line) is { Success: true } c) calls[current].Add(c.Groups[1].Value);
+            else if (current is not null && IndirectCall().IsMatch(line)) calls[current].Add(Indirect);
         }
         var result = new Dictionary<string, IReadOnlyList<string>>();
         foreach (ulong address in handlers)
@@ -53,11 +54,20 @@ internal static partial class HandlerCalls
         while (work.TryPop(out var f))
             foreach (string callee in calls.GetValueOrDefault(f) ?? [])
             {
-                if (callee.EndsWith("@plt", StringComparison.Ordinal)) external.Add(CBuild.Plain(callee[..^4]));
+                if (callee == Indirect) external.Add(Indirect);
+                else if (callee.EndsWith("@plt", StringComparison.Ordinal)) external.Add(CBuild.Plain(callee[..^4]));
                 else if (calls.ContainsKey(callee) && seen.Add(callee)) work.Push(callee);
             }
         return external;
     }
+
+    /// <summary>Stands for a call or jump through a register or memory (a function pointer) among a function's
+    /// callees: what it reaches cannot be read from the code. (The library is built with -fno-jump-tables, so a
+    /// switch makes none.)</summary>
+    public const string Indirect = "*indirect*";
+
+    [GeneratedRegex(@"\s(?:notrack\s+)?(?:call|jmp)q?\s+\*")]
+    private static partial Regex IndirectCall();
 
     [GeneratedRegex(@"^([0-9a-f]+) <([^>+]+)>:$")]
     private static partial Regex Header();

@@ -32,7 +32,9 @@ public sealed class Sandbox
 
     /// <summary>The command line that runs program under the sandbox: writable only <paramref name="writable"/>,
     /// and <paramref name="visible"/> paths bound read-only when they lie under the private /tmp.</summary>
-    public (string Program, IReadOnlyList<string> Args) Wrap(string program, IReadOnlyList<string> args, string writable, IEnumerable<string> visible)
+    /// <param name="hidden">files that read as empty inside the sandbox</param>
+    public (string Program, IReadOnlyList<string> Args) Wrap(string program, IReadOnlyList<string> args, string writable, IEnumerable<string> visible,
+        IEnumerable<string>? hidden = null)
     {
         if (Bwrap is null) return (program, args);
         var a = new List<string>
@@ -43,6 +45,8 @@ public sealed class Sandbox
         };
         foreach (string path in visible.Select(Path.GetFullPath).Distinct().Where(p => p.StartsWith("/tmp/", StringComparison.Ordinal) && Path.Exists(p)))
             a.AddRange(["--ro-bind", path, path]);
+        foreach (string path in (hidden ?? []).Where(File.Exists))
+            a.AddRange(["--ro-bind", "/dev/null", path]);
         a.AddRange(["--bind", writable, writable, "--chdir", writable, "--", program, .. args]);
         return (Bwrap, a);
     }

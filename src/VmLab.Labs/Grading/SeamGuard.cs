@@ -14,6 +14,9 @@ namespace VmLab.Labs.Grading;
 public sealed class SeamGuard(Exercise exercise)
 {
     [ThreadStatic] private static List<Exercise>? t_inside;
+    // The same, for the whole process: student code that reached another thread (PLINQ, a callback the runtime
+    // queues) while its call runs is student code running all the same.
+    private static readonly Dictionary<string, int> s_running = [];
 
     /// <summary>The exercise whose student code this guard watches.</summary>
     public Exercise Exercise { get; } = exercise;
@@ -23,6 +26,7 @@ public sealed class SeamGuard(Exercise exercise)
     {
         var inside = t_inside ??= [];
         inside.Add(Exercise);
+        lock (s_running) s_running[Exercise.Name] = s_running.GetValueOrDefault(Exercise.Name) + 1;
         try
         {
             return call();
@@ -34,6 +38,7 @@ public sealed class SeamGuard(Exercise exercise)
         finally
         {
             inside.RemoveAt(inside.Count - 1);
+            lock (s_running) s_running[Exercise.Name]--;
         }
     }
 
@@ -42,8 +47,11 @@ public sealed class SeamGuard(Exercise exercise)
     /// <summary>Refuses when the student's code of an exercise that <paramref name="reference"/> would answer is running.</summary>
     public static void Refuse(string reference, string how, params string[] exercises)
     {
-        if (t_inside?.LastOrDefault(e => exercises.Contains(e.Name)) is { } e)
-            throw new GradeFailure($"{e.Name} reached the kernel's own {reference} ({how}): that would answer exercise '{e.Name}' with the reference; {e.Name} must give the frames back itself");
+        string? name = t_inside?.LastOrDefault(e => exercises.Contains(e.Name))?.Name;
+        if (name is null)
+            lock (s_running) name = exercises.FirstOrDefault(e => s_running.GetValueOrDefault(e) > 0);
+        if (name is not null)
+            throw new GradeFailure($"{name} reached the kernel's own {reference} ({how}): that would answer exercise '{name}' with the reference; {name} must give the frames back itself");
     }
 
     /// <summary>An exception, said for a student: theirs with the line, or the kernel's with the line of theirs that called it.</summary>

@@ -18,6 +18,11 @@ internal static class StudentCode
         {
             throw new GradeFailure($"your assembly could not be loaded: {e.LoaderExceptions.FirstOrDefault()?.Message}");
         }
+        // A finalizer runs on the runtime's own thread whenever a collection finds its object: student code outside
+        // the call being graded, where no guard sees it (k.Abandon from there would free with the reference).
+        if (types.FirstOrDefault(t => t.GetMethod("Finalize", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly, Type.EmptyTypes) is { } f
+                                      && f.GetBaseDefinition() != f) is { } finalized)
+            throw new GradeFailure($"{finalized.Name} declares a finalizer (~{finalized.Name}): it would run on the runtime's finalizer thread, outside the call being graded; graded code may not have one");
         var candidates = types.Where(t => t is { IsClass: true, IsAbstract: false } && seam.IsAssignableFrom(t)).ToList();
         if (candidates.Count == 0)
             throw new GradeFailure($"no class implements {seam.Name} (it belongs in {exercise.StubFile})");

@@ -23,7 +23,9 @@ internal sealed class TestRunner(ChildLauncher launcher, Sandbox sandbox, string
         Protocol.Write(requestPath, request);
         IEnumerable<string> visible = [Path.GetDirectoryName(launcher.FileName)!, .. launcher.Prefix.Where(Path.IsPathRooted).Select(p => Path.GetDirectoryName(p)!),
             AppContext.BaseDirectory, .. new[] { assembly, library }.OfType<string>().Select(p => Path.GetDirectoryName(p)!)];
-        var (program, args) = sandbox.Wrap(launcher.FileName, [.. launcher.Prefix, "--request", requestPath], dir, visible);
+        // a student's library is tested where VmLab's own finished one cannot be read (and so not loaded)
+        var (program, args) = sandbox.Wrap(launcher.FileName, [.. launcher.Prefix, "--request", requestPath], dir, visible,
+            library is null ? [] : [.. ShippedLibrary()]);
         string output = Path.Combine(dir, "output");
         var (exit, seconds) = LimitedProcess.Run(new LimitedStart(program, args, Environment(), output, output)
         {
@@ -57,6 +59,20 @@ internal sealed class TestRunner(ChildLauncher launcher, Sandbox sandbox, string
             int s => $"the test process was killed by signal {s}{during}{hint}",
             null => $"the test process ended (exit status {exit.ExitCode}){during} before the test finished{hint}",
         };
+    }
+
+    private static IEnumerable<string> ShippedLibrary()
+    {
+        string? path;
+        try
+        {
+            path = Friendly.LibraryPath;
+        }
+        catch (FileNotFoundException)
+        {
+            path = null;
+        }
+        if (path is not null) yield return path;
     }
 
     // What the child sees: no variable of the grader's but these (nothing that names the result).

@@ -24,6 +24,7 @@ internal sealed partial class XEmitter<TBus>
     private static readonly MethodInfo WideLowMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideLow), Static)!;
     private static readonly MethodInfo WideHighMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideHigh), Static)!;
     private static readonly MethodInfo WideOverflowsMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideOverflows), Static)!;
+    private static readonly MethodInfo NonCanonicalBranchMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.NonCanonicalBranch), Static)!;
     private static readonly MethodInfo DivideMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.DivideValues), Static)!;
     private static readonly FieldInfo QuotientField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Quotient), Any)!;
     private static readonly FieldInfo RemainderField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Remainder), Any)!;
@@ -203,6 +204,7 @@ internal sealed partial class XEmitter<TBus>
             case XCode.JmpInd or XCode.CallInd:
                 Operand(op, next, fail);
                 il.Emit(OpCodes.Stloc, _b);
+                CanonicalTarget(_b, fail);
                 if (op.Code == XCode.CallInd)
                 {
                     il.Emit(OpCodes.Ldc_I8, (long)next);
@@ -317,6 +319,7 @@ internal sealed partial class XEmitter<TBus>
             case XCode.Ret:
                 il.Emit(OpCodes.Ldloc, _r[4]);
                 Load(8, Access.Read, fail);
+                CanonicalTarget(_t, fail);
                 il.Emit(OpCodes.Ldloc, _r[4]);
                 il.Emit(OpCodes.Ldc_I8, 8 + op.Imm);
                 il.Emit(OpCodes.Add);
@@ -327,6 +330,26 @@ internal sealed partial class XEmitter<TBus>
             default: throw new InvalidOperationException($"{op.Code} is not emitted directly");
         }
         return true;
+    }
+
+    /// <summary>An indirect branch's target (in target) that is not canonical is #GP(0) on the branch, before it
+    /// changes anything (<see cref="XOps{TBus}.NonCanonicalBranch"/>, the definition's own words).</summary>
+    private void CanonicalTarget(LocalBuilder target, Label fail)
+    {
+        Label ok = il.DefineLabel();
+        il.Emit(OpCodes.Ldloc, target);
+        il.Emit(OpCodes.Ldc_I4, 16);
+        il.Emit(OpCodes.Shl);
+        il.Emit(OpCodes.Ldc_I4, 16);
+        il.Emit(OpCodes.Shr);
+        il.Emit(OpCodes.Ldloc, target);
+        il.Emit(OpCodes.Beq, ok);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, target);
+        il.Emit(OpCodes.Call, NonCanonicalBranchMethod);
+        il.Emit(OpCodes.Pop);
+        il.Emit(OpCodes.Br, fail);
+        il.MarkLabel(ok);
     }
 
     /// <summary>Pushes _v's low size bytes (push, and call's return address): rsp moves only once the store

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using VmLab.Sim.Cpu;
+using VmLab.Sim.Paging;
 
 namespace VmLab.Sim.X86;
 
@@ -51,7 +52,9 @@ internal static partial class XOps<TBus>
     internal static bool CallInd(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)
     {
         ref ulong rsp = ref R(ref r, 4);
-        if (!Source1(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong target) || !cpu.Store(rsp - 8, 8, next)) return false;
+        if (!Source1(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong target)) return false;
+        if (!Canonical(target)) return NonCanonicalBranch(cpu, target);
+        if (!cpu.Store(rsp - 8, 8, next)) return false;
         rsp -= 8;
         next = target;
         return true;
@@ -62,6 +65,7 @@ internal static partial class XOps<TBus>
     {
         ref ulong rsp = ref R(ref r, 4);
         if (!cpu.Load(rsp, 8, out ulong target)) return false;
+        if (!Canonical(target)) return NonCanonicalBranch(cpu, target);
         rsp += 8 + (ulong)imm;
         next = target;
         return true;
@@ -78,9 +82,20 @@ internal static partial class XOps<TBus>
     internal static bool JmpInd(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)
     {
         if (!Source1(cpu, ref r, next, form, size, dst, bas, index, scale, addr32, disp, out ulong target)) return false;
+        if (!Canonical(target)) return NonCanonicalBranch(cpu, target);
         next = target;
         return true;
     }
+
+    /// <summary>Whether bits 63..47 of va are all equal: the only addresses a 4-level x86-64 machine can branch to.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Canonical(ulong va) => (ulong)((long)(va << 16) >> 16) == va;
+
+    /// <summary>#GP(0) raised by an indirect jmp, call or ret whose target is not canonical: the branch itself faults,
+    /// so rip stays on it, call has pushed nothing and ret has popped nothing (the SDM's order; a stack smashed
+    /// with "AAAAAAAA" faults at the ret). The fault's address is the target, for the kernel's message.</summary>
+    internal static bool NonCanonicalBranch(X86Cpu<TBus> cpu, ulong target) =>
+        cpu.Fail(new MemoryFault(FaultKind.GeneralProtection, target, Access.Fetch, 0));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool Jcc(X86Cpu<TBus> cpu, ref GeneralRegisters r, ref LazyFlags f, ref ulong next, XForm form, int size, int dst, int src, int bas, int index, int scale, bool addr32, long disp, long imm, int aux)

@@ -98,6 +98,24 @@ public class SubmissionFilesTests
     }
 
     [Fact]
+    public void Without_bubblewrap_a_root_grader_runs_each_test_child_as_nobody()
+    {
+        // where bwrap does not work (a grading container), student code run as root could read the grader's memory
+        var fallback = Sandbox.Probe("/nonexistent/bwrap");
+        using var dir = new TempDir();
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir.Path, (UnixFileMode)0x1ff);
+        string uid = Path.Combine(dir.Path, "uid");
+        var child = new ChildLauncher("/bin/sh", ["-c", $"id -u > {uid}", "sh"]);
+        Grader.Grade(new GradeOptions { Filter = "bigdata_prints", Launcher = child, Sandbox = fallback, TestTimeout = TimeSpan.FromSeconds(20) });
+        if (Environment.IsPrivilegedProcess && File.Exists("/usr/bin/setpriv"))
+        {
+            Assert.True(fallback.Note.Contains("tests run as user nobody (setpriv)", StringComparison.Ordinal), fallback.Note);
+            Assert.Equal($"{Sandbox.Nobody}", File.ReadAllText(uid).Trim());
+        }
+        else Assert.DoesNotContain("nobody", fallback.Note);
+    }
+
+    [Fact]
     public void Student_code_on_another_thread_cannot_reach_a_fenced_reference_while_its_call_runs()
     {
         var guard = new SeamGuard(Catalog.Find("exit")!);

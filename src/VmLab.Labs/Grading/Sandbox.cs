@@ -10,14 +10,23 @@ namespace VmLab.Labs.Grading;
 /// </summary>
 public sealed class Sandbox
 {
-    private Sandbox(string? bwrap, string note)
+    private Sandbox(string? bwrap, string note, string? setpriv = null)
     {
         Bwrap = bwrap;
         Note = note;
+        Setpriv = setpriv;
     }
 
     /// <summary>/usr/bin/bwrap when it works here, else null (tests then run with process groups and limits only).</summary>
     public string? Bwrap { get; }
+
+    /// <summary>Where bubblewrap does not work and this process is root (a grading container): util-linux's setpriv,
+    /// which starts each test child as user nobody with no capabilities, so that student code can neither read the
+    /// grader's memory (the key that signs verdicts) nor write outside the world-writable places. Else null.</summary>
+    public string? Setpriv { get; }
+
+    /// <summary>The uid and gid a child runs as when <see cref="Setpriv"/> starts it.</summary>
+    public const int Nobody = 65534;
 
     /// <summary>One line for the grade's output: what isolates the tests.</summary>
     public string Note { get; }
@@ -36,6 +45,16 @@ public sealed class Sandbox
     public (string Program, IReadOnlyList<string> Args) Wrap(string program, IReadOnlyList<string> args, string writable, IEnumerable<string> visible,
         IEnumerable<string>? hidden = null)
     {
+        if (Bwrap is null && Setpriv is not null && !OperatingSystem.IsWindows())
+        {
+            // the child, as nobody, writes its directory and reads what it is shown (our temporary directories are
+            // 0700: each one on the way gets search permission for others, no listing)
+            foreach (string path in visible.Append(writable).Select(Path.GetFullPath).Distinct().Where(p => p.StartsWith("/tmp/", StringComparison.Ordinal) && Directory.Exists(p)))
+                for (var dir = new DirectoryInfo(path); dir is not null && dir.FullName != "/tmp"; dir = dir.Parent)
+                    dir.UnixFileMode |= UnixFileMode.OtherExecute;
+            File.SetUnixFileMode(writable, File.GetUnixFileMode(writable) | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+            return (Setpriv, [$"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", program, .. args]);
+        }
         if (Bwrap is null) return (program, args);
         var a = new List<string>
         {
@@ -52,21 +71,38 @@ public sealed class Sandbox
     }
 
     /// <summary>The sandbox bwrap at <paramref name="bwrap"/> gives: tries it once on a shell command.</summary>
-    internal static Sandbox Probe(string bwrap)
+    internal static Sandbox Probe(string bwrap, string setpriv = "/usr/bin/setpriv")
     {
-        string Path = bwrap;
-        if (!File.Exists(Path)) return new(null, "sandbox: bubblewrap is not installed (apt-get install bubblewrap); tests run in process groups with setrlimit caps only");
+        if (!File.Exists(bwrap)) return Fallback("bubblewrap is not installed (apt-get install bubblewrap)", setpriv);
+        var tried = new Sandbox(bwrap, "");
+        return Tries(tried, out string said)
+            ? new(bwrap, "sandbox: bubblewrap (workspace read-only, no network, private /tmp, user nobody)")
+            : Fallback($"bubblewrap does not work here ({said})", setpriv);
+    }
+
+    // Without bubblewrap: process groups and caps, and for a root grader the child as nobody when setpriv can do it.
+    private static Sandbox Fallback(string why, string setpriv)
+    {
+        if (!Environment.IsPrivilegedProcess) return new(null, $"sandbox: {why}; tests run in process groups with setrlimit caps only");
+        string said = "not installed";
+        var dropping = new Sandbox(null, "", setpriv);
+        return File.Exists(setpriv) && Tries(dropping, out said)
+            ? new(null, $"sandbox: {why}; tests run as user nobody (setpriv), in process groups with setrlimit caps", setpriv)
+            : new(null, $"sandbox: {why}; tests run as root (setpriv could not drop to nobody: {said}), in process groups with setrlimit caps only: grade without root, or install bubblewrap or util-linux");
+    }
+
+    // Starts a shell through the sandbox, which must write a file in its directory.
+    private static bool Tries(Sandbox sandbox, out string said)
+    {
         string dir = Directory.CreateTempSubdirectory("vmlab-sandbox-").FullName;
         try
         {
-            var probe = new Sandbox(Path, "");
-            var (program, args) = probe.Wrap("/bin/sh", ["-c", "echo ok > probe"], dir, []);
-            var (exit, _) = LimitedProcess.Run(new LimitedStart(program, args, Tools.ToolEnvironment("/tmp"), System.IO.Path.Combine(dir, "out"), System.IO.Path.Combine(dir, "out"))
-                { Timeout = TimeSpan.FromSeconds(20) });
-            bool ok = exit.ExitCode == 0 && File.Exists(System.IO.Path.Combine(dir, "probe"));
-            return ok
-                ? new(Path, "sandbox: bubblewrap (workspace read-only, no network, private /tmp, user nobody)")
-                : new(null, $"sandbox: bubblewrap does not work here ({Tools.ReadHead(System.IO.Path.Combine(dir, "out"), 400).Trim().Split('\n')[0]}); tests run in process groups with setrlimit caps only");
+            var (program, args) = sandbox.Wrap("/bin/sh", ["-c", "echo ok > probe"], dir, []);
+            string output = Path.Combine(dir, "..", Path.GetFileName(dir) + ".out");
+            var (exit, _) = LimitedProcess.Run(new LimitedStart(program, args, Tools.ToolEnvironment("/tmp"), output, output) { WorkingDirectory = dir, Timeout = TimeSpan.FromSeconds(20) });
+            said = Tools.ReadHead(output, 400).Trim().Split('\n')[0];
+            File.Delete(output);
+            return exit.ExitCode == 0 && File.Exists(Path.Combine(dir, "probe"));
         }
         finally
         {

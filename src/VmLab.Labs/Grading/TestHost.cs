@@ -22,10 +22,16 @@ public static class TestHost
         new ResourceLimits(l.DataBytes, l.CpuSeconds, l.Processes, l.FileBytes).ApplyToSelf();
         TestContext.ProgressPath = request.Progress;
         var (passed, reason, trace) = Run(request.Test, request.Assembly, request.Library);
+        // a student's exception message can be megabytes: the verdict stays far below what the grader reads
+        (reason, trace) = (Clip(reason), [.. trace.Take(400).Select(Clip)]);
         Protocol.Write(request.Result, new TestVerdict(TestVerdict.Version, request.Test, passed, reason, trace,
             TestVerdict.Sign(request.Key, request.Test, passed, reason)));
         return 0;
     }
+
+    private const int MaxLine = 2000;
+
+    private static string Clip(string text) => text.Length <= MaxLine ? text : $"{text[..MaxLine]}… ({text.Length - MaxLine} more characters)";
 
     /// <summary>One test with the student's seam from <paramref name="assemblyPath"/> (the reference when null).</summary>
     public static (bool Passed, string Reason, IReadOnlyList<string> Trace) Run(string testName, string? assemblyPath, string? library)

@@ -222,3 +222,31 @@ public class CommandLineTests
         Assert.EndsWith(message, r.Err.Trim());
     }
 }
+
+/// <summary>"--" ends the options, as in every Unix tool: a file whose name starts with '-' can be named after it;
+/// a negative number for a count is out of range, not "not a number".</summary>
+public sealed class DoubleDashTests : IDisposable
+{
+    private readonly TempDir _dir = new("vmlab-dashes-");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void A_file_named_like_an_option_runs_after_a_double_dash()
+    {
+        string elf = _dir.Elf("hello", "#include \"u-lib.h\"\nvoid process_main(void) { console_printf(\"hi\\n\"); }\n");
+        string dashed = Path.Combine(_dir.Path, "-x.elf");
+        File.Copy(elf, dashed);
+        var r = CliRunner.Run("sim", "cpu", "--json", "--", dashed);
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("\"exit_status\": 0", r.Out);
+        Assert.Contains("unknown option '-x.elf'", CliRunner.BadInput("sim", "cpu", "-x.elf").Err);
+    }
+
+    [Fact]
+    public void A_negative_count_is_said_to_be_out_of_range()
+    {
+        var r = CliRunner.BadInput("sim", "cpu", "--builtin", "hello", "--timeout", "-5");
+        Assert.Contains("must be between", r.Err);
+    }
+}

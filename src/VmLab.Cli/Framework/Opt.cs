@@ -18,6 +18,9 @@ internal static class Opt
     public static Option<long> Int(string name, string description, long fallback, long min, long max) =>
         Parsed(name, description, "N", fallback, t =>
         {
+            // a negative number is a number out of range, not a word that is not one
+            if (t.StartsWith('-') && t.Length > 1 && char.IsDigit(t[1]))
+                throw new UsageException($"{name} must be between {min} and {max} (got {Numbers.Clip(t)})");
             ulong v = Numbers.Parse(t, name);
             return v >= (ulong)Math.Max(min, 0) && v <= (ulong)max
                 ? (long)v
@@ -74,9 +77,13 @@ internal static class Opt
         CustomParser = r => Take(r),
     };
 
+    /// <summary>The command line's tokens after a "--" (set by the runner for the parse): taken as arguments,
+    /// however they look ('vmlab sim cpu -- -x.elf').</summary>
+    [ThreadStatic] internal static HashSet<string>? AfterDoubleDash;
+
     private static string[] Take(ArgumentResult r)
     {
-        int n = r.Tokens.TakeWhile(t => !LooksLikeOption(t.Value)).Count();
+        int n = r.Tokens.TakeWhile(t => !LooksLikeOption(t.Value) || AfterDoubleDash?.Contains(t.Value) == true).Count();
         if (n < r.Tokens.Count)
             r.OnlyTake(n);
         return [.. r.Tokens.Take(n).Select(t => t.Value)];

@@ -45,6 +45,8 @@ internal static class Runner
             Shown.Error(error, "vmlab", problem);
             return ExitCode.Usage;
         }
+        int dashes = args.ToList().IndexOf("--");
+        Opt.AfterDoubleDash = dashes < 0 ? null : [.. args.Skip(dashes + 1)];
         var parse = root.Parse(args, Parsing);
         var config = observe is null ? new InvocationConfiguration() : new ObservedRun(observe);
         (config.Output, config.Error, config.EnableDefaultExceptionHandler) = (output, error, false);

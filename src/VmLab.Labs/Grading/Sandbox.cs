@@ -48,9 +48,10 @@ public sealed class Sandbox
         if (Bwrap is null && Setpriv is not null && !OperatingSystem.IsWindows())
         {
             // the child, as nobody, writes its directory and reads what it is shown (our temporary directories are
-            // 0700: each one on the way gets search permission for others, no listing)
-            foreach (string path in visible.Append(writable).Select(Path.GetFullPath).Distinct().Where(p => p.StartsWith("/tmp/", StringComparison.Ordinal) && Directory.Exists(p)))
-                for (var dir = new DirectoryInfo(path); dir is not null && dir.FullName != "/tmp"; dir = dir.Parent)
+            // 0700: each one on the way gets search permission for others, no listing; nothing outside them changes)
+            string temp = Path.GetFullPath(Path.GetTempPath()).TrimEnd('/');
+            foreach (string path in visible.Append(writable).Select(Path.GetFullPath).Distinct().Where(p => p.StartsWith(temp + "/", StringComparison.Ordinal) && Directory.Exists(p)))
+                for (var dir = new DirectoryInfo(path); dir is not null && dir.FullName.TrimEnd('/') != temp; dir = dir.Parent)
                     dir.UnixFileMode |= UnixFileMode.OtherExecute;
             File.SetUnixFileMode(writable, File.GetUnixFileMode(writable) | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
             return (Setpriv, [$"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", program, .. args]);

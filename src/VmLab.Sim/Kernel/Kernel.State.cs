@@ -108,8 +108,10 @@ public sealed partial class Kernel
     /// <summary>User faults that killed a process since boot, those beyond <see cref="Faults"/> included.</summary>
     internal long FaultCount { get; private set; }
 
-    /// <summary>Everything processes printed, and every fault message, in order.</summary>
-    internal string Console => _console.ToString();
+    /// <summary>Everything processes printed, and every fault message, in order: the bytes as text, UTF-8 where they
+    /// are (a program printing "héllo ✓" shows that), each other byte as itself (Latin-1), so that no byte is lost.
+    /// The kernel keeps one char per byte (its limits and checkpoints count bytes); this is how it reads.</summary>
+    internal string Console => ConsoleText.Decode(_console.ToString());
 
     /// <summary>Set when the kernel itself failed ("kfree: double free of 0x5000"); the machine stops.</summary>
     internal string? Panic { get; private set; }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Reflection.Emit;
 using VmLab.Sim.Cpu;
 
@@ -7,6 +8,8 @@ namespace VmLab.Sim.X86;
 // return or indirect jump searched among the region's block starts, or out of the region.
 internal sealed partial class XEmitter<TBus>
 {
+    private static readonly MethodInfo NonCanonicalBranchMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.NonCanonicalBranch), Static)!;
+
     /// <summary>What follows a block's last instruction.</summary>
     private void End(XRegionBlock b, ulong end)
     {
@@ -96,5 +99,25 @@ internal sealed partial class XEmitter<TBus>
             starts[at] = i;
         }
         return [.. starts];
+    }
+
+    /// <summary>An indirect branch's target (in target) that is not canonical is #GP(0) on the branch, before it
+    /// changes anything (<see cref="XOps{TBus}.NonCanonicalBranch"/>, the definition's own words).</summary>
+    private void CanonicalTarget(LocalBuilder target, Label fail)
+    {
+        Label ok = il.DefineLabel();
+        il.Emit(OpCodes.Ldloc, target);
+        il.Emit(OpCodes.Ldc_I4, 16);
+        il.Emit(OpCodes.Shl);
+        il.Emit(OpCodes.Ldc_I4, 16);
+        il.Emit(OpCodes.Shr);
+        il.Emit(OpCodes.Ldloc, target);
+        il.Emit(OpCodes.Beq, ok);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldloc, target);
+        il.Emit(OpCodes.Call, NonCanonicalBranchMethod);
+        il.Emit(OpCodes.Pop);
+        il.Emit(OpCodes.Br, fail);
+        il.MarkLabel(ok);
     }
 }

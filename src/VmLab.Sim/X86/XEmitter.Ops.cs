@@ -24,7 +24,6 @@ internal sealed partial class XEmitter<TBus>
     private static readonly MethodInfo WideLowMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideLow), Static)!;
     private static readonly MethodInfo WideHighMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideHigh), Static)!;
     private static readonly MethodInfo WideOverflowsMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.WideOverflows), Static)!;
-    private static readonly MethodInfo NonCanonicalBranchMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.NonCanonicalBranch), Static)!;
     private static readonly MethodInfo DivideMethod = typeof(XOps<TBus>).GetMethod(nameof(XOps<TBus>.DivideValues), Static)!;
     private static readonly FieldInfo QuotientField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Quotient), Any)!;
     private static readonly FieldInfo RemainderField = typeof(X86Cpu<TBus>).GetField(nameof(X86Cpu<TBus>.Remainder), Any)!;
@@ -330,26 +329,6 @@ internal sealed partial class XEmitter<TBus>
             default: throw new InvalidOperationException($"{op.Code} is not emitted directly");
         }
         return true;
-    }
-
-    /// <summary>An indirect branch's target (in target) that is not canonical is #GP(0) on the branch, before it
-    /// changes anything (<see cref="XOps{TBus}.NonCanonicalBranch"/>, the definition's own words).</summary>
-    private void CanonicalTarget(LocalBuilder target, Label fail)
-    {
-        Label ok = il.DefineLabel();
-        il.Emit(OpCodes.Ldloc, target);
-        il.Emit(OpCodes.Ldc_I4, 16);
-        il.Emit(OpCodes.Shl);
-        il.Emit(OpCodes.Ldc_I4, 16);
-        il.Emit(OpCodes.Shr);
-        il.Emit(OpCodes.Ldloc, target);
-        il.Emit(OpCodes.Beq, ok);
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Ldloc, target);
-        il.Emit(OpCodes.Call, NonCanonicalBranchMethod);
-        il.Emit(OpCodes.Pop);
-        il.Emit(OpCodes.Br, fail);
-        il.MarkLabel(ok);
     }
 
     /// <summary>Pushes _v's low size bytes (push, and call's return address): rsp moves only once the store

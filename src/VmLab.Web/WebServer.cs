@@ -233,7 +233,7 @@ public static class WebHost
     }
 
     // Input echoed to a terminal: control characters would move the cursor or retitle the window.
-    private static string Printable(string s) => string.Concat(s.Select(c => char.IsControl(c) ? '?' : c));
+    private static string Printable(string s) => VmLab.Sim.Text.Printable.Line(s);
 
     private static void OpenBrowser(Uri url, TextWriter error)
     {

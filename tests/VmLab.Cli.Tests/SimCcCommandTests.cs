@@ -47,6 +47,18 @@ public sealed class SimCcCommandTests : IDisposable
     }
 
     [Fact]
+    public void Source_lines_gcc_quotes_reach_the_terminal_escaped()
+    {
+        // gcc quotes the line of an error as it is: a right-to-left override and a clear-screen sequence included
+        string src = Source("bidi.c", "#include \"u-lib.h\"\nvoid process_main(void) { /* \u202e \e[2J */ undefined_thing(); }\n");
+        var r = CliRunner.Run("sim", "cc", src);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("undefined_thing", r.Err);
+        Assert.Contains(@"\u{202e} \e[2J", r.Err);
+        Assert.DoesNotContain(r.Err, c => c is '\e' or '\u202e');
+    }
+
+    [Fact]
     public void Bad_invocations_are_one_line_errors()
     {
         var missing = CliRunner.Run("sim", "cc", Path.Combine(_dir.Path, "nope.c"));

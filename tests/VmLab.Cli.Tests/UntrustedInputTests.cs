@@ -121,7 +121,7 @@ public sealed class UntrustedInputTests : IDisposable
         string elf = Bytes("escape.elf", TestElf.Build(TestElf.GetPidLoop, strings, 1));
         var r = CliRunner.Run("sim", "disasm", elf);
         Assert.True(r.ExitCode == 0, r.Err);
-        Assert.Contains(@"\x1b]0;pwned\x07\x1b[2Jmain", r.Out);
+        Assert.Contains(@"\e]0;pwned\x07\e[2Jmain", r.Out);
         Assert.DoesNotContain(r.Out, c => char.IsControl(c) && c is not '\n');
         var trace = CliRunner.Run("sim", "cpu", elf, "--trace", "--steps", "6", "--json");
         Assert.DoesNotContain("\u001b", trace.Out);

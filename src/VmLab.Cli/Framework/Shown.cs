@@ -1,12 +1,12 @@
-using System.Globalization;
 using System.Text;
+using VmLab.Sim.Text;
 
 namespace VmLab.Cli.Framework;
 
 /// <summary>
-/// Text that came from input (a token, a file name, a symbol, a program's output), made safe to print: control
-/// characters that would move the cursor, set a window title or clear the screen are written as escapes (\e,
-/// \x07, \u{202e}), and an error line is one line of at most <see cref="MaxErrorBytes"/> bytes.
+/// Text that came from input (a token, a file name, a symbol, a program's output), made safe to print by the one
+/// rule every layer uses (<see cref="Printable"/>), and an error line as one line of at most
+/// <see cref="MaxErrorBytes"/> bytes.
 /// </summary>
 internal static class Shown
 {
@@ -17,10 +17,10 @@ internal static class Shown
     public const int TokenChars = 40;
 
     /// <summary><paramref name="text"/> with every control or formatting character escaped, newlines included.</summary>
-    public static string Escape(string text) => Escape(text, keepNewlines: false);
+    public static string Escape(string text) => Printable.Line(text);
 
     /// <summary>The same, but newlines and tabs kept: for multi-line text a report lays out (a program's output).</summary>
-    public static string EscapeKeepingLines(string text) => Escape(text, keepNewlines: true);
+    public static string EscapeKeepingLines(string text) => Printable.Lines(text);
 
     /// <summary>A user's token for an error message: escaped, and cut after <see cref="TokenChars"/> characters.</summary>
     public static string Token(string token)
@@ -55,49 +55,4 @@ internal static class Shown
 
     private static string CutAt(string text, int chars) =>
         chars < text.Length && char.IsHighSurrogate(text[chars - 1]) ? text[..(chars - 1)] : text[..Math.Min(chars, text.Length)];
-
-    private static string Escape(string text, bool keepNewlines)
-    {
-        int first = 0;
-        while (first < text.Length && !NeedsEscape(text, first, keepNewlines)) first++;
-        if (first == text.Length)
-            return text;
-        var sb = new StringBuilder(text.Length + 16).Append(text, 0, first);
-        for (int i = first; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (char.IsSurrogatePair(text, i))
-            {
-                sb.Append(c).Append(text[++i]);
-                continue;
-            }
-            if (!NeedsEscape(text, i, keepNewlines)) { sb.Append(c); continue; }
-            sb.Append(c switch
-            {
-                '\e' => @"\e",
-                '\n' => @"\n",
-                '\r' => @"\r",
-                '\t' => @"\t",
-                < '\u0100' => $"\\x{(int)c:x2}",
-                _ => $"\\u{{{(int)c:x4}}}",
-            });
-        }
-        return sb.ToString();
-    }
-
-    /// <summary>Control characters (C0, DEL, C1: the 8-bit CSI among them), formatting characters (the bidi
-    /// overrides that reorder a line), line and paragraph separators, and halves of a broken surrogate pair.</summary>
-    private static bool NeedsEscape(string text, int i, bool keepNewlines)
-    {
-        char c = text[i];
-        if (keepNewlines && c is '\n' or '\t')
-            return false;
-        if (char.IsHighSurrogate(c))
-            return i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]);
-        if (char.IsLowSurrogate(c))
-            return i == 0 || !char.IsHighSurrogate(text[i - 1]);
-        var category = char.GetUnicodeCategory(c);
-        return category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
-            or UnicodeCategory.ParagraphSeparator;
-    }
 }

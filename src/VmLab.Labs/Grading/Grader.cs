@@ -148,26 +148,5 @@ public static class Grader
     /// <summary>A reason or trace line as one line of text to print: a student's exception message can hold escape
     /// sequences and newlines that would clear the screen or forge "name: OK" and "Score:" lines, so control and
     /// formatting characters are written as escapes (\e, \n, \x07, \u{202e}).</summary>
-    public static string Printable(string text)
-    {
-        var sb = new System.Text.StringBuilder(text.Length);
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (char.IsSurrogatePair(text, i)) { sb.Append(c).Append(text[++i]); continue; }
-            var category = char.GetUnicodeCategory(c);
-            bool escape = char.IsSurrogate(c) || category is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
-            sb.Append(!escape ? c.ToString() : c switch
-            {
-                '\e' => "\\e",
-                '\n' => "\\n",
-                '\r' => "\\r",
-                '\t' => "\\t",
-                < '\u0100' => $"\\x{(int)c:x2}",
-                _ => $"\\u{{{(int)c:x4}}}",
-            });
-        }
-        return sb.ToString();
-    }
+    public static string Printable(string text) => VmLab.Sim.Text.Printable.Line(text);
 }

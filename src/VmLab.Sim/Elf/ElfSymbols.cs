@@ -1,4 +1,5 @@
 using System.Text;
+using VmLab.Sim.Text;
 using static VmLab.Sim.Elf.ElfLoader;
 
 namespace VmLab.Sim.Elf;
@@ -69,26 +70,11 @@ internal static class ElfSymbols
                     : $"symbol {i} of section {index} has a name that runs off the end of its string table");
             if ((budget.NameBytes += nul) > MaxNameTotal)
                 throw Bad($"symbol names add up to more than {MaxNameTotal >> 20} MiB");
-            string name = Printable(Encoding.UTF8.GetString(rest[..nul]));
+            // a name that would set a terminal's title or clear its screen is kept escaped
+            string name = Printable.Line(Encoding.UTF8.GetString(rest[..nul]));
             if (name.Length > 0) symbols.TryAdd(name, U64(sym, 8));
         }
     }
-
-    /// <summary>A name as it may be printed: a control or formatting character (an escape sequence that would
-    /// set a terminal's title or clear its screen, a bidi override) is written as \xNN or \u{NNNN}.</summary>
-    internal static string Printable(string name)
-    {
-        if (!name.Any(Unsafe))
-            return name;
-        var sb = new StringBuilder(name.Length + 8);
-        foreach (char c in name)
-            sb.Append(!Unsafe(c) ? c.ToString() : c < '\u0100' ? $"\\x{(int)c:x2}" : $"\\u{{{(int)c:x4}}}");
-        return sb.ToString();
-    }
-
-    private static bool Unsafe(char c) => char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Control
-        or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator
-        or System.Globalization.UnicodeCategory.ParagraphSeparator;
 
     private static ReadOnlySpan<byte> Section(ReadOnlySpan<byte> elf, ulong shoff, int index) =>
         elf.Slice((int)shoff + index * ShEntSize, ShEntSize);

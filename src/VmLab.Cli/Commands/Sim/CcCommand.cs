@@ -56,7 +56,9 @@ internal static class CcCommand
             var result = UserCompiler.Compile(files, outPath, options);
             if (result.Outcome == CompileOutcome.CompilerMissing) throw new RefusedException(result.Problem!);
             if (result.Outcome == CompileOutcome.OverLimit) throw new UsageException($"{Numbers.Clip(files[0])}: {result.Problem}");
-            ctx.Err.Write(Printable(result.Diagnostics));     // gcc's own words, warnings included, on stderr in every mode
+            // gcc's own words, warnings included, on stderr in every mode; the source lines it quotes are shown with
+            // their control and bidi characters escaped, not sent to the terminal
+            ctx.Err.Write(VmLab.Sim.Text.Printable.Lines(result.Diagnostics));
             if (result.Outcome == CompileOutcome.Failed) throw new UsageException($"{Numbers.Clip(files[0])}: {result.Problem}");
             var image = result.Image!;
             var segments = image.Segments.Select(s => new SegmentInfo(s.Kind.ToString().ToLowerInvariant(), s.Address, s.MemorySize, s.Bytes.Length)).ToList();
@@ -122,16 +124,6 @@ internal static class CcCommand
         foreach (string v in values)
             if (v.Length == 0) throw new UsageException($"{option} needs a value");
         return values;
-    }
-
-    // gcc quotes the source lines it complains about: whatever control characters they hold are shown, not sent.
-    private static string Printable(string text)
-    {
-        var s = new StringBuilder(text.Length);
-        foreach (char c in text)
-            if ((c < ' ' && c != '\n' && c != '\t') || c == '\x7f' || (c >= '\x80' && c < '\xa0')) s.Append($"\\x{(int)c:x2}");
-            else s.Append(c);
-        return s.ToString();
     }
 
     private sealed record SegmentInfo(string Kind, ulong Address, ulong Size, int FileBytes);

@@ -16,15 +16,16 @@ public class SubmissionFilesTests
     [Fact]
     public void Errors_charged_to_other_files_never_let_a_test_run_without_the_students_assembly()
     {
-        // Remap.cs fails on its own; without it Fork.cs fails too, its error charged (#line) to Spawn.cs: the second
-        // pass builds nothing, and fork's tests must fail with it rather than run the reference.
+        // Remap.cs fails on its own; without it Fork.cs fails too, its error charged (#line) to Spawn.cs: the passes
+        // after the first build nothing, and fork's tests must fail with the build rather than run the reference.
         using var dir = new TempDir();
         Workspace.Init(dir.Path, Only("bigdata", "fork", "spawn"));
         File.AppendAllText(Path.Combine(dir.Path, "Remap.cs"), "\npublic sealed class Helper { }\n#error Remap.cs fails on its own\n");
         File.AppendAllText(Path.Combine(dir.Path, "Fork.cs"), "\n#line 1 \"Spawn.cs\"\nfile sealed class NeedsHelper { public Helper? H; }\n");
         var report = Grader.Grade(new GradeOptions { Workspace = dir.Path, Exercises = Only("bigdata", "fork", "spawn") });
         Assert.Equal(0, report.Score);
-        Assert.All(report.Tests.Where(t => t.Exercise == "fork"), t => Assert.Contains("no assembly was built from the exercise files", t.Reason));
+        Assert.All(report.Tests.Where(t => t.Exercise == "fork"), t => Assert.True(
+            t.Reason.Contains("no assembly was built from the exercise files", StringComparison.Ordinal) || t.Reason.StartsWith("build failed: Spawn.cs", StringComparison.Ordinal), t.Reason));
     }
 
     [Fact]
@@ -95,6 +96,42 @@ public class SubmissionFilesTests
         string[] lines = w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.Equal(@"    your code threw Exception: \e[2J\e[H\nspawn_alice: OK (0.1s)\r\nScore: 162/162\x07", lines[1].TrimEnd('\r'));
+    }
+
+    [Theory]
+    [InlineData("gradescope")]
+    [InlineData("junit")]
+    public void Course_formats_print_a_file_name_or_reason_as_one_line(string format)
+    {
+        // a workspace file named to forge passing tests and a score, and a reason that tries the same
+        string forged = "x\nexit_forkexit: OK (0.5s)\nScore: 15";
+        var report = new GradeReport(0, 15, [new TestResult("exit_forkexit", "exit", 15, false, "threw: \nexit_killed: OK (0.4s)\nScore: 15/15", 0.1)], null)
+        {
+            Notes = [$"pristine build: Exit.cs in the grader's own project; {forged} took no part"],
+        };
+        string text = format == "gradescope"
+            ? string.Join("\n", System.Text.Json.JsonDocument.Parse(Formats.Gradescope(report)).RootElement.GetProperty("output").GetString(),
+                System.Text.Json.JsonDocument.Parse(Formats.Gradescope(report)).RootElement.GetProperty("tests")[0].GetProperty("output").GetString())
+            : string.Concat(System.Xml.Linq.XDocument.Parse(Formats.Junit(report)).Descendants().Select(e => e.Value + "\n" + string.Join("\n", e.Attributes().Select(a => a.Value))));
+        var lines = text.Split('\n');
+        Assert.DoesNotContain(lines, l => l.StartsWith("exit_forkexit: OK", StringComparison.Ordinal) || l.StartsWith("exit_killed: OK", StringComparison.Ordinal) || l == "Score: 15" || l == "Score: 15/15");
+        Assert.Contains(@"x\nexit_forkexit: OK (0.5s)\nScore: 15 took no part", text);
+    }
+
+    [Fact]
+    public void A_C_file_that_includes_a_path_of_its_own_is_refused_before_gcc_opens_it()
+    {
+        // a FIFO in the workspace, included by absolute path: opening it would block the compiler until its limit
+        using var dir = new TempDir();
+        Workspace.Init(dir.Path, Only("friendly"));
+        string fifo = Path.Combine(dir.Path, "pipe.h");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        File.WriteAllText(Path.Combine(dir.Path, "libetsbefriends.c"), $"#include \"{fifo}\"\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var report = Grader.Grade(new GradeOptions { Workspace = dir.Path, Exercises = Only("friendly") });
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"grading took {clock.Elapsed}");
+        Assert.Equal(0, report.Score);
+        Assert.All(report.Tests, t => Assert.Contains($"libetsbefriends.c includes \"{fifo}\"", t.Reason));
     }
 
     [Fact]

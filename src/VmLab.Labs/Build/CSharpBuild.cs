@@ -22,31 +22,54 @@ internal static partial class CSharpBuild
     public static IReadOnlyList<CsResult> Build(IReadOnlyList<CsUnit> units, string root, BuildLimits limits)
     {
         var errors = units.Select(_ => new Dictionary<string, string>()).ToList();
-        var first = Pass(units, root, "first", limits);
-        var retry = new List<int>();
-        for (int i = 0; i < units.Count; i++)
+        string bans = StudentApi.BannedSymbols();
+        // Each pass builds what has no error yet; a file with a compile error or a banned use in the compiled code
+        // is left out of the next, so one exercise's error costs that exercise only (and code the others call from
+        // a left-out file no longer builds). Three passes: the first, one without the compile errors, one without
+        // what the compiled code of the second showed.
+        var pending = Enumerable.Range(0, units.Count).ToList();
+        for (int pass = 1; pass <= 3 && pending.Count > 0; pass++)
         {
-            foreach (var (exercise, message) in first[i]) errors[i][exercise] = message;
-            if (first[i].Count > 0 && units[i].Files.Any(f => !first[i].ContainsKey(f.Exercise.Name))) retry.Add(i);
-        }
-        if (retry.Count > 0)
-        {
-            var second = Pass([.. retry.Select(i => units[i] with { Files = [.. units[i].Files.Where(f => !errors[i].ContainsKey(f.Exercise.Name))] })],
-                root, "second", limits);
-            for (int j = 0; j < retry.Count; j++)
-                foreach (var (exercise, message) in second[j]) errors[retry[j]].TryAdd(exercise, message);
+            var building = pending.Select(i => units[i] with { Files = [.. units[i].Files.Where(f => !errors[i].ContainsKey(f.Exercise.Name))] }).ToList();
+            var found = Pass(building, root, $"pass{pass}", bans, limits);
+            var again = new List<int>();
+            for (int j = 0; j < pending.Count; j++)
+            {
+                int i = pending[j];
+                var fresh = found[j].Where(e => !errors[i].ContainsKey(e.Key)).ToList();
+                foreach (var (exercise, message) in fresh) errors[i][exercise] = message;
+                if (fresh.Count > 0 && units[i].Files.Any(f => !errors[i].ContainsKey(f.Exercise.Name))) again.Add(i);
+            }
+            pending = again;
         }
         // Graded code comes from an assembly that built, never from anywhere else: when the last pass made none
-        // (its errors charged to other files, by #line or by a file that needs one the first pass left out),
-        // every exercise of the unit fails with the build.
+        // (its errors charged to other files, by #line or by a file that needs one the first pass left out), or
+        // made one with a banned use still in it, every exercise of the unit fails with the build.
         for (int i = 0; i < units.Count; i++)
+        {
             if (!File.Exists(Output(units[i])))
             {
                 string why = errors[i].Values.FirstOrDefault() ?? "dotnet build made no Lab.dll";
                 foreach (var f in units[i].Files) errors[i].TryAdd(f.Exercise.Name, $"no assembly was built from the exercise files ({why})");
             }
+            else if (Compiled(units[i], bans).Values.FirstOrDefault() is { } banned)
+                foreach (var f in units[i].Files) errors[i].TryAdd(f.Exercise.Name, $"the assembly built from the exercise files still {banned}");
+        }
         return [.. units.Select((u, i) => new CsResult(
             u.Files.Any(f => !errors[i].ContainsKey(f.Exercise.Name)) && File.Exists(Output(u)) ? Output(u) : null, errors[i]))];
+    }
+
+    // The banned uses in a unit's built assembly, by exercise ("*" for a use no exercise file could be named for).
+    private static Dictionary<string, string> Compiled(CsUnit u, string bans)
+    {
+        var result = new Dictionary<string, string>();
+        if (!File.Exists(Output(u))) return result;
+        foreach (var (file, use) in CompiledReferences.Check(Output(u), bans))
+        {
+            string key = u.Files.FirstOrDefault(f => f.Exercise.StubFile == file).Exercise?.Name ?? "*";
+            result.TryAdd(key, $"{(key == "*" ? "" : file + ": ")}{use}: graded code may not use it, named or not (the built code is checked too: a type inferred by var or by a generic method counts)");
+        }
+        return result;
     }
 
     private static string Output(CsUnit u) => Path.Combine(u.Dir, "out", "Lab.dll");
@@ -55,9 +78,8 @@ internal static partial class CSharpBuild
     private static string ProjectFile(CsUnit u) => Path.Combine(u.Dir, $"Lab-{Path.GetFileName(Path.GetDirectoryName(u.Dir))}.csproj");
 
     // One dotnet build of every unit; each unit's errors by exercise ("*" for errors that name no student file).
-    private static List<Dictionary<string, string>> Pass(IReadOnlyList<CsUnit> units, string root, string name, BuildLimits limits)
+    private static List<Dictionary<string, string>> Pass(IReadOnlyList<CsUnit> units, string root, string name, string bans, BuildLimits limits)
     {
-        string bans = StudentApi.BannedSymbols();
         foreach (var u in units) Write(u, bans);
         string solution = Path.Combine(root, $"{name}.slnx");
         File.WriteAllText(solution, "<Solution>\n" + string.Concat(units.Select(u => $"  <Project Path=\"{Path.GetRelativePath(root, ProjectFile(u))}\" />\n")) + "</Solution>\n");
@@ -70,7 +92,7 @@ internal static partial class CSharpBuild
                 "-p:UseRazorBuildServer=false", "-p:UseSharedCompilation=true", $"-p:SharedCompilationId={server}",
                 "-p:ImportDirectoryBuildProps=false", "-p:ImportDirectoryBuildTargets=false", "-p:ImportDirectoryPackagesProps=false",
                 "-p:ImportDirectorySolutionProps=false", "-p:ImportDirectorySolutionTargets=false"], root, limits);
-            return [.. units.Select(u => Errors(u, output, exit))];
+            return [.. units.Select(u => Errors(u, output, exit, bans))];
         }
         finally
         {
@@ -83,7 +105,7 @@ internal static partial class CSharpBuild
     /// process group without removing it, so the build removes it: one file left in /tmp per grading otherwise.</summary>
     private static string ServerSocket(string server) => Path.Combine("/tmp", server);
 
-    private static Dictionary<string, string> Errors(CsUnit u, string output, VmLab.Linux.ChildExit exit)
+    private static Dictionary<string, string> Errors(CsUnit u, string output, VmLab.Linux.ChildExit exit, string bans)
     {
         var found = new Dictionary<string, List<string>>();
         void Add(string file, string message)
@@ -102,6 +124,8 @@ internal static partial class CSharpBuild
         }
         foreach (var (file, message) in SuppressedBans(Path.Combine(u.Dir, "build.sarif"))) Add(file, message);
         var result = found.ToDictionary(kv => kv.Key, kv => string.Join("; ", kv.Value.Take(3)));
+        if (result.Count == 0)
+            foreach (var (exercise, use) in Compiled(u, bans)) result.TryAdd(exercise, use);
         if (exit.TimedOut) result["*"] = "dotnet build did not finish in time";
         else if (exit.ExitCode != 0 && result.Count == 0 && !File.Exists(Output(u)))
             result["*"] = $"dotnet build failed ({exit}): {output.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase))?.Trim() ?? output.Trim()}";

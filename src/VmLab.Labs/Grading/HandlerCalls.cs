@@ -19,7 +19,8 @@ internal static partial class HandlerCalls
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Read(string library, string dir, IEnumerable<ulong> handlers)
     {
         string objdump = Tools.Find("objdump") ?? throw new GradeFailure("objdump (binutils) is missing: the grader reads the handler's calls with it");
-        var (_, text) = Tools.Run(objdump, ["-d", "--no-show-raw-insn", "-j", ".text", library], dir, BuildLimits.Default);
+        // every executable section, not .text alone: a helper put in a section of its own is code the handler calls
+        var (_, text) = Tools.Run(objdump, ["-d", "--no-show-raw-insn", library], dir, BuildLimits.Default);
         var calls = new Dictionary<string, HashSet<string>>();
         var starts = new SortedList<ulong, string>();
         string? current = null;
@@ -56,7 +57,8 @@ internal static partial class HandlerCalls
             {
                 if (callee == Indirect) external.Add(Indirect);
                 else if (callee.EndsWith("@plt", StringComparison.Ordinal)) external.Add(CBuild.Plain(callee[..^4]));
-                else if (calls.ContainsKey(callee) && seen.Add(callee)) work.Push(callee);
+                else if (!calls.ContainsKey(callee)) external.Add(Indirect);      // code the disassembly does not show: unreadable
+                else if (seen.Add(callee)) work.Push(callee);
             }
         return external;
     }

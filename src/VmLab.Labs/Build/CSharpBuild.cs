@@ -64,7 +64,17 @@ internal static partial class CSharpBuild
     {
         var result = new Dictionary<string, string>();
         if (!File.Exists(Output(u))) return result;
-        foreach (var (file, use) in CompiledReferences.Check(Output(u), bans))
+        Dictionary<string, string> uses;
+        try
+        {
+            uses = CompiledReferences.Check(Output(u), bans);
+        }
+        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or ArgumentException or IOException)
+        {
+            result["*"] = $"the assembly built from the exercise files could not be read ({e.Message})";
+            return result;
+        }
+        foreach (var (file, use) in uses)
         {
             string key = u.Files.FirstOrDefault(f => f.Exercise.StubFile == file).Exercise?.Name ?? "*";
             result.TryAdd(key, $"{(key == "*" ? "" : file + ": ")}{use}: graded code may not use it, named or not (the built code is checked too: a type inferred by var or by a generic method counts)");

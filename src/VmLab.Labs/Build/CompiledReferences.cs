@@ -139,15 +139,16 @@ internal static class CompiledReferences
                     if (Entity(MetadataTokens.EntityHandle(il.ReadInt32())) is { } use) return use;
                     continue;
                 }
-                il.Offset += operand switch
+                int skip = operand switch
                 {
                     OperandType.InlineNone => 0,
                     OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
                     OperandType.InlineVar => 2,
                     OperandType.InlineI8 or OperandType.InlineR => 8,
-                    OperandType.InlineSwitch => 4 * il.ReadInt32(),
+                    OperandType.InlineSwitch => 4 * il.ReadInt32(),     // the targets after their count
                     _ => 4,
                 };
+                il.Offset += skip;
             }
             return null;
         }

@@ -105,17 +105,54 @@ static void use_builtin_messages(void)
         messages[i] = builtin_messages[i];
 }
 
+/* The length of the well-formed UTF-8 sequence at s (at most left bytes) and its code point, or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t left, unsigned *cp)
+{
+    unsigned char c = s[0];
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n == 0 || n > left)
+        return 0;
+    unsigned v = n == 2 ? c & 0x1fu : n == 3 ? c & 0x0fu : c & 0x07u;
+    for (size_t k = 1; k < n; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (s[k] & 0x3fu);
+    }
+    if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) || (n == 4 && (v < 0x10000 || v > 0x10ffff)))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+/* C1 controls, and the invisible formatting characters that reorder or hide text: bidi marks, embeddings,
+ * overrides and isolates, zero-width characters, line and paragraph separators, the soft hyphen, the BOM. */
+static int invisible(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || cp == 0x61c || (cp >= 0x200b && cp <= 0x200f)
+        || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 /* Text from outside (the message file, its name, the program's name) reaches a terminal: a control character
- * (C0, DEL, or C1 written as UTF-8, U+0080..U+009F) could move the cursor, retitle the window or clear the
- * screen. Each becomes '?' in place; line ends (\n, \r\n) are kept when keep_newlines. */
+ * (C0, DEL, C1), a byte that is not part of well-formed UTF-8 (a lone 0x9b is the 8-bit CSI to some terminals)
+ * or an invisible formatting character (a right-to-left override reorders the line) could move the cursor,
+ * retitle the window, clear the screen or disguise the text. Each of its bytes becomes '?' in place; line ends
+ * (\n, \r\n) are kept when keep_newlines. */
 static void scrub(char *s, size_t len, int keep_newlines)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
-            s[i] = s[i + 1] = '?', i++;
-        else if ((c < 0x20 && !(keep_newlines && (c == '\n' || (c == '\r' && i + 1 < len && s[i + 1] == '\n'))))
-                 || c == 0x7f)
+        if (c >= 0x80) {
+            unsigned cp = 0;
+            size_t n = utf8_sequence((const unsigned char *)s + i, len - i, &cp);
+            if (n == 0)
+                s[i] = '?';
+            else {
+                if (invisible(cp))
+                    memset(s + i, '?', n);
+                i += n - 1;
+            }
+        } else if ((c < 0x20 && !(keep_newlines && (c == '\n' || (c == '\r' && i + 1 < len && s[i + 1] == '\n'))))
+                   || c == 0x7f)
             s[i] = '?';
     }
 }

@@ -48,9 +48,26 @@ public static class Workspace
                 throw new ArgumentException($"{Path.Combine(dir, name)} is not a {(folder ? "directory" : "regular file")}: lab init would write one there; remove it or pick another directory");
         }
         Directory.CreateDirectory(Path.Combine(dir, ".vmlab"));     // every template was found: now write
-        foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
-        File.WriteAllText(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(exercises.Select(e => e.Name).ToArray()));
+        foreach (var (name, text) in files) Replace(Path.Combine(dir, name), text);
+        Replace(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(exercises.Select(e => e.Name).ToArray()));
         return [.. files.Select(f => f.Name)];
+    }
+
+    // Each file is written beside its place and renamed into it: a full disk leaves the old file whole (the
+    // temporary one goes), and a hard link there is replaced by a file of its own, not written through (the other
+    // names of that file, outside the workspace, keep their text).
+    private static void Replace(string path, string text)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temp, text);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static void RefuseToOverwrite(string dir, bool force)

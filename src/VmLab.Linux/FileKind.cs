@@ -54,6 +54,42 @@ public static class FileKinds
         };
     }
 
+    /// <summary>Where <paramref name="path"/> is, every symbolic link, "." and ".." resolved (realpath(3)): null when
+    /// nothing is there. Two names of one file (dir/link/f, /proc/self/cwd/f and its own name) resolve alike.</summary>
+    public static string? RealPath(string path)
+    {
+        Platform.RequireLinux("FileKinds.RealPath");
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return path.Contains('\0') ? null : Resolve(Path.GetFullPath(path));
+    }
+
+    /// <summary>The directory entry a write-and-rename to <paramref name="path"/> replaces: its directory resolved
+    /// (<see cref="RealPath"/>) and its own name kept, a link by that name being replaced, not followed. Null when
+    /// the directory does not exist.</summary>
+    public static string? EntryPath(string path)
+    {
+        Platform.RequireLinux("FileKinds.EntryPath");
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path.Contains('\0')) return null;
+        string full = Path.GetFullPath(path).TrimEnd('/');
+        string? dir = Path.GetDirectoryName(full);
+        return dir is not null && Resolve(dir) is { } parent ? Path.Join(parent, Path.GetFileName(full)) : null;
+    }
+
+    private static string? Resolve(string path)
+    {
+        nint p = Interop.Stat.realpath(path, 0);
+        if (p == 0) return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(p);
+        }
+        finally
+        {
+            Interop.Stat.free(p);
+        }
+    }
+
     /// <summary>"a FIFO", "a character device": for "'PATH' is a FIFO, not a regular file".</summary>
     public static string Describe(FileKind kind) => kind switch
     {

@@ -9,7 +9,7 @@ internal enum RunEnd : byte { Exited, NotStarted, TimedOut }
 
 /// <summary>
 /// Runs the compiler within bounds: a shared deadline for all the steps of one compile, an address-space limit
-/// (an <c>#include "/dev/zero"</c> makes cc1 grow by a gigabyte a second), output kept up to a cap, and the
+/// (an <c>#include "/dev/zero"</c> makes cc1 grow by a gigabyte a second), a file-size limit, output kept up to a cap, and the
 /// whole process tree killed and the temporary directory removed when time runs out or vmlab itself is
 /// interrupted (SIGINT, SIGTERM, SIGHUP).
 /// </summary>
@@ -17,6 +17,10 @@ internal sealed class CompilerRun : IDisposable
 {
     /// <summary>Address space each compiler process may use: far above what cc1 or ld need for a user program.</summary>
     public const long MemoryLimitBytes = 1L << 30;
+
+    /// <summary>Largest file a compiler process may write (an assembler file of '.fill 0x7fffffff' lines wrote
+    /// gigabytes into the temporary directory, which may be memory): a user program is at most 64 KiB.</summary>
+    public const long FileLimitBytes = 64L << 20;
 
     /// <summary>Characters of compiler output kept; the rest is counted and said.</summary>
     public const int OutputCap = 64 * 1024;
@@ -52,7 +56,8 @@ internal sealed class CompilerRun : IDisposable
         if (viaShell)
         {
             info.ArgumentList.Add("-c");
-            info.ArgumentList.Add($"ulimit -v {MemoryLimitBytes / 1024} 2>/dev/null; exec \"$0\" \"$@\"");
+            // ulimit -f counts 512-byte blocks in POSIX sh (1024 in bash outside POSIX mode: a limit twice as high)
+            info.ArgumentList.Add($"ulimit -v {MemoryLimitBytes / 1024} 2>/dev/null; ulimit -f {FileLimitBytes / 512} 2>/dev/null; exec \"$0\" \"$@\"");
             info.ArgumentList.Add(program);
         }
         foreach (string a in args) info.ArgumentList.Add(a);

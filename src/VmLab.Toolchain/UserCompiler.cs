@@ -127,6 +127,9 @@ public static partial class UserCompiler
                         ? $"no '{tool}' on PATH (install binutils)" : $"no C compiler '{compiler}' on PATH");
                 if (end == RunEnd.TimedOut)
                     return new(CompileOutcome.OverLimit, log.ToString(), command, null, $"the compiler did not finish within {options.TimeLimit.TotalSeconds:0} s (does it #include a FIFO or a device?)");
+                if (exit != 0 && OverFileLimit(said, exit))
+                    return new(CompileOutcome.OverLimit, log.ToString(), command, null,
+                        $"the compiler wrote a file over its {CompilerRun.FileLimitBytes >> 20} MiB limit (a user program is at most {ElfLoader.MaxFileSize >> 20} MiB)");
                 if (exit != 0)
                     return OutOfMemory(said)
                         ? new(CompileOutcome.OverLimit, log.ToString(), command, null,
@@ -173,6 +176,10 @@ public static partial class UserCompiler
     }
 
     // gcc's words when the address-space limit stops cc1, cc1plus, as or ld.
+    // SIGXFSZ: the process itself (128 + 25), or a driver's report of its child's death by it.
+    private static bool OverFileLimit(string said, int exit) =>
+        exit == 153 || said.Contains("File size limit exceeded", StringComparison.Ordinal) || said.Contains("signal 25", StringComparison.Ordinal);
+
     private static bool OutOfMemory(string said) =>
         said.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
         || said.Contains("virtual memory exhausted", StringComparison.OrdinalIgnoreCase)

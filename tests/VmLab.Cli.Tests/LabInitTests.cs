@@ -67,6 +67,24 @@ public sealed class LabInitTests : IDisposable
         Assert.Contains("inside the workspace being graded", r.Err);
         Assert.Equal(stub, File.ReadAllText(Path.Combine(dir, "Fork.cs")));
         Assert.Contains("not a regular file", CliRunner.BadInput("lab", "grade", dir, "--format", "junit", "-o", "/dev/full").Err);
+        // the workspace reached through a link, or the link graded and the workspace named: still the workspace
+        string link = Path.Combine(_dir.Path, "wslink");
+        Directory.CreateSymbolicLink(link, dir);
+        Assert.Contains("inside the workspace being graded", CliRunner.BadInput("lab", "grade", dir, "--format", "junit", "-o", Path.Combine(link, "Fork.cs")).Err);
+        Assert.Contains("inside the workspace being graded", CliRunner.BadInput("lab", "grade", link, "--format", "junit", "-o", Path.Combine(dir, "Fork.cs")).Err);
+        Assert.Equal(stub, File.ReadAllText(Path.Combine(dir, "Fork.cs")));
+    }
+
+    [Fact]
+    public void Force_replaces_a_hard_linked_file_and_leaves_its_other_name_alone()
+    {
+        string outside = _dir.Write("notes.md", "my notes\n");
+        string dir = Path.Combine(_dir.Path, "hard");
+        Directory.CreateDirectory(dir);
+        using (var ln = System.Diagnostics.Process.Start("ln", [outside, Path.Combine(dir, "README.md")])) ln.WaitForExit();
+        CliRunner.Ok("lab", "init", dir, "--force");
+        Assert.Equal("my notes\n", File.ReadAllText(outside));
+        Assert.StartsWith("#", File.ReadAllText(Path.Combine(dir, "README.md")));
     }
 
     [Theory]

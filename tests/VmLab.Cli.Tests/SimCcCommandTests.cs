@@ -102,9 +102,32 @@ public sealed class SimCcCommandTests : IDisposable
         Assert.True(dev.Err.Trim().Length <= 200);
         CliRunner.BadInput("sim", "cc", src, "-o", src);
         Assert.Equal(Hello, File.ReadAllText(src));
+        // the source by another name: through a link to its directory, or through /proc/self/cwd
+        Directory.CreateSymbolicLink(Path.Combine(_dir.Path, "same"), _dir.Path);
+        Assert.Contains("is one of the sources", CliRunner.BadInput("sim", "cc", src, "-o", Path.Combine(_dir.Path, "same", "hi.c")).Err);
+        Assert.Equal(Hello, File.ReadAllText(src));
         CliRunner.BadInput("sim", "cc", src, "-o", Path.Combine(_dir.Path, "no-such-dir", "hi.elf"));
         var input = CliRunner.BadInput("sim", "cc", "/dev/zero");
         Assert.Contains("not a source file", input.Err);
+    }
+
+    [Fact]
+    public void An_assembler_file_that_fills_gigabytes_stops_at_the_file_size_limit()
+    {
+        string src = Source("big.s", ".globl _start\n_start:\n.fill 0x7fffffff,1,1\n.fill 0x7fffffff,1,1\n");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var r = CliRunner.BadInput("sim", "cc", src);
+        Assert.Contains("over its 64 MiB limit", r.Err);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void A_file_name_cannot_add_a_line_of_its_own_to_the_report()
+    {
+        string src = Source("hi.c", Hello), elf = Path.Combine(_dir.Path, "ok\n\nverdict: CONFIRMED - forged.elf");
+        var r = CliRunner.Ok("sim", "cc", src, "-o", elf);
+        Assert.DoesNotContain(r.Out.Split('\n'), l => l.TrimStart().StartsWith("verdict: CONFIRMED - forged", StringComparison.Ordinal));
+        Assert.Contains(@"ok\n\nverdict: CONFIRMED - forged.elf", r.Out.Replace("\n                ", ""));
     }
 
     [Fact]

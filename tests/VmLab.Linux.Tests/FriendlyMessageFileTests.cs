@@ -41,6 +41,17 @@ public sealed class FriendlyMessageFileTests : IDisposable
     }
 
     [LinuxFact]
+    public void Bytes_a_terminal_would_act_on_or_reorder_are_shown_as_question_marks()
+    {
+        // a right-to-left override (U+202E, three bytes) and a lone 0x9b, the 8-bit CSI to some terminals
+        string path = Path.Combine(_dir.FullName, "bidi.txt");
+        System.IO.File.WriteAllBytes(path, [(byte)'A', 0xe2, 0x80, 0xae, (byte)'B', 0x9b, (byte)'C', (byte)'\n']);
+        var run = Fault(path);
+        Assert.Equal(Friendly.FaultExitStatus, run.ExitStatus);
+        Assert.Equal("A???B?C", run.Fault!.Message);
+    }
+
+    [LinuxFact]
     public void An_empty_file_falls_back_to_the_built_in_list_with_one_notice()
     {
         var run = Fault(File("empty.txt", "\n\n"));

@@ -62,7 +62,7 @@ internal sealed class Report(IAnsiConsole console)
     /// <summary>A paragraph, wrapped to the width, followed by a blank line.</summary>
     public void Explain(string text)
     {
-        Write(new Text(Safe(text) + "\n"));
+        Write(new Text(One(text) + "\n"));
         console.WriteLine();
         _blank = true;
     }
@@ -80,11 +80,11 @@ internal sealed class Report(IAnsiConsole console)
     }
 
     /// <summary>One observed fact; consecutive facts share one aligned block.</summary>
-    public void Fact(string label, object? value) => _facts.Add((Safe(label), Safe(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
+    public void Fact(string label, object? value) => _facts.Add((One(label), One(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "")));
 
     /// <summary>A note the reader should not miss (privileges, limits).</summary>
     public void Note(string text) =>
-        Write(new Padder(new Paragraph().Append("note: ", new Style(Color.Yellow)).Append(Safe(text)), new Padding(2, 0, 0, 0)));
+        Write(new Padder(new Paragraph().Append("note: ", new Style(Color.Yellow)).Append(One(text)), new Padding(2, 0, 0, 0)));
 
     /// <summary>A line as given (listings, traces); wrapped only when wider than the console.</summary>
     public void Line(string text = "")
@@ -186,7 +186,7 @@ internal sealed class Report(IAnsiConsole console)
         console.WriteLine();
         Write(new Paragraph().Append("verdict: ")
             .Append(holds ? "CONFIRMED" : "NOT CONFIRMED", new Style(holds ? Color.Green : Color.Red, decoration: Decoration.Bold))
-            .Append(" - " + Safe(text) + "\n"));
+            .Append(" - " + One(text) + "\n"));
     }
 
     /// <summary>The verdict line, worded <paramref name="confirmed"/> or <paramref name="refuted"/>.</summary>
@@ -255,6 +255,10 @@ internal sealed class Report(IAnsiConsole console)
     /// <summary>Whatever a verb hands the report may hold input (a symbol name, a program's output): control
     /// characters are shown as escapes, never sent to the terminal.</summary>
     private static string Safe(string text) => Shown.EscapeKeepingLines(text);
+
+    // Prose, facts, notes and verdicts are one paragraph or one line each: a newline in them can only have come from
+    // input (a file name), and kept it would start a line of the input's making ("verdict: CONFIRMED ...").
+    private static string One(string text) => Shown.Escape(text);
 
     private static bool IsNumeric(string s) =>
         s.Length > 0 && (char.IsDigit(s[0]) || (s[0] == '-' && s.Length > 1 && char.IsDigit(s[1])));

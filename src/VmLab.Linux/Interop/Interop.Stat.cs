@@ -16,6 +16,13 @@ internal static unsafe partial class Interop
         internal const int StructStatSize = 144;
         internal const int StModeOffset = 24;
 
+        // realpath(path, NULL): a malloc'd buffer the caller frees.
+        [LibraryImport(Libraries.Libc, EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial nint realpath(string path, nint resolved);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "free")]
+        internal static partial void free(nint p);
+
         [LibraryImport(Libraries.Libc, EntryPoint = "fstat", SetLastError = true)]
         internal static partial int fstat(int fd, byte* buf);
 

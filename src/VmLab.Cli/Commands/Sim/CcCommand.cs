@@ -101,7 +101,10 @@ internal static class CcCommand
         if (kind is not (FileKind.Missing or FileKind.Regular))
             throw new UsageException($"--output: '{Numbers.Clip(outPath)}' is {FileKinds.Describe(kind)}; the program is written to a regular file");
         string full = Path.GetFullPath(outPath);
-        if (sources.Any(s => Path.GetFullPath(s) == full))
+        // the file the output's rename replaces, compared with where each source really is: a name through a link
+        // (same/prog.c, /proc/self/cwd/prog.c) is still the source
+        string? entry = OperatingSystem.IsLinux() ? FileKinds.EntryPath(outPath) : full;
+        if (sources.Any(s => Path.GetFullPath(s) == full || (OperatingSystem.IsLinux() && entry is not null && FileKinds.RealPath(s) == entry)))
             throw new UsageException($"--output: '{Numbers.Clip(outPath)}' is one of the sources; name another file");
         string? dir = Path.GetDirectoryName(full);
         if (dir is not null && KindOf(dir) != FileKind.Directory)

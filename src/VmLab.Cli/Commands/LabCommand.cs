@@ -204,7 +204,7 @@ internal static class LabCommand
                 try
                 {
                     chosen = Workspace.Parse(ctx.Get(exercises) is { } names ? [names] : []);
-                    var files = GradescopeBundle.Write(dir, chosen, Path.GetDirectoryName(ChildLauncher.Locate().FileName)!);
+                    var files = GradescopeBundle.Write(dir, chosen, AppContext.BaseDirectory);   // vmlab.dll's own directory, in any layout
                     ctx.Out.WriteLine($"autograder bundle in {dir}: {string.Join(", ", files)}");
                 }
                 catch (ArgumentException e)

@@ -14,7 +14,12 @@ public static class GradescopeBundle
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
             throw new ArgumentException($"{dir} is not empty; give a new directory for the bundle");
         if (!File.Exists(Path.Combine(toolDir, "vmlab.dll")))
-            throw new ArgumentException($"{toolDir} holds no vmlab to put in the bundle");
+            throw new InvalidOperationException($"{toolDir} holds no vmlab to put in the bundle");
+        // the bundle carries toolDir whole: inside it, the copy would copy itself
+        string real(string p) => OperatingSystem.IsLinux() ? VmLab.Linux.FileKinds.EntryPath(p) ?? Path.GetFullPath(p) : Path.GetFullPath(p);
+        string tool = (OperatingSystem.IsLinux() ? VmLab.Linux.FileKinds.RealPath(toolDir) : null) ?? Path.GetFullPath(toolDir);
+        if ((real(dir) + "/").StartsWith(tool.TrimEnd('/') + "/", StringComparison.Ordinal))
+            throw new ArgumentException($"{dir} is inside {toolDir}, the vmlab the bundle carries; give a directory outside it");
         Directory.CreateDirectory(dir);
         string list = string.Join(",", exercises.Select(e => e.Name));
         File.WriteAllText(Path.Combine(dir, "setup.sh"), Setup);
@@ -24,6 +29,13 @@ public static class GradescopeBundle
         foreach (string script in new[] { "setup.sh", "run_autograder" })
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(dir, script), (UnixFileMode)0b111_101_101);
         Copy(toolDir, Path.Combine(dir, "vmlab"));
+        // An installed tool (dotnet tool install) keeps vmlab.dll without a launcher beside it: the bundle gets one.
+        string launcher = Path.Combine(dir, "vmlab", "vmlab");
+        if (!File.Exists(launcher))
+        {
+            File.WriteAllText(launcher, "#!/bin/sh\n# Runs the vmlab.dll beside this script on the installed .NET.\nexec dotnet \"$(dirname \"$0\")/vmlab.dll\" \"$@\"\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(launcher, (UnixFileMode)0b111_101_101);
+        }
         return ["setup.sh", "run_autograder", "README.md", "vmlab/"];
     }
 

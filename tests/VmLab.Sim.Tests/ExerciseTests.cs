@@ -27,6 +27,15 @@ public class ExerciseTests
     }
 
     [Fact]
+    public void Every_frame_below_the_52_bit_limit_is_mapped_and_translated()
+    {
+        // the rules allow frames up to 2^52; the page table built from the pairs must translate them too
+        var high = MappingCheck.Check(Pairs((0x1000, 0x400000000000), (0x7fffffffe000, 0xffffffffff000)));
+        Assert.True(high.Valid, high.Reason);
+        Assert.Equal(MappingRule.PhysicalAddressOutOfRange, Assert.Single(MappingCheck.Check(Pairs((0x1000, 1UL << 52))).Violations).Rule);
+    }
+
+    [Fact]
     public void A3_calls_map_each_page_once()
     {
         var r = MapCalls.Realise(Pairs((0, 0x1F000), (0x4019, 0x19), (0x1000FF, 0x500FF), (0x4020, 0x20)), Pte.PTE_P | Pte.PTE_W);

@@ -10,6 +10,7 @@
 #include "u-lib.h"
 
 #define PID_MAX             16          // process slots (NPROC): pids are 1 .. 15
+#define MAXNPROC            PID_MAX     // the same, as CS61's 2025 handout spells it
 #define COLOR_ERROR         0xC000
 #define COLOR_SUCCESS       0x0A00
 #define COLOR_NORMAL        0x0700

@@ -26,6 +26,16 @@ public sealed class WeensyProgramsTests : IDisposable
         return result.Image!;
     }
 
+    [Fact]
+    public void The_2025_handouts_name_for_the_process_count_compiles()
+    {
+        // CS61's 2025 p-fork.cc and p-exit.cc size their tables by MAXNPROC (earlier years: PID_MAX)
+        string source = Path.Combine(_dir, "p-nproc.cc");
+        File.WriteAllText(source, "#include \"u-lib.hh\"\nstatic pid_t kids[MAXNPROC];\nvoid process_main() {\n    static_assert(MAXNPROC == PID_MAX);\n    kids[0] = sys_getpid();\n    sys_exit();\n}\n");
+        var result = UserCompiler.Compile([source], Path.Combine(_dir, "p-nproc.elf"), new CompileOptions());
+        Assert.True(result.Outcome == CompileOutcome.Ok, result.Problem + "\n" + result.Diagnostics);
+    }
+
     private static VmLab.Sim.Kernel.Kernel Boot(ProgramImage image, string name, int copies)
     {
         var k = new VmLab.Sim.Kernel.Kernel(new KernelOptions { CheckEvery = 1 });

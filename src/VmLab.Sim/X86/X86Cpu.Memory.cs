@@ -189,6 +189,7 @@ public sealed partial class X86Cpu<TBus>
     private bool LoadSplit(ulong va, int size, out ulong value, Access access)
     {
         value = 0;
+        if (OutsideCanonical(va, size)) return Fail(new MemoryFault(FaultKind.GeneralProtection, va, access, PageFaultError.None));
         for (int i = 0; i < size; i++)
         {
             if (!_bus.TryLoad(va + (ulong)i, 1, access, Privilege, out ulong b, out MemoryFault fault))
@@ -270,6 +271,7 @@ public sealed partial class X86Cpu<TBus>
     /// </summary>
     private bool StoreSplit(ulong va, int size, ulong value)
     {
+        if (OutsideCanonical(va, size)) return Fail(new MemoryFault(FaultKind.GeneralProtection, va, Access.Write, PageFaultError.None));
         ulong last = va + (ulong)size - 1;
         if (((va ^ last) >> 12) != 0)
         {
@@ -282,6 +284,12 @@ public sealed partial class X86Cpu<TBus>
                 return Fail(fault);
         return true;
     }
+
+    /// <summary>True when a byte of the access lies outside the canonical halves: the architecture checks the
+    /// access as a whole, before any page of it is walked, so 8 bytes at 0x7fff_ffff_fffc are #GP(0), not a page
+    /// fault at their first (unmapped) half.</summary>
+    private static bool OutsideCanonical(ulong va, int size) =>
+        !VirtualAddress.IsCanonical(va) || !VirtualAddress.IsCanonical(va + (ulong)size - 1);
 
     private bool ProbeWrite(ulong va)
     {

@@ -83,9 +83,43 @@ internal static class QuizCommand
     // At most 1 MiB from stdin: answers are a few lines.
     private static string ReadStdin()
     {
+        if (StdinIsOwnPipe()) throw new UsageException("stdin is closed: give the answers on stdin (vmlab quiz ... --check - < answers.txt) or in a file");
         var buffer = new char[(1 << 20) + 1];
-        int n = Console.In.ReadBlock(buffer, 0, buffer.Length);
+        int n;
+        try
+        {
+            n = Console.In.ReadBlock(buffer, 0, buffer.Length);
+        }
+        catch (IOException e)
+        {
+            throw new UsageException($"cannot read the answers from stdin: {e.Message}");
+        }
         if (n > 1 << 20) throw new UsageException("the answers on stdin are larger than 1 MiB");
         return new string(buffer, 0, n);
     }
+
+    /// <summary>True when fd 0 is a pipe this process holds another end or copy of: stdin was closed when vmlab
+    /// started (vmlab ... &lt;&amp;-), and the runtime's own first pipe took its number; reading it would wait for ever.</summary>
+    private static bool StdinIsOwnPipe()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            string? target = new FileInfo("/proc/self/fd/0").LinkTarget;
+            if (target is null || !target.StartsWith("pipe:", StringComparison.Ordinal)) return false;
+            // the runtime keeps its pipe's write end; a pipe from the shell is only ever read here
+            foreach (string fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+                if (Path.GetFileName(fd) != "0" && new FileInfo(fd).LinkTarget == target && Writes(Path.GetFileName(fd))) return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // a descriptor closed while listed, or no /proc: read as usual
+        }
+        return false;
+    }
+
+    // fdinfo's "flags:" is octal; its low two bits are the access mode (O_WRONLY 1, O_RDWR 2)
+    private static bool Writes(string fd) =>
+        File.ReadLines($"/proc/self/fdinfo/{fd}").FirstOrDefault(l => l.StartsWith("flags:", StringComparison.Ordinal)) is { } flags
+        && (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 3) != 0;
 }

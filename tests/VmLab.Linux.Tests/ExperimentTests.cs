@@ -107,6 +107,37 @@ public class ExperimentTests
         }
     }
 
+    [RootFact]
+    public void Mmap_on_a_full_file_system_says_so_and_leaves_the_file_as_it_was()
+    {
+        // a 256 KiB tmpfs, mostly full: the mapping's pages would have no room (SIGBUS at the store, before)
+        string dir = Directory.CreateTempSubdirectory("vmlab-full-").FullName;
+        Assert.Equal(0, Run("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir));
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "fill"), new byte[100_000]);
+            string kept = Path.Combine(dir, "notes.txt"), fresh = Path.Combine(dir, "new.bin");
+            File.WriteAllText(kept, "my notes\n");
+            var e = Assert.Throws<InvalidOperationException>(() => MmapExperiment.Run(4 << 20, kept, overwrite: true));
+            Assert.Contains("No space left on device", e.Message);
+            Assert.Equal("my notes\n", File.ReadAllText(kept));
+            Assert.Throws<InvalidOperationException>(() => MmapExperiment.Run(4 << 20, fresh));
+            Assert.False(File.Exists(fresh));
+        }
+        finally
+        {
+            Run("umount", dir);
+            Directory.Delete(dir);
+        }
+    }
+
+    private static int Run(string program, params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(program, args);
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
     [LinuxFact]
     public void Mmap_in_a_missing_directory_is_one_clear_sentence()
     {

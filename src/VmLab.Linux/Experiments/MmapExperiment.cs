@@ -52,6 +52,7 @@ public static class MmapExperiment
             throw new ArgumentOutOfRangeException(nameof(bytes), $"at least {Header.Length} bytes");
         bool keep = path is not null;
         path ??= System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vmlab-mmap-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        bool existed = File.Exists(path);
         byte[] expected = Pattern(bytes);
         PageMapEntry entry;
         MapsEntry? area;
@@ -59,6 +60,15 @@ public static class MmapExperiment
         {
             using (var file = Create(path, overwrite))
             {
+                // The file's blocks are claimed before the mapping writes them: a page the file system has no room
+                // for would otherwise be SIGBUS at the store into it (a full tmpfs), with the file half written.
+                int error = Interop.Unistd.posix_fallocate((int)file.DangerousGetHandle(), 0, bytes);
+                if (error is not (0 or Errno.EINVAL or Errno.EOPNOTSUPP))
+                {
+                    file.Dispose();
+                    if (!existed) File.Delete(path);
+                    throw new InvalidOperationException($"cannot make {path} {bytes} bytes long: {new LinuxException("posix_fallocate", error).Message}{(existed ? " (the file is as it was)" : "")}");
+                }
                 RandomAccess.SetLength(file, bytes);
                 using var m = Mapping.Map(0, (ulong)bytes, Prot.ReadWrite, MapFlags.MAP_SHARED, (int)file.DangerousGetHandle(), 0);
                 expected.CopyTo(new Span<byte>(m.Pointer, checked((int)bytes)));

@@ -11,6 +11,10 @@ internal static unsafe partial class Interop
         internal const int O_RDWR = 2;
         internal const int O_CLOEXEC = 0x80000;
 
+        // posix_fallocate returns the error number itself (it does not set errno).
+        [LibraryImport(Libraries.Libc, EntryPoint = "posix_fallocate")]
+        internal static partial int posix_fallocate(int fd, long offset, long len);
+
         [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         internal static partial int open(string path, int flags, int mode);
 

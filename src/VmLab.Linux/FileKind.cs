@@ -76,6 +76,16 @@ public static class FileKinds
         return dir is not null && Resolve(dir) is { } parent ? Path.Join(parent, Path.GetFileName(full)) : null;
     }
 
+    /// <summary>True when <paramref name="path"/> lies below the directory <paramref name="dir"/>, by the names typed or,
+    /// on Linux, by the ones the kernel resolves: a link to dir (or dir reached through one, or /proc/self/cwd) is
+    /// still dir. (dir itself is not below dir.)</summary>
+    public static bool IsInside(string path, string dir)
+    {
+        static bool Under(string p, string d) => p.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal);
+        if (Under(Path.GetFullPath(path), Path.GetFullPath(dir))) return true;
+        return OperatingSystem.IsLinux() && EntryPath(path) is { } entry && RealPath(dir) is { } real && Under(entry, real);
+    }
+
     private static string? Resolve(string path)
     {
         nint p = Interop.Stat.realpath(path, 0);

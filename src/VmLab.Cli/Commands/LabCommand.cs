@@ -149,21 +149,12 @@ internal static class LabCommand
     {
         if (file.Length == 0) throw new UsageException("--output needs a file name");
         string full = Path.GetFullPath(file);
-        if (workspace is not null && Inside(file, workspace))
+        if (workspace is not null && FileKinds.IsInside(file, workspace))   // a link to it is still the workspace
             throw new UsageException($"--output: '{Numbers.Clip(file)}' is inside the workspace being graded, whose files are the student's; write the results elsewhere");
         if (Path.Exists(full) && (Directory.Exists(full) || FileKinds.Of(full) != FileKind.Regular))
             throw new UsageException($"--output: '{Numbers.Clip(file)}' is not a regular file; the results are written to one");
         if (!Directory.Exists(Path.GetDirectoryName(full)))
             throw new UsageException($"--output: no directory to write '{Numbers.Clip(file)}' in");
-    }
-
-    // By the names the kernel resolves, not by the ones typed: a link to the workspace (or the workspace reached
-    // through one, or /proc/self/cwd) is still the workspace.
-    private static bool Inside(string file, string workspace)
-    {
-        static bool Under(string path, string dir) => path.StartsWith(dir.TrimEnd('/') + "/", StringComparison.Ordinal);
-        if (Under(Path.GetFullPath(file), Path.GetFullPath(workspace))) return true;
-        return OperatingSystem.IsLinux() && FileKinds.EntryPath(file) is { } entry && FileKinds.RealPath(workspace) is { } real && Under(entry, real);
     }
 
     // Written beside the file and renamed over it: a full disk or a link in its place leaves what was there whole.

@@ -36,19 +36,20 @@ internal static class CompiledReferences
             if (CompilerOnly(md, th)) continue;
             var type = md.GetTypeDefinition(th);
             bool record = type.GetMethods().Any(m => md.GetString(md.GetMethodDefinition(m).Name) == "<Clone>$");
-            var files = FilesOf(md, pdb, th);
+            List<string>? files = null;      // where the type's code came from: read only when a use is found
+            List<string> Files() => files ??= FilesOf(md, pdb, th);
             // the type's own signatures: base type, interfaces, fields
             string? typeLevel = scan.Entity(type.BaseType) ?? type.GetInterfaceImplementations().Select(i => scan.Entity(md.GetInterfaceImplementation(i).Interface)).FirstOrDefault(u => u is not null)
                 ?? type.GetFields().Select(f => md.GetFieldDefinition(f).DecodeSignature(scan.Types, null)).FirstOrDefault(u => u is not null);
             if (typeLevel is not null)
-                foreach (string file in files.DefaultIfEmpty(NoFile)) found.TryAdd(file, $"{Name(md, th)}: {typeLevel}");
+                foreach (string file in Files().DefaultIfEmpty(NoFile)) found.TryAdd(file, $"{Name(md, th)}: {typeLevel}");
             foreach (var mh in type.GetMethods())
             {
                 var method = md.GetMethodDefinition(mh);
                 if (record && IsCompilerGenerated(md, method.GetCustomAttributes())) continue;   // EqualityContract is a System.Type
                 if (scan.Method(pe, method) is not { } use) continue;
                 string where = $"{Name(md, th)}.{md.GetString(method.Name)}";
-                foreach (string file in FileOf(pdb, mh) is { } f ? [f] : files.DefaultIfEmpty(NoFile)) found.TryAdd(file, $"{where}: {use}");
+                foreach (string file in FileOf(pdb, mh) is { } f ? [f] : Files().DefaultIfEmpty(NoFile)) found.TryAdd(file, $"{where}: {use}");
             }
         }
         return found;

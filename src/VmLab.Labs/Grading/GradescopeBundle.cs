@@ -16,9 +16,7 @@ public static class GradescopeBundle
         if (!File.Exists(Path.Combine(toolDir, "vmlab.dll")))
             throw new InvalidOperationException($"{toolDir} holds no vmlab to put in the bundle");
         // the bundle carries toolDir whole: inside it, the copy would copy itself
-        string real(string p) => OperatingSystem.IsLinux() ? VmLab.Linux.FileKinds.EntryPath(p) ?? Path.GetFullPath(p) : Path.GetFullPath(p);
-        string tool = (OperatingSystem.IsLinux() ? VmLab.Linux.FileKinds.RealPath(toolDir) : null) ?? Path.GetFullPath(toolDir);
-        if ((real(dir) + "/").StartsWith(tool.TrimEnd('/') + "/", StringComparison.Ordinal))
+        if (VmLab.Linux.FileKinds.IsInside(dir, toolDir))     // (toolDir itself is not empty: refused above)
             throw new ArgumentException($"{dir} is inside {toolDir}, the vmlab the bundle carries; give a directory outside it");
         Directory.CreateDirectory(dir);
         string list = string.Join(",", exercises.Select(e => e.Name));
